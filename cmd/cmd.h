@@ -1,0 +1,43 @@
+/* reg-runc CLI: the global options and the subcommand entry points.  */
+#ifndef REG_CMD_H
+#define REG_CMD_H
+
+#include <stdbool.h>
+
+#include "error.h"
+
+struct reg_global_args
+{
+  const char *root;  /* state directory */
+  const char *log;
+  enum reg_log_format log_format;
+  bool debug;
+  bool systemd_cgroup;
+  const char *rootless;      /* "true", "false", "auto" or NULL */
+  const char *cgroup_manager; /* "cgroupfs", "systemd", "disabled" or NULL */
+  const char *reg_root;      /* REG store, NULL: from the config file */
+  const char *reg_mode;      /* host default REG mode, NULL: from the config file */
+  const char *config_file;
+};
+
+/* Each subcommand: parse its own options from ARGV (ARGV[0] is the command
+   name) and call one libreg entry point.  */
+typedef int (*reg_command_fn) (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+
+int cmd_create (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_start (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_run (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+
+/* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
+   a wrong number of arguments.  */
+int cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+#endif

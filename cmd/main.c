@@ -1,0 +1,235 @@
+/* reg-runc: global options and the command table.  */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <seccomp.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "oci-spec.h"
+#include "utils.h"
+
+struct command
+{
+  const char *name;
+  reg_command_fn fn;
+  const char *help;
+};
+
+static const struct command commands[] = {
+  { "create", NULL, "create a container" },
+  { "start", NULL, "start a created container" },
+  { "run", NULL, "create and start a container, wait for it" },
+  { "state", NULL, "print the state of a container" },
+  { "kill", NULL, "send a signal to the container's init" },
+  { "delete", NULL, "delete a container" },
+  { "list", NULL, "list containers" },
+  { "spec", NULL, "write a default config.json" },
+  { "features", NULL, "print the features this runtime supports" },
+  { NULL, NULL, NULL },
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: reg-runc [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n\n"
+                "An OCI container runtime with runtime environment generation (REG).\n\n"
+                "Commands:\n");
+  for (const struct command *c = commands; c->name; c++)
+    if (c->fn)
+      fprintf (out, "  %-10s %s\n", c->name, c->help);
+  fprintf (out, "\nGlobal options:\n"
+                "  --root DIR             state directory (default " REG_DEFAULT_ROOT ")\n"
+                "  --log FILE             write logs to FILE\n"
+                "  --log-format FMT       text or json\n"
+                "  --debug                debug logging\n"
+                "  --systemd-cgroup       cgroupsPath is slice:prefix:name\n"
+                "  --rootless true|false|auto\n"
+                "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
+                "  --reg-root DIR         REG store (default " REG_DEFAULT_STORE ")\n"
+                "  --reg-mode MODE        default REG mode: off, share, minimal, learn\n"
+                "  --config FILE          runtime configuration (default " REG_CONFIG_FILE ")\n"
+                "  -v, --version          print the version\n"
+                "  -h, --help             this help\n");
+}
+
+static void
+print_version (void)
+{
+  /* The lines go-runc (containerd) and Podman parse.  */
+  printf ("reg-runc version %s\n", REG_VERSION);
+  printf ("commit: %s\n", REG_COMMIT);
+  printf ("spec: %s\n", OCI_SPEC_VERSION);
+  printf ("libseccomp: %s\n", REG_SECCOMP_VERSION);
+}
+
+int
+cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)
+{
+  cleanup_free char *msg = NULL;
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&msg, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return reg_make_error (err, 0, "%s: %s (see `reg-runc %s --help`)", cmd, msg, cmd);
+}
+
+enum
+{
+  OPT_ROOT = 1000,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_ROOTLESS,
+  OPT_CGROUP_MANAGER,
+  OPT_REG_ROOT,
+  OPT_REG_MODE,
+  OPT_CONFIG,
+  OPT_CRIU,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+  { "reg-root", required_argument, NULL, OPT_REG_ROOT },
+  { "reg-mode", required_argument, NULL, OPT_REG_MODE },
+  { "config", required_argument, NULL, OPT_CONFIG },
+  { "criu", required_argument, NULL, OPT_CRIU },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+static const char *
+default_root (void)
+{
+  static char *root;
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  if (xdg && *xdg && root == NULL)
+    xasprintf (&root, "%s/reg-runc", xdg);
+  return root ? root : REG_DEFAULT_ROOT;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct reg_global_args g = { .log_format = REG_LOG_TEXT };
+  reg_error_t err = NULL;
+  const char *log_format = NULL;
+  int c, ret;
+
+  /* "+": stop at the first non-option, the command name.  */
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT:
+          g.root = optarg;
+          break;
+        case OPT_LOG:
+          g.log = optarg;
+          break;
+        case OPT_LOG_FORMAT:
+          log_format = optarg;
+          break;
+        case OPT_DEBUG:
+          g.debug = true;
+          break;
+        case OPT_SYSTEMD_CGROUP:
+          g.systemd_cgroup = true;
+          break;
+        case OPT_ROOTLESS:
+          g.rootless = optarg;
+          break;
+        case OPT_CGROUP_MANAGER:
+          g.cgroup_manager = optarg;
+          break;
+        case OPT_REG_ROOT:
+          g.reg_root = optarg;
+          break;
+        case OPT_REG_MODE:
+          g.reg_mode = optarg;
+          break;
+        case OPT_CONFIG:
+          g.config_file = optarg;
+          break;
+        case OPT_CRIU:
+          break;
+        case 'v':
+          print_version ();
+          return 0;
+        case 'h':
+          usage (stdout);
+          return 0;
+        default:
+          fprintf (stderr, "reg-runc: unknown or incomplete global option `%s`\n", argv[optind - 1]);
+          usage (stderr);
+          return 1;
+        }
+    }
+
+  if (log_format == NULL || strcmp (log_format, "text") == 0)
+    g.log_format = REG_LOG_TEXT;
+  else if (strcmp (log_format, "json") == 0)
+    g.log_format = REG_LOG_JSON;
+  else
+    {
+      fprintf (stderr, "reg-runc: --log-format: expected `text` or `json`, got `%s`\n", log_format);
+      return 1;
+    }
+  if (g.root == NULL)
+    g.root = default_root ();
+  if (g.config_file == NULL)
+    g.config_file = REG_CONFIG_FILE;
+
+  if (reg_log_init (g.log, g.log_format, g.debug, &err) < 0)
+    {
+      reg_error_print (&err, "reg-runc");
+      reg_error_release (&err);
+      return 1;
+    }
+
+  if (optind >= argc)
+    {
+      usage (stderr);
+      return 1;
+    }
+
+  for (const struct command *cmd = commands; cmd->name; cmd++)
+    {
+      int first = optind;
+
+      if (cmd->fn == NULL || strcmp (cmd->name, argv[first]) != 0)
+        continue;
+      /* Each command parses its own options from its own argv; optind = 0
+         makes getopt start afresh.  */
+      optind = 0;
+      ret = cmd->fn (&g, argc - first, argv + first, &err);
+      if (ret < 0)
+        {
+          reg_error_print (&err, NULL);
+          reg_error_release (&err);
+          return 1;
+        }
+      /* A non-negative value is the exit status (run, exec).  */
+      return ret;
+    }
+  fprintf (stderr, "reg-runc: unknown command `%s`\n", argv[optind]);
+  usage (stderr);
+  return 1;
+}

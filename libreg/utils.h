@@ -1,0 +1,109 @@
+/* reg-runc: small helpers shared by oci-spec, libreg and the CLI.
+ * Allocation helpers abort on out-of-memory so no caller checks for NULL;
+ * cleanup_* attributes release resources when a local goes out of scope.  */
+#ifndef REG_UTILS_H
+#define REG_UTILS_H
+
+#include <dirent.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+void *xmalloc (size_t size);
+void *xmalloc0 (size_t size);
+void *xrealloc (void *ptr, size_t size);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+int xasprintf (char **p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static inline void
+cleanup_freep (void *p)
+{
+  void **pp = (void **) p;
+  free (*pp);
+}
+void cleanup_closep (int *fd);
+void cleanup_dirp (DIR **d);
+void cleanup_filep (FILE **f);
+void free_string_array (char **a);
+static inline void
+cleanup_string_arrayp (char ***p)
+{
+  free_string_array (*p);
+}
+
+#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
+#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
+#define cleanup_dir __attribute__ ((cleanup (cleanup_dirp)))
+#define cleanup_file __attribute__ ((cleanup (cleanup_filep)))
+#define cleanup_string_array __attribute__ ((cleanup (cleanup_string_arrayp)))
+
+/* Take ownership out of a cleanup-managed local.  */
+#define steal_pointer(pp)                       \
+  ({                                            \
+    __typeof__ (*(pp)) _p = *(pp);              \
+    *(pp) = NULL;                               \
+    _p;                                         \
+  })
+#define steal_fd(fdp)                           \
+  ({                                            \
+    int _fd = *(fdp);                           \
+    *(fdp) = -1;                                \
+    _fd;                                        \
+  })
+
+/* Retry on EINTR.  */
+#define TEMP_FAILURE_RETRY_INT(expr)            \
+  ({                                            \
+    long _r;                                    \
+    do                                          \
+      _r = (long) (expr);                       \
+    while (_r == -1L && errno == EINTR);        \
+    _r;                                         \
+  })
+
+/* Whole-buffer I/O.  */
+int write_all (int fd, const void *buf, size_t len, reg_error_t *err);
+/* Read all of FD (at most MAX bytes, 0 = no limit) into a NUL-terminated buffer.  */
+int read_all_fd (int fd, const char *description, size_t max, char **out, size_t *len, reg_error_t *err);
+int read_all_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
+int read_all_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
+
+/* Write DATA to DIRFD/NAME atomically: a temporary name in the same
+   directory, fsync when DURABLE, rename over NAME.  */
+int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                          bool durable, reg_error_t *err);
+int write_file_at (int dirfd, const char *name, const void *data, size_t len, reg_error_t *err);
+int write_file (const char *path, const void *data, size_t len, reg_error_t *err);
+
+/* mkdir -p, relative to DIRFD (AT_FDCWD for absolute paths).  */
+int mkdir_p_at (int dirfd, const char *path, mode_t mode, reg_error_t *err);
+/* rm -rf of DIRFD/NAME without following symlinks or crossing mounts.  */
+int remove_tree_at (int dirfd, const char *name, reg_error_t *err);
+
+/* Open PATH inside the root directory ROOTFD: every component, symlinks
+   included, is resolved as if ROOTFD were "/" (openat2 RESOLVE_IN_ROOT), so
+   an image's symlink never reaches a host file.  */
+int open_in_root (int rootfd, const char *path, int flags, mode_t mode, reg_error_t *err);
+/* The same, returning -errno without an error object (for probes).  */
+int open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode);
+
+/* Parse a decimal/0x number; -1 on junk or overflow.  */
+int parse_uint64 (const char *s, uint64_t *out);
+int parse_int64 (const char *s, int64_t *out);
+
+bool has_prefix (const char *s, const char *prefix);
+bool has_suffix (const char *s, const char *suffix);
+
+/* Current time as RFC 3339 with nanoseconds, UTC ("2026-11-28T17:36:32.123456789Z").  */
+char *rfc3339_now (void);
+
+/* Signals by name ("KILL", "SIGKILL", "9", "SIGRTMIN+3"); -1 when unknown.  */
+int signal_from_name (const char *name);
+const char *signal_name (int sig);
+
+#endif
