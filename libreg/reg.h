@@ -1,0 +1,78 @@
+/* libreg: the REG phase of `create`.
+ *
+ * One call, after config.json is validated and before the container's
+ * mounts: it reads the REG mode (annotations, or the host default), runs the
+ * analysis and the store, and returns a plan of what to mount.  The
+ * lifecycle code applies the plan without knowing how it was computed.  */
+#ifndef REG_REG_H
+#define REG_REG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+#include "oci-spec.h"
+
+#define REG_ANNOTATION_MODE "run.reg.mode"
+#define REG_ANNOTATION_INCLUDE "run.reg.include"
+#define REG_ANNOTATION_PREFIX "run.reg."
+/* Written into the state's annotations by create.  */
+#define REG_ANNOTATION_ENV "run.reg.environment"
+
+enum reg_mode
+{
+  REG_MODE_OFF = 0,
+  REG_MODE_SHARE,
+  REG_MODE_MINIMAL,
+  REG_MODE_LEARN,
+};
+
+struct reg_bind
+{
+  char *source; /* absolute host path of a store object */
+  char *target; /* absolute path inside the container's root */
+};
+
+struct reg_plan
+{
+  enum reg_mode mode;
+  char *env_id; /* the environment this container references */
+
+  /* share: read-only binds of store objects over paths of the rootfs,
+     applied after the root is set up and before config.json's mounts.  */
+  struct reg_bind *binds;
+  size_t n_binds;
+
+  /* minimal: the container's root is an overlay with lower_dir (the
+     environment tree) and upper_dir/work_dir (private, under the state
+     dir), or a read-only bind of lower_dir when upper_dir is NULL.  */
+  char *lower_dir;
+  char *upper_dir;
+  char *work_dir;
+};
+
+struct reg_options
+{
+  const char *store_root;    /* NULL: the configured default */
+  const char *default_mode;  /* host default ("off" when NULL) */
+  const char *container_id;
+  const char *state_dir;     /* the container's state directory */
+};
+
+/* The mode for CONFIG: its run.reg.mode annotation, else DEFAULT_MODE.  An
+   unknown value is an error naming the annotation.  */
+int reg_mode_from_config (const oci_config *config, const char *default_mode, enum reg_mode *mode,
+                          reg_error_t *err);
+const char *reg_mode_name (enum reg_mode mode);
+
+/* Run REG for a container whose root directory is open as ROOTFD.  *PLAN is
+   NULL when the mode is off.  */
+int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd,
+                       struct reg_plan **plan, reg_error_t *err);
+
+/* Drop the container's reference on its environment (delete).  */
+int reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error_t *err);
+
+void reg_plan_free (struct reg_plan *plan);
+
+#endif
