@@ -31,6 +31,7 @@ static const struct command commands[] = {
   { "list", NULL, "list containers" },
   { "spec", NULL, "write a default config.json" },
   { "features", NULL, "print the features this runtime supports" },
+  { "reg", cmd_reg, "REG administration (analyze)" },
   { NULL, NULL, NULL },
 };
 
