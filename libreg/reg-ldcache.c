@@ -52,7 +52,7 @@ struct reg_ldcache
   bool is_new;
   size_t entries;    /* file offset of the first entry */
   size_t entry_size;
-  uint32_t nlibs;
+  uint32_t nlibs = 0;
   size_t strings;    /* file offset string offsets are relative to */
   const char **hwcaps; /* validated subdirectory names */
   uint32_t n_hwcaps;
@@ -135,7 +135,7 @@ reg_ldcache_parse (const void *data, size_t len, struct reg_ldcache **out, reg_e
 {
   struct reg_ldcache *c;
   size_t new_off = 0;
-  uint32_t nlibs;
+  uint32_t nlibs = 0;
   int ret;
 
   if (len > REG_LDCACHE_MAX_SIZE)
