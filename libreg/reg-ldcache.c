@@ -52,7 +52,7 @@ struct reg_ldcache
   bool is_new;
   size_t entries;    /* file offset of the first entry */
   size_t entry_size;
-  uint32_t nlibs = 0;
+  uint32_t nlibs;
   size_t strings;    /* file offset string offsets are relative to */
   const char **hwcaps; /* validated subdirectory names */
   uint32_t n_hwcaps;
