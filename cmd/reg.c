@@ -18,13 +18,15 @@
 static void
 analyze_usage (FILE *out)
 {
-  fprintf (out, "Usage: reg-runc reg analyze --rootfs DIR [--env K=V]... [--cwd DIR] [--format text|json] -- CMD [ARGS...]\n\n"
-                "Print the files CMD needs inside DIR: the entrypoint, interpreters, shared\n"
-                "libraries (and the symlinks on the way), what glibc loads at run time.\n\n"
-                "  --rootfs DIR      the container's root filesystem\n"
-                "  --env K=V         process environment (PATH, LD_LIBRARY_PATH), repeatable\n"
-                "  --cwd DIR         process working directory (default /)\n"
-                "  --format FMT      text (default) or json\n");
+  fprintf (
+      out,
+      "Usage: reg-runc reg analyze --rootfs DIR [--env K=V]... [--cwd DIR] [--format text|json] -- CMD [ARGS...]\n\n"
+      "Print the files CMD needs inside DIR: the entrypoint, interpreters, shared\n"
+      "libraries (and the symlinks on the way), what glibc loads at run time.\n\n"
+      "  --rootfs DIR      the container's root filesystem\n"
+      "  --env K=V         process environment (PATH, LD_LIBRARY_PATH), repeatable\n"
+      "  --cwd DIR         process working directory (default /)\n"
+      "  --format FMT      text (default) or json\n");
 }
 
 static const char *
@@ -42,7 +44,7 @@ print_text (const struct reg_closure *c)
       if (e->kind == REG_ENTRY_SYMLINK)
         printf ("%-7s %10s  %s -> %s  (%s)\n", kind_name (e->kind), "-", e->path, e->link_target, e->reason);
       else
-        printf ("%-7s %10llu  %s  (%s)\n", kind_name (e->kind), (unsigned long long) e->size, e->path, e->reason);
+        printf ("%-7s %10llu  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->size, e->path, e->reason);
     }
   for (size_t i = 0; i < c->n_missing; i++)
     printf ("missing %10s  %s  (needed by %s)\n", "-", c->missing[i].name, c->missing[i].needed_by);
@@ -51,7 +53,7 @@ print_text (const struct reg_closure *c)
 static void
 gen_str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static int
@@ -86,9 +88,9 @@ print_json (const struct reg_closure *c, reg_error_t *err)
       gen_str (g, "elf");
       yajl_gen_bool (g, e->elf);
       gen_str (g, "size");
-      yajl_gen_integer (g, (long long) e->size);
+      yajl_gen_integer (g, (long long)e->size);
       gen_str (g, "mode");
-      yajl_gen_integer (g, (long long) (e->mode & 07777));
+      yajl_gen_integer (g, (long long)(e->mode & 07777));
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -133,7 +135,7 @@ cmd_reg_analyze (int argc, char **argv, reg_error_t *err)
     { NULL, 0, NULL, 0 },
   };
   const char *rootfs = NULL, *cwd = NULL, *format = "text";
-  cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t) (argc + 1));
+  cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t)(argc + 1));
   size_t n_env = 0;
   struct reg_closure *c = NULL;
   cleanup_close int rootfd = -1;
@@ -178,7 +180,7 @@ cmd_reg_analyze (int argc, char **argv, reg_error_t *err)
   rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return reg_make_error (err, errno, "open rootfs `%s`", rootfs);
-  ret = reg_analyze (rootfd, (const char *const *) argv + optind, env, cwd, &c, err);
+  ret = reg_analyze (rootfd, (const char *const *)argv + optind, env, cwd, &c, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (strcmp (format, "json") == 0)
@@ -192,7 +194,7 @@ cmd_reg_analyze (int argc, char **argv, reg_error_t *err)
 int
 cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 {
-  (void) g;
+  (void)g;
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {
       FILE *out = argc < 2 ? stderr : stdout;

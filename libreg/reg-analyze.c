@@ -62,11 +62,11 @@ struct reg_analysis
 
   struct object **objects;
   size_t n_objects;
-  size_t queue; /* objects before this index have had their needs resolved */
-  struct hmap by_path;  /* canonical path -> object */
-  struct hmap by_name;  /* DT_NEEDED name / DT_SONAME -> object */
-  struct hmap missing;  /* names already searched in vain */
-  struct hmap entries;  /* closure path -> entry */
+  size_t queue;        /* objects before this index have had their needs resolved */
+  struct hmap by_path; /* canonical path -> object */
+  struct hmap by_name; /* DT_NEEDED name / DT_SONAME -> object */
+  struct hmap missing; /* names already searched in vain */
+  struct hmap entries; /* closure path -> entry */
 
   bool cache_tried;
   struct reg_ldcache *cache;
@@ -87,7 +87,7 @@ hash_str (const char *s)
 {
   size_t h = 1469598103934665603ull;
   for (; *s; s++)
-    h = (h ^ (unsigned char) *s) * 1099511628211ull;
+    h = (h ^ (unsigned char)*s) * 1099511628211ull;
   return h;
 }
 
@@ -166,7 +166,7 @@ path_join (const char *dir, const char *name)
 
   while (l > 0 && dir[l - 1] == '/')
     l--;
-  xasprintf (&r, "%.*s/%s", (int) l, dir, name);
+  xasprintf (&r, "%.*s/%s", (int)l, dir, name);
   return r;
 }
 
@@ -190,7 +190,7 @@ dir_name (const char *path)
     return xstrdup (".");
   if (slash == path)
     return xstrdup ("/");
-  return xstrndup (path, (size_t) (slash - path));
+  return xstrndup (path, (size_t)(slash - path));
 }
 
 static const char *
@@ -346,10 +346,10 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
         free (cur);
         cur = next;
       }
-      if (! final)
+      if (!final)
         {
           int fd;
-          if (! S_ISDIR (st.st_mode))
+          if (!S_ISDIR (st.st_mode))
             return -ENOTDIR;
           fd = openat (dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (fd < 0)
@@ -365,7 +365,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
     return -EISDIR; /* the path named a directory (or the root) */
   if (S_ISDIR (st.st_mode))
     return -EISDIR;
-  if (! S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode))
     return -EINVAL;
 
   /* O_NONBLOCK|O_NOFOLLOW: if the name was swapped for a FIFO or a symlink
@@ -378,7 +378,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
     return -errno;
   if (fstat (w->fd, &w->st) < 0)
     return -errno;
-  if (! S_ISREG (w->st.st_mode))
+  if (!S_ISREG (w->st.st_mode))
     return -EINVAL;
   w->canon = steal_pointer (&cur);
   return 0;
@@ -392,9 +392,9 @@ exists_regular (int rootfd, const char *path, bool want_exec)
   cleanup_close int fd = open_in_root_raw (rootfd, path, O_PATH, 0);
   struct stat st;
 
-  if (fd < 0 || fstat (fd, &st) < 0 || ! S_ISREG (st.st_mode))
+  if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
     return false;
-  return ! want_exec || (st.st_mode & 0111);
+  return !want_exec || (st.st_mode & 0111);
 }
 
 /* Read a small configuration file of the root.  -errno on failure.  */
@@ -410,7 +410,7 @@ read_config_in_root (int rootfd, const char *path, char **out)
     return fd;
   if (fstat (fd, &st) < 0)
     return -errno;
-  if (! S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode))
     return -EINVAL;
   ret = read_all_fd (fd, path, MAX_CONFIG_FILE, out, NULL, &err);
   if (ret < 0)
@@ -425,8 +425,8 @@ read_config_in_root (int rootfd, const char *path, char **out)
 /* -------------------------------------------------------------- closure */
 
 static size_t
-add_entry (struct reg_closure *c, const char *path, enum reg_entry_kind kind, const char *target,
-           const char *reason, bool elf, const struct stat *st)
+add_entry (struct reg_closure *c, const char *path, enum reg_entry_kind kind, const char *target, const char *reason,
+           bool elf, const struct stat *st)
 {
   struct reg_analysis *a = c->priv;
   struct reg_closure_entry *e;
@@ -442,7 +442,7 @@ add_entry (struct reg_closure *c, const char *path, enum reg_entry_kind kind, co
   e->link_target = xstrdup (target);
   e->reason = xstrdup (reason);
   e->elf = elf;
-  e->size = (uint64_t) st->st_size;
+  e->size = (uint64_t)st->st_size;
   e->mode = st->st_mode;
   e->uid = st->st_uid;
   e->gid = st->st_gid;
@@ -561,7 +561,7 @@ try_object (struct reg_closure *c, const char *path, const char *reason, struct 
   reg_error_t err = NULL;
   int ret;
 
-  if (! exists_regular (a->rootfd, path, false))
+  if (!exists_regular (a->rootfd, path, false))
     return 0;
   ret = walk_in_root (a->rootfd, path, &w);
   if (ret < 0)
@@ -572,7 +572,7 @@ try_object (struct reg_closure *c, const char *path, const char *reason, struct 
   o = object_by_path (a, w.canon);
   if (o == NULL)
     {
-      if (! w.readable)
+      if (!w.readable)
         {
           reg_debug ("analysis: `%s` is not readable, skipped", path);
           return 0;
@@ -683,8 +683,8 @@ expand_dst (struct reg_analysis *a, const char *s, const struct object *o, const
             {
               size_t n = strlen (names[i]);
               bool braced = s[1] == '{' && strncmp (s + 2, names[i], n) == 0 && s[2 + n] == '}';
-              bool plain = strncmp (s + 1, names[i], n) == 0 && ! (s[1 + n] == '_' || isalnum ((unsigned char) s[1 + n]));
-              if (! braced && ! plain)
+              bool plain = strncmp (s + 1, names[i], n) == 0 && !(s[1 + n] == '_' || isalnum ((unsigned char)s[1 + n]));
+              if (!braced && !plain)
                 continue;
               skip = braced ? n + 3 : n + 1;
               if (i == 0)
@@ -834,7 +834,7 @@ load_cache (struct reg_analysis *a)
 static int
 cmp_str (const void *x, const void *y)
 {
-  return strcmp (*(char *const *) x, *(char *const *) y);
+  return strcmp (*(char *const *)x, *(char *const *)y);
 }
 
 /* Files of the root matching PATTERN (a glob in its last component only),
@@ -854,7 +854,7 @@ glob_in_root (struct reg_analysis *a, const char *pattern, struct dirlist *out)
       reg_debug ("analysis: glob `%s` with a pattern in a directory component, ignored", pattern);
       return;
     }
-  if (! strpbrk (base, "*?["))
+  if (!strpbrk (base, "*?["))
     {
       dirlist_add (out, xstrdup (pattern));
       return;
@@ -891,14 +891,14 @@ parse_ld_so_conf (struct reg_analysis *a, const char *path, int depth)
 
       if (hash)
         *hash = '\0';
-      while (isspace ((unsigned char) *line))
+      while (isspace ((unsigned char)*line))
         line++;
       end = line + strlen (line);
-      while (end > line && isspace ((unsigned char) end[-1]))
+      while (end > line && isspace ((unsigned char)end[-1]))
         *--end = '\0';
       if (*line == '\0')
         continue;
-      if (strncmp (line, "include", 7) == 0 && isblank ((unsigned char) line[7]))
+      if (strncmp (line, "include", 7) == 0 && isblank ((unsigned char)line[7]))
         {
           char *pat, *save2 = NULL;
           for (pat = strtok_r (line + 8, " \t", &save2); pat; pat = strtok_r (NULL, " \t", &save2))
@@ -914,7 +914,7 @@ parse_ld_so_conf (struct reg_analysis *a, const char *path, int depth)
             }
           continue;
         }
-      if (strncasecmp (line, "hwcap", 5) == 0 && isblank ((unsigned char) line[5]))
+      if (strncasecmp (line, "hwcap", 5) == 0 && isblank ((unsigned char)line[5]))
         continue;
       /* Old "DIR=TYPE" lines: the type does not matter here.  */
       if ((end = strchr (line, '=')))
@@ -1026,7 +1026,8 @@ find_library (struct reg_closure *c, const char *name, struct object *requester,
     {
       if (musl_reserved (name))
         return 1;
-      if (a->ld_library_path && search_string (c, a->ld_library_path, ":\n", root, name, reason, requester, want, false))
+      if (a->ld_library_path
+          && search_string (c, a->ld_library_path, ":\n", root, name, reason, requester, want, false))
         return 1;
       /* musl takes DT_RUNPATH or DT_RPATH alike, of the object and its loaders.  */
       for (struct object *o = requester; o && depth < REG_ANALYZE_MAX_OBJECTS; o = o->loader, depth++)
@@ -1104,7 +1105,7 @@ process_queue (struct reg_closure *c)
     {
       struct object *o = a->objects[a->queue++];
       cleanup_free char *reason = NULL;
-      bool cacheable = ! chain_has_paths (o);
+      bool cacheable = !chain_has_paths (o);
 
       xasprintf (&reason, "needed by %s", o->path);
       for (size_t i = 0; i < o->elf->n_needed; i++)
@@ -1169,7 +1170,7 @@ nss_services (struct reg_analysis *a, struct dirlist *out)
       for (p++; *p;)
         {
           size_t n;
-          if (isspace ((unsigned char) *p))
+          if (isspace ((unsigned char)*p))
             {
               p++;
               continue;
@@ -1183,7 +1184,7 @@ nss_services (struct reg_analysis *a, struct dirlist *out)
               p++;
               continue;
             }
-          for (n = 0; p[n] && (isalnum ((unsigned char) p[n]) || p[n] == '_' || p[n] == '-'); n++)
+          for (n = 0; p[n] && (isalnum ((unsigned char)p[n]) || p[n] == '_' || p[n] == '-'); n++)
             ;
           if (n == 0)
             {
@@ -1212,7 +1213,7 @@ add_gconv (struct reg_closure *c, struct object *libc)
   struct dirlist confs = { 0 };
   static const char *const files[] = { "gconv-modules", "gconv-modules.cache" };
 
-  if (! dir_exists (a->rootfd, dir))
+  if (!dir_exists (a->rootfd, dir))
     return;
   for (size_t i = 0; i < 2; i++)
     {
@@ -1266,7 +1267,7 @@ glibc_extras (struct reg_closure *c)
   dirlist_free (&services);
 
   /* pthread_cancel and pthread_exit dlopen libgcc_s for unwinding.  */
-  if (! hmap_get (&a->by_name, "libgcc_s.so.1", NULL) && find_library (c, "libgcc_s.so.1", libc, "libgcc_s"))
+  if (!hmap_get (&a->by_name, "libgcc_s.so.1", NULL) && find_library (c, "libgcc_s.so.1", libc, "libgcc_s"))
     hmap_put (&a->by_name, "libgcc_s.so.1", 0);
 
   add_gconv (c, libc);
@@ -1301,7 +1302,7 @@ handle_interp (struct reg_closure *c, struct object *exe)
       const char *dot = strstr (arch, ".so");
       a->musl = true;
       if (a->musl_arch == NULL)
-        a->musl_arch = xstrndup (arch, dot ? (size_t) (dot - arch) : strlen (arch));
+        a->musl_arch = xstrndup (arch, dot ? (size_t)(dot - arch) : strlen (arch));
     }
   if (try_object (c, abs, "interpreter", NULL, exe->elf, &io) && io)
     {
@@ -1389,7 +1390,7 @@ add_program (struct reg_closure *c, const char *path, const char *reason, int de
   if (len < 0)
     len = 0;
 
-  if (reg_elf_has_magic (head, (size_t) len))
+  if (reg_elf_has_magic (head, (size_t)len))
     {
       struct object *o = object_by_path (a, w.canon);
       struct reg_elf_info *elf = NULL;
@@ -1418,7 +1419,7 @@ add_program (struct reg_closure *c, const char *path, const char *reason, int de
       if (depth >= REG_ANALYZE_MAX_SHEBANG)
         reg_debug ("analysis: `%s`: more than %d nested interpreters", path, REG_ANALYZE_MAX_SHEBANG);
       else
-        handle_shebang (c, w.canon, head, (size_t) len, depth);
+        handle_shebang (c, w.canon, head, (size_t)len, depth);
     }
   return 0;
 }

@@ -18,10 +18,10 @@
 #include "error.h"
 
 /* Bounds that keep the work finite on absurd images.  */
-#define REG_ANALYZE_MAX_LINKS 40      /* symlinks followed per path, as the kernel */
-#define REG_ANALYZE_MAX_SHEBANG 8     /* nested #! interpreters */
-#define REG_ANALYZE_MAX_OBJECTS 4096  /* ELF objects analysed */
-#define REG_ANALYZE_MAX_DIRS 256      /* directories of one search list */
+#define REG_ANALYZE_MAX_LINKS 40     /* symlinks followed per path, as the kernel */
+#define REG_ANALYZE_MAX_SHEBANG 8    /* nested #! interpreters */
+#define REG_ANALYZE_MAX_OBJECTS 4096 /* ELF objects analysed */
+#define REG_ANALYZE_MAX_DIRS 256     /* directories of one search list */
 #define REG_ANALYZE_MAX_MISSING 1024
 
 enum reg_entry_kind
@@ -32,7 +32,7 @@ enum reg_entry_kind
 
 struct reg_closure_entry
 {
-  char *path;        /* absolute, inside the rootfs, no symlink in its parents */
+  char *path; /* absolute, inside the rootfs, no symlink in its parents */
   enum reg_entry_kind kind;
   char *link_target; /* SYMLINK: the link text as stored */
   char *reason;      /* "entrypoint", "interpreter", "shebang", "needed by /usr/bin/x", "nss",
@@ -73,15 +73,14 @@ struct reg_closure
    open as ROOTFD.  An entrypoint or library that cannot be found is recorded
    in `missing`, not an error; errors are for failures of the analysis
    itself.  */
-int reg_analyze (int rootfd, const char *const *argv, const char *const *env, const char *cwd,
-                 struct reg_closure **out, reg_error_t *err);
+int reg_analyze (int rootfd, const char *const *argv, const char *const *env, const char *cwd, struct reg_closure **out,
+                 reg_error_t *err);
 
 /* Add PATH of the rootfs (a regular file; symlinks on the way are recorded)
    to C with REASON, and when it is an ELF object, its own closure.  C may
    come from reg_analyze (the same ROOTFD, its search settings) or be a new
    zeroed struct.  */
-int reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const char *reason,
-                          reg_error_t *err);
+int reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const char *reason, reg_error_t *err);
 
 /* The entry for PATH, or NULL.  */
 const struct reg_closure_entry *reg_closure_find (const struct reg_closure *c, const char *path);

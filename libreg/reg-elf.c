@@ -88,8 +88,8 @@ vaddr_to_offset (const struct load_seg *loads, size_t n, uint64_t addr, uint64_t
 }
 
 static int
-read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const struct load_seg *loads,
-              size_t n_loads, reg_error_t *err)
+read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const struct load_seg *loads, size_t n_loads,
+              reg_error_t *err)
 {
   size_t entsize = gelf_fsize (e, ELF_T_DYN, 1, EV_CURRENT);
   uint64_t strtab = 0, strsz = 0, rpath = 0, runpath = 0, soname = 0;
@@ -104,11 +104,11 @@ read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const s
   if (entsize == 0)
     return elf_fail (err, "dynamic entry size");
   if (dynph->p_filesz > REG_ELF_MAX_TABLE)
-    return reg_make_error (err, EFBIG, "dynamic segment of %llu bytes", (unsigned long long) dynph->p_filesz);
+    return reg_make_error (err, EFBIG, "dynamic segment of %llu bytes", (unsigned long long)dynph->p_filesz);
   n = dynph->p_filesz / entsize;
   if (n == 0)
     return 0;
-  dyn = elf_getdata_rawchunk (e, (int64_t) dynph->p_offset, n * entsize, ELF_T_DYN);
+  dyn = elf_getdata_rawchunk (e, (int64_t)dynph->p_offset, n * entsize, ELF_T_DYN);
   if (dyn == NULL)
     return elf_fail (err, "dynamic segment");
 
@@ -116,7 +116,7 @@ read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const s
   for (size_t i = 0; i < n; i++)
     {
       GElf_Dyn d;
-      if (gelf_getdyn (dyn, (int) i, &d) == NULL)
+      if (gelf_getdyn (dyn, (int)i, &d) == NULL)
         break;
       if (d.d_tag == DT_NULL)
         break;
@@ -154,21 +154,21 @@ read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const s
         }
     }
 
-  if (! has_strtab)
+  if (!has_strtab)
     {
       if (n_needed || has_rpath || has_runpath || has_soname)
         return reg_make_error (err, EINVAL, "dynamic strings without DT_STRTAB");
       return 0;
     }
-  if (! vaddr_to_offset (loads, n_loads, strtab, &stroff, &avail))
-    return reg_make_error (err, EINVAL, "DT_STRTAB 0x%llx outside the loaded segments", (unsigned long long) strtab);
+  if (!vaddr_to_offset (loads, n_loads, strtab, &stroff, &avail))
+    return reg_make_error (err, EINVAL, "DT_STRTAB 0x%llx outside the loaded segments", (unsigned long long)strtab);
   if (strsz > avail)
     strsz = avail;
   if (strsz > REG_ELF_MAX_TABLE)
     strsz = REG_ELF_MAX_TABLE;
   if (strsz > 0)
     {
-      strdata = elf_getdata_rawchunk (e, (int64_t) stroff, strsz, ELF_T_BYTE);
+      strdata = elf_getdata_rawchunk (e, (int64_t)stroff, strsz, ELF_T_BYTE);
       if (strdata == NULL)
         return elf_fail (err, "dynamic string table");
       str = strdata->d_buf;
@@ -181,7 +181,7 @@ read_dynamic (Elf *e, struct reg_elf_info *info, const GElf_Phdr *dynph, const s
       char *s = table_string (str, str_size, needed[i]);
       if (s == NULL)
         return reg_make_error (err, EINVAL, "DT_NEEDED string offset %llu outside the string table",
-                               (unsigned long long) needed[i]);
+                               (unsigned long long)needed[i]);
       if (*s == '\0')
         {
           free (s);
@@ -238,7 +238,7 @@ reg_elf_read_fd (int fd, struct reg_elf_info **out, reg_error_t *err)
   for (size_t i = 0; i < phnum; i++)
     {
       GElf_Phdr ph;
-      if (gelf_getphdr (e, (int) i, &ph) == NULL)
+      if (gelf_getphdr (e, (int)i, &ph) == NULL)
         return elf_fail (err, "program header");
       switch (ph.p_type)
         {
@@ -246,7 +246,7 @@ reg_elf_read_fd (int fd, struct reg_elf_info **out, reg_error_t *err)
           loads[n_loads++] = (struct load_seg){ ph.p_vaddr, ph.p_offset, ph.p_filesz };
           break;
         case PT_DYNAMIC:
-          if (! has_dyn)
+          if (!has_dyn)
             dynph = ph;
           has_dyn = true;
           break;
@@ -258,7 +258,7 @@ reg_elf_read_fd (int fd, struct reg_elf_info **out, reg_error_t *err)
               break;
             if (sz > REG_ELF_MAX_STRING)
               sz = REG_ELF_MAX_STRING;
-            d = elf_getdata_rawchunk (e, (int64_t) ph.p_offset, sz, ELF_T_BYTE);
+            d = elf_getdata_rawchunk (e, (int64_t)ph.p_offset, sz, ELF_T_BYTE);
             if (d == NULL)
               return elf_fail (err, "PT_INTERP");
             info->interp = xstrndup (d->d_buf, strnlen (d->d_buf, d->d_size));

@@ -23,18 +23,18 @@
 
 struct reg_elf_info
 {
-  int elf_class;     /* ELFCLASS32 / ELFCLASS64 */
-  int data;          /* ELFDATA2LSB / ELFDATA2MSB */
-  int machine;       /* EM_* */
-  int type;          /* ET_EXEC, ET_DYN, ... */
-  char *interp;      /* PT_INTERP, NULL when static or a library */
-  bool has_dynamic;  /* a PT_DYNAMIC segment exists */
-  char **needed;     /* DT_NEEDED, in order */
+  int elf_class;    /* ELFCLASS32 / ELFCLASS64 */
+  int data;         /* ELFDATA2LSB / ELFDATA2MSB */
+  int machine;      /* EM_* */
+  int type;         /* ET_EXEC, ET_DYN, ... */
+  char *interp;     /* PT_INTERP, NULL when static or a library */
+  bool has_dynamic; /* a PT_DYNAMIC segment exists */
+  char **needed;    /* DT_NEEDED, in order */
   size_t n_needed;
-  char *rpath;       /* DT_RPATH as written, NULL when absent */
-  char *runpath;     /* DT_RUNPATH as written, NULL when absent */
-  char *soname;      /* DT_SONAME, NULL when absent */
-  uint64_t flags_1;  /* DT_FLAGS_1 (DF_1_NODEFLIB ...) */
+  char *rpath;      /* DT_RPATH as written, NULL when absent */
+  char *runpath;    /* DT_RUNPATH as written, NULL when absent */
+  char *soname;     /* DT_SONAME, NULL when absent */
+  uint64_t flags_1; /* DT_FLAGS_1 (DF_1_NODEFLIB ...) */
 };
 
 /* True when BUF (LEN bytes) starts with the ELF magic.  */

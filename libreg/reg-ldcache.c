@@ -50,10 +50,10 @@ struct reg_ldcache
   unsigned char *data;
   size_t len;
   bool is_new;
-  size_t entries;    /* file offset of the first entry */
+  size_t entries; /* file offset of the first entry */
   size_t entry_size;
   uint32_t nlibs;
-  size_t strings;    /* file offset string offsets are relative to */
+  size_t strings;      /* file offset string offsets are relative to */
   const char **hwcaps; /* validated subdirectory names */
   uint32_t n_hwcaps;
 };
@@ -80,13 +80,13 @@ get_u64 (const struct reg_ldcache *c, size_t off, uint64_t *v)
 static const char *
 get_string (const struct reg_ldcache *c, uint32_t off)
 {
-  size_t pos = c->strings + (size_t) off;
+  size_t pos = c->strings + (size_t)off;
 
   if (pos < c->strings || pos >= c->len)
     return NULL;
   if (memchr (c->data + pos, '\0', c->len - pos) == NULL)
     return NULL;
-  return (const char *) c->data + pos;
+  return (const char *)c->data + pos;
 }
 
 static int
@@ -96,7 +96,7 @@ parse_extension (struct reg_ldcache *c, uint32_t ext_off, reg_error_t *err)
 
   if (ext_off == 0)
     return 0;
-  if (! get_u32 (c, ext_off, &magic) || ! get_u32 (c, (size_t) ext_off + 4, &count))
+  if (!get_u32 (c, ext_off, &magic) || !get_u32 (c, (size_t)ext_off + 4, &count))
     return reg_make_error (err, EINVAL, "ld.so.cache: extension directory outside the file");
   if (magic != EXT_MAGIC)
     return reg_make_error (err, EINVAL, "ld.so.cache: bad extension magic");
@@ -104,14 +104,14 @@ parse_extension (struct reg_ldcache *c, uint32_t ext_off, reg_error_t *err)
     return reg_make_error (err, EINVAL, "ld.so.cache: extension count %u past the end of the file", count);
   for (uint32_t i = 0; i < count; i++)
     {
-      size_t s = (size_t) ext_off + 8 + (size_t) i * 16;
+      size_t s = (size_t)ext_off + 8 + (size_t)i * 16;
       uint32_t tag, offset, size, n;
 
-      if (! get_u32 (c, s, &tag) || ! get_u32 (c, s + 8, &offset) || ! get_u32 (c, s + 12, &size))
+      if (!get_u32 (c, s, &tag) || !get_u32 (c, s + 8, &offset) || !get_u32 (c, s + 12, &size))
         return reg_make_error (err, EINVAL, "ld.so.cache: truncated extension section");
       if (tag != EXT_TAG_HWCAPS || c->hwcaps)
         continue;
-      if ((size_t) offset > c->len || size > c->len - offset || size % 4 != 0)
+      if ((size_t)offset > c->len || size > c->len - offset || size % 4 != 0)
         return reg_make_error (err, EINVAL, "ld.so.cache: glibc-hwcaps section outside the file");
       n = size / 4;
       c->hwcaps = xmalloc0 (sizeof (char *) * (n + 1));
@@ -121,7 +121,7 @@ parse_extension (struct reg_ldcache *c, uint32_t ext_off, reg_error_t *err)
           uint32_t soff;
           const char *name;
 
-          if (! get_u32 (c, (size_t) offset + (size_t) j * 4, &soff) || (name = get_string (c, soff)) == NULL
+          if (!get_u32 (c, (size_t)offset + (size_t)j * 4, &soff) || (name = get_string (c, soff)) == NULL
               || name[0] == '\0' || strchr (name, '/') || strcmp (name, "..") == 0)
             return reg_make_error (err, EINVAL, "ld.so.cache: bad glibc-hwcaps name %u", j);
           c->hwcaps[j] = name;
@@ -155,8 +155,8 @@ reg_ldcache_parse (const void *data, size_t len, struct reg_ldcache **out, reg_e
           reg_ldcache_free (c);
           return reg_make_error (err, EINVAL, "ld.so.cache: %u entries past the end of the file", nlibs);
         }
-      end = OLD_HEADER + (size_t) nlibs * OLD_ENTRY;
-      new_off = (end + 7) & ~(size_t) 7;
+      end = OLD_HEADER + (size_t)nlibs * OLD_ENTRY;
+      new_off = (end + 7) & ~(size_t)7;
       if (new_off + NEW_HEADER > len || memcmp (c->data + new_off, NEW_MAGIC, sizeof (NEW_MAGIC) - 1) != 0)
         {
           /* The old format alone.  */
@@ -227,7 +227,7 @@ reg_ldcache_load_in_root (int rootfd, const char *path, struct reg_ldcache **out
     return fd;
   if (fstat (fd, &st) < 0)
     return reg_make_error (err, errno, "stat `%s`", path);
-  if (! S_ISREG (st.st_mode))
+  if (!S_ISREG (st.st_mode))
     return reg_make_error (err, EINVAL, "`%s` is not a regular file", path);
   ret = read_all_fd (fd, path, REG_LDCACHE_MAX_SIZE, &buf, &len, err);
   if (UNLIKELY (ret < 0))
@@ -274,16 +274,16 @@ reg_ldcache_lookup (const struct reg_ldcache *c, const char *soname, int32_t fla
 
   for (uint32_t i = 0; i < c->nlibs; i++)
     {
-      size_t e = c->entries + (size_t) i * c->entry_size;
+      size_t e = c->entries + (size_t)i * c->entry_size;
       uint32_t eflags, key, value;
       uint64_t hwcap = 0;
       const char *k, *v, *sub = NULL;
 
-      if (! get_u32 (c, e, &eflags) || ! get_u32 (c, e + 4, &key) || ! get_u32 (c, e + 8, &value))
+      if (!get_u32 (c, e, &eflags) || !get_u32 (c, e + 4, &key) || !get_u32 (c, e + 8, &value))
         break;
-      if (((int32_t) eflags & REG_LDCACHE_FLAG_TYPE_MASK) != REG_LDCACHE_FLAG_ELF_LIBC6)
+      if (((int32_t)eflags & REG_LDCACHE_FLAG_TYPE_MASK) != REG_LDCACHE_FLAG_ELF_LIBC6)
         continue;
-      if (flags != REG_LDCACHE_FLAGS_ANY && (int32_t) eflags != flags)
+      if (flags != REG_LDCACHE_FLAGS_ANY && (int32_t)eflags != flags)
         continue;
       k = get_string (c, key);
       if (k == NULL || strcmp (k, soname) != 0)
@@ -293,13 +293,13 @@ reg_ldcache_lookup (const struct reg_ldcache *c, const char *soname, int32_t fla
         continue;
       if (c->is_new && get_u64 (c, e + 16, &hwcap) && (hwcap >> 32) == (HWCAP_EXTENSION >> 32))
         {
-          uint32_t idx = (uint32_t) hwcap;
+          uint32_t idx = (uint32_t)hwcap;
           if (idx >= c->n_hwcaps)
             continue;
           sub = c->hwcaps[idx];
         }
       h = xrealloc (h, sizeof (*h) * (n + 1));
-      h[n++] = (struct reg_ldcache_hit){ .path = v, .hwcaps = sub, .flags = (int32_t) eflags };
+      h[n++] = (struct reg_ldcache_hit){ .path = v, .hwcaps = sub, .flags = (int32_t)eflags };
     }
   *hits = h;
   *n_hits = n;

@@ -94,7 +94,7 @@ fx_write (struct fixture *f, const char *path, const void *data, size_t len, mod
   free (dir);
   fd = open (p, O_WRONLY | O_CREAT | O_TRUNC, mode);
   assert_true (fd >= 0);
-  assert_int_equal (write (fd, data, len), (ssize_t) len);
+  assert_int_equal (write (fd, data, len), (ssize_t)len);
   fchmod (fd, mode);
   close (fd);
   free (p);
@@ -134,7 +134,7 @@ copy_file (const char *from, const char *to)
   assert_int_equal (stat (from, &st), 0);
   fd = open (to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
   assert_true (fd >= 0);
-  assert_int_equal (write (fd, data, len), (ssize_t) len);
+  assert_int_equal (write (fd, data, len), (ssize_t)len);
   fchmod (fd, st.st_mode & 0755);
   close (fd);
   free (data);
@@ -161,7 +161,7 @@ host_copy (struct fixture *f, const char *path, char ***links, size_t *n_links, 
       if (*p == '\0')
         break;
       n = strcspn (p, "/");
-      snprintf (comp, sizeof comp, "%.*s", (int) n, p);
+      snprintf (comp, sizeof comp, "%.*s", (int)n, p);
       p += n;
       if (strcmp (comp, ".") == 0)
         continue;
@@ -390,7 +390,7 @@ need_gcc (void)
 static void
 test_elf_reads_host_ls (void **state)
 {
-  (void) state;
+  (void)state;
   int fd = open ("/bin/ls", O_RDONLY | O_CLOEXEC);
   struct reg_elf_info *info = NULL;
   reg_error_t err = NULL;
@@ -421,7 +421,7 @@ test_elf_reads_host_ls (void **state)
 static void
 test_elf_corrupt_files (void **state)
 {
-  (void) state;
+  (void)state;
   char **libs;
   size_t n = ldd_paths ("/bin/ls", &libs);
   char *libc = NULL, *data = NULL;
@@ -429,7 +429,7 @@ test_elf_corrupt_files (void **state)
   reg_error_t err = NULL;
   char tmpl[] = "/tmp/reg-elf-XXXXXX";
   int fd = mkstemp (tmpl);
-  unsigned seed = (unsigned) time (NULL);
+  unsigned seed = (unsigned)time (NULL);
   size_t errors = 0;
 
   assert_true (fd >= 0);
@@ -448,7 +448,7 @@ test_elf_corrupt_files (void **state)
       {
         struct reg_elf_info *info = NULL;
         assert_int_equal (ftruncate (fd, 0), 0);
-        assert_int_equal (pwrite (fd, data, cuts[i], 0), (ssize_t) cuts[i]);
+        assert_int_equal (pwrite (fd, data, cuts[i], 0), (ssize_t)cuts[i]);
         if (reg_elf_read_fd (fd, &info, &err) < 0)
           {
             errors++;
@@ -461,16 +461,16 @@ test_elf_corrupt_files (void **state)
      first 64 KiB (headers, dynamic section, string table offsets).  */
   for (int round = 0; round < 300; round++)
     {
-      size_t sz = round < 100 ? 64 + (size_t) (rand () % 8192) : (len < 65536 ? len : 65536);
+      size_t sz = round < 100 ? 64 + (size_t)(rand () % 8192) : (len < 65536 ? len : 65536);
       unsigned char *buf = malloc (sz);
       struct reg_elf_info *info = NULL;
 
       if (round < 100)
         {
           for (size_t i = 0; i < sz; i++)
-            buf[i] = (unsigned char) rand ();
+            buf[i] = (unsigned char)rand ();
           memcpy (buf, ELFMAG, SELFMAG);
-          buf[EI_CLASS] = (unsigned char) (1 + rand () % 2);
+          buf[EI_CLASS] = (unsigned char)(1 + rand () % 2);
           buf[EI_DATA] = ELFDATA2LSB;
           buf[EI_VERSION] = EV_CURRENT;
         }
@@ -478,10 +478,10 @@ test_elf_corrupt_files (void **state)
         {
           memcpy (buf, data, sz);
           for (int k = 0; k < 1 + rand () % 16; k++)
-            buf[rand () % (sz < 4096 ? sz : 4096)] = (unsigned char) rand ();
+            buf[rand () % (sz < 4096 ? sz : 4096)] = (unsigned char)rand ();
         }
       assert_int_equal (ftruncate (fd, 0), 0);
-      assert_int_equal (pwrite (fd, buf, sz, 0), (ssize_t) sz);
+      assert_int_equal (pwrite (fd, buf, sz, 0), (ssize_t)sz);
       if (reg_elf_read_fd (fd, &info, &err) < 0)
         reg_error_release (&err);
       else
@@ -502,7 +502,7 @@ test_elf_corrupt_files (void **state)
 static void
 test_ldcache_host_libc (void **state)
 {
-  (void) state;
+  (void)state;
   struct reg_ldcache *cache = NULL;
   struct reg_ldcache_hit *hits = NULL;
   size_t n = 0;
@@ -552,7 +552,7 @@ test_ldcache_host_libc (void **state)
 static void
 test_ldcache_garbage (void **state)
 {
-  (void) state;
+  (void)state;
   char *data = NULL;
   size_t len = 0;
   reg_error_t err = NULL;
@@ -595,7 +595,7 @@ test_ldcache_garbage (void **state)
 
       memcpy (copy, data, len);
       for (int k = 0; k < 1 + rand () % 8; k++)
-        copy[rand () % (len < 512 ? len : 512)] = (char) rand ();
+        copy[rand () % (len < 512 ? len : 512)] = (char)rand ();
       if (reg_ldcache_parse (copy, len, &c, &err) == 0)
         {
           reg_ldcache_lookup (c, "libc.so.6", REG_LDCACHE_FLAGS_ANY, &hits, &n);
@@ -616,14 +616,14 @@ test_ldcache_garbage (void **state)
     reg_error_release (&err);
     memset (junk, 0, sizeof junk);
     memcpy (junk, "glibc-ld.so.cache1.1", 20);
-    junk[20] = (char) 0xff;
-    junk[21] = (char) 0xff;
+    junk[20] = (char)0xff;
+    junk[21] = (char)0xff;
     assert_true (reg_ldcache_parse (junk, sizeof junk, &c, &err) < 0);
     reg_error_release (&err);
     memset (junk, 0, sizeof junk);
     memcpy (junk, "ld.so-1.7.0", 11);
-    junk[12] = (char) 0xff;
-    junk[13] = (char) 0xff;
+    junk[12] = (char)0xff;
+    junk[13] = (char)0xff;
     assert_true (reg_ldcache_parse (junk, sizeof junk, &c, &err) < 0);
     reg_error_release (&err);
   }
@@ -635,7 +635,7 @@ test_ldcache_garbage (void **state)
 static void
 test_ldcache_compat_hwcaps (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_ldcache *cache = NULL;
   struct reg_ldcache_hit *hits = NULL;
@@ -657,7 +657,7 @@ test_ldcache_compat_hwcaps (void **state)
   f = fx_new ();
   canon = host_copy (f, lib, NULL, NULL, 0);
   base = strrchr (canon, '/') + 1;
-  dir = strndup (canon, (size_t) (base - canon - 1));
+  dir = strndup (canon, (size_t)(base - canon - 1));
   assert_true (asprintf (&hw, "%s/glibc-hwcaps/x86-64-v3/%s", dir, base) >= 0);
   {
     char *src = fx_path (f, canon), *dst = fx_path (f, hw), *d = strdup (hw);
@@ -673,7 +673,9 @@ test_ldcache_compat_hwcaps (void **state)
     snprintf (conf, sizeof conf, "%s\n", dir);
     fx_text (f, "/etc/ld.so.conf", conf, 0644);
   }
-  assert_true (asprintf (&cmd, "$(command -v ldconfig || echo /sbin/ldconfig) -c compat -r %s -C /etc/ld.so.cache -f /etc/ld.so.conf >/dev/null 2>&1",
+  assert_true (asprintf (&cmd,
+                         "$(command -v ldconfig || echo /sbin/ldconfig) -c compat -r %s -C /etc/ld.so.cache -f "
+                         "/etc/ld.so.conf >/dev/null 2>&1",
                          f->dir)
                >= 0);
   if (system (cmd) != 0)
@@ -706,7 +708,8 @@ test_ldcache_compat_hwcaps (void **state)
   }
   for (size_t i = 0; i < n; i++)
     {
-      if (hits[i].hwcaps && strcmp (hits[i].hwcaps, "x86-64-v3") == 0 && strstr (hits[i].path, "/glibc-hwcaps/x86-64-v3/"))
+      if (hits[i].hwcaps && strcmp (hits[i].hwcaps, "x86-64-v3") == 0
+          && strstr (hits[i].path, "/glibc-hwcaps/x86-64-v3/"))
         v3 = true;
       if (hits[i].hwcaps == NULL && strstr (hits[i].path, "glibc-hwcaps") == NULL)
         plain = true;
@@ -763,7 +766,7 @@ assert_ldd_closure (struct fixture *f, const struct reg_closure *c, const char *
 static void
 test_closure_ls (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   const char *argv[] = { "ls", "-l", NULL };
   struct reg_closure *c = analyze (f, argv, NULL, NULL);
@@ -780,7 +783,7 @@ test_closure_ls (void **state)
   assert_int_equal (stat (fxls, &st), 0);
   assert_int_equal (e->ino, st.st_ino);
   assert_int_equal (e->dev, st.st_dev);
-  assert_int_equal (e->size, (uint64_t) st.st_size);
+  assert_int_equal (e->size, (uint64_t)st.st_size);
   assert_ldd_closure (f, c, "/bin/ls");
   /* The interpreter has its reason.  */
   {
@@ -805,7 +808,7 @@ test_closure_ls (void **state)
 static void
 test_closure_python (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   const char *argv[] = { "python3", "-c", "pass", NULL };
   const char *env[] = { "PATH=/usr/bin:/bin", NULL };
@@ -834,7 +837,7 @@ test_closure_python (void **state)
 static void
 test_shebang (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   char *sh = host_realpath ("/bin/sh");
   char *env = host_realpath ("/usr/bin/env");
@@ -901,9 +904,10 @@ build_app (struct fixture *f)
   GCC ("-shared -fPIC -o %s/opt/app/lib/libbar.so -Wl,-soname,libbar.so %s/src/bar.c", f->dir, f->dir);
   GCC ("-shared -fPIC -o %s/opt/app/lib/libfoo.so -Wl,-soname,libfoo.so %s/src/foo.c -L%s/opt/app/lib -lbar", f->dir,
        f->dir, f->dir);
-  GCC ("-o %s/opt/app/bin/prog %s/src/main.c -L%s/opt/app/lib -lfoo -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../lib' "
-       "-Wl,-rpath-link,%s/opt/app/lib",
-       f->dir, f->dir, f->dir, f->dir);
+  GCC (
+      "-o %s/opt/app/bin/prog %s/src/main.c -L%s/opt/app/lib -lfoo -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN/../lib' "
+      "-Wl,-rpath-link,%s/opt/app/lib",
+      f->dir, f->dir, f->dir, f->dir);
   GCC ("-o %s/opt/app/bin/prog-runpath %s/src/main.c -L%s/opt/app/lib -lfoo -Wl,--enable-new-dtags "
        "-Wl,-rpath,'${ORIGIN}/../lib' -Wl,-rpath-link,%s/opt/app/lib",
        f->dir, f->dir, f->dir, f->dir);
@@ -914,11 +918,11 @@ build_app (struct fixture *f)
 static void
 test_rpath_runpath_origin (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
@@ -972,11 +976,11 @@ test_rpath_runpath_origin (void **state)
 static void
 test_ld_library_path_and_missing (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
@@ -1013,18 +1017,19 @@ test_ld_library_path_and_missing (void **state)
 static void
 test_glibc_hwcaps_dir (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/opt/app/bin/prog", NULL };
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
   fx_mkdirs (f, "/opt/app/lib/glibc-hwcaps/x86-64-v3");
   {
-    char *src = fx_path (f, "/opt/app/lib/libfoo.so"), *dst = fx_path (f, "/opt/app/lib/glibc-hwcaps/x86-64-v3/libfoo.so");
+    char *src = fx_path (f, "/opt/app/lib/libfoo.so"),
+         *dst = fx_path (f, "/opt/app/lib/glibc-hwcaps/x86-64-v3/libfoo.so");
     copy_file (src, dst);
     free (src);
     free (dst);
@@ -1041,13 +1046,13 @@ test_glibc_hwcaps_dir (void **state)
 static void
 test_ld_so_conf_without_cache (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/opt/app/bin/prog-plain", NULL };
   char *cache;
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
@@ -1071,7 +1076,7 @@ test_ld_so_conf_without_cache (void **state)
 static void
 test_symlink_escape (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   struct reg_closure *c;
   reg_error_t err = NULL;
@@ -1134,7 +1139,7 @@ test_symlink_escape (void **state)
 static void
 test_corrupt_library_in_closure (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/opt/app/bin/prog", NULL };
@@ -1142,7 +1147,7 @@ test_corrupt_library_in_closure (void **state)
   size_t len = 0;
   reg_error_t err = NULL;
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
@@ -1158,7 +1163,7 @@ test_corrupt_library_in_closure (void **state)
     unsigned char junk[4096];
     srand (7);
     for (size_t i = 0; i < sizeof junk; i++)
-      junk[i] = (unsigned char) rand ();
+      junk[i] = (unsigned char)rand ();
     memcpy (junk, ELFMAG, SELFMAG);
     fx_write (f, "/opt/app/lib/libfoo.so", junk, sizeof junk, 0755);
     c = analyze (f, argv, NULL, NULL);
@@ -1181,12 +1186,12 @@ test_corrupt_library_in_closure (void **state)
 static void
 test_needed_cycle (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/opt/cyc/prog", NULL };
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   fx_mkdirs (f, "/opt/cyc");
@@ -1199,8 +1204,9 @@ test_needed_cycle (void **state)
        f->dir, f->dir, f->dir);
   GCC ("-shared -fPIC -o %s/opt/cyc/libb.so -Wl,-soname,libb.so %s/opt/cyc/b.c -L%s/opt/cyc -Wl,--no-as-needed -la",
        f->dir, f->dir, f->dir);
-  GCC ("-o %s/opt/cyc/prog %s/opt/cyc/m.c -L%s/opt/cyc -la -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' -Wl,-rpath-link,%s/opt/cyc", f->dir,
-       f->dir, f->dir, f->dir);
+  GCC ("-o %s/opt/cyc/prog %s/opt/cyc/m.c -L%s/opt/cyc -la -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' "
+       "-Wl,-rpath-link,%s/opt/cyc",
+       f->dir, f->dir, f->dir, f->dir);
   c = analyze (f, argv, NULL, NULL);
   assert_file (c, "/opt/cyc/liba.so");
   assert_file (c, "/opt/cyc/libb.so");
@@ -1213,14 +1219,14 @@ test_needed_cycle (void **state)
 static void
 test_huge_rpath (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/opt/app/bin/prog-huge", NULL };
   char *rpath, *p;
   struct timespec t0, t1;
 
-  if (! need_gcc ())
+  if (!need_gcc ())
     skip ();
   f = fx_base ();
   build_app (f);
@@ -1250,7 +1256,7 @@ test_huge_rpath (void **state)
 static void
 test_other_class_skipped (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   struct reg_closure *c;
   const char *argv[] = { "/bin/ls", NULL };
@@ -1299,7 +1305,7 @@ test_other_class_skipped (void **state)
 static void
 test_nsswitch (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   struct reg_closure *c;
   const char *argv[] = { "ls", NULL };
@@ -1311,7 +1317,7 @@ test_nsswitch (void **state)
     if (strstr (libs[i], "/libc.so.6"))
       libc = host_realpath (libs[i]);
   assert_non_null (libc);
-  dir = strndup (libc, (size_t) (strrchr (libc, '/') - libc));
+  dir = strndup (libc, (size_t)(strrchr (libc, '/') - libc));
   assert_true (asprintf (&mod, "%s/libnss_regtest.so.2", dir) >= 0);
   /* Any ELF object of the right class does for a module file.  */
   src = fx_path (f, libc);
@@ -1334,10 +1340,89 @@ test_nsswitch (void **state)
   fx_free (f);
 }
 
+/* musl's search, on a glibc-built program whose PT_INTERP is rewritten to
+   musl's loader (no musl toolchain needed): libc.* names are the loader
+   itself, DT_RUNPATH is inherited by the libraries, and
+   /etc/ld-musl-ARCH.path lists the system directories.  */
+static void
+test_musl_search (void **state)
+{
+  (void)state;
+  static const char glibc_interp[] = "/lib64/ld-linux-x86-64.so.2";
+  static const char musl_interp[] = "/lib/ld-musl-x86_64.so.1";
+  struct fixture *f;
+  struct reg_closure *c;
+  const char *argv[] = { "/opt/app/bin/prog-runpath", NULL };
+  char *p, *data = NULL, *hit;
+  size_t len = 0;
+  reg_error_t err = NULL;
+
+#if !defined(__x86_64__)
+  skip ();
+#endif
+  if (!need_gcc ())
+    skip ();
+  f = fx_new ();
+  build_app (f);
+  p = fx_path (f, "/opt/app/bin/prog-runpath");
+  assert_int_equal (read_all_file (p, 0, &data, &len, &err), 0);
+  hit = memmem (data, len, glibc_interp, sizeof glibc_interp);
+  if (hit == NULL)
+    {
+      free (p);
+      free (data);
+      fx_free (f);
+      skip ();
+    }
+  memset (hit, 0, sizeof glibc_interp);
+  memcpy (hit, musl_interp, sizeof musl_interp);
+  fx_write (f, "/opt/app/bin/prog-runpath", data, len, 0755);
+  /* The "loader": any x86-64 ELF object will do for the analysis.  */
+  {
+    char *dst = fx_path (f, "/lib/ld-musl-x86_64.so.1");
+    fx_mkdirs (f, "/lib");
+    copy_file (p, dst);
+    free (dst);
+  }
+  /* libbar leaves the RUNPATH directory for one the path file names.  */
+  {
+    char *from = fx_path (f, "/opt/app/lib/libbar.so"), *to;
+    fx_mkdirs (f, "/opt/musl-lib");
+    to = fx_path (f, "/opt/musl-lib/libbar.so");
+    assert_int_equal (rename (from, to), 0);
+    free (from);
+    free (to);
+  }
+  fx_text (f, "/etc/ld-musl-x86_64.path", "/opt/musl-lib\n/usr/lib\n", 0644);
+  c = analyze (f, argv, NULL, NULL);
+  assert_true (c->musl);
+  assert_false (c->glibc);
+  assert_file (c, "/lib/ld-musl-x86_64.so.1");
+  assert_string_equal (find (c, "/lib/ld-musl-x86_64.so.1")->reason, "interpreter");
+  assert_file (c, "/opt/app/lib/libfoo.so");
+  assert_file (c, "/opt/musl-lib/libbar.so");
+  /* libc.so.6 is musl itself: not missing.  */
+  assert_int_equal (c->n_missing, 0);
+  reg_closure_free (c);
+
+  /* Without the path file, musl's default directories only.  */
+  {
+    char *pf = fx_path (f, "/etc/ld-musl-x86_64.path");
+    unlink (pf);
+    free (pf);
+  }
+  c = analyze (f, argv, NULL, NULL);
+  assert_true (has_missing (c, "libbar.so", "/opt/app/lib/libfoo.so"));
+  reg_closure_free (c);
+  free (p);
+  free (data);
+  fx_free (f);
+}
+
 static void
 test_static_program (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f;
   struct reg_closure *c;
   const char *argv[] = { "/bin/busybox", "sh", NULL };
@@ -1353,7 +1438,7 @@ test_static_program (void **state)
     close (fd);
     reg_elf_info_free (info);
     reg_error_release (&err);
-    if (! is_static)
+    if (!is_static)
       skip ();
   }
   f = fx_new ();
@@ -1371,7 +1456,7 @@ test_static_program (void **state)
 static void
 test_add_path (void **state)
 {
-  (void) state;
+  (void)state;
   struct fixture *f = fx_base ();
   const char *argv[] = { "/bin/sh", NULL };
   struct reg_closure *c = analyze (f, argv, NULL, NULL);
@@ -1418,6 +1503,7 @@ main (void)
     cmocka_unit_test (test_huge_rpath),
     cmocka_unit_test (test_other_class_skipped),
     cmocka_unit_test (test_nsswitch),
+    cmocka_unit_test (test_musl_search),
     cmocka_unit_test (test_static_program),
     cmocka_unit_test (test_add_path),
   };
