@@ -388,6 +388,7 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
                          const struct reg_source_identity *sources, size_t n, reg_error_t *err)
 {
   cleanup_free char *name = NULL;
+  cleanup_close int dirfd = -1;
   char *data = NULL;
   size_t len = 0;
   char dir[3];
@@ -411,8 +412,10 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
     ret = reg_make_error (err, errno, "mkdir `cache/envs/%s`", dir);
+  else if ((dirfd = openat (s->cache_envs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    ret = reg_make_error (err, errno, "open `cache/envs/%s`", dir);
   else
-    ret = write_file_atomic_at (s->cache_envs_fd, name, data, len, 0600, false, err);
+    ret = write_file_atomic_at (dirfd, name + 3, data, len, 0600, false, err);
   free (data);
   if (UNLIKELY (ret < 0))
     return reg_store_wrap (s, err, reg_error_wrap (err, "environment cache"));

@@ -373,6 +373,7 @@ identity_record (struct reg_store *s, const struct stat *st, const char *digest)
   cleanup_free char *dir = NULL;
   cleanup_free char *name = identity_name (st, &dir);
   cleanup_free char *data = NULL;
+  cleanup_close int dirfd = -1;
   reg_error_t err = NULL;
   int len;
 
@@ -380,8 +381,11 @@ identity_record (struct reg_store *s, const struct stat *st, const char *digest)
                    (long long) ts_ns (&st->st_mtim), (long long) ts_ns (&st->st_ctim), digest);
   if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
     return;
+  dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return;
   reg_store_crash_point ("identity-write");
-  if (write_file_atomic_at (s->cache_files_fd, name, data, (size_t) len, 0600, false, &err) < 0)
+  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t) len, 0600, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
       reg_error_release (&err);
