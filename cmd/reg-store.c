@@ -28,8 +28,8 @@ store_root (struct reg_global_args *g)
 
 /* Parse [--format text|json] [-h]; the first operand index in *FIRST.  */
 static int
-parse_options (const char *cmd, const char *usage, bool with_format, int argc, char **argv,
-               enum output_format *format, int *first, bool *help, reg_error_t *err)
+parse_options (const char *cmd, const char *usage, bool with_format, int argc, char **argv, enum output_format *format,
+               int *first, bool *help, reg_error_t *err)
 {
   static const struct option long_options[] = {
     { "format", required_argument, NULL, 'f' },
@@ -89,7 +89,7 @@ open_existing_store (struct reg_global_args *g, struct reg_store **s, reg_error_
 static void
 format_time (int64_t t, char *buf, size_t len)
 {
-  time_t tt = (time_t) t;
+  time_t tt = (time_t)t;
   struct tm tm;
   gmtime_r (&tt, &tm);
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -98,14 +98,14 @@ format_time (int64_t t, char *buf, size_t len)
 static void
 gen_str (yajl_gen gen, const char *s)
 {
-  yajl_gen_string (gen, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (gen, (const unsigned char *)s, strlen (s));
 }
 
 static void
 gen_key_uint (yajl_gen gen, const char *key, uint64_t v)
 {
   gen_str (gen, key);
-  yajl_gen_integer (gen, (long long) v);
+  yajl_gen_integer (gen, (long long)v);
 }
 
 static void
@@ -132,7 +132,7 @@ list_env_files (struct reg_store *s, const char *id, enum output_format format, 
   ret = reg_store_env_root (s, id, &root, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  xasprintf (&manifest_path, "%.*s/manifest", (int) (strlen (root) - strlen ("/root")), root);
+  xasprintf (&manifest_path, "%.*s/manifest", (int)(strlen (root) - strlen ("/root")), root);
   ret = read_all_file (manifest_path, 0, &data, &len, err);
   if (ret == 0)
     ret = reg_manifest_parse (data, len, &m, err);
@@ -174,9 +174,8 @@ list_env_files (struct reg_store *s, const char *id, enum output_format format, 
     for (size_t i = 0; i < m->n; i++)
       {
         const struct reg_manifest_entry *e = &m->entries[i];
-        printf ("%c %04o %u:%u %s /%s%s%s\n", (char) e->type, (unsigned) e->mode, (unsigned) e->uid,
-                (unsigned) e->gid, e->digest ? e->digest : "-", e->path, e->target ? " -> " : "",
-                e->target ? e->target : "");
+        printf ("%c %04o %u:%u %s /%s%s%s\n", (char)e->type, (unsigned)e->mode, (unsigned)e->uid, (unsigned)e->gid,
+                e->digest ? e->digest : "-", e->path, e->target ? " -> " : "", e->target ? e->target : "");
       }
   reg_manifest_free (m);
   return 0;
@@ -192,9 +191,10 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   bool help;
   int first, ret;
 
-  ret = parse_options ("reg ls", "reg ls [--format text|json] [ENVIRONMENT]\n"
-                                 "List the environments of the REG store (files, bytes, containers using each),\n"
-                                 "or the entries of one environment.",
+  ret = parse_options ("reg ls",
+                       "reg ls [--format text|json] [ENVIRONMENT]\n"
+                       "List the environments of the REG store (files, bytes, containers using each),\n"
+                       "or the entries of one environment.",
                        true, argc, argv, &format, &first, &help, err);
   if (ret < 0 || help)
     return ret;
@@ -255,9 +255,8 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
         {
           char created[64];
           format_time (envs[i].created, created, sizeof (created));
-          printf ("%-64s %8llu %8llu %12llu %10zu  %s\n", envs[i].id, (unsigned long long) envs[i].files,
-                  (unsigned long long) envs[i].symlinks, (unsigned long long) envs[i].bytes, envs[i].n_refs,
-                  created);
+          printf ("%-64s %8llu %8llu %12llu %10zu  %s\n", envs[i].id, (unsigned long long)envs[i].files,
+                  (unsigned long long)envs[i].symlinks, (unsigned long long)envs[i].bytes, envs[i].n_refs, created);
         }
     }
   reg_env_info_free (envs, n);
@@ -273,9 +272,10 @@ cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
   bool help;
   int first, ret;
 
-  ret = parse_options ("reg stats", "reg stats [--format text|json]\n"
-                                    "Bytes in the REG store, bytes its environments reference, the saving and\n"
-                                    "the sharing degree (environments per object).",
+  ret = parse_options ("reg stats",
+                       "reg stats [--format text|json]\n"
+                       "Bytes in the REG store, bytes its environments reference, the saving and\n"
+                       "the sharing degree (environments per object).",
                        true, argc, argv, &format, &first, &help, err);
   if (ret < 0 || help)
     return ret;
@@ -312,13 +312,13 @@ cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
       return 0;
     }
   printf ("store:                  %s\n", store_root (g));
-  printf ("objects:                %llu\n", (unsigned long long) st.objects);
-  printf ("bytes in store:         %llu\n", (unsigned long long) st.object_bytes);
-  printf ("environments:           %llu\n", (unsigned long long) st.envs);
-  printf ("containers:             %llu\n", (unsigned long long) st.refs);
-  printf ("bytes referenced:       %llu\n", (unsigned long long) st.referenced_bytes);
-  printf ("bytes saved:            %llu (%.1f%%)\n", (unsigned long long) st.saved_bytes,
-          st.referenced_bytes ? 100.0 * (double) st.saved_bytes / (double) st.referenced_bytes : 0.0);
+  printf ("objects:                %llu\n", (unsigned long long)st.objects);
+  printf ("bytes in store:         %llu\n", (unsigned long long)st.object_bytes);
+  printf ("environments:           %llu\n", (unsigned long long)st.envs);
+  printf ("containers:             %llu\n", (unsigned long long)st.refs);
+  printf ("bytes referenced:       %llu\n", (unsigned long long)st.referenced_bytes);
+  printf ("bytes saved:            %llu (%.1f%%)\n", (unsigned long long)st.saved_bytes,
+          st.referenced_bytes ? 100.0 * (double)st.saved_bytes / (double)st.referenced_bytes : 0.0);
   printf ("sharing degree:         %.2f environments per object\n", st.sharing_degree);
   return 0;
 }
@@ -331,9 +331,10 @@ cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   bool help;
   int first, ret;
 
-  ret = parse_options ("reg gc", "reg gc\n"
-                                 "Remove environments no container references, objects no environment links,\n"
-                                 "and what killed processes left behind.  Waits for running creates.",
+  ret = parse_options ("reg gc",
+                       "reg gc\n"
+                       "Remove environments no container references, objects no environment links,\n"
+                       "and what killed processes left behind.  Waits for running creates.",
                        false, argc, argv, NULL, &first, &help, err);
   if (ret < 0 || help)
     return ret;
@@ -350,9 +351,9 @@ cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
         return ret;
     }
   printf ("removed %llu environments, %llu objects (%llu bytes), %llu temporary files, %llu cache entries\n",
-          (unsigned long long) res.envs_removed, (unsigned long long) res.objects_removed,
-          (unsigned long long) res.bytes_freed, (unsigned long long) res.temps_removed,
-          (unsigned long long) res.cache_entries_removed);
+          (unsigned long long)res.envs_removed, (unsigned long long)res.objects_removed,
+          (unsigned long long)res.bytes_freed, (unsigned long long)res.temps_removed,
+          (unsigned long long)res.cache_entries_removed);
   return 0;
 }
 
@@ -364,8 +365,9 @@ cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
   bool help;
   int first, ret;
 
-  ret = parse_options ("reg check", "reg check\n"
-                                    "Re-hash every object of the REG store; list the corrupted ones and exit 1.",
+  ret = parse_options ("reg check",
+                       "reg check\n"
+                       "Re-hash every object of the REG store; list the corrupted ones and exit 1.",
                        false, argc, argv, NULL, &first, &help, err);
   if (ret < 0 || help)
     return ret;
@@ -383,8 +385,8 @@ cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
     }
   for (size_t i = 0; i < res.n_problems; i++)
     printf ("%s/%s: %s\n", store_root (g), res.problems[i].object, res.problems[i].problem);
-  printf ("%llu objects, %llu bytes checked: %s\n", (unsigned long long) res.objects,
-          (unsigned long long) res.bytes, res.n_problems ? "CORRUPTED" : "ok");
+  printf ("%llu objects, %llu bytes checked: %s\n", (unsigned long long)res.objects, (unsigned long long)res.bytes,
+          res.n_problems ? "CORRUPTED" : "ok");
   ret = res.n_problems ? 1 : 0;
   reg_check_result_clear (&res);
   return ret;

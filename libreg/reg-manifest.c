@@ -66,7 +66,7 @@ normalize_path (const char *path)
       while (*p && *p != '/')
         p++;
       end = p;
-      n = (size_t) (end - start);
+      n = (size_t)(end - start);
       if ((n == 1 && start[0] == '.') || (n == 2 && start[0] == '.' && start[1] == '.'))
         {
           free (out);
@@ -87,8 +87,8 @@ normalize_path (const char *path)
 }
 
 static int
-add_entry (struct reg_manifest *m, enum reg_entry_type type, const char *path, const char *digest,
-           const char *target, mode_t mode, uid_t uid, gid_t gid, reg_error_t *err)
+add_entry (struct reg_manifest *m, enum reg_entry_type type, const char *path, const char *digest, const char *target,
+           mode_t mode, uid_t uid, gid_t gid, reg_error_t *err)
 {
   struct reg_manifest_entry *e;
   char *norm;
@@ -122,12 +122,11 @@ reg_manifest_add_dir (struct reg_manifest *m, const char *path, mode_t mode, uid
 }
 
 int
-reg_manifest_add_file (struct reg_manifest *m, const char *path, const char *digest, mode_t mode, uid_t uid,
-                       gid_t gid, reg_error_t *err)
+reg_manifest_add_file (struct reg_manifest *m, const char *path, const char *digest, mode_t mode, uid_t uid, gid_t gid,
+                       reg_error_t *err)
 {
   if (!reg_store_digest_valid (digest))
-    return reg_make_error (err, EINVAL, "manifest: `%s`: invalid object digest `%s`", path,
-                           digest ? digest : "(null)");
+    return reg_make_error (err, EINVAL, "manifest: `%s`: invalid object digest `%s`", path, digest ? digest : "(null)");
   return add_entry (m, REG_ENTRY_FILE, path, digest, NULL, mode, uid, gid, err);
 }
 
@@ -217,7 +216,7 @@ static void
 buf_add_escaped (struct buf *b, const char *s)
 {
   static const char hex[] = "0123456789abcdef";
-  for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+  for (const unsigned char *p = (const unsigned char *)s; *p; p++)
     {
       if (*p <= 0x20 || *p == 0x7f || *p == '\\')
         {
@@ -225,7 +224,7 @@ buf_add_escaped (struct buf *b, const char *s)
           buf_add (b, esc, 4);
         }
       else
-        buf_add (b, (const char *) p, 1);
+        buf_add (b, (const char *)p, 1);
     }
 }
 
@@ -255,8 +254,8 @@ reg_manifest_serialize (struct reg_manifest *m, char **data, size_t *len, reg_er
       const struct reg_manifest_entry *e = &m->entries[i];
       char head[128];
 
-      snprintf (head, sizeof (head), "%c %04o %u %u ", (char) e->type, (unsigned) e->mode, (unsigned) e->uid,
-                (unsigned) e->gid);
+      snprintf (head, sizeof (head), "%c %04o %u %u ", (char)e->type, (unsigned)e->mode, (unsigned)e->uid,
+                (unsigned)e->gid);
       buf_adds (&b, head);
       buf_adds (&b, e->type == REG_ENTRY_FILE ? e->digest : "-");
       buf_adds (&b, " ");
@@ -304,7 +303,7 @@ hexval (char c)
 static char *
 unescape_field (const char **p, const char *end)
 {
-  size_t cap = (size_t) (end - *p) + 1, o = 0;
+  size_t cap = (size_t)(end - *p) + 1, o = 0;
   char *out = xmalloc (cap);
 
   while (*p < end && **p != ' ')
@@ -318,7 +317,7 @@ unescape_field (const char **p, const char *end)
               free (out);
               return NULL;
             }
-          out[o++] = (char) (hi << 4 | lo);
+          out[o++] = (char)(hi << 4 | lo);
           *p += 4;
         }
       else
@@ -350,7 +349,7 @@ reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out, reg
   p += strlen (MANIFEST_MAGIC);
   while (p < end)
     {
-      const char *eol = memchr (p, '\n', (size_t) (end - p));
+      const char *eol = memchr (p, '\n', (size_t)(end - p));
       char type, digest[REG_DIGEST_HEX_LEN + 2];
       unsigned mode, uid, gid;
       int consumed = 0;

@@ -31,8 +31,8 @@ ref_name_valid (const char *name)
   if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strlen (name) > 1024)
     return false;
   for (const char *p = name; *p; p++)
-    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'
-          || *p == '.' || *p == '-'))
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'
+          || *p == '-'))
       return false;
   return true;
 }
@@ -41,8 +41,7 @@ static bool
 env_exists (struct reg_store *s, const char *id)
 {
   struct stat st;
-  return reg_store_digest_valid (id) && fstatat (s->envs_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0
-         && S_ISDIR (st.st_mode);
+  return reg_store_digest_valid (id) && fstatat (s->envs_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode);
 }
 
 static char *
@@ -59,7 +58,7 @@ set_owner (int dirfd, const char *name, uid_t uid, gid_t gid, const char *path, 
   if (uid == geteuid () && gid == getegid ())
     return 0;
   if (fchownat (dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
-    return reg_make_error (err, errno, "`%s`: give owner %u:%u", path, (unsigned) uid, (unsigned) gid);
+    return reg_make_error (err, errno, "`%s`: give owner %u:%u", path, (unsigned)uid, (unsigned)gid);
   return 0;
 }
 
@@ -80,7 +79,7 @@ open_parent (int rootfd, const char *path, const char **base, int *cache_fd, cha
       return rootfd;
     }
   *base = slash + 1;
-  parent = xstrndup (path, (size_t) (slash - path));
+  parent = xstrndup (path, (size_t)(slash - path));
   if (*cache_path && strcmp (*cache_path, parent) == 0)
     return *cache_fd;
 
@@ -110,7 +109,7 @@ open_parent (int rootfd, const char *path, const char **base, int *cache_fd, cha
     close (*cache_fd);
   free (*cache_path);
   *cache_fd = fd;
-  *cache_path = xstrndup (path, (size_t) (slash - path));
+  *cache_path = xstrndup (path, (size_t)(slash - path));
   return fd;
 }
 
@@ -130,8 +129,8 @@ link_object (struct reg_store *s, const struct reg_manifest_entry *e, int dirfd,
     }
   if (!S_ISREG (st.st_mode) || (st.st_mode & 07777) != e->mode || st.st_uid != e->uid || st.st_gid != e->gid)
     return reg_make_error (err, EINVAL, "`%s`: the manifest says mode %04o, owner %u:%u but object %s has %04o, %u:%u",
-                           e->path, (unsigned) e->mode, (unsigned) e->uid, (unsigned) e->gid, e->digest,
-                           (unsigned) (st.st_mode & 07777), (unsigned) st.st_uid, (unsigned) st.st_gid);
+                           e->path, (unsigned)e->mode, (unsigned)e->uid, (unsigned)e->gid, e->digest,
+                           (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
 
   for (unsigned copy = 0; copy < 100000; copy++)
     {
@@ -378,9 +377,9 @@ reg_source_identity_set (struct reg_source_identity *id, const char *path, const
   id->path = xstrdup (path);
   id->dev = st->st_dev;
   id->ino = st->st_ino;
-  id->size = (uint64_t) st->st_size;
-  id->mtime_ns = (int64_t) st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-  id->ctime_ns = (int64_t) st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+  id->size = (uint64_t)st->st_size;
+  id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+  id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
 int
@@ -405,9 +404,9 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   for (size_t i = 0; i < n; i++)
     {
       cleanup_free char *esc = reg_store_escape (sources[i].path);
-      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long) sources[i].dev,
-               (unsigned long long) sources[i].ino, (unsigned long long) sources[i].size,
-               (long long) sources[i].mtime_ns, (long long) sources[i].ctime_ns, esc);
+      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long)sources[i].dev,
+               (unsigned long long)sources[i].ino, (unsigned long long)sources[i].size, (long long)sources[i].mtime_ns,
+               (long long)sources[i].ctime_ns, esc);
     }
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
@@ -431,7 +430,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   const char *p, *end;
   size_t len;
 
-  (void) err; /* every problem is a miss: the cache is only an optimisation */
+  (void)err; /* every problem is a miss: the cache is only an optimisation */
   env_cache_name (key, dir, &name);
   if (read_all_file_at (s->cache_envs_fd, name, 64 << 20, &data, &len, NULL) < 0)
     return 0;
@@ -447,7 +446,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
     return 0;
   while (p < end)
     {
-      const char *eol = memchr (p, '\n', (size_t) (end - p));
+      const char *eol = memchr (p, '\n', (size_t)(end - p));
       unsigned long long dev, ino, size;
       long long mtime, ctime;
       int consumed = 0;
@@ -456,8 +455,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
       struct stat st;
       int fd;
 
-      if (eol == NULL
-          || sscanf (p, "%llu %llu %llu %lld %lld %n", &dev, &ino, &size, &mtime, &ctime, &consumed) != 5
+      if (eol == NULL || sscanf (p, "%llu %llu %llu %lld %lld %n", &dev, &ino, &size, &mtime, &ctime, &consumed) != 5
           || consumed == 0 || p + consumed > eol)
         return 0;
       p += consumed;
@@ -511,7 +509,7 @@ count_tree (int dirfd, struct reg_env_info *info, int depth, reg_error_t *err)
       if (S_ISREG (st.st_mode))
         {
           info->files++;
-          info->bytes += (uint64_t) st.st_size;
+          info->bytes += (uint64_t)st.st_size;
         }
       else if (S_ISLNK (st.st_mode))
         info->symlinks++;

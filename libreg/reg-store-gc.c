@@ -190,13 +190,13 @@ gc_object (struct reg_store *s, int dirfd, const char *dir, const char *name, co
 {
   struct reg_gc_result *res = data;
 
-  (void) s;
+  (void)s;
   if (st->st_nlink != 1)
     return 0;
   if (unlinkat (dirfd, name, 0) < 0 && errno != ENOENT)
     return reg_make_error (err, errno, "remove `objects/%s/%s`", dir, name);
   res->objects_removed++;
-  res->bytes_freed += (uint64_t) st->st_size;
+  res->bytes_freed += (uint64_t)st->st_size;
   return 0;
 }
 
@@ -304,14 +304,14 @@ stat_object (struct reg_store *s, int dirfd, const char *dir, const char *name, 
 {
   struct reg_store_stats *out = data;
 
-  (void) s;
-  (void) dirfd;
-  (void) dir;
-  (void) name;
-  (void) err;
+  (void)s;
+  (void)dirfd;
+  (void)dir;
+  (void)name;
+  (void)err;
   out->objects++;
-  out->object_bytes += (uint64_t) st->st_size;
-  out->env_links += (uint64_t) st->st_nlink - 1;
+  out->object_bytes += (uint64_t)st->st_size;
+  out->env_links += (uint64_t)st->st_nlink - 1;
   return 0;
 }
 
@@ -337,6 +337,6 @@ reg_store_stats (struct reg_store *s, struct reg_store_stats *out, reg_error_t *
     }
   reg_env_info_free (envs, n);
   out->saved_bytes = out->referenced_bytes > out->object_bytes ? out->referenced_bytes - out->object_bytes : 0;
-  out->sharing_degree = out->objects ? (double) out->env_links / (double) out->objects : 0.0;
+  out->sharing_degree = out->objects ? (double)out->env_links / (double)out->objects : 0.0;
   return 0;
 }

@@ -105,9 +105,9 @@ object_hash_begin (mode_t mode, uid_t uid, gid_t gid)
 
   if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
     abort ();
-  n = snprintf (header, sizeof (header), "reg-object 1\nmode %04o\nuid %u\ngid %u\n\n", (unsigned) (mode & 07777),
-                (unsigned) uid, (unsigned) gid);
-  EVP_DigestUpdate (ctx, header, (size_t) n);
+  n = snprintf (header, sizeof (header), "reg-object 1\nmode %04o\nuid %u\ngid %u\n\n", (unsigned)(mode & 07777),
+                (unsigned)uid, (unsigned)gid);
+  EVP_DigestUpdate (ctx, header, (size_t)n);
   return ctx;
 }
 
@@ -152,10 +152,10 @@ hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes
         }
       if (r == 0)
         break;
-      EVP_DigestUpdate (ctx, buf, (size_t) r);
+      EVP_DigestUpdate (ctx, buf, (size_t)r);
       if (out_fd >= 0)
         {
-          int ret = write_all (out_fd, buf, (size_t) r, err);
+          int ret = write_all (out_fd, buf, (size_t)r, err);
           if (UNLIKELY (ret < 0))
             {
               EVP_MD_CTX_free (ctx);
@@ -168,7 +168,7 @@ hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes
       off += r;
     }
   if (bytes)
-    *bytes = (uint64_t) off;
+    *bytes = (uint64_t)off;
   object_hash_end (ctx, hex);
   return 0;
 }
@@ -205,8 +205,7 @@ reg_store_tmp_name (struct reg_store *s, const char *what)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  xasprintf (&name, "%s.%d.%lu.%lx", what, (int) getpid (), ++s->tmp_counter,
-             (unsigned long) (ts.tv_nsec ^ ts.tv_sec));
+  xasprintf (&name, "%s.%d.%lu.%lx", what, (int)getpid (), ++s->tmp_counter, (unsigned long)(ts.tv_nsec ^ ts.tv_sec));
   return name;
 }
 
@@ -256,11 +255,10 @@ open_subdir (int dirfd, const char *name, mode_t mode, reg_error_t *err)
 void
 reg_store_close (struct reg_store *s)
 {
-  int *fds[] = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_files_fd, &s->cache_envs_fd,
-                 &s->lock_fd };
-
   if (s == NULL)
     return;
+  int *fds[]
+      = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_files_fd, &s->cache_envs_fd, &s->lock_fd };
   for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
     if (*fds[i] >= 0)
       close (*fds[i]); /* closing the lock fd releases the flock */
@@ -301,13 +299,13 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
       goto fail;
     }
 
-#define SUBDIR(field, dirfd, name, mode)                       \
-  do                                                           \
-    {                                                          \
-      ret = s->field = open_subdir (dirfd, name, mode, err);   \
-      if (UNLIKELY (ret < 0))                                  \
-        goto fail;                                             \
-    }                                                          \
+#define SUBDIR(field, dirfd, name, mode)                                                                               \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      ret = s->field = open_subdir (dirfd, name, mode, err);                                                           \
+      if (UNLIKELY (ret < 0))                                                                                          \
+        goto fail;                                                                                                     \
+    }                                                                                                                  \
   while (0)
   SUBDIR (objects_fd, s->root_fd, "objects", 0700);
   SUBDIR (envs_fd, s->root_fd, "envs", 0700);
@@ -334,15 +332,15 @@ static char *
 identity_name (const struct stat *st, char **dir)
 {
   char *name = NULL;
-  xasprintf (dir, "%02x", (unsigned) (st->st_ino & 0xff));
-  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long) st->st_dev, (unsigned long long) st->st_ino);
+  xasprintf (dir, "%02x", (unsigned)(st->st_ino & 0xff));
+  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
   return name;
 }
 
 static int64_t
 ts_ns (const struct timespec *t)
 {
-  return (int64_t) t->tv_sec * 1000000000 + t->tv_nsec;
+  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
 /* The digest recorded for ST's identity, or NULL.  Problems reading the
@@ -361,7 +359,7 @@ identity_lookup (struct reg_store *s, const struct stat *st)
     return NULL;
   if (sscanf (data, "1 %llu %lld %lld %65s", &size, &mtime, &ctime, digest) != 4)
     return NULL;
-  if (size != (unsigned long long) st->st_size || mtime != ts_ns (&st->st_mtim) || ctime != ts_ns (&st->st_ctim)
+  if (size != (unsigned long long)st->st_size || mtime != ts_ns (&st->st_mtim) || ctime != ts_ns (&st->st_ctim)
       || !reg_store_digest_valid (digest))
     return NULL;
   return xstrdup (digest);
@@ -377,15 +375,15 @@ identity_record (struct reg_store *s, const struct stat *st, const char *digest)
   reg_error_t err = NULL;
   int len;
 
-  len = xasprintf (&data, "1 %llu %lld %lld %s\n", (unsigned long long) st->st_size,
-                   (long long) ts_ns (&st->st_mtim), (long long) ts_ns (&st->st_ctim), digest);
+  len = xasprintf (&data, "1 %llu %lld %lld %s\n", (unsigned long long)st->st_size, (long long)ts_ns (&st->st_mtim),
+                   (long long)ts_ns (&st->st_ctim), digest);
   if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
     return;
   dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
     return;
   reg_store_crash_point ("identity-write");
-  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t) len, 0600, false, &err) < 0)
+  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t)len, 0600, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
       reg_error_release (&err);
@@ -425,8 +423,7 @@ publish_tmp (struct reg_store *s, const char *tmp, const char *rel, bool *create
 /* A temporary object with ST's owner and mode, filled from SRC_FD.  1 when
    the owner cannot be given.  */
 static int
-write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const char *tmp, char *hex,
-                  reg_error_t *err)
+write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const char *tmp, char *hex, reg_error_t *err)
 {
   cleanup_close int fd = -1;
   uint64_t bytes = 0;
@@ -576,9 +573,8 @@ reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int
 
 /* --- check -------------------------------------------------------------- */
 
-static void
-add_problem (struct reg_check_result *res, const char *dir, const char *name, const char *fmt, ...)
-  __attribute__ ((format (printf, 4, 5)));
+static void add_problem (struct reg_check_result *res, const char *dir, const char *name, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
 
 static void
 add_problem (struct reg_check_result *res, const char *dir, const char *name, const char *fmt, ...)
@@ -647,7 +643,7 @@ check_object (int dirfd, const char *dir, const char *name, struct reg_check_res
       return 0;
     }
   res->objects++;
-  res->bytes += (uint64_t) st.st_size;
+  res->bytes += (uint64_t)st.st_size;
   if (st.st_mode & (S_ISUID | S_ISGID))
     add_problem (res, dir, name, "set-uid or set-gid object");
   ret = reg_store_hash_object_fd (fd, &st, actual, err);
@@ -655,7 +651,7 @@ check_object (int dirfd, const char *dir, const char *name, struct reg_check_res
     return reg_error_wrap (err, "hash `objects/%s/%s`", dir, name);
   if (strcmp (claimed, actual) != 0)
     add_problem (res, dir, name, "content or metadata (mode %04o, uid %u, gid %u) hash to %s", st.st_mode & 07777,
-                 (unsigned) st.st_uid, (unsigned) st.st_gid, actual);
+                 (unsigned)st.st_uid, (unsigned)st.st_gid, actual);
   return 0;
 }
 

@@ -72,12 +72,12 @@ void reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_
 /* What this handle has done, for logs and tests.  */
 struct reg_store_counters
 {
-  uint64_t files_read;      /* files whose content was read and hashed */
+  uint64_t files_read; /* files whose content was read and hashed */
   uint64_t bytes_read;
   uint64_t identity_hits;   /* files answered by the identity cache */
   uint64_t objects_created; /* objects this handle published */
   uint64_t envs_created;
-  uint64_t link_copies;     /* extra object copies made because of EMLINK */
+  uint64_t link_copies; /* extra object copies made because of EMLINK */
 };
 void reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out);
 
@@ -129,8 +129,7 @@ int reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out,
 /* The environment of M: built once as envs/<id>/root (hard links to the
    objects, symlinks, directories) and reused.  Every file's object must be
    in the store.  */
-int reg_store_env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root,
-                       reg_error_t *err);
+int reg_store_env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root, reg_error_t *err);
 /* The root of an existing environment, or an ENOENT error.  */
 int reg_store_env_root (struct reg_store *s, const char *env_id, char **env_root, reg_error_t *err);
 /* A container (REF_NAME: [A-Za-z0-9_.-]+) uses / stops using ENV_ID.  Unref
@@ -160,27 +159,27 @@ int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, c
 struct reg_env_info
 {
   char *id;
-  uint64_t files;    /* regular files */
+  uint64_t files; /* regular files */
   uint64_t symlinks;
   uint64_t dirs;
-  uint64_t bytes;    /* sum of the sizes of its files */
-  char **refs;       /* NULL-terminated names of the containers using it */
+  uint64_t bytes; /* sum of the sizes of its files */
+  char **refs;    /* NULL-terminated names of the containers using it */
   size_t n_refs;
-  int64_t created;   /* seconds since the epoch */
+  int64_t created; /* seconds since the epoch */
 };
 int reg_store_list_envs (struct reg_store *s, struct reg_env_info **envs, size_t *n, reg_error_t *err);
 void reg_env_info_free (struct reg_env_info *envs, size_t n);
 
 struct reg_store_stats
 {
-  uint64_t objects;         /* distinct inodes in objects/ (copies included) */
-  uint64_t object_bytes;    /* bytes in the store: each object once */
+  uint64_t objects;      /* distinct inodes in objects/ (copies included) */
+  uint64_t object_bytes; /* bytes in the store: each object once */
   uint64_t envs;
-  uint64_t refs;            /* container references over all environments */
-  uint64_t env_links;       /* links from environments to objects */
+  uint64_t refs;             /* container references over all environments */
+  uint64_t env_links;        /* links from environments to objects */
   uint64_t referenced_bytes; /* bytes the environments would take unshared */
-  uint64_t saved_bytes;     /* referenced_bytes - object_bytes (0 if negative) */
-  double sharing_degree;    /* env_links / objects: mean number of environments per object */
+  uint64_t saved_bytes;      /* referenced_bytes - object_bytes (0 if negative) */
+  double sharing_degree;     /* env_links / objects: mean number of environments per object */
 };
 int reg_store_stats (struct reg_store *s, struct reg_store_stats *st, reg_error_t *err);
 
@@ -202,7 +201,7 @@ int reg_store_gc (struct reg_store *s, struct reg_gc_result *res, reg_error_t *e
 
 struct reg_check_problem
 {
-  char *object;  /* path relative to the store root */
+  char *object; /* path relative to the store root */
   char *problem;
 };
 struct reg_check_result

@@ -210,9 +210,9 @@ test_digest_encoding (void **state)
 
   write_img (f, "a", content, 0640);
   assert_int_equal (fstatat (f->imgfd, "a", &st, 0), 0);
-  n = xasprintf (&expect_in, "reg-object 1\nmode 0640\nuid %u\ngid %u\n\n%s", (unsigned) st.st_uid,
-                 (unsigned) st.st_gid, content);
-  assert_int_equal (EVP_Digest (expect_in, (size_t) n, md, &mdlen, EVP_sha256 (), NULL), 1);
+  n = xasprintf (&expect_in, "reg-object 1\nmode 0640\nuid %u\ngid %u\n\n%s", (unsigned)st.st_uid, (unsigned)st.st_gid,
+                 content);
+  assert_int_equal (EVP_Digest (expect_in, (size_t)n, md, &mdlen, EVP_sha256 (), NULL), 1);
   for (unsigned i = 0; i < mdlen; i++)
     sprintf (expect + 2 * i, "%02x", md[i]);
   free (expect_in);
@@ -261,6 +261,34 @@ test_dedup (void **state)
   }
   assert_int_equal (count_entries (f->store, "tmp"), 0);
   assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* A file that cannot be read: a clear error naming the store, nothing left.  */
+static void
+test_add_error_leaves_nothing (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  reg_error_t err = NULL;
+  char *digest = NULL;
+  struct stat st;
+  int fd, ret;
+
+  write_img (f, "wo", "write only", 0644);
+  fd = openat (f->imgfd, "wo", O_WRONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (fstat (fd, &st), 0);
+  ret = reg_store_add_file (s, fd, &st, &digest, NULL, &err);
+  close (fd);
+  assert_true (ret < 0);
+  assert_null (digest);
+  assert_non_null (strstr (err->msg, f->store));
+  assert_non_null (strstr (err->msg, "Bad file descriptor"));
+  reg_error_release (&err);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_files (f->store, "cache"), 0);
   reg_store_close (s);
 }
 
@@ -386,7 +414,7 @@ nonroot_owner_checks (struct fixture *f, const char *store)
     return 12;
   if (count_entries (store, "tmp") != 0 || count_files (store, "objects") != 0)
     return 13;
-  (void) f;
+  (void)f;
   reg_store_close (s);
   return 0;
 }
@@ -663,7 +691,8 @@ test_refs_gc (void **state)
   check_err (reg_store_env_ref (s, ida, "ctr-2", &err), &err);
   assert_true (reg_store_env_ref (s, ida, "../x", &err) < 0);
   reg_error_release (&err);
-  assert_true (reg_store_env_ref (s, "0000000000000000000000000000000000000000000000000000000000000000", "c", &err) < 0);
+  assert_true (reg_store_env_ref (s, "0000000000000000000000000000000000000000000000000000000000000000", "c", &err)
+               < 0);
   assert_int_equal (err->status, ENOENT);
   reg_error_release (&err);
 
@@ -765,8 +794,8 @@ test_check_corrupt (void **state)
 /* --- crashes ------------------------------------------------------------ */
 
 static const char *crash_steps[] = {
-  "object-tmp", "object-partial", "object-synced", "object-linked", "identity-write",
-  "env-tmp",    "env-built",      "gc-env-moved",
+  "object-tmp",     "object-partial", "object-synced", "object-linked",
+  "identity-write", "env-tmp",        "env-built",     "gc-env-moved",
 };
 
 /* What a `create` does: add files, build the environment, reference it
@@ -1066,6 +1095,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_digest_encoding, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dedup, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_add_error_leaves_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_setid_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (test_xattr_refused, setup, teardown),
