@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include "reg-store-internal.h"
 
 #define COPY_CHUNK (128 * 1024)
+#define FUSE_SUPER_MAGIC 0x65735546
 
 void
 reg_store_crash_point (const char *step)
@@ -484,7 +486,8 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
   cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct stat after;
-  bool xattrs = false, created = false;
+  bool xattrs = false, created = false, trust_identity;
+  struct statfs sfs;
   int ret;
 
   if (!S_ISREG (st->st_mode))
@@ -497,7 +500,12 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
   if (xattrs)
     return REG_STORE_UNSHARED_XATTR;
 
-  cached = identity_lookup (s, st);
+  /* A FUSE file system reports whatever stat data its daemon likes, so a
+     tenant could fake another file's identity and be handed its object:
+     no identity cache there.  */
+  trust_identity = fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+  if (trust_identity)
+    cached = identity_lookup (s, st);
   if (cached && object_exists (s, cached))
     {
       s->counters.identity_hits++;
@@ -524,7 +532,7 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
 
   /* Record the identity only when the file did not change while it was
      read: otherwise the digest may not be that of the identity.  */
-  if (fstat (fd, &after) == 0 && same_identity (st, &after))
+  if (trust_identity && fstat (fd, &after) == 0 && same_identity (st, &after))
     identity_record (s, st, hex);
 
 done:
