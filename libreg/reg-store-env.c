@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "reg-store-internal.h"
@@ -428,9 +429,13 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   cleanup_free char *data = NULL;
   char dir[3], id[REG_DIGEST_HEX_LEN + 1];
   const char *p, *end;
+  struct statfs sfs;
   size_t len;
 
   (void)err; /* every problem is a miss: the cache is only an optimisation */
+  /* FUSE reports the stat data its daemon chooses: nothing to trust.  */
+  if (fstatfs (rootfd, &sfs) < 0 || sfs.f_type == 0x65735546 /* FUSE_SUPER_MAGIC */)
+    return 0;
   env_cache_name (key, dir, &name);
   if (read_all_file_at (s->cache_envs_fd, name, 64 << 20, &data, &len, NULL) < 0)
     return 0;
