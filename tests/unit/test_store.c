@@ -995,6 +995,23 @@ test_concurrent_creates (void **state)
   assert_int_equal (n, 1);
   assert_int_equal (envs[0].n_refs, N_PROCS);
   assert_int_equal (envs[0].files, N_FILES);
+  /* The environment links the published objects themselves (no process
+     replaced an object another had already linked).  */
+  for (int i = 0; i < N_FILES; i++)
+    {
+      cleanup_free char *path = NULL, *obj = NULL;
+      char content[64], hex[65];
+      struct stat st_env, st_obj;
+
+      xasprintf (&path, "%s/envs/%s/root/usr/lib/f%d", f->store, envs[0].id, i);
+      assert_int_equal (lstat (path, &st_env), 0);
+      snprintf (content, sizeof (content), "content of file %d\n", i);
+      reg_store_digest_buffer (content, strlen (content), st_env.st_mode, st_env.st_uid, st_env.st_gid, hex);
+      obj = reg_store_object_path (s, hex);
+      assert_int_equal (lstat (obj, &st_obj), 0);
+      assert_int_equal (st_env.st_ino, st_obj.st_ino);
+      assert_int_equal (st_obj.st_nlink, 2);
+    }
   reg_env_info_free (envs, n);
   reg_store_close (s);
 }
