@@ -799,8 +799,8 @@ static const char *crash_steps[] = {
 };
 
 /* What a `create` does: add files, build the environment, reference it
-   (REF NULL: no reference).  Returns 0 or exits on error.  */
-static void
+   (REF NULL: no reference).  Returns 0, or -1 after printing the error.  */
+static int
 do_create (struct fixture *f, const char *store, const char **names, size_t n, const char *ref, char **env_id)
 {
   struct reg_store *s = NULL;
@@ -830,11 +830,15 @@ do_create (struct fixture *f, const char *store, const char **names, size_t n, c
     goto fail;
   reg_manifest_free (m);
   reg_store_close (s);
-  return;
+  return 0;
 
 fail:
   fprintf (stderr, "create: %s\n", err ? err->msg : "not shared");
-  _exit (3);
+  reg_error_release (&err);
+  reg_manifest_free (m);
+  if (s)
+    reg_store_close (s);
+  return -1;
 }
 
 static void
@@ -862,7 +866,8 @@ test_crash_at_each_step (void **state)
         {
           char *child_id = NULL;
           setenv ("REG_STORE_TEST_CRASH_AT", crash_steps[i], 1);
-          do_create (f, f->store, names, 3, NULL, &child_id);
+          if (do_create (f, f->store, names, 3, NULL, &child_id) < 0)
+            _exit (3);
           if (reg_store_open (f->store, &s, &err) < 0 || reg_store_gc (s, &gc, &err) < 0)
             _exit (3);
           _exit (4); /* the crash point was never reached */
@@ -885,7 +890,7 @@ test_crash_at_each_step (void **state)
       reg_store_close (s);
 
       /* The next create completes the work; gc clears what the crash left.  */
-      do_create (f, f->store, names, 3, NULL, &id);
+      assert_int_equal (do_create (f, f->store, names, 3, NULL, &id), 0);
       s = open_store (f);
       check_err (reg_store_gc (s, &gc, &err), &err);
       assert_int_equal (count_entries (f->store, "tmp"), 0);
