@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../libreg/error.h"
 
@@ -479,5 +480,11 @@ typedef struct
 } oci_features;
 
 char *oci_features_to_json (const oci_features *f, size_t *len);
+
+/* A default config.json like `runc spec` writes (pretty, NUL-terminated):
+   `sh` on a terminal, runc's capability set and mounts, masked and read-only
+   paths.  ROOTLESS: no network namespace, a user namespace mapping UID/GID
+   to root, /sys bound from the host, no device cgroup rules.  */
+char *oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len);
 
 #endif
