@@ -1284,6 +1284,7 @@ finish (struct reg_closure *c)
 
 /* ------------------------------------------------------------ programs */
 
+static int add_program (struct reg_closure *c, const char *path, const char *reason, int depth);
 static int resolve_command (struct reg_closure *c, const char *name, const char *reason, int depth,
                             const char *needed_by);
 
@@ -1343,8 +1344,16 @@ handle_shebang (struct reg_closure *c, const char *script, const char *head, siz
   if (*interp == '\0')
     return;
 
-  if (resolve_command (c, interp[0] == '/' ? interp : interp, "shebang", depth + 1, script) < 0)
-    return;
+  /* The kernel opens the interpreter by its path (relative: from the cwd),
+     never through PATH.  */
+  {
+    cleanup_free char *abs = absolute (c->priv, interp);
+    if (add_program (c, abs, "shebang", depth + 1) < 0)
+      {
+        add_missing (c, interp, script);
+        return;
+      }
+  }
   if (strcmp (base_name (interp), "env") == 0 && *arg)
     {
       char *tok, *save = NULL;

@@ -878,6 +878,21 @@ test_shebang (void **state)
     reg_closure_free (c);
   }
   {
+    /* A relative interpreter is taken from the cwd, never through PATH.  */
+    const char *argv[] = { "/app/rel", NULL };
+    const char *argv2[] = { "/app/bare", NULL };
+    const char *e[] = { "PATH=/bin:/usr/bin", NULL };
+    fx_text (f, "/app/rel", "#!bin/sh\n", 0755);
+    fx_text (f, "/app/bare", "#!sh\n", 0755);
+    c = analyze (f, argv, e, "/");
+    assert_file (c, sh);
+    reg_closure_free (c);
+    c = analyze (f, argv2, e, "/");
+    assert_true (has_missing (c, "sh", "/app/bare"));
+    assert_null (find (c, sh));
+    reg_closure_free (c);
+  }
+  {
     /* A script that is its own interpreter ends.  */
     const char *argv[] = { "/app/loop", NULL };
     c = analyze (f, argv, NULL, NULL);
