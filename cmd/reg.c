@@ -32,9 +32,9 @@ analyze_usage (FILE *out)
 }
 
 static const char *
-kind_name (enum reg_entry_kind k)
+kind_name (enum reg_closure_kind k)
 {
-  return k == REG_ENTRY_SYMLINK ? "symlink" : "file";
+  return k == REG_CLOSURE_SYMLINK ? "symlink" : "file";
 }
 
 static void
@@ -43,7 +43,7 @@ print_text (const struct reg_closure *c)
   for (size_t i = 0; i < c->n; i++)
     {
       const struct reg_closure_entry *e = &c->entries[i];
-      if (e->kind == REG_ENTRY_SYMLINK)
+      if (e->kind == REG_CLOSURE_SYMLINK)
         printf ("%-7s %10s  %s -> %s  (%s)\n", kind_name (e->kind), "-", e->path, e->link_target, e->reason);
       else
         printf ("%-7s %10llu  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->size, e->path, e->reason);

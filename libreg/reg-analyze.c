@@ -425,7 +425,7 @@ read_config_in_root (int rootfd, const char *path, char **out)
 /* -------------------------------------------------------------- closure */
 
 static size_t
-add_entry (struct reg_closure *c, const char *path, enum reg_entry_kind kind, const char *target, const char *reason,
+add_entry (struct reg_closure *c, const char *path, enum reg_closure_kind kind, const char *target, const char *reason,
            bool elf, const struct stat *st)
 {
   struct reg_analysis *a = c->priv;
@@ -458,8 +458,8 @@ static void
 commit_walk (struct reg_closure *c, const struct walk *w, const char *reason, bool elf)
 {
   for (size_t i = 0; i < w->n_links; i++)
-    add_entry (c, w->links[i].path, REG_ENTRY_SYMLINK, w->links[i].target, "symlink", false, &w->links[i].st);
-  add_entry (c, w->canon, REG_ENTRY_FILE, NULL, reason, elf, &w->st);
+    add_entry (c, w->links[i].path, REG_CLOSURE_SYMLINK, w->links[i].target, "symlink", false, &w->links[i].st);
+  add_entry (c, w->canon, REG_CLOSURE_FILE, NULL, reason, elf, &w->st);
 }
 
 static void

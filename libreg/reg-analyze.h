@@ -24,16 +24,16 @@
 #define REG_ANALYZE_MAX_DIRS 256     /* directories of one search list */
 #define REG_ANALYZE_MAX_MISSING 1024
 
-enum reg_entry_kind
+enum reg_closure_kind
 {
-  REG_ENTRY_FILE = 0,
-  REG_ENTRY_SYMLINK,
+  REG_CLOSURE_FILE = 0,
+  REG_CLOSURE_SYMLINK,
 };
 
 struct reg_closure_entry
 {
   char *path; /* absolute, inside the rootfs, no symlink in its parents */
-  enum reg_entry_kind kind;
+  enum reg_closure_kind kind;
   char *link_target; /* SYMLINK: the link text as stored */
   char *reason;      /* "entrypoint", "interpreter", "shebang", "needed by /usr/bin/x", "nss",
                         "libgcc_s", "gconv", "symlink" */

@@ -367,7 +367,7 @@ static void
 assert_file (const struct reg_closure *c, const char *path)
 {
   const struct reg_closure_entry *e = find (c, path);
-  if (e == NULL || e->kind != REG_ENTRY_FILE)
+  if (e == NULL || e->kind != REG_CLOSURE_FILE)
     fail_msg ("closure lacks the file %s", path);
 }
 
@@ -760,7 +760,7 @@ assert_ldd_closure (struct fixture *f, const struct reg_closure *c, const char *
       for (size_t k = 0; k < nlinks; k++)
         {
           const struct reg_closure_entry *e = find (c, links[k]);
-          if (e == NULL || e->kind != REG_ENTRY_SYMLINK)
+          if (e == NULL || e->kind != REG_CLOSURE_SYMLINK)
             fail_msg ("closure lacks the symlink %s (on the way to %s)", links[k], libs[i]);
           {
             char target[PATH_MAX];
@@ -840,7 +840,7 @@ test_closure_python (void **state)
     char *real = host_realpath ("/usr/bin/python3");
     assert_file (c, real);
     if (strcmp (real, "/usr/bin/python3") != 0)
-      assert_int_equal (find (c, "/usr/bin/python3")->kind, REG_ENTRY_SYMLINK);
+      assert_int_equal (find (c, "/usr/bin/python3")->kind, REG_CLOSURE_SYMLINK);
     free (real);
   }
   reg_closure_free (c);
@@ -879,7 +879,7 @@ test_shebang (void **state)
     assert_file (c, "/app/run-env.sh");
     assert_file (c, env);
     assert_file (c, sh);
-    assert_int_equal (find (c, "/bin")->kind, REG_ENTRY_SYMLINK);
+    assert_int_equal (find (c, "/bin")->kind, REG_CLOSURE_SYMLINK);
     assert_ldd_closure (f, c, "/usr/bin/env");
     reg_closure_free (c);
   }
@@ -993,7 +993,7 @@ test_rpath_runpath_origin (void **state)
     const char *argv[] = { "/apps/bin/prog", NULL };
     fx_symlink (f, "/apps", "opt/app");
     c = analyze (f, argv, NULL, NULL);
-    assert_int_equal (find (c, "/apps")->kind, REG_ENTRY_SYMLINK);
+    assert_int_equal (find (c, "/apps")->kind, REG_CLOSURE_SYMLINK);
     assert_file (c, "/opt/app/bin/prog");
     assert_file (c, "/opt/app/lib/libfoo.so");
     reg_closure_free (c);
@@ -1139,11 +1139,11 @@ test_symlink_escape (void **state)
   /* ../.. stops at the fixture's root: its own /etc/passwd.  */
   fx_text (f, "/etc/passwd", fx_passwd, 0644);
   assert_int_equal (reg_closure_add_path (f->rootfd, c, "/app/up", "include", &err), 0);
-  assert_int_equal (find (c, "/app/up")->kind, REG_ENTRY_SYMLINK);
+  assert_int_equal (find (c, "/app/up")->kind, REG_CLOSURE_SYMLINK);
   assert_file (c, "/etc/passwd");
   assert_int_equal (find (c, "/etc/passwd")->size, strlen (fx_passwd));
   assert_int_equal (reg_closure_add_path (f->rootfd, c, "/app/dirlink/passwd", "include", &err), 0);
-  assert_int_equal (find (c, "/app/dirlink")->kind, REG_ENTRY_SYMLINK);
+  assert_int_equal (find (c, "/app/dirlink")->kind, REG_CLOSURE_SYMLINK);
   reg_closure_free (c);
 
   /* A library whose file is a link to /etc/shadow: reported missing.  */
@@ -1475,7 +1475,7 @@ test_static_program (void **state)
   assert_file (c, real);
   assert_false (c->glibc);
   for (size_t i = 0; i < c->n; i++)
-    assert_true (c->entries[i].kind == REG_ENTRY_SYMLINK || strcmp (c->entries[i].path, real) == 0);
+    assert_true (c->entries[i].kind == REG_CLOSURE_SYMLINK || strcmp (c->entries[i].path, real) == 0);
   reg_closure_free (c);
   free (real);
   fx_free (f);
