@@ -65,6 +65,9 @@ int reg_mode_from_config (const oci_config *config, const char *default_mode, en
                           reg_error_t *err);
 const char *reg_mode_name (enum reg_mode mode);
 
+/* The store OPTS names, or the built-in default.  */
+const char *reg_options_store_root (const struct reg_options *opts);
+
 /* Run REG for a container whose root directory is open as ROOTFD.  *PLAN is
    NULL when the mode is off.  */
 int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd,
