@@ -29,8 +29,9 @@ static const struct command commands[] = {
   { "kill", NULL, "send a signal to the container's init" },
   { "delete", NULL, "delete a container" },
   { "list", NULL, "list containers" },
-  { "spec", NULL, "write a default config.json" },
-  { "features", NULL, "print the features this runtime supports" },
+  { "spec", cmd_spec, "write a default config.json" },
+  { "features", cmd_features, "print the features this runtime supports" },
+  { "reg", cmd_reg, "REG administration (analyze, ls, stats, gc, check)" },
   { NULL, NULL, NULL },
 };
 

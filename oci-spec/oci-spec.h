@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "../libreg/error.h"
 
@@ -275,7 +276,7 @@ typedef struct
   uint32_t index;
   uint64_t value, value_two;
   char *op_name;
-  int op; /* enum scmp_compare, resolved by libreg */
+  int op; /* enum scmp_compare value (SCMP_CMP_NE = 1 ... SCMP_CMP_MASKED_EQ = 7) */
 } oci_syscall_arg;
 
 typedef struct
@@ -318,6 +319,8 @@ typedef struct
   char *mode;
   char *nodes;
   oci_strv flags;
+  int mpol_mode;       /* MPOL_* value of mode (MPOL_DEFAULT when absent) */
+  unsigned mpol_flags; /* MPOL_F_* or-ed */
 } oci_memory_policy;
 
 typedef struct
@@ -325,6 +328,7 @@ typedef struct
   bool present;
   char *domain; /* LINUX | LINUX32 */
   oci_strv flags;
+  unsigned long persona; /* PER_LINUX or PER_LINUX32, for personality(2) */
 } oci_personality;
 
 typedef struct
@@ -402,7 +406,38 @@ void oci_resources_clear (oci_resources *r);
 /* Lookups.  */
 const char *oci_map_get (const oci_map *m, const char *key);
 const oci_namespace *oci_config_namespace (const oci_config *c, enum oci_ns_type type);
+
 const char *oci_ns_type_name (enum oci_ns_type type);
+/* -1 when NAME is not a namespace type of the spec.  */
+int oci_ns_type_from_name (const char *name);
+/* CLONE_NEW* for TYPE.  */
+int oci_ns_clone_flag (enum oci_ns_type type);
+/* RLIMIT_* for "RLIMIT_NOFILE"; -1 when unknown.  */
+int oci_rlimit_from_name (const char *name);
+/* Check an ociVersion: 0, or -1 with *WHY (malloc'ed) saying why not.  */
+int oci_check_version (const char *version, char **why);
+
+/* The enums of the schema (NULL-terminated), for `features`.  */
+const char *const *oci_seccomp_action_names (void);
+const char *const *oci_seccomp_arch_names (void);
+const char *const *oci_seccomp_flag_names (void);
+const char *const *oci_seccomp_operator_names (void);
+const char *const *oci_memory_policy_mode_names (void);
+const char *const *oci_memory_policy_flag_names (void);
+
+/* Mount options the runtime knows.  An option not in the table is filesystem
+   data ("mode=755", "size=65536k") and passed to mount(2) as such.  */
+struct oci_mount_option
+{
+  const char *name;
+  unsigned long flags;       /* MS_* to set, or to clear when `clear` */
+  bool clear;                /* "rw", "suid", "dev", "exec", "atime"... */
+  unsigned long propagation; /* MS_PRIVATE|MS_SHARED|MS_SLAVE|MS_UNBINDABLE, | MS_REC for the r- forms */
+  bool recursive;            /* rbind; rro, rnosuid...: apply to the whole tree (mount_setattr AT_RECURSIVE) */
+};
+const struct oci_mount_option *oci_mount_option_find (const char *name);
+/* Every name of the table, NULL-terminated.  */
+const char *const *oci_mount_option_names (void);
 
 /* The state document (state-schema.json).  */
 typedef struct
@@ -445,5 +480,11 @@ typedef struct
 } oci_features;
 
 char *oci_features_to_json (const oci_features *f, size_t *len);
+
+/* A default config.json like `runc spec` writes (pretty, NUL-terminated):
+   `sh` on a terminal, runc's capability set and mounts, masked and read-only
+   paths.  ROOTLESS: no network namespace, a user namespace mapping UID/GID
+   to root, /sys bound from the host, no device cgroup rules.  */
+char *oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len);
 
 #endif

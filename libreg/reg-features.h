@@ -1,0 +1,11 @@
+/* reg-runc: the runtime-spec `features` document of this build and host.
+ * (Not "features.h": that name is glibc's, and libreg/ is on the include path.)  */
+#ifndef REG_FEATURES_H
+#define REG_FEATURES_H
+
+#include <stddef.h>
+
+/* The features JSON (pretty, NUL-terminated, malloc'ed).  */
+char *reg_features_json (size_t *len);
+
+#endif

@@ -1,0 +1,143 @@
+/* libreg: REG modes and plans (see reg.h); the phase itself is in
+   reg-phase.c.  */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reg.h"
+#include "utils.h"
+
+static const char *const mode_names[] = { "off", "share", "minimal", "learn" };
+
+const char *
+reg_mode_name (enum reg_mode mode)
+{
+  if ((unsigned) mode < sizeof (mode_names) / sizeof (mode_names[0]))
+    return mode_names[mode];
+  return "unknown";
+}
+
+static int
+mode_parse (const char *value, const char *where, enum reg_mode *mode, reg_error_t *err)
+{
+  for (size_t i = 0; i < sizeof (mode_names) / sizeof (mode_names[0]); i++)
+    if (strcmp (value, mode_names[i]) == 0)
+      {
+        *mode = (enum reg_mode) i;
+        return 0;
+      }
+  return reg_make_error (err, 0, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
+                         value);
+}
+
+int
+reg_mode_from_config (const oci_config *config, const char *default_mode, enum reg_mode *mode, reg_error_t *err)
+{
+  const char *v = oci_map_get (&config->annotations, REG_ANNOTATION_MODE);
+
+  if (v)
+    return mode_parse (v, "config.json: annotations." REG_ANNOTATION_MODE, mode, err);
+  return mode_parse (default_mode ? default_mode : "off", "REG default mode", mode, err);
+}
+
+void
+reg_plan_free (struct reg_plan *plan)
+{
+  if (plan == NULL)
+    return;
+  for (size_t i = 0; i < plan->n_binds; i++)
+    {
+      free (plan->binds[i].source);
+      free (plan->binds[i].target);
+    }
+  free (plan->binds);
+  free (plan->env_id);
+  free (plan->lower_dir);
+  free (plan->upper_dir);
+  free (plan->work_dir);
+  free (plan);
+}
+
+void
+reg_host_config_clear (struct reg_host_config *cfg)
+{
+  free (cfg->mode);
+  free (cfg->store);
+  cfg->mode = cfg->store = NULL;
+}
+
+static char *
+trim (char *s)
+{
+  char *end;
+
+  while (isspace ((unsigned char) *s))
+    s++;
+  end = s + strlen (s);
+  while (end > s && isspace ((unsigned char) end[-1]))
+    *--end = '\0';
+  return s;
+}
+
+int
+reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  size_t lineno = 0;
+  int ret;
+
+  ret = read_all_file (path, 1 << 20, &data, NULL, err);
+  if (ret < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          return 0;
+        }
+      return ret;
+    }
+  /* strtok_r would skip empty lines and lose the numbering.  */
+  for (char *line = data, *next; line; line = next)
+    {
+      char *eq, *key, *value, *hash;
+      enum reg_mode mode;
+
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      lineno++;
+      hash = strchr (line, '#');
+      if (hash)
+        *hash = '\0';
+      line = trim (line);
+      if (*line == '\0')
+        continue;
+      eq = strchr (line, '=');
+      if (eq == NULL)
+        return reg_make_error (err, 0, "%s:%zu: expected `key = value`", path, lineno);
+      *eq = '\0';
+      key = trim (line);
+      value = trim (eq + 1);
+      if (strcmp (key, "mode") == 0)
+        {
+          cleanup_free char *where = NULL;
+          xasprintf (&where, "%s:%zu: mode", path, lineno);
+          ret = mode_parse (value, where, &mode, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          free (cfg->mode);
+          cfg->mode = xstrdup (value);
+        }
+      else if (strcmp (key, "store") == 0)
+        {
+          if (value[0] != '/')
+            return reg_make_error (err, 0, "%s:%zu: store: expected an absolute path", path, lineno);
+          free (cfg->store);
+          cfg->store = xstrdup (value);
+        }
+      else
+        return reg_make_error (err, 0, "%s:%zu: unknown key `%s` (expected mode or store)", path, lineno, key);
+    }
+  return 0;
+}
