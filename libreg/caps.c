@@ -39,10 +39,9 @@ well_formed_name (const char *name)
 }
 
 static int
-resolve_set (const oci_strv *names, const char *json_path, const char *set, uint64_t *mask,
+resolve_set (const oci_strv *names, const char *json_path, const char *set, int kernel_max, uint64_t *mask,
              reg_error_t *err)
 {
-  int kernel_max = kernel_cap_count ();
   size_t i;
 
   *mask = 0;
@@ -65,8 +64,8 @@ resolve_set (const oci_strv *names, const char *json_path, const char *set, uint
 }
 
 int
-reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out,
-                     reg_error_t *err)
+reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
+                             struct reg_caps **out, reg_error_t *err)
 {
   cleanup_free struct reg_caps *caps = xmalloc0 (sizeof (*caps));
   int ret;
@@ -75,24 +74,31 @@ reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct re
   if (c != NULL && c->present)
     {
       caps->configured = true;
-      ret = resolve_set (&c->bounding, json_path, "bounding", &caps->bounding, err);
+      ret = resolve_set (&c->bounding, json_path, "bounding", kernel_caps, &caps->bounding, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = resolve_set (&c->effective, json_path, "effective", &caps->effective, err);
+      ret = resolve_set (&c->effective, json_path, "effective", kernel_caps, &caps->effective, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = resolve_set (&c->inheritable, json_path, "inheritable", &caps->inheritable, err);
+      ret = resolve_set (&c->inheritable, json_path, "inheritable", kernel_caps, &caps->inheritable, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = resolve_set (&c->permitted, json_path, "permitted", &caps->permitted, err);
+      ret = resolve_set (&c->permitted, json_path, "permitted", kernel_caps, &caps->permitted, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = resolve_set (&c->ambient, json_path, "ambient", &caps->ambient, err);
+      ret = resolve_set (&c->ambient, json_path, "ambient", kernel_caps, &caps->ambient, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
   *out = steal_pointer (&caps);
   return 0;
+}
+
+int
+reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out,
+                     reg_error_t *err)
+{
+  return reg_caps_resolve_for_kernel (c, json_path, kernel_cap_count (), out, err);
 }
 
 int

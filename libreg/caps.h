@@ -46,6 +46,11 @@ int reg_caps_resolve (const oci_capabilities *c, struct reg_caps **out, reg_erro
 int reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out,
                          reg_error_t *err);
 
+/* The decision alone: as reg_caps_resolve_at, for a kernel that knows
+   KERNEL_CAPS capabilities (values 0 .. KERNEL_CAPS-1).  */
+int reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
+                                 struct reg_caps **out, reg_error_t *err);
+
 /* In the container's init, while still uid 0, before setuid/setgid: keep
    the permitted set across the change to a non-root uid.  */
 int reg_caps_before_setuid (reg_error_t *err);
