@@ -17,7 +17,7 @@
 static int
 kernel_cap_count (void)
 {
-  int n = (int) cap_max_bits ();
+  int n = (int)cap_max_bits ();
   return n > CAPS_MAX ? CAPS_MAX : n;
 }
 
@@ -30,10 +30,10 @@ well_formed_name (const char *name)
 {
   const char *p;
 
-  if (! has_prefix (name, "CAP_") || name[4] == '\0')
+  if (!has_prefix (name, "CAP_") || name[4] == '\0')
     return false;
   for (p = name + 4; *p; p++)
-    if (! (isupper ((unsigned char) *p) || isdigit ((unsigned char) *p) || *p == '_'))
+    if (!(isupper ((unsigned char)*p) || isdigit ((unsigned char)*p) || *p == '_'))
       return false;
   return true;
 }
@@ -50,12 +50,12 @@ resolve_set (const oci_strv *names, const char *json_path, const char *set, int 
       const char *name = names->items[i];
       cap_value_t v;
 
-      if (! well_formed_name (name) || cap_from_name (name, &v) < 0 || v < 0 || v >= CAPS_MAX)
+      if (!well_formed_name (name) || cap_from_name (name, &v) < 0 || v < 0 || v >= CAPS_MAX)
         return reg_make_error (err, 0, "%s.%s: unknown capability \"%s\"", json_path, set, name);
       if (v >= kernel_max)
         {
-          reg_warning ("%s.%s: capability \"%s\" is not supported by the running kernel, ignored",
-                       json_path, set, name);
+          reg_warning ("%s.%s: capability \"%s\" is not supported by the running kernel, ignored", json_path, set,
+                       name);
           continue;
         }
       *mask |= UINT64_C (1) << v;
@@ -64,8 +64,8 @@ resolve_set (const oci_strv *names, const char *json_path, const char *set, int 
 }
 
 int
-reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
-                             struct reg_caps **out, reg_error_t *err)
+reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps, struct reg_caps **out,
+                             reg_error_t *err)
 {
   cleanup_free struct reg_caps *caps = xmalloc0 (sizeof (*caps));
   int ret;
@@ -95,8 +95,7 @@ reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, i
 }
 
 int
-reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out,
-                     reg_error_t *err)
+reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out, reg_error_t *err)
 {
   return reg_caps_resolve_for_kernel (c, json_path, kernel_cap_count (), out, err);
 }
@@ -150,7 +149,7 @@ reg_caps_apply (const struct reg_caps *caps, reg_error_t *err)
   cap_value_t v;
   int ret;
 
-  if (caps == NULL || ! caps->configured)
+  if (caps == NULL || !caps->configured)
     return 0;
 
   /* After setuid to a non-root uid keep-caps kept the permitted set but the
@@ -203,8 +202,7 @@ reg_caps_apply (const struct reg_caps *caps, reg_error_t *err)
     for (v = 0; v < n; v++)
       if (caps->ambient & (UINT64_C (1) << v))
         if (cap_set_ambient (v, CAP_SET) < 0)
-          reg_warning ("cannot raise ambient capability %s: %s", reg_caps_name (v) ?: "?",
-                       strerror (errno));
+          reg_warning ("cannot raise ambient capability %s: %s", reg_caps_name (v) ?: "?", strerror (errno));
 
   if (UNLIKELY (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
     return reg_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
@@ -232,11 +230,11 @@ compute_names (void)
       if (s == NULL)
         continue;
       /* libcap prints a value it has no name for as a number.  */
-      if (! isdigit ((unsigned char) s[0]))
+      if (!isdigit ((unsigned char)s[0]))
         {
           xasprintf (&all_names[v], "%s", s);
           for (p = all_names[v]; *p; p++)
-            *p = toupper ((unsigned char) *p);
+            *p = toupper ((unsigned char)*p);
           if (v < n)
             known_names[k++] = all_names[v];
         }
@@ -250,7 +248,7 @@ const char *const *
 reg_caps_known_names (void)
 {
   compute_names ();
-  return (const char *const *) known_names;
+  return (const char *const *)known_names;
 }
 
 const char *

@@ -43,8 +43,7 @@ int reg_caps_resolve (const oci_capabilities *c, struct reg_caps **out, reg_erro
 
 /* The same with another prefix for messages ("process.json: capabilities"
    for exec).  */
-int reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out,
-                         reg_error_t *err);
+int reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out, reg_error_t *err);
 
 /* The decision alone: as reg_caps_resolve_at, for a kernel that knows
    KERNEL_CAPS capabilities (values 0 .. KERNEL_CAPS-1).  */

@@ -38,7 +38,7 @@ reg_lsm_selinux_enabled (void)
   cleanup_free char *cur = NULL;
   struct statfs sfs;
 
-  if (statfs ("/sys/fs/selinux", &sfs) < 0 || (unsigned long) sfs.f_type != SELINUX_MAGIC)
+  if (statfs ("/sys/fs/selinux", &sfs) < 0 || (unsigned long)sfs.f_type != SELINUX_MAGIC)
     return false;
   /* A kernel that has selinuxfs but no policy loaded labels everything
      "kernel"; that is not enabled.  */
@@ -50,11 +50,11 @@ reg_lsm_selinux_enabled (void)
 int
 reg_lsm_check (const oci_process *p, const char *mount_label, reg_error_t *err)
 {
-  if (p && p->apparmor_profile && *p->apparmor_profile && ! reg_lsm_apparmor_enabled ())
+  if (p && p->apparmor_profile && *p->apparmor_profile && !reg_lsm_apparmor_enabled ())
     return reg_make_error (err, 0, "config.json: process.apparmorProfile: AppArmor is not enabled on this host");
-  if (p && p->selinux_label && *p->selinux_label && ! reg_lsm_selinux_enabled ())
+  if (p && p->selinux_label && *p->selinux_label && !reg_lsm_selinux_enabled ())
     return reg_make_error (err, 0, "config.json: process.selinuxLabel: SELinux is not enabled on this host");
-  if (mount_label && *mount_label && ! reg_lsm_selinux_enabled ())
+  if (mount_label && *mount_label && !reg_lsm_selinux_enabled ())
     return reg_make_error (err, 0, "config.json: linux.mountLabel: SELinux is not enabled on this host");
   return 0;
 }
@@ -97,8 +97,8 @@ reg_lsm_set_exec_label (const oci_process *p, reg_error_t *err)
     return 0;
   if (p->apparmor_profile && *p->apparmor_profile)
     {
-      static const char *const paths[] = { "/proc/thread-self/attr/apparmor/exec",
-                                           "/proc/thread-self/attr/exec", NULL };
+      static const char *const paths[]
+          = { "/proc/thread-self/attr/apparmor/exec", "/proc/thread-self/attr/exec", NULL };
       cleanup_free char *value = NULL;
 
       xasprintf (&value, "exec %s", p->apparmor_profile);

@@ -55,8 +55,8 @@ const char *reg_seccomp_listener_metadata (const struct reg_seccomp *f);
    container process as seen by the runtime; STATE_JSON is the container's
    state object (oci_state_to_json; status "creating" from create);
    METADATA is listenerMetadata (NULL: omitted).  */
-int reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid,
-                               const char *state_json, const char *metadata, reg_error_t *err);
+int reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
+                               const char *metadata, reg_error_t *err);
 
 void reg_seccomp_free (struct reg_seccomp *f);
 

@@ -22,7 +22,7 @@
 #define MAX_SYSCALL_ARGS 6
 
 #if SCMP_VER_MAJOR > 2 || (SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR >= 6)
-#  define HAVE_SCMP_WAITKILL 1
+#define HAVE_SCMP_WAITKILL 1
 #endif
 
 struct reg_seccomp
@@ -34,9 +34,8 @@ struct reg_seccomp
 };
 
 static const char *const action_names[] = {
-  "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",
-  "SCMP_ACT_ERRNO", "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW", "SCMP_ACT_LOG",
-  "SCMP_ACT_NOTIFY", NULL,
+  "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
+  "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL,
 };
 
 static const struct
@@ -44,20 +43,24 @@ static const struct
   const char *name;
   enum scmp_compare op;
 } operators[] = {
-  { "SCMP_CMP_NE", SCMP_CMP_NE }, { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE }, { "SCMP_CMP_GT", SCMP_CMP_GT },
+  { "SCMP_CMP_NE", SCMP_CMP_NE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT },
+  { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
+  { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT },
   { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
 };
 
 /* The runtime-spec's architectures (defs-linux.json SeccompArch); the
    libseccomp name is the lower-cased suffix.  */
 static const char *const spec_archs[] = {
-  "SCMP_ARCH_X86", "SCMP_ARCH_X86_64", "SCMP_ARCH_X32", "SCMP_ARCH_ARM", "SCMP_ARCH_AARCH64",
-  "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K", "SCMP_ARCH_MIPS", "SCMP_ARCH_MIPS64",
-  "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL", "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32",
-  "SCMP_ARCH_PPC", "SCMP_ARCH_PPC64", "SCMP_ARCH_PPC64LE", "SCMP_ARCH_S390", "SCMP_ARCH_S390X",
-  "SCMP_ARCH_SH", "SCMP_ARCH_SHEB", "SCMP_ARCH_PARISC", "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",
-  NULL,
+  "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",     "SCMP_ARCH_ARM",
+  "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",    "SCMP_ARCH_MIPS",
+  "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+  "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",
+  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", NULL,
 };
 
 static const char *const known_flags[] = {
@@ -91,21 +94,20 @@ action_takes_errno (const char *name)
    ("config.json: linux.seccomp.syscalls[3]"), ACTION_KEY and ERRNO_KEY its
    fields.  */
 static int
-parse_action (const char *name, bool has_errno, uint32_t errno_ret, const char *path,
-              const char *action_key, const char *errno_key, uint32_t *out, reg_error_t *err)
+parse_action (const char *name, bool has_errno, uint32_t errno_ret, const char *path, const char *action_key,
+              const char *errno_key, uint32_t *out, reg_error_t *err)
 {
   uint32_t e = has_errno ? errno_ret : EPERM;
 
   if (name == NULL)
     return reg_make_error (err, 0, "%s.%s: required", path, action_key);
-  if (! in_list (action_names, name))
+  if (!in_list (action_names, name))
     return reg_make_error (err, 0, "%s.%s: unknown action \"%s\"", path, action_key, name);
-  if (has_errno && ! action_takes_errno (name))
-    return reg_make_error (err, 0, "%s.%s: %s does not take an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)",
-                           path, errno_key, name);
+  if (has_errno && !action_takes_errno (name))
+    return reg_make_error (err, 0, "%s.%s: %s does not take an errno (only SCMP_ACT_ERRNO and SCMP_ACT_TRACE do)", path,
+                           errno_key, name);
   if (has_errno && errno_ret > MAX_ERRNO_RET)
-    return reg_make_error (err, 0, "%s.%s: %u is out of range (0-%u)", path, errno_key, errno_ret,
-                           MAX_ERRNO_RET);
+    return reg_make_error (err, 0, "%s.%s: %u is out of range (0-%u)", path, errno_key, errno_ret, MAX_ERRNO_RET);
 
   if (strcmp (name, "SCMP_ACT_KILL") == 0 || strcmp (name, "SCMP_ACT_KILL_THREAD") == 0)
     *out = SCMP_ACT_KILL_THREAD;
@@ -150,11 +152,11 @@ parse_arch (const char *name, uint32_t *arch)
   char lower[32];
   size_t i;
 
-  if (name == NULL || ! in_list (spec_archs, name))
+  if (name == NULL || !in_list (spec_archs, name))
     return -1;
   name += strlen ("SCMP_ARCH_");
   for (i = 0; name[i] && i < sizeof (lower) - 1; i++)
-    lower[i] = tolower ((unsigned char) name[i]);
+    lower[i] = tolower ((unsigned char)name[i]);
   lower[i] = '\0';
   *arch = seccomp_arch_resolve_name (lower);
   return *arch == 0 ? 1 : 0;
@@ -206,8 +208,7 @@ cleanup_seccompp (struct reg_seccomp **f)
 #define cleanup_seccomp __attribute__ ((cleanup (cleanup_seccompp)))
 
 static int
-add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uint32_t default_action,
-                   reg_error_t *err)
+add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uint32_t default_action, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
   struct scmp_arg_cmp cmps[MAX_SYSCALL_ARGS];
@@ -235,11 +236,11 @@ add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uin
         return reg_make_error (err, 0, "%s.args[%zu].op: unknown operator \"%s\"", path, i,
                                a->op_name ? a->op_name : "");
       if (a->index >= MAX_SYSCALL_ARGS)
-        return reg_make_error (err, 0, "%s.args[%zu].index: %u is out of range (0-%d)", path, i,
-                               a->index, MAX_SYSCALL_ARGS - 1);
+        return reg_make_error (err, 0, "%s.args[%zu].index: %u is out of range (0-%d)", path, i, a->index,
+                               MAX_SYSCALL_ARGS - 1);
       /* For MASKED_EQ, value is the mask and valueTwo the value compared
          with (arg & value) == valueTwo, as libseccomp's SCMP_CMP takes them.  */
-      cmps[i] = (struct scmp_arg_cmp) { .arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two };
+      cmps[i] = (struct scmp_arg_cmp){ .arg = a->index, .op = op, .datum_a = a->value, .datum_b = a->value_two };
       if (seen[a->index]++)
         repeated = true;
     }
@@ -271,8 +272,8 @@ add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uin
           reg_debug ("%s: syscall \"%s\" unknown to libseccomp, skipped", path, name);
           continue;
         }
-      if (! repeated)
-        ret = seccomp_rule_add_array (f->ctx, action, nr, (unsigned int) sc->n_args, cmps);
+      if (!repeated)
+        ret = seccomp_rule_add_array (f->ctx, action, nr, (unsigned int)sc->n_args, cmps);
       else
         /* libseccomp takes one comparison per argument in a rule.  With the
            same argument twice, do what runc does: one rule per comparison
@@ -294,16 +295,16 @@ reg_seccomp_build (const oci_seccomp *s, struct reg_seccomp **out, reg_error_t *
   int ret;
 
   *out = NULL;
-  if (s == NULL || ! s->present)
+  if (s == NULL || !s->present)
     return 0;
 
-  ret = parse_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, SECCOMP_PATH,
-                      "defaultAction", "defaultErrnoRet", &default_action, err);
+  ret = parse_action (s->default_action, s->has_default_errno_ret, s->default_errno_ret, SECCOMP_PATH, "defaultAction",
+                      "defaultErrnoRet", &default_action, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (default_action == SCMP_ACT_NOTIFY)
     return reg_make_error (err, 0, SECCOMP_PATH ".defaultAction: SCMP_ACT_NOTIFY cannot be the default action");
-  if (s->listener_metadata && *s->listener_metadata && (s->listener_path == NULL || ! *s->listener_path))
+  if (s->listener_metadata && *s->listener_metadata && (s->listener_path == NULL || !*s->listener_path))
     return reg_make_error (err, 0, SECCOMP_PATH ".listenerMetadata: set without listenerPath");
 
   f = xmalloc0 (sizeof (*f));
@@ -332,8 +333,8 @@ reg_seccomp_build (const oci_seccomp *s, struct reg_seccomp **out, reg_error_t *
         return reg_make_error (err, 0, SECCOMP_PATH ".architectures[%zu]: unknown architecture \"%s\"", i, name);
       if (ret > 0)
         {
-          reg_warning (SECCOMP_PATH ".architectures[%zu]: \"%s\" is not supported by libseccomp %d.%d.%d, ignored",
-                       i, name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+          reg_warning (SECCOMP_PATH ".architectures[%zu]: \"%s\" is not supported by libseccomp %d.%d.%d, ignored", i,
+                       name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
           continue;
         }
       ret = seccomp_arch_add (f->ctx, arch);
@@ -350,8 +351,8 @@ reg_seccomp_build (const oci_seccomp *s, struct reg_seccomp **out, reg_error_t *
       if (ret < 0)
         return reg_make_error (err, 0, SECCOMP_PATH ".flags[%zu]: unknown flag \"%s\"", i, name);
       if (ret > 0)
-        return reg_make_error (err, 0, SECCOMP_PATH ".flags[%zu]: %s is not supported by libseccomp %d.%d.%d", i,
-                               name, SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
+        return reg_make_error (err, 0, SECCOMP_PATH ".flags[%zu]: %s is not supported by libseccomp %d.%d.%d", i, name,
+                               SCMP_VER_MAJOR, SCMP_VER_MINOR, SCMP_VER_MICRO);
       ret = seccomp_attr_set (f->ctx, attr, 1);
       if (UNLIKELY (ret < 0))
         return reg_make_error (err, -ret, SECCOMP_PATH ".flags[%zu]: %s is not supported here", i, name);
@@ -401,7 +402,7 @@ reg_seccomp_load (struct reg_seccomp *f, int *notify_fd, reg_error_t *err)
   ret = seccomp_load (f->ctx);
   if (UNLIKELY (ret < 0))
     return reg_make_error (err, -ret, "load the seccomp filter (it needs no_new_privileges or CAP_SYS_ADMIN)");
-  if (! f->has_notify)
+  if (!f->has_notify)
     return 0;
 
   fd = seccomp_notify_fd (f->ctx);
@@ -432,7 +433,7 @@ cleanup_yajl_valp (yajl_val *v)
     yajl_tree_free (*v);
 }
 
-#define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *) (s), strlen (s))
+#define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
 
 /* The container process state as one JSON text.  STATE_JSON is already a
    document (the runtime's state); it is checked to be an object and spliced
@@ -447,7 +448,7 @@ process_state_json (pid_t pid, const char *state_json, const char *metadata, cha
   char errbuf[256];
 
   state = yajl_tree_parse (state_json ? state_json : "", errbuf, sizeof (errbuf));
-  if (state == NULL || ! YAJL_IS_OBJECT (state))
+  if (state == NULL || !YAJL_IS_OBJECT (state))
     return reg_make_error (err, 0, "seccomp listener: the container state is not a JSON object");
 
   g = yajl_gen_alloc (NULL);
@@ -469,7 +470,7 @@ process_state_json (pid_t pid, const char *state_json, const char *metadata, cha
     }
   /* The map is left open: "state" goes in by hand.  */
   yajl_gen_get_buf (g, &buf, &len);
-  xasprintf (out, "%.*s,\"state\":%s}", (int) len, (const char *) buf, state_json);
+  xasprintf (out, "%.*s,\"state\":%s}", (int)len, (const char *)buf, state_json);
   return 0;
 }
 
@@ -504,7 +505,7 @@ reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, 
   sock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (UNLIKELY (sock < 0))
     return reg_make_error (err, errno, "seccomp listener: socket");
-  if (UNLIKELY (TEMP_FAILURE_RETRY_INT (connect (sock, (struct sockaddr *) &addr, sizeof (addr))) < 0))
+  if (UNLIKELY (TEMP_FAILURE_RETRY_INT (connect (sock, (struct sockaddr *)&addr, sizeof (addr))) < 0))
     return reg_make_error (err, errno, "seccomp listener: connect to `%s`", listener_path);
 
   /* One sendmsg with the whole payload and the fd: agents (runc's sample,
@@ -525,10 +526,10 @@ reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, 
   n = TEMP_FAILURE_RETRY_INT (sendmsg (sock, &mh, MSG_NOSIGNAL));
   if (UNLIKELY (n < 0))
     return reg_make_error (err, errno, "seccomp listener: send to `%s`", listener_path);
-  if (UNLIKELY ((size_t) n != iov.iov_len))
+  if (UNLIKELY ((size_t)n != iov.iov_len))
     {
       /* The fd went with the first part; the rest goes without.  */
-      ret = write_all (sock, msg + n, iov.iov_len - (size_t) n, err);
+      ret = write_all (sock, msg + n, iov.iov_len - (size_t)n, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "seccomp listener: send to `%s`", listener_path);
     }

@@ -36,20 +36,20 @@
 #include "reg-seccomp.h"
 #include "utils.h"
 
-#define SKIP(...)                               \
-  do                                            \
-    {                                           \
-      printf ("# SKIP: " __VA_ARGS__);          \
-      printf ("\n");                            \
-      skip ();                                  \
-    }                                           \
+#define SKIP(...)                                                                                                      \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      printf ("# SKIP: " __VA_ARGS__);                                                                                 \
+      printf ("\n");                                                                                                   \
+      skip ();                                                                                                         \
+    }                                                                                                                  \
   while (0)
-#define NEED_ROOT()                                                     \
-  do                                                                    \
-    {                                                                   \
-      if (geteuid () != 0)                                              \
-        SKIP ("%s needs root (setuid, bounding set)", __func__);        \
-    }                                                                   \
+#define NEED_ROOT()                                                                                                    \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (geteuid () != 0)                                                                                             \
+        SKIP ("%s needs root (setuid, bounding set)", __func__);                                                       \
+    }                                                                                                                  \
   while (0)
 
 #define B(x) (UINT64_C (1) << (x))
@@ -85,7 +85,7 @@ run_child (child_fn fn, void *arg, char *out, size_t outsz)
         continue;
       if (n <= 0)
         break;
-      used += (size_t) n;
+      used += (size_t)n;
       if (used == outsz - 1)
         break;
     }
@@ -105,7 +105,7 @@ report (int fd, const char *fmt, ...)
   va_start (ap, fmt);
   n = vsnprintf (buf, sizeof (buf), fmt, ap);
   va_end (ap);
-  if (write (fd, buf, (size_t) n) < 0)
+  if (write (fd, buf, (size_t)n) < 0)
     _exit (120);
 }
 
@@ -117,7 +117,7 @@ strv_from (yajl_val v, oci_strv *out)
   size_t i;
 
   memset (out, 0, sizeof (*out));
-  if (v == NULL || ! YAJL_IS_ARRAY (v))
+  if (v == NULL || !YAJL_IS_ARRAY (v))
     return;
   out->len = v->u.array.len;
   out->items = xmalloc0 ((out->len + 1) * sizeof (char *));
@@ -165,7 +165,7 @@ seccomp_from_val (yajl_val v, oci_seccomp *s)
   if (get (v, "defaultErrnoRet"))
     {
       s->has_default_errno_ret = true;
-      s->default_errno_ret = (uint32_t) get_u64 (get (v, "defaultErrnoRet"));
+      s->default_errno_ret = (uint32_t)get_u64 (get (v, "defaultErrnoRet"));
     }
   strv_from (get (v, "architectures"), &s->architectures);
   strv_from (get (v, "flags"), &s->flags);
@@ -186,17 +186,17 @@ seccomp_from_val (yajl_val v, oci_seccomp *s)
       if (get (sv, "errnoRet"))
         {
           sc->has_errno_ret = true;
-          sc->errno_ret = (uint32_t) get_u64 (get (sv, "errnoRet"));
+          sc->errno_ret = (uint32_t)get_u64 (get (sv, "errnoRet"));
         }
       args = get (sv, "args");
-      if (args == NULL || ! YAJL_IS_ARRAY (args))
+      if (args == NULL || !YAJL_IS_ARRAY (args))
         continue;
       sc->n_args = args->u.array.len;
       sc->args = xmalloc0 (sc->n_args * sizeof (oci_syscall_arg));
       for (j = 0; j < sc->n_args; j++)
         {
           yajl_val av = args->u.array.values[j];
-          sc->args[j].index = (uint32_t) get_u64 (get (av, "index"));
+          sc->args[j].index = (uint32_t)get_u64 (get (av, "index"));
           sc->args[j].value = get_u64 (get (av, "value"));
           sc->args[j].value_two = get_u64 (get (av, "valueTwo"));
           sc->args[j].op_name = dup_string (get (av, "op"));
@@ -278,8 +278,7 @@ child_load (struct reg_seccomp *f, int *notify_fd)
 /* ================= capabilities ================= */
 
 static oci_capabilities
-caps_of (const char *const *b, const char *const *e, const char *const *i, const char *const *p,
-         const char *const *a)
+caps_of (const char *const *b, const char *const *e, const char *const *i, const char *const *p, const char *const *a)
 {
   oci_capabilities c = { .present = true };
   const char *const *sets[] = { b, e, i, p, a };
@@ -293,7 +292,7 @@ caps_of (const char *const *b, const char *const *e, const char *const *i, const
         continue;
       while (sets[k][n])
         n++;
-      dst[k]->items = (char **) sets[k];
+      dst[k]->items = (char **)sets[k];
       dst[k]->len = n;
     }
   c.has_bounding = b != NULL;
@@ -314,7 +313,7 @@ test_caps_resolve_known (void **state)
   struct reg_caps *caps = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_caps_resolve (&c, &caps, &err), 0);
   assert_non_null (caps);
   assert_true (caps->configured);
@@ -331,10 +330,10 @@ expect_caps_error (const char *name, const char *set_idx_msg)
 {
   const char *bad[] = { "CAP_CHOWN", name, NULL };
   oci_capabilities c = caps_of (NULL, NULL, NULL, NULL, NULL);
-  struct reg_caps *caps = (struct reg_caps *) 1;
+  struct reg_caps *caps = (struct reg_caps *)1;
   reg_error_t err = NULL;
 
-  c.bounding.items = (char **) bad;
+  c.bounding.items = (char **)bad;
   c.bounding.len = 2;
   assert_true (reg_caps_resolve (&c, &caps, &err) < 0);
   assert_null (caps);
@@ -346,7 +345,7 @@ expect_caps_error (const char *name, const char *set_idx_msg)
 static void
 test_caps_resolve_unknown (void **state)
 {
-  (void) state;
+  (void)state;
   expect_caps_error ("CAP_FOO", "config.json: process.capabilities.bounding: unknown capability \"CAP_FOO\"");
   /* libcap would take these; the runtime-spec spells CAP_ + upper case, and
      so does runc, so they are refused.  */
@@ -364,7 +363,7 @@ test_caps_resolve_other_set_and_prefix (void **state)
   struct reg_caps *caps = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_true (reg_caps_resolve_at (&c, "process.json: capabilities", &caps, &err) < 0);
   assert_string_equal (err->msg, "process.json: capabilities.ambient: unknown capability \"CAP_BOGUS\"");
   reg_error_release (&err);
@@ -377,7 +376,7 @@ test_caps_resolve_absent (void **state)
   struct reg_caps *caps = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_caps_resolve (&c, &caps, &err), 0);
   assert_false (caps->configured);
   reg_caps_free (caps);
@@ -396,7 +395,7 @@ test_caps_resolve_not_in_kernel (void **state)
   struct reg_caps *caps = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 40, &caps, &err), 0);
   assert_int_equal (caps->bounding, B (0) | B (39));
   assert_int_equal (caps->permitted, B (0) | B (39));
@@ -420,11 +419,11 @@ test_caps_known_names (void **state)
   cleanup_free char *buf = NULL;
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   assert_int_equal (read_all_file ("/proc/sys/kernel/cap_last_cap", 64, &buf, NULL, NULL), 0);
   while (names[n])
     n++;
-  assert_int_equal (n, (size_t) atoi (buf) + 1);
+  assert_int_equal (n, (size_t)atoi (buf) + 1);
   assert_string_equal (names[0], "CAP_CHOWN");
   assert_string_equal (names[21], "CAP_SYS_ADMIN");
   assert_string_equal (reg_caps_name (10), "CAP_NET_BIND_SERVICE");
@@ -444,7 +443,7 @@ caps_line (const char *status, char *out, size_t outsz)
       char val[17] = "?";
       if (p)
         sscanf (p + strlen (keys[k]), " %16s", val);
-      used += (size_t) snprintf (out + used, outsz - used, "%s%.3s=%s", k ? " " : "", keys[k] + 3, val);
+      used += (size_t)snprintf (out + used, outsz - used, "%s%.3s=%s", k ? " " : "", keys[k] + 3, val);
     }
 }
 
@@ -452,8 +451,8 @@ static char *
 expected_caps (uint64_t inh, uint64_t prm, uint64_t eff, uint64_t bnd, uint64_t amb)
 {
   char *s = NULL;
-  xasprintf (&s, "Inh=%016lx Prm=%016lx Eff=%016lx Bnd=%016lx Amb=%016lx", (unsigned long) inh,
-             (unsigned long) prm, (unsigned long) eff, (unsigned long) bnd, (unsigned long) amb);
+  xasprintf (&s, "Inh=%016lx Prm=%016lx Eff=%016lx Bnd=%016lx Amb=%016lx", (unsigned long)inh, (unsigned long)prm,
+             (unsigned long)eff, (unsigned long)bnd, (unsigned long)amb);
   return s;
 }
 
@@ -483,7 +482,7 @@ caps_child_fn (int out, void *arg)
     }
   if (cc->exec_cat)
     {
-      char *argv[] = { (char *) "cat", (char *) "/proc/self/status", NULL };
+      char *argv[] = { (char *)"cat", (char *)"/proc/self/status", NULL };
       char *envp[] = { NULL };
       dup2 (out, 1);
       execve ("/bin/cat", argv, envp);
@@ -506,7 +505,7 @@ run_caps_case (const oci_capabilities *c, uid_t uid, bool exec_cat, const char *
   assert_int_equal (reg_caps_resolve (c, &cc.caps, &err), 0);
   status = run_child (caps_child_fn, &cc, out, sizeof (out));
   reg_caps_free (cc.caps);
-  if (! WIFEXITED (status) || WEXITSTATUS (status) != 0)
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     fail_msg ("child status %#x: %s", status, out);
   if (exec_cat)
     caps_line (out, line, sizeof (line));
@@ -530,10 +529,10 @@ test_caps_apply_nonroot (void **state)
   oci_capabilities c = caps_of (nb_bound, nb_eff, nb_inh, nb_perm, nb_amb);
   cleanup_free char *expect = NULL;
 
-  (void) state;
+  (void)state;
   NEED_ROOT ();
-  expect = expected_caps (B (5) | B (10), B (0) | B (5) | B (10), B (0) | B (5),
-                          B (0) | B (1) | B (5) | B (10), B (10));
+  expect
+      = expected_caps (B (5) | B (10), B (0) | B (5) | B (10), B (0) | B (5), B (0) | B (1) | B (5) | B (10), B (10));
   run_caps_case (&c, 1000, false, expect);
 }
 
@@ -543,7 +542,7 @@ test_caps_apply_nonroot_after_execve (void **state)
   oci_capabilities c = caps_of (nb_bound, nb_eff, nb_inh, nb_perm, nb_amb);
   cleanup_free char *expect = NULL;
 
-  (void) state;
+  (void)state;
   NEED_ROOT ();
   /* capabilities(7), no file caps, uid != 0: P'(permitted) = P'(effective)
      = P(ambient); inheritable, bounding, ambient carried over.  */
@@ -560,10 +559,10 @@ test_caps_apply_ambient_refused (void **state)
   oci_capabilities c = caps_of (nb_bound, nb_eff, nb_inh, nb_perm, amb);
   cleanup_free char *expect = NULL;
 
-  (void) state;
+  (void)state;
   NEED_ROOT ();
-  expect = expected_caps (B (5) | B (10), B (0) | B (5) | B (10), B (0) | B (5),
-                          B (0) | B (1) | B (5) | B (10), B (10));
+  expect
+      = expected_caps (B (5) | B (10), B (0) | B (5) | B (10), B (0) | B (5), B (0) | B (1) | B (5) | B (10), B (10));
   run_caps_case (&c, 1000, false, expect);
 }
 
@@ -576,7 +575,7 @@ test_caps_apply_root (void **state)
   cleanup_free char *expect = NULL;
   cleanup_free char *expect_exec = NULL;
 
-  (void) state;
+  (void)state;
   NEED_ROOT ();
   expect = expected_caps (0, B (0) | B (7), B (0), B (0) | B (7), 0);
   run_caps_case (&c, 0, false, expect);
@@ -593,7 +592,7 @@ test_caps_apply_unconfigured (void **state)
   cleanup_free char *expect = NULL;
   char line[256];
 
-  (void) state;
+  (void)state;
   NEED_ROOT ();
   /* Root with no capabilities object keeps what it had.  */
   assert_int_equal (read_all_file ("/proc/self/status", 0, &status, NULL, NULL), 0);
@@ -634,7 +633,7 @@ run_filtered (const char *json, void (*after) (int, void *), void *arg, char *ou
 static void
 expect_exit0 (int status, const char *out)
 {
-  if (! WIFEXITED (status) || WEXITSTATUS (status) != 0)
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     fail_msg ("child status %#x (%s)", status, out);
 }
 
@@ -660,7 +659,7 @@ static char tmpdir[] = "/tmp/reg-test-security.XXXXXX";
 static int
 setup_tmp (void **state)
 {
-  (void) state;
+  (void)state;
   if (mkdtemp (tmpdir) == NULL)
     return -1;
   return 0;
@@ -670,7 +669,7 @@ static int
 teardown_tmp (void **state)
 {
   reg_error_t err = NULL;
-  (void) state;
+  (void)state;
   if (remove_tree_at (AT_FDCWD, tmpdir, &err) < 0)
     reg_error_release (&err);
   return 0;
@@ -682,7 +681,7 @@ test_seccomp_errno_default_eperm (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                      "\"action\":\"SCMP_ACT_ERRNO\"}]}",
                      probe_mkdir, tmpdir, out, sizeof (out));
@@ -696,7 +695,7 @@ test_seccomp_errno_ret (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":38}]}",
                      probe_mkdir, tmpdir, out, sizeof (out));
@@ -710,7 +709,7 @@ probe_default_errno (int out, void *arg)
   long r1, r2;
   int e1, e2;
 
-  (void) arg;
+  (void)arg;
   r1 = syscall (SYS_getppid);
   e1 = r1 < 0 ? errno : 0;
   r2 = syscall (SYS_getpid);
@@ -724,7 +723,7 @@ test_seccomp_default_errno_ret (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   /* Everything but what the probe needs is refused with ENOSYS.  */
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
                      "{\"names\":[\"write\",\"exit\",\"exit_group\",\"getpid\",\"rt_sigreturn\",\"brk\","
@@ -740,7 +739,7 @@ test_seccomp_kill_process (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                      "\"action\":\"SCMP_ACT_KILL_PROCESS\"}]}",
                      probe_mkdir, tmpdir, out, sizeof (out));
@@ -755,7 +754,7 @@ test_seccomp_kill_thread (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   /* SCMP_ACT_KILL is KILL_THREAD; the probe is single-threaded.  */
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
                      "\"action\":\"SCMP_ACT_KILL\"}]}",
@@ -770,17 +769,17 @@ static volatile sig_atomic_t trapped_nr = -1;
 static void
 on_sigsys (int sig, siginfo_t *si, void *uc)
 {
-  (void) sig;
-  (void) uc;
+  (void)sig;
+  (void)uc;
   trapped_nr = si->si_syscall;
 }
 
 static void
 probe_trap (int out, void *arg)
 {
-  (void) arg;
+  (void)arg;
   syscall (SYS_mkdir, "/nonexistent-reg-test/x", 0700);
-  report (out, "trapped=%d", (int) trapped_nr);
+  report (out, "trapped=%d", (int)trapped_nr);
 }
 
 static void
@@ -800,11 +799,11 @@ test_seccomp_trap (void **state)
   char out[256], expect[64];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_child (trap_child, f, out, sizeof (out));
   reg_seccomp_free (f);
   expect_exit0 (st, out);
-  snprintf (expect, sizeof (expect), "trapped=%d", (int) SYS_mkdir);
+  snprintf (expect, sizeof (expect), "trapped=%d", (int)SYS_mkdir);
   assert_string_equal (out, expect);
 }
 
@@ -816,7 +815,7 @@ kmsg_has_seccomp_record (int kfd, pid_t pid, const char *code)
   char pidstr[32], rec[2048];
   int tries;
 
-  snprintf (pidstr, sizeof (pidstr), " pid=%d ", (int) pid);
+  snprintf (pidstr, sizeof (pidstr), " pid=%d ", (int)pid);
   for (tries = 0; tries < 20; tries++)
     {
       ssize_t n;
@@ -840,7 +839,7 @@ probe_log (int out, void *arg)
   long r1, r2;
   int e1, e2;
 
-  xasprintf (&path, "%s/log%d", (const char *) arg, getpid ());
+  xasprintf (&path, "%s/log%d", (const char *)arg, getpid ());
   r1 = syscall (SYS_mkdir, path, 0700); /* SCMP_ACT_LOG */
   e1 = r1 < 0 ? errno : 0;
   r2 = syscall (SYS_getuid); /* default ERRNO, logged because of the LOG flag */
@@ -855,7 +854,7 @@ test_seccomp_log (void **state)
   char out[256], code[32];
   int st, child = 0, e1 = -1, e2 = -1;
 
-  (void) state;
+  (void)state;
   kfd = open ("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (kfd >= 0)
     lseek (kfd, 0, SEEK_END);
@@ -876,7 +875,7 @@ test_seccomp_log (void **state)
     SKIP ("cannot read /dev/kmsg to see the audit records");
   /* The kernel prints the action without its data.  */
   snprintf (code, sizeof (code), "code=0x%x", SCMP_ACT_ERRNO (0));
-  if (! kmsg_has_seccomp_record (kfd, child, code))
+  if (!kmsg_has_seccomp_record (kfd, child, code))
     SKIP ("no seccomp audit records in /dev/kmsg (auditd takes them, or they are rate-limited)");
   lseek (kfd, 0, SEEK_SET);
   snprintf (code, sizeof (code), "code=0x%x", SCMP_ACT_LOG);
@@ -931,7 +930,7 @@ test_seccomp_arg_operators (void **state)
   };
   size_t i;
 
-  (void) state;
+  (void)state;
   for (i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
     {
       cleanup_free char *json = NULL;
@@ -942,7 +941,7 @@ test_seccomp_arg_operators (void **state)
                  "{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"getppid\"],"
                  "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":77,\"args\":%s}]}",
                  cases[i].args_json);
-      st = run_filtered (json, probe_getppid_args, (void *) &cases[i], out, sizeof (out));
+      st = run_filtered (json, probe_getppid_args, (void *)&cases[i], out, sizeof (out));
       expect_exit0 (st, out);
       snprintf (expect, sizeof (expect), "%d", cases[i].expect);
       if (strcmp (out, expect) != 0)
@@ -957,7 +956,7 @@ probe_personality (int out, void *arg)
   long r1, r2;
   int e1, e2;
 
-  (void) arg;
+  (void)arg;
   r1 = syscall (SYS_personality, 0xffffffffUL); /* query */
   e1 = r1 < 0 ? errno : 0;
   r2 = syscall (SYS_personality, 0x0008UL); /* PER_LINUX32_3GB-ish: refused */
@@ -971,7 +970,7 @@ test_seccomp_personality_allow_list (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   /* The default-profile idiom: only the query form is allowed.  */
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"personality\"],"
                      "\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":22,\"args\":[{\"index\":0,\"value\":4294967295,"
@@ -987,7 +986,7 @@ test_seccomp_unknown_syscall_skipped (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"no_such_syscall_reg\","
                      "\"mkdir\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":13}]}",
                      probe_mkdir, tmpdir, out, sizeof (out));
@@ -1001,7 +1000,7 @@ test_seccomp_rule_same_as_default_skipped (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   /* libseccomp refuses a rule equal to the default; it is skipped.  An
      ERRNO rule with another errno than the default's is kept.  */
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"defaultErrnoRet\":38,\"syscalls\":["
@@ -1020,7 +1019,7 @@ test_seccomp_arch_and_flags (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
                      "\"SCMP_ARCH_X86\",\"SCMP_ARCH_X32\",\"SCMP_ARCH_AARCH64\"],"
                      "\"flags\":[\"SECCOMP_FILTER_FLAG_TSYNC\",\"SECCOMP_FILTER_FLAG_LOG\","
@@ -1037,14 +1036,14 @@ static long
 getppid_i386 (void)
 {
   long ret = 64;
-  __asm__ volatile ("int $0x80" : "+a"(ret) : : "memory", "r8", "r9", "r10", "r11");
+  __asm__ volatile("int $0x80" : "+a"(ret) : : "memory", "r8", "r9", "r10", "r11");
   return ret;
 }
 
 static void
 probe_i386 (int out, void *arg)
 {
-  (void) arg;
+  (void)arg;
   report (out, "%ld", getppid_i386 ());
 }
 #endif
@@ -1056,10 +1055,10 @@ test_seccomp_arch_i386 (void **state)
   char out[64], expect[32];
   int st;
 
-  (void) state;
+  (void)state;
   st = run_child (probe_i386, NULL, out, sizeof (out));
-  snprintf (expect, sizeof (expect), "%d", (int) getpid ());
-  if (! WIFEXITED (st) || strcmp (out, expect) != 0)
+  snprintf (expect, sizeof (expect), "%d", (int)getpid ());
+  if (!WIFEXITED (st) || strcmp (out, expect) != 0)
     SKIP ("the kernel has no i386 syscall entry (ia32 emulation off)");
   /* With SCMP_ARCH_X86 the i386 call meets the rule...  */
   st = run_filtered ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"architectures\":[\"SCMP_ARCH_X86_64\","
@@ -1075,7 +1074,7 @@ test_seccomp_arch_i386 (void **state)
   assert_true (WIFSIGNALED (st));
   assert_int_equal (WTERMSIG (st), SIGSYS);
 #else
-  (void) state;
+  (void)state;
   SKIP ("the i386 probe is for x86_64 hosts");
 #endif
 }
@@ -1083,7 +1082,7 @@ test_seccomp_arch_i386 (void **state)
 static void
 expect_build_error (const char *json, const char *msg)
 {
-  struct reg_seccomp *f = (struct reg_seccomp *) 1;
+  struct reg_seccomp *f = (struct reg_seccomp *)1;
   cleanup_free char *got = NULL;
 
   assert_true (build_json (json, &f, &got) < 0);
@@ -1095,7 +1094,7 @@ expect_build_error (const char *json, const char *msg)
 static void
 test_seccomp_bad_values (void **state)
 {
-  (void) state;
+  (void)state;
   expect_build_error ("{\"defaultAction\":\"SCMP_ACT_FOO\"}",
                       "config.json: linux.seccomp.defaultAction: unknown action \"SCMP_ACT_FOO\"");
   expect_build_error ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
@@ -1148,11 +1147,11 @@ static void
 test_seccomp_absent (void **state)
 {
   oci_seccomp s = { .present = false };
-  struct reg_seccomp *f = (struct reg_seccomp *) 1;
+  struct reg_seccomp *f = (struct reg_seccomp *)1;
   reg_error_t err = NULL;
   int fd = 7;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_seccomp_build (&s, &f, &err), 0);
   assert_null (f);
   assert_int_equal (reg_seccomp_load (NULL, &fd, &err), 0);
@@ -1165,7 +1164,7 @@ test_seccomp_features (void **state)
   const char *const *l;
   size_t n;
 
-  (void) state;
+  (void)state;
   for (n = 0, l = reg_seccomp_actions (); l[n]; n++)
     ;
   assert_int_equal (n, seccomp_api_get () >= 5 ? 9 : seccomp_api_get () >= 3 ? 8 : 6);
@@ -1243,7 +1242,7 @@ teardown_notify (void **state)
 {
   int status;
 
-  (void) state;
+  (void)state;
   if (notify_pid > 0)
     {
       kill (notify_pid, SIGKILL);
@@ -1275,7 +1274,7 @@ test_seccomp_notify_listener (void **state)
   int p[2], status;
   pid_t pid;
 
-  (void) state;
+  (void)state;
   if (seccomp_api_get () < 5)
     SKIP ("libseccomp API level %u has no SCMP_ACT_NOTIFY", seccomp_api_get ());
 
@@ -1283,7 +1282,7 @@ test_seccomp_notify_listener (void **state)
   strcpy (addr.sun_path, sock_path);
   lsock = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   assert_true (lsock >= 0);
-  assert_int_equal (bind (lsock, (struct sockaddr *) &addr, sizeof (addr)), 0);
+  assert_int_equal (bind (lsock, (struct sockaddr *)&addr, sizeof (addr)), 0);
   assert_int_equal (listen (lsock, 1), 0);
 
   xasprintf (&json,
@@ -1307,7 +1306,7 @@ test_seccomp_notify_listener (void **state)
   close (p[1]);
   reg_seccomp_free (nc.f);
 
-  pfd = (struct pollfd) { .fd = lsock, .events = POLLIN };
+  pfd = (struct pollfd){ .fd = lsock, .events = POLLIN };
   if (poll (&pfd, 1, 5000) != 1)
     fail_msg ("no connection from the child");
   conn = accept4 (lsock, NULL, NULL, SOCK_CLOEXEC);
@@ -1341,7 +1340,7 @@ test_seccomp_notify_listener (void **state)
 
   /* Answer the child's getppid with 42.  */
   assert_int_equal (seccomp_notify_alloc (&req, &resp), 0);
-  pfd = (struct pollfd) { .fd = nfd, .events = POLLIN };
+  pfd = (struct pollfd){ .fd = nfd, .events = POLLIN };
   if (poll (&pfd, 1, 5000) != 1)
     fail_msg ("no notification from the child");
   assert_int_equal (seccomp_notify_receive (nfd, req), 0);
@@ -1368,7 +1367,7 @@ test_seccomp_notify_listener (void **state)
 static void
 podman_child (int out, void *arg)
 {
-  char *argv[] = { (char *) "true", NULL };
+  char *argv[] = { (char *)"true", NULL };
   char *envp[] = { NULL };
   long r1, r2;
   int e1, e2;
@@ -1396,7 +1395,7 @@ test_seccomp_podman_profile (void **state)
   char out[256];
   int st;
 
-  (void) state;
+  (void)state;
   for (c = candidates; *c; c++)
     if (access (*c, R_OK) == 0)
       break;
@@ -1437,7 +1436,7 @@ test_lsm_check (void **state)
   bool aa_on;
   struct stat st;
 
-  (void) state;
+  (void)state;
   /* Independent look: the module parameter and securityfs.  */
   aa_on = stat ("/sys/kernel/security/apparmor", &st) == 0
           && read_all_file ("/sys/module/apparmor/parameters/enabled", 16, &aa, NULL, NULL) == 0 && aa[0] == 'Y';
@@ -1445,10 +1444,10 @@ test_lsm_check (void **state)
   assert_int_equal (reg_lsm_selinux_enabled (), stat ("/sys/fs/selinux/enforce", &st) == 0);
 
   assert_int_equal (reg_lsm_check (&p, NULL, &err), 0);
-  p.apparmor_profile = (char *) "";
+  p.apparmor_profile = (char *)"";
   assert_int_equal (reg_lsm_check (&p, "", &err), 0);
 
-  p.apparmor_profile = (char *) "reg-default";
+  p.apparmor_profile = (char *)"reg-default";
   if (aa_on)
     assert_int_equal (reg_lsm_check (&p, NULL, &err), 0);
   else
@@ -1458,9 +1457,9 @@ test_lsm_check (void **state)
       reg_error_release (&err);
     }
   p.apparmor_profile = NULL;
-  if (! reg_lsm_selinux_enabled ())
+  if (!reg_lsm_selinux_enabled ())
     {
-      p.selinux_label = (char *) "system_u:system_r:container_t:s0";
+      p.selinux_label = (char *)"system_u:system_r:container_t:s0";
       assert_true (reg_lsm_check (&p, NULL, &err) < 0);
       assert_string_equal (err->msg, "config.json: process.selinuxLabel: SELinux is not enabled on this host");
       reg_error_release (&err);
@@ -1480,7 +1479,7 @@ test_lsm_mount_label (void **state)
   cleanup_free char *d = reg_lsm_format_mount_label (NULL, NULL);
   cleanup_free char *e = reg_lsm_mount_data ("mode=755", "l");
 
-  (void) state;
+  (void)state;
   assert_string_equal (a, "mode=755,size=65536k,context=\"system_u:object_r:c_t:s0:c1,c2\"");
   assert_string_equal (b, "context=\"l\"");
   assert_string_equal (c, "mode=755");
@@ -1494,13 +1493,13 @@ test_lsm_set_exec_label_none (void **state)
   oci_process p = { 0 };
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_lsm_set_exec_label (&p, &err), 0);
   assert_int_equal (reg_lsm_set_exec_label (NULL, &err), 0);
-  if (! reg_lsm_apparmor_enabled ())
+  if (!reg_lsm_apparmor_enabled ())
     {
       /* Without AppArmor the kernel refuses the attribute.  */
-      p.apparmor_profile = (char *) "reg-test-profile";
+      p.apparmor_profile = (char *)"reg-test-profile";
       assert_true (reg_lsm_set_exec_label (&p, &err) < 0);
       assert_true (has_prefix (err->msg, "set the AppArmor profile `reg-test-profile`: "));
       reg_error_release (&err);
