@@ -4,10 +4,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
@@ -590,6 +592,32 @@ reg_seccomp_known_flags (void)
   return known_flags;
 }
 
+/* The kernel accepts a filter flag when seccomp(2) with it fails on the NULL
+   program (EFAULT) rather than on the flag (EINVAL).  */
+static bool
+kernel_has_filter_flag (unsigned long flag)
+{
+  long r = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flag, NULL);
+
+  return r < 0 && errno == EFAULT;
+}
+
+static unsigned long
+filter_flag_bit (enum scmp_filter_attr attr)
+{
+  switch (attr)
+    {
+    case SCMP_FLTATR_CTL_TSYNC:
+      return SECCOMP_FILTER_FLAG_TSYNC;
+    case SCMP_FLTATR_CTL_LOG:
+      return SECCOMP_FILTER_FLAG_LOG;
+    case SCMP_FLTATR_CTL_SSB:
+      return SECCOMP_FILTER_FLAG_SPEC_ALLOW;
+    default:
+      return 1UL << 5; /* SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV */
+    }
+}
+
 const char *const *
 reg_seccomp_supported_flags (void)
 {
@@ -611,6 +639,8 @@ reg_seccomp_supported_flags (void)
       if (attr == SCMP_FLTATR_CTL_WAITKILL && api < 7)
         continue;
 #endif
+      if (! kernel_has_filter_flag (filter_flag_bit (attr)))
+        continue;
       list[k++] = fl;
     }
   list[k] = NULL;
