@@ -71,6 +71,19 @@ int reg_mode_from_config (const oci_config *config, const char *default_mode, en
                           reg_error_t *err);
 const char *reg_mode_name (enum reg_mode mode);
 
+/* The runtime's configuration file (REG_CONFIG_FILE, or --config):
+   `key = value` lines, `#` comments.  Keys: `mode` (the host default REG
+   mode) and `store` (the store root).  A missing file is an empty
+   configuration; an unknown key or mode is an error naming the line.  The
+   strings are owned by the struct.  */
+struct reg_host_config
+{
+  char *mode;
+  char *store;
+};
+int reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t *err);
+void reg_host_config_clear (struct reg_host_config *cfg);
+
 /* The store OPTS names, or the built-in default.  */
 const char *reg_options_store_root (const struct reg_options *opts);
 
