@@ -35,6 +35,16 @@ int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err
 int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 
+struct reg_context;
+struct reg_create_options;
+/* The library's view of the global options.  */
+void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
+/* create and run share their options; RUN adds --detach and --keep.  Returns
+   the index of the container id in ARGV, or a negative error; 0 after
+   --help.  */
+int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
+                              reg_error_t *err);
+
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */
 int cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)

@@ -22,13 +22,13 @@ struct command
 };
 
 static const struct command commands[] = {
-  { "create", NULL, "create a container" },
-  { "start", NULL, "start a created container" },
-  { "run", NULL, "create and start a container, wait for it" },
-  { "state", NULL, "print the state of a container" },
-  { "kill", NULL, "send a signal to the container's init" },
-  { "delete", NULL, "delete a container" },
-  { "list", NULL, "list containers" },
+  { "create", cmd_create, "create a container" },
+  { "start", cmd_start, "start a created container" },
+  { "run", cmd_run, "create and start a container, wait for it" },
+  { "state", cmd_state, "print the state of a container" },
+  { "kill", cmd_kill, "send a signal to the container's init" },
+  { "delete", cmd_delete, "delete a container" },
+  { "list", cmd_list, "list containers" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this runtime supports" },
   { NULL, NULL, NULL },
