@@ -48,7 +48,7 @@ expand_slice (const char *slice, char **out, reg_error_t *err)
   char *buf, *p;
 
   if (! has_suffix (slice, ".slice") || strchr (slice, '/'))
-    return reg_make_error (err, EINVAL, "cgroupsPath: invalid systemd slice `%s`", slice);
+    return reg_make_error (err, 0, "cgroupsPath: invalid systemd slice `%s`", slice);
   if (strcmp (slice, "-.slice") == 0)
     {
       *out = xstrdup ("");
@@ -56,7 +56,7 @@ expand_slice (const char *slice, char **out, reg_error_t *err)
     }
   name = xstrndup (slice, len - strlen (".slice"));
   if (*name == '\0' || name[0] == '-' || has_suffix (name, "-") || strstr (name, "--"))
-    return reg_make_error (err, EINVAL, "cgroupsPath: invalid systemd slice `%s`", slice);
+    return reg_make_error (err, 0, "cgroupsPath: invalid systemd slice `%s`", slice);
   buf = xmalloc0 (len * len + 1);
   p = buf;
   for (char *dash = name;; dash++)
@@ -102,7 +102,7 @@ reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, cha
       c1 = strchr (copy, ':');
       c2 = c1 ? strchr (c1 + 1, ':') : NULL;
       if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-        return reg_make_error (err, EINVAL, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup",
+        return reg_make_error (err, 0, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup",
                                cgroups_path);
       *c1 = *c2 = '\0';
       slice = *copy ? copy : "system.slice";
@@ -192,7 +192,7 @@ reg_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t 
     {
       int next;
       if (strcmp (comp, "..") == 0 || strcmp (comp, ".") == 0)
-        return reg_make_error (err, EINVAL, "cgroup path `%s`: `.` and `..` are not allowed", path);
+        return reg_make_error (err, 0, "cgroup path `%s`: `.` and `..` are not allowed", path);
       if (mkdirat (fd, comp, 0755) < 0 && errno != EEXIST)
         return reg_make_error (err, errno, "create cgroup `%s%s`", mount, path);
       next = openat (fd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

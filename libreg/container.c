@@ -233,7 +233,7 @@ load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
   if (UNLIKELY (ret < 0))
     return ret;
   if (c->config->root_path == NULL)
-    return reg_make_error (err, EINVAL, "config.json: root.path: required");
+    return reg_make_error (err, 0, "config.json: root.path: required");
   if (c->config->root_path[0] == '/')
     root = xstrdup (c->config->root_path);
   else
@@ -244,7 +244,7 @@ load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
   if (! S_ISDIR (st.st_mode))
     return reg_make_error (err, ENOTDIR, "config.json: root.path `%s`", root);
   if (oci_config_namespace (c->config, OCI_NS_MOUNT) == NULL)
-    return reg_make_error (err, EINVAL, "config.json: linux.namespaces: a mount namespace is required");
+    return reg_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
   return 0;
 }
 
@@ -514,7 +514,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (UNLIKELY (ret < 0))
     return ret;
   if (p && p->terminal && opts->console_socket == NULL && ! foreground)
-    return reg_make_error (err, EINVAL, "process.terminal is true: --console-socket is required");
+    return reg_make_error (err, 0, "process.terminal is true: --console-socket is required");
   if (p && ! p->terminal && opts->console_socket)
     reg_debug ("--console-socket ignored: process.terminal is false");
   if (p && p->terminal && opts->console_socket)
@@ -766,7 +766,11 @@ reg_container_state (struct reg_context *ctx, const char *id, char **json, reg_e
   if (dirfd < 0)
     {
       if (errno == ENOENT)
-        return reg_make_error (err, ENOENT, "container \"%s\" does not exist", id);
+        {
+          reg_make_error (err, 0, "container \"%s\" does not exist", id);
+          (*err)->status = ENOENT;
+          return -ENOENT;
+        }
       return reg_make_error (err, errno, "open `%s`", path);
     }
   ret = reg_status_read (dirfd, id, &st, err);
@@ -787,7 +791,7 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
   int ret;
 
   if (sig < 0)
-    return reg_make_error (err, EINVAL, "unknown signal \"%s\"", signal);
+    return reg_make_error (err, 0, "unknown signal \"%s\"", signal);
   ret = reg_status_open (ctx->state_root, id, true, &dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -62,7 +62,7 @@ run_one (const oci_hook *h, const char *kind, const char *state_json, reg_error_
         {
           kill (pid, SIGKILL);
           waitpid (pid, NULL, 0);
-          return reg_make_error (err, ETIMEDOUT, "%s hook `%s`: timed out after %lld seconds", kind, h->path,
+          return reg_make_error (err, 0, "%s hook `%s`: timed out after %lld seconds", kind, h->path,
                                  (long long) h->timeout);
         }
     }

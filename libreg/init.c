@@ -76,6 +76,10 @@ intermediate (struct reg_init_args *a)
       reg_make_error (&err, errno, "become root in the user namespace");
       die (a, &err);
     }
+  /* The uid change made us non-dumpable, which hands /proc/self to the
+     host's root: timens_offsets would be out of reach.  */
+  if (flags & CLONE_NEWUSER)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
   if ((flags & ~later) && unshare (flags & ~later) < 0)
     {
       reg_make_error (&err, errno, "unshare namespaces");
@@ -92,7 +96,8 @@ intermediate (struct reg_init_args *a)
   if ((flags & CLONE_NEWTIME) && reg_ns_write_time_offsets (a->config, &err) < 0)
     die (a, &err);
 
-  ca.exit_signal = SIGCHLD;
+  /* clone3 refuses an exit signal with CLONE_PARENT: the init inherits
+     ours (SIGCHLD) and reports to our parent.  */
   pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
   if (pid < 0)
     {
@@ -154,6 +159,8 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
       if (reg_ns_new_flags (c) & CLONE_NEWUSER)
         if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
           return reg_make_error (err, errno, "become root in the user namespace");
+      if (reg_ns_new_flags (c) & CLONE_NEWUSER)
+        prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
       ret = reg_ns_join (c, false, true, err);
       if (UNLIKELY (ret < 0))
         return ret;

@@ -81,7 +81,7 @@ reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg
       if (o->propagation)
         {
           if (out->n_propagation == (int) (sizeof (out->propagation) / sizeof (out->propagation[0])))
-            return reg_make_error (err, EINVAL, "mount option `%s`: too many propagation options", name);
+            return reg_make_error (err, 0, "mount option `%s`: too many propagation options", name);
           out->propagation[out->n_propagation++] = o->propagation;
           continue;
         }
@@ -555,7 +555,7 @@ make_device (const struct reg_mount_ctx *ctx, int rootfd, const char *path, char
   mode_t kind = type == 'b' ? S_IFBLK : type == 'p' ? S_IFIFO : S_IFCHR;
 
   if (slash == NULL)
-    return reg_make_error (err, EINVAL, "device path `%s` is not absolute", path);
+    return reg_make_error (err, 0, "device path `%s` is not absolute", path);
   *slash = '\0';
   name = slash + 1;
   dfd = make_in_root (rootfd, *dir ? dir : "/", true, err);
@@ -807,7 +807,7 @@ reg_sysctl_apply (const oci_config *config, reg_error_t *err)
         if (*c == '.')
           *c = '/';
       if (strstr (path, "/../"))
-        return reg_make_error (err, EINVAL, "sysctl `%s`: invalid name", m->items[i].key);
+        return reg_make_error (err, 0, "sysctl `%s`: invalid name", m->items[i].key);
       ret = write_file (path, m->items[i].value, strlen (m->items[i].value), err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "sysctl `%s`", m->items[i].key);

@@ -94,11 +94,11 @@ parse_cpus (const char *s, cpu_set_t *set, reg_error_t *err)
       if (dash)
         *dash = '\0';
       if (parse_uint64 (tok, &a) < 0 || (dash && parse_uint64 (dash + 1, &b) < 0))
-        return reg_make_error (err, EINVAL, "execCPUAffinity: invalid CPU list `%s`", s);
+        return reg_make_error (err, 0, "execCPUAffinity: invalid CPU list `%s`", s);
       if (! dash)
         b = a;
       if (b < a || b >= CPU_SETSIZE)
-        return reg_make_error (err, EINVAL, "execCPUAffinity: invalid CPU list `%s`", s);
+        return reg_make_error (err, 0, "execCPUAffinity: invalid CPU list `%s`", s);
       for (uint64_t c = a; c <= b; c++)
         CPU_SET (c, set);
     }
@@ -185,7 +185,7 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
   char *save = NULL;
 
   if (argv0 == NULL || *argv0 == '\0')
-    return reg_make_error (err, EINVAL, "exec: no command given (process.args is empty)");
+    return reg_make_error (err, 0, "exec: no command given (process.args is empty)");
   if (strchr (argv0, '/'))
     {
       struct stat st;

@@ -26,7 +26,7 @@ mode_parse (const char *value, const char *where, enum reg_mode *mode, reg_error
         *mode = (enum reg_mode) i;
         return 0;
       }
-  return reg_make_error (err, EINVAL, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
+  return reg_make_error (err, 0, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
                          value);
 }
 
@@ -54,16 +54,16 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (mode == REG_MODE_OFF)
     return 0;
-  return reg_make_error (err, ENOTSUP, "REG mode %s is not available yet", reg_mode_name (mode));
+  return reg_make_error (err, 0, "REG mode %s is not available yet", reg_mode_name (mode));
 }
 
 int
 reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error_t *err)
 {
   (void) opts;
-  (void) err;
-  (void) env_id;
-  return 0;
+  if (env_id == NULL)
+    return 0;
+  return reg_make_error (err, ENOTSUP, "REG: cannot release environment %s: REG is not available yet", env_id);
 }
 
 void

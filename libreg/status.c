@@ -14,6 +14,17 @@
 #include "status.h"
 #include "utils.h"
 
+/* An error whose text is exactly what clients match ("does not exist"),
+   without strerror, that still carries STATUS for callers.  */
+static int
+plain_error (reg_error_t *err, int status, const char *fmt, const char *id)
+{
+  reg_make_error (err, 0, fmt, id);
+  if (err && *err)
+    (*err)->status = status;
+  return -status;
+}
+
 static bool
 id_char_ok (char c, bool first)
 {
@@ -31,7 +42,7 @@ reg_status_validate_id (const char *id, reg_error_t *err)
   for (size_t i = 0; ok && i < len; i++)
     ok = id_char_ok (id[i], i == 0);
   if (! ok)
-    return reg_make_error (err, EINVAL, "invalid container id \"%s\"", id ? id : "");
+    return plain_error (err, EINVAL, "invalid container id \"%s\"", id ? id : "");
   return 0;
 }
 
@@ -46,7 +57,7 @@ lock_dir (int dirfd, const char *id, bool shared, reg_error_t *err)
   if (fstat (dirfd, &st) < 0)
     return reg_make_error (err, errno, "stat container \"%s\"", id);
   if (st.st_nlink == 0)
-    return reg_make_error (err, ENOENT, "container \"%s\" does not exist", id);
+    return plain_error (err, ENOENT, "container \"%s\" does not exist", id);
   return 0;
 }
 
@@ -73,7 +84,7 @@ reg_status_create_dir (const char *root, const char *id, int *dirfd, reg_error_t
   if (mkdirat (rootfd, id, 0700) < 0)
     {
       if (errno == EEXIST)
-        return reg_make_error (err, EEXIST, "container \"%s\" already exists", id);
+        return plain_error (err, EEXIST, "container \"%s\" already exists", id);
       return reg_make_error (err, errno, "mkdir `%s/%s`", root, id);
     }
   fd = openat (rootfd, id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -105,7 +116,7 @@ reg_status_open (const char *root, const char *id, bool shared, int *dirfd, reg_
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return reg_make_error (err, ENOENT, "container \"%s\" does not exist", id);
+        return plain_error (err, ENOENT, "container \"%s\" does not exist", id);
       return reg_make_error (err, errno, "open `%s`", path);
     }
   ret = lock_dir (fd, id, shared, err);
@@ -343,7 +354,7 @@ reg_status_read (int dirfd, const char *id, struct reg_status *st, reg_error_t *
       if ((*err)->status == ENOENT)
         {
           reg_error_release (err);
-          return reg_make_error (err, ENOENT, "container \"%s\" does not exist", id);
+          return plain_error (err, ENOENT, "container \"%s\" does not exist", id);
         }
       return ret;
     }
