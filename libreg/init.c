@@ -114,6 +114,43 @@ intermediate (struct reg_init_args *a)
   _exit (0);
 }
 
+/* HOME, when process.env has none: the user's entry in the container's
+   /etc/passwd, else "/", as runc sets it.  */
+static void
+add_home (struct reg_init_args *a, uid_t uid)
+{
+  cleanup_free char *data = NULL;
+  const char *home = "/";
+  char *line, *save = NULL;
+  size_t n = 0;
+
+  for (char **e = a->env; e && *e; e++, n++)
+    if (has_prefix (*e, "HOME="))
+      return;
+  if (read_all_file ("/etc/passwd", 1 << 20, &data, NULL, NULL) == 0)
+    for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+      {
+        /* name:passwd:uid:gid:gecos:home:shell */
+        char *f[7] = { NULL };
+        int i = 0;
+        for (char *p = line; i < 7 && p; i++)
+          {
+            f[i] = p;
+            p = strchr (p, ':');
+            if (p)
+              *p++ = '\0';
+          }
+        if (i >= 6 && f[2] && strtoul (f[2], NULL, 10) == uid && f[5] && *f[5])
+          {
+            home = f[5];
+            break;
+          }
+      }
+  a->env = xrealloc (a->env, (n + 2) * sizeof (char *));
+  xasprintf (&a->env[n], "HOME=%s", home);
+  a->env[n + 1] = NULL;
+}
+
 static int
 wait_for_start (struct reg_init_args *a, reg_error_t *err)
 {
@@ -246,6 +283,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     }
   if (p == NULL)
     return 0;
+  add_home (a, p->user.uid);
 
   umask (p->user.has_umask ? p->user.umask : 022);
   if (chdir (p->cwd) < 0)

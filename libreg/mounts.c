@@ -327,10 +327,10 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
   if (UNLIKELY (fd < 0))
     return fd;
   fd_path (p, fd);
-  if (reg_cgroup_mode () == REG_CGROUP_V2 || ctx->cgroupns)
+  if (reg_cgroup_mode () == REG_CGROUP_V2)
     {
       /* Inside a cgroup namespace cgroup2 shows the container's own cgroup
-         as its root.  On a hybrid host the v1 controllers stay hidden.  */
+         as its root; without one, bind that directory.  */
       if (ctx->cgroupns || ctx->cgroup_paths == NULL || ctx->cgroup_paths[0] == NULL)
         {
           if (mount ("cgroup2", p, "cgroup2", f->flags, NULL) < 0)
@@ -342,8 +342,9 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
       return apply_after (rootfd, m->destination, f, true, err);
     }
 
-  /* v1/hybrid without a cgroup namespace: a tmpfs with the container's own
-     directory of every hierarchy bound in it, as runc does.  */
+  /* v1/hybrid: a tmpfs with a directory per hierarchy: the hierarchy
+     itself in a cgroup namespace, else the container's own directory bound
+     there.  */
   if (mount ("tmpfs", p, "tmpfs", flags, "mode=755") < 0)
     return reg_make_error (err, errno, "mount \"tmpfs\" to \"%s\"", m->destination);
   for (char **cg = ctx->cgroup_paths; cg && *cg; cg++)
@@ -358,9 +359,27 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
       if (UNLIKELY (sfd < 0))
         return sfd;
       fd_path (sp, sfd);
-      if (mount (*cg, sp, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", *cg, sub);
-      ret = apply_after (rootfd, sub, f, true, err);
+      if (ctx->cgroupns)
+        {
+          /* In a cgroup namespace each hierarchy mounted afresh shows the
+             container's cgroup as its root, as runc does.  */
+          struct statfs sfs;
+          cleanup_free char *opts = NULL;
+          bool v2 = statfs (*cg, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
+          if (strcmp (name, "systemd") == 0)
+            opts = xstrdup ("none,name=systemd");
+          else
+            opts = xstrdup (name);
+          if (mount (v2 ? "cgroup2" : "cgroup", sp, v2 ? "cgroup2" : "cgroup", f->flags, v2 ? NULL : opts) < 0)
+            return reg_make_error (err, errno, "mount \"cgroup\" (%s) to \"%s\"", name, sub);
+          ret = apply_after (rootfd, sub, f, false, err);
+        }
+      else
+        {
+          if (mount (*cg, sp, NULL, MS_BIND | MS_REC, NULL) < 0)
+            return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", *cg, sub);
+          ret = apply_after (rootfd, sub, f, true, err);
+        }
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -613,7 +632,7 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
     const char *target, *name;
   } links[] = {
     { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
-    { "/proc/self/fd/2", "stderr" }, { "/proc/kcore", "core" },
+    { "/proc/self/fd/2", "stderr" },
   };
   cleanup_close int devfd = -1;
   int ret;
