@@ -265,10 +265,11 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
   ret = reg_mounts_pivot (&mctx, rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_mounts_finalize (&mctx, err);
+  /* sysctl before the read-only paths: /proc/sys is usually one.  */
+  ret = reg_sysctl_apply (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_sysctl_apply (c, err);
+  ret = reg_mounts_finalize (&mctx, err);
   if (UNLIKELY (ret < 0))
     return ret;
 
