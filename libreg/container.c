@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -873,7 +875,18 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
         {
           struct signalfd_siginfo si;
           if (read (sfd, &si, sizeof (si)) == sizeof (si))
-            pidfd_signal (pidfd, (int) si.ssi_signo);
+            {
+              struct winsize ws;
+              /* With our pty, a resize of the caller's terminal resizes the
+                 container's; the kernel signals the container itself.  */
+              if (si.ssi_signo == SIGWINCH && master >= 0)
+                {
+                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+                    ioctl (master, TIOCSWINSZ, &ws);
+                }
+              else
+                pidfd_signal (pidfd, (int) si.ssi_signo);
+            }
         }
       if (master >= 0 && (pfd[2].revents & (POLLIN | POLLHUP)))
         {
@@ -895,6 +908,15 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
         }
       if (pfd[0].revents & POLLIN)
         break;
+    }
+  if (master >= 0)
+    {
+      /* What the container wrote just before it exited.  */
+      char buf[4096];
+      ssize_t n;
+      fcntl (master, F_SETFL, O_NONBLOCK);
+      while ((n = read (master, buf, sizeof (buf))) > 0)
+        (void) write_all (1, buf, (size_t) n, NULL);
     }
   if (TEMP_FAILURE_RETRY_INT (waitpid (pid, &status, 0)) < 0)
     return reg_make_error (err, errno, "waitpid");
@@ -932,7 +954,27 @@ reg_container_run (struct reg_context *ctx, const char *id, const struct reg_cre
   /* Let other commands (kill, state) at the container while it runs.  */
   close (c.dirfd);
   c.dirfd = -1;
-  status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+  if (c.master_fd >= 0 && isatty (0))
+    {
+      /* run with a terminal and no --console-socket: our terminal becomes
+         the container's, raw, until it exits.  */
+      struct termios raw, saved;
+      struct winsize ws;
+      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+        ioctl (c.master_fd, TIOCSWINSZ, &ws);
+      if (tcgetattr (0, &saved) == 0)
+        {
+          raw = saved;
+          cfmakeraw (&raw);
+          tcsetattr (0, TCSANOW, &raw);
+          status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+          tcsetattr (0, TCSANOW, &saved);
+        }
+      else
+        status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+    }
+  else
+    status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
   creation_free (&c);
   if (status < 0)
     return status;
