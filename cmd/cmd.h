@@ -44,6 +44,15 @@ int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *e
 int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */
 int cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+struct reg_context;
+struct reg_create_options;
+/* The library's view of the global options.  */
+void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
+/* create and run share their options; RUN adds --detach and --keep.  Returns
+   the index of the container id in ARGV, or a negative error; 0 after
+   --help.  */
+int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
+                              reg_error_t *err);
 
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */
