@@ -117,7 +117,9 @@ nogroup:x:65534:
 EOF
 }
 
-# setup_bundle: the per-test bundle, state dir and names.
+# setup_bundle: the per-test bundle, state dir and names.  A test adds the
+# pids it starts in the background to BG_PIDS and the mounts it makes itself
+# to OWN_MOUNTS; teardown_bundle kills and unmounts them first.
 setup_bundle() {
   if [ "$(id -u)" != 0 ]; then
     skip "integration tests run as root"
@@ -135,6 +137,7 @@ setup_bundle() {
   CG_NAME=reg-itest-$CID
   CGPATH=/$CG_NAME
   BG_PIDS=()
+  OWN_MOUNTS=()
   mkdir -p "$ROOTFS" "$TEST_ROOT_STATE"
   make_rootfs "$ROOTFS"
   if ! (cd "$BUNDLE" && "$REG_RUNC" spec >/dev/null 2>&1) || ! jq -e . "$BUNDLE/config.json" >/dev/null 2>&1; then
@@ -290,6 +293,9 @@ teardown_bundle() {
   for p in "${BG_PIDS[@]}"; do
     kill -9 "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
+  done
+  for ((p = ${#OWN_MOUNTS[@]} - 1; p >= 0; p--)); do
+    umount -l "${OWN_MOUNTS[p]}" 2>/dev/null || true
   done
   if [ -d "$TEST_ROOT_STATE" ]; then
     for id in $(ls "$TEST_ROOT_STATE"); do
