@@ -184,15 +184,21 @@ run_probe() {
 # Sets $status and $output (the runtime's stderr); the container's stdout and
 # stderr go to $TEST_DIR/ID.out and $TEST_DIR/ID.err (ID = the last argument).
 run_detached() {
-  local id=${!#}
+  local f
+  f=$TEST_DIR/$(io_name "${!#}")
   status=0
-  "$REG_RUNC" --root "$TEST_ROOT_STATE" "$@" </dev/null >"$TEST_DIR/$id.out" 2>"$TEST_DIR/$id.err" || status=$?
-  output=$(cat "$TEST_DIR/$id.err")
+  "$REG_RUNC" --root "$TEST_ROOT_STATE" "$@" </dev/null >"$f.out" 2>"$f.err" || status=$?
+  output=$(cat "$f.err")
+}
+
+# io_name ID: a file name for the stdio files of ID (ids under test may be invalid).
+io_name() {
+  printf '%s' "$1" | tr -c 'A-Za-z0-9_-' '_' | cut -c1-100
 }
 
 # ctr_out ID: what the container wrote on stdout.
 ctr_out() {
-  cat "$TEST_DIR/${1:-$CID}.out"
+  cat "$TEST_DIR/$(io_name "${1:-$CID}").out"
 }
 
 # state_field ID FIELD: one field of `state` (jq path without the dot).
@@ -244,7 +250,10 @@ leaked_mounts() {
 find_leaks() {
   local id=${1:-} d
   if [ -n "$id" ]; then
-    [ -e "$TEST_ROOT_STATE/$id" ] && echo "state: $TEST_ROOT_STATE/$id"
+    case "$id" in
+    . | .. | */*) ;; # invalid ids: the callers check the whole state dir
+    *) [ -e "$TEST_ROOT_STATE/$id" ] && echo "state: $TEST_ROOT_STATE/$id" ;;
+    esac
   elif [ -d "$TEST_ROOT_STATE" ]; then
     for d in "$TEST_ROOT_STATE"/*; do
       [ -d "$d" ] && echo "state: $d"
