@@ -44,6 +44,15 @@ void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
    --help.  */
 int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
                               reg_error_t *err);
+/* `reg` subcommands on the REG store (cmd/reg-store.c); the store is
+   g->reg_root or REG_DEFAULT_STORE.  ARGV[0] is the subcommand name.  */
+int cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+/* reg profile ls|show|rm (cmd/reg-profile.c).  */
+int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+/* Returns 1 (the exit status) when an object is corrupted.  */
+int cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */

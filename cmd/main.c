@@ -31,6 +31,7 @@ static const struct command commands[] = {
   { "list", cmd_list, "list containers" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this runtime supports" },
+  { "reg", cmd_reg, "REG administration (analyze, ls, stats, gc, check)" },
   { NULL, NULL, NULL },
 };
 

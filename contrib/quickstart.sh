@@ -9,3 +9,5 @@ ninja -C "$src/build"
 meson install -C "$src/build" --quiet
 echo "== reg-runc --version"
 reg-runc --version
+echo "== reg-runc features (abridged)"
+reg-runc features | python3 -c 'import json,sys; f=json.load(sys.stdin); print(json.dumps({k: f[k] for k in ("ociVersionMin","ociVersionMax","hooks","potentiallyUnsafeConfigAnnotations") if k in f}, indent=1))'

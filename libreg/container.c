@@ -21,6 +21,7 @@
 #include "init.h"
 #include "namespaces.h"
 #include "oci-spec.h"
+#include "reg-learn.h"
 #include "reg.h"
 #include "status.h"
 #include "sync.h"
@@ -188,7 +189,7 @@ creation_abort (struct creation *c)
   if (c->cgroup.paths)
     reg_cgroup_destroy (&c->cgroup, &tmp);
   reg_error_release (&tmp);
-  if (c->plan && c->plan->env_id)
+  if (c->plan)
     reg_phase_release (&c->reg_opts, c->plan->env_id, &tmp);
   reg_error_release (&tmp);
   if (c->dir_made)
@@ -568,6 +569,14 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
 
   if (reg_proc_stat (c->pid, &start_time, NULL) < 0)
     return reg_make_error (err, ESRCH, "container init exited during create");
+  /* learn: the recorder marks the container's root (the init has pivoted
+     and waits for start) before the entrypoint runs.  */
+  if (c->plan && c->plan->mode == REG_MODE_LEARN)
+    {
+      ret = reg_learn_start (&c->reg_opts, c->plan, -1, c->pid, NULL, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   created = rfc3339_now ();
   owner = owner_name ();
   memset (&st, 0, sizeof (st));
@@ -665,8 +674,12 @@ static int
 destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status *st, reg_error_t *err)
 {
   struct reg_cgroup cg = { 0 };
+  cleanup_free char *state_dir = NULL;
   struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
   int ret;
+
+  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
+  reg_opts.state_dir = state_dir;
 
   if (st->cgroup_paths)
     {
@@ -676,7 +689,9 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  if (st->reg_env)
+  /* Before the state dir goes: a learn recorder and minimal's upper layer
+     live there.  */
+  if (st->reg_mode && strcmp (st->reg_mode, "off") != 0)
     {
       ret = reg_phase_release (&reg_opts, st->reg_env, err);
       if (UNLIKELY (ret < 0))

@@ -1,0 +1,393 @@
+/* reg-runc reg ls | stats | gc | check: administration of the REG store.  */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <yajl/yajl_gen.h>
+
+#include "cmd.h"
+#include "config.h"
+#include "reg-store.h"
+#include "utils.h"
+
+enum output_format
+{
+  FORMAT_TEXT,
+  FORMAT_JSON,
+};
+
+static const char *
+store_root (struct reg_global_args *g)
+{
+  return g->reg_root ? g->reg_root : REG_DEFAULT_STORE;
+}
+
+/* Parse [--format text|json] [-h]; the first operand index in *FIRST.  */
+static int
+parse_options (const char *cmd, const char *usage, bool with_format, int argc, char **argv, enum output_format *format,
+               int *first, bool *help, reg_error_t *err)
+{
+  static const struct option long_options[] = {
+    { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  *help = false;
+  if (format)
+    *format = FORMAT_TEXT;
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+f:h", long_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case 'f':
+          if (!with_format)
+            return cmd_usage_error (err, cmd, "unknown option `%s`", argv[optind - 1]);
+          if (strcmp (optarg, "json") == 0)
+            *format = FORMAT_JSON;
+          else if (strcmp (optarg, "text") == 0 || strcmp (optarg, "table") == 0)
+            *format = FORMAT_TEXT;
+          else
+            return cmd_usage_error (err, cmd, "--format: expected `text` or `json`, got `%s`", optarg);
+          break;
+        case 'h':
+          printf ("Usage: reg-runc %s\n", usage);
+          *help = true;
+          return 0;
+        default:
+          return cmd_usage_error (err, cmd, "unknown or incomplete option `%s`", argv[optind - 1]);
+        }
+    }
+  *first = optind;
+  return 0;
+}
+
+/* Open the store; *S stays NULL when it does not exist yet (an empty store:
+   nothing to list, collect or check, and nothing is created).  */
+static int
+open_existing_store (struct reg_global_args *g, struct reg_store **s, reg_error_t *err)
+{
+  struct stat st;
+
+  *s = NULL;
+  if (stat (store_root (g), &st) < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      return reg_make_error (err, errno, "store `%s`", store_root (g));
+    }
+  return reg_store_open (store_root (g), s, err);
+}
+
+static void
+format_time (int64_t t, char *buf, size_t len)
+{
+  time_t tt = (time_t)t;
+  struct tm tm;
+  gmtime_r (&tt, &tm);
+  strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void
+gen_str (yajl_gen gen, const char *s)
+{
+  yajl_gen_string (gen, (const unsigned char *)s, strlen (s));
+}
+
+static void
+gen_key_uint (yajl_gen gen, const char *key, uint64_t v)
+{
+  gen_str (gen, key);
+  yajl_gen_integer (gen, (long long)v);
+}
+
+static void
+print_json (yajl_gen gen)
+{
+  const unsigned char *buf;
+  size_t len;
+  yajl_gen_get_buf (gen, &buf, &len);
+  fwrite (buf, 1, len, stdout);
+  yajl_gen_free (gen);
+}
+
+/* `reg ls ENV`: the entries of one environment.  */
+static int
+list_env_files (struct reg_store *s, const char *id, enum output_format format, reg_error_t *err)
+{
+  cleanup_free char *root = NULL;
+  cleanup_free char *manifest_path = NULL;
+  cleanup_free char *data = NULL;
+  struct reg_manifest *m = NULL;
+  size_t len;
+  int ret;
+
+  ret = reg_store_env_root (s, id, &root, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (&manifest_path, "%.*s/manifest", (int)(strlen (root) - strlen ("/root")), root);
+  ret = read_all_file (manifest_path, 0, &data, &len, err);
+  if (ret == 0)
+    ret = reg_manifest_parse (data, len, &m, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "environment %s", id);
+
+  if (format == FORMAT_JSON)
+    {
+      yajl_gen gen = yajl_gen_alloc (NULL);
+      yajl_gen_config (gen, yajl_gen_beautify, 1);
+      yajl_gen_array_open (gen);
+      for (size_t i = 0; i < m->n; i++)
+        {
+          const struct reg_manifest_entry *e = &m->entries[i];
+          yajl_gen_map_open (gen);
+          gen_str (gen, "path");
+          gen_str (gen, e->path);
+          gen_str (gen, "type");
+          gen_str (gen, e->type == REG_ENTRY_DIR ? "dir" : e->type == REG_ENTRY_FILE ? "file" : "symlink");
+          gen_key_uint (gen, "mode", e->mode);
+          gen_key_uint (gen, "uid", e->uid);
+          gen_key_uint (gen, "gid", e->gid);
+          if (e->digest)
+            {
+              gen_str (gen, "object");
+              gen_str (gen, e->digest);
+            }
+          if (e->target)
+            {
+              gen_str (gen, "target");
+              gen_str (gen, e->target);
+            }
+          yajl_gen_map_close (gen);
+        }
+      yajl_gen_array_close (gen);
+      print_json (gen);
+    }
+  else
+    for (size_t i = 0; i < m->n; i++)
+      {
+        const struct reg_manifest_entry *e = &m->entries[i];
+        printf ("%c %04o %u:%u %s /%s%s%s\n", (char)e->type, (unsigned)e->mode, (unsigned)e->uid, (unsigned)e->gid,
+                e->digest ? e->digest : "-", e->path, e->target ? " -> " : "", e->target ? e->target : "");
+      }
+  reg_manifest_free (m);
+  return 0;
+}
+
+int
+cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+{
+  struct reg_store *s = NULL;
+  struct reg_env_info *envs = NULL;
+  enum output_format format;
+  size_t n = 0;
+  bool help;
+  int first, ret;
+
+  ret = parse_options ("reg ls",
+                       "reg ls [--format text|json] [ENVIRONMENT]\n"
+                       "List the environments of the REG store (files, bytes, containers using each),\n"
+                       "or the entries of one environment.",
+                       true, argc, argv, &format, &first, &help, err);
+  if (ret < 0 || help)
+    return ret;
+  if (argc - first > 1)
+    return cmd_usage_error (err, "reg ls", "expected at most one environment id");
+  ret = open_existing_store (g, &s, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+
+  if (argc - first == 1)
+    {
+      if (s == NULL)
+        return reg_make_error (err, ENOENT, "store `%s`: environment `%s`", store_root (g), argv[first]);
+      ret = list_env_files (s, argv[first], format, err);
+      reg_store_close (s);
+      return ret;
+    }
+
+  if (s)
+    {
+      ret = reg_store_list_envs (s, &envs, &n, err);
+      reg_store_close (s);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  if (format == FORMAT_JSON)
+    {
+      yajl_gen gen = yajl_gen_alloc (NULL);
+      yajl_gen_config (gen, yajl_gen_beautify, 1);
+      yajl_gen_array_open (gen);
+      for (size_t i = 0; i < n; i++)
+        {
+          char created[64];
+          format_time (envs[i].created, created, sizeof (created));
+          yajl_gen_map_open (gen);
+          gen_str (gen, "id");
+          gen_str (gen, envs[i].id);
+          gen_key_uint (gen, "files", envs[i].files);
+          gen_key_uint (gen, "symlinks", envs[i].symlinks);
+          gen_key_uint (gen, "directories", envs[i].dirs);
+          gen_key_uint (gen, "bytes", envs[i].bytes);
+          gen_str (gen, "created");
+          gen_str (gen, created);
+          gen_str (gen, "containers");
+          yajl_gen_array_open (gen);
+          for (size_t r = 0; r < envs[i].n_refs; r++)
+            gen_str (gen, envs[i].refs[r]);
+          yajl_gen_array_close (gen);
+          yajl_gen_map_close (gen);
+        }
+      yajl_gen_array_close (gen);
+      print_json (gen);
+    }
+  else
+    {
+      printf ("%-64s %8s %8s %12s %10s  %s\n", "ENVIRONMENT", "FILES", "SYMLINKS", "BYTES", "CONTAINERS", "CREATED");
+      for (size_t i = 0; i < n; i++)
+        {
+          char created[64];
+          format_time (envs[i].created, created, sizeof (created));
+          printf ("%-64s %8llu %8llu %12llu %10zu  %s\n", envs[i].id, (unsigned long long)envs[i].files,
+                  (unsigned long long)envs[i].symlinks, (unsigned long long)envs[i].bytes, envs[i].n_refs, created);
+        }
+    }
+  reg_env_info_free (envs, n);
+  return 0;
+}
+
+int
+cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+{
+  struct reg_store_stats st = { 0 };
+  struct reg_store *s = NULL;
+  enum output_format format;
+  bool help;
+  int first, ret;
+
+  ret = parse_options ("reg stats",
+                       "reg stats [--format text|json]\n"
+                       "Bytes in the REG store, bytes its environments reference, the saving and\n"
+                       "the sharing degree (environments per object).",
+                       true, argc, argv, &format, &first, &help, err);
+  if (ret < 0 || help)
+    return ret;
+  if (first != argc)
+    return cmd_usage_error (err, "reg stats", "unexpected argument `%s`", argv[first]);
+  ret = open_existing_store (g, &s, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (s)
+    {
+      ret = reg_store_stats (s, &st, err);
+      reg_store_close (s);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  if (format == FORMAT_JSON)
+    {
+      yajl_gen gen = yajl_gen_alloc (NULL);
+      yajl_gen_config (gen, yajl_gen_beautify, 1);
+      yajl_gen_map_open (gen);
+      gen_str (gen, "store");
+      gen_str (gen, store_root (g));
+      gen_key_uint (gen, "objects", st.objects);
+      gen_key_uint (gen, "objectBytes", st.object_bytes);
+      gen_key_uint (gen, "environments", st.envs);
+      gen_key_uint (gen, "containers", st.refs);
+      gen_key_uint (gen, "environmentLinks", st.env_links);
+      gen_key_uint (gen, "referencedBytes", st.referenced_bytes);
+      gen_key_uint (gen, "savedBytes", st.saved_bytes);
+      gen_str (gen, "sharingDegree");
+      yajl_gen_double (gen, st.sharing_degree);
+      yajl_gen_map_close (gen);
+      print_json (gen);
+      return 0;
+    }
+  printf ("store:                  %s\n", store_root (g));
+  printf ("objects:                %llu\n", (unsigned long long)st.objects);
+  printf ("bytes in store:         %llu\n", (unsigned long long)st.object_bytes);
+  printf ("environments:           %llu\n", (unsigned long long)st.envs);
+  printf ("containers:             %llu\n", (unsigned long long)st.refs);
+  printf ("bytes referenced:       %llu\n", (unsigned long long)st.referenced_bytes);
+  printf ("bytes saved:            %llu (%.1f%%)\n", (unsigned long long)st.saved_bytes,
+          st.referenced_bytes ? 100.0 * (double)st.saved_bytes / (double)st.referenced_bytes : 0.0);
+  printf ("sharing degree:         %.2f environments per object\n", st.sharing_degree);
+  return 0;
+}
+
+int
+cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+{
+  struct reg_gc_result res = { 0 };
+  struct reg_store *s = NULL;
+  bool help;
+  int first, ret;
+
+  ret = parse_options ("reg gc",
+                       "reg gc\n"
+                       "Remove environments no container references, objects no environment links,\n"
+                       "and what killed processes left behind.  Waits for running creates.",
+                       false, argc, argv, NULL, &first, &help, err);
+  if (ret < 0 || help)
+    return ret;
+  if (first != argc)
+    return cmd_usage_error (err, "reg gc", "unexpected argument `%s`", argv[first]);
+  ret = open_existing_store (g, &s, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (s)
+    {
+      ret = reg_store_gc (s, &res, err);
+      reg_store_close (s);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  printf ("removed %llu environments, %llu objects (%llu bytes), %llu temporary files, %llu cache entries\n",
+          (unsigned long long)res.envs_removed, (unsigned long long)res.objects_removed,
+          (unsigned long long)res.bytes_freed, (unsigned long long)res.temps_removed,
+          (unsigned long long)res.cache_entries_removed);
+  return 0;
+}
+
+int
+cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+{
+  struct reg_check_result res = { 0 };
+  struct reg_store *s = NULL;
+  bool help;
+  int first, ret;
+
+  ret = parse_options ("reg check",
+                       "reg check\n"
+                       "Re-hash every object of the REG store; list the corrupted ones and exit 1.",
+                       false, argc, argv, NULL, &first, &help, err);
+  if (ret < 0 || help)
+    return ret;
+  if (first != argc)
+    return cmd_usage_error (err, "reg check", "unexpected argument `%s`", argv[first]);
+  ret = open_existing_store (g, &s, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (s)
+    {
+      ret = reg_store_check (s, &res, err);
+      reg_store_close (s);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  for (size_t i = 0; i < res.n_problems; i++)
+    printf ("%s/%s: %s\n", store_root (g), res.problems[i].object, res.problems[i].problem);
+  printf ("%llu objects, %llu bytes checked: %s\n", (unsigned long long)res.objects, (unsigned long long)res.bytes,
+          res.n_problems ? "CORRUPTED" : "ok");
+  ret = res.n_problems ? 1 : 0;
+  reg_check_result_clear (&res);
+  return ret;
+}

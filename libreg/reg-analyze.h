@@ -1,0 +1,90 @@
+/* libreg: the closure of files a container's entrypoint needs.
+ *
+ * Starting from process.args[0] (resolved through the container's PATH), it
+ * follows shebang interpreters, PT_INTERP and DT_NEEDED the way glibc's (or
+ * musl's) loader searches for them, plus what glibc loads at run time (NSS
+ * modules, libgcc_s, gconv).  Every path is resolved inside the rootfs
+ * (openat2 RESOLVE_IN_ROOT, symlinks walked one by one and recorded), so an
+ * image's symlink never makes us read a host file.  Needs no privilege.  */
+#ifndef REG_ANALYZE_H
+#define REG_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "error.h"
+
+/* Bounds that keep the work finite on absurd images.  */
+#define REG_ANALYZE_MAX_LINKS 40     /* symlinks followed per path, as the kernel */
+#define REG_ANALYZE_MAX_SHEBANG 8    /* nested #! interpreters */
+#define REG_ANALYZE_MAX_OBJECTS 4096 /* ELF objects analysed */
+#define REG_ANALYZE_MAX_DIRS 256     /* directories of one search list */
+#define REG_ANALYZE_MAX_MISSING 1024
+
+enum reg_closure_kind
+{
+  REG_CLOSURE_FILE = 0,
+  REG_CLOSURE_SYMLINK,
+};
+
+struct reg_closure_entry
+{
+  char *path; /* absolute, inside the rootfs, no symlink in its parents */
+  enum reg_closure_kind kind;
+  char *link_target; /* SYMLINK: the link text as stored */
+  char *reason;      /* "entrypoint", "interpreter", "shebang", "needed by /usr/bin/x", "nss",
+                        "libgcc_s", "gconv", "symlink" */
+  bool elf;          /* FILE: an ELF object */
+  /* From fstat of the file we opened (lstat for a symlink): later stages
+     use the identity without opening it again.  */
+  uint64_t size;
+  mode_t mode;
+  uid_t uid;
+  gid_t gid;
+  dev_t dev;
+  ino_t ino;
+  struct timespec mtime, ctime;
+};
+
+struct reg_missing
+{
+  char *name;      /* the library (or program) not found */
+  char *needed_by; /* the object that asked for it ("process.args" for the entrypoint) */
+};
+
+struct reg_analysis; /* search state, private */
+
+struct reg_closure
+{
+  struct reg_closure_entry *entries; /* unique by path, in discovery order */
+  size_t n;
+  struct reg_missing *missing;
+  size_t n_missing;
+  bool glibc; /* the program's libc is glibc */
+  bool musl;
+  struct reg_analysis *priv;
+};
+
+/* Compute the closure of ARGV (process.args) with ENV (process.env, "K=V",
+   both NULL-terminated; ENV may be NULL) and CWD (NULL: "/") in the rootfs
+   open as ROOTFD.  An entrypoint or library that cannot be found is recorded
+   in `missing`, not an error; errors are for failures of the analysis
+   itself.  */
+int reg_analyze (int rootfd, const char *const *argv, const char *const *env, const char *cwd, struct reg_closure **out,
+                 reg_error_t *err);
+
+/* Add PATH of the rootfs (a regular file; symlinks on the way are recorded)
+   to C with REASON, and when it is an ELF object, its own closure.  C may
+   come from reg_analyze (the same ROOTFD, its search settings) or be a new
+   zeroed struct.  */
+int reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const char *reason, reg_error_t *err);
+
+/* The entry for PATH, or NULL.  */
+const struct reg_closure_entry *reg_closure_find (const struct reg_closure *c, const char *path);
+
+void reg_closure_free (struct reg_closure *c);
+
+#endif

@@ -1,0 +1,499 @@
+/* libreg: the REG phase of `create` — from a config and a rootfs to a plan
+ * of what to mount.
+ *
+ * share: the closure of the entrypoint (reg-analyze) is added to the store
+ * (reg-store), recorded as an environment (so gc keeps its objects while a
+ * container references it), and every shared file of the environment is
+ * bind-mounted read-only over its own path in the container's root.  A
+ * repeated create of the same image answers from the environment cache:
+ * nothing is analysed or hashed again while the sources keep their
+ * identities.
+ *
+ * minimal: the environment of reg-minimal (closure + profile + includes +
+ * default files + mount points) becomes the lower layer of the container's
+ * root; its upper and work directories are STATE/reg-upper and
+ * STATE/reg-work (none when root.readonly), made here and removed by
+ * reg_phase_release.
+ *
+ * learn: the plan carries the profile key only; the lifecycle starts the
+ * recorder (reg-learn.h) once the container's root is mounted.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "reg-analyze.h"
+#include "reg-learn.h"
+#include "reg-minimal.h"
+#include "reg-store.h"
+#include "reg.h"
+#include "utils.h"
+
+static void
+cleanup_storep (struct reg_store **s)
+{
+  if (*s)
+    reg_store_close (*s);
+}
+#define cleanup_store __attribute__ ((cleanup (cleanup_storep)))
+
+static void
+cleanup_closurep (struct reg_closure **c)
+{
+  if (*c)
+    reg_closure_free (*c);
+}
+#define cleanup_closure __attribute__ ((cleanup (cleanup_closurep)))
+
+static void
+cleanup_manifestp (struct reg_manifest **m)
+{
+  if (*m)
+    reg_manifest_free (*m);
+}
+#define cleanup_manifest __attribute__ ((cleanup (cleanup_manifestp)))
+
+struct sources
+{
+  struct reg_source_identity *items;
+  size_t n, cap;
+};
+
+static void
+sources_clear (struct sources *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    free (s->items[i].path);
+  free (s->items);
+  s->items = NULL;
+  s->n = s->cap = 0;
+}
+
+static void
+sources_add (struct sources *s, const char *path, const struct stat *st)
+{
+  if (s->n == s->cap)
+    {
+      s->cap = s->cap ? s->cap * 2 : 64;
+      s->items = xrealloc (s->items, s->cap * sizeof (*s->items));
+    }
+  reg_source_identity_set (&s->items[s->n++], path, st);
+}
+
+/* The files besides the closure whose change changes the closure.  */
+static const char *const closure_inputs[] = {
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/nsswitch.conf",
+  NULL,
+};
+
+const char *
+reg_options_store_root (const struct reg_options *opts)
+{
+  return opts->store_root && *opts->store_root ? opts->store_root : REG_DEFAULT_STORE;
+}
+
+/* The environment cache key: everything the closure is computed from
+   besides the files themselves (whose identities the cache checks).  The
+   rootfs directory's identity keeps two images apart.  */
+static char *
+env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  struct stat st;
+  FILE *f = open_memstream (&buf, &len);
+  char hex[REG_DIGEST_HEX_LEN + 1];
+
+  if (f == NULL)
+    abort ();
+  if (fstat (rootfd, &st) == 0)
+    fprintf (f, "root %llu %llu\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+  fprintf (f, "mode %s\ncwd %s\n", reg_mode_name (mode), p->cwd ? p->cwd : "/");
+  for (size_t i = 0; i < p->args.len; i++)
+    fprintf (f, "arg %zu %s\n", strlen (p->args.items[i]), p->args.items[i]);
+  for (size_t i = 0; i < p->env.len; i++)
+    if (has_prefix (p->env.items[i], "PATH=") || has_prefix (p->env.items[i], "LD_LIBRARY_PATH="))
+      fprintf (f, "env %zu %s\n", strlen (p->env.items[i]), p->env.items[i]);
+  if (extra)
+    fputs (extra, f);
+  fclose (f);
+  reg_store_digest_buffer (buf, len, 0, 0, 0, hex);
+  return xstrdup (hex);
+}
+
+/* The reference a container holds on its environment: a digest of its
+   state directory, unique across state roots and short enough for a file
+   name whatever the id's length.  */
+static char *
+ref_name (const struct reg_options *opts)
+{
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  const char *s = opts->state_dir ? opts->state_dir : opts->container_id;
+
+  reg_store_digest_buffer (s, strlen (s), 0, 0, 0, hex);
+  return xstrdup (hex);
+}
+
+/* Analyse, add every shareable file of the closure to the store and make
+   the environment.  */
+static int
+build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char **env_id, struct sources *out,
+                 reg_error_t *err)
+{
+  cleanup_closure struct reg_closure *closure = NULL;
+  cleanup_manifest struct reg_manifest *m = reg_manifest_new ();
+  cleanup_free char *env_root = NULL;
+  struct sources src = { 0 };
+  size_t shared = 0;
+  int ret;
+
+  ret = reg_analyze (rootfd, (const char *const *)p->args.items, (const char *const *)p->env.items, p->cwd, &closure,
+                     err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "REG analysis");
+
+  for (size_t i = 0; i < closure->n_missing; i++)
+    reg_warning ("REG: `%s` (needed by %s) not found in the rootfs", closure->missing[i].name,
+                 closure->missing[i].needed_by);
+
+  for (size_t i = 0; i < closure->n; i++)
+    {
+      const struct reg_closure_entry *e = &closure->entries[i];
+      cleanup_close int fd = -1;
+      cleanup_free char *digest = NULL;
+      struct stat st;
+
+      if (e->kind == REG_CLOSURE_SYMLINK)
+        {
+          struct stat lst = {
+            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
+          };
+          sources_add (&src, e->path, &lst);
+          continue;
+        }
+      fd = open_in_root_raw (rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+      if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+        {
+          reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);
+          continue;
+        }
+      sources_add (&src, e->path, &st);
+      /* share keeps the image as it is but for its ELF objects: scripts
+         and configuration files stay the image's own.  */
+      if (!e->elf)
+        continue;
+      ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
+      if (UNLIKELY (ret < 0))
+        goto out;
+      if (ret > 0)
+        {
+          reg_debug ("REG: `%s` not shared: %s", e->path, reg_store_unshared_reason (ret));
+          continue;
+        }
+      ret = reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err);
+      if (UNLIKELY (ret < 0))
+        goto out;
+      shared++;
+    }
+
+  ret = reg_store_env_get (store, m, env_id, &env_root, err);
+  if (UNLIKELY (ret < 0))
+    goto out;
+  *out = src;
+  src = (struct sources){ 0 };
+  reg_debug ("REG: environment %s: %zu shared files of %zu in the closure", *env_id, shared, closure->n);
+
+out:
+  sources_clear (&src);
+  return ret;
+}
+
+/* The binds of a share environment: each of its files over the same path.
+   Sources are the environment's hard links, which are the objects' inodes. */
+static int
+share_plan (struct reg_store *store, const char *env_id, struct reg_plan *plan, reg_error_t *err)
+{
+  cleanup_free char *env_root = NULL;
+  cleanup_free char *manifest_path = NULL;
+  cleanup_free char *data = NULL;
+  cleanup_manifest struct reg_manifest *m = NULL;
+  size_t len = 0, n = 0;
+  char *slash;
+  int ret;
+
+  ret = reg_store_env_root (store, env_id, &env_root, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* envs/<id>/root -> envs/<id>/manifest */
+  slash = strrchr (env_root, '/');
+  xasprintf (&manifest_path, "%.*s/manifest", (int)(slash - env_root), env_root);
+  ret = read_all_file (manifest_path, 0, &data, &len, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_manifest_parse (data, len, &m, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "environment %s", env_id);
+
+  plan->binds = xmalloc0 ((m->n ? m->n : 1) * sizeof (*plan->binds));
+  for (size_t i = 0; i < m->n; i++)
+    {
+      if (m->entries[i].type != REG_ENTRY_FILE)
+        continue;
+      xasprintf (&plan->binds[n].source, "%s/%s", env_root, m->entries[i].path);
+      xasprintf (&plan->binds[n].target, "/%s", m->entries[i].path);
+      n++;
+    }
+  plan->n_binds = n;
+  return 0;
+}
+
+/* The files besides the sources whose change changes the environment.  */
+static void
+add_closure_inputs (struct sources *src, int rootfd)
+{
+  for (const char *const *in = closure_inputs; *in; in++)
+    {
+      struct stat st;
+      cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0)
+        sources_add (src, *in, &st);
+    }
+}
+
+static int
+build_minimal_env (struct reg_store *store, const struct reg_options *opts, int rootfd, const oci_config *config,
+                   const char *profile_key, char **env_id, struct sources *out, reg_error_t *err)
+{
+  cleanup_string_array char **profile = NULL;
+  struct reg_minimal_result res = { 0 };
+  size_t n_profile = 0;
+  int ret;
+
+  ret = reg_profile_read (reg_options_store_root (opts), profile_key, &profile, &n_profile, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_minimal_build (store, rootfd, config, (const char *const *)profile, n_profile, &res, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  reg_debug ("REG: minimal environment %s: %zu files (%llu bytes), %zu symlinks, %zu directories, %zu profile "
+             "paths, %zu left out",
+             res.env_id, res.files, (unsigned long long)res.bytes, res.symlinks, res.dirs, n_profile, res.unshared);
+  *env_id = steal_pointer (&res.env_id);
+  out->items = steal_pointer (&res.sources);
+  out->n = out->cap = res.n_sources;
+  res.n_sources = 0;
+  reg_minimal_result_clear (&res);
+  return 0;
+}
+
+/* What besides the process the minimal environment is computed from:
+   annotations, mount points, the profile as it is now.  Bad annotations
+   are errors here, before any cache lookup.  */
+static int
+minimal_key_extra (const struct reg_options *opts, const oci_config *config, const char *profile_key, char **extra,
+                   reg_error_t *err)
+{
+  const char *inc = oci_map_get (&config->annotations, REG_ANNOTATION_INCLUDE);
+  const char *def = oci_map_get (&config->annotations, REG_ANNOTATION_DEFAULTS);
+  cleanup_string_array char **includes = NULL;
+  cleanup_free char *mounts = NULL;
+  cleanup_free char *profile_id = NULL;
+  unsigned groups;
+  size_t n;
+  int ret;
+
+  ret = reg_defaults_parse (def, &groups, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_includes_parse (inc, &includes, &n, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  mounts = reg_minimal_mounts_key (config);
+  profile_id = reg_profile_identity (reg_options_store_root (opts), profile_key);
+  xasprintf (extra, "defaults %u\ninclude %zu %s\nprofile %s\n%s", groups, strlen (inc ? inc : ""), inc ? inc : "",
+             profile_id, mounts);
+  return 0;
+}
+
+/* minimal: the environment is the lower layer; the upper and work
+   directories are private to the container, in its state dir.  */
+static int
+minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci_config *config, const char *env_id,
+              struct reg_plan *plan, reg_error_t *err)
+{
+  int ret = reg_store_env_root (store, env_id, &plan->lower_dir, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (config->root_readonly)
+    return 0;
+  if (opts->state_dir == NULL)
+    return reg_make_error (err, EINVAL, "REG minimal: no state directory for the container's upper layer");
+  xasprintf (&plan->upper_dir, "%s/reg-upper", opts->state_dir);
+  xasprintf (&plan->work_dir, "%s/reg-work", opts->state_dir);
+  for (const char *d = plan->upper_dir; d; d = d == plan->upper_dir ? plan->work_dir : NULL)
+    {
+      /* Left over by a create that was killed: start clean.  */
+      ret = remove_tree_at (AT_FDCWD, d, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (mkdir (d, d == plan->upper_dir ? 0755 : 0700) < 0)
+        return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
+    }
+  /* The upper directory is the root directory the container sees.  */
+  if (chmod (plan->upper_dir, 0755) < 0)
+    return reg_make_error (err, errno, "REG minimal: chmod `%s`", plan->upper_dir);
+  return 0;
+}
+
+static void
+remove_upper (const struct reg_options *opts)
+{
+  static const char *const names[] = { "reg-upper", "reg-work" };
+  reg_error_t err = NULL;
+
+  if (opts->state_dir == NULL)
+    return;
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *d = NULL;
+      xasprintf (&d, "%s/%s", opts->state_dir, names[i]);
+      if (remove_tree_at (AT_FDCWD, d, &err) < 0)
+        {
+          reg_warning ("REG: %s", err->msg);
+          reg_error_release (&err);
+        }
+    }
+}
+
+int
+reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
+                   reg_error_t *err)
+{
+  cleanup_store struct reg_store *store = NULL;
+  cleanup_free char *key = NULL;
+  cleanup_free char *extra = NULL;
+  cleanup_free char *env_id = NULL;
+  cleanup_free char *ref = NULL;
+  cleanup_free char *profile_key = NULL;
+  struct reg_plan *p;
+  enum reg_mode mode;
+  int ret;
+
+  *plan = NULL;
+  ret = reg_mode_from_config (config, opts->default_mode, &mode, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (mode == REG_MODE_OFF || config->process == NULL || config->process->args.len == 0)
+    return 0;
+
+  ret = reg_store_open (reg_options_store_root (opts), &store, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+
+  if (mode == REG_MODE_MINIMAL || mode == REG_MODE_LEARN)
+    {
+      ret = reg_profile_key (store, rootfd, config->process, &profile_key, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  if (mode == REG_MODE_LEARN)
+    {
+      /* The full rootfs; the recording is the effect.  */
+      p = xmalloc0 (sizeof (*p));
+      p->mode = mode;
+      p->profile_key = steal_pointer (&profile_key);
+      *plan = p;
+      return 0;
+    }
+  if (mode == REG_MODE_MINIMAL)
+    {
+      ret = minimal_key_extra (opts, config, profile_key, &extra, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  key = env_cache_key (mode, config->process, rootfd, extra);
+  ret = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (ret == 0)
+    {
+      struct sources src = { 0 };
+      if (mode == REG_MODE_SHARE)
+        ret = build_share_env (store, rootfd, config->process, &env_id, &src, err);
+      else
+        ret = build_minimal_env (store, opts, rootfd, config, profile_key, &env_id, &src, err);
+      if (ret == 0)
+        {
+          add_closure_inputs (&src, rootfd);
+          ret = reg_store_env_cache_put (store, key, env_id, src.items, src.n, err);
+        }
+      sources_clear (&src);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  p = xmalloc0 (sizeof (*p));
+  p->mode = mode;
+  p->profile_key = steal_pointer (&profile_key);
+  ref = ref_name (opts);
+  ret = reg_store_env_ref (store, env_id, ref, err);
+  if (ret == 0)
+    {
+      if (mode == REG_MODE_SHARE)
+        ret = share_plan (store, env_id, p, err);
+      else
+        ret = minimal_plan (store, opts, config, env_id, p, err);
+      if (UNLIKELY (ret < 0))
+        {
+          /* Nothing half-made is left: no reference, no upper layer.  */
+          reg_error_t err2 = NULL;
+          if (reg_store_env_unref (store, env_id, ref, &err2) < 0)
+            reg_error_release (&err2);
+          if (mode == REG_MODE_MINIMAL && p->upper_dir)
+            remove_upper (opts);
+        }
+    }
+  if (UNLIKELY (ret < 0))
+    {
+      reg_plan_free (p);
+      return ret;
+    }
+  p->env_id = steal_pointer (&env_id);
+  *plan = p;
+  return 0;
+}
+
+int
+reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error_t *err)
+{
+  cleanup_store struct reg_store *store = NULL;
+  cleanup_free char *ref = NULL;
+  struct stat st;
+  int ret;
+
+  /* learn: the profile is written before the state dir goes.  */
+  ret = reg_learn_stop (opts, 10000, err);
+  if (ret < 0)
+    {
+      reg_warning ("%s", (*err)->msg);
+      reg_error_release (err);
+    }
+  remove_upper (opts);
+
+  if (env_id == NULL || *env_id == '\0')
+    return 0;
+  /* A store that is gone has no reference to drop.  */
+  if (stat (reg_options_store_root (opts), &st) < 0 && errno == ENOENT)
+    return 0;
+  ret = reg_store_open (reg_options_store_root (opts), &store, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ref = ref_name (opts);
+  return reg_store_env_unref (store, env_id, ref, err);
+}

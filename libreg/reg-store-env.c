@@ -1,0 +1,641 @@
+/* libreg: environments in the REG store: building, references, the
+ * environment cache, listing.
+ *
+ * An environment is built in tmp/env.* (manifest, refs/, root/) and made
+ * visible by one rename to envs/<id>; when another process won the race the
+ * rename fails (the target is not empty) and our copy is removed.  So
+ * envs/<id> is always complete, and exists once per manifest.
+ *
+ * The link limit.  Every environment adds a hard link to each of its
+ * objects; at the file system's limit (EMLINK: 65000 on ext4) the
+ * environment links a second copy, objects/XX/DIGEST.1 (then .2, ...), made
+ * from the first with the same metadata.  Each copy is one shared inode of
+ * its own, so sharing continues in groups of ~65000 environments.
+ *
+ * Owners.  Directories and symlinks get the manifest's uid/gid; a process
+ * that may not give them (non-root, outside a user namespace mapping them)
+ * fails clearly rather than build an environment that differs from its
+ * manifest.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "reg-store-internal.h"
+
+static bool
+ref_name_valid (const char *name)
+{
+  if (name == NULL || *name == '\0' || strcmp (name, ".") == 0 || strcmp (name, "..") == 0 || strlen (name) > 1024)
+    return false;
+  for (const char *p = name; *p; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.'
+          || *p == '-'))
+      return false;
+  return true;
+}
+
+static bool
+env_exists (struct reg_store *s, const char *id)
+{
+  struct stat st;
+  return reg_store_digest_valid (id) && fstatat (s->envs_fd, id, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode);
+}
+
+static char *
+env_root_path (struct reg_store *s, const char *id)
+{
+  char *p = NULL;
+  xasprintf (&p, "%s/envs/%s/root", s->root, id);
+  return p;
+}
+
+static int
+set_owner (int dirfd, const char *name, uid_t uid, gid_t gid, const char *path, reg_error_t *err)
+{
+  if (uid == geteuid () && gid == getegid ())
+    return 0;
+  if (fchownat (dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return reg_make_error (err, errno, "`%s`: give owner %u:%u", path, (unsigned)uid, (unsigned)gid);
+  return 0;
+}
+
+/* The directory that will hold PATH (relative to ROOTFD), created with
+   0700 where missing; *BASE points at PATH's last component.  Keeps the
+   last parent open in *CACHE_FD and *CACHE_PATH: manifests are sorted, so
+   siblings follow each other.  */
+static int
+open_parent (int rootfd, const char *path, const char **base, int *cache_fd, char **cache_path, reg_error_t *err)
+{
+  const char *slash = strrchr (path, '/');
+  cleanup_free char *parent = NULL;
+  int fd;
+
+  if (slash == NULL)
+    {
+      *base = path;
+      return rootfd;
+    }
+  *base = slash + 1;
+  parent = xstrndup (path, (size_t)(slash - path));
+  if (*cache_path && strcmp (*cache_path, parent) == 0)
+    return *cache_fd;
+
+  fd = dup (rootfd);
+  if (fd < 0)
+    return reg_make_error (err, errno, "dup");
+  for (char *it = parent, *next; it; it = next)
+    {
+      int sub;
+      next = strchr (it, '/');
+      if (next)
+        *next++ = '\0';
+      if (mkdirat (fd, it, 0700) < 0 && errno != EEXIST)
+        {
+          close (fd);
+          return reg_make_error (err, errno, "mkdir `%s`", path);
+        }
+      sub = openat (fd, it, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      close (fd);
+      if (sub < 0)
+        return reg_make_error (err, errno, "open the directory of `%s`", path);
+      fd = sub;
+      if (next)
+        next[-1] = '/';
+    }
+  if (*cache_fd >= 0)
+    close (*cache_fd);
+  free (*cache_path);
+  *cache_fd = fd;
+  *cache_path = xstrndup (path, (size_t)(slash - path));
+  return fd;
+}
+
+/* Hard-link object E->digest as DIRFD/BASE, moving on to copies at the
+   link limit.  */
+static int
+link_object (struct reg_store *s, const struct reg_manifest_entry *e, int dirfd, const char *base, reg_error_t *err)
+{
+  cleanup_free char *rel0 = reg_store_object_rel (e->digest, 0);
+  struct stat st;
+
+  if (fstatat (s->objects_fd, rel0, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno == ENOENT)
+        return reg_make_error (err, ENOENT, "`%s`: object %s is not in the store", e->path, e->digest);
+      return reg_make_error (err, errno, "`%s`: stat object %s", e->path, e->digest);
+    }
+  if (!S_ISREG (st.st_mode) || (st.st_mode & 07777) != e->mode || st.st_uid != e->uid || st.st_gid != e->gid)
+    return reg_make_error (err, EINVAL, "`%s`: the manifest says mode %04o, owner %u:%u but object %s has %04o, %u:%u",
+                           e->path, (unsigned)e->mode, (unsigned)e->uid, (unsigned)e->gid, e->digest,
+                           (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid);
+
+  for (unsigned copy = 0; copy < 100000; copy++)
+    {
+      cleanup_free char *rel = reg_store_object_rel (e->digest, copy);
+      int ret;
+
+      if (linkat (s->objects_fd, rel, dirfd, base, 0) == 0)
+        return 0;
+      if (errno == EMLINK)
+        continue;
+      if (errno == ENOENT && copy > 0)
+        {
+          cleanup_close int src = openat (s->objects_fd, rel0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+          if (src < 0)
+            return reg_make_error (err, errno, "open object %s", e->digest);
+          ret = reg_store_make_copy (s, e->digest, copy, src, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          copy--; /* link to the copy just made */
+          continue;
+        }
+      return reg_make_error (err, errno, "`%s`: link object %s", e->path, e->digest);
+    }
+  return reg_make_error (err, EMLINK, "`%s`: link object %s", e->path, e->digest);
+}
+
+/* Build M's tree in ROOTFD.  */
+static int
+build_tree (struct reg_store *s, const struct reg_manifest *m, int rootfd, reg_error_t *err)
+{
+  cleanup_free char *cache_path = NULL;
+  cleanup_close int cache_fd = -1;
+  int ret;
+
+  for (size_t i = 0; i < m->n; i++)
+    {
+      const struct reg_manifest_entry *e = &m->entries[i];
+      const char *base;
+      int dirfd = open_parent (rootfd, e->path, &base, &cache_fd, &cache_path, err);
+
+      if (UNLIKELY (dirfd < 0))
+        return dirfd;
+      switch (e->type)
+        {
+        case REG_ENTRY_DIR:
+          /* Final mode and owner once the tree is complete.  */
+          if (mkdirat (dirfd, base, 0700) < 0 && errno != EEXIST)
+            return reg_make_error (err, errno, "mkdir `%s`", e->path);
+          break;
+        case REG_ENTRY_FILE:
+          ret = link_object (s, e, dirfd, base, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          break;
+        case REG_ENTRY_SYMLINK:
+          if (symlinkat (e->target, dirfd, base) < 0)
+            return reg_make_error (err, errno, "symlink `%s`", e->path);
+          ret = set_owner (dirfd, base, e->uid, e->gid, e->path, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          break;
+        }
+    }
+
+  /* Directories deepest first, so a read-only one is closed only after
+     everything in it exists.  Undeclared parents become 0755.  */
+  for (size_t i = m->n; i-- > 0;)
+    {
+      const struct reg_manifest_entry *e = &m->entries[i];
+      if (e->type != REG_ENTRY_DIR)
+        continue;
+      ret = set_owner (rootfd, e->path, e->uid, e->gid, e->path, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (fchmodat (rootfd, e->path, e->mode, 0) < 0)
+        return reg_make_error (err, errno, "chmod `%s`", e->path);
+    }
+  for (size_t i = m->n; i-- > 0;)
+    {
+      const struct reg_manifest_entry *e = &m->entries[i];
+      cleanup_free char *parent = xstrdup (e->path);
+      char *slash;
+      while ((slash = strrchr (parent, '/')))
+        {
+          *slash = '\0';
+          if (reg_manifest_lookup (m, parent) != NULL)
+            break;
+          if (fchmodat (rootfd, parent, 0755, 0) < 0)
+            return reg_make_error (err, errno, "chmod `%s`", parent);
+        }
+    }
+  if (fchmod (rootfd, 0755) < 0)
+    return reg_make_error (err, errno, "chmod the environment root");
+  return 0;
+}
+
+static int
+env_build (struct reg_store *s, const struct reg_manifest *m, const char *id, const char *data, size_t len,
+           reg_error_t *err)
+{
+  cleanup_free char *tmp = reg_store_tmp_name (s, "env");
+  cleanup_close int envfd = -1;
+  cleanup_close int rootfd = -1;
+  int ret;
+
+  if (mkdirat (s->tmp_fd, tmp, 0700) < 0)
+    return reg_make_error (err, errno, "mkdir `tmp/%s`", tmp);
+  reg_store_crash_point ("env-tmp");
+  envfd = openat (s->tmp_fd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (envfd < 0)
+    {
+      ret = reg_make_error (err, errno, "open `tmp/%s`", tmp);
+      goto fail;
+    }
+  ret = write_file_at (envfd, "manifest", data, len, err);
+  if (ret == 0 && fchmodat (envfd, "manifest", 0600, 0) < 0)
+    ret = reg_make_error (err, errno, "chmod `manifest`");
+  if (ret == 0 && (mkdirat (envfd, "refs", 0700) < 0 || mkdirat (envfd, "root", 0700) < 0))
+    ret = reg_make_error (err, errno, "mkdir in `tmp/%s`", tmp);
+  if (ret == 0 && (rootfd = openat (envfd, "root", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    ret = reg_make_error (err, errno, "open `tmp/%s/root`", tmp);
+  if (ret == 0)
+    ret = build_tree (s, m, rootfd, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
+  reg_store_crash_point ("env-built");
+
+  /* A directory is renamed only onto a missing or empty one: a complete
+     environment that another process published stays as it is.  */
+  if (renameat (s->tmp_fd, tmp, s->envs_fd, id) == 0)
+    {
+      s->counters.envs_created++;
+      return 0;
+    }
+  if (errno != EEXIST && errno != ENOTEMPTY)
+    {
+      ret = reg_make_error (err, errno, "rename `tmp/%s` to `envs/%s`", tmp, id);
+      goto fail;
+    }
+  ret = 0;
+
+fail:
+  {
+    reg_error_t err2 = NULL;
+    if (reg_store_remove_tree (s->tmp_fd, tmp, &err2) < 0)
+      {
+        reg_warning ("store `%s`: %s", s->root, err2->msg);
+        reg_error_release (&err2);
+      }
+  }
+  return ret;
+}
+
+static int
+env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  char id[REG_DIGEST_HEX_LEN + 1];
+  size_t len;
+  int ret;
+
+  ret = reg_manifest_serialize (m, &data, &len, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  reg_sha256_hex (data, len, id);
+  if (!env_exists (s, id))
+    {
+      ret = env_build (s, m, id, data, len, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "build environment %s", id);
+    }
+  if (env_id)
+    *env_id = xstrdup (id);
+  if (env_root)
+    *env_root = env_root_path (s, id);
+  return 0;
+}
+
+int
+reg_store_env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root, reg_error_t *err)
+{
+  return reg_store_wrap (s, err, env_get (s, m, env_id, env_root, err));
+}
+
+int
+reg_store_env_root (struct reg_store *s, const char *env_id, char **env_root, reg_error_t *err)
+{
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
+  *env_root = env_root_path (s, env_id);
+  return 0;
+}
+
+int
+reg_store_env_ref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err)
+{
+  cleanup_free char *rel = NULL;
+  int fd;
+
+  if (!ref_name_valid (ref_name))
+    return reg_store_wrap (s, err, reg_make_error (err, EINVAL, "invalid reference name `%s`", ref_name));
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "reference environment `%s`", env_id));
+  xasprintf (&rel, "%s/refs/%s", env_id, ref_name);
+  fd = openat (s->envs_fd, rel, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "create `envs/%s`", rel));
+  close (fd);
+  return 0;
+}
+
+int
+reg_store_env_unref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err)
+{
+  cleanup_free char *rel = NULL;
+
+  if (!ref_name_valid (ref_name))
+    return reg_store_wrap (s, err, reg_make_error (err, EINVAL, "invalid reference name `%s`", ref_name));
+  if (!reg_store_digest_valid (env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, EINVAL, "invalid environment id `%s`", env_id));
+  xasprintf (&rel, "%s/refs/%s", env_id, ref_name);
+  if (unlinkat (s->envs_fd, rel, 0) < 0 && errno != ENOENT)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "remove `envs/%s`", rel));
+  return 0;
+}
+
+/* --- the environment cache ---------------------------------------------- */
+
+#define ENV_CACHE_MAGIC "reg-env-cache 1\n"
+
+static void
+env_cache_name (const char *key, char *dir, char **name)
+{
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  reg_sha256_hex (key, strlen (key), hex);
+  memcpy (dir, hex, 2);
+  dir[2] = '\0';
+  xasprintf (name, "%.2s/%s", hex, hex + 2);
+}
+
+void
+reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st)
+{
+  id->path = xstrdup (path);
+  id->dev = st->st_dev;
+  id->ino = st->st_ino;
+  id->size = (uint64_t)st->st_size;
+  id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+  id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+int
+reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
+                         const struct reg_source_identity *sources, size_t n, reg_error_t *err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_close int dirfd = -1;
+  char *data = NULL;
+  size_t len = 0;
+  char dir[3];
+  FILE *f;
+  int ret;
+
+  if (!reg_store_digest_valid (env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, EINVAL, "invalid environment id `%s`", env_id));
+  env_cache_name (key, dir, &name);
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fprintf (f, "%s%s\n", ENV_CACHE_MAGIC, env_id);
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *esc = reg_store_escape (sources[i].path);
+      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long)sources[i].dev,
+               (unsigned long long)sources[i].ino, (unsigned long long)sources[i].size, (long long)sources[i].mtime_ns,
+               (long long)sources[i].ctime_ns, esc);
+    }
+  fclose (f);
+  if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
+    ret = reg_make_error (err, errno, "mkdir `cache/envs/%s`", dir);
+  else if ((dirfd = openat (s->cache_envs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+    ret = reg_make_error (err, errno, "open `cache/envs/%s`", dir);
+  else
+    ret = write_file_atomic_at (dirfd, name + 3, data, len, 0600, false, err);
+  free (data);
+  if (UNLIKELY (ret < 0))
+    return reg_store_wrap (s, err, reg_error_wrap (err, "environment cache"));
+  return 0;
+}
+
+int
+reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err)
+{
+  cleanup_free char *name = NULL;
+  cleanup_free char *data = NULL;
+  char dir[3], id[REG_DIGEST_HEX_LEN + 1];
+  const char *p, *end;
+  struct statfs sfs;
+  size_t len;
+
+  (void)err; /* every problem is a miss: the cache is only an optimisation */
+  /* FUSE reports the stat data its daemon chooses: nothing to trust.  */
+  if (fstatfs (rootfd, &sfs) < 0 || sfs.f_type == 0x65735546 /* FUSE_SUPER_MAGIC */)
+    return 0;
+  env_cache_name (key, dir, &name);
+  if (read_all_file_at (s->cache_envs_fd, name, 64 << 20, &data, &len, NULL) < 0)
+    return 0;
+  end = data + len;
+  if (len < strlen (ENV_CACHE_MAGIC) + REG_DIGEST_HEX_LEN + 1
+      || memcmp (data, ENV_CACHE_MAGIC, strlen (ENV_CACHE_MAGIC)) != 0)
+    return 0;
+  p = data + strlen (ENV_CACHE_MAGIC);
+  memcpy (id, p, REG_DIGEST_HEX_LEN);
+  id[REG_DIGEST_HEX_LEN] = '\0';
+  p += REG_DIGEST_HEX_LEN;
+  if (*p++ != '\n' || !env_exists (s, id))
+    return 0;
+  while (p < end)
+    {
+      const char *eol = memchr (p, '\n', (size_t)(end - p));
+      unsigned long long dev, ino, size;
+      long long mtime, ctime;
+      int consumed = 0;
+      cleanup_free char *path = NULL;
+      struct reg_source_identity now = { 0 };
+      struct stat st;
+      int fd;
+
+      if (eol == NULL || sscanf (p, "%llu %llu %llu %lld %lld %n", &dev, &ino, &size, &mtime, &ctime, &consumed) != 5
+          || consumed == 0 || p + consumed > eol)
+        return 0;
+      p += consumed;
+      path = reg_store_unescape (&p, eol);
+      if (path == NULL || p != eol)
+        return 0;
+      p = eol + 1;
+      fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
+      if (fd < 0)
+        return 0;
+      if (fstat (fd, &st) < 0)
+        {
+          close (fd);
+          return 0;
+        }
+      close (fd);
+      reg_source_identity_set (&now, path, &st);
+      free (now.path);
+      if (now.dev != dev || now.ino != ino || now.size != size || now.mtime_ns != mtime || now.ctime_ns != ctime)
+        return 0;
+    }
+  *env_id = xstrdup (id);
+  return 1;
+}
+
+/* --- listing ------------------------------------------------------------ */
+
+static int
+count_tree (int dirfd, struct reg_env_info *info, int depth, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int fd;
+
+  if (depth > 256)
+    return reg_make_error (err, ELOOP, "environment tree too deep");
+  fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return reg_make_error (err, errno, "open directory");
+    }
+  while ((de = readdir (d)))
+    {
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return reg_make_error (err, errno, "stat `%s`", de->d_name);
+      if (S_ISREG (st.st_mode))
+        {
+          info->files++;
+          info->bytes += (uint64_t)st.st_size;
+        }
+      else if (S_ISLNK (st.st_mode))
+        info->symlinks++;
+      else if (S_ISDIR (st.st_mode))
+        {
+          cleanup_close int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          int ret;
+          info->dirs++;
+          if (sub < 0)
+            return reg_make_error (err, errno, "open `%s`", de->d_name);
+          ret = count_tree (sub, info, depth + 1, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+        }
+    }
+  return 0;
+}
+
+static int
+env_info (struct reg_store *s, const char *id, struct reg_env_info *info, reg_error_t *err)
+{
+  cleanup_free char *refs_rel = NULL;
+  cleanup_free char *root_rel = NULL;
+  cleanup_free char *manifest_rel = NULL;
+  cleanup_close int rootfd = -1;
+  cleanup_dir DIR *refs = NULL;
+  struct dirent *de;
+  struct stat st;
+  int fd, ret;
+
+  memset (info, 0, sizeof (*info));
+  info->id = xstrdup (id);
+  info->refs = xmalloc0 (sizeof (char *));
+  xasprintf (&manifest_rel, "%s/manifest", id);
+  if (fstatat (s->envs_fd, manifest_rel, &st, 0) == 0)
+    info->created = st.st_mtim.tv_sec;
+
+  xasprintf (&refs_rel, "%s/refs", id);
+  fd = openat (s->envs_fd, refs_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 && (refs = fdopendir (fd)) == NULL)
+    close (fd);
+  while (refs && (de = readdir (refs)))
+    {
+      if (de->d_name[0] == '.' && (de->d_name[1] == '\0' || strcmp (de->d_name, "..") == 0))
+        continue;
+      info->refs = xrealloc (info->refs, (info->n_refs + 2) * sizeof (char *));
+      info->refs[info->n_refs++] = xstrdup (de->d_name);
+      info->refs[info->n_refs] = NULL;
+    }
+
+  xasprintf (&root_rel, "%s/root", id);
+  rootfd = openat (s->envs_fd, root_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (rootfd < 0)
+    return reg_make_error (err, errno, "open `envs/%s`", root_rel);
+  ret = count_tree (rootfd, info, 0, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "environment %s", id);
+  return 0;
+}
+
+static int
+cmp_env_info (const void *a, const void *b)
+{
+  const struct reg_env_info *x = a, *y = b;
+  if (x->created != y->created)
+    return x->created < y->created ? -1 : 1;
+  return strcmp (x->id, y->id);
+}
+
+static int
+list_envs (struct reg_store *s, struct reg_env_info **envs, size_t *n, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct reg_env_info *out = NULL;
+  size_t count = 0;
+  struct dirent *de;
+  int fd = openat (s->envs_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return reg_make_error (err, errno, "open `envs`");
+    }
+  while ((de = readdir (d)))
+    {
+      int ret;
+      if (!reg_store_digest_valid (de->d_name))
+        continue;
+      out = xrealloc (out, (count + 1) * sizeof (*out));
+      ret = env_info (s, de->d_name, &out[count++], err);
+      if (UNLIKELY (ret < 0))
+        {
+          reg_env_info_free (out, count);
+          return ret;
+        }
+    }
+  if (count > 1)
+    qsort (out, count, sizeof (*out), cmp_env_info);
+  *envs = out;
+  *n = count;
+  return 0;
+}
+
+int
+reg_store_list_envs (struct reg_store *s, struct reg_env_info **envs, size_t *n, reg_error_t *err)
+{
+  *envs = NULL;
+  *n = 0;
+  return reg_store_wrap (s, err, list_envs (s, envs, n, err));
+}
+
+void
+reg_env_info_free (struct reg_env_info *envs, size_t n)
+{
+  if (envs == NULL)
+    return;
+  for (size_t i = 0; i < n; i++)
+    {
+      free (envs[i].id);
+      free_string_array (envs[i].refs);
+    }
+  free (envs);
+}

@@ -1,0 +1,60 @@
+/* libreg: what the store's source files share; not installed.  */
+#ifndef REG_STORE_INTERNAL_H
+#define REG_STORE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "reg-store.h"
+#include "utils.h"
+
+struct reg_store
+{
+  char *root;
+  int root_fd;
+  int lock_fd;
+  int objects_fd;
+  int envs_fd;
+  int tmp_fd;
+  int cache_files_fd;
+  int cache_envs_fd;
+  unsigned long tmp_counter;
+  struct reg_store_counters counters;
+};
+
+/* Test hook: when REG_STORE_TEST_CRASH_AT names STEP, the process kills
+   itself with SIGKILL there (crash-consistency tests).  */
+void reg_store_crash_point (const char *step);
+
+/* A name for work in progress in tmp/: "<what>.<pid>.<n>.<random>".  */
+char *reg_store_tmp_name (struct reg_store *s, const char *what);
+
+bool reg_store_digest_valid (const char *digest);
+void reg_sha256_hex (const void *data, size_t len, char *hex);
+
+/* "ab/cdef..." (relative to objects/), with ".<copy>" when COPY > 0.  */
+char *reg_store_object_rel (const char *digest, unsigned copy);
+
+/* Hash the object open as FD with the metadata of ST, as reg_store_add_file
+   names objects.  */
+int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
+
+/* Make a new copy of object DIGEST (copy number COPY) from the existing
+   object open as SRC_FD.  0 when made or when another process made it.  */
+int reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int src_fd, reg_error_t *err);
+
+const struct reg_manifest_entry *reg_manifest_lookup (const struct reg_manifest *m, const char *path);
+
+/* The escaping of manifests (see reg-manifest.c): no byte <= 0x20, 0x7f or
+   '\' is left.  unescape reads from *P up to a space or END; NULL if bad.  */
+char *reg_store_escape (const char *s);
+char *reg_store_unescape (const char **p, const char *end);
+
+/* rm -rf of DIRFD/NAME, making directories writable first (an
+   environment's read-only directories), without following symlinks.  */
+int reg_store_remove_tree (int dirfd, const char *name, reg_error_t *err);
+
+/* Error with the store root as context: "store `ROOT`: ...".  */
+int reg_store_wrap (struct reg_store *s, reg_error_t *err, int ret);
+
+#endif

@@ -1,0 +1,731 @@
+/* libreg: the REG store: opening, objects, the file-identity cache, check.
+ *
+ * Object names.  An object is one inode that containers share, so its name
+ * covers everything that inode carries: the SHA-256 (OpenSSL libcrypto) of
+ *
+ *   "reg-object 1\nmode " <4 octal digits of st_mode & 07777> "\nuid " <decimal>
+ *   "\ngid " <decimal> "\n\n" <content>
+ *
+ * The header ends at the first empty line and holds only digits, so it is
+ * unambiguous without a length; the content length need not be known before
+ * hashing starts.
+ *
+ * Owners.  The object inode has exactly the mode, uid and gid its name says
+ * (check verifies it).  When the file's owner is not ours, the object is
+ * fchown()ed; a process that may not do that (non-root outside a user
+ * namespace that maps the owner) does not share the file at all
+ * (REG_STORE_UNSHARED_OWNER) rather than publish an object whose inode
+ * differs from what the container would see in its image.
+ *
+ * Write bits.  The object keeps the image's mode, write bits included: the
+ * container must see its file's mode unchanged (an overlay copy-up of a
+ * user's own file in `minimal` mode depends on it).  Objects are protected
+ * by the store root being 0700 and by every mount of them being read-only;
+ * a mode without write bits would not stop root anyway.
+ *
+ * Publishing.  Content goes to a temporary file in tmp/ (owner, mode,
+ * fsync), then link(2) to objects/<2>/<62>: link never replaces, so when
+ * two processes publish the same object the first one wins and the other
+ * just unlinks its temporary.  A killed process leaves at worst a file in
+ * tmp/, which gc removes.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <sys/xattr.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "reg-store-internal.h"
+
+#define COPY_CHUNK (128 * 1024)
+#define FUSE_SUPER_MAGIC 0x65735546
+
+void
+reg_store_crash_point (const char *step)
+{
+  const char *at = getenv ("REG_STORE_TEST_CRASH_AT");
+  if (at && strcmp (at, step) == 0)
+    raise (SIGKILL);
+}
+
+int
+reg_store_wrap (struct reg_store *s, reg_error_t *err, int ret)
+{
+  if (ret >= 0)
+    return ret;
+  return reg_error_wrap (err, "store `%s`", s->root);
+}
+
+static void
+to_hex (const unsigned char *md, unsigned len, char *hex)
+{
+  static const char digits[] = "0123456789abcdef";
+  for (unsigned i = 0; i < len; i++)
+    {
+      hex[2 * i] = digits[md[i] >> 4];
+      hex[2 * i + 1] = digits[md[i] & 0xf];
+    }
+  hex[2 * len] = '\0';
+}
+
+void
+reg_sha256_hex (const void *data, size_t len, char *hex)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned mdlen = 0;
+
+  if (EVP_Digest (data, len, md, &mdlen, EVP_sha256 (), NULL) != 1)
+    abort (); /* only on out-of-memory */
+  to_hex (md, mdlen, hex);
+}
+
+bool
+reg_store_digest_valid (const char *digest)
+{
+  size_t i;
+  if (digest == NULL)
+    return false;
+  for (i = 0; digest[i]; i++)
+    if (!((digest[i] >= '0' && digest[i] <= '9') || (digest[i] >= 'a' && digest[i] <= 'f')))
+      return false;
+  return i == REG_DIGEST_HEX_LEN;
+}
+
+static EVP_MD_CTX *
+object_hash_begin (mode_t mode, uid_t uid, gid_t gid)
+{
+  EVP_MD_CTX *ctx = EVP_MD_CTX_new ();
+  char header[128];
+  int n;
+
+  if (ctx == NULL || EVP_DigestInit_ex (ctx, EVP_sha256 (), NULL) != 1)
+    abort ();
+  n = snprintf (header, sizeof (header), "reg-object 1\nmode %04o\nuid %u\ngid %u\n\n", (unsigned)(mode & 07777),
+                (unsigned)uid, (unsigned)gid);
+  EVP_DigestUpdate (ctx, header, (size_t)n);
+  return ctx;
+}
+
+static void
+object_hash_end (EVP_MD_CTX *ctx, char *hex)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned mdlen = 0;
+
+  EVP_DigestFinal_ex (ctx, md, &mdlen);
+  EVP_MD_CTX_free (ctx);
+  to_hex (md, mdlen, hex);
+}
+
+void
+reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid, gid_t gid, char *hex)
+{
+  EVP_MD_CTX *ctx = object_hash_begin (mode, uid, gid);
+  EVP_DigestUpdate (ctx, content, len);
+  object_hash_end (ctx, hex);
+}
+
+/* Read all of FD from offset 0, hashing it and, when OUT_FD >= 0, copying
+   it there.  */
+static int
+hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
+{
+  EVP_MD_CTX *ctx = object_hash_begin (st->st_mode, st->st_uid, st->st_gid);
+  cleanup_free char *buf = xmalloc (COPY_CHUNK);
+  off_t off = 0;
+  bool first = true;
+
+  for (;;)
+    {
+      ssize_t r = pread (fd, buf, COPY_CHUNK, off);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          EVP_MD_CTX_free (ctx);
+          return reg_make_error (err, errno, "read");
+        }
+      if (r == 0)
+        break;
+      EVP_DigestUpdate (ctx, buf, (size_t)r);
+      if (out_fd >= 0)
+        {
+          int ret = write_all (out_fd, buf, (size_t)r, err);
+          if (UNLIKELY (ret < 0))
+            {
+              EVP_MD_CTX_free (ctx);
+              return ret;
+            }
+          if (first)
+            reg_store_crash_point ("object-partial");
+        }
+      first = false;
+      off += r;
+    }
+  if (bytes)
+    *bytes = (uint64_t)off;
+  object_hash_end (ctx, hex);
+  return 0;
+}
+
+int
+reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err)
+{
+  return hash_copy (fd, st, -1, hex, NULL, err);
+}
+
+char *
+reg_store_object_rel (const char *digest, unsigned copy)
+{
+  char *rel = NULL;
+  if (copy == 0)
+    xasprintf (&rel, "%.2s/%s", digest, digest + 2);
+  else
+    xasprintf (&rel, "%.2s/%s.%u", digest, digest + 2, copy);
+  return rel;
+}
+
+char *
+reg_store_object_path (struct reg_store *s, const char *digest)
+{
+  char *path = NULL;
+  xasprintf (&path, "%s/objects/%.2s/%s", s->root, digest, digest + 2);
+  return path;
+}
+
+char *
+reg_store_tmp_name (struct reg_store *s, const char *what)
+{
+  char *name = NULL;
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  xasprintf (&name, "%s.%d.%lu.%lx", what, (int)getpid (), ++s->tmp_counter, (unsigned long)(ts.tv_nsec ^ ts.tv_sec));
+  return name;
+}
+
+const char *
+reg_store_root (struct reg_store *s)
+{
+  return s->root;
+}
+
+void
+reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out)
+{
+  *out = s->counters;
+}
+
+const char *
+reg_store_unshared_reason (int code)
+{
+  switch (code)
+    {
+    case REG_STORE_UNSHARED_SETID:
+      return "set-uid or set-gid";
+    case REG_STORE_UNSHARED_XATTR:
+      return "has extended attributes";
+    case REG_STORE_UNSHARED_OWNER:
+      return "owner cannot be reproduced by this process";
+    default:
+      return "shared";
+    }
+}
+
+/* --- open / close ------------------------------------------------------- */
+
+static int
+open_subdir (int dirfd, const char *name, mode_t mode, reg_error_t *err)
+{
+  int fd;
+
+  if (mkdirat (dirfd, name, mode) < 0 && errno != EEXIST)
+    return reg_make_error (err, errno, "mkdir `%s`", name);
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (UNLIKELY (fd < 0))
+    return reg_make_error (err, errno, "open `%s`", name);
+  return fd;
+}
+
+void
+reg_store_close (struct reg_store *s)
+{
+  if (s == NULL)
+    return;
+  int *fds[]
+      = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_files_fd, &s->cache_envs_fd, &s->lock_fd };
+  for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
+    if (*fds[i] >= 0)
+      close (*fds[i]); /* closing the lock fd releases the flock */
+  free (s->root);
+  free (s);
+}
+
+int
+reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
+{
+  struct reg_store *s = xmalloc0 (sizeof (*s));
+  cleanup_close int cache_fd = -1;
+  int ret;
+
+  s->root = xstrdup (root);
+  s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_files_fd = s->cache_envs_fd = -1;
+
+  /* 0700: only the runtime reaches objects by path; containers see them
+     through their (read-only) mounts.  */
+  ret = mkdir_p_at (AT_FDCWD, root, 0700, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
+  s->root_fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (UNLIKELY (s->root_fd < 0))
+    {
+      ret = reg_make_error (err, errno, "open");
+      goto fail;
+    }
+  s->lock_fd = openat (s->root_fd, "lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (UNLIKELY (s->lock_fd < 0))
+    {
+      ret = reg_make_error (err, errno, "open `lock`");
+      goto fail;
+    }
+  if (TEMP_FAILURE_RETRY_INT (flock (s->lock_fd, LOCK_SH)) < 0)
+    {
+      ret = reg_make_error (err, errno, "lock `lock`");
+      goto fail;
+    }
+
+#define SUBDIR(field, dirfd, name, mode)                                                                               \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      ret = s->field = open_subdir (dirfd, name, mode, err);                                                           \
+      if (UNLIKELY (ret < 0))                                                                                          \
+        goto fail;                                                                                                     \
+    }                                                                                                                  \
+  while (0)
+  SUBDIR (objects_fd, s->root_fd, "objects", 0700);
+  SUBDIR (envs_fd, s->root_fd, "envs", 0700);
+  SUBDIR (tmp_fd, s->root_fd, "tmp", 0700);
+  ret = cache_fd = open_subdir (s->root_fd, "cache", 0700, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
+  SUBDIR (cache_files_fd, cache_fd, "files", 0700);
+  SUBDIR (cache_envs_fd, cache_fd, "envs", 0700);
+#undef SUBDIR
+
+  *out = s;
+  return 0;
+
+fail:
+  reg_store_wrap (s, err, ret);
+  reg_store_close (s);
+  return ret;
+}
+
+/* --- the identity cache ------------------------------------------------- */
+
+static char *
+identity_name (const struct stat *st, char **dir)
+{
+  char *name = NULL;
+  xasprintf (dir, "%02x", (unsigned)(st->st_ino & 0xff));
+  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+  return name;
+}
+
+static int64_t
+ts_ns (const struct timespec *t)
+{
+  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+/* The digest recorded for ST's identity, or NULL.  Problems reading the
+   cache are misses: it is only an optimisation.  */
+static char *
+identity_lookup (struct reg_store *s, const struct stat *st)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *data = NULL;
+  char digest[REG_DIGEST_HEX_LEN + 2];
+  unsigned long long size;
+  long long mtime, ctime;
+
+  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, NULL, NULL) < 0)
+    return NULL;
+  if (sscanf (data, "1 %llu %lld %lld %65s", &size, &mtime, &ctime, digest) != 4)
+    return NULL;
+  if (size != (unsigned long long)st->st_size || mtime != ts_ns (&st->st_mtim) || ctime != ts_ns (&st->st_ctim)
+      || !reg_store_digest_valid (digest))
+    return NULL;
+  return xstrdup (digest);
+}
+
+static void
+identity_record (struct reg_store *s, const struct stat *st, const char *digest)
+{
+  cleanup_free char *dir = NULL;
+  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *data = NULL;
+  cleanup_close int dirfd = -1;
+  reg_error_t err = NULL;
+  int len;
+
+  len = xasprintf (&data, "1 %llu %lld %lld %s\n", (unsigned long long)st->st_size, (long long)ts_ns (&st->st_mtim),
+                   (long long)ts_ns (&st->st_ctim), digest);
+  if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
+    return;
+  dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return;
+  reg_store_crash_point ("identity-write");
+  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t)len, 0600, false, &err) < 0)
+    {
+      reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
+      reg_error_release (&err);
+    }
+}
+
+/* --- objects ------------------------------------------------------------ */
+
+static int
+object_exists (struct reg_store *s, const char *digest)
+{
+  cleanup_free char *rel = reg_store_object_rel (digest, 0);
+  struct stat st;
+  return fstatat (s->objects_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG (st.st_mode);
+}
+
+/* Link the finished temporary TMP to the object REL.  0 when published or
+   when the object already existed (ours is then dropped).  */
+static int
+publish_tmp (struct reg_store *s, const char *tmp, const char *rel, bool *created, reg_error_t *err)
+{
+  char dir[3] = { rel[0], rel[1], '\0' };
+
+  *created = false;
+  if (mkdirat (s->objects_fd, dir, 0700) < 0 && errno != EEXIST)
+    return reg_make_error (err, errno, "mkdir `objects/%s`", dir);
+  if (linkat (s->tmp_fd, tmp, s->objects_fd, rel, 0) == 0)
+    *created = true;
+  else if (errno != EEXIST)
+    return reg_make_error (err, errno, "link `objects/%s`", rel);
+  reg_store_crash_point ("object-linked");
+  if (unlinkat (s->tmp_fd, tmp, 0) < 0)
+    return reg_make_error (err, errno, "unlink `tmp/%s`", tmp);
+  return 0;
+}
+
+/* A temporary object with ST's owner and mode, filled from SRC_FD.  1 when
+   the owner cannot be given.  */
+static int
+write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const char *tmp, char *hex, reg_error_t *err)
+{
+  cleanup_close int fd = -1;
+  uint64_t bytes = 0;
+  int ret;
+
+  fd = openat (s->tmp_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (UNLIKELY (fd < 0))
+    return reg_make_error (err, errno, "create `tmp/%s`", tmp);
+  reg_store_crash_point ("object-tmp");
+  if ((st->st_uid != geteuid () || st->st_gid != getegid ()) && fchown (fd, st->st_uid, st->st_gid) < 0)
+    {
+      if (errno == EPERM || errno == EINVAL)
+        return 1;
+      return reg_make_error (err, errno, "chown `tmp/%s`", tmp);
+    }
+  ret = hash_copy (src_fd, st, fd, hex, &bytes, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "copy to `tmp/%s`", tmp);
+  if (fchmod (fd, st->st_mode & 07777) < 0)
+    return reg_make_error (err, errno, "chmod `tmp/%s`", tmp);
+  if (fsync (fd) < 0)
+    return reg_make_error (err, errno, "fsync `tmp/%s`", tmp);
+  reg_store_crash_point ("object-synced");
+  s->counters.files_read++;
+  s->counters.bytes_read += bytes;
+  return 0;
+}
+
+static int
+has_xattrs (int fd, bool *yes, reg_error_t *err)
+{
+  ssize_t r = flistxattr (fd, NULL, 0);
+  if (r < 0)
+    {
+      if (errno == ENOTSUP || errno == ENOSYS)
+        {
+          *yes = false;
+          return 0;
+        }
+      return reg_make_error (err, errno, "list extended attributes");
+    }
+  *yes = r > 0;
+  return 0;
+}
+
+static bool
+same_identity (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
+         && ts_ns (&a->st_mtim) == ts_ns (&b->st_mtim) && ts_ns (&a->st_ctim) == ts_ns (&b->st_ctim);
+}
+
+static int
+add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path, reg_error_t *err)
+{
+  cleanup_free char *cached = NULL;
+  cleanup_free char *tmp = NULL;
+  cleanup_free char *rel = NULL;
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  struct stat after;
+  bool xattrs = false, created = false, trust_identity;
+  struct statfs sfs;
+  int ret;
+
+  if (!S_ISREG (st->st_mode))
+    return reg_make_error (err, EINVAL, "not a regular file");
+  if (st->st_mode & (S_ISUID | S_ISGID))
+    return REG_STORE_UNSHARED_SETID;
+  ret = has_xattrs (fd, &xattrs, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (xattrs)
+    return REG_STORE_UNSHARED_XATTR;
+
+  /* A FUSE file system reports whatever stat data its daemon likes, so a
+     tenant could fake another file's identity and be handed its object:
+     no identity cache there.  */
+  trust_identity = fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+  if (trust_identity)
+    cached = identity_lookup (s, st);
+  if (cached && object_exists (s, cached))
+    {
+      s->counters.identity_hits++;
+      memcpy (hex, cached, sizeof (hex));
+      goto done;
+    }
+
+  tmp = reg_store_tmp_name (s, "obj");
+  ret = write_tmp_object (s, fd, st, tmp, hex, err);
+  if (ret != 0)
+    {
+      unlinkat (s->tmp_fd, tmp, 0);
+      return ret == 1 ? REG_STORE_UNSHARED_OWNER : ret;
+    }
+  rel = reg_store_object_rel (hex, 0);
+  ret = publish_tmp (s, tmp, rel, &created, err);
+  if (UNLIKELY (ret < 0))
+    {
+      unlinkat (s->tmp_fd, tmp, 0);
+      return reg_error_wrap (err, "publish object %s", hex);
+    }
+  if (created)
+    s->counters.objects_created++;
+
+  /* Record the identity only when the file did not change while it was
+     read: otherwise the digest may not be that of the identity.  */
+  if (trust_identity && fstat (fd, &after) == 0 && same_identity (st, &after))
+    identity_record (s, st, hex);
+
+done:
+  if (digest)
+    *digest = xstrdup (hex);
+  if (object_path)
+    *object_path = reg_store_object_path (s, hex);
+  return 0;
+}
+
+int
+reg_store_add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path,
+                    reg_error_t *err)
+{
+  return reg_store_wrap (s, err, add_file (s, fd, st, digest, object_path, err));
+}
+
+int
+reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int src_fd, reg_error_t *err)
+{
+  cleanup_free char *tmp = reg_store_tmp_name (s, "copy");
+  cleanup_free char *rel = reg_store_object_rel (digest, copy);
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  struct stat st;
+  bool created = false;
+  int ret;
+
+  if (fstat (src_fd, &st) < 0)
+    return reg_make_error (err, errno, "stat object %s", digest);
+  ret = write_tmp_object (s, src_fd, &st, tmp, hex, err);
+  if (ret == 1)
+    ret = reg_make_error (err, EPERM, "copy object %s: cannot give the copy the object's owner", digest);
+  if (ret == 0 && strcmp (hex, digest) != 0)
+    ret = reg_make_error (err, EIO, "copy object %s: the object is corrupted (its content hashes to %s)", digest, hex);
+  if (ret == 0)
+    ret = publish_tmp (s, tmp, rel, &created, err);
+  if (ret < 0)
+    {
+      unlinkat (s->tmp_fd, tmp, 0);
+      return ret;
+    }
+  if (created)
+    s->counters.link_copies++;
+  return 0;
+}
+
+/* --- check -------------------------------------------------------------- */
+
+static void add_problem (struct reg_check_result *res, const char *dir, const char *name, const char *fmt, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+static void
+add_problem (struct reg_check_result *res, const char *dir, const char *name, const char *fmt, ...)
+{
+  struct reg_check_problem *p;
+  va_list ap;
+
+  res->problems = xrealloc (res->problems, (res->n_problems + 1) * sizeof (*res->problems));
+  p = &res->problems[res->n_problems++];
+  xasprintf (&p->object, "objects/%s/%s", dir, name);
+  va_start (ap, fmt);
+  if (vasprintf (&p->problem, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+}
+
+/* The digest an object file NAME in fan-out DIR claims: "<dir><name>"
+   without the ".<copy>" suffix, or false when the name is not an object's.  */
+static bool
+object_name_digest (const char *dir, const char *name, char *digest)
+{
+  size_t n = strcspn (name, ".");
+  if (strlen (dir) != 2 || n != REG_DIGEST_HEX_LEN - 2)
+    return false;
+  if (name[n] == '.')
+    {
+      const char *c = name + n + 1;
+      if (*c == '\0' || *c == '0')
+        return false;
+      for (; *c; c++)
+        if (*c < '0' || *c > '9')
+          return false;
+    }
+  memcpy (digest, dir, 2);
+  memcpy (digest + 2, name, n);
+  digest[REG_DIGEST_HEX_LEN] = '\0';
+  return reg_store_digest_valid (digest);
+}
+
+static int
+check_object (int dirfd, const char *dir, const char *name, struct reg_check_result *res, reg_error_t *err)
+{
+  char claimed[REG_DIGEST_HEX_LEN + 1], actual[REG_DIGEST_HEX_LEN + 1];
+  cleanup_close int fd = -1;
+  struct stat st;
+  int ret;
+
+  if (!object_name_digest (dir, name, claimed))
+    {
+      add_problem (res, dir, name, "not an object name");
+      return 0;
+    }
+  fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENOENT)
+        return 0;
+      add_problem (res, dir, name, "cannot open: %s", strerror (errno));
+      return 0;
+    }
+  if (fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "stat `objects/%s/%s`", dir, name);
+  if (!S_ISREG (st.st_mode))
+    {
+      add_problem (res, dir, name, "not a regular file");
+      return 0;
+    }
+  res->objects++;
+  res->bytes += (uint64_t)st.st_size;
+  if (st.st_mode & (S_ISUID | S_ISGID))
+    add_problem (res, dir, name, "set-uid or set-gid object");
+  ret = reg_store_hash_object_fd (fd, &st, actual, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "hash `objects/%s/%s`", dir, name);
+  if (strcmp (claimed, actual) != 0)
+    add_problem (res, dir, name, "content or metadata (mode %04o, uid %u, gid %u) hash to %s", st.st_mode & 07777,
+                 (unsigned)st.st_uid, (unsigned)st.st_gid, actual);
+  return 0;
+}
+
+static int
+check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+{
+  cleanup_dir DIR *top = NULL;
+  struct dirent *de;
+  int fd = openat (s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (fd < 0 || (top = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return reg_make_error (err, errno, "open `objects`");
+    }
+  while ((de = readdir (top)))
+    {
+      cleanup_dir DIR *sub = NULL;
+      struct dirent *e;
+      int subfd;
+
+      if (de->d_name[0] == '.')
+        continue;
+      subfd = openat (s->objects_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (subfd < 0 || (sub = fdopendir (subfd)) == NULL)
+        {
+          if (subfd >= 0)
+            close (subfd);
+          if (errno == ENOTDIR || errno == ELOOP)
+            {
+              res->problems = xrealloc (res->problems, (res->n_problems + 1) * sizeof (*res->problems));
+              xasprintf (&res->problems[res->n_problems].object, "objects/%s", de->d_name);
+              res->problems[res->n_problems++].problem = xstrdup ("not a directory");
+              continue;
+            }
+          return reg_make_error (err, errno, "open `objects/%s`", de->d_name);
+        }
+      while ((e = readdir (sub)))
+        {
+          int ret;
+          if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+            continue;
+          ret = check_object (dirfd (sub), de->d_name, e->d_name, res, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+        }
+    }
+  return 0;
+}
+
+int
+reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+{
+  memset (res, 0, sizeof (*res));
+  return reg_store_wrap (s, err, check (s, res, err));
+}
+
+void
+reg_check_result_clear (struct reg_check_result *res)
+{
+  for (size_t i = 0; i < res->n_problems; i++)
+    {
+      free (res->problems[i].object);
+      free (res->problems[i].problem);
+    }
+  free (res->problems);
+  memset (res, 0, sizeof (*res));
+}

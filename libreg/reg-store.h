@@ -1,0 +1,220 @@
+/* libreg: the REG store, a content-addressed shared layer on the host.
+ *
+ * Layout under the store root (default REG_DEFAULT_STORE):
+ *
+ *   lock                      flock: shared while a handle is open, exclusive for gc
+ *   objects/<2 hex>/<62 hex>  one inode per (content, mode, uid, gid); written once
+ *   objects/<2>/<62>.<n>      extra copies when the first has reached the link limit
+ *   envs/<id>/manifest        an environment's canonical manifest (its digest is <id>)
+ *   envs/<id>/root/           its tree: hard links to objects, symlinks, directories
+ *   envs/<id>/refs/<name>     one empty file per container that uses it
+ *   cache/files/<xx>/<dev>-<ino>  identity cache: size, mtime, ctime -> digest
+ *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
+ *   tmp/                      work in progress; only gc (exclusive lock) empties it
+ *
+ * Everything becomes visible by one link(2) or rename(2) of a finished file
+ * or tree from tmp/, so a process killed at any point leaves nothing partial
+ * where a reader looks.  A handle holds a shared flock on `lock` from open to
+ * close, so gc (exclusive) never runs between a create adding objects and
+ * that create linking them into an environment and taking its reference.
+ *
+ * Not thread-safe: one handle per thread.  Do not run gc on one handle while
+ * the same process holds another handle open (it would wait for itself).  */
+#ifndef REG_STORE_H
+#define REG_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "error.h"
+
+#define REG_DIGEST_HEX_LEN 64
+
+struct reg_store;
+
+/* Open (creating as needed) the store at ROOT and take its shared lock.  */
+int reg_store_open (const char *root, struct reg_store **out, reg_error_t *err);
+void reg_store_close (struct reg_store *s);
+const char *reg_store_root (struct reg_store *s);
+
+/* --- objects ------------------------------------------------------------ */
+
+/* reg_store_add_file's positive results: the file is not shared and stays
+   as the image has it.  */
+enum reg_store_unshared
+{
+  REG_STORE_UNSHARED_SETID = 1, /* set-uid or set-gid */
+  REG_STORE_UNSHARED_XATTR = 2, /* carries an extended attribute (security.*, ACLs, user.*) */
+  REG_STORE_UNSHARED_OWNER = 3, /* owned by a uid/gid this process cannot give an object */
+};
+const char *reg_store_unshared_reason (int code);
+
+/* Add the regular file open as FD (any offset; it is read with pread) whose
+   fstat is ST.  Returns 0 with the object's digest (64 hex) and host path in
+   *DIGEST and *OBJECT_PATH (either may be NULL), a reg_store_unshared value
+   (> 0) when the file must not be shared (nothing is left behind), or < 0 on
+   error.  A file whose (st_dev, st_ino, size, mtime, ctime) was seen before
+   and whose object still exists is not read again.  */
+int reg_store_add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path,
+                        reg_error_t *err);
+
+/* The host path of the object DIGEST (which need not exist).  */
+char *reg_store_object_path (struct reg_store *s, const char *digest);
+
+/* The object name of CONTENT with MODE, UID, GID (see reg-store.c for the
+   encoding), written into HEX (REG_DIGEST_HEX_LEN + 1 bytes).  For tests
+   and tools; reg_store_add_file computes it while copying.  */
+void reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid, gid_t gid, char *hex);
+
+/* What this handle has done, for logs and tests.  */
+struct reg_store_counters
+{
+  uint64_t files_read; /* files whose content was read and hashed */
+  uint64_t bytes_read;
+  uint64_t identity_hits;   /* files answered by the identity cache */
+  uint64_t objects_created; /* objects this handle published */
+  uint64_t envs_created;
+  uint64_t link_copies; /* extra object copies made because of EMLINK */
+};
+void reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out);
+
+/* --- manifests (pure: no I/O) ------------------------------------------- */
+
+enum reg_entry_type
+{
+  REG_ENTRY_DIR = 'd',
+  REG_ENTRY_FILE = 'f',
+  REG_ENTRY_SYMLINK = 'l',
+};
+
+struct reg_manifest_entry
+{
+  char *path; /* relative to the environment root, normalised: "usr/lib/libc.so.6" */
+  enum reg_entry_type type;
+  char *digest; /* FILE: the object (its mode/uid/gid are the object's) */
+  char *target; /* SYMLINK: the link text, kept verbatim */
+  mode_t mode;  /* DIR: permission bits; FILE: the object's; SYMLINK: 0777 */
+  uid_t uid;
+  gid_t gid;
+};
+
+struct reg_manifest
+{
+  struct reg_manifest_entry *entries;
+  size_t n;
+  size_t cap;
+};
+
+struct reg_manifest *reg_manifest_new (void);
+void reg_manifest_free (struct reg_manifest *m);
+/* PATH is normalised ("/usr//lib/" -> "usr/lib"); "." or ".." components, an
+   empty path and a NUL-free but over-long path are errors.  */
+int reg_manifest_add_dir (struct reg_manifest *m, const char *path, mode_t mode, uid_t uid, gid_t gid,
+                          reg_error_t *err);
+int reg_manifest_add_file (struct reg_manifest *m, const char *path, const char *digest, mode_t mode, uid_t uid,
+                           gid_t gid, reg_error_t *err);
+int reg_manifest_add_symlink (struct reg_manifest *m, const char *path, const char *target, uid_t uid, gid_t gid,
+                              reg_error_t *err);
+/* Sort, reject duplicates and entries below a file or a symlink, and give
+   the canonical serialisation (see reg-manifest.c) and its id (64 hex).  */
+int reg_manifest_serialize (struct reg_manifest *m, char **data, size_t *len, reg_error_t *err);
+int reg_manifest_id (struct reg_manifest *m, char **id, reg_error_t *err);
+int reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out, reg_error_t *err);
+
+/* --- environments ------------------------------------------------------- */
+
+/* The environment of M: built once as envs/<id>/root (hard links to the
+   objects, symlinks, directories) and reused.  Every file's object must be
+   in the store.  */
+int reg_store_env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root, reg_error_t *err);
+/* The root of an existing environment, or an ENOENT error.  */
+int reg_store_env_root (struct reg_store *s, const char *env_id, char **env_root, reg_error_t *err);
+/* A container (REF_NAME: [A-Za-z0-9_.-]+) uses / stops using ENV_ID.  Unref
+   of a reference or an environment that is gone is not an error.  */
+int reg_store_env_ref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err);
+int reg_store_env_unref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err);
+
+/* The environment cache.  KEY is whatever the caller derives from its inputs
+   (rootfs, entrypoint, mode, includes...); the record keeps the env id and
+   the identities of the sources the environment was computed from (paths
+   inside the rootfs: files, symlinks, directories).  */
+struct reg_source_identity
+{
+  char *path;
+  uint64_t dev, ino, size;
+  int64_t mtime_ns, ctime_ns;
+};
+/* Fill ID from ST (PATH is copied).  */
+void reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st);
+int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
+                             const struct reg_source_identity *sources, size_t n, reg_error_t *err);
+/* 1 with *ENV_ID when KEY is cached, its environment exists and every source
+   still has its identity inside ROOTFD (lstat through RESOLVE_IN_ROOT); 0 on
+   a miss (nothing computed from it may be trusted).  */
+int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err);
+
+struct reg_env_info
+{
+  char *id;
+  uint64_t files; /* regular files */
+  uint64_t symlinks;
+  uint64_t dirs;
+  uint64_t bytes; /* sum of the sizes of its files */
+  char **refs;    /* NULL-terminated names of the containers using it */
+  size_t n_refs;
+  int64_t created; /* seconds since the epoch */
+};
+int reg_store_list_envs (struct reg_store *s, struct reg_env_info **envs, size_t *n, reg_error_t *err);
+void reg_env_info_free (struct reg_env_info *envs, size_t n);
+
+struct reg_store_stats
+{
+  uint64_t objects;      /* distinct inodes in objects/ (copies included) */
+  uint64_t object_bytes; /* bytes in the store: each object once */
+  uint64_t envs;
+  uint64_t refs;             /* container references over all environments */
+  uint64_t env_links;        /* links from environments to objects */
+  uint64_t referenced_bytes; /* bytes the environments would take unshared */
+  uint64_t saved_bytes;      /* referenced_bytes - object_bytes (0 if negative) */
+  double sharing_degree;     /* env_links / objects: mean number of environments per object */
+};
+int reg_store_stats (struct reg_store *s, struct reg_store_stats *st, reg_error_t *err);
+
+/* --- maintenance -------------------------------------------------------- */
+
+struct reg_gc_result
+{
+  uint64_t envs_removed;
+  uint64_t objects_removed;
+  uint64_t bytes_freed;
+  uint64_t temps_removed;
+  uint64_t cache_entries_removed;
+};
+/* Take the exclusive lock (waiting for every open handle to close), remove
+   environments without references, objects no environment links, what is
+   left in tmp/ (only killed processes leave anything there) and cache
+   entries that name removed objects or environments.  */
+int reg_store_gc (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err);
+
+struct reg_check_problem
+{
+  char *object; /* path relative to the store root */
+  char *problem;
+};
+struct reg_check_result
+{
+  uint64_t objects;
+  uint64_t bytes;
+  struct reg_check_problem *problems;
+  size_t n_problems;
+};
+/* Re-hash every object with its inode's mode/uid/gid and compare with its
+   name.  Problems are listed in RES; the return value is < 0 only when the
+   check itself could not run.  */
+int reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err);
+void reg_check_result_clear (struct reg_check_result *res);
+
+#endif

@@ -1,0 +1,339 @@
+/* Rootfs fixtures for unit tests (see rootfs-fixture.h).  */
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "rootfs-fixture.h"
+#include "utils.h"
+
+
+
+void
+xsystem (const char *fmt, ...)
+{
+  char *cmd;
+  va_list ap;
+  int r;
+
+  va_start (ap, fmt);
+  assert_true (vasprintf (&cmd, fmt, ap) >= 0);
+  va_end (ap);
+  r = system (cmd);
+  if (r != 0)
+    fail_msg ("command failed (%d): %s", r, cmd);
+  free (cmd);
+}
+
+bool
+have_program (const char *name)
+{
+  char *cmd;
+  int r;
+  assert_true (asprintf (&cmd, "command -v %s >/dev/null 2>&1", name) >= 0);
+  r = system (cmd);
+  free (cmd);
+  return r == 0;
+}
+
+char *
+fx_path (struct fixture *f, const char *path)
+{
+  char *r;
+  assert_true (asprintf (&r, "%s%s", f->dir, path) >= 0);
+  return r;
+}
+
+void
+fx_mkdirs (struct fixture *f, const char *path)
+{
+  reg_error_t err = NULL;
+  char *p = fx_path (f, path);
+  if (mkdir_p_at (AT_FDCWD, p, 0755, &err) < 0)
+    fail_msg ("mkdir %s: %s", p, err->msg);
+  free (p);
+}
+
+void
+fx_write (struct fixture *f, const char *path, const void *data, size_t len, mode_t mode)
+{
+  char *p = fx_path (f, path);
+  char *dir = strdup (path);
+  int fd;
+
+  *strrchr (dir, '/') = '\0';
+  if (*dir)
+    fx_mkdirs (f, dir);
+  free (dir);
+  fd = open (p, O_WRONLY | O_CREAT | O_TRUNC, mode);
+  assert_true (fd >= 0);
+  assert_int_equal (write (fd, data, len), (ssize_t)len);
+  fchmod (fd, mode);
+  close (fd);
+  free (p);
+}
+
+void
+fx_text (struct fixture *f, const char *path, const char *text, mode_t mode)
+{
+  fx_write (f, path, text, strlen (text), mode);
+}
+
+void
+fx_symlink (struct fixture *f, const char *path, const char *target)
+{
+  char *p = fx_path (f, path);
+  char *dir = strdup (path);
+  *strrchr (dir, '/') = '\0';
+  if (*dir)
+    fx_mkdirs (f, dir);
+  free (dir);
+  unlink (p);
+  assert_int_equal (symlink (target, p), 0);
+  free (p);
+}
+
+void
+copy_file (const char *from, const char *to)
+{
+  struct stat st;
+  char *data = NULL;
+  size_t len = 0;
+  reg_error_t err = NULL;
+  int fd;
+
+  if (read_all_file (from, 0, &data, &len, &err) < 0)
+    fail_msg ("read %s: %s", from, err->msg);
+  assert_int_equal (stat (from, &st), 0);
+  fd = open (to, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true (fd >= 0);
+  assert_int_equal (write (fd, data, len), (ssize_t)len);
+  fchmod (fd, st.st_mode & 0755);
+  close (fd);
+  free (data);
+}
+
+/* Copy the host's PATH into the fixture keeping every symlink on the way
+   (recorded in LINKS when not NULL, as "canonical parent/name").  Returns
+   the canonical host path.  */
+char *
+host_copy (struct fixture *f, const char *path, char ***links, size_t *n_links, int depth)
+{
+  char cur[PATH_MAX] = "";
+  const char *p = path;
+
+  assert_true (depth < 40);
+  while (*p)
+    {
+      char comp[NAME_MAX + 1], host[PATH_MAX], *dst;
+      size_t n;
+      struct stat st;
+
+      while (*p == '/')
+        p++;
+      if (*p == '\0')
+        break;
+      n = strcspn (p, "/");
+      snprintf (comp, sizeof comp, "%.*s", (int)n, p);
+      p += n;
+      if (strcmp (comp, ".") == 0)
+        continue;
+      if (strcmp (comp, "..") == 0)
+        {
+          char *s = strrchr (cur, '/');
+          if (s)
+            *s = '\0';
+          continue;
+        }
+      snprintf (host, sizeof host, "%s/%s", cur, comp);
+      if (lstat (host, &st) < 0)
+        fail_msg ("host path %s: %s", host, strerror (errno));
+      dst = fx_path (f, host);
+      if (S_ISLNK (st.st_mode))
+        {
+          char target[PATH_MAX], next[PATH_MAX * 2];
+          ssize_t l = readlink (host, target, sizeof target - 1);
+          assert_true (l > 0);
+          target[l] = '\0';
+          if (access (dst, F_OK) != 0 && errno == ENOENT)
+            {
+              struct stat lst;
+              if (lstat (dst, &lst) != 0)
+                assert_int_equal (symlink (target, dst), 0);
+            }
+          if (links)
+            {
+              *links = realloc (*links, sizeof (char *) * (*n_links + 1));
+              (*links)[(*n_links)++] = strdup (host);
+            }
+          free (dst);
+          if (target[0] == '/')
+            snprintf (next, sizeof next, "%s%s", target, p);
+          else
+            snprintf (next, sizeof next, "%s/%s%s", cur, target, p);
+          return host_copy (f, next, links, n_links, depth + 1);
+        }
+      if (S_ISDIR (st.st_mode))
+        {
+          if (mkdir (dst, 0755) < 0)
+            assert_int_equal (errno, EEXIST);
+        }
+      else
+        {
+          assert_true (S_ISREG (st.st_mode));
+          if (access (dst, F_OK) != 0)
+            copy_file (host, dst);
+        }
+      free (dst);
+      strcpy (cur, host);
+    }
+  return strdup (cur[0] ? cur : "/");
+}
+
+/* The libraries `ldd` lists for a host PROGRAM (and the interpreter).  */
+size_t
+ldd_paths (const char *program, char ***out)
+{
+  char *cmd, line[4096];
+  FILE *p;
+  size_t n = 0;
+
+  *out = NULL;
+  assert_true (asprintf (&cmd, "ldd %s 2>/dev/null", program) >= 0);
+  p = popen (cmd, "r");
+  assert_non_null (p);
+  while (fgets (line, sizeof line, p))
+    {
+      char *s = strstr (line, "=> "), *e;
+      s = s ? s + 3 : line;
+      while (*s == ' ' || *s == '\t')
+        s++;
+      if (*s != '/')
+        continue;
+      e = strpbrk (s, " \t\n");
+      if (e)
+        *e = '\0';
+      *out = realloc (*out, sizeof (char *) * (n + 1));
+      (*out)[n++] = strdup (s);
+    }
+  pclose (p);
+  free (cmd);
+  return n;
+}
+
+void
+free_strv (char **v, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    free (v[i]);
+  free (v);
+}
+
+/* Copy a host program and what ldd says it loads.  */
+void
+copy_program (struct fixture *f, const char *program)
+{
+  char **libs;
+  size_t n = ldd_paths (program, &libs);
+
+  free (host_copy (f, program, NULL, NULL, 0));
+  for (size_t i = 0; i < n; i++)
+    free (host_copy (f, libs[i], NULL, NULL, 0));
+  free_strv (libs, n);
+}
+
+/* The fixture's ld.so.cache: `ldconfig -r`, else a copy of the host's.  */
+void
+fx_ldcache (struct fixture *f)
+{
+  glob_t g;
+  const char *ldconfig = access ("/sbin/ldconfig", X_OK) == 0 ? "/sbin/ldconfig" : "/usr/sbin/ldconfig";
+  char *cache = fx_path (f, "/etc/ld.so.cache");
+
+  if (access ("/etc/ld.so.conf", R_OK) == 0)
+    free (host_copy (f, "/etc/ld.so.conf", NULL, NULL, 0));
+  if (glob ("/etc/ld.so.conf.d/*.conf", 0, NULL, &g) == 0)
+    {
+      for (size_t i = 0; i < g.gl_pathc; i++)
+        free (host_copy (f, g.gl_pathv[i], NULL, NULL, 0));
+      globfree (&g);
+    }
+  fx_mkdirs (f, "/etc");
+  {
+    char *cmd;
+    assert_true (asprintf (&cmd, "%s -r %s >/dev/null 2>&1", ldconfig, f->dir) >= 0);
+    if (system (cmd) != 0 || access (cache, R_OK) != 0)
+      {
+        if (access ("/etc/ld.so.cache", R_OK) == 0)
+          copy_file ("/etc/ld.so.cache", cache);
+      }
+    free (cmd);
+  }
+  free (cache);
+}
+
+/* Fixtures still alive: a failing test jumps out before its fx_free, the
+   group teardown removes what is left.  */
+static struct fixture *live[16];
+
+struct fixture *
+fx_new (void)
+{
+  struct fixture *f = calloc (1, sizeof (*f));
+  for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+    if (live[i] == NULL)
+      {
+        live[i] = f;
+        break;
+      }
+  strcpy (f->dir, "/tmp/reg-analysis-XXXXXX");
+  assert_non_null (mkdtemp (f->dir));
+  f->rootfd = open (f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  assert_true (f->rootfd >= 0);
+  return f;
+}
+
+void
+fx_free (struct fixture *f)
+{
+  reg_error_t err = NULL;
+  for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+    if (live[i] == f)
+      live[i] = NULL;
+  close (f->rootfd);
+  if (remove_tree_at (AT_FDCWD, f->dir, &err) < 0)
+    reg_error_release (&err);
+  free (f);
+}
+
+/* A fixture with /bin/ls, /bin/sh, /usr/bin/env and an ld.so.cache.  */
+struct fixture *
+fx_base (void)
+{
+  struct fixture *f = fx_new ();
+  copy_program (f, "/bin/ls");
+  copy_program (f, "/bin/sh");
+  copy_program (f, "/usr/bin/env");
+  fx_ldcache (f);
+  return f;
+}
+
+
+void
+fx_free_all (void)
+{
+  for (size_t i = 0; i < sizeof live / sizeof live[0]; i++)
+    if (live[i])
+      fx_free (live[i]);
+}

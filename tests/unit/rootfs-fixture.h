@@ -1,0 +1,36 @@
+/* Rootfs fixtures for unit tests, made without root: host programs and
+   their libraries copied in with their paths and symlinks (merged-/usr
+   included), an ld.so.cache, small files.  Shared by the REG tests.  */
+#ifndef REG_TEST_ROOTFS_FIXTURE_H
+#define REG_TEST_ROOTFS_FIXTURE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct fixture
+{
+  char dir[64];
+  int rootfd;
+};
+
+void xsystem (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
+bool have_program (const char *name);
+char *fx_path (struct fixture *f, const char *path);
+void fx_mkdirs (struct fixture *f, const char *path);
+void fx_write (struct fixture *f, const char *path, const void *data, size_t len, mode_t mode);
+void fx_text (struct fixture *f, const char *path, const char *text, mode_t mode);
+void fx_symlink (struct fixture *f, const char *path, const char *target);
+void copy_file (const char *from, const char *to);
+char *host_copy (struct fixture *f, const char *path, char ***links, size_t *n_links, int depth);
+size_t ldd_paths (const char *program, char ***out);
+void free_strv (char **v, size_t n);
+void copy_program (struct fixture *f, const char *program);
+void fx_ldcache (struct fixture *f);
+struct fixture *fx_new (void);
+void fx_free (struct fixture *f);
+struct fixture *fx_base (void);
+/* Remove every fixture still alive (a failed test jumps out before fx_free). */
+void fx_free_all (void);
+
+#endif

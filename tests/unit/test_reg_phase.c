@@ -1,0 +1,360 @@
+/* Unit tests of the REG phase: from a config and a rootfs to a plan.
+ *
+ * The fixtures are copies of host programs with their libraries; the store
+ * is a temporary directory.  share needs root (the store gives each object
+ * the image file's owner), so those tests skip without it.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "oci-spec.h"
+#include "reg-store.h"
+#include "reg.h"
+#include "rootfs-fixture.h"
+#include "utils.h"
+
+static char store_dir[64];
+
+static oci_config *
+config_with (const char *mode, const char *arg0)
+{
+  cleanup_free char *json = NULL;
+  oci_config *c = NULL;
+  reg_error_t err = NULL;
+
+  xasprintf (&json,
+             "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
+             "\"process\":{\"args\":[\"%s\",\"-l\"],\"cwd\":\"/\","
+             "\"env\":[\"PATH=/usr/bin:/bin\"],\"user\":{\"uid\":0,\"gid\":0}},"
+             "\"annotations\":{\"run.reg.mode\":\"%s\"}}",
+             arg0, mode);
+  if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
+    fail_msg ("parse: %s", err->msg);
+  return c;
+}
+
+static struct reg_options
+options_for (const char *state)
+{
+  struct reg_options o = { .store_root = store_dir, .default_mode = "off", .container_id = state,
+                           .state_dir = state };
+  return o;
+}
+
+static int
+setup_store (void **state)
+{
+  (void) state;
+  strcpy (store_dir, "/tmp/reg-phase-store-XXXXXX");
+  assert_non_null (mkdtemp (store_dir));
+  return 0;
+}
+
+static int
+teardown_store (void **state)
+{
+  reg_error_t err = NULL;
+  (void) state;
+  fx_free_all ();
+  if (remove_tree_at (AT_FDCWD, store_dir, &err) < 0)
+    reg_error_release (&err);
+  return 0;
+}
+
+static bool
+skip_unless_root (void)
+{
+  if (geteuid () == 0)
+    return false;
+  printf ("# SKIP share needs root: the store gives objects the image files' owners\n");
+  return true;
+}
+
+static const struct reg_bind *
+find_bind (const struct reg_plan *p, const char *suffix)
+{
+  for (size_t i = 0; i < p->n_binds; i++)
+    if (has_suffix (p->binds[i].target, suffix))
+      return &p->binds[i];
+  return NULL;
+}
+
+static void
+test_off_makes_no_plan (void **state)
+{
+  struct fixture *f = fx_base ();
+  oci_config *c = config_with ("off", "ls");
+  struct reg_options o = options_for ("/run/x/off");
+  struct reg_plan *plan = (struct reg_plan *) 1;
+  reg_error_t err = NULL;
+  struct stat st;
+
+  (void) state;
+  assert_int_equal (reg_phase_prepare (&o, c, f->rootfd, &plan, &err), 0);
+  assert_null (plan);
+  /* Nothing was written to the store.  */
+  assert_int_equal (stat (store_dir, &st), 0);
+  assert_int_equal (st.st_nlink, 2);
+  oci_config_free (c);
+  fx_free (f);
+}
+
+static void
+test_unknown_mode_is_an_error (void **state)
+{
+  struct fixture *f = fx_base ();
+  oci_config *c = config_with ("fast", "ls");
+  struct reg_options o = options_for ("/run/x/bad");
+  struct reg_plan *plan = NULL;
+  reg_error_t err = NULL;
+
+  (void) state;
+  assert_true (reg_phase_prepare (&o, c, f->rootfd, &plan, &err) < 0);
+  assert_null (plan);
+  assert_string_equal (err->msg, "config.json: annotations.run.reg.mode: unknown REG mode \"fast\" "
+                                 "(expected off, share, minimal or learn)");
+  reg_error_release (&err);
+  oci_config_free (c);
+  fx_free (f);
+}
+
+static struct reg_plan *
+prepare_share (struct fixture *f, const char *state_dir)
+{
+  oci_config *c = config_with ("share", "ls");
+  struct reg_options o = options_for (state_dir);
+  struct reg_plan *plan = NULL;
+  reg_error_t err = NULL;
+
+  if (reg_phase_prepare (&o, c, f->rootfd, &plan, &err) < 0)
+    fail_msg ("prepare: %s", err->msg);
+  oci_config_free (c);
+  assert_non_null (plan);
+  assert_int_equal (plan->mode, REG_MODE_SHARE);
+  return plan;
+}
+
+/* Two separate copies of one image: the libc each container gets is the
+   same inode, and it is not the image's file.  */
+static void
+test_share_two_images_one_inode (void **state)
+{
+  struct fixture *a, *b;
+  struct reg_plan *pa, *pb;
+  const struct reg_bind *la, *lb;
+  struct stat sa, sb, img;
+  cleanup_free char *img_path = NULL;
+
+  (void) state;
+  if (skip_unless_root ())
+    return;
+  a = fx_base ();
+  b = fx_base ();
+  pa = prepare_share (a, "/run/x/a");
+  pb = prepare_share (b, "/run/x/b");
+
+  assert_string_equal (pa->env_id, pb->env_id);
+  la = find_bind (pa, "/libc.so.6");
+  lb = find_bind (pb, "/libc.so.6");
+  assert_non_null (la);
+  assert_non_null (lb);
+  assert_string_equal (la->target, lb->target);
+  assert_int_equal (stat (la->source, &sa), 0);
+  assert_int_equal (stat (lb->source, &sb), 0);
+  assert_true (sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+  /* The source is in the store, not the image.  */
+  assert_true (has_prefix (la->source, store_dir));
+  img_path = fx_path (a, la->target);
+  assert_int_equal (stat (img_path, &img), 0);
+  assert_false (img.st_ino == sa.st_ino && img.st_dev == sa.st_dev);
+  assert_int_equal (img.st_size, sa.st_size);
+  /* The interpreter and the program are ELF objects of the closure too.  */
+  assert_non_null (find_bind (pa, "/ld-linux-x86-64.so.2"));
+  assert_non_null (find_bind (pa, "/bin/ls"));
+  /* No bind targets a symlink's path: every target is a regular file.  */
+  for (size_t i = 0; i < pa->n_binds; i++)
+    {
+      cleanup_free char *p = fx_path (a, pa->binds[i].target);
+      struct stat st;
+      assert_int_equal (lstat (p, &st), 0);
+      assert_true (S_ISREG (st.st_mode));
+    }
+  reg_plan_free (pa);
+  reg_plan_free (pb);
+  fx_free (a);
+  fx_free (b);
+}
+
+/* A script entrypoint: the script stays the image's, its interpreter is
+   shared.  */
+static void
+test_share_script_keeps_script (void **state)
+{
+  struct fixture *f;
+  struct reg_plan *p;
+  oci_config *c;
+  struct reg_options o = options_for ("/run/x/script");
+  reg_error_t err = NULL;
+
+  (void) state;
+  if (skip_unless_root ())
+    return;
+  f = fx_base ();
+  fx_text (f, "/usr/bin/hello", "#!/bin/sh\necho hello\n", 0755);
+  c = config_with ("share", "hello");
+  if (reg_phase_prepare (&o, c, f->rootfd, &p, &err) < 0)
+    fail_msg ("prepare: %s", err->msg);
+  assert_non_null (p);
+  assert_null (find_bind (p, "/hello"));
+  assert_non_null (find_bind (p, "/dash"));
+  reg_plan_free (p);
+  oci_config_free (c);
+  fx_free (f);
+}
+
+/* The reference a container holds is dropped by release; gc then removes
+   the environment and its objects.  */
+static void
+test_share_release_and_gc (void **state)
+{
+  struct fixture *f;
+  struct reg_plan *p;
+  struct reg_options o = options_for ("/run/x/gc");
+  struct reg_store *s = NULL;
+  struct reg_env_info *envs = NULL;
+  struct reg_gc_result gc = { 0 };
+  reg_error_t err = NULL;
+  size_t n = 0;
+  char *env_id;
+
+  (void) state;
+  if (skip_unless_root ())
+    return;
+  /* A store of its own: the other tests' containers reference the same
+     environment.  */
+  teardown_store (NULL);
+  setup_store (NULL);
+  f = fx_base ();
+  p = prepare_share (f, o.state_dir);
+  env_id = xstrdup (p->env_id);
+  reg_plan_free (p);
+
+  assert_int_equal (reg_store_open (store_dir, &s, &err), 0);
+  assert_int_equal (reg_store_list_envs (s, &envs, &n, &err), 0);
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (envs[i].id, env_id) == 0)
+      assert_true (envs[i].n_refs >= 1);
+  reg_env_info_free (envs, n);
+  reg_store_close (s);
+
+  assert_int_equal (reg_phase_release (&o, env_id, &err), 0);
+  /* Release is idempotent (delete --force after a failed delete).  */
+  assert_int_equal (reg_phase_release (&o, env_id, &err), 0);
+
+  assert_int_equal (reg_store_open (store_dir, &s, &err), 0);
+  assert_int_equal (reg_store_gc (s, &gc, &err), 0);
+  assert_int_equal (reg_store_list_envs (s, &envs, &n, &err), 0);
+  for (size_t i = 0; i < n; i++)
+    assert_string_not_equal (envs[i].id, env_id);
+  reg_env_info_free (envs, n);
+  reg_store_close (s);
+  free (env_id);
+  fx_free (f);
+}
+
+/* A second create of the same image reuses the environment.  */
+static void
+test_share_cached (void **state)
+{
+  struct fixture *f;
+  struct reg_plan *p1, *p2;
+
+  (void) state;
+  if (skip_unless_root ())
+    return;
+  f = fx_base ();
+  p1 = prepare_share (f, "/run/x/c1");
+  p2 = prepare_share (f, "/run/x/c2");
+  assert_string_equal (p1->env_id, p2->env_id);
+  assert_int_equal (p1->n_binds, p2->n_binds);
+  reg_plan_free (p1);
+  reg_plan_free (p2);
+  fx_free (f);
+}
+
+static void
+write_conf (const char *path, const char *text)
+{
+  reg_error_t err = NULL;
+  assert_int_equal (write_file (path, text, strlen (text), &err), 0);
+}
+
+static void
+test_host_config (void **state)
+{
+  struct reg_host_config cfg = { 0 };
+  reg_error_t err = NULL;
+  char path[128];
+
+  (void) state;
+  snprintf (path, sizeof path, "%s/reg.conf", store_dir);
+
+  /* A missing file is an empty configuration.  */
+  assert_int_equal (reg_host_config_load (path, &cfg, &err), 0);
+  assert_null (cfg.mode);
+  assert_null (cfg.store);
+
+  write_conf (path, "# host defaults\n\nmode = share   # prebuilt images only\nstore=/srv/reg\n");
+  assert_int_equal (reg_host_config_load (path, &cfg, &err), 0);
+  assert_string_equal (cfg.mode, "share");
+  assert_string_equal (cfg.store, "/srv/reg");
+  reg_host_config_clear (&cfg);
+
+  write_conf (path, "mode = share\nspeed = 11\n");
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf:2: unknown key `speed` (expected mode or store)"));
+  reg_error_release (&err);
+  reg_host_config_clear (&cfg);
+
+  write_conf (path, "\nmode = fast\n");
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf:2: mode: unknown REG mode \"fast\" (expected off, share, minimal or learn)"));
+  reg_error_release (&err);
+
+  write_conf (path, "store = relative/dir\n");
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf:1: store: expected an absolute path"));
+  reg_error_release (&err);
+
+  write_conf (path, "just words\n");
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf:1: expected `key = value`"));
+  reg_error_release (&err);
+  reg_host_config_clear (&cfg);
+  unlink (path);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_off_makes_no_plan),
+    cmocka_unit_test (test_unknown_mode_is_an_error),
+    cmocka_unit_test (test_share_two_images_one_inode),
+    cmocka_unit_test (test_share_script_keeps_script),
+    cmocka_unit_test (test_share_release_and_gc),
+    cmocka_unit_test (test_share_cached),
+    cmocka_unit_test (test_host_config),
+  };
+  return cmocka_run_group_tests_name ("reg_phase", tests, setup_store, teardown_store);
+}

@@ -1,0 +1,1135 @@
+/* Unit tests of the REG store (libreg/reg-store*.c, reg-manifest.c).
+ * They run as root and as an ordinary user; what needs root (giving files
+ * another owner) is tested in a child that drops to nobody when root.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/evp.h>
+
+#include "reg-store-internal.h"
+#include "reg-store.h"
+#include "utils.h"
+
+struct fixture
+{
+  char *dir;   /* temporary directory of the test */
+  char *store; /* DIR/store */
+  char *img;   /* DIR/img: the "image" files */
+  int imgfd;
+};
+
+static int
+setup (void **state)
+{
+  struct fixture *f = xmalloc0 (sizeof (*f));
+  const char *base = getenv ("TMPDIR");
+  char *tmpl = NULL;
+
+  xasprintf (&tmpl, "%s/reg-store-test.XXXXXX", base && *base ? base : "/tmp");
+  if (mkdtemp (tmpl) == NULL)
+    return -1;
+  f->dir = tmpl;
+  xasprintf (&f->store, "%s/store", f->dir);
+  xasprintf (&f->img, "%s/img", f->dir);
+  if (mkdir (f->img, 0755) < 0)
+    return -1;
+  f->imgfd = open (f->img, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  *state = f;
+  return f->imgfd < 0 ? -1 : 0;
+}
+
+static int
+teardown (void **state)
+{
+  struct fixture *f = *state;
+  reg_error_t err = NULL;
+
+  close (f->imgfd);
+  if (reg_store_remove_tree (AT_FDCWD, f->dir, &err) < 0)
+    {
+      fprintf (stderr, "cleanup: %s\n", err->msg);
+      reg_error_release (&err);
+    }
+  free (f->dir);
+  free (f->store);
+  free (f->img);
+  free (f);
+  return 0;
+}
+
+static void
+check_err (int ret, reg_error_t *err)
+{
+  if (ret < 0)
+    fail_msg ("error: %s", (*err)->msg);
+}
+
+static void
+write_img (struct fixture *f, const char *name, const char *content, mode_t mode)
+{
+  reg_error_t err = NULL;
+  check_err (write_file_at (f->imgfd, name, content, strlen (content), &err), &err);
+  assert_int_equal (fchmodat (f->imgfd, name, mode, 0), 0);
+}
+
+static struct reg_store *
+open_store (struct fixture *f)
+{
+  struct reg_store *s = NULL;
+  reg_error_t err = NULL;
+  check_err (reg_store_open (f->store, &s, &err), &err);
+  return s;
+}
+
+/* Add image file NAME; returns reg_store_add_file's value.  */
+static int
+add_img (struct reg_store *s, struct fixture *f, const char *name, char **digest)
+{
+  reg_error_t err = NULL;
+  cleanup_close int fd = openat (f->imgfd, name, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  int ret;
+
+  assert_true (fd >= 0);
+  assert_int_equal (fstat (fd, &st), 0);
+  ret = reg_store_add_file (s, fd, &st, digest, NULL, &err);
+  check_err (ret, &err);
+  return ret;
+}
+
+static char *
+add_ok (struct reg_store *s, struct fixture *f, const char *name)
+{
+  char *digest = NULL;
+  assert_int_equal (add_img (s, f, name, &digest), 0);
+  assert_non_null (digest);
+  return digest;
+}
+
+/* Files (recursively) under DIR/SUB, not counting directories.  */
+static int
+count_files (const char *dir, const char *sub)
+{
+  cleanup_free char *path = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int n = 0;
+
+  xasprintf (&path, "%s/%s", dir, sub);
+  d = opendir (path);
+  if (d == NULL)
+    return 0;
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *child = NULL;
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      xasprintf (&child, "%s/%s", sub, de->d_name);
+      cleanup_free char *full = NULL;
+      xasprintf (&full, "%s/%s", dir, child);
+      if (lstat (full, &st) < 0)
+        continue;
+      if (S_ISDIR (st.st_mode))
+        n += count_files (dir, child);
+      else
+        n++;
+    }
+  return n;
+}
+
+static int
+count_entries (const char *dir, const char *sub)
+{
+  cleanup_free char *path = NULL;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int n = 0;
+
+  xasprintf (&path, "%s/%s", dir, sub);
+  d = opendir (path);
+  if (d == NULL)
+    return 0;
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0)
+      n++;
+  return n;
+}
+
+static void
+stat_object (struct fixture *f, const char *digest, struct stat *st)
+{
+  cleanup_free char *path = NULL;
+  xasprintf (&path, "%s/objects/%.2s/%s", f->store, digest, digest + 2);
+  assert_int_equal (lstat (path, st), 0);
+}
+
+static void
+assert_check_clean (struct reg_store *s)
+{
+  struct reg_check_result res;
+  reg_error_t err = NULL;
+  check_err (reg_store_check (s, &res, &err), &err);
+  for (size_t i = 0; i < res.n_problems; i++)
+    fprintf (stderr, "check: %s: %s\n", res.problems[i].object, res.problems[i].problem);
+  assert_int_equal (res.n_problems, 0);
+  reg_check_result_clear (&res);
+}
+
+/* --- tests -------------------------------------------------------------- */
+
+/* The object name is SHA-256 over the documented header and the content,
+   computed here independently.  */
+static void
+test_digest_encoding (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  const char *content = "hello, shared world\n";
+  char *expect_in = NULL;
+  unsigned char md[32];
+  unsigned mdlen;
+  char expect[65], hex[65];
+  cleanup_free char *digest = NULL;
+  struct stat st;
+  int n;
+
+  write_img (f, "a", content, 0640);
+  assert_int_equal (fstatat (f->imgfd, "a", &st, 0), 0);
+  n = xasprintf (&expect_in, "reg-object 1\nmode 0640\nuid %u\ngid %u\n\n%s", (unsigned)st.st_uid, (unsigned)st.st_gid,
+                 content);
+  assert_int_equal (EVP_Digest (expect_in, (size_t)n, md, &mdlen, EVP_sha256 (), NULL), 1);
+  for (unsigned i = 0; i < mdlen; i++)
+    sprintf (expect + 2 * i, "%02x", md[i]);
+  free (expect_in);
+
+  reg_store_digest_buffer (content, strlen (content), 0640, st.st_uid, st.st_gid, hex);
+  assert_string_equal (hex, expect);
+  digest = add_ok (s, f, "a");
+  assert_string_equal (digest, expect);
+  reg_store_close (s);
+}
+
+static void
+test_dedup (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
+  cleanup_free char *path = NULL;
+  reg_error_t err = NULL;
+  struct stat st;
+
+  write_img (f, "one", "libc bytes", 0755);
+  write_img (f, "two", "libc bytes", 0755);
+  write_img (f, "three", "libc bytes", 0644);
+  write_img (f, "four", "other bytes", 0755);
+  d1 = add_ok (s, f, "one");
+  d2 = add_ok (s, f, "two");
+  d3 = add_ok (s, f, "three");
+  d4 = add_ok (s, f, "four");
+  assert_string_equal (d1, d2);
+  assert_string_not_equal (d1, d3);
+  assert_string_not_equal (d1, d4);
+  assert_int_equal (count_files (f->store, "objects"), 3);
+
+  /* The object inode carries the image's mode and content.  */
+  stat_object (f, d1, &st);
+  assert_int_equal (st.st_mode & 07777, 0755);
+  assert_int_equal (st.st_nlink, 1);
+  stat_object (f, d3, &st);
+  assert_int_equal (st.st_mode & 07777, 0644);
+  path = reg_store_object_path (s, d4);
+  {
+    cleanup_free char *data = NULL;
+    check_err (read_all_file (path, 0, &data, NULL, &err), &err);
+    assert_string_equal (data, "other bytes");
+  }
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* A file that cannot be read: a clear error naming the store, nothing left.  */
+static void
+test_add_error_leaves_nothing (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  reg_error_t err = NULL;
+  char *digest = NULL;
+  struct stat st;
+  int fd, ret;
+
+  write_img (f, "wo", "write only", 0644);
+  fd = openat (f->imgfd, "wo", O_WRONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (fstat (fd, &st), 0);
+  ret = reg_store_add_file (s, fd, &st, &digest, NULL, &err);
+  close (fd);
+  assert_true (ret < 0);
+  assert_null (digest);
+  assert_non_null (strstr (err->msg, f->store));
+  assert_non_null (strstr (err->msg, "Bad file descriptor"));
+  reg_error_release (&err);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_files (f->store, "cache"), 0);
+  reg_store_close (s);
+}
+
+static void
+test_identity_cache (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_store_counters c;
+  cleanup_free char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL;
+  struct reg_gc_result gc;
+  reg_error_t err = NULL;
+  struct timespec later[2];
+  int fd;
+
+  write_img (f, "lib", "AAAA", 0644);
+  d1 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.identity_hits, 0);
+  assert_int_equal (count_files (f->store, "cache/files"), 1);
+
+  /* Seen before: not read again, same digest (a new handle: the cache is
+     on disk).  */
+  reg_store_close (s);
+  s = open_store (f);
+  d2 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 0);
+  assert_int_equal (c.identity_hits, 1);
+  assert_string_equal (d1, d2);
+
+  /* Modified in place, same size, the mtime set forward: a new identity.  */
+  fd = openat (f->imgfd, "lib", O_WRONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (pwrite (fd, "BBBB", 4, 0), 4);
+  clock_gettime (CLOCK_REALTIME, &later[0]);
+  later[0].tv_sec += 10;
+  later[1] = later[0];
+  assert_int_equal (futimens (fd, later), 0);
+  close (fd);
+  d3 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_string_not_equal (d1, d3);
+
+  /* A cached digest whose object gc removed is not trusted: the file is
+     read and the object made again.  */
+  reg_store_close (s);
+  s = open_store (f);
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.objects_removed, 2);
+  assert_true (gc.cache_entries_removed >= 1);
+  d4 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.identity_hits, 0);
+  assert_string_equal (d3, d4);
+  assert_int_equal (count_files (f->store, "objects"), 1);
+  reg_store_close (s);
+}
+
+static void
+test_setid_refused (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+
+  write_img (f, "suid", "x", 04755);
+  write_img (f, "sgid", "y", 02755);
+  assert_int_equal (add_img (s, f, "suid", NULL), REG_STORE_UNSHARED_SETID);
+  assert_int_equal (add_img (s, f, "sgid", NULL), REG_STORE_UNSHARED_SETID);
+  assert_string_equal (reg_store_unshared_reason (REG_STORE_UNSHARED_SETID), "set-uid or set-gid");
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_store_close (s);
+}
+
+static void
+test_xattr_refused (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *path = NULL;
+
+  write_img (f, "labelled", "z", 0644);
+  xasprintf (&path, "%s/labelled", f->img);
+  if (setxattr (path, "user.reg-test", "1", 1, 0) < 0)
+    {
+      int e = errno;
+      reg_store_close (s);
+      fprintf (stderr, "skip: user.* xattrs not supported here: %s\n", strerror (e));
+      skip ();
+    }
+  assert_int_equal (add_img (s, f, "labelled", NULL), REG_STORE_UNSHARED_XATTR);
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_store_close (s);
+}
+
+/* As non-root: a file of another owner is not shared (we could not give
+   the object that owner); our own files are.  */
+static int
+nonroot_owner_checks (struct fixture *f, const char *store)
+{
+  struct reg_store *s = NULL;
+  reg_error_t err = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
+  int ret;
+
+  if (reg_store_open (store, &s, &err) < 0)
+    {
+      fprintf (stderr, "open: %s\n", err->msg);
+      return 10;
+    }
+  /* /etc/passwd: world-readable, owned by root.  */
+  fd = open ("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid == geteuid ())
+    return 11;
+  ret = reg_store_add_file (s, fd, &st, NULL, NULL, &err);
+  if (ret != REG_STORE_UNSHARED_OWNER)
+    return 12;
+  if (count_entries (store, "tmp") != 0 || count_files (store, "objects") != 0)
+    return 13;
+  (void)f;
+  reg_store_close (s);
+  return 0;
+}
+
+static void
+test_owner (void **state)
+{
+  struct fixture *f = *state;
+
+  if (geteuid () != 0)
+    {
+      cleanup_free char *store = NULL;
+      xasprintf (&store, "%s/store-user", f->dir);
+      assert_int_equal (nonroot_owner_checks (f, store), 0);
+      return;
+    }
+
+  /* Root: the object gets the image's owner.  */
+  {
+    struct reg_store *s = open_store (f);
+    cleanup_free char *d = NULL;
+    struct stat st;
+
+    write_img (f, "owned", "data of uid 1234", 0600);
+    assert_int_equal (fchownat (f->imgfd, "owned", 1234, 5678, 0), 0);
+    d = add_ok (s, f, "owned");
+    stat_object (f, d, &st);
+    assert_int_equal (st.st_uid, 1234);
+    assert_int_equal (st.st_gid, 5678);
+    assert_int_equal (st.st_mode & 07777, 0600);
+    assert_check_clean (s);
+    reg_store_close (s);
+  }
+
+  /* And a child that drops to nobody is refused another owner's file.  */
+  {
+    cleanup_free char *store = NULL;
+    pid_t pid;
+    int status;
+
+    xasprintf (&store, "%s/store-nobody", f->dir);
+    assert_int_equal (chmod (f->dir, 0755), 0);
+    assert_int_equal (mkdir (store, 0700), 0);
+    assert_int_equal (chown (store, 65534, 65534), 0);
+    pid = fork ();
+    assert_true (pid >= 0);
+    if (pid == 0)
+      {
+        if (setgroups (0, NULL) < 0 || setresgid (65534, 65534, 65534) < 0 || setresuid (65534, 65534, 65534) < 0)
+          _exit (20);
+        _exit (nonroot_owner_checks (f, store));
+      }
+    assert_int_equal (waitpid (pid, &status, 0), pid);
+    assert_true (WIFEXITED (status));
+    assert_int_equal (WEXITSTATUS (status), 0);
+  }
+}
+
+/* A manifest of image files a, b (same content), lib -> a, usr/lib/x.  */
+static struct reg_manifest *
+make_manifest (struct reg_store *s, struct fixture *f, bool reversed)
+{
+  struct reg_manifest *m = reg_manifest_new ();
+  cleanup_free char *da = NULL, *db = NULL, *dx = NULL;
+  reg_error_t err = NULL;
+  uid_t u = geteuid ();
+  gid_t g = getegid ();
+
+  write_img (f, "a", "content a", 0755);
+  write_img (f, "b", "content a", 0755);
+  write_img (f, "x", "content x", 0644);
+  da = add_ok (s, f, "a");
+  db = add_ok (s, f, "b");
+  dx = add_ok (s, f, "x");
+  if (!reversed)
+    {
+      check_err (reg_manifest_add_dir (m, "/usr", 0755, u, g, &err), &err);
+      check_err (reg_manifest_add_dir (m, "/usr/lib", 0555, u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "/usr/lib/x", dx, 0644, u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "/bin/a", da, 0755, u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "/bin/b", db, 0755, u, g, &err), &err);
+      check_err (reg_manifest_add_symlink (m, "/lib", "usr/lib", u, g, &err), &err);
+    }
+  else
+    {
+      check_err (reg_manifest_add_symlink (m, "lib/", "usr/lib", u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "bin//b", db, 0755, u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "bin/a", da, 0755, u, g, &err), &err);
+      check_err (reg_manifest_add_file (m, "usr/lib/x", dx, 0644, u, g, &err), &err);
+      check_err (reg_manifest_add_dir (m, "usr/lib", 0555, u, g, &err), &err);
+      check_err (reg_manifest_add_dir (m, "usr", 0755, u, g, &err), &err);
+    }
+  return m;
+}
+
+static void
+test_env_build_reuse (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m1 = make_manifest (s, f, false);
+  struct reg_manifest *m2 = make_manifest (s, f, true);
+  cleanup_free char *id1 = NULL, *id2 = NULL, *root1 = NULL, *root2 = NULL, *p = NULL, *q = NULL;
+  reg_error_t err = NULL;
+  struct reg_store_counters c;
+  struct stat st_tree, st_obj, st1, st2;
+  char target[64];
+  ssize_t n;
+
+  check_err (reg_store_env_get (s, m1, &id1, &root1, &err), &err);
+  check_err (reg_store_env_get (s, m2, &id2, &root2, &err), &err);
+  assert_string_equal (id1, id2);
+  assert_string_equal (root1, root2);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.envs_created, 1);
+  assert_int_equal (count_entries (f->store, "envs"), 1);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+
+  /* The tree's files are the objects' inodes.  */
+  xasprintf (&p, "%s/usr/lib/x", root1);
+  assert_int_equal (lstat (p, &st_tree), 0);
+  stat_object (f, m1->entries[0].type == REG_ENTRY_FILE ? m1->entries[0].digest : m1->entries[1].digest, &st_obj);
+  xasprintf (&q, "%s/bin/a", root1);
+  assert_int_equal (lstat (q, &st1), 0);
+  free (q);
+  q = NULL;
+  xasprintf (&q, "%s/bin/b", root1);
+  assert_int_equal (lstat (q, &st2), 0);
+  assert_int_equal (st1.st_ino, st2.st_ino); /* same content, same object */
+  assert_int_equal (st1.st_ino, st_obj.st_ino);
+  assert_int_equal (st1.st_nlink, 3);
+  assert_int_not_equal (st_tree.st_ino, st1.st_ino);
+  assert_int_equal (st_tree.st_mode & 07777, 0644);
+  free (p);
+  p = NULL;
+  xasprintf (&p, "%s/usr/lib", root1);
+  assert_int_equal (lstat (p, &st_tree), 0);
+  assert_int_equal (st_tree.st_mode & 07777, 0555);
+  free (p);
+  p = NULL;
+  xasprintf (&p, "%s/lib", root1);
+  n = readlink (p, target, sizeof (target) - 1);
+  assert_true (n > 0);
+  target[n] = '\0';
+  assert_string_equal (target, "usr/lib");
+  free (p);
+  p = NULL;
+  check_err (reg_store_env_root (s, id1, &p, &err), &err);
+  assert_string_equal (p, root1);
+
+  /* A new handle finds the environment without building.  */
+  reg_store_close (s);
+  s = open_store (f);
+  free (id2);
+  free (root2);
+  check_err (reg_store_env_get (s, m1, &id2, &root2, &err), &err);
+  assert_string_equal (id1, id2);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.envs_created, 0);
+  assert_check_clean (s);
+  reg_manifest_free (m1);
+  reg_manifest_free (m2);
+  reg_store_close (s);
+}
+
+static void
+test_manifest_roundtrip_and_errors (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = reg_manifest_new (), *back = NULL;
+  cleanup_free char *data = NULL, *data2 = NULL, *id = NULL;
+  char zero[65];
+  size_t len, len2;
+  reg_error_t err = NULL;
+  int ret;
+
+  memset (zero, 'a', 64);
+  zero[64] = '\0';
+  check_err (reg_manifest_add_dir (m, "odd dir\n\\x", 0750, 1, 2, &err), &err);
+  check_err (reg_manifest_add_file (m, "odd dir\n\\x/f\ttab", zero, 0644, 3, 4, &err), &err);
+  check_err (reg_manifest_add_symlink (m, "link", "target with space", 5, 6, &err), &err);
+  check_err (reg_manifest_serialize (m, &data, &len, &err), &err);
+  assert_null (memchr (data + strlen ("reg-manifest 1\n"), '\t', len - strlen ("reg-manifest 1\n")));
+  check_err (reg_manifest_parse (data, len, &back, &err), &err);
+  assert_int_equal (back->n, 3);
+  check_err (reg_manifest_serialize (back, &data2, &len2, &err), &err);
+  assert_int_equal (len, len2);
+  assert_memory_equal (data, data2, len);
+  assert_string_equal (back->entries[2].path, "odd dir\n\\x/f\ttab");
+  assert_int_equal (back->entries[2].uid, 3);
+  assert_int_equal (back->entries[2].gid, 4);
+  assert_int_equal (back->entries[1].mode, 0750);
+  assert_string_equal (back->entries[0].target, "target with space");
+  reg_manifest_free (back);
+  reg_manifest_free (m);
+
+  /* Bad manifests: errors, nothing built.  */
+  ret = reg_manifest_add_file (m = reg_manifest_new (), "a/../b", zero, 0644, 0, 0, &err);
+  assert_true (ret < 0);
+  assert_non_null (strstr (err->msg, "invalid path"));
+  reg_error_release (&err);
+  ret = reg_manifest_add_file (m, "a", "nothex", 0644, 0, 0, &err);
+  assert_true (ret < 0);
+  reg_error_release (&err);
+  check_err (reg_manifest_add_symlink (m, "lib", "/etc", 0, 0, &err), &err);
+  check_err (reg_manifest_add_file (m, "lib/shadow", zero, 0644, 0, 0, &err), &err);
+  ret = reg_store_env_get (s, m, &id, NULL, &err);
+  assert_true (ret < 0);
+  assert_non_null (strstr (err->msg, "not a directory"));
+  reg_error_release (&err);
+  reg_manifest_free (m);
+
+  m = reg_manifest_new ();
+  check_err (reg_manifest_add_file (m, "a", zero, 0644, geteuid (), getegid (), &err), &err);
+  check_err (reg_manifest_add_file (m, "/a/", zero, 0644, geteuid (), getegid (), &err), &err);
+  assert_true (reg_manifest_serialize (m, &data2, NULL, &err) < 0);
+  assert_non_null (strstr (err->msg, "listed twice"));
+  reg_error_release (&err);
+  reg_manifest_free (m);
+
+  /* An object that is not in the store.  */
+  m = reg_manifest_new ();
+  check_err (reg_manifest_add_dir (m, "d", 0755, geteuid (), getegid (), &err), &err);
+  check_err (reg_manifest_add_file (m, "d/a", zero, 0644, geteuid (), getegid (), &err), &err);
+  ret = reg_store_env_get (s, m, &id, NULL, &err);
+  assert_true (ret < 0);
+  assert_non_null (strstr (err->msg, "is not in the store"));
+  assert_non_null (strstr (err->msg, f->store));
+  reg_error_release (&err);
+  reg_manifest_free (m);
+  assert_int_equal (count_entries (f->store, "envs"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+
+  ret = reg_manifest_parse ("reg-manifest 1\nq 0 0 0 - x\n", 27, &back, &err);
+  assert_true (ret < 0);
+  assert_non_null (strstr (err->msg, "line 2"));
+  reg_error_release (&err);
+  reg_store_close (s);
+}
+
+static void
+test_refs_gc (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *ma = reg_manifest_new (), *mb = reg_manifest_new ();
+  cleanup_free char *dk = NULL, *da = NULL, *db = NULL, *dorphan = NULL;
+  cleanup_free char *ida = NULL, *idb = NULL, *p = NULL;
+  struct reg_env_info *envs = NULL;
+  struct reg_gc_result gc;
+  struct reg_store_stats stats;
+  reg_error_t err = NULL;
+  size_t n;
+  struct stat st;
+  uid_t u = geteuid ();
+  gid_t g = getegid ();
+
+  write_img (f, "kept", "in both envs", 0644);
+  write_img (f, "onlya", "only in a", 0644);
+  write_img (f, "onlyb", "only in b, a bit longer", 0644);
+  write_img (f, "orphan", "in no env", 0644);
+  dk = add_ok (s, f, "kept");
+  da = add_ok (s, f, "onlya");
+  db = add_ok (s, f, "onlyb");
+  dorphan = add_ok (s, f, "orphan");
+  check_err (reg_manifest_add_file (ma, "k", dk, 0644, u, g, &err), &err);
+  check_err (reg_manifest_add_file (ma, "a", da, 0644, u, g, &err), &err);
+  check_err (reg_manifest_add_file (mb, "k", dk, 0644, u, g, &err), &err);
+  check_err (reg_manifest_add_file (mb, "b", db, 0644, u, g, &err), &err);
+  check_err (reg_store_env_get (s, ma, &ida, NULL, &err), &err);
+  check_err (reg_store_env_get (s, mb, &idb, NULL, &err), &err);
+  check_err (reg_store_env_ref (s, ida, "ctr-1", &err), &err);
+  check_err (reg_store_env_ref (s, ida, "ctr-2", &err), &err);
+  assert_true (reg_store_env_ref (s, ida, "../x", &err) < 0);
+  reg_error_release (&err);
+  assert_true (reg_store_env_ref (s, "0000000000000000000000000000000000000000000000000000000000000000", "c", &err)
+               < 0);
+  assert_int_equal (err->status, ENOENT);
+  reg_error_release (&err);
+
+  /* Statistics: 4 objects, "kept" in two environments.  */
+  check_err (reg_store_stats (s, &stats, &err), &err);
+  assert_int_equal (stats.objects, 4);
+  assert_int_equal (stats.object_bytes, 12 + 9 + 23 + 9);
+  assert_int_equal (stats.envs, 2);
+  assert_int_equal (stats.refs, 2);
+  assert_int_equal (stats.env_links, 4);
+  assert_int_equal (stats.referenced_bytes, 12 + 9 + 12 + 23);
+  assert_int_equal (stats.saved_bytes, 12 + 9 + 12 + 23 - (12 + 9 + 23 + 9));
+  assert_true (stats.sharing_degree > 0.99 && stats.sharing_degree < 1.01);
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 2);
+  for (size_t i = 0; i < n; i++)
+    {
+      assert_int_equal (envs[i].files, 2);
+      if (strcmp (envs[i].id, ida) == 0)
+        {
+          assert_int_equal (envs[i].n_refs, 2);
+          assert_int_equal (envs[i].bytes, 21);
+        }
+      else
+        assert_int_equal (envs[i].n_refs, 0);
+    }
+  reg_env_info_free (envs, n);
+
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.envs_removed, 1);
+  assert_int_equal (gc.objects_removed, 2); /* onlyb, orphan */
+  assert_int_equal (gc.bytes_freed, 23 + 9);
+  check_err (reg_store_env_root (s, ida, &p, &err), &err);
+  assert_true (reg_store_env_root (s, idb, &p, &err) < 0);
+  reg_error_release (&err);
+  stat_object (f, dk, &st);
+  stat_object (f, da, &st);
+  assert_int_equal (st.st_nlink, 2);
+  assert_int_equal (count_files (f->store, "objects"), 2);
+
+  /* Unref one: still referenced; the other: gone with its objects.  */
+  check_err (reg_store_env_unref (s, ida, "ctr-1", &err), &err);
+  check_err (reg_store_env_unref (s, ida, "ctr-1", &err), &err); /* twice is fine */
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.envs_removed, 0);
+  check_err (reg_store_env_unref (s, ida, "ctr-2", &err), &err);
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.envs_removed, 1);
+  assert_int_equal (gc.objects_removed, 2);
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_entries (f->store, "envs"), 0);
+  assert_int_equal (count_files (f->store, "cache"), 0);
+  reg_manifest_free (ma);
+  reg_manifest_free (mb);
+  reg_store_close (s);
+}
+
+static void
+test_check_corrupt (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *d1 = NULL, *d2 = NULL, *path = NULL;
+  struct reg_check_result res;
+  reg_error_t err = NULL;
+  int fd;
+
+  write_img (f, "good", "good bytes", 0644);
+  write_img (f, "bad", "soon bad bytes", 0444);
+  d1 = add_ok (s, f, "good");
+  d2 = add_ok (s, f, "bad");
+  assert_check_clean (s);
+
+  path = reg_store_object_path (s, d2);
+  assert_int_equal (chmod (path, 0644), 0);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (pwrite (fd, "S", 1, 0), 1);
+  close (fd);
+  assert_int_equal (chmod (path, 0444), 0);
+
+  check_err (reg_store_check (s, &res, &err), &err);
+  assert_int_equal (res.objects, 2);
+  assert_int_equal (res.n_problems, 1);
+  assert_non_null (strstr (res.problems[0].object, d2 + 2));
+  assert_non_null (strstr (res.problems[0].problem, "hash to"));
+  reg_check_result_clear (&res);
+
+  /* Metadata is part of the name: a changed mode is found too.  */
+  free (path);
+  path = reg_store_object_path (s, d1);
+  assert_int_equal (chmod (path, 0600), 0);
+  check_err (reg_store_check (s, &res, &err), &err);
+  assert_int_equal (res.n_problems, 2);
+  reg_check_result_clear (&res);
+  reg_store_close (s);
+}
+
+/* --- crashes ------------------------------------------------------------ */
+
+static const char *crash_steps[] = {
+  "object-tmp",     "object-partial", "object-synced", "object-linked",
+  "identity-write", "env-tmp",        "env-built",     "gc-env-moved",
+};
+
+/* What a `create` does: add files, build the environment, reference it
+   (REF NULL: no reference).  Returns 0, or -1 after printing the error.  */
+static int
+do_create (struct fixture *f, const char *store, const char **names, size_t n, const char *ref, char **env_id)
+{
+  struct reg_store *s = NULL;
+  struct reg_manifest *m = reg_manifest_new ();
+  reg_error_t err = NULL;
+
+  if (reg_store_open (store, &s, &err) < 0)
+    goto fail;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_close int fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
+      cleanup_free char *digest = NULL;
+      struct stat st;
+      if (fd < 0 || fstat (fd, &st) < 0)
+        {
+          reg_make_error (&err, errno, "open `%s`", names[i]);
+          goto fail;
+        }
+      if (reg_store_add_file (s, fd, &st, &digest, NULL, &err) != 0)
+        goto fail;
+      if (reg_manifest_add_file (m, names[i], digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+        goto fail;
+    }
+  if (reg_store_env_get (s, m, env_id, NULL, &err) < 0)
+    goto fail;
+  if (ref && reg_store_env_ref (s, *env_id, ref, &err) < 0)
+    goto fail;
+  reg_manifest_free (m);
+  reg_store_close (s);
+  return 0;
+
+fail:
+  fprintf (stderr, "create: %s\n", err ? err->msg : "not shared");
+  reg_error_release (&err);
+  reg_manifest_free (m);
+  if (s)
+    reg_store_close (s);
+  return -1;
+}
+
+static void
+test_crash_at_each_step (void **state)
+{
+  struct fixture *f = *state;
+  const char *names[] = { "f0", "f1", "f2" };
+
+  write_img (f, "f0", "zero", 0644);
+  write_img (f, "f1", "one one", 0755);
+  write_img (f, "f2", "two two two", 0600);
+  for (size_t i = 0; i < sizeof (crash_steps) / sizeof (crash_steps[0]); i++)
+    {
+      cleanup_free char *id = NULL;
+      struct reg_store *s;
+      struct reg_gc_result gc;
+      struct reg_store_counters c;
+      reg_error_t err = NULL;
+      int status;
+      pid_t pid;
+
+      pid = fork ();
+      assert_true (pid >= 0);
+      if (pid == 0)
+        {
+          char *child_id = NULL;
+          setenv ("REG_STORE_TEST_CRASH_AT", crash_steps[i], 1);
+          if (do_create (f, f->store, names, 3, NULL, &child_id) < 0)
+            _exit (3);
+          if (reg_store_open (f->store, &s, &err) < 0 || reg_store_gc (s, &gc, &err) < 0)
+            _exit (3);
+          _exit (4); /* the crash point was never reached */
+        }
+      assert_int_equal (waitpid (pid, &status, 0), pid);
+      if (!WIFSIGNALED (status) || WTERMSIG (status) != SIGKILL)
+        fail_msg ("step %s: the child was not killed there (status %d)", crash_steps[i], status);
+
+      /* Nothing partial is visible: every object and env is complete.  */
+      s = open_store (f);
+      assert_check_clean (s);
+      {
+        struct reg_env_info *envs = NULL;
+        size_t n = 0;
+        check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+        for (size_t j = 0; j < n; j++)
+          assert_int_equal (envs[j].files, 3);
+        reg_env_info_free (envs, n);
+      }
+      reg_store_close (s);
+
+      /* The next create completes the work; gc clears what the crash left.  */
+      assert_int_equal (do_create (f, f->store, names, 3, NULL, &id), 0);
+      s = open_store (f);
+      check_err (reg_store_gc (s, &gc, &err), &err);
+      assert_int_equal (count_entries (f->store, "tmp"), 0);
+      assert_check_clean (s);
+      reg_store_get_counters (s, &c);
+      reg_store_close (s);
+      /* gc removed the unreferenced environment and the objects.  */
+      assert_int_equal (count_entries (f->store, "envs"), 0);
+      assert_int_equal (count_files (f->store, "objects"), 0);
+    }
+}
+
+/* --- concurrency -------------------------------------------------------- */
+
+#define N_PROCS 32
+#define N_FILES 6
+#define N_GC 3
+
+static void
+test_concurrent_creates (void **state)
+{
+  struct fixture *f = *state;
+  pid_t pids[N_PROCS + N_GC];
+  struct reg_env_info *envs = NULL;
+  struct reg_store *s;
+  reg_error_t err = NULL;
+  size_t n;
+  char name[64];
+
+  /* Each process has its own copy of the image (distinct inodes, same
+     contents), like 32 creates of separate copies of one image.  */
+  for (int p = 0; p < N_PROCS; p++)
+    for (int i = 0; i < N_FILES; i++)
+      {
+        char content[64];
+        snprintf (name, sizeof (name), "p%d-f%d", p, i);
+        snprintf (content, sizeof (content), "content of file %d\n", i);
+        write_img (f, name, content, i % 2 ? 0755 : 0644);
+      }
+
+  for (int p = 0; p < N_PROCS + N_GC; p++)
+    {
+      pids[p] = fork ();
+      assert_true (pids[p] >= 0);
+      if (pids[p] == 0)
+        {
+          if (p >= N_PROCS)
+            {
+              /* gc running while the creates run must not break them.  */
+              for (int k = 0; k < 5; k++)
+                {
+                  struct reg_gc_result gc;
+                  if (reg_store_open (f->store, &s, &err) < 0 || reg_store_gc (s, &gc, &err) < 0)
+                    {
+                      fprintf (stderr, "gc: %s\n", err->msg);
+                      _exit (5);
+                    }
+                  reg_store_close (s);
+                }
+              _exit (0);
+            }
+          char *names[N_FILES], ref[32], *id = NULL;
+          struct reg_store *cs = NULL;
+          struct reg_manifest *m = reg_manifest_new ();
+          /* Paths in the environment: the same for every process.  */
+          if (reg_store_open (f->store, &cs, &err) < 0)
+            _exit (6);
+          for (int i = 0; i < N_FILES; i++)
+            {
+              cleanup_free char *digest = NULL;
+              struct stat st;
+              int fd;
+              xasprintf (&names[i], "p%d-f%d", p, i);
+              fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
+              if (fd < 0 || fstat (fd, &st) < 0 || reg_store_add_file (cs, fd, &st, &digest, NULL, &err) != 0)
+                _exit (7);
+              close (fd);
+              snprintf (ref, sizeof (ref), "usr/lib/f%d", i);
+              if (reg_manifest_add_file (m, ref, digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+                _exit (8);
+              free (names[i]);
+            }
+          snprintf (ref, sizeof (ref), "ctr-%d", p);
+          if (reg_store_env_get (cs, m, &id, NULL, &err) < 0 || reg_store_env_ref (cs, id, ref, &err) < 0)
+            {
+              fprintf (stderr, "env: %s\n", err->msg);
+              _exit (9);
+            }
+          reg_store_close (cs);
+          _exit (0);
+        }
+    }
+  for (int p = 0; p < N_PROCS + N_GC; p++)
+    {
+      int status;
+      assert_int_equal (waitpid (pids[p], &status, 0), pids[p]);
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        fail_msg ("process %d failed (status %d)", p, status);
+    }
+
+  assert_int_equal (count_files (f->store, "objects"), N_FILES);
+  assert_int_equal (count_entries (f->store, "envs"), 1);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  s = open_store (f);
+  assert_check_clean (s);
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 1);
+  assert_int_equal (envs[0].n_refs, N_PROCS);
+  assert_int_equal (envs[0].files, N_FILES);
+  /* The environment links the published objects themselves (no process
+     replaced an object another had already linked).  */
+  for (int i = 0; i < N_FILES; i++)
+    {
+      cleanup_free char *path = NULL, *obj = NULL;
+      char content[64], hex[65];
+      struct stat st_env, st_obj;
+
+      xasprintf (&path, "%s/envs/%s/root/usr/lib/f%d", f->store, envs[0].id, i);
+      assert_int_equal (lstat (path, &st_env), 0);
+      snprintf (content, sizeof (content), "content of file %d\n", i);
+      reg_store_digest_buffer (content, strlen (content), st_env.st_mode, st_env.st_uid, st_env.st_gid, hex);
+      obj = reg_store_object_path (s, hex);
+      assert_int_equal (lstat (obj, &st_obj), 0);
+      assert_int_equal (st_env.st_ino, st_obj.st_ino);
+      assert_int_equal (st_obj.st_nlink, 2);
+    }
+  reg_env_info_free (envs, n);
+  reg_store_close (s);
+}
+
+/* --- the environment cache ---------------------------------------------- */
+
+static void
+test_env_cache (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = make_manifest (s, f, false);
+  cleanup_free char *id = NULL, *hit = NULL, *hit2 = NULL;
+  struct reg_source_identity src[2];
+  reg_error_t err = NULL;
+  struct stat st;
+  struct timespec later[2];
+
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  assert_int_equal (fstatat (f->imgfd, "a", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[0], "/a", &st);
+  assert_int_equal (fstatat (f->imgfd, "x", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[1], "x", &st);
+
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 /a", f->imgfd, &hit, &err), 0);
+  check_err (reg_store_env_cache_put (s, "image-1 /a", id, src, 2, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 /a", f->imgfd, &hit, &err), 1);
+  assert_string_equal (hit, id);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 /b", f->imgfd, &hit2, &err), 0);
+
+  /* A source changed: a miss.  */
+  clock_gettime (CLOCK_REALTIME, &later[0]);
+  later[0].tv_sec += 5;
+  later[1] = later[0];
+  assert_int_equal (utimensat (f->imgfd, "x", later, 0), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 /a", f->imgfd, &hit2, &err), 0);
+  assert_null (hit2);
+
+  free (src[0].path);
+  free (src[1].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* --- the link limit ----------------------------------------------------- */
+
+/* More links than the file system allows to one inode: the environment
+   links copies.  Only where the limit is small enough to reach quickly
+   (ext4: 65000).  */
+static void
+test_link_limit (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s;
+  struct reg_manifest *m;
+  cleanup_free char *d = NULL, *root = NULL, *p0 = NULL, *plast = NULL;
+  struct reg_store_counters c;
+  reg_error_t err = NULL;
+  long max = pathconf (f->dir, _PC_LINK_MAX);
+  struct stat a, b;
+  long n;
+
+  if (max <= 0 || max > 70000)
+    {
+      fprintf (stderr, "skip: the link limit here is %ld, too large to reach in a unit test\n", max);
+      skip ();
+    }
+  s = open_store (f);
+  m = reg_manifest_new ();
+  write_img (f, "many", "linked many times", 0644);
+  d = add_ok (s, f, "many");
+  n = max + 10;
+  for (long i = 0; i < n; i++)
+    {
+      char path[32];
+      snprintf (path, sizeof (path), "d%ld/f%ld", i % 64, i);
+      check_err (reg_manifest_add_file (m, path, d, 0644, geteuid (), getegid (), &err), &err);
+    }
+  check_err (reg_store_env_get (s, m, NULL, &root, &err), &err);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.link_copies, 1);
+  assert_int_equal (count_files (f->store, "objects"), 2);
+  xasprintf (&p0, "%s/d0/f0", root);
+  /* Linked in manifest order: the last entry got the copy.  */
+  xasprintf (&plast, "%s/%s", root, m->entries[m->n - 1].path);
+  assert_int_equal (lstat (p0, &a), 0);
+  assert_int_equal (lstat (plast, &b), 0);
+  assert_int_not_equal (a.st_ino, b.st_ino);
+  assert_int_equal (b.st_mode & 07777, 0644);
+  assert_check_clean (s);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown (test_digest_encoding, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_dedup, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_add_error_leaves_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_cache, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_setid_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_xattr_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_build_reuse, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_manifest_roundtrip_and_errors, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_refs_gc, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_corrupt, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_crash_at_each_step, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
+  };
+  return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
+}
