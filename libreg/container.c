@@ -592,6 +592,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.reg_env = c->plan ? c->plan->env_id : NULL;
   st.cgroup_paths = c->cgroup.paths;
   st.annotations = c->config->annotations;
+  st.no_process = p == NULL;
   st.poststart = c->config->hooks.poststart;
   st.poststop = c->config->hooks.poststop;
   ret = reg_status_write (c->dirfd, &st, err);
@@ -634,6 +635,9 @@ start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
     return reg_make_error (err, 0, "cannot start a container that has stopped");
   if (s != REG_STATUS_CREATED)
     return reg_make_error (err, 0, "cannot start an already %s container", reg_container_status_name (s));
+  /* runtime-spec config.md: process is required when start is called.  */
+  if (st->no_process)
+    return reg_make_error (err, 0, "cannot start container \"%s\": config.json has no process", st->id);
   fd = openat (dirfd, REG_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     {

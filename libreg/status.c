@@ -207,6 +207,11 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_kv (g, "reg_env", st->reg_env);
   if (st->cgroup_paths)
     gen_strv (g, "cgroup_paths", st->cgroup_paths, 0);
+  if (st->no_process)
+    {
+      gen_str (g, "no_process");
+      yajl_gen_bool (g, 1);
+    }
   gen_str (g, "annotations");
   yajl_gen_map_open (g);
   for (size_t i = 0; i < st->annotations.len; i++)
@@ -309,6 +314,10 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
   st->owner = tree_strdup (root, "owner");
   st->reg_mode = tree_strdup (root, "reg_mode");
   st->reg_env = tree_strdup (root, "reg_env");
+  {
+    const char *np[] = { "no_process", NULL };
+    st->no_process = yajl_tree_get (root, np, yajl_t_true) != NULL;
+  }
   tree_strv (root, "cgroup_paths", &cg);
   st->cgroup_paths = cg.items;
   ann = yajl_tree_get (root, ann_path, yajl_t_object);

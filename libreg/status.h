@@ -40,6 +40,7 @@ struct reg_status
   char *reg_env;
   char **cgroup_paths; /* NULL-terminated: one directory per hierarchy */
   oci_map annotations;
+  bool no_process; /* config.json without process: start must fail */
   oci_hooks_list poststart; /* run by start */
   oci_hooks_list poststop;  /* run by delete, when the bundle may be gone */
 };

@@ -38,9 +38,10 @@ teardown() {
   rm -rf "$BUNDLE"
 }
 
-# config.json for the test: the base with the jq filter $1 applied.
+# config.json for the test: the base with a jq filter (and jq options
+# before it) applied.
 config() {
-  jq "$1" "$SMOKE_DIR/base.json" > "$BUNDLE/config.json"
+  jq "$@" "$SMOKE_DIR/base.json" > "$BUNDLE/config.json"
 }
 
 rr() {
@@ -200,6 +201,40 @@ nothing_left() {
   run rr kill "$ID" foo
   [ "$status" -ne 0 ]
   [[ "$output" == *'unknown signal "foo"'* ]]
+  rr delete "$ID"
+  nothing_left
+}
+
+@test "hooks: run in order with the state on stdin; a failing createRuntime fails create" {
+  hook="$BUNDLE/hook.sh"
+  printf '#!/bin/sh\necho "$1 $(jq -r .status)" >> %s/hooks.log\n' "$BUNDLE" > "$hook"
+  chmod +x "$hook"
+  config --arg h "$hook" '.process.args = ["true"] | .hooks = {
+    prestart: [{path: $h, args: ["h", "prestart"]}],
+    createRuntime: [{path: $h, args: ["h", "createRuntime"]}],
+    poststart: [{path: $h, args: ["h", "poststart"]}],
+    poststop: [{path: $h, args: ["h", "poststop"]}]}'
+  rr run --bundle "$BUNDLE" "$ID" < /dev/null
+  run cat "$BUNDLE/hooks.log"
+  [ "$output" = "prestart creating
+createRuntime creating
+poststart running
+poststop stopped" ]
+
+  config '.process.args = ["true"] | .hooks = {createRuntime: [{path: "/bin/false"}]}'
+  run rr run --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"createRuntime hook"* ]]
+  nothing_left
+}
+
+@test "start: a config without process is created but cannot start" {
+  config 'del(.process)'
+  rr create --bundle "$BUNDLE" "$ID" < /dev/null
+  [ "$(rr state "$ID" | jq -r .status)" = created ]
+  run rr start "$ID"
+  [ "$status" -ne 0 ]
+  [[ "$output" == *"has no process"* ]]
   rr delete "$ID"
   nothing_left
 }
