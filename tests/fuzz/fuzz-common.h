@@ -24,7 +24,7 @@ fuzz_memfd (const char *name, const uint8_t *data, size_t size)
       ssize_t n = write (fd, data + done, size - done);
       if (n <= 0)
         __builtin_trap ();
-      done += (size_t) n;
+      done += (size_t)n;
     }
   if (lseek (fd, 0, SEEK_SET) < 0)
     __builtin_trap ();

@@ -42,8 +42,8 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 {
   cleanup_free char *cmd = NULL;
 
-  (void) argc;
-  (void) argv;
+  (void)argc;
+  (void)argv;
   must (mkdtemp (root) != NULL, "mkdtemp");
   atexit (remove_root);
   xasprintf (&cmd,

@@ -24,9 +24,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
           __builtin_trap ();
       if (info->interp && strlen (info->interp) > REG_ELF_MAX_STRING)
         __builtin_trap ();
-      (void) (info->rpath && strlen (info->rpath));
-      (void) (info->runpath && strlen (info->runpath));
-      (void) (info->soname && strlen (info->soname));
+      (void)(info->rpath && strlen (info->rpath));
+      (void)(info->runpath && strlen (info->runpath));
+      (void)(info->soname && strlen (info->soname));
       reg_elf_info_free (info);
     }
   reg_error_release (&err);

@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     {
       const int32_t flags[] = { REG_LDCACHE_FLAGS_ANY, reg_ldcache_flags_for (2 /* ELFCLASS64 */, 62 /* EM_X86_64 */),
                                 reg_ldcache_flags_for (1 /* ELFCLASS32 */, 3 /* EM_386 */) };
-      (void) reg_ldcache_size (cache);
+      (void)reg_ldcache_size (cache);
       for (size_t i = 0; i < sizeof sonames / sizeof sonames[0]; i++)
         for (size_t j = 0; j < sizeof flags / sizeof flags[0]; j++)
           {
@@ -28,8 +28,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
               continue;
             for (size_t k = 0; k < n; k++)
               {
-                (void) strlen (hits[k].path);
-                (void) (hits[k].hwcaps && strlen (hits[k].hwcaps));
+                (void)strlen (hits[k].path);
+                (void)(hits[k].hwcaps && strlen (hits[k].hwcaps));
               }
             free (hits);
           }

@@ -21,7 +21,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   char *ser = NULL, *ser2 = NULL, *id = NULL, *id2 = NULL;
   size_t len = 0, len2 = 0;
 
-  if (reg_manifest_parse ((const char *) data, size, &m, &err) < 0)
+  if (reg_manifest_parse ((const char *)data, size, &m, &err) < 0)
     {
       reg_error_release (&err);
       return 0;

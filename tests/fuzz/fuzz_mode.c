@@ -30,8 +30,8 @@ check (const oci_config *c, const char *default_mode)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  cleanup_free char *text = xstrndup ((const char *) data, size);
-  cleanup_free char *whole = xstrndup ((const char *) data, size);
+  cleanup_free char *text = xstrndup ((const char *)data, size);
+  cleanup_free char *whole = xstrndup ((const char *)data, size);
   cleanup_free char *default_mode = NULL;
   oci_config c;
   oci_kv kv[64];
@@ -53,7 +53,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       if (eq)
         *eq++ = '\0';
       kv[n].key = line;
-      kv[n].value = eq ? eq : (char *) "";
+      kv[n].value = eq ? eq : (char *)"";
       n++;
     }
   c.annotations.items = kv;
@@ -61,7 +61,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   check (&c, default_mode);
   check (&c, NULL);
 
-  kv[0].key = (char *) REG_ANNOTATION_MODE;
+  kv[0].key = (char *)REG_ANNOTATION_MODE;
   kv[0].value = whole;
   c.annotations.items = kv;
   c.annotations.len = 1;
