@@ -32,6 +32,7 @@
 
 #include "reg-analyze.h"
 #include "reg-elf.h"
+#include "reg-learn.h"
 #include "reg-store.h"
 #include "rootfs-fixture.h"
 #include "utils.h"
@@ -860,6 +861,50 @@ test_fifo_and_device_nodes (void **state)
           opened++;
         }
     }
+  /* An include path (reg_closure_add_path) and the entrypoint of the
+     learn/minimal profile key (reg_profile_key) that are FIFOs.  */
+  {
+    cleanup_free char *p = fx_path (f, "/app/fifo-prog");
+    struct reg_closure *inc = xmalloc0 (sizeof (*inc));
+    reg_error_t err = NULL;
+    pid_t w = fifo_watch (p);
+    usleep (50000);
+    assert_true (reg_closure_add_path (f->rootfd, inc, "/app/fifo-prog", "include", &err) < 0);
+    reg_error_release (&err);
+    reg_closure_free (inc);
+    if (fifo_was_opened (w))
+      {
+        print_message ("# reg_closure_add_path opened the FIFO\n");
+        opened++;
+      }
+  }
+  {
+    char sdir[] = "/tmp/reg-hostile-pkey-XXXXXX";
+    cleanup_free char *p = fx_path (f, "/app/fifo-prog");
+    cleanup_free char *key = NULL;
+    struct reg_store *st = NULL;
+    reg_error_t err = NULL;
+    oci_process proc;
+    char *args[] = { (char *)"/app/fifo-prog", NULL };
+    pid_t w;
+
+    memset (&proc, 0, sizeof proc);
+    proc.args.items = args;
+    proc.args.len = 1;
+    proc.cwd = (char *)"/";
+    assert_non_null (mkdtemp (sdir));
+    assert_int_equal (reg_store_open (sdir, &st, &err), 0);
+    w = fifo_watch (p);
+    usleep (50000);
+    assert_int_equal (reg_profile_key (st, f->rootfd, &proc, &key, &err), 0);
+    reg_store_close (st);
+    assert_int_equal (remove_tree_at (AT_FDCWD, sdir, &err), 0);
+    if (fifo_was_opened (w))
+      {
+        print_message ("# reg_profile_key opened the FIFO\n");
+        opened++;
+      }
+  }
   assert_int_equal (opened, 0);
 
   /* Device nodes (root only): a disk-like block device and /dev/zero's
