@@ -866,8 +866,12 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
           res->symlinks++;
           continue;
         }
-      fd = open_in_root_raw (s->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-      if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+      {
+        /* O_PATH first: what is no longer a regular file is never opened.  */
+        cleanup_close int pathfd = open_in_root_raw (s->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, &st);
+      }
+      if (fd < 0)
         {
           reg_debug ("REG minimal: `%s` is no longer a regular file; left out", e->path);
           continue;

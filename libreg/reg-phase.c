@@ -176,8 +176,12 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char
           sources_add (&src, e->path, &lst);
           continue;
         }
-      fd = open_in_root_raw (rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-      if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+      {
+        /* O_PATH first: what is no longer a regular file is never opened.  */
+        cleanup_close int pathfd = open_in_root_raw (rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
+        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, &st);
+      }
+      if (fd < 0)
         {
           reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);
           continue;
