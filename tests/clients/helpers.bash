@@ -82,3 +82,98 @@ remove_cni_chains () {
     $t -F CNI-ADMIN 2>/dev/null && $t -X CNI-ADMIN 2>/dev/null || true
   done
 }
+
+# ---- a private containerd ----
+# CTRD_DIR (a fresh temp dir) holds its config, state, socket and the runtime's
+# --root; its content store and snapshots live under the cache so imported
+# images survive between runs.  start_containerd / stop_containerd (by pid).
+CTR_NS=reg-test
+
+ctr_ () {
+  timeout "$CMD_TIMEOUT" ctr --address "$CTRD_DIR/containerd.sock" -n "$CTR_NS" "$@"
+}
+
+write_containerd_conf () {
+  local sandbox_image=$1
+  # contrib's runtime handler "reg", pointed at the runtime under test.
+  {
+    cat <<EOC
+version = 2
+root = "$REG_RUNC_TEST_CACHE/containerd/root"
+state = "$CTRD_DIR/state"
+# Plugins the tests do not use; "opt" would create /opt/containerd.
+disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.v1.btrfs",
+  "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper",
+  "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp"]
+
+[grpc]
+  address = "$CTRD_DIR/containerd.sock"
+[ttrpc]
+  address = "$CTRD_DIR/containerd.sock.ttrpc"
+
+[plugins."io.containerd.grpc.v1.cri"]
+  # CALLS.md: no CAP_SYS_RESOURCE here, and no registry: a local sandbox image.
+  restrict_oom_score_adj = true
+  sandbox_image = "$sandbox_image"
+  [plugins."io.containerd.grpc.v1.cri".cni]
+    bin_dir = "/usr/lib/cni"
+    conf_dir = "$CTRD_DIR/cni"
+EOC
+    grep -v '^version' "$SRCDIR/contrib/containerd/config.toml" |
+      sed -e "s|^\( *BinaryName = \).*|\1\"$REG_RUNC\"|" \
+          -e "s|^\( *Root = \).*|\1\"$CTRD_DIR/reg-root\"|"
+  } > "$CTRD_DIR/config.toml"
+}
+
+start_containerd () {
+  CTRD_DIR=$(mktemp -d /run/reg-runc-tests-containerd.XXXXXX)
+  export CTRD_DIR
+  mkdir -p "$CTRD_DIR/cni" "$REG_RUNC_TEST_CACHE/containerd"
+  local pause
+  pause=$(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/podman-pause:' | head -n1)
+  write_containerd_conf "$pause"
+  # fd 3 closed: bats would wait for the daemon otherwise
+  containerd --config "$CTRD_DIR/config.toml" < /dev/null > "$CTRD_DIR/containerd.log" 2>&1 3>&- &
+  echo $! > "$CTRD_DIR/containerd.pid"
+  local n=100
+  while ! ctr --address "$CTRD_DIR/containerd.sock" version > /dev/null 2>&1; do
+    n=$((n - 1))
+    if [ $n -eq 0 ] || ! kill -0 "$(cat "$CTRD_DIR/containerd.pid")" 2>/dev/null; then
+      tail -20 "$CTRD_DIR/containerd.log" >&2
+      return 1
+    fi
+    sleep 0.1
+  done
+}
+
+# Remove every task and container of NAMESPACE (tasks first, by force).
+ctr_cleanup_namespace () {
+  local ns=$1 t
+  for t in $(ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" tasks ls -q 2>/dev/null); do
+    ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" tasks kill -a -s SIGKILL "$t" > /dev/null 2>&1 || true
+  done
+  for t in $(ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" tasks ls -q 2>/dev/null); do
+    timeout 30 ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" tasks delete -f "$t" > /dev/null 2>&1 || true
+  done
+  for t in $(ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" containers ls -q 2>/dev/null); do
+    ctr --address "$CTRD_DIR/containerd.sock" -n "$ns" containers delete "$t" > /dev/null 2>&1 || true
+  done
+}
+
+stop_containerd () {
+  [ -n "${CTRD_DIR:-}" ] && [ -f "$CTRD_DIR/containerd.pid" ] || return 0
+  local pid n=100
+  pid=$(cat "$CTRD_DIR/containerd.pid")
+  ctr_cleanup_namespace "$CTR_NS"
+  kill -TERM "$pid" 2>/dev/null || true
+  while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
+  kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
+  wait "$pid" 2>/dev/null || true
+  local m
+  m=$(mounts_under "$CTRD_DIR"; mounts_under "$REG_RUNC_TEST_CACHE/containerd")
+  if [ -n "$m" ]; then
+    echo "# containerd mounts left behind: $m" >&3
+    return 1
+  fi
+  rm -rf "$CTRD_DIR"
+}

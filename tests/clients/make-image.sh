@@ -7,14 +7,18 @@
 #     machine builds it once;
 #   - a busybox-static image (fast tests);
 #   - Podman's pause image for pods (Podman builds it from catatonit).
+# Usage: make-image.sh [--containerd ADDRESS NAMESPACE...]
 # Idempotent: what is already there is kept.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 write_podman_conf
 
 containerd_address=
+containerd_namespaces=
 if [ "${1:-}" = --containerd ]; then
   containerd_address=$2
+  shift 2
+  containerd_namespaces=$*
 fi
 
 log () { echo "make-image: $*" >&2; }
@@ -59,7 +63,7 @@ have_image () { podman image exists "$1"; }
 import_bookworm () {
   have_image "$DEBIAN_IMAGE" && return 0
   log "podman import $DEBIAN_IMAGE"
-  podman import --change 'CMD ["/bin/bash"]' "$BOOKWORM_TAR" "$DEBIAN_IMAGE" > /dev/null
+  podman import -q --change 'CMD ["/bin/bash"]' "$BOOKWORM_TAR" "$DEBIAN_IMAGE" > /dev/null
 }
 
 import_busybox () {
@@ -76,24 +80,25 @@ import_busybox () {
   printf 'root:x:0:\nnogroup:x:65534:\n' > "$tmp/rootfs/etc/group"
   log "podman import $BUSYBOX_IMAGE"
   tar --numeric-owner -C "$tmp/rootfs" -c . |
-    podman import --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' - "$BUSYBOX_IMAGE" > /dev/null
+    podman import -q --change 'CMD ["/bin/sh"]' --change 'ENV PATH=/bin' - "$BUSYBOX_IMAGE" > /dev/null
   rm -rf "$tmp"
 }
 
 # Podman builds localhost/podman-pause:VERSION from catatonit when the first
 # pod is made; make it now, outside any test's time.
 build_pause_image () {
-  podman images --format '{{.Repository}}' | grep -qx localhost/podman-pause && return 0
+  [ -n "$(podman images -q --filter reference=localhost/podman-pause)" ] && return 0
   log "podman pause image"
   podman pod create --name reg-test-make-pause > /dev/null
   podman pod rm -f reg-test-make-pause > /dev/null
 }
 
-# The same images, as OCI archives, into the private containerd.
+# The same images, as OCI archives, into the private containerd (the OCI
+# archives are cached too).
 import_containerd () {
-  local address=$1 img archive
+  local address=$1 ns=$2 img archive
   for img in "$DEBIAN_IMAGE" "$BUSYBOX_IMAGE" "$(podman images --format '{{.Repository}}:{{.Tag}}' | grep '^localhost/podman-pause:' | head -n1)"; do
-    if ctr --address "$address" -n reg-test images check "name==$img" 2>/dev/null | grep -q .; then
+    if ctr --address "$address" -n "$ns" images ls -q "name==$img" 2>/dev/null | grep -q .; then
       continue
     fi
     archive=$REG_RUNC_TEST_CACHE/$(echo "$img" | tr '/:' '__').oci.tar
@@ -103,7 +108,7 @@ import_containerd () {
       mv "$archive.tmp" "$archive"
     fi
     log "ctr images import $img"
-    ctr --address "$address" -n reg-test images import --index-name "$img" "$archive" > /dev/null
+    ctr --address "$address" -n "$ns" images import "$archive" > /dev/null
   done
 }
 
@@ -112,5 +117,7 @@ import_bookworm
 import_busybox
 build_pause_image
 if [ -n "$containerd_address" ]; then
-  import_containerd "$containerd_address"
+  for ns in $containerd_namespaces; do
+    import_containerd "$containerd_address" "$ns"
+  done
 fi
