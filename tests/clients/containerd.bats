@@ -15,13 +15,13 @@ setup_file () {
   command -v podman > /dev/null || skip "podman not installed: the images are built with it (contrib/install-client-deps.sh)"
   [ -x "$REG_RUNC" ] || skip "runtime under test not built: $REG_RUNC"
   write_podman_conf
-  bash "$CLIENTS_DIR/make-image.sh" >&3 2>&1
+  make_images
   cgroup_dirs_of "$CTR_NS" > "$BATS_FILE_TMPDIR/had-cgroups"
   # The shims' sockets go to /run/containerd/s whatever the state dir is.
   [ -e /run/containerd ] && echo 1 > "$BATS_FILE_TMPDIR/had-run-containerd" || true
   start_containerd
   echo "$CTRD_DIR" > "$BATS_FILE_TMPDIR/ctrd-dir"
-  bash "$CLIENTS_DIR/make-image.sh" --containerd "$CTRD_DIR/containerd.sock" "$CTR_NS" >&3 2>&1
+  make_images --containerd "$CTRD_DIR/containerd.sock" "$CTR_NS"
 }
 
 setup () {
@@ -36,7 +36,7 @@ teardown () {
 }
 
 teardown_file () {
-  [ -s "$BATS_FILE_TMPDIR/ctrd-dir" ] || return 0
+  if [ ! -s "$BATS_FILE_TMPDIR/ctrd-dir" ]; then return 0; fi
   CTRD_DIR=$(cat "$BATS_FILE_TMPDIR/ctrd-dir")
   stop_containerd
   local d left=()

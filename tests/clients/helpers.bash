@@ -118,6 +118,12 @@ disabled_plugins = ["io.containerd.internal.v1.opt", "io.containerd.snapshotter.
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "/usr/lib/cni"
     conf_dir = "$CTRD_DIR/cni"
+  # As on a real host: runc stays the default handler (a runtimes table
+  # replaces containerd's built-in one), and pods choose "reg" by name.
+  [plugins."io.containerd.grpc.v1.cri".containerd]
+    default_runtime_name = "runc"
+  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+    runtime_type = "io.containerd.runc.v2"
 EOC
     grep -v '^version' "$SRCDIR/contrib/containerd/config.toml" |
       sed -e "s|^\( *BinaryName = \).*|\1\"$REG_RUNC\"|" \
@@ -176,4 +182,13 @@ stop_containerd () {
     return 1
   fi
   rm -rf "$CTRD_DIR"
+}
+
+# make-image.sh with its log shown (as TAP comments) only when it fails.
+make_images () {
+  local log=$BATS_FILE_TMPDIR/make-image.log
+  if ! bash "$CLIENTS_DIR/make-image.sh" "$@" > "$log" 2>&1; then
+    sed 's/^/# /' "$log" >&3
+    return 1
+  fi
 }

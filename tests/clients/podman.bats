@@ -19,7 +19,7 @@ setup_file () {
   command -v podman > /dev/null || skip "podman not installed (contrib/install-client-deps.sh)"
   [ -x "$REG_RUNC" ] || skip "runtime under test not built: $REG_RUNC"
   write_podman_conf
-  bash "$CLIENTS_DIR/make-image.sh" >&3 2>&1
+  make_images
   # What exists before the suite, so teardown_file removes only its own.
   ip link show cni-podman0 > /dev/null 2>&1 && echo 1 > "$BATS_FILE_TMPDIR/had-bridge" || true
   cgroup_dirs_of libpod_parent > "$BATS_FILE_TMPDIR/had-cgroups"
