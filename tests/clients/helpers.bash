@@ -47,9 +47,18 @@ cgroup_dirs_of () {
 }
 
 remove_empty_cgroups () {
-  local d
+  local d pids
   for d in "$@"; do
     [ -d "$d" ] || continue
+    # A process still in a cgroup the suite created is one of its
+    # containers' processes that a client or runtime failed to stop: say so,
+    # and end it by its pid.
+    pids=$(find "$d" -name cgroup.procs -exec cat {} + 2>/dev/null | sort -u)
+    if [ -n "$pids" ]; then
+      echo "# processes left in $d:" $pids >&3
+      kill -KILL $pids 2>/dev/null || true
+      sleep 0.2
+    fi
     # children first; rmdir fails (harmlessly) on a cgroup still in use
     find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
     rmdir "$d" 2>/dev/null || echo "# cgroup still in use: $d" >&3
@@ -59,6 +68,18 @@ remove_empty_cgroups () {
 # Mounts under a directory (there must be none after the suite).
 mounts_under () {
   awk -v p="$1" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo
+}
+
+# check_no_mounts DIR...: fail, naming them, if mounts are left under the
+# directories, after unmounting them (lazily, deepest first) so that nothing
+# stays behind even then.
+check_no_mounts () {
+  local m
+  m=$(for d in "$@"; do mounts_under "$d"; done | sort -r)
+  [ -z "$m" ] && return 0
+  echo "# mounts left behind:" $m >&3
+  echo "$m" | while read -r p; do umount -l "$p" 2>/dev/null || true; done
+  return 1
 }
 
 # The CNI firewall plugin's chains (left in iptables after the last container
@@ -175,12 +196,7 @@ stop_containerd () {
   while kill -0 "$pid" 2>/dev/null && [ $n -gt 0 ]; do sleep 0.1; n=$((n - 1)); done
   kill -0 "$pid" 2>/dev/null && kill -KILL "$pid"
   wait "$pid" 2>/dev/null || true
-  local m
-  m=$(mounts_under "$CTRD_DIR"; mounts_under "$REG_RUNC_TEST_CACHE/containerd")
-  if [ -n "$m" ]; then
-    echo "# containerd mounts left behind: $m" >&3
-    return 1
-  fi
+  check_no_mounts "$CTRD_DIR" "$REG_RUNC_TEST_CACHE/containerd" || return 1
   rm -rf "$CTRD_DIR"
 }
 

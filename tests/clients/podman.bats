@@ -53,12 +53,8 @@ teardown_file () {
     grep -qx "$d" "$BATS_FILE_TMPDIR/had-cgroups" || left+=("$d")
   done
   remove_empty_cgroups "${left[@]}"
-  local m
-  m=$(mounts_under "$REG_RUNC_TEST_CACHE"; mounts_under "$REG_RUNC_TEST_RUN")
-  if [ -n "$m" ]; then
-    echo "# mounts left behind: $m" >&3
-    return 1
-  fi
+  podman unmount -a > /dev/null 2>&1 || true
+  check_no_mounts "$REG_RUNC_TEST_CACHE" "$REG_RUNC_TEST_RUN"
 }
 
 # The id of a container by name.
