@@ -1,5 +1,6 @@
 /* libreg: REG modes and plans (see reg.h); the phase itself is in
    reg-phase.c.  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,7 @@ mode_parse (const char *value, const char *where, enum reg_mode *mode, reg_error
         *mode = (enum reg_mode) i;
         return 0;
       }
-  return reg_make_error (err, EINVAL, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
+  return reg_make_error (err, 0, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
                          value);
 }
 
@@ -55,5 +56,89 @@ reg_plan_free (struct reg_plan *plan)
   free (plan->lower_dir);
   free (plan->upper_dir);
   free (plan->work_dir);
+  free (plan->profile_key);
   free (plan);
+}
+
+void
+reg_host_config_clear (struct reg_host_config *cfg)
+{
+  free (cfg->mode);
+  free (cfg->store);
+  cfg->mode = cfg->store = NULL;
+}
+
+static char *
+trim (char *s)
+{
+  char *end;
+
+  while (isspace ((unsigned char) *s))
+    s++;
+  end = s + strlen (s);
+  while (end > s && isspace ((unsigned char) end[-1]))
+    *--end = '\0';
+  return s;
+}
+
+int
+reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  size_t lineno = 0;
+  int ret;
+
+  ret = read_all_file (path, 1 << 20, &data, NULL, err);
+  if (ret < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          return 0;
+        }
+      return ret;
+    }
+  /* strtok_r would skip empty lines and lose the numbering.  */
+  for (char *line = data, *next; line; line = next)
+    {
+      char *eq, *key, *value, *hash;
+      enum reg_mode mode;
+
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      lineno++;
+      hash = strchr (line, '#');
+      if (hash)
+        *hash = '\0';
+      line = trim (line);
+      if (*line == '\0')
+        continue;
+      eq = strchr (line, '=');
+      if (eq == NULL)
+        return reg_make_error (err, 0, "%s:%zu: expected `key = value`", path, lineno);
+      *eq = '\0';
+      key = trim (line);
+      value = trim (eq + 1);
+      if (strcmp (key, "mode") == 0)
+        {
+          cleanup_free char *where = NULL;
+          xasprintf (&where, "%s:%zu: mode", path, lineno);
+          ret = mode_parse (value, where, &mode, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          free (cfg->mode);
+          cfg->mode = xstrdup (value);
+        }
+      else if (strcmp (key, "store") == 0)
+        {
+          if (value[0] != '/')
+            return reg_make_error (err, 0, "%s:%zu: store: expected an absolute path", path, lineno);
+          free (cfg->store);
+          cfg->store = xstrdup (value);
+        }
+      else
+        return reg_make_error (err, 0, "%s:%zu: unknown key `%s` (expected mode or store)", path, lineno, key);
+    }
+  return 0;
 }
