@@ -110,6 +110,16 @@ create_fails() {
   assert_contains "$output" "no such file or directory"
 }
 
+@test "non-executable file by absolute path: permission denied at create" {
+  # Podman maps "permission denied" to exit status 126; runc refuses at
+  # create too, before the container could report 127 from execve.
+  set_args /etc/passwd
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "/etc/passwd"
+  assert_contains "$output" "permission denied"
+}
+
 @test "run with a missing executable fails and leaves nothing" {
   set_args nosuch
   run reg_runc run --bundle "$BUNDLE" "$CID"
