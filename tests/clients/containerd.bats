@@ -5,7 +5,8 @@
 # plugin (cri.bats).
 #
 # Tests marked "# needs: FEATURE" use a runtime feature that reg-runc gains in
-# a later issue; they fail against reg-runc until it lands.
+# a later issue; their needs_* line (helpers.bash) skips them only while the
+# runtime under test lacks it.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -124,6 +125,7 @@ wait_until () {
 }
 
 @test "containerd: ctr task exec, with its exit status" { # needs: exec
+  needs_command exec "issue 6"
   ctr_run -d "$BUSYBOX_IMAGE" regt-exec sh -c 'echo marker-1 > /tmp/m; exec sleep 1000'
   local pid
   pid=$(task_pid regt-exec)
@@ -137,6 +139,7 @@ wait_until () {
 }
 
 @test "containerd: ctr task exec --tty" { # needs: exec
+  needs_command exec "issue 6"
   ctr_run -d "$BUSYBOX_IMAGE" regt-exec-t sleep 1000
   run timeout "$CMD_TIMEOUT" script -qec "ctr --address '$CTRD_DIR/containerd.sock' -n $CTR_NS tasks exec -t --exec-id et regt-exec-t tty" /dev/null
   [ "$status" -eq 0 ] || fail "exec -t"
@@ -150,6 +153,7 @@ wait_until () {
 }
 
 @test "containerd: pause and resume" { # needs: pause
+  needs_command pause "issue 5"; needs_command resume "issue 5"
   ctr_run -d "$BUSYBOX_IMAGE" regt-p sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
   local pid a b
   pid=$(task_pid regt-p)
@@ -170,6 +174,7 @@ wait_until () {
 }
 
 @test "containerd: ctr task ps lists the container's processes" { # needs: ps
+  needs_command ps "issue 5"
   ctr_run -d "$BUSYBOX_IMAGE" regt-ps sh -c 'sleep 1000 & wait'
   local pid
   pid=$(task_pid regt-ps)
@@ -188,6 +193,7 @@ wait_until () {
 }
 
 @test "containerd: --memory-limit is the limit seen inside" {
+  needs_resources
   # ctr's default spec has no /sys/fs/cgroup: mount it, as Docker and CRI do.
   run ctr_run --rm --memory-limit 67108864 --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev "$BUSYBOX_IMAGE" regt-mem sh -c "$(cg_path_script memory memory.limit_in_bytes memory.max)"
   [ "$status" -eq 0 ] || fail "run"

@@ -8,7 +8,8 @@
 # The pod uses the host network (no CNI configuration needed).
 #
 # Tests marked "# needs: FEATURE" use a runtime feature that reg-runc gains in
-# a later issue; they fail against reg-runc until it lands.
+# a later issue; their needs_* line (helpers.bash) skips them only while the
+# runtime under test lacks it.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -154,6 +155,9 @@ exec_sync () {
 }
 
 @test "cri: ExecSync and UpdateContainerResources in a reg pod" { # needs: exec update
+  needs_command exec "issue 6"
+  needs_command update "issue 5"
+  needs_resources
   POD_NAME=regt-pod3
   run_pod "$POD_NAME"
   create_container app 67108864 '["sleep", "1000"]'

@@ -208,3 +208,56 @@ make_images () {
     return 1
   fi
 }
+
+# --- Runtime features still being added to reg-runc -----------------------
+# Each needs_* skips the test only while the runtime under test lacks the
+# feature, and checks the runtime itself each time: the test runs for real
+# as soon as the feature lands (and always with runc).
+
+# needs_command CMD WHY: the runtime has the subcommand CMD.
+needs_command () {
+  local out
+  out=$("$REG_RUNC" "$1" --help 2>&1) || true
+  [[ "$out" != *"unknown command"* ]] || skip "needs $RUNTIME_NAME $1 ($2)"
+}
+
+# runtime_probe: run one small container straight through the runtime, with
+# empty capability sets, a seccomp filter and a pids limit, and record what
+# its process sees (once per file, in $BATS_FILE_TMPDIR/probe.out).  Empty
+# when the probe could not run: then nothing is skipped and the tests show
+# the failure themselves.
+runtime_probe () {
+  local d=$BATS_FILE_TMPDIR/probe cg=/reg-clients-probe-$$
+  [ -e "$d.done" ] && return 0
+  touch "$d.done"
+  [ -x /bin/busybox ] || return 0
+  mkdir -p "$d/bundle/rootfs/bin" "$d/state" "$d/bundle/rootfs/proc" "$d/bundle/rootfs/sys" \
+    "$d/bundle/rootfs/dev"
+  cp /bin/busybox "$d/bundle/rootfs/bin/busybox"
+  ln -s busybox "$d/bundle/rootfs/bin/sh"
+  (cd "$d/bundle" && "$REG_RUNC" spec) > /dev/null 2>&1 || return 0
+  jq --arg cg "$cg" '.process.terminal = false | .root.path = "rootfs" | .linux.cgroupsPath = $cg
+    | .process.args = ["/bin/busybox", "sh", "-c",
+        "/bin/busybox grep -E \"^(CapBnd|Seccomp):\" /proc/self/status; /bin/busybox cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || /bin/busybox cat /sys/fs/cgroup/pids.max"]
+    | .process.capabilities = {"bounding": [], "effective": [], "permitted": [], "inheritable": [], "ambient": []}
+    | .linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO"}]}
+    | .linux.resources = {"pids": {"limit": 42}}' "$d/bundle/config.json" > "$d/config.new" &&
+    mv "$d/config.new" "$d/bundle/config.json"
+  timeout "$CMD_TIMEOUT" "$REG_RUNC" --root "$d/state" run --bundle "$d/bundle" probe-$$ \
+    < /dev/null > "$d.out" 2> "$d.err" || true
+  "$REG_RUNC" --root "$d/state" delete --force probe-$$ > /dev/null 2>&1 || true
+  remove_empty_cgroups $(cgroup_dirs_of "${cg#/}")
+  rm -rf "$d"
+}
+
+# needs_probe PATTERN WHY: skip when the probe ran and PATTERN (an ERE on
+# its output) says the runtime ignored that part of the config.
+needs_probe () {
+  runtime_probe
+  [ -s "$BATS_FILE_TMPDIR/probe.out" ] || return 0
+  ! grep -Eq "$1" "$BATS_FILE_TMPDIR/probe.out" || skip "needs $RUNTIME_NAME $2"
+}
+needs_caps () { needs_probe '^CapBnd:[[:space:]]*0*[1-9a-f]' "process.capabilities applied by init (security wiring, libreg/caps.h)"; }
+needs_seccomp () { needs_probe '^Seccomp:[[:space:]]*0' "linux.seccomp loaded by init (security wiring, libreg/seccomp.h)"; }
+needs_resources () { needs_probe '^max$' "linux.resources applied to the cgroup (issue 5: cgroup resources, update)"; }
