@@ -434,7 +434,7 @@ reg_init_main (struct reg_init_args *a)
   if (seccomp_point (a) == SECCOMP_BEFORE_EXEC && load_seccomp (a, &err) < 0)
     goto fail;
   execve (exec_path, p->args.items, a->env);
-  reg_make_error (&err, errno, "exec: \"%s\"", p->args.items[0]);
+  reg_exec_error (&err, errno, p->args.items[0], NULL);
 fail:
   /* Nobody listens on the sync socket any more: stderr is all we have.  */
   reg_error_print (&err, "reg-runc init");
