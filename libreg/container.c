@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -764,6 +765,10 @@ start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
     return reg_make_error (err, errno, "unlink `%s`", REG_EXEC_FIFO);
   if (result_fd >= 0)
     {
+      /* The hooks may take long: let kill (a shared lock) reach the init
+         meanwhile; delete still waits for us.  */
+      if (flock (dirfd, LOCK_SH) < 0)
+        return reg_make_error (err, errno, "lock the state of \"%s\"", st->id);
       ret = wait_start_hooks (st, fd, result_fd, err);
       if (UNLIKELY (ret < 0))
         return ret;

@@ -193,6 +193,25 @@ add_recording_hook() {
   [ "$(ctr_out "$CID")" = ran ]
 }
 
+@test "hooks: while start waits for a startContainer hook, kill reaches the container" {
+  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "echo x >/hooks/started; sleep 100"]}]'
+  set_args /bin/sh -c 'echo ran'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  reg_runc start "$CID" >"$TEST_DIR/start.out" 2>&1 &
+  local start_pid=$!
+  BG_PIDS+=("$start_pid")
+  wait_file "$HOOKS/started"
+  run timeout 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" kill "$CID" KILL
+  assert_status 0
+  local rc=0
+  timeout 10 tail --pid "$start_pid" -f /dev/null || rc=$?
+  [ "$rc" -eq 0 ] || { echo "start still waits"; false; }
+  # (start's own status is not asserted: the kill, not a hook, stopped it)
+  [ "$(ctr_out "$CID")" != ran ]
+  [ "$(state_field "$CID" status)" = stopped ]
+}
+
 @test "hooks: run with a failing startContainer fails and leaves nothing" {
   update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 1"]}]'
   set_args /bin/sh -c 'echo ran'
