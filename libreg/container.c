@@ -514,6 +514,38 @@ fail:
   return ret;
 }
 
+/* Does R ask for anything a cgroup must enforce?  Device rules do not: a
+   user namespace cannot make device nodes usable anyway.  */
+static bool
+has_limits (const oci_resources *r)
+{
+  return r->present
+         && (r->memory.present || r->cpu.present || r->has_pids || r->block_io.present || r->n_hugepage_limits
+             || r->has_network || r->n_rdma || r->unified.len);
+}
+
+/* Rootless (not root, in a user namespace of our own): a cgroup we may not
+   create is skipped, as runc does, unless the config sets limits; then the
+   error says what is missing.  True when *ERR was dropped.  */
+static bool
+rootless_without_cgroup (const oci_config *config, reg_error_t *err)
+{
+  int e = (err && *err) ? (*err)->status : 0;
+
+  if (geteuid () == 0 || ! (e == EACCES || e == EPERM || e == EROFS))
+    return false;
+  if (has_limits (&config->linux_cfg.resources))
+    {
+      reg_error_wrap (err, "rootless: linux.resources needs a cgroup delegated to uid %d (e.g. systemd "
+                      "Delegate=yes), or remove the limits",
+                      (int) geteuid ());
+      return false;
+    }
+  reg_debug ("rootless: no cgroup (not delegated to uid %d)", (int) geteuid ());
+  reg_error_release (err);
+  return true;
+}
+
 /* What can be refused before anything is made: capability names, the
    seccomp filter (compiled here: the init is a clone of this process and
    loads it as it is), LSM labels, user namespace mappings, sysctls.  */
@@ -602,6 +634,8 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (! ctx->cgroups_disabled)
     {
       ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
+      if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
+        ret = 0;
       if (UNLIKELY (ret < 0))
         return ret;
     }
