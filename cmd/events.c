@@ -29,7 +29,7 @@ parse_duration (const char *s)
     mult = 3600000;
   else
     return -1;
-  return (long) (v * mult);
+  return (long)(v * mult);
 }
 
 int

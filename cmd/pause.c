@@ -17,8 +17,7 @@ cmd_pause (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     switch (c)
       {
       case 'h':
-        printf ("Usage: reg-runc pause ID\n\n%s\n",
-                "Freeze every process of the container (cgroup freezer).");
+        printf ("Usage: reg-runc pause ID\n\n%s\n", "Freeze every process of the container (cgroup freezer).");
         return 0;
       default:
         return cmd_usage_error (err, "pause", "unknown or incomplete option `%s`", argv[optind - 1]);

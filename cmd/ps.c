@@ -52,7 +52,7 @@ field (const char *line, int col)
 static int
 ps_table (const pid_t *pids, size_t n, int argc, char **argv, reg_error_t *err)
 {
-  cleanup_free char **args = xmalloc0 ((size_t) (argc + 3) * sizeof (char *));
+  cleanup_free char **args = xmalloc0 ((size_t)(argc + 3) * sizeof (char *));
   FILE *f;
   char *line = NULL;
   size_t cap = 0;
@@ -60,9 +60,9 @@ ps_table (const pid_t *pids, size_t n, int argc, char **argv, reg_error_t *err)
   bool first = true;
   pid_t child;
 
-  args[0] = (char *) "ps";
+  args[0] = (char *)"ps";
   if (argc == 0)
-    args[1] = (char *) "-ef";
+    args[1] = (char *)"-ef";
   for (int i = 0; i < argc; i++)
     args[i + 1] = argv[i];
   if (pipe2 (fds, O_CLOEXEC) < 0)
@@ -99,7 +99,7 @@ ps_table (const pid_t *pids, size_t n, int argc, char **argv, reg_error_t *err)
     }
   free (line);
   fclose (f);
-  if (waitpid (child, &status, 0) < 0 || ! WIFEXITED (status) || WEXITSTATUS (status) != 0)
+  if (waitpid (child, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return reg_make_error (err, 0, "ps failed (status %d)", WIFEXITED (status) ? WEXITSTATUS (status) : -1);
   return 0;
 }
@@ -147,7 +147,7 @@ cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     {
       printf ("[");
       for (size_t i = 0; i < n; i++)
-        printf ("%s%d", i ? "," : "", (int) pids[i]);
+        printf ("%s%d", i ? "," : "", (int)pids[i]);
       printf ("]\n");
       return 0;
     }

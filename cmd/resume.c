@@ -17,8 +17,7 @@ cmd_resume (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     switch (c)
       {
       case 'h':
-        printf ("Usage: reg-runc resume ID\n\n%s\n",
-                "Thaw a paused container.");
+        printf ("Usage: reg-runc resume ID\n\n%s\n", "Thaw a paused container.");
         return 0;
       default:
         return cmd_usage_error (err, "resume", "unknown or incomplete option `%s`", argv[optind - 1]);

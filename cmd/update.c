@@ -33,25 +33,24 @@ enum
   U_MEMBW,
 };
 
-static const char usage_text[]
-    = "Usage: reg-runc update [OPTIONS] ID\n\n"
-      "Change the resource limits of a container.\n\n"
-      "  -r, --resources FILE     a linux.resources JSON document (- for stdin)\n"
-      "  --memory N               memory limit (bytes; k, m, g units)\n"
-      "  --memory-reservation N   memory soft limit\n"
-      "  --memory-swap N          memory+swap limit\n"
-      "  --kernel-memory N        ignored (deprecated by the kernel)\n"
-      "  --cpu-share(s) N         CPU shares\n"
-      "  --cpu-period N           CFS period (us)\n"
-      "  --cpu-quota N            CFS quota (us)\n"
-      "  --cpu-rt-period N        realtime period (us)\n"
-      "  --cpu-rt-runtime N       realtime runtime (us)\n"
-      "  --cpuset-cpus S          CPUs allowed\n"
-      "  --cpuset-mems S          memory nodes allowed\n"
-      "  --pids-limit N           maximum number of processes\n"
-      "  --blkio-weight N         block IO weight (10-1000)\n"
-      "  --l3-cache-schema S      Intel RDT (not supported)\n"
-      "  --mem-bw-schema S        Intel RDT (not supported)\n";
+static const char usage_text[] = "Usage: reg-runc update [OPTIONS] ID\n\n"
+                                 "Change the resource limits of a container.\n\n"
+                                 "  -r, --resources FILE     a linux.resources JSON document (- for stdin)\n"
+                                 "  --memory N               memory limit (bytes; k, m, g units)\n"
+                                 "  --memory-reservation N   memory soft limit\n"
+                                 "  --memory-swap N          memory+swap limit\n"
+                                 "  --kernel-memory N        ignored (deprecated by the kernel)\n"
+                                 "  --cpu-share(s) N         CPU shares\n"
+                                 "  --cpu-period N           CFS period (us)\n"
+                                 "  --cpu-quota N            CFS quota (us)\n"
+                                 "  --cpu-rt-period N        realtime period (us)\n"
+                                 "  --cpu-rt-runtime N       realtime runtime (us)\n"
+                                 "  --cpuset-cpus S          CPUs allowed\n"
+                                 "  --cpuset-mems S          memory nodes allowed\n"
+                                 "  --pids-limit N           maximum number of processes\n"
+                                 "  --blkio-weight N         block IO weight (10-1000)\n"
+                                 "  --l3-cache-schema S      Intel RDT (not supported)\n"
+                                 "  --mem-bw-schema S        Intel RDT (not supported)\n";
 
 static int
 num (const char *opt, const char *v, int64_t *out, reg_error_t *err)
@@ -154,7 +153,7 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
         return ret;
     }
   r.present = true;
-#define V(x) vals[(x) - U_MEMORY]
+#define V(x) vals[(x)-U_MEMORY]
   if (V (U_L3) || V (U_MEMBW))
     ret = reg_make_error (err, 0, "update: Intel RDT (--l3-cache-schema, --mem-bw-schema) is not supported");
   if (ret == 0 && V (U_MEMORY) && (ret = bytes ("memory", V (U_MEMORY), &r.memory.limit, err)) == 0)
@@ -166,8 +165,7 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     r.memory.present = r.memory.has_swap = true;
   if (ret == 0 && V (U_KMEM) && (ret = bytes ("kernel-memory", V (U_KMEM), &r.memory.kernel, err)) == 0)
     r.memory.present = r.memory.has_kernel = true;
-  if (ret == 0 && V (U_KMEM_TCP)
-      && (ret = bytes ("kernel-memory-tcp", V (U_KMEM_TCP), &r.memory.kernel_tcp, err)) == 0)
+  if (ret == 0 && V (U_KMEM_TCP) && (ret = bytes ("kernel-memory-tcp", V (U_KMEM_TCP), &r.memory.kernel_tcp, err)) == 0)
     r.memory.present = r.memory.has_kernel_tcp = true;
   if (ret == 0 && V (U_CPU_SHARES) && (ret = unum ("cpu-share", V (U_CPU_SHARES), &r.cpu.shares, err)) == 0)
     r.cpu.present = r.cpu.has_shares = true;
@@ -200,12 +198,11 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
       uint64_t w = 0;
       ret = unum ("blkio-weight", V (U_BLKIO), &w, err);
       if (ret == 0 && w > 1000)
-        ret = reg_make_error (err, 0, "update: --blkio-weight: %llu is out of range (10-1000)",
-                              (unsigned long long) w);
+        ret = reg_make_error (err, 0, "update: --blkio-weight: %llu is out of range (10-1000)", (unsigned long long)w);
       if (ret == 0)
         {
           r.block_io.present = r.block_io.has_weight = true;
-          r.block_io.weight = (uint16_t) w;
+          r.block_io.weight = (uint16_t)w;
         }
     }
 #undef V

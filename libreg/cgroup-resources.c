@@ -37,9 +37,8 @@ reg_cgroup_layout_detect (struct reg_cgroup_layout *l)
   l->net_v1 = is_fs (CGROUP_ROOT "/net_cls", CGROUP_SUPER_MAGIC) || is_fs (CGROUP_ROOT "/net_prio", CGROUP_SUPER_MAGIC);
 }
 
-static void
-add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
-          const char *fmt, ...) __attribute__ ((format (printf, 6, 7)));
+static void add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
+                      const char *fmt, ...) __attribute__ ((format (printf, 6, 7)));
 
 static void
 add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
@@ -120,10 +119,9 @@ reg_cgroup_swap_v2 (int64_t swap, int64_t limit, int64_t *out, reg_error_t *err)
   if (limit < 0)
     return reg_make_error (err, 0, "linux.resources.memory.limit: invalid value %" PRId64, limit);
   if (swap < limit)
-    return reg_make_error (err, 0,
-                           "linux.resources.memory.swap: memory+swap (%" PRId64 ") is below the memory limit (%" PRId64
-                           ")",
-                           swap, limit);
+    return reg_make_error (
+        err, 0, "linux.resources.memory.swap: memory+swap (%" PRId64 ") is below the memory limit (%" PRId64 ")", swap,
+        limit);
   *out = swap - limit;
   return 0;
 }
@@ -142,7 +140,7 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
 {
   char b[32];
 
-  if (! m->present)
+  if (!m->present)
     return 0;
   if (m->has_kernel && m->kernel)
     reg_warning ("linux.resources.memory.kernel is ignored (deprecated by the kernel)");
@@ -191,15 +189,14 @@ plan_cpu (const oci_cpu *c, const struct reg_cgroup_layout *l, struct reg_cgroup
 {
   char b[32];
 
-  if (! c->present)
+  if (!c->present)
     return 0;
   if (l->v2)
     {
       if (c->has_shares && c->shares)
         add (p, "", "cpu.weight", "%" PRIu64, reg_cgroup_shares_to_weight (c->shares));
       if ((c->has_quota && c->quota != 0) || (c->has_period && c->period))
-        add (p, "", "cpu.max", "%s %" PRIu64,
-             c->has_quota && c->quota > 0 ? max_or (c->quota, b, sizeof (b)) : "max",
+        add (p, "", "cpu.max", "%s %" PRIu64, c->has_quota && c->quota > 0 ? max_or (c->quota, b, sizeof (b)) : "max",
              c->has_period && c->period ? c->period : 100000);
       if (c->has_burst)
         add (p, "", "cpu.max.burst", "%" PRIu64, c->burst);
@@ -252,7 +249,7 @@ plan_throttle (struct reg_cgroup_plan *p, const struct reg_cgroup_layout *l, con
 static void
 plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p)
 {
-  if (! b->present)
+  if (!b->present)
     return;
   if (l->v2)
     {
@@ -265,8 +262,8 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
         reg_warning ("linux.resources.blockIO.leafWeight is not available on cgroup v2: ignored");
       for (size_t i = 0; i < b->n_weight_device; i++)
         if (b->weight_device[i].has_weight)
-          add_full (p, "", "io.bfq.weight", "io.weight", true, "%" PRId64 ":%" PRId64 " %u",
-                    b->weight_device[i].major, b->weight_device[i].minor, b->weight_device[i].weight);
+          add_full (p, "", "io.bfq.weight", "io.weight", true, "%" PRId64 ":%" PRId64 " %u", b->weight_device[i].major,
+                    b->weight_device[i].minor, b->weight_device[i].weight);
     }
   else
     {
@@ -278,8 +275,8 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
         {
           const oci_blkio_weight_device *d = &b->weight_device[i];
           if (d->has_weight)
-            add_full (p, "blkio", "blkio.weight_device", "blkio.bfq.weight_device", true,
-                      "%" PRId64 ":%" PRId64 " %u", d->major, d->minor, d->weight);
+            add_full (p, "blkio", "blkio.weight_device", "blkio.bfq.weight_device", true, "%" PRId64 ":%" PRId64 " %u",
+                      d->major, d->minor, d->weight);
           if (d->has_leaf_weight)
             add_full (p, "blkio", "blkio.leaf_weight_device", NULL, true, "%" PRId64 ":%" PRId64 " %u", d->major,
                       d->minor, d->leaf_weight);
@@ -288,8 +285,7 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
   plan_throttle (p, l, b->throttle_read_bps, b->n_throttle_read_bps, "blkio.throttle.read_bps_device", "rbps");
   plan_throttle (p, l, b->throttle_write_bps, b->n_throttle_write_bps, "blkio.throttle.write_bps_device", "wbps");
   plan_throttle (p, l, b->throttle_read_iops, b->n_throttle_read_iops, "blkio.throttle.read_iops_device", "riops");
-  plan_throttle (p, l, b->throttle_write_iops, b->n_throttle_write_iops, "blkio.throttle.write_iops_device",
-                 "wiops");
+  plan_throttle (p, l, b->throttle_write_iops, b->n_throttle_write_iops, "blkio.throttle.write_iops_device", "wiops");
 }
 
 int
@@ -300,7 +296,7 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
   int ret;
 
   memset (out, 0, sizeof (*out));
-  if (r == NULL || ! r->present)
+  if (r == NULL || !r->present)
     return 0;
   ret = plan_memory (&r->memory, l, out, err);
   if (ret == 0)
@@ -317,13 +313,13 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
     {
       const oci_hugepage_limit *h = &r->hugepage_limits[i];
       cleanup_free char *f = NULL;
-      if (! l->v2 && l->hugetlb_v1)
+      if (!l->v2 && l->hugetlb_v1)
         {
           xasprintf (&f, "hugetlb.%s.limit_in_bytes", h->page_size);
           add (out, "hugetlb", f, "%" PRIu64, h->limit);
           continue;
         }
-      if (! l->v2 && ! l->unified)
+      if (!l->v2 && !l->unified)
         {
           reg_cgroup_plan_clear (out);
           return reg_make_error (err, 0, "linux.resources.hugepageLimits: no hugetlb controller");
@@ -338,7 +334,7 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
     }
   if (r->has_network)
     {
-      if (l->v2 || ! l->net_v1)
+      if (l->v2 || !l->net_v1)
         reg_warning ("linux.resources.network: no net_cls/net_prio controller: ignored");
       else
         {
@@ -357,11 +353,12 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
         snprintf (h, sizeof (h), "%u", d->hca_handles);
       if (d->has_hca_objects)
         snprintf (o, sizeof (o), "%u", d->hca_objects);
-      add (out, l->v2 ? "" : "rdma", "rdma.max", "%s hca_handle=%s hca_object=%s", d->device, h, o);
+      /* Hosts without RDMA (no rdma controller) only warn.  */
+      add_full (out, l->v2 ? "" : "rdma", "rdma.max", NULL, true, "%s hca_handle=%s hca_object=%s", d->device, h, o);
     }
   if (r->unified.len)
     {
-      if (! l->v2 && ! l->unified)
+      if (!l->v2 && !l->unified)
         {
           reg_cgroup_plan_clear (out);
           return reg_make_error (err, 0, "linux.resources.unified: needs cgroup v2 (this host has only v1)");
@@ -385,14 +382,14 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
 static const struct reg_device_rule default_rules[] = {
   { true, 'c', -1, -1, REG_DEV_MKNOD },
   { true, 'b', -1, -1, REG_DEV_MKNOD },
-  { true, 'c', 1, 3, 7 },   /* null */
-  { true, 'c', 1, 5, 7 },   /* zero */
-  { true, 'c', 1, 7, 7 },   /* full */
-  { true, 'c', 1, 8, 7 },   /* random */
-  { true, 'c', 1, 9, 7 },   /* urandom */
-  { true, 'c', 5, 0, 7 },   /* tty */
-  { true, 'c', 5, 1, 7 },   /* console */
-  { true, 'c', 5, 2, 7 },   /* ptmx */
+  { true, 'c', 1, 3, 7 },    /* null */
+  { true, 'c', 1, 5, 7 },    /* zero */
+  { true, 'c', 1, 7, 7 },    /* full */
+  { true, 'c', 1, 8, 7 },    /* random */
+  { true, 'c', 1, 9, 7 },    /* urandom */
+  { true, 'c', 5, 0, 7 },    /* tty */
+  { true, 'c', 5, 1, 7 },    /* console */
+  { true, 'c', 5, 2, 7 },    /* ptmx */
   { true, 'c', 136, -1, 7 }, /* pts */
 };
 
@@ -505,27 +502,27 @@ reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bp
           if (d->allow)
             {
               /* Allowed when every requested access is in the rule.  */
-              blk[b++] = INSN (BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t) (~d->access & 7));
+              blk[b++] = INSN (BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)(~d->access & 7));
               blk[b++] = INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_1, 0, 0, 0);
             }
           else
             {
               /* Denied when any requested access is in the rule.  */
-              blk[b++] = INSN (BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t) d->access);
+              blk[b++] = INSN (BPF_ALU | BPF_AND | BPF_K, BPF_REG_1, 0, 0, (int32_t)d->access);
               blk[b++] = INSN (BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, 0, 0);
             }
         }
       if (d->major >= 0)
-        blk[b++] = INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t) d->major);
+        blk[b++] = INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_4, 0, 0, (int32_t)d->major);
       if (d->minor >= 0)
-        blk[b++] = INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t) d->minor);
+        blk[b++] = INSN (BPF_JMP | BPF_JNE | BPF_K, BPF_REG_5, 0, 0, (int32_t)d->minor);
       start = b;
       blk[b++] = INSN (BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, d->allow ? 1 : 0);
       blk[b++] = INSN (BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
       /* Every test jumps past this rule's block when it does not match.  */
       for (size_t j = 0; j < start; j++)
         if (BPF_CLASS (blk[j].code) == BPF_JMP)
-          blk[j].off = (int16_t) (b - j - 1);
+          blk[j].off = (int16_t)(b - j - 1);
       for (size_t j = 0; j < b; j++)
         emit (&v, &k, blk[j]);
       /* A rule for every device ends the program: the verifier refuses
@@ -557,26 +554,26 @@ reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, 
     return reg_make_error (err, errno, "open cgroup `%s`", dir);
   memset (&attr, 0, sizeof (attr));
   attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  attr.insns = (uint64_t) (uintptr_t) insns;
-  attr.insn_cnt = (uint32_t) n;
-  attr.license = (uint64_t) (uintptr_t) "GPL";
-  attr.log_buf = (uint64_t) (uintptr_t) log;
+  attr.insns = (uint64_t)(uintptr_t)insns;
+  attr.insn_cnt = (uint32_t)n;
+  attr.license = (uint64_t)(uintptr_t) "GPL";
+  attr.log_buf = (uint64_t)(uintptr_t)log;
   attr.log_size = sizeof (log);
   attr.log_level = 1;
-  progfd = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
+  progfd = (int)syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
   if (progfd < 0)
     {
       /* Retry without the verifier log (it can be too small, ENOSPC).  */
       attr.log_buf = 0;
       attr.log_size = 0;
       attr.log_level = 0;
-      progfd = (int) syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
+      progfd = (int)syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
     }
   if (progfd < 0)
     return reg_make_error (err, errno, "load the eBPF device program%s%s", *log ? ": " : "", log);
   memset (&attr, 0, sizeof (attr));
-  attr.target_fd = (uint32_t) cgfd;
-  attr.attach_bpf_fd = (uint32_t) progfd;
+  attr.target_fd = (uint32_t)cgfd;
+  attr.attach_bpf_fd = (uint32_t)progfd;
   attr.attach_type = BPF_CGROUP_DEVICE;
   attr.attach_flags = BPF_F_ALLOW_MULTI;
   if (syscall (SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof (attr)) < 0)
@@ -604,16 +601,16 @@ reg_cgroup_dir_for (char **paths, const char *root, const struct reg_cgroup_layo
       end = strchrnul (rest, '/');
       if (*ctrl == '\0')
         {
-          if ((size_t) (end - rest) == strlen ("unified") && strncmp (rest, "unified", 7) == 0)
+          if ((size_t)(end - rest) == strlen ("unified") && strncmp (rest, "unified", 7) == 0)
             return *p;
           continue;
         }
       /* "cpu,cpuacct": any of the co-mounted names.  */
       for (const char *c = rest; c < end;)
         {
-          const char *comma = memchr (c, ',', (size_t) (end - c));
+          const char *comma = memchr (c, ',', (size_t)(end - c));
           const char *e = comma ? comma : end;
-          if ((size_t) (e - c) == strlen (ctrl) && strncmp (c, ctrl, (size_t) (e - c)) == 0)
+          if ((size_t)(e - c) == strlen (ctrl) && strncmp (c, ctrl, (size_t)(e - c)) == 0)
             return *p;
           c = e + 1;
         }
@@ -632,7 +629,7 @@ write_one (const char *dir, const char *file, const char *value)
   fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return -errno;
-  if (write (fd, value, len) != (ssize_t) len)
+  if (write (fd, value, len) != (ssize_t)len)
     return errno ? -errno : -EIO;
   return 0;
 }
@@ -698,7 +695,7 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
               return reg_make_error (err, 0, "cannot set `%s`: the container has no %s cgroup", w->file,
                                      *w->ctrl ? w->ctrl : "cgroup2");
             }
-          if (! l->v2 && *w->ctrl == '\0' && has_prefix (w->file, "hugetlb.") && ! hugetlb_enabled)
+          if (!l->v2 && *w->ctrl == '\0' && has_prefix (w->file, "hugetlb.") && !hugetlb_enabled)
             {
               enable_unified_controller (root, dir, "hugetlb");
               hugetlb_enabled = true;
@@ -741,11 +738,11 @@ reg_cgroup_parse_bytes (const char *s, int64_t *out, reg_error_t *err)
     }
   errno = 0;
   v = strtod (s, &end);
-  if (end == s || errno || v < 0 || ! isdigit ((unsigned char) s[0]))
+  if (end == s || errno || v < 0 || !isdigit ((unsigned char)s[0]))
     return reg_make_error (err, 0, "invalid size `%s`", s);
   unit = xstrdup (end);
   for (char *c = unit; *c; c++)
-    *c = (char) tolower ((unsigned char) *c);
+    *c = (char)tolower ((unsigned char)*c);
   if (has_suffix (unit, "ib"))
     unit[strlen (unit) - 2] = '\0';
   else if (has_suffix (unit, "b"))
@@ -764,8 +761,8 @@ reg_cgroup_parse_bytes (const char *s, int64_t *out, reg_error_t *err)
     mult = 1LL << 50;
   else
     return reg_make_error (err, 0, "invalid size `%s`: unknown unit", s);
-  if (v * (double) mult > 9.2e18)
+  if (v * (double)mult > 9.2e18)
     return reg_make_error (err, 0, "invalid size `%s`: too large", s);
-  *out = (int64_t) (v * (double) mult);
+  *out = (int64_t)(v * (double)mult);
   return 0;
 }

@@ -27,9 +27,9 @@ struct reg_cgroup_layout
 
 struct reg_cgroup_write
 {
-  char *ctrl;  /* v1 controller name ("memory"), "" for the cgroup2 directory */
-  char *file;  /* "memory.limit_in_bytes" */
-  char *alt;   /* used when FILE does not exist, or NULL */
+  char *ctrl; /* v1 controller name ("memory"), "" for the cgroup2 directory */
+  char *file; /* "memory.limit_in_bytes" */
+  char *alt;  /* used when FILE does not exist, or NULL */
   char *value;
   bool optional; /* a kernel without the file only warns */
 };
@@ -44,8 +44,8 @@ void reg_cgroup_layout_detect (struct reg_cgroup_layout *l);
 
 /* The writes for R (devices excepted), in order.  UPDATE: a change of a
    running container's limits (devices refused elsewhere).  */
-int reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layout *l,
-                               struct reg_cgroup_plan *out, reg_error_t *err);
+int reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *out,
+                               reg_error_t *err);
 void reg_cgroup_plan_clear (struct reg_cgroup_plan *p);
 
 /* cgroup v2 cpu.weight from v1 cpu.shares (runc's and crun's linear map of
@@ -78,8 +78,7 @@ void reg_cgroup_device_rules (const oci_resources *r, struct reg_device_rule **o
 void reg_cgroup_plan_devices_v1 (const struct reg_device_rule *rules, size_t n, struct reg_cgroup_plan *p);
 /* v2: a BPF_PROG_TYPE_CGROUP_DEVICE program: the last matching rule
    decides; when none matches, allowed (a new v1 cgroup's default).  */
-void reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bpf_insn **insns,
-                             size_t *n_insns);
+void reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bpf_insn **insns, size_t *n_insns);
 /* Load the program and attach it (BPF_F_ALLOW_MULTI) to the cgroup2
    directory DIR.  */
 int reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, reg_error_t *err);
@@ -88,8 +87,7 @@ int reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t
 int reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_layout *l,
                            const struct reg_cgroup_plan *p, reg_error_t *err);
 /* The directory of PATHS for CTRL ("" = cgroup2), or NULL.  */
-const char *reg_cgroup_dir_for (char **paths, const char *root, const struct reg_cgroup_layout *l,
-                                const char *ctrl);
+const char *reg_cgroup_dir_for (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *ctrl);
 
 /* "512m", "1G", "1024k", "4096", "-1" as runc's update flags take them
    (binary units, optional b/ib).  */

@@ -64,7 +64,7 @@ read_kv (const char *dir, const char *file, const char *key, uint64_t *out)
 static void
 gs (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -73,7 +73,7 @@ gu (yajl_gen g, const char *key, uint64_t v)
   char buf[32];
   int n = snprintf (buf, sizeof (buf), "%" PRIu64, v);
   gs (g, key);
-  yajl_gen_number (g, buf, (size_t) n);
+  yajl_gen_number (g, buf, (size_t)n);
 }
 
 static void
@@ -92,7 +92,7 @@ gen_numbers (yajl_gen g, const char *key, const char *text, uint64_t mult)
       if (parse_uint64 (t, &v) < 0)
         continue;
       n = snprintf (buf, sizeof (buf), "%" PRIu64, v * mult);
-      yajl_gen_number (g, buf, (size_t) n);
+      yajl_gen_number (g, buf, (size_t)n);
     }
   yajl_gen_array_close (g);
 }
@@ -228,7 +228,7 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
       cleanup_free char *f = NULL;
       uint64_t v;
       const char *n = de->d_name;
-      if (! has_prefix (n, "hugetlb.") || ! has_suffix (n, suffix) || strstr (n, ".rsvd."))
+      if (!has_prefix (n, "hugetlb.") || !has_suffix (n, suffix) || strstr (n, ".rsvd."))
         continue;
       size = xstrndup (n + 8, strlen (n) - 8 - strlen (suffix));
       gs (g, size);
@@ -236,7 +236,7 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
       if (read_u64 (dir, n, &v))
         gu (g, "usage", v);
       xasprintf (&f, v2 ? "hugetlb.%s.max" : "hugetlb.%s.max_usage_in_bytes", size);
-      if (! v2 && read_u64 (dir, f, &v))
+      if (!v2 && read_u64 (dir, f, &v))
         gu (g, "max", v);
       free (f);
       if (v2)
@@ -266,7 +266,7 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct reg_cgroup_layo
   const char *blkio = reg_cgroup_dir_for (paths, root, l, "blkio");
   const char *huge = reg_cgroup_dir_for (paths, root, l, l->hugetlb_v1 ? "hugetlb" : "");
   long tck = sysconf (_SC_CLK_TCK);
-  uint64_t v, ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t) tck : 10000000ull;
+  uint64_t v, ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 
   gs (g, "cpu");
   yajl_gen_map_open (g);
@@ -326,7 +326,7 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct reg_cgroup_layo
   gen_blkio_v1 (g, "ioServicedRecursive", blkio, "blkio.throttle.io_serviced_recursive");
   yajl_gen_map_close (g);
 
-  gen_hugetlb (g, huge, ! l->hugetlb_v1);
+  gen_hugetlb (g, huge, !l->hugetlb_v1);
 }
 
 static void
@@ -405,8 +405,8 @@ gen_v2 (yajl_gen g, const char *dir)
 }
 
 int
-reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id,
-                       char **json, reg_error_t *err)
+reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id, char **json,
+                       reg_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -428,7 +428,7 @@ reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_l
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
-  *json = xstrndup ((const char *) buf, len);
+  *json = xstrndup ((const char *)buf, len);
   yajl_gen_free (g);
   return 0;
 }

@@ -363,7 +363,16 @@ reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *er
 int
 reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err)
 {
-  return cg->ops ? cg->ops->destroy (cg, err) : 0;
+  if (cg->ops == NULL)
+    return 0;
+  /* Frozen (v1) processes cannot die of the SIGKILL destroy sends.  */
+  if (reg_cgroup_frozen (cg))
+    {
+      reg_error_t tmp = NULL;
+      if (reg_cgroup_thaw (cg, &tmp) < 0)
+        reg_error_release (&tmp);
+    }
+  return cg->ops->destroy (cg, err);
 }
 
 void

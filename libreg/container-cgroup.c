@@ -142,7 +142,7 @@ reg_container_events (struct reg_context *ctx, const char *id, bool stats_only, 
       if (ret < 0)
         {
           /* The stream ends when the container does.  */
-          if (! stats_only)
+          if (!stats_only)
             {
               reg_error_release (err);
               return 0;

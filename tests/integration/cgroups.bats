@@ -124,6 +124,14 @@ counter() {
 
 @test "cpu: realtime period and runtime, burst, idle (where the kernel has them)" {
   need_v1
+  if [ -e /sys/fs/cgroup/cpu/cpu.rt_runtime_us ]; then
+    update_config '.linux.resources.cpu = {"realtimePeriod": 500000, "realtimeRuntime": 10000}'
+    run_probe cat /sys/fs/cgroup/cpu/cpu.rt_period_us
+    assert_status 0
+    [ "$output" = 500000 ]
+    run_probe cat /sys/fs/cgroup/cpu/cpu.rt_runtime_us
+    [ "$output" = 10000 ]
+  fi
   [ -e /sys/fs/cgroup/cpu/cpu.cfs_burst_us ] || skip "no cpu.cfs_burst_us in this kernel"
   update_config '.linux.resources.cpu = {"burst": 1000, "quota": 20000, "period": 100000}'
   run_probe cat /sys/fs/cgroup/cpu/cpu.cfs_burst_us
@@ -312,6 +320,26 @@ EOF
   assert_nothing_left "$CID"
 }
 
+@test "delete --force of a paused container without a pid namespace: every process ends" {
+  update_config '.linux.namespaces |= map(select(.type != "pid"))'
+  update_config '.root.readonly = false'
+  set_args /bin/sh -c 'sleep 1000 & sleep 1000 & echo started > /tmp/c; wait'
+  run_detached run -d --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  wait_file "$ROOTFS/tmp/c"
+  local pids
+  pids=$(reg_runc ps --format json "$CID" | jq -r '.[]')
+  [ "$(echo "$pids" | wc -l)" -ge 3 ]
+  reg_runc pause "$CID"
+  reg_runc delete --force "$CID"
+  assert_nothing_left "$CID"
+  # Gone, or a zombie waiting for its new parent to reap it.
+  for p in $pids; do
+    st=$(awk '{ print $3 }' "/proc/$p/stat" 2>/dev/null || true)
+    [ -z "$st" ] || [ "$st" = Z ]
+  done
+}
+
 # --- update --------------------------------------------------------------
 
 @test "update --memory: the new limit is seen inside (units as runc)" {
@@ -329,6 +357,18 @@ EOF
   run reg_runc update --memory 12x "$CID"
   [ "$status" -ne 0 ]
   assert_contains "$output" "12x"
+}
+
+@test "update: memory.checkBeforeUpdate refuses a limit below the usage" {
+  update_config '.linux.resources.memory = {"limit": 67108864}'
+  start_counter
+  echo '{"memory": {"limit": 8192, "checkBeforeUpdate": true}}' >"$TEST_DIR/res.json"
+  run reg_runc update --resources "$TEST_DIR/res.json" "$CID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "checkBeforeUpdate"
+  [ "$(cat "$(host_cg memory)/$([ -n "$CG_V2" ] && echo memory.max || echo memory.limit_in_bytes)")" = 67108864 ]
+  # Devices cannot be changed by update; the running container keeps going.
+  [ "$(state_field "$CID" status)" = running ]
 }
 
 @test "update --resources FILE (Podman) and - (containerd, stdin); --pids-limit" {

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 #include <yajl/yajl_tree.h>
 
+#include "cgroup-internal.h"
 #include "cgroup-resources.h"
 #include "cgroup.h"
 #include "utils.h"
@@ -90,7 +91,7 @@ test_conversions (void **state)
   reg_error_t err = NULL;
   int64_t v;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_cgroup_shares_to_weight (2), 1);
   assert_int_equal (reg_cgroup_shares_to_weight (262144), 10000);
   assert_int_equal (reg_cgroup_shares_to_weight (1024), 39);
@@ -119,15 +120,15 @@ test_parse_bytes (void **state)
     const char *in;
     int64_t out;
   } ok[] = {
-    { "4096", 4096 },           { "512m", 512LL << 20 }, { "512M", 512LL << 20 }, { "1g", 1LL << 30 },
-    { "1024k", 1024LL << 10 },  { "1.5g", 3LL << 29 },   { "2MiB", 2LL << 20 },   { "64mb", 64LL << 20 },
-    { "-1", -1 },
+    { "4096", 4096 },      { "512m", 512LL << 20 },   { "512M", 512LL << 20 },
+    { "1g", 1LL << 30 },   { "1024k", 1024LL << 10 }, { "1.5g", 3LL << 29 },
+    { "2MiB", 2LL << 20 }, { "64mb", 64LL << 20 },    { "-1", -1 },
   };
   static const char *const bad[] = { "", "m", "12x", "-5", "abc", "1e99g" };
   reg_error_t err = NULL;
   int64_t v;
 
-  (void) state;
+  (void)state;
   for (size_t i = 0; i < sizeof (ok) / sizeof (ok[0]); i++)
     {
       assert_int_equal (reg_cgroup_parse_bytes (ok[i].in, &v, &err), 0);
@@ -146,9 +147,10 @@ static void
 test_v2_mapping (void **state)
 {
   static const char *const files[]
-      = { "memory.max", "memory.low", "memory.swap.max", "cpu.weight", "cpu.max", "cpu.max.burst", "cpu.idle",
-          "cpuset.cpus", "cpuset.mems", "pids.max", "io.bfq.weight", "io.max", "hugetlb.2MB.max",
-          "hugetlb.2MB.rsvd.max", "rdma.max", "memory.high", NULL };
+      = { "memory.max",    "memory.low", "memory.swap.max", "cpu.weight",           "cpu.max",
+          "cpu.max.burst", "cpu.idle",   "cpuset.cpus",     "cpuset.mems",          "pids.max",
+          "io.bfq.weight", "io.max",     "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "rdma.max",
+          "memory.high",   NULL };
   const char *json = "{\"memory\":{\"limit\":104857600,\"reservation\":52428800,\"swap\":209715200,"
                      "\"kernel\":1000,\"swappiness\":10},"
                      "\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":100000,\"burst\":1000,\"idle\":1,"
@@ -167,7 +169,7 @@ test_v2_mapping (void **state)
   char *paths[] = { dir, NULL };
   cleanup_free char *root = NULL;
 
-  (void) state;
+  (void)state;
   xasprintf (&root, "%s/v2", tmp_root);
   parse (json, &r);
   assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
@@ -235,9 +237,9 @@ test_v1_mapping (void **state)
 {
   static const char *const mem_files[]
       = { "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
-          "memory.swappiness", "memory.oom_control", NULL };
-  static const char *const cpu_files[] = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us",
-                                           "cpu.rt_period_us", "cpu.rt_runtime_us", NULL };
+          "memory.swappiness",     "memory.oom_control",         NULL };
+  static const char *const cpu_files[]
+      = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.rt_period_us", "cpu.rt_runtime_us", NULL };
   static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems", NULL };
   static const char *const pids_files[] = { "pids.max", NULL };
   static const char *const blkio_files[] = { "blkio.bfq.weight", "blkio.throttle.write_iops_device", NULL };
@@ -267,7 +269,7 @@ test_v1_mapping (void **state)
   char *paths[] = { mem, cpu, cpuset, pids, blkio, uni, net, NULL };
   cleanup_free char *root = NULL;
 
-  (void) state;
+  (void)state;
   xasprintf (&root, "%s/v1", tmp_root);
   assert_string_equal (reg_cgroup_dir_for (paths, root, &l, "cpuacct"), cpu);
   assert_string_equal (reg_cgroup_dir_for (paths, root, &l, ""), uni);
@@ -342,7 +344,7 @@ test_devices_v1 (void **state)
   size_t n = 0;
   oci_resources r;
 
-  (void) state;
+  (void)state;
   parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
          "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"},"
          "{\"allow\":false,\"type\":\"b\",\"major\":8,\"access\":\"w\"}]}",
@@ -386,27 +388,27 @@ run_bpf (const struct bpf_insn *v, size_t n, uint32_t type, uint32_t access, uin
           *d = ctx[i->off / 4];
           break;
         case BPF_ALU | BPF_AND | BPF_K:
-          *d = (uint32_t) (*d & (uint32_t) i->imm);
+          *d = (uint32_t)(*d & (uint32_t)i->imm);
           break;
         case BPF_ALU | BPF_RSH | BPF_K:
-          *d = (uint32_t) *d >> i->imm;
+          *d = (uint32_t)*d >> i->imm;
           break;
         case BPF_ALU64 | BPF_MOV | BPF_X:
           *d = reg[i->src_reg];
           break;
         case BPF_ALU64 | BPF_MOV | BPF_K:
-          *d = (uint64_t) (int64_t) i->imm;
+          *d = (uint64_t)(int64_t)i->imm;
           break;
         case BPF_JMP | BPF_JNE | BPF_K:
-          if (*d != (uint64_t) (int64_t) i->imm)
-            pc += (size_t) i->off;
+          if (*d != (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
           break;
         case BPF_JMP | BPF_JEQ | BPF_K:
-          if (*d == (uint64_t) (int64_t) i->imm)
-            pc += (size_t) i->off;
+          if (*d == (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
           break;
         case BPF_JMP | BPF_EXIT:
-          return (int) reg[0];
+          return (int)reg[0];
         default:
           fail_msg ("unexpected instruction 0x%02x at %zu", i->code, pc - 1);
         }
@@ -425,7 +427,7 @@ test_bpf_program (void **state)
   const uint32_t C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK;
   const uint32_t RD = BPF_DEVCG_ACC_READ, WR = BPF_DEVCG_ACC_WRITE, MK = BPF_DEVCG_ACC_MKNOD;
 
-  (void) state;
+  (void)state;
   parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
          "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"r\"},"
          "{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"rw\"},"
@@ -483,7 +485,7 @@ jnum (yajl_val root, const char **path)
   yajl_val v = yajl_tree_get (root, path, yajl_t_number);
   if (v == NULL)
     fail_msg ("no number at %s...", path[0]);
-  return (uint64_t) YAJL_GET_INTEGER (v);
+  return (uint64_t)YAJL_GET_INTEGER (v);
 }
 
 static void
@@ -499,10 +501,11 @@ test_stats_v2 (void **state)
   char ebuf[256];
   yajl_val t;
 
-  (void) state;
+  (void)state;
   xasprintf (&root, "%s/s2", tmp_root);
-  write_fake (dir, "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\n"
-                               "throttled_usec 30\n");
+  write_fake (dir, "cpu.stat",
+              "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\n"
+              "throttled_usec 30\n");
   write_fake (dir, "memory.current", "4096\n");
   write_fake (dir, "memory.max", "max\n");
   write_fake (dir, "memory.peak", "8192\n");
@@ -517,8 +520,7 @@ test_stats_v2 (void **state)
   assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "ctr", &json, &err), 0);
   t = yajl_tree_parse (json, ebuf, sizeof (ebuf));
   assert_non_null (t);
-  assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "type", NULL }, yajl_t_string)),
-                       "stats");
+  assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "type", NULL }, yajl_t_string)), "stats");
   assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "id", NULL }, yajl_t_string)), "ctr");
   assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "total", NULL }), 1500000);
   assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "kernel", NULL }), 500000);
@@ -534,8 +536,7 @@ test_stats_v2 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 64);
   assert_int_equal (jnum (t, (const char *[]){ "data", "hugetlb", "2MB", "failcnt", NULL }), 4);
   {
-    yajl_val a = yajl_tree_get (t, (const char *[]){ "data", "blkio", "ioServiceBytesRecursive", NULL },
-                                yajl_t_array);
+    yajl_val a = yajl_tree_get (t, (const char *[]){ "data", "blkio", "ioServiceBytesRecursive", NULL }, yajl_t_array);
     assert_non_null (a);
     assert_int_equal (YAJL_GET_ARRAY (a)->len, 2);
     assert_int_equal (jnum (YAJL_GET_ARRAY (a)->values[1], (const char *[]){ "value", NULL }), 20);
@@ -558,7 +559,7 @@ test_stats_v1 (void **state)
   char ebuf[256];
   yajl_val t, pc;
 
-  (void) state;
+  (void)state;
   xasprintf (&root, "%s/s1", tmp_root);
   write_fake (acct, "cpuacct.usage", "123456\n");
   write_fake (acct, "cpuacct.usage_percpu", "100000 23456 \n");
@@ -586,11 +587,34 @@ test_stats_v1 (void **state)
   yajl_tree_free (t);
 }
 
+/* v2 freeze/thaw: cgroup.freeze written, cgroup.events awaited (the fake
+   kernel has already answered), the frozen state read back.  */
+static void
+test_freeze_v2 (void **state)
+{
+  static const char *const files[] = { "cgroup.freeze", "cgroup.events", NULL };
+  cleanup_free char *dir = fake_dir ("f2/c", files);
+  char *paths[] = { dir, NULL };
+  struct reg_cgroup cg = { .ops = &reg_cgroup_manager_v2, .paths = paths };
+  reg_error_t err = NULL;
+
+  (void)state;
+  write_fake (dir, "cgroup.events", "populated 1\nfrozen 1\n");
+  assert_false (reg_cgroup_frozen (&cg));
+  assert_int_equal (reg_cgroup_freeze (&cg, &err), 0);
+  assert_file (dir, "cgroup.freeze", "1");
+  assert_true (reg_cgroup_frozen (&cg));
+  write_fake (dir, "cgroup.events", "populated 1\nfrozen 0\n");
+  assert_int_equal (reg_cgroup_thaw (&cg, &err), 0);
+  assert_file (dir, "cgroup.freeze", "0");
+  assert_false (reg_cgroup_frozen (&cg));
+}
+
 static int
 setup (void **state)
 {
   char tmpl[] = "/tmp/test_cgroup.XXXXXX";
-  (void) state;
+  (void)state;
   if (mkdtemp (tmpl) == NULL)
     return -1;
   tmp_root = xstrdup (tmpl);
@@ -601,7 +625,7 @@ static int
 teardown (void **state)
 {
   cleanup_free char *cmd = NULL;
-  (void) state;
+  (void)state;
   xasprintf (&cmd, "rm -rf '%s'", tmp_root);
   free (tmp_root);
   return system (cmd) == 0 ? 0 : -1;
@@ -613,7 +637,7 @@ main (void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_conversions), cmocka_unit_test (test_parse_bytes), cmocka_unit_test (test_v2_mapping),
     cmocka_unit_test (test_v1_mapping),  cmocka_unit_test (test_devices_v1),  cmocka_unit_test (test_bpf_program),
-    cmocka_unit_test (test_stats_v2),    cmocka_unit_test (test_stats_v1),
+    cmocka_unit_test (test_stats_v2),    cmocka_unit_test (test_stats_v1),    cmocka_unit_test (test_freeze_v2),
   };
   return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);
 }
