@@ -1,5 +1,5 @@
 /* reg-runc update [--resources FILE|-] [--memory N] ... ID  (runc's flags;
-   the flags override what the resources document says).  */
+   as runc, a resources document replaces the flags).  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -35,7 +35,8 @@ enum
 
 static const char usage_text[] = "Usage: reg-runc update [OPTIONS] ID\n\n"
                                  "Change the resource limits of a container.\n\n"
-                                 "  -r, --resources FILE     a linux.resources JSON document (- for stdin)\n"
+                                 "  -r, --resources FILE     a linux.resources JSON document (- for stdin);\n"
+                                 "                           the other flags are then ignored, as runc does\n"
                                  "  --memory N               memory limit (bytes; k, m, g units)\n"
                                  "  --memory-reservation N   memory soft limit\n"
                                  "  --memory-swap N          memory+swap limit\n"
@@ -118,7 +119,6 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     { "help", no_argument, NULL, U_HELP },
     { NULL, 0, NULL, 0 },
   };
-  /* The flags are applied after the document, whatever their order.  */
   const char *vals[U_MEMBW + 1 - U_MEMORY] = { 0 };
   const char *resources = NULL;
   oci_resources r = { 0 };
@@ -148,6 +148,14 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 
   if (resources)
     {
+      /* As runc: with a resources document the flags are not used.  */
+      for (size_t i = 0; i < sizeof (vals) / sizeof (vals[0]); i++)
+        if (vals[i])
+          {
+            reg_warning ("update: --resources given: the other limit flags are ignored");
+            memset (vals, 0, sizeof (vals));
+            break;
+          }
       ret = read_resources (resources, &r, err);
       if (UNLIKELY (ret < 0))
         return ret;

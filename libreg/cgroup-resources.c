@@ -169,6 +169,10 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
     }
   if (m->has_limit && m->limit != 0)
     add (p, "memory", "memory.limit_in_bytes", "%" PRId64, m->limit);
+  /* Unlimited memory without a swap setting: memory+swap unlimited too
+     (the kernel refuses a limit above memsw), as runc does.  */
+  if (m->has_limit && m->limit == -1 && (!m->has_swap || m->swap == 0))
+    add_full (p, "memory", "memory.memsw.limit_in_bytes", NULL, true, "-1");
   if (m->has_reservation && m->reservation != 0)
     add (p, "memory", "memory.soft_limit_in_bytes", "%" PRId64, m->reservation);
   /* v1 takes memory+swap as one total, after the memory limit (the
@@ -738,9 +742,11 @@ reg_cgroup_parse_bytes (const char *s, int64_t *out, reg_error_t *err)
     }
   errno = 0;
   v = strtod (s, &end);
-  if (end == s || errno || v < 0 || !isdigit ((unsigned char)s[0]))
+  /* Digits and dots only (no sign, hex or exponent), as runc's
+     units.RAMInBytes; one space may separate the unit.  */
+  if (end == s || errno || v < 0 || !isdigit ((unsigned char)s[0]) || strspn (s, "0123456789.") != (size_t)(end - s))
     return reg_make_error (err, 0, "invalid size `%s`", s);
-  unit = xstrdup (end);
+  unit = xstrdup (*end == ' ' ? end + 1 : end);
   for (char *c = unit; *c; c++)
     *c = (char)tolower ((unsigned char)*c);
   if (has_suffix (unit, "ib"))

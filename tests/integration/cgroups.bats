@@ -383,6 +383,12 @@ EOF
   if [ -z "$CG_V2" ]; then
     [ "$(cat "/sys/fs/cgroup/cpu$CGPATH/cpu.shares")" = 256 ]
   fi
+  # Podman's document (recorded by the samples): reservation, quota, period.
+  echo '{"memory":{"reservation":33554432},"cpu":{"quota":50000,"period":100000}}' >"$TEST_DIR/podman.json"
+  reg_runc update --resources="$TEST_DIR/podman.json" "$CID"
+  if [ -z "$CG_V2" ]; then
+    [ "$(cat "/sys/fs/cgroup/memory$CGPATH/memory.soft_limit_in_bytes")" = 33554432 ]
+  fi
   # containerd's CRI document on stdin (its device rules are left as they are).
   reg_runc update -r - "$CID" <"$SRCDIR/tests/data/samples/containerd/cri-update-resources-stdin.json"
   if [ -z "$CG_V2" ]; then
@@ -393,9 +399,11 @@ EOF
   fi
   reg_runc update --pids-limit 20 "$CID"
   [ "$(cat "$pids/pids.max")" = 20 ]
-  # Flags override the document.
-  reg_runc update --resources "$TEST_DIR/res.json" --pids-limit 33 "$CID"
-  [ "$(cat "$pids/pids.max")" = 33 ]
+  # As runc: with a document the flags are ignored (with a warning).
+  run reg_runc update --resources "$TEST_DIR/res.json" --pids-limit 33 "$CID"
+  assert_status 0
+  assert_contains "$output" "ignored"
+  [ "$(cat "$pids/pids.max")" = 50 ]
   run reg_runc update --resources "$TEST_DIR/nonexistent.json" "$CID"
   [ "$status" -ne 0 ]
   echo '{"pids": {"limit": "x"}}' >"$TEST_DIR/bad.json"

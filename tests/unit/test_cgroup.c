@@ -123,8 +123,9 @@ test_parse_bytes (void **state)
     { "4096", 4096 },      { "512m", 512LL << 20 },   { "512M", 512LL << 20 },
     { "1g", 1LL << 30 },   { "1024k", 1024LL << 10 }, { "1.5g", 3LL << 29 },
     { "2MiB", 2LL << 20 }, { "64mb", 64LL << 20 },    { "-1", -1 },
+    { "10 k", 10240 },
   };
-  static const char *const bad[] = { "", "m", "12x", "-5", "abc", "1e99g" };
+  static const char *const bad[] = { "", "m", "12x", "-5", "abc", "1e99g", "0x10", "1e3", "99999999999p" };
   reg_error_t err = NULL;
   int64_t v;
 
@@ -313,6 +314,14 @@ test_v1_mapping (void **state)
     assert_true (per < quo);
     assert_true (lim < sw);
   }
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+
+  /* Unlimited memory, swap unset: memory+swap unlimited too.  */
+  parse ("{\"memory\":{\"limit\":-1}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_string_equal (plan_value (&p, "memory.limit_in_bytes"), "-1");
+  assert_string_equal (plan_value (&p, "memory.memsw.limit_in_bytes"), "-1");
   reg_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 
