@@ -432,3 +432,10 @@ reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_l
   yajl_gen_free (g);
   return 0;
 }
+
+bool
+reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out)
+{
+  const char *dir = l->v2 ? (paths ? paths[0] : NULL) : reg_cgroup_dir_for (paths, root, l, "memory");
+  return read_kv (dir, l->v2 ? "memory.events" : "memory.oom_control", "oom_kill", out);
+}

@@ -87,5 +87,7 @@ bool reg_cgroup_paths_frozen (char **paths);
 struct reg_cgroup_layout;
 int reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id,
                            char **json, reg_error_t *err);
+/* How many processes the OOM killer ended in the cgroup (false: unknown).  */
+bool reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out);
 
 #endif

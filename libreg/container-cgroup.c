@@ -128,17 +128,48 @@ reg_container_stats (struct reg_context *ctx, const char *id, char **json, reg_e
   return ret;
 }
 
+/* The OOM kills counted so far in ID's memory cgroup; false when unknown.  */
+static bool
+oom_kills (struct reg_context *ctx, const char *id, uint64_t *out)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_status struct reg_status st = { 0 };
+  struct reg_cgroup_layout l;
+  reg_error_t tmp = NULL;
+
+  if (reg_status_open (ctx->state_root, id, true, &dirfd, &tmp) < 0 || reg_status_read (dirfd, id, &st, &tmp) < 0)
+    {
+      reg_error_release (&tmp);
+      return false;
+    }
+  reg_cgroup_layout_detect (&l);
+  return reg_cgroup_oom_kills (st.cgroup_paths, CGROUP_ROOT, &l, out);
+}
+
 int
 reg_container_events (struct reg_context *ctx, const char *id, bool stats_only, long interval_ms, FILE *out,
                       reg_error_t *err)
 {
+  uint64_t ooms = 0, now;
+  bool have_ooms;
+
   if (interval_ms <= 0)
     return reg_make_error (err, 0, "events: the interval must be positive");
+  have_ooms = !stats_only && oom_kills (ctx, id, &ooms);
   for (;;)
     {
       cleanup_free char *json = NULL;
       struct timespec ts = { interval_ms / 1000, (interval_ms % 1000) * 1000000L };
-      int ret = reg_container_stats (ctx, id, &json, err);
+      int ret;
+
+      /* runc's {"type":"oom"} event when the OOM killer struck since the
+         last look (polled, with the stats).  */
+      if (have_ooms && oom_kills (ctx, id, &now) && now > ooms)
+        {
+          fprintf (out, "{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
+          ooms = now;
+        }
+      ret = reg_container_stats (ctx, id, &json, err);
       if (ret < 0)
         {
           /* The stream ends when the container does.  */

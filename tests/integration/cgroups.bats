@@ -459,6 +459,22 @@ EOF
   jq -e -s 'all(.type == "stats")' "$TEST_DIR/ev"
 }
 
+@test "events: an oom event when the OOM killer strikes in the container" {
+  update_config '.linux.resources.memory = {"limit": 33554432, "swap": 33554432} | .root.readonly = false'
+  set_args /bin/sh -c 'echo up > /tmp/c; sleep 1; probe alloc 200; sleep 1000'
+  run_detached run -d --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  wait_file "$ROOTFS/tmp/c"
+  timeout 6 "$REG_RUNC" --root "$TEST_ROOT_STATE" events --interval 100ms "$CID" >"$TEST_DIR/ev" &
+  BG_PIDS+=($!)
+  local tries=50
+  while ! grep -q '"type":"oom"' "$TEST_DIR/ev" && [ $tries -gt 0 ]; do
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  jq -e -s --arg id "$CID" 'any(.type == "oom" and .id == $id)' "$TEST_DIR/ev"
+}
+
 # --- delete / features ---------------------------------------------------
 
 @test "delete removes the cgroup in every hierarchy" {

@@ -545,6 +545,11 @@ test_stats_v2 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 64);
   assert_int_equal (jnum (t, (const char *[]){ "data", "hugetlb", "2MB", "failcnt", NULL }), 4);
   {
+    uint64_t k = 0;
+    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_int_equal (k, 1);
+  }
+  {
     yajl_val a = yajl_tree_get (t, (const char *[]){ "data", "blkio", "ioServiceBytesRecursive", NULL }, yajl_t_array);
     assert_non_null (a);
     assert_int_equal (YAJL_GET_ARRAY (a)->len, 2);
@@ -577,6 +582,7 @@ test_stats_v1 (void **state)
   write_fake (mem, "memory.failcnt", "9\n");
   write_fake (mem, "memory.memsw.usage_in_bytes", "70000\n");
   write_fake (mem, "memory.stat", "cache 512\nrss 1024\n");
+  write_fake (mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
   write_fake (pids, "pids.current", "1\n");
   write_fake (pids, "pids.max", "max\n");
   assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "c1", &json, &err), 0);
@@ -593,6 +599,11 @@ test_stats_v1 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "cache", NULL }), 512);
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "current", NULL }), 1);
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 0);
+  {
+    uint64_t k = 0;
+    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_int_equal (k, 2);
+  }
   yajl_tree_free (t);
 }
 
