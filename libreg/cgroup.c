@@ -393,7 +393,37 @@ reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool de
   int ret;
 
   reg_cgroup_layout_detect (&l);
+  /* v2 keeps quota and period in one file (cpu.max): an update of one
+     keeps the other's current value.  */
+  if (r && l.v2 && r->cpu.present && r->cpu.has_quota != r->cpu.has_period && cg->paths && cg->paths[0])
+    {
+      cleanup_free char *file = NULL;
+      cleanup_free char *cur = NULL;
+      xasprintf (&file, "%s/cpu.max", cg->paths[0]);
+      if (read_all_file (file, 256, &cur, NULL, NULL) == 0)
+        {
+          oci_resources copy = *r; /* shallow: only read below */
+          char q[32] = "", per[32] = "";
+          if (sscanf (cur, "%31s %31s", q, per) == 2)
+            {
+              if (! r->cpu.has_period && parse_uint64 (per, &copy.cpu.period) == 0)
+                copy.cpu.has_period = true;
+              if (! r->cpu.has_quota)
+                {
+                  int64_t qv = -1;
+                  if (strcmp (q, "max") == 0 || parse_int64 (q, &qv) == 0)
+                    {
+                      copy.cpu.quota = qv;
+                      copy.cpu.has_quota = true;
+                    }
+                }
+            }
+          ret = reg_cgroup_plan_resources (&copy, &l, &plan, err);
+          goto planned;
+        }
+    }
   ret = reg_cgroup_plan_resources (r, &l, &plan, err);
+planned:
   if (UNLIKELY (ret < 0))
     return ret;
   if (devices && r && r->n_devices)
