@@ -638,6 +638,11 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
         ret = 0;
       if (UNLIKELY (ret < 0))
         return ret;
+      /* Limits and device rules before the init exists: they hold from
+         its first instruction.  */
+      ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "linux.resources");
     }
 
   if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
@@ -799,6 +804,23 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
   return 0;
 }
 
+/* A frozen (v1) cgroup keeps a killed process from dying: thaw it after
+   the SIGKILL was sent.  */
+static void
+thaw_after_kill (const struct reg_status *st)
+{
+  struct reg_cgroup cg = { 0 };
+  reg_error_t tmp = NULL;
+
+  if (st->cgroup_paths == NULL || ! reg_cgroup_paths_frozen (st->cgroup_paths))
+    return;
+  reg_cgroup_load (st->cgroup_paths, &cg);
+  if (reg_cgroup_thaw (&cg, &tmp) < 0)
+    reg_warning ("thaw container \"%s\": %s", st->id, tmp->msg);
+  reg_error_release (&tmp);
+  reg_cgroup_clear (&cg);
+}
+
 static int
 kill_and_wait (const struct reg_status *st, reg_error_t *err)
 {
@@ -807,6 +829,7 @@ kill_and_wait (const struct reg_status *st, reg_error_t *err)
     return 0;
   if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
     return reg_make_error (err, errno, "kill container \"%s\"", st->id);
+  thaw_after_kill (st);
   if (! pidfd_wait_exit (pidfd, 10000))
     return reg_make_error (err, ETIMEDOUT, "container \"%s\" did not exit after SIGKILL", st->id);
   return 0;
@@ -930,6 +953,8 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
           pidfd_signal (fd, sig);
           close (fd);
         }
+      if (sig == SIGKILL)
+        thaw_after_kill (&st);
       return 0;
     }
   if (s == REG_STATUS_STOPPED)
@@ -943,6 +968,8 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
         return reg_make_error (err, 0, "container not running");
       return reg_make_error (err, errno, "kill container \"%s\"", id);
     }
+  if (sig == SIGKILL && s == REG_STATUS_PAUSED)
+    thaw_after_kill (&st);
   return 0;
 }
 
