@@ -35,6 +35,12 @@ setup_file () {
 EOJ
 }
 
+# conmon writes an "oom" file into its working directory when the OOM killer
+# strikes: keep it out of the source tree.
+setup () {
+  cd "$BATS_FILE_TMPDIR"
+}
+
 teardown () {
   podman --runtime "$REG_RUNC" pod rm -af -t 0 > /dev/null 2>&1 || true
   podman --runtime "$REG_RUNC" rm -af -t 0 > /dev/null 2>&1 || true
