@@ -403,17 +403,61 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
   return 0;
 }
 
+/* Copy the regular file or symlink NAME of SRC into DST (not recursive: the
+   buffer is not on every level of copy_tree's stack).  */
+static int
+copy_leaf (int src, int dst, const char *name, const struct stat *st, const char *dest, reg_error_t *err)
+{
+  if (S_ISREG (st->st_mode))
+    {
+      cleanup_close int s2 = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d2 = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      char buf[65536];
+      ssize_t r;
+      if (s2 < 0 || d2 < 0)
+        return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, name);
+      while ((r = TEMP_FAILURE_RETRY_INT (read (s2, buf, sizeof buf))) > 0)
+        if (write_all (d2, buf, (size_t) r, err) < 0)
+          return reg_error_wrap (err, "tmpcopyup: write \"%s/%s\"", dest, name);
+      if (r < 0)
+        return reg_make_error (err, errno, "tmpcopyup: read \"%s/%s\"", dest, name);
+      return 0;
+    }
+  if (S_ISLNK (st->st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t len = readlinkat (src, name, target, sizeof target - 1);
+      if (len < 0)
+        return reg_make_error (err, errno, "tmpcopyup: readlink \"%s/%s\"", dest, name);
+      target[len] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: symlink \"%s/%s\"", dest, name);
+      return 0;
+    }
+  if (mknodat (dst, name, st->st_mode, st->st_rdev) < 0)
+    return reg_make_error (err, errno, "tmpcopyup: mknod \"%s/%s\"", dest, name);
+  return 0;
+}
+
+/* An image's directory under a tmpcopyup mount may be hostile: a bound on
+   the depth keeps the copy from exhausting fds or stack.  */
+#define TMPCOPYUP_MAX_DEPTH 128
+
 /* Copy the entries of directory SRC into DST (an empty tmpfs), keeping
    type, mode, owner and times: what `tmpcopyup` promises.  Extended
    attributes are not copied (runc does not either).  By hand because no
    library of ours copies trees.  */
 static int
-copy_tree (int src, int dst, const char *dest, reg_error_t *err)
+copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
-  int dupfd = dup (src);
+  int dupfd;
 
+  if (depth > TMPCOPYUP_MAX_DEPTH)
+    return reg_make_error (err, 0, "tmpcopyup: \"%s\" is nested deeper than %d directories", dest,
+                           TMPCOPYUP_MAX_DEPTH);
+  dupfd = dup (src);
   if (dupfd < 0 || (d = fdopendir (dupfd)) == NULL)
     {
       if (dupfd >= 0)
@@ -424,7 +468,7 @@ copy_tree (int src, int dst, const char *dest, reg_error_t *err)
     {
       const char *n = de->d_name;
       struct stat st;
-      int ret = 0;
+      int ret;
 
       if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0)
         continue;
@@ -440,34 +484,10 @@ copy_tree (int src, int dst, const char *dest, reg_error_t *err)
           d2 = openat (dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (s2 < 0 || d2 < 0)
             return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, n);
-          ret = copy_tree (s2, d2, dest, err);
+          ret = copy_tree (s2, d2, dest, depth + 1, err);
         }
-      else if (S_ISREG (st.st_mode))
-        {
-          cleanup_close int s2 = openat (src, n, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-          cleanup_close int d2 = openat (dst, n, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-          char buf[65536];
-          ssize_t r;
-          if (s2 < 0 || d2 < 0)
-            return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, n);
-          while ((r = read (s2, buf, sizeof buf)) > 0)
-            if (write_all (d2, buf, (size_t) r, err) < 0)
-              return reg_error_wrap (err, "tmpcopyup: write \"%s/%s\"", dest, n);
-          if (r < 0)
-            return reg_make_error (err, errno, "tmpcopyup: read \"%s/%s\"", dest, n);
-        }
-      else if (S_ISLNK (st.st_mode))
-        {
-          char target[PATH_MAX];
-          ssize_t len = readlinkat (src, n, target, sizeof target - 1);
-          if (len < 0)
-            return reg_make_error (err, errno, "tmpcopyup: readlink \"%s/%s\"", dest, n);
-          target[len] = '\0';
-          if (symlinkat (target, dst, n) < 0)
-            return reg_make_error (err, errno, "tmpcopyup: symlink \"%s/%s\"", dest, n);
-        }
-      else if (mknodat (dst, n, st.st_mode, st.st_rdev) < 0)
-        return reg_make_error (err, errno, "tmpcopyup: mknod \"%s/%s\"", dest, n);
+      else
+        ret = copy_leaf (src, dst, n, &st, dest, err);
       if (UNLIKELY (ret < 0))
         return ret;
       /* Owner before mode: chown clears set-id bits.  */
@@ -503,7 +523,7 @@ mount_tmpcopyup (int rootfd, const oci_mount *m, const struct reg_mount_flags *f
   dst = open_in_root (rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
   if (UNLIKELY (dst < 0))
     return dst;
-  ret = copy_tree (src, dst, m->destination, err);
+  ret = copy_tree (src, dst, m->destination, 0, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* The directory itself keeps its mode and owner too.  */
