@@ -24,6 +24,9 @@ import time
 DEVNULL = subprocess.DEVNULL
 CACHE_DEFAULT = "/var/cache/reg-runc-bench"
 DEBIAN_NAME = "debian-bookworm-python3"
+# minimal mode keeps the ELF closure; python's stdlib and the program are not
+# ELF, so they are named (a learned profile would do the same)
+PY_INCLUDE = "/usr/lib/python3.11,/app"
 PR_SET_CHILD_SUBREAPER = 36
 
 PY_PROGRAM = """\
@@ -246,7 +249,7 @@ class Bench:
         with open(os.path.join(d, "config.json")) as f:
             self.template = json.load(f)
 
-    def write_bundle(self, bdir, rootfs, args, mode=None, env=None, memory=None, cwd="/"):
+    def write_bundle(self, bdir, rootfs, args, mode=None, env=None, memory=None, cwd="/", include=None):
         cfg = json.loads(json.dumps(self.template))
         cfg["process"]["terminal"] = False
         cfg["process"]["args"] = args
@@ -257,6 +260,8 @@ class Bench:
         cfg["hostname"] = "bench"
         if mode:
             cfg.setdefault("annotations", {})["run.reg.mode"] = mode
+            if include and mode == "minimal":
+                cfg["annotations"]["run.reg.include"] = include
         if memory:
             cfg["linux"].setdefault("resources", {})["memory"] = {"limit": memory}
         os.makedirs(bdir, exist_ok=True)
@@ -441,7 +446,8 @@ class Bench:
             cid = self.cid("probe", rt.label)
             rc, _, err = self.call(rt.cmd("run", "--bundle", b, cid), timeout=60)
             if rc != 0:
-                rt.available, rt.reason = False, "`run` of /bin/true failed (exit %d): %s" % (rc, err[:300])
+                rt.available, rt.reason = False, "`run` of /bin/true failed (exit %d): %s" % (
+                    rc, err.split(" | ")[0][:300])
                 self.call(rt.cmd("delete", "--force", cid))
                 reap_orphans()
             log("probe %-12s %s" % (rt.label, "ok" if rt.available else rt.reason))
@@ -601,13 +607,15 @@ class Bench:
         rts = self.avail(labels)
         log("density: making %d copies of the python image" % max(ns))
         self.pycopies = self.copies(self.pyimg, max(ns), "python")
+        self.pyimg_bytes = du_bytes(self.pyimg)
         res = {rt.label: {} for rt in rts}
         bundles = {}
         for rt in rts:
             for i, root in enumerate(self.pycopies):
                 bundles[(rt.label, i)] = self.write_bundle(
                     os.path.join(self.tmp, "b/dens", rt.label, str(i)), root,
-                    ["/usr/bin/python3", "/app/main.py"], rt.mode, env=["BENCH_ID=%d" % i])
+                    ["/usr/bin/python3", "/app/main.py"], rt.mode, env=["BENCH_ID=%d" % i],
+                    include=PY_INCLUDE)
         # REG modes: build the environments once so the series measure steady
         # state, not the first hashing of every copy
         for rt in rts:
@@ -620,6 +628,7 @@ class Bench:
             for rt in rts:
                 log("density: %s N=%d" % (rt.label, n))
                 drop_caches()
+                time.sleep(1.5)  # let reclaim settle before the baseline
                 before = meminfo()
                 rfd, wfd = os.pipe()
                 started, fails = [], []
@@ -773,7 +782,7 @@ class Bench:
                 shutil.rmtree(store, ignore_errors=True)
                 r = Runtime(rt.label, self.reg, self.reg_argv(store), rt.mode)
                 b = self.write_bundle(os.path.join(self.tmp, "b/vol", rt.label, name.replace(" ", "_")), root,
-                                      args, rt.mode)
+                                      args, rt.mode, include=PY_INCLUDE if "python" in args[0] else None)
                 cid = self.cid("vol", rt.label, len(e))
                 rc, _, err, pid = self.create(r, cid, b)
                 st = self.reg_stats(store) if rc == 0 else None
@@ -794,7 +803,8 @@ class Bench:
                 if kind == "debian-c" and not os.path.exists(os.path.join(root, "usr/local/bin/hello")):
                     shutil.copy2(self.c_bin, os.path.join(root, "usr/local/bin/hello"))
                 total += du_bytes(root)
-                b = self.write_bundle(os.path.join(self.tmp, "b/vol10", str(i)), root, args, rt.mode)
+                b = self.write_bundle(os.path.join(self.tmp, "b/vol10", str(i)), root, args, rt.mode,
+                                      include=PY_INCLUDE if "python" in args[0] else None)
                 cid = self.cid("vol10", i)
                 rc, _, err, pid = self.create(r, cid, b)
                 ok += rc == 0
@@ -810,26 +820,7 @@ class Bench:
             data = json.loads(text)
         except ValueError:
             return None
-        paths = set()
-
-        def walk(x):
-            if isinstance(x, dict):
-                for k, v in x.items():
-                    if k in ("path", "target", "resolved") and isinstance(v, str) and v.startswith("/"):
-                        paths.add(v)
-                    walk(v)
-            elif isinstance(x, list):
-                for v in x:
-                    walk(v)
-                    if isinstance(v, str) and v.startswith("/"):
-                        paths.add(v)
-        walk(data)
-        total = 0
-        for p in paths:
-            full = os.path.join(root, p.lstrip("/"))
-            if os.path.isfile(full) and not os.path.islink(full):
-                total += os.path.getsize(full)
-        return total
+        return sum(f.get("size", 0) for f in data.get("files", []) if f.get("kind") == "file")
 
     def reg_stats(self, store):
         r = subprocess.run([self.reg, "--reg-root", store, "reg", "stats", "--format", "json"],
@@ -848,7 +839,8 @@ class Bench:
             ids = []
             for i, root in enumerate(copies[:2]):
                 b = self.write_bundle(os.path.join(self.tmp, "b/share", rt.label, str(i)), root,
-                                      ["/usr/bin/python3", "-c", "import time; time.sleep(1000)"], rt.mode)
+                                      ["/usr/bin/python3", "-c", "import time; time.sleep(1000)"], rt.mode,
+                                      include=PY_INCLUDE)
                 cid = self.cid("share", rt.label, i)
                 rc, _, err, pid = self.create(rt, cid, b)
                 if rc == 0:

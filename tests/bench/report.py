@@ -225,9 +225,7 @@ def write(b):
           "decimal, hashlib, sqlite3, datetime, uses them, and sleeps. Caches dropped before each series; REG "
           "environments built once before the series. PSS and Pss_File summed over the containers' processes "
           "(`/proc/PID/smaps_rollup`); page cache = growth of `Cached`; MemAvailable drop. Host-wide counters "
-          "also see whatever else the machine does (other jobs share it).\n" % (sum(
-              os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(b.pyimg) for f in fs
-              if os.path.isfile(os.path.join(r, f)) and not os.path.islink(os.path.join(r, f))) / MiB))
+          "also see whatever else the machine does (other jobs share it).\n" % (getattr(b, "pyimg_bytes", 0) / MiB))
         w("| N | runtime | ready | PSS MiB | Pss_File MiB | Pss_Anon MiB | page cache +MiB | MemAvailable −MiB | "
           "PSS / crun | cache / crun | MemAvailable drop / crun |")
         w("|---|---|---|---|---|---|---|---|---|---|---|")
