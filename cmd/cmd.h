@@ -40,6 +40,8 @@ int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 int cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+/* reg profile ls|show|rm (cmd/reg-profile.c).  */
+int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */
 int cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 

@@ -253,6 +253,7 @@ static const struct
   { "stats", cmd_reg_stats, "bytes stored and shared, sharing degree" },
   { "gc", cmd_reg_gc, "remove unreferenced environments and objects" },
   { "check", cmd_reg_check, "verify every object against its digest" },
+  { "profile", cmd_reg_profile, "list, show or remove learned profiles" },
 };
 
 int

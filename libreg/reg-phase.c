@@ -7,7 +7,16 @@
  * bind-mounted read-only over its own path in the container's root.  A
  * repeated create of the same image answers from the environment cache:
  * nothing is analysed or hashed again while the sources keep their
- * identities.  */
+ * identities.
+ *
+ * minimal: the environment of reg-minimal (closure + profile + includes +
+ * default files + mount points) becomes the lower layer of the container's
+ * root; its upper and work directories are STATE/reg-upper and
+ * STATE/reg-work (none when root.readonly), made here and removed by
+ * reg_phase_release.
+ *
+ * learn: the plan carries the profile key only; the lifecycle starts the
+ * recorder (reg-learn.h) once the container's root is mounted.  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -17,6 +26,8 @@
 
 #include "config.h"
 #include "reg-analyze.h"
+#include "reg-learn.h"
+#include "reg-minimal.h"
 #include "reg-store.h"
 #include "reg.h"
 #include "utils.h"
@@ -74,7 +85,10 @@ sources_add (struct sources *s, const char *path, const struct stat *st)
 
 /* The files besides the closure whose change changes the closure.  */
 static const char *const closure_inputs[] = {
-  "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/nsswitch.conf", NULL,
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/nsswitch.conf",
+  NULL,
 };
 
 const char *
@@ -87,7 +101,7 @@ reg_options_store_root (const struct reg_options *opts)
    besides the files themselves (whose identities the cache checks).  The
    rootfs directory's identity keeps two images apart.  */
 static char *
-env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd)
+env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
@@ -98,13 +112,15 @@ env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd)
   if (f == NULL)
     abort ();
   if (fstat (rootfd, &st) == 0)
-    fprintf (f, "root %llu %llu\n", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+    fprintf (f, "root %llu %llu\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
   fprintf (f, "mode %s\ncwd %s\n", reg_mode_name (mode), p->cwd ? p->cwd : "/");
   for (size_t i = 0; i < p->args.len; i++)
     fprintf (f, "arg %zu %s\n", strlen (p->args.items[i]), p->args.items[i]);
   for (size_t i = 0; i < p->env.len; i++)
     if (has_prefix (p->env.items[i], "PATH=") || has_prefix (p->env.items[i], "LD_LIBRARY_PATH="))
       fprintf (f, "env %zu %s\n", strlen (p->env.items[i]), p->env.items[i]);
+  if (extra)
+    fputs (extra, f);
   fclose (f);
   reg_store_digest_buffer (buf, len, 0, 0, 0, hex);
   return xstrdup (hex);
@@ -126,7 +142,7 @@ ref_name (const struct reg_options *opts)
 /* Analyse, add every shareable file of the closure to the store and make
    the environment.  */
 static int
-build_share_env (struct reg_store *store, int rootfd, const oci_process *p, const char *key, char **env_id,
+build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char **env_id, struct sources *out,
                  reg_error_t *err)
 {
   cleanup_closure struct reg_closure *closure = NULL;
@@ -136,8 +152,8 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, cons
   size_t shared = 0;
   int ret;
 
-  ret = reg_analyze (rootfd, (const char *const *) p->args.items, (const char *const *) p->env.items, p->cwd,
-                     &closure, err);
+  ret = reg_analyze (rootfd, (const char *const *)p->args.items, (const char *const *)p->env.items, p->cwd, &closure,
+                     err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "REG analysis");
 
@@ -154,13 +170,14 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, cons
 
       if (e->kind == REG_CLOSURE_SYMLINK)
         {
-          struct stat lst = { .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t) e->size,
-                              .st_mtim = e->mtime, .st_ctim = e->ctime };
+          struct stat lst = {
+            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
+          };
           sources_add (&src, e->path, &lst);
           continue;
         }
       fd = open_in_root_raw (rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-      if (fd < 0 || fstat (fd, &st) < 0 || ! S_ISREG (st.st_mode))
+      if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
         {
           reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);
           continue;
@@ -168,7 +185,7 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, cons
       sources_add (&src, e->path, &st);
       /* share keeps the image as it is but for its ELF objects: scripts
          and configuration files stay the image's own.  */
-      if (! e->elf)
+      if (!e->elf)
         continue;
       ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
       if (UNLIKELY (ret < 0))
@@ -184,18 +201,11 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, cons
       shared++;
     }
 
-  for (const char *const *in = closure_inputs; *in; in++)
-    {
-      struct stat st;
-      cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0)
-        sources_add (&src, *in, &st);
-    }
-
   ret = reg_store_env_get (store, m, env_id, &env_root, err);
   if (UNLIKELY (ret < 0))
     goto out;
-  ret = reg_store_env_cache_put (store, key, *env_id, src.items, src.n, err);
+  *out = src;
+  src = (struct sources){ 0 };
   reg_debug ("REG: environment %s: %zu shared files of %zu in the closure", *env_id, shared, closure->n);
 
 out:
@@ -221,7 +231,7 @@ share_plan (struct reg_store *store, const char *env_id, struct reg_plan *plan, 
     return ret;
   /* envs/<id>/root -> envs/<id>/manifest */
   slash = strrchr (env_root, '/');
-  xasprintf (&manifest_path, "%.*s/manifest", (int) (slash - env_root), env_root);
+  xasprintf (&manifest_path, "%.*s/manifest", (int)(slash - env_root), env_root);
   ret = read_all_file (manifest_path, 0, &data, &len, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -242,14 +252,134 @@ share_plan (struct reg_store *store, const char *env_id, struct reg_plan *plan, 
   return 0;
 }
 
+/* The files besides the sources whose change changes the environment.  */
+static void
+add_closure_inputs (struct sources *src, int rootfd)
+{
+  for (const char *const *in = closure_inputs; *in; in++)
+    {
+      struct stat st;
+      cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0)
+        sources_add (src, *in, &st);
+    }
+}
+
+static int
+build_minimal_env (struct reg_store *store, const struct reg_options *opts, int rootfd, const oci_config *config,
+                   const char *profile_key, char **env_id, struct sources *out, reg_error_t *err)
+{
+  cleanup_string_array char **profile = NULL;
+  struct reg_minimal_result res = { 0 };
+  size_t n_profile = 0;
+  int ret;
+
+  ret = reg_profile_read (reg_options_store_root (opts), profile_key, &profile, &n_profile, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_minimal_build (store, rootfd, config, (const char *const *)profile, n_profile, &res, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  reg_debug ("REG: minimal environment %s: %zu files (%llu bytes), %zu symlinks, %zu directories, %zu profile "
+             "paths, %zu left out",
+             res.env_id, res.files, (unsigned long long)res.bytes, res.symlinks, res.dirs, n_profile, res.unshared);
+  *env_id = steal_pointer (&res.env_id);
+  out->items = steal_pointer (&res.sources);
+  out->n = out->cap = res.n_sources;
+  res.n_sources = 0;
+  reg_minimal_result_clear (&res);
+  return 0;
+}
+
+/* What besides the process the minimal environment is computed from:
+   annotations, mount points, the profile as it is now.  Bad annotations
+   are errors here, before any cache lookup.  */
+static int
+minimal_key_extra (const struct reg_options *opts, const oci_config *config, const char *profile_key, char **extra,
+                   reg_error_t *err)
+{
+  const char *inc = oci_map_get (&config->annotations, REG_ANNOTATION_INCLUDE);
+  const char *def = oci_map_get (&config->annotations, REG_ANNOTATION_DEFAULTS);
+  cleanup_string_array char **includes = NULL;
+  cleanup_free char *mounts = NULL;
+  cleanup_free char *profile_id = NULL;
+  unsigned groups;
+  size_t n;
+  int ret;
+
+  ret = reg_defaults_parse (def, &groups, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_includes_parse (inc, &includes, &n, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  mounts = reg_minimal_mounts_key (config);
+  profile_id = reg_profile_identity (reg_options_store_root (opts), profile_key);
+  xasprintf (extra, "defaults %u\ninclude %zu %s\nprofile %s\n%s", groups, strlen (inc ? inc : ""), inc ? inc : "",
+             profile_id, mounts);
+  return 0;
+}
+
+/* minimal: the environment is the lower layer; the upper and work
+   directories are private to the container, in its state dir.  */
+static int
+minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci_config *config, const char *env_id,
+              struct reg_plan *plan, reg_error_t *err)
+{
+  int ret = reg_store_env_root (store, env_id, &plan->lower_dir, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (config->root_readonly)
+    return 0;
+  if (opts->state_dir == NULL)
+    return reg_make_error (err, EINVAL, "REG minimal: no state directory for the container's upper layer");
+  xasprintf (&plan->upper_dir, "%s/reg-upper", opts->state_dir);
+  xasprintf (&plan->work_dir, "%s/reg-work", opts->state_dir);
+  for (const char *d = plan->upper_dir; d; d = d == plan->upper_dir ? plan->work_dir : NULL)
+    {
+      /* Left over by a create that was killed: start clean.  */
+      ret = remove_tree_at (AT_FDCWD, d, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (mkdir (d, d == plan->upper_dir ? 0755 : 0700) < 0)
+        return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
+    }
+  /* The upper directory is the root directory the container sees.  */
+  if (chmod (plan->upper_dir, 0755) < 0)
+    return reg_make_error (err, errno, "REG minimal: chmod `%s`", plan->upper_dir);
+  return 0;
+}
+
+static void
+remove_upper (const struct reg_options *opts)
+{
+  static const char *const names[] = { "reg-upper", "reg-work" };
+  reg_error_t err = NULL;
+
+  if (opts->state_dir == NULL)
+    return;
+  for (size_t i = 0; i < 2; i++)
+    {
+      cleanup_free char *d = NULL;
+      xasprintf (&d, "%s/%s", opts->state_dir, names[i]);
+      if (remove_tree_at (AT_FDCWD, d, &err) < 0)
+        {
+          reg_warning ("REG: %s", err->msg);
+          reg_error_release (&err);
+        }
+    }
+}
+
 int
 reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
                    reg_error_t *err)
 {
   cleanup_store struct reg_store *store = NULL;
   cleanup_free char *key = NULL;
+  cleanup_free char *extra = NULL;
   cleanup_free char *env_id = NULL;
   cleanup_free char *ref = NULL;
+  cleanup_free char *profile_key = NULL;
   struct reg_plan *p;
   enum reg_mode mode;
   int ret;
@@ -260,35 +390,75 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (mode == REG_MODE_OFF || config->process == NULL || config->process->args.len == 0)
     return 0;
-  if (mode != REG_MODE_SHARE)
-    return reg_make_error (err, 0, "config.json: annotations.%s: REG mode `%s` is not available yet",
-                           REG_ANNOTATION_MODE, reg_mode_name (mode));
 
   ret = reg_store_open (reg_options_store_root (opts), &store, err);
   if (UNLIKELY (ret < 0))
     return ret;
 
-  key = env_cache_key (mode, config->process, rootfd);
+  if (mode == REG_MODE_MINIMAL || mode == REG_MODE_LEARN)
+    {
+      ret = reg_profile_key (store, rootfd, config->process, &profile_key, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  if (mode == REG_MODE_LEARN)
+    {
+      /* The full rootfs; the recording is the effect.  */
+      p = xmalloc0 (sizeof (*p));
+      p->mode = mode;
+      p->profile_key = steal_pointer (&profile_key);
+      *plan = p;
+      return 0;
+    }
+  if (mode == REG_MODE_MINIMAL)
+    {
+      ret = minimal_key_extra (opts, config, profile_key, &extra, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  key = env_cache_key (mode, config->process, rootfd, extra);
   ret = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (ret == 0)
     {
-      ret = build_share_env (store, rootfd, config->process, key, &env_id, err);
+      struct sources src = { 0 };
+      if (mode == REG_MODE_SHARE)
+        ret = build_share_env (store, rootfd, config->process, &env_id, &src, err);
+      else
+        ret = build_minimal_env (store, opts, rootfd, config, profile_key, &env_id, &src, err);
+      if (ret == 0)
+        {
+          add_closure_inputs (&src, rootfd);
+          ret = reg_store_env_cache_put (store, key, env_id, src.items, src.n, err);
+        }
+      sources_clear (&src);
       if (UNLIKELY (ret < 0))
         return ret;
     }
 
   p = xmalloc0 (sizeof (*p));
   p->mode = mode;
-  ret = share_plan (store, env_id, p, err);
-  if (UNLIKELY (ret < 0))
-    {
-      reg_plan_free (p);
-      return ret;
-    }
+  p->profile_key = steal_pointer (&profile_key);
   ref = ref_name (opts);
   ret = reg_store_env_ref (store, env_id, ref, err);
+  if (ret == 0)
+    {
+      if (mode == REG_MODE_SHARE)
+        ret = share_plan (store, env_id, p, err);
+      else
+        ret = minimal_plan (store, opts, config, env_id, p, err);
+      if (UNLIKELY (ret < 0))
+        {
+          /* Nothing half-made is left: no reference, no upper layer.  */
+          reg_error_t err2 = NULL;
+          if (reg_store_env_unref (store, env_id, ref, &err2) < 0)
+            reg_error_release (&err2);
+          if (mode == REG_MODE_MINIMAL && p->upper_dir)
+            remove_upper (opts);
+        }
+    }
   if (UNLIKELY (ret < 0))
     {
       reg_plan_free (p);
@@ -306,6 +476,15 @@ reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error
   cleanup_free char *ref = NULL;
   struct stat st;
   int ret;
+
+  /* learn: the profile is written before the state dir goes.  */
+  ret = reg_learn_stop (opts, 10000, err);
+  if (ret < 0)
+    {
+      reg_warning ("%s", (*err)->msg);
+      reg_error_release (err);
+    }
+  remove_upper (opts);
 
   if (env_id == NULL || *env_id == '\0')
     return 0;

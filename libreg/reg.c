@@ -56,6 +56,7 @@ reg_plan_free (struct reg_plan *plan)
   free (plan->lower_dir);
   free (plan->upper_dir);
   free (plan->work_dir);
+  free (plan->profile_key);
   free (plan);
 }
 

@@ -15,6 +15,8 @@
 
 #define REG_ANNOTATION_MODE "run.reg.mode"
 #define REG_ANNOTATION_INCLUDE "run.reg.include"
+/* minimal: the groups of default files to keep or drop (see reg-minimal.h) */
+#define REG_ANNOTATION_DEFAULTS "run.reg.defaults"
 #define REG_ANNOTATION_PREFIX "run.reg."
 /* Written into the state's annotations by create.  */
 #define REG_ANNOTATION_ENV "run.reg.environment"
@@ -49,6 +51,10 @@ struct reg_plan
   char *lower_dir;
   char *upper_dir;
   char *work_dir;
+
+  /* minimal and learn: the profile key of the entrypoint (reg-learn.h);
+     learn passes the plan to reg_learn_start.  */
+  char *profile_key;
 };
 
 struct reg_options
@@ -86,7 +92,10 @@ const char *reg_options_store_root (const struct reg_options *opts);
 int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd,
                        struct reg_plan **plan, reg_error_t *err);
 
-/* Drop the container's reference on its environment (delete).  */
+/* At delete, once the container's processes are gone: stop a learn
+   recorder (waiting until its profile is written), remove minimal's
+   STATE/reg-upper and STATE/reg-work, drop the container's reference on
+   ENV_ID (NULL: none).  Idempotent.  */
 int reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error_t *err);
 
 void reg_plan_free (struct reg_plan *plan);

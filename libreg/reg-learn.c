@@ -1,0 +1,806 @@
+/* libreg: learn mode — profiles and the fanotify recorder (reg-learn.h).  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <search.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/fanotify.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "reg-learn.h"
+#include "utils.h"
+
+#define PROFILE_MAGIC "reg-profile 1\n"
+#define PROFILES_DIR "profiles"
+#define PROFILE_MAX (64u << 20)
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* --- the key ------------------------------------------------------------ */
+
+static const char *
+env_get (const oci_process *p, const char *name)
+{
+  size_t len = strlen (name);
+  for (size_t i = 0; i < p->env.len; i++)
+    if (strncmp (p->env.items[i], name, len) == 0 && p->env.items[i][len] == '=')
+      return p->env.items[i] + len + 1;
+  return NULL;
+}
+
+/* args[0] as execvp finds it in the root: an open regular file, and its
+   path in *PATH.  -1 when not found.  */
+static int
+open_entrypoint (int rootfd, const oci_process *p, char **path)
+{
+  const char *arg0 = p->args.items[0];
+  const char *search = env_get (p, "PATH");
+  const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+
+  if (strchr (arg0, '/'))
+    {
+      int fd;
+      struct stat st;
+      if (arg0[0] == '/')
+        *path = xstrdup (arg0);
+      else
+        xasprintf (path, "%s/%s", cwd, arg0);
+      fd = open_in_root_raw (rootfd, *path, O_RDONLY | O_NONBLOCK, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
+        return fd;
+      if (fd >= 0)
+        close (fd);
+      return -1;
+    }
+  if (search == NULL)
+    search = DEFAULT_PATH;
+  for (const char *it = search; it;)
+    {
+      const char *colon = strchr (it, ':');
+      size_t len = colon ? (size_t)(colon - it) : strlen (it);
+      struct stat st;
+      int fd;
+
+      free (*path);
+      if (len == 0)
+        xasprintf (path, "%s/%s", cwd, arg0);
+      else
+        xasprintf (path, "%.*s/%s", (int)len, it, arg0);
+      fd = open_in_root_raw (rootfd, *path, O_RDONLY | O_NONBLOCK, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 0111))
+        return fd;
+      if (fd >= 0)
+        close (fd);
+      it = colon ? colon + 1 : NULL;
+    }
+  free (*path);
+  *path = xstrdup (arg0);
+  return -1;
+}
+
+int
+reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **key, reg_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *digest = NULL;
+  cleanup_free char *buf = NULL;
+  cleanup_close int fd = -1;
+  size_t len = 0;
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  const char *v;
+  FILE *f;
+  int ret;
+
+  if (p == NULL || p->args.len == 0)
+    return reg_make_error (err, EINVAL, "profile key: no process.args");
+  fd = open_entrypoint (rootfd, p, &path);
+  if (fd >= 0)
+    {
+      struct stat st;
+      if (fstat (fd, &st) < 0)
+        return reg_make_error (err, errno, "stat `%s` in the rootfs", path);
+      ret = reg_store_add_file (s, fd, &st, &digest, NULL, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "profile key: `%s`", path);
+    }
+  f = open_memstream (&buf, &len);
+  if (f == NULL)
+    abort ();
+  fprintf (f, "profile 1\n");
+  if (digest)
+    fprintf (f, "entrypoint %s\n", digest);
+  else
+    fprintf (f, "entrypoint-path %zu %s\n", strlen (path), path);
+  fprintf (f, "cwd %s\n", p->cwd ? p->cwd : "/");
+  for (size_t i = 0; i < p->args.len; i++)
+    fprintf (f, "arg %zu %s\n", strlen (p->args.items[i]), p->args.items[i]);
+  if ((v = env_get (p, "PATH")))
+    fprintf (f, "PATH %s\n", v);
+  if ((v = env_get (p, "LD_LIBRARY_PATH")))
+    fprintf (f, "LD_LIBRARY_PATH %s\n", v);
+  fclose (f);
+  reg_store_digest_buffer (buf, len, 0, 0, 0, hex);
+  *key = xstrdup (hex);
+  return 0;
+}
+
+/* --- profiles ----------------------------------------------------------- */
+
+static bool
+key_valid (const char *key)
+{
+  size_t n = 0;
+  if (key == NULL)
+    return false;
+  for (const char *p = key; *p; p++, n++)
+    if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+      return false;
+  return n == REG_DIGEST_HEX_LEN;
+}
+
+static char *
+escape_path (const char *s)
+{
+  char *out = xmalloc (2 * strlen (s) + 1), *o = out;
+  for (; *s; s++)
+    {
+      if (*s == '\n' || *s == '\\')
+        {
+          *o++ = '\\';
+          *o++ = *s == '\n' ? 'n' : '\\';
+        }
+      else
+        *o++ = *s;
+    }
+  *o = '\0';
+  return out;
+}
+
+/* Unescape LINE in place; false when it is malformed.  */
+static bool
+unescape_path (char *line)
+{
+  char *o = line;
+  for (char *s = line; *s; s++)
+    {
+      if (*s != '\\')
+        {
+          *o++ = *s;
+          continue;
+        }
+      s++;
+      if (*s == 'n')
+        *o++ = '\n';
+      else if (*s == '\\')
+        *o++ = '\\';
+      else
+        return false;
+    }
+  *o = '\0';
+  return true;
+}
+
+static int
+cmp_strp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* Parse profile DATA into a NULL-terminated list.  */
+static int
+profile_parse (char *data, size_t len, const char *key, char ***paths, size_t *n, reg_error_t *err)
+{
+  char **out = xmalloc0 (sizeof (char *));
+  size_t count = 0;
+  char *p, *end = data + len;
+
+  if (len < strlen (PROFILE_MAGIC) || memcmp (data, PROFILE_MAGIC, strlen (PROFILE_MAGIC)) != 0)
+    {
+      free (out);
+      return reg_make_error (err, EINVAL, "profile %s: not a reg-runc profile", key);
+    }
+  for (p = data + strlen (PROFILE_MAGIC); p < end;)
+    {
+      char *eol = memchr (p, '\n', (size_t)(end - p));
+      if (eol == NULL)
+        eol = end;
+      *eol = '\0';
+      if (*p)
+        {
+          if (*p != '/' || !unescape_path (p))
+            {
+              free_string_array (out);
+              return reg_make_error (err, EINVAL, "profile %s: bad line `%s`", key, p);
+            }
+          out = xrealloc (out, (count + 2) * sizeof (char *));
+          out[count++] = xstrdup (p);
+          out[count] = NULL;
+        }
+      p = eol + 1;
+    }
+  *paths = out;
+  *n = count;
+  return 0;
+}
+
+int
+reg_profile_read (const char *store_root, const char *key, char ***paths, size_t *n, reg_error_t *err)
+{
+  cleanup_free char *file = NULL;
+  cleanup_free char *data = NULL;
+  size_t len = 0;
+  int ret;
+
+  *paths = NULL;
+  *n = 0;
+  if (!key_valid (key))
+    return reg_make_error (err, EINVAL, "invalid profile key `%s`", key ? key : "");
+  xasprintf (&file, "%s/" PROFILES_DIR "/%s", store_root, key);
+  ret = read_all_file (file, PROFILE_MAX, &data, &len, err);
+  if (ret < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          *paths = xmalloc0 (sizeof (char *));
+          return 0;
+        }
+      return ret;
+    }
+  return profile_parse (data, len, key, paths, n, err);
+}
+
+static int
+open_profiles_dir (const char *store_root, bool create, reg_error_t *err)
+{
+  cleanup_free char *dir = NULL;
+  int fd;
+
+  xasprintf (&dir, "%s/" PROFILES_DIR, store_root);
+  if (create)
+    {
+      int ret = mkdir_p_at (AT_FDCWD, dir, 0700, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return reg_make_error (err, errno, "open `%s`", dir);
+  return fd;
+}
+
+int
+reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  char **old = NULL, **all;
+  size_t n_old = 0, count = 0;
+  char *data = NULL;
+  size_t len = 0;
+  FILE *f;
+  int ret;
+
+  if (!key_valid (key))
+    return reg_make_error (err, EINVAL, "invalid profile key `%s`", key ? key : "");
+  dirfd = open_profiles_dir (store_root, true, err);
+  if (UNLIKELY (dirfd < 0))
+    return dirfd;
+  /* Two learners of one key must not lose each other's paths.  */
+  if (flock (dirfd, LOCK_EX) < 0)
+    return reg_make_error (err, errno, "lock `%s/" PROFILES_DIR "`", store_root);
+  ret = reg_profile_read (store_root, key, &old, &n_old, err);
+  if (ret < 0)
+    {
+      /* A damaged profile is replaced by what was learned now.  */
+      reg_warning ("%s; replacing it", (*err)->msg);
+      reg_error_release (err);
+      old = xmalloc0 (sizeof (char *));
+      n_old = 0;
+    }
+  all = xmalloc ((n_old + n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n_old; i++)
+    all[count++] = old[i];
+  for (size_t i = 0; i < n; i++)
+    if (paths[i][0] == '/')
+      all[count++] = (char *)paths[i];
+  qsort (all, count, sizeof (char *), cmp_strp);
+
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fputs (PROFILE_MAGIC, f);
+  for (size_t i = 0; i < count; i++)
+    {
+      cleanup_free char *esc = NULL;
+      if (i > 0 && strcmp (all[i], all[i - 1]) == 0)
+        continue;
+      esc = escape_path (all[i]);
+      fprintf (f, "%s\n", esc);
+    }
+  fclose (f);
+  ret = write_file_atomic_at (dirfd, key, data, len, 0600, true, err);
+  free (data);
+  free (all);
+  free_string_array (old);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "write profile %s", key);
+  return 0;
+}
+
+char *
+reg_profile_identity (const char *store_root, const char *key)
+{
+  cleanup_free char *file = NULL;
+  struct stat st;
+  char *id = NULL;
+
+  if (!key_valid (key))
+    return xstrdup ("none");
+  xasprintf (&file, "%s/" PROFILES_DIR "/%s", store_root, key);
+  if (stat (file, &st) < 0)
+    return xstrdup ("none");
+  /* Every write is a rename of a new inode.  */
+  xasprintf (&id, "%llu %llu %llu %lld.%09ld", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+             (unsigned long long)st.st_size, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+  return id;
+}
+
+int
+reg_profile_list (const char *store_root, char ***keys, size_t *n, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  cleanup_free char *dir = NULL;
+  char **out = xmalloc0 (sizeof (char *));
+  size_t count = 0;
+  struct dirent *de;
+
+  xasprintf (&dir, "%s/" PROFILES_DIR, store_root);
+  d = opendir (dir);
+  if (d == NULL && errno != ENOENT)
+    {
+      free (out);
+      return reg_make_error (err, errno, "open `%s`", dir);
+    }
+  while (d && (de = readdir (d)))
+    {
+      if (!key_valid (de->d_name))
+        continue;
+      out = xrealloc (out, (count + 2) * sizeof (char *));
+      out[count++] = xstrdup (de->d_name);
+      out[count] = NULL;
+    }
+  qsort (out, count, sizeof (char *), cmp_strp);
+  *keys = out;
+  *n = count;
+  return 0;
+}
+
+int
+reg_profile_remove (const char *store_root, const char *key, reg_error_t *err)
+{
+  cleanup_free char *file = NULL;
+
+  if (!key_valid (key))
+    return reg_make_error (err, EINVAL, "invalid profile key `%s`", key ? key : "");
+  xasprintf (&file, "%s/" PROFILES_DIR "/%s", store_root, key);
+  if (unlink (file) < 0)
+    return reg_make_error (err, errno, "remove profile %s", key);
+  return 0;
+}
+
+/* --- the recorder ------------------------------------------------------- */
+
+struct recorder
+{
+  int fan_fd, pidfd, stop_fd, sig_fd, root_fd, state_fd;
+  char *store_root, *key;
+  void *seen; /* tsearch tree of recorded paths */
+  size_t n_seen;
+  char *prefix; /* the link prefix that last mapped to the root */
+  struct stat root_st;
+};
+
+static int
+cmp_tree (const void *a, const void *b)
+{
+  return strcmp (a, b);
+}
+
+/* SUFFIX (a tail of the link BUF) when it names the file ST in the root.  */
+static char *
+try_suffix (struct recorder *r, const char *buf, const char *suffix, const struct stat *st, bool dir)
+{
+  cleanup_close int fd = -1;
+  struct stat cand;
+  char *out = NULL;
+
+  if (suffix[1] == '\0')
+    return NULL;
+  fd = open_in_root_raw (r->root_fd, suffix, O_PATH | O_NOFOLLOW, 0);
+  if (fd < 0 || fstat (fd, &cand) < 0 || cand.st_dev != st->st_dev || cand.st_ino != st->st_ino)
+    return NULL;
+  if (r->prefix == NULL || strlen (r->prefix) != (size_t)(suffix - buf)
+      || strncmp (r->prefix, buf, strlen (r->prefix)) != 0)
+    {
+      free (r->prefix);
+      r->prefix = xstrndup (buf, (size_t)(suffix - buf));
+    }
+  xasprintf (&out, "%s%s", suffix, dir ? "/" : "");
+  return out;
+}
+
+/* The path of the root that names the same file as the event's fd: the
+   longest suffix of its /proc/self/fd link (which shows the path from
+   whatever root the mount is seen under: the container's after
+   pivot_root, the host's before) that resolves, inside the root, to the
+   same device and inode.  */
+static char *
+map_event_path (struct recorder *r, int evfd, bool dir)
+{
+  char link[64], buf[PATH_MAX + 1];
+  struct stat st;
+  ssize_t n;
+
+  snprintf (link, sizeof (link), "/proc/self/fd/%d", evfd);
+  n = readlink (link, buf, sizeof (buf) - 1);
+  if (n <= 0 || buf[0] != '/' || fstat (evfd, &st) < 0)
+    return NULL;
+  buf[n] = '\0';
+  /* fd events of directories do not carry FAN_ONDIR: ask the file.  */
+  dir = dir || S_ISDIR (st.st_mode);
+
+  if (st.st_dev == r->root_st.st_dev && st.st_ino == r->root_st.st_ino)
+    return NULL; /* the root itself */
+  /* The prefix that matched last time first: it is nearly always the one.  */
+  if (r->prefix && has_prefix (buf, r->prefix) && buf[strlen (r->prefix)] == '/')
+    {
+      char *out = try_suffix (r, buf, buf + strlen (r->prefix), &st, dir);
+      if (out)
+        return out;
+    }
+  for (char *p = buf; p; p = strchr (p + 1, '/'))
+    {
+      char *out = try_suffix (r, buf, p, &st, dir);
+      if (out)
+        return out;
+    }
+  return NULL;
+}
+
+static void
+record (struct recorder *r, char *path)
+{
+  char **slot = tsearch (path, &r->seen, cmp_tree);
+  if (slot == NULL)
+    abort ();
+  if (*slot != path)
+    free (path);
+  else
+    r->n_seen++;
+}
+
+/* Read what is queued; false when the fanotify fd failed.  */
+static bool
+drain_events (struct recorder *r)
+{
+  char buf[16384] __attribute__ ((aligned (__alignof__(struct fanotify_event_metadata))));
+
+  for (;;)
+    {
+      ssize_t len = read (r->fan_fd, buf, sizeof (buf));
+      struct fanotify_event_metadata *m;
+
+      if (len < 0)
+        return errno == EAGAIN || errno == EINTR;
+      if (len == 0)
+        return false;
+      for (m = (struct fanotify_event_metadata *)buf; FAN_EVENT_OK (m, len); m = FAN_EVENT_NEXT (m, len))
+        {
+          if (m->vers != FANOTIFY_METADATA_VERSION)
+            return false;
+          if (m->fd < 0)
+            continue; /* FAN_Q_OVERFLOW cannot happen with an unlimited queue */
+          if (m->pid != getpid ())
+            {
+              char *path = map_event_path (r, m->fd, (m->mask & FAN_ONDIR) != 0);
+              if (path)
+                record (r, path);
+            }
+          close (m->fd);
+        }
+    }
+}
+
+static char **collected;
+static size_t n_collected;
+
+static void
+collect (const void *node, VISIT which, void *closure)
+{
+  (void)closure;
+  if (which == postorder || which == leaf)
+    collected[n_collected++] = *(char *const *)node;
+}
+
+static int
+recorder_finish (struct recorder *r)
+{
+  reg_error_t err = NULL;
+  int ret = 0;
+
+  collected = xmalloc ((r->n_seen + 1) * sizeof (char *));
+  n_collected = 0;
+  twalk_r (r->seen, collect, NULL);
+  if (reg_profile_merge (r->store_root, r->key, (const char *const *)collected, n_collected, &err) < 0)
+    {
+      reg_warning ("REG learn: %s", err->msg);
+      reg_error_release (&err);
+      ret = -1;
+    }
+  free (collected);
+  tdestroy (r->seen, free);
+  unlinkat (r->state_fd, REG_LEARN_STOP_FIFO, 0);
+  unlinkat (r->state_fd, REG_LEARN_LOCK, 0);
+  return ret;
+}
+
+static void
+recorder_loop (struct recorder *r)
+{
+  for (;;)
+    {
+      struct pollfd fds[4] = {
+        { .fd = r->fan_fd, .events = POLLIN },
+        { .fd = r->pidfd, .events = POLLIN },
+        { .fd = r->stop_fd, .events = POLLIN },
+        { .fd = r->sig_fd, .events = POLLIN },
+      };
+      if (poll (fds, 4, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return;
+        }
+      if ((fds[0].revents & POLLIN) && !drain_events (r))
+        return;
+      if (fds[1].revents || fds[2].revents || fds[3].revents)
+        {
+          /* Events of the last opens are queued before the exit is seen.  */
+          drain_events (r);
+          return;
+        }
+    }
+}
+
+/* Keep only the fds in KEEP (stdio becomes /dev/null): the caller's
+   pipes must not stay open in a process that outlives it.  */
+static void
+close_other_fds (const int *keep, size_t n_keep)
+{
+  int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  DIR *d;
+  struct dirent *de;
+  int *fds = NULL;
+  size_t n = 0;
+
+  if (null >= 0)
+    {
+      dup2 (null, 0);
+      dup2 (null, 1);
+      dup2 (null, 2);
+    }
+  d = opendir ("/proc/self/fd");
+  while (d && (de = readdir (d)))
+    {
+      int fd = atoi (de->d_name);
+      if (de->d_name[0] == '.' || fd <= 2 || fd == dirfd (d))
+        continue;
+      fds = xrealloc (fds, (n + 1) * sizeof (int));
+      fds[n++] = fd;
+    }
+  if (d)
+    closedir (d);
+  for (size_t i = 0; i < n; i++)
+    {
+      bool kept = false;
+      for (size_t j = 0; j < n_keep; j++)
+        kept = kept || keep[j] == fds[i];
+      if (!kept)
+        close (fds[i]);
+    }
+  free (fds);
+}
+
+static void
+cleanup_state_files (int state_fd)
+{
+  unlinkat (state_fd, REG_LEARN_STOP_FIFO, 0);
+  unlinkat (state_fd, REG_LEARN_LOCK, 0);
+}
+
+int
+reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
+                 pid_t *recorder_pid, reg_error_t *err)
+{
+  struct recorder r = { .fan_fd = -1, .pidfd = -1, .stop_fd = -1, .sig_fd = -1, .root_fd = -1, .state_fd = -1 };
+  cleanup_close int lock_fd = -1;
+  int pipefd[2] = { -1, -1 };
+  sigset_t mask;
+  pid_t child, grandchild = 0;
+  int status, ret;
+
+  if (plan == NULL || plan->mode != REG_MODE_LEARN || !key_valid (plan->profile_key))
+    return reg_make_error (err, EINVAL, "REG learn: not a learn plan");
+  if (opts->state_dir == NULL)
+    return reg_make_error (err, EINVAL, "REG learn: no state directory");
+
+  r.state_fd = open (opts->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (r.state_fd < 0)
+    return reg_make_error (err, errno, "REG learn: open `%s`", opts->state_dir);
+  if (root_fd >= 0)
+    r.root_fd = fcntl (root_fd, F_DUPFD_CLOEXEC, 3);
+  else
+    {
+      char proc[64];
+      snprintf (proc, sizeof (proc), "/proc/%d/root", (int)init_pid);
+      r.root_fd = open (proc, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    }
+  if (r.root_fd < 0 || fstat (r.root_fd, &r.root_st) < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: open the container's root");
+      goto fail;
+    }
+  r.pidfd = (int)syscall (SYS_pidfd_open, init_pid, 0);
+  if (r.pidfd < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: pidfd_open %d", (int)init_pid);
+      goto fail;
+    }
+  r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                            O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+  if (r.fan_fd < 0 && errno == EPERM)
+    r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                              O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  if (r.fan_fd < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: fanotify_init");
+      goto fail;
+    }
+  /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
+  if (fanotify_mark (r.fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r.root_fd, ".") < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: fanotify_mark the container's root mount");
+      goto fail;
+    }
+
+  cleanup_state_files (r.state_fd);
+  if (mkfifoat (r.state_fd, REG_LEARN_STOP_FIFO, 0600) < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: mkfifo `%s/%s`", opts->state_dir, REG_LEARN_STOP_FIFO);
+      goto fail;
+    }
+  /* O_RDWR: the FIFO never reports EOF while we hold a writer too.  */
+  r.stop_fd = openat (r.state_fd, REG_LEARN_STOP_FIFO, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  lock_fd = openat (r.state_fd, REG_LEARN_LOCK, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (r.stop_fd < 0 || lock_fd < 0 || flock (lock_fd, LOCK_EX) < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: files in `%s`", opts->state_dir);
+      goto fail;
+    }
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGTERM);
+  sigaddset (&mask, SIGINT);
+  r.sig_fd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (r.sig_fd < 0 || pipe2 (pipefd, O_CLOEXEC) < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: signalfd");
+      goto fail;
+    }
+  r.store_root = xstrdup (reg_options_store_root (opts));
+  r.key = xstrdup (plan->profile_key);
+
+  child = fork ();
+  if (child < 0)
+    {
+      ret = reg_make_error (err, errno, "REG learn: fork");
+      goto fail;
+    }
+  if (child == 0)
+    {
+      pid_t pid;
+      setsid ();
+      pid = fork ();
+      if (pid != 0)
+        {
+          if (write (pipefd[1], &pid, sizeof (pid)) < 0)
+            _exit (1);
+          _exit (pid < 0);
+        }
+      {
+        int keep[] = { r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, lock_fd };
+        close_other_fds (keep, sizeof (keep) / sizeof (keep[0]));
+      }
+      prctl (PR_SET_NAME, "reg-learn");
+      sigprocmask (SIG_BLOCK, &mask, NULL);
+      signal (SIGPIPE, SIG_IGN);
+      signal (SIGHUP, SIG_IGN);
+      recorder_loop (&r);
+      _exit (recorder_finish (&r) < 0 ? 1 : 0);
+    }
+  close (pipefd[1]);
+  pipefd[1] = -1;
+  if (TEMP_FAILURE_RETRY_INT (read (pipefd[0], &grandchild, sizeof (grandchild))) != sizeof (grandchild))
+    grandchild = -1;
+  TEMP_FAILURE_RETRY_INT (waitpid (child, &status, 0));
+  if (grandchild <= 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      ret = reg_make_error (err, ECHILD, "REG learn: could not start the recorder");
+      goto fail;
+    }
+  if (recorder_pid)
+    *recorder_pid = grandchild;
+  reg_debug ("REG learn: recorder %d for profile %s", (int)grandchild, plan->profile_key);
+  ret = 0;
+  goto out;
+
+fail:
+  if (r.state_fd >= 0)
+    cleanup_state_files (r.state_fd);
+out:
+  for (int *fd = (int[]){ r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, pipefd[0], pipefd[1] },
+           *end = fd + 8;
+       fd < end; fd++)
+    if (*fd >= 0)
+      close (*fd);
+  free (r.store_root);
+  free (r.key);
+  return ret;
+}
+
+int
+reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err)
+{
+  cleanup_close int state_fd = -1;
+  cleanup_close int fifo = -1;
+  cleanup_close int lock = -1;
+  struct timespec start, now;
+
+  if (opts->state_dir == NULL)
+    return 0;
+  state_fd = open (opts->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0)
+    return errno == ENOENT ? 0 : reg_make_error (err, errno, "REG learn: open `%s`", opts->state_dir);
+  lock = openat (state_fd, REG_LEARN_LOCK, O_RDONLY | O_CLOEXEC);
+  if (lock < 0)
+    return 0; /* no recorder, or it has finished */
+  /* ENXIO: no reader, the recorder is gone.  */
+  fifo = openat (state_fd, REG_LEARN_STOP_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo >= 0 && write (fifo, "x", 1) < 0 && errno != EAGAIN)
+    reg_debug ("REG learn: write the stop FIFO: %s", strerror (errno));
+
+  clock_gettime (CLOCK_MONOTONIC, &start);
+  while (flock (lock, LOCK_SH | LOCK_NB) < 0)
+    {
+      long ms;
+      if (errno != EWOULDBLOCK && errno != EINTR)
+        return reg_make_error (err, errno, "REG learn: lock `%s`", REG_LEARN_LOCK);
+      clock_gettime (CLOCK_MONOTONIC, &now);
+      ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+      if (ms > timeout_ms)
+        return reg_make_error (err, ETIMEDOUT, "REG learn: the recorder did not finish its profile");
+      usleep (10000);
+    }
+  /* A recorder that was killed left its files.  */
+  cleanup_state_files (state_fd);
+  return 0;
+}

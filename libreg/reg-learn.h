@@ -1,0 +1,78 @@
+/* libreg: learn mode — record the files a container opens, keep them as a
+ * profile in the REG store, and give later `minimal` runs the profile.
+ *
+ * A profile is keyed by the entrypoint: the content digest of the file
+ * process.args[0] resolves to in the rootfs, the arguments, the cwd and the
+ * PATH / LD_LIBRARY_PATH of process.env (reg_profile_key); any copy of the
+ * same image with the same command line finds it.  It is a text file
+ * STORE/profiles/<key>: "reg-profile 1", then one absolute rootfs path per
+ * line, sorted ("/dir/" for a directory the program listed; '\n' and '\\'
+ * escaped as "\n" and "\\").  Learning again merges (union) with what is
+ * there; the file is replaced atomically.
+ *
+ * The recorder.  reg_learn_start puts a fanotify mark (FAN_OPEN |
+ * FAN_OPEN_EXEC, directories too) on the container's root *mount* and
+ * double-forks a small process, in the caller's (host) mount namespace,
+ * that keeps the mark: it is not a child anyone waits for, and it holds
+ * none of the caller's fds (stdio is /dev/null), so a client waiting for
+ * `create`'s output to close is not held.  Only the root mount is marked:
+ * /proc, /sys, /dev and config.json's mounts are other mounts and give no
+ * events.  Each event's file is named by its /proc/self/fd link, mapped
+ * to a path of the root (checked by device and inode against the root),
+ * and recorded.  The recorder stops when the container's init exits
+ * (pidfd), when reg_learn_stop asks (a FIFO in the state dir) or on
+ * SIGTERM/SIGINT; then it merges what it saw into the profile.
+ *
+ * Files in the container's state dir: reg-learn.stop (FIFO) and
+ * reg-learn.lock (held by the recorder until the profile is written).  */
+#ifndef REG_LEARN_H
+#define REG_LEARN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci-spec.h"
+#include "reg-store.h"
+#include "reg.h"
+
+#define REG_LEARN_STOP_FIFO "reg-learn.stop"
+#define REG_LEARN_LOCK "reg-learn.lock"
+
+/* The profile key of process P in the rootfs open as ROOTFD (64 hex, in
+   *KEY).  The entrypoint's digest comes from the store's identity cache
+   when the file was seen before (nothing is read then).  An entrypoint
+   that is missing or not shareable (set-uid) is keyed by its path.  */
+int reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **key, reg_error_t *err);
+
+/* The paths of profile KEY (NULL-terminated, sorted; an empty list when
+   there is none).  */
+int reg_profile_read (const char *store_root, const char *key, char ***paths, size_t *n, reg_error_t *err);
+
+/* Merge PATHS into profile KEY (created as needed), atomically, under a
+   lock of the profiles directory.  */
+int reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n, reg_error_t *err);
+
+/* An identity of profile KEY that changes whenever it is rewritten ("none"
+   when there is none): for the environment cache key.  */
+char *reg_profile_identity (const char *store_root, const char *key);
+
+/* The keys of every profile (NULL-terminated), and removing one.  */
+int reg_profile_list (const char *store_root, char ***keys, size_t *n, reg_error_t *err);
+int reg_profile_remove (const char *store_root, const char *key, reg_error_t *err);
+
+/* Start the recorder for a container in learn mode.  PLAN is its REG plan
+   (mode learn; its profile_key names the profile).  ROOT_FD is a
+   directory fd on the container's root mount, or -1 to use
+   /proc/INIT_PID/root (the container's root once it has pivoted).  Call it
+   after the container's root is mounted and before its init execs the
+   entrypoint; the mark is in place when it returns.  OPTS->state_dir must
+   exist.  *RECORDER_PID (may be NULL) is the recorder's pid, for logs.  */
+int reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
+                     pid_t *recorder_pid, reg_error_t *err);
+
+/* Ask the recorder of the container (OPTS->state_dir) to stop and wait (up
+   to TIMEOUT_MS) until its profile is written.  No recorder: 0.  */
+int reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err);
+
+#endif

@@ -1,0 +1,1014 @@
+/* libreg: the minimized environment (reg-minimal.h).
+ *
+ * Two steps: select the nodes (files, symlinks, directories, mount-point
+ * placeholders) from the rootfs, then put the files into the store and the
+ * whole into a manifest, whose environment the store builds once.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <search.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "reg-analyze.h"
+#include "reg-minimal.h"
+#include "reg.h"
+#include "utils.h"
+
+#define MAX_INCLUDE_DEPTH 64
+#define MAX_GLOB_MATCHES 100000
+
+/* --- annotations (pure) ------------------------------------------------- */
+
+static const struct
+{
+  const char *name;
+  unsigned bit;
+} group_names[] = {
+  { "users", REG_DEFAULTS_USERS }, { "hosts", REG_DEFAULTS_HOSTS },     { "zoneinfo", REG_DEFAULTS_ZONEINFO },
+  { "certs", REG_DEFAULTS_CERTS }, { "ldcache", REG_DEFAULTS_LDCACHE }, { "osrelease", REG_DEFAULTS_OSRELEASE },
+};
+
+int
+reg_defaults_parse (const char *value, unsigned *groups, reg_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (value ? value : "");
+  char *save = NULL;
+
+  *groups = REG_DEFAULTS_ALL;
+  for (char *w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save))
+    {
+      bool drop = false, found = false;
+      char *end;
+
+      while (*w == ' ' || *w == '\t')
+        w++;
+      for (end = w + strlen (w); end > w && (end[-1] == ' ' || end[-1] == '\t'); end--)
+        end[-1] = '\0';
+      if (*w == '\0')
+        continue;
+      if (strcmp (w, "none") == 0 || strcmp (w, "all") == 0)
+        {
+          *groups = *w == 'n' ? 0 : REG_DEFAULTS_ALL;
+          continue;
+        }
+      if (*w == '-' || *w == '+')
+        drop = *w++ == '-';
+      for (size_t i = 0; i < sizeof (group_names) / sizeof (group_names[0]); i++)
+        if (strcmp (w, group_names[i].name) == 0)
+          {
+            found = true;
+            if (drop)
+              *groups &= ~group_names[i].bit;
+            else
+              *groups |= group_names[i].bit;
+          }
+      if (!found)
+        return reg_make_error (err, EINVAL,
+                               "config.json: annotations.%s: unknown group `%s` (expected users, hosts, zoneinfo, "
+                               "certs, ldcache, osrelease, all or none, each with an optional - or +)",
+                               REG_ANNOTATION_DEFAULTS, w);
+    }
+  return 0;
+}
+
+int
+reg_includes_parse (const char *value, char ***paths, size_t *n, reg_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (value ? value : "");
+  char **out = xmalloc0 (sizeof (char *));
+  size_t count = 0;
+  char *save = NULL;
+
+  for (char *w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save))
+    {
+      char *end;
+      const char *c;
+
+      while (*w == ' ' || *w == '\t')
+        w++;
+      for (end = w + strlen (w); end > w && (end[-1] == ' ' || end[-1] == '\t'); end--)
+        end[-1] = '\0';
+      if (*w == '\0')
+        continue;
+      if (*w != '/')
+        {
+          free_string_array (out);
+          return reg_make_error (err, EINVAL, "config.json: annotations.%s: `%s` is not an absolute path",
+                                 REG_ANNOTATION_INCLUDE, w);
+        }
+      /* Paths are resolved inside the rootfs anyway; a ".." says the
+         author meant something outside it.  */
+      for (c = w; (c = strstr (c, "..")); c += 2)
+        if (c[-1] == '/' && (c[2] == '/' || c[2] == '\0'))
+          {
+            free_string_array (out);
+            return reg_make_error (err, EINVAL, "config.json: annotations.%s: `%s` escapes the rootfs (`..`)",
+                                   REG_ANNOTATION_INCLUDE, w);
+          }
+      out = xrealloc (out, (count + 2) * sizeof (char *));
+      out[count++] = xstrdup (w);
+      out[count] = NULL;
+    }
+  *paths = out;
+  *n = count;
+  return 0;
+}
+
+static bool
+mount_is_file_bind (const oci_mount *m)
+{
+  bool bind = m->type && strcmp (m->type, "bind") == 0;
+  struct stat st;
+
+  for (size_t i = 0; i < m->options.len; i++)
+    bind = bind || strcmp (m->options.items[i], "bind") == 0 || strcmp (m->options.items[i], "rbind") == 0;
+  /* create runs in the bundle directory: a relative source is from it.  */
+  return bind && m->source && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode);
+}
+
+char *
+reg_minimal_mounts_key (const oci_config *config)
+{
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+
+  if (f == NULL)
+    abort ();
+  for (size_t i = 0; i < config->n_mounts; i++)
+    fprintf (f, "mount %zu %s %c\n", strlen (config->mounts[i].destination), config->mounts[i].destination,
+             mount_is_file_bind (&config->mounts[i]) ? 'f' : 'd');
+  fclose (f);
+  return buf;
+}
+
+/* --- selection ---------------------------------------------------------- */
+
+enum node_type
+{
+  NODE_DIR = 'd',
+  NODE_SYMLINK = 'l',
+  NODE_EMPTY_FILE = 'e', /* a mount point for a file: no such file in the image */
+};
+
+struct node
+{
+  char *path; /* absolute, canonical in the image */
+  enum node_type type;
+  char *target;
+  struct stat st;
+  bool from_image;
+};
+
+struct selection
+{
+  int rootfd;
+  struct reg_closure *closure;
+  struct node **nodes;
+  size_t n_nodes;
+  void *tree; /* struct node * by path */
+  void *visited_dirs;
+  struct reg_source_identity *sources;
+  size_t n_sources, cap_sources;
+};
+
+static int
+cmp_node (const void *a, const void *b)
+{
+  return strcmp (((const struct node *)a)->path, ((const struct node *)b)->path);
+}
+
+static struct node *
+node_find (struct selection *s, const char *path)
+{
+  struct node key = { .path = (char *)path };
+  void *found = tfind (&key, &s->tree, cmp_node);
+  return found ? *(struct node **)found : NULL;
+}
+
+static struct node *
+node_add (struct selection *s, const char *path, enum node_type type, const char *target, const struct stat *st,
+          bool from_image)
+{
+  struct node *n = xmalloc0 (sizeof (*n));
+  void *slot;
+
+  n->path = xstrdup (path);
+  n->type = type;
+  n->target = target ? xstrdup (target) : NULL;
+  if (st)
+    n->st = *st;
+  n->from_image = from_image;
+  slot = tsearch (n, &s->tree, cmp_node);
+  if (slot == NULL)
+    abort ();
+  if (*(struct node **)slot != n)
+    {
+      free (n->path);
+      free (n->target);
+      free (n);
+      return *(struct node **)slot;
+    }
+  s->nodes = xrealloc (s->nodes, (s->n_nodes + 1) * sizeof (*s->nodes));
+  s->nodes[s->n_nodes++] = n;
+  return n;
+}
+
+static void
+source_add (struct selection *s, const char *path, const struct stat *st)
+{
+  if (s->n_sources == s->cap_sources)
+    {
+      s->cap_sources = s->cap_sources ? 2 * s->cap_sources : 256;
+      s->sources = xrealloc (s->sources, s->cap_sources * sizeof (*s->sources));
+    }
+  reg_source_identity_set (&s->sources[s->n_sources++], path, st);
+}
+
+/* The canonical path inside the root of FD (a file of the root).  */
+static char *
+canonical_path (int rootfd, int fd)
+{
+  char a[64], b[64], root[PATH_MAX + 1], path[PATH_MAX + 1];
+  ssize_t rn, pn;
+  size_t skip;
+
+  snprintf (a, sizeof (a), "/proc/self/fd/%d", rootfd);
+  snprintf (b, sizeof (b), "/proc/self/fd/%d", fd);
+  rn = readlink (a, root, sizeof (root) - 1);
+  pn = readlink (b, path, sizeof (path) - 1);
+  if (rn <= 0 || pn <= 0)
+    return NULL;
+  root[rn] = path[pn] = '\0';
+  skip = strcmp (root, "/") == 0 ? 0 : (size_t)rn;
+  if (strncmp (path, root, skip) != 0)
+    return NULL;
+  if (path[skip] == '\0')
+    return xstrdup ("/");
+  if (path[skip] != '/')
+    return NULL;
+  return xstrdup (path + skip);
+}
+
+/* A path that is not in the image: its nearest existing ancestor's
+   identity goes to the cache sources (creating it changes that).  */
+static void
+note_missing (struct selection *s, const char *path)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *slash;
+
+  while ((slash = strrchr (p, '/')))
+    {
+      struct stat st;
+      cleanup_close int fd = -1;
+      slash[slash == p ? 1 : 0] = '\0';
+      fd = open_in_root_raw (s->rootfd, p, O_PATH, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0)
+        {
+          source_add (s, p, &st);
+          return;
+        }
+      if (strcmp (p, "/") == 0)
+        return;
+    }
+}
+
+static int
+add_file (struct selection *s, const char *path, const char *reason, bool warn_missing, reg_error_t *err)
+{
+  reg_error_t e = NULL;
+  int ret = reg_closure_add_path (s->rootfd, s->closure, path, reason, &e);
+
+  (void)err;
+  if (ret < 0)
+    {
+      if (e->status == ENOENT)
+        note_missing (s, path);
+      if (warn_missing)
+        reg_warning ("REG minimal: %s: %s; left out", reason, e->msg);
+      else
+        reg_debug ("REG minimal: %s: %s; left out", reason, e->msg);
+      reg_error_release (&e);
+    }
+  return 0;
+}
+
+/* The symlinks PATH goes through to a directory, each at its canonical
+   path.  */
+static void
+add_link_chain (struct selection *s, const char *path)
+{
+  cleanup_free char *cur = xstrdup (path);
+
+  for (int i = 0; i < 40; i++)
+    {
+      cleanup_free char *parent = xstrdup (cur);
+      cleanup_free char *canon_parent = NULL;
+      cleanup_free char *link = NULL;
+      cleanup_close int pfd = -1;
+      char *slash = strrchr (parent, '/');
+      char target[PATH_MAX];
+      const char *base;
+      struct stat st;
+      ssize_t n;
+
+      if (slash == NULL || slash[1] == '\0')
+        return;
+      *slash = '\0';
+      base = slash + 1;
+      pfd = open_in_root_raw (s->rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY, 0);
+      if (pfd < 0 || (canon_parent = canonical_path (s->rootfd, pfd)) == NULL)
+        return;
+      if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK (st.st_mode))
+        return;
+      n = readlinkat (pfd, base, target, sizeof (target) - 1);
+      if (n <= 0)
+        return;
+      target[n] = '\0';
+      xasprintf (&link, "%s/%s", strcmp (canon_parent, "/") == 0 ? "" : canon_parent, base);
+      node_add (s, link, NODE_SYMLINK, target, &st, true);
+      free (cur);
+      if (target[0] == '/')
+        cur = xstrdup (target);
+      else
+        xasprintf (&cur, "%s/%s", strcmp (canon_parent, "/") == 0 ? "" : canon_parent, target);
+    }
+}
+
+static int include_tree (struct selection *s, int dirfd, const char *canon, const char *reason, int depth,
+                         reg_error_t *err);
+
+/* PATH (absolute, in the image) with whatever it is: a file and its
+   closure, a directory and its tree (RECURSIVE) or alone, a symlink and
+   what it points at.  */
+static int
+include_path (struct selection *s, const char *path, const char *reason, bool recursive, bool warn_missing, int depth,
+              reg_error_t *err)
+{
+  cleanup_close int fd = -1;
+  cleanup_free char *canon = NULL;
+  struct stat st;
+
+  fd = open_in_root_raw (s->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+  if (fd < 0)
+    fd = open_in_root_raw (s->rootfd, path, O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0)
+    return add_file (s, path, reason, warn_missing, err);
+  if (fstat (fd, &st) < 0 || (canon = canonical_path (s->rootfd, fd)) == NULL)
+    return reg_make_error (err, errno ? errno : EINVAL, "%s: `%s` in the rootfs", reason, path);
+  if (strcmp (path, canon) != 0)
+    /* Symlinks on the way: keep the names the program uses too.  */
+    add_link_chain (s, path);
+  if (!recursive)
+    {
+      if (strcmp (canon, "/") != 0)
+        node_add (s, canon, NODE_DIR, NULL, &st, true);
+      return 0;
+    }
+  return include_tree (s, fd, canon, reason, depth, err);
+}
+
+static int
+include_tree (struct selection *s, int dirfd, const char *canon, const char *reason, int depth, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  struct stat st;
+  int fd;
+
+  if (depth > MAX_INCLUDE_DEPTH)
+    {
+      reg_warning ("REG minimal: %s: `%s` is nested too deep; not followed further", reason, canon);
+      return 0;
+    }
+  if (tfind (canon, &s->visited_dirs, (int (*) (const void *, const void *))strcmp))
+    return 0;
+  tsearch (xstrdup (canon), &s->visited_dirs, (int (*) (const void *, const void *))strcmp);
+  if (fstat (dirfd, &st) < 0)
+    return reg_make_error (err, errno, "stat `%s`", canon);
+  if (strcmp (canon, "/") != 0)
+    node_add (s, canon, NODE_DIR, NULL, &st, true);
+
+  fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      if (fd >= 0)
+        close (fd);
+      return reg_make_error (err, errno, "open `%s` in the rootfs", canon);
+    }
+  while ((de = readdir (d)))
+    {
+      cleanup_free char *child = NULL;
+      struct stat cst;
+      int ret = 0;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      xasprintf (&child, "%s/%s", strcmp (canon, "/") == 0 ? "" : canon, de->d_name);
+      if (fstatat (dirfd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+        continue;
+      if (S_ISDIR (cst.st_mode))
+        {
+          cleanup_close int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (sub >= 0)
+            ret = include_tree (s, sub, child, reason, depth + 1, err);
+        }
+      else if (S_ISREG (cst.st_mode))
+        ret = add_file (s, child, reason, false, err);
+      else if (S_ISLNK (cst.st_mode))
+        {
+          char target[PATH_MAX];
+          ssize_t n = readlinkat (dirfd, de->d_name, target, sizeof (target) - 1);
+          if (n <= 0)
+            continue;
+          target[n] = '\0';
+          node_add (s, child, NODE_SYMLINK, target, &cst, true);
+          ret = include_path (s, child, reason, true, false, depth + 1, err);
+        }
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return 0;
+}
+
+/* PATTERN's matches in the root: wildcards in any component.  */
+static void
+glob_in_root (struct selection *s, const char *prefix, const char *rest, char ***out, size_t *n)
+{
+  cleanup_free char *comp = NULL;
+  const char *slash;
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int fd;
+
+  while (*rest == '/')
+    rest++;
+  if (*rest == '\0')
+    {
+      if (*n < MAX_GLOB_MATCHES)
+        {
+          *out = xrealloc (*out, (*n + 2) * sizeof (char *));
+          (*out)[(*n)++] = xstrdup (*prefix ? prefix : "/");
+          (*out)[*n] = NULL;
+        }
+      return;
+    }
+  slash = strchr (rest, '/');
+  comp = slash ? xstrndup (rest, (size_t)(slash - rest)) : xstrdup (rest);
+  if (!strpbrk (comp, "*?["))
+    {
+      cleanup_free char *next = NULL;
+      xasprintf (&next, "%s/%s", prefix, comp);
+      glob_in_root (s, next, slash ? slash : "", out, n);
+      return;
+    }
+  fd = open_in_root_raw (s->rootfd, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY, 0);
+  if (fd < 0)
+    return;
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      close (fd);
+      return;
+    }
+  while ((de = readdir (d)))
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0 && fnmatch (comp, de->d_name, FNM_PERIOD) == 0)
+      {
+        cleanup_free char *next = NULL;
+        xasprintf (&next, "%s/%s", prefix, de->d_name);
+        glob_in_root (s, next, slash ? slash : "", out, n);
+      }
+}
+
+static int
+cmp_strp (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+static int
+add_includes (struct selection *s, const char *value, reg_error_t *err)
+{
+  cleanup_string_array char **paths = NULL;
+  size_t n = 0;
+  int ret;
+
+  ret = reg_includes_parse (value, &paths, &n, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_string_array char **matches = xmalloc0 (sizeof (char *));
+      size_t n_matches = 0;
+
+      glob_in_root (s, "", paths[i], &matches, &n_matches);
+      size_t found = 0;
+
+      qsort (matches, n_matches, sizeof (char *), cmp_strp);
+      for (size_t j = 0; j < n_matches; j++)
+        {
+          cleanup_close int fd = open_in_root_raw (s->rootfd, matches[j], O_PATH, 0);
+          if (fd < 0)
+            {
+              note_missing (s, matches[j]);
+              continue;
+            }
+          found++;
+          ret = include_path (s, matches[j], "run.reg.include", true, true, 0, err);
+          if (UNLIKELY (ret < 0))
+            return reg_error_wrap (err, "config.json: annotations.%s: `%s`", REG_ANNOTATION_INCLUDE, paths[i]);
+        }
+      if (found == 0)
+        {
+          note_missing (s, paths[i]);
+          reg_warning ("config.json: annotations.%s: `%s` is not in the rootfs; ignored", REG_ANNOTATION_INCLUDE,
+                       paths[i]);
+        }
+    }
+  return 0;
+}
+
+static const struct
+{
+  unsigned group;
+  const char *path;
+  bool tree;
+} default_paths[] = {
+  { REG_DEFAULTS_USERS, "/etc/passwd", false },          { REG_DEFAULTS_USERS, "/etc/group", false },
+  { REG_DEFAULTS_USERS, "/etc/nsswitch.conf", false },   { REG_DEFAULTS_HOSTS, "/etc/hosts", false },
+  { REG_DEFAULTS_HOSTS, "/etc/resolv.conf", false },     { REG_DEFAULTS_HOSTS, "/etc/hostname", false },
+  { REG_DEFAULTS_HOSTS, "/etc/host.conf", false },       { REG_DEFAULTS_HOSTS, "/etc/services", false },
+  { REG_DEFAULTS_HOSTS, "/etc/protocols", false },       { REG_DEFAULTS_ZONEINFO, "/etc/localtime", false },
+  { REG_DEFAULTS_ZONEINFO, "/etc/timezone", false },     { REG_DEFAULTS_CERTS, "/etc/ssl/certs", true },
+  { REG_DEFAULTS_CERTS, "/etc/ssl/openssl.cnf", false }, { REG_DEFAULTS_CERTS, "/usr/share/ca-certificates", true },
+  { REG_DEFAULTS_CERTS, "/etc/pki/tls", true },          { REG_DEFAULTS_CERTS, "/etc/pki/ca-trust/extracted", true },
+  { REG_DEFAULTS_LDCACHE, "/etc/ld.so.cache", false },   { REG_DEFAULTS_OSRELEASE, "/etc/os-release", false },
+};
+
+static int
+add_defaults (struct selection *s, unsigned groups, reg_error_t *err)
+{
+  for (size_t i = 0; i < sizeof (default_paths) / sizeof (default_paths[0]); i++)
+    {
+      cleanup_close int fd = -1;
+      int ret;
+
+      if (!(groups & default_paths[i].group))
+        continue;
+      fd = open_in_root_raw (s->rootfd, default_paths[i].path, O_PATH, 0);
+      if (fd < 0)
+        {
+          note_missing (s, default_paths[i].path);
+          continue;
+        }
+      ret = include_path (s, default_paths[i].path, "default file", default_paths[i].tree, false, 0, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return 0;
+}
+
+/* The profile: files with their closures, directories alone, and the
+   symlinks next to each file that point at it.  */
+static int
+add_profile (struct selection *s, const char *const *profile, size_t n, reg_error_t *err)
+{
+  void *dirs = NULL;
+  int ret = 0;
+
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      size_t len = strlen (profile[i]);
+      cleanup_free char *dir = NULL;
+      char *slash;
+
+      if (len > 1 && profile[i][len - 1] == '/')
+        {
+          cleanup_free char *p = xstrndup (profile[i], len - 1);
+          cleanup_close int fd = open_in_root_raw (s->rootfd, p, O_PATH | O_DIRECTORY, 0);
+          if (fd >= 0)
+            ret = include_path (s, p, "profile", false, false, 0, err);
+          continue;
+        }
+      ret = add_file (s, profile[i], "profile", false, err);
+      dir = xstrdup (profile[i]);
+      slash = strrchr (dir, '/');
+      if (slash == NULL)
+        continue;
+      *slash = '\0';
+      if (tfind (dir, &dirs, (int (*) (const void *, const void *))strcmp) == NULL)
+        tsearch (steal_pointer (&dir), &dirs, (int (*) (const void *, const void *))strcmp);
+    }
+
+  /* Sibling symlinks: one readdir per directory of the profile.  */
+  for (size_t i = 0; i < n && ret == 0; i++)
+    {
+      cleanup_free char *dir = xstrdup (profile[i]);
+      char *slash = strrchr (dir, '/');
+      void *found;
+      cleanup_dir DIR *d = NULL;
+      struct dirent *de;
+      int fd;
+
+      if (slash == NULL || profile[i][strlen (profile[i]) - 1] == '/')
+        continue;
+      *slash = '\0';
+      found = tfind (dir, &dirs, (int (*) (const void *, const void *))strcmp);
+      if (found == NULL)
+        continue; /* done already */
+      {
+        char *key = *(char **)found;
+        tdelete (dir, &dirs, (int (*) (const void *, const void *))strcmp);
+        free (key);
+      }
+      fd = open_in_root_raw (s->rootfd, *dir ? dir : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+      if (fd < 0 || (d = fdopendir (fd)) == NULL)
+        {
+          if (fd >= 0)
+            close (fd);
+          continue;
+        }
+      while ((de = readdir (d)))
+        {
+          char target[PATH_MAX];
+          cleanup_free char *child = NULL;
+          cleanup_free char *pointee = NULL;
+          ssize_t len;
+          struct stat st;
+
+          if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+            continue;
+          len = readlinkat (fd, de->d_name, target, sizeof (target) - 1);
+          if (len <= 0)
+            continue;
+          target[len] = '\0';
+          if (strchr (target, '/'))
+            continue;
+          xasprintf (&pointee, "%s/%s", dir, target);
+          if (reg_closure_find (s->closure, pointee) == NULL)
+            continue;
+          xasprintf (&child, "%s/%s", dir, de->d_name);
+          if (fstatat (fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+            node_add (s, child, NODE_SYMLINK, target, &st, true);
+        }
+    }
+  tdestroy (dirs, free);
+  return ret;
+}
+
+/* Each component of DEST: the image's directory, or a new one; the last is
+   an empty file for a file bind mount.  A symlink in the image is kept and
+   ends the walk (the lifecycle resolves the mount through it).  */
+static int
+add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *err)
+{
+  cleanup_free char *path = xstrdup ("");
+  cleanup_free char *copy = xstrdup (dest);
+  char *save = NULL;
+  struct stat def = { .st_mode = S_IFDIR | 0755 };
+
+  (void)err;
+  for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
+    {
+      cleanup_close int fd = -1;
+      bool last = save == NULL || *save == '\0';
+      char *next = NULL;
+      struct stat st;
+
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        {
+          reg_debug ("REG minimal: mount point `%s` has `..`; not made", dest);
+          return 0;
+        }
+      xasprintf (&next, "%s/%s", path, c);
+      free (path);
+      path = next;
+      fd = open_in_root_raw (s->rootfd, path, O_PATH | O_NOFOLLOW, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0)
+        {
+          if (S_ISDIR (st.st_mode))
+            {
+              node_add (s, path, NODE_DIR, NULL, &st, true);
+              continue;
+            }
+          if (S_ISLNK (st.st_mode))
+            {
+              char target[PATH_MAX];
+              ssize_t n = readlinkat (fd, "", target, sizeof (target) - 1);
+              if (n > 0)
+                {
+                  target[n] = '\0';
+                  node_add (s, path, NODE_SYMLINK, target, &st, true);
+                }
+              return 0;
+            }
+          if (S_ISREG (st.st_mode) && last)
+            return add_file (s, path, "mount point", false, err);
+          return 0;
+        }
+      note_missing (s, path);
+      if (last && file)
+        {
+          struct stat fst = { .st_mode = S_IFREG | 0644 };
+          node_add (s, path, NODE_EMPTY_FILE, NULL, &fst, false);
+        }
+      else
+        {
+          def.st_mode = S_IFDIR | (strcmp (path, "/tmp") == 0 ? 01777 : 0755);
+          node_add (s, path, NODE_DIR, NULL, &def, false);
+        }
+    }
+  return 0;
+}
+
+static int
+select_nodes (struct selection *s, const oci_config *config, const char *const *profile, size_t n_profile,
+              reg_error_t *err)
+{
+  const oci_process *p = config->process;
+  const char *v;
+  unsigned groups = REG_DEFAULTS_ALL;
+  int ret;
+
+  ret = reg_defaults_parse (oci_map_get (&config->annotations, REG_ANNOTATION_DEFAULTS), &groups, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_analyze (s->rootfd, (const char *const *)p->args.items, (const char *const *)p->env.items, p->cwd,
+                     &s->closure, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "REG analysis");
+  for (size_t i = 0; i < s->closure->n_missing; i++)
+    reg_warning ("REG: `%s` (needed by %s) not found in the rootfs", s->closure->missing[i].name,
+                 s->closure->missing[i].needed_by);
+
+  ret = add_profile (s, profile, n_profile, err);
+  if (ret == 0 && (v = oci_map_get (&config->annotations, REG_ANNOTATION_INCLUDE)))
+    ret = add_includes (s, v, err);
+  if (ret == 0)
+    ret = add_defaults (s, groups, err);
+  for (size_t i = 0; ret == 0 && i < config->n_mounts; i++)
+    ret = add_mount_point (s, config->mounts[i].destination, mount_is_file_bind (&config->mounts[i]), err);
+  if (ret == 0)
+    ret = add_mount_point (s, "/tmp", false, err);
+  return ret;
+}
+
+/* --- the manifest ------------------------------------------------------- */
+
+/* The image's directory PATH (or 0755 root when the image has none).  */
+static void
+add_parents (struct selection *s, const char *path)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *slash;
+
+  while ((slash = strrchr (p, '/')) && slash != p)
+    {
+      cleanup_close int fd = -1;
+      struct stat st;
+
+      *slash = '\0';
+      if (node_find (s, p))
+        {
+          /* Its own parents were added with it.  */
+          if (node_find (s, p)->type == NODE_DIR)
+            return;
+          return;
+        }
+      fd = open_in_root_raw (s->rootfd, p, O_PATH | O_NOFOLLOW, 0);
+      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
+        node_add (s, p, NODE_DIR, NULL, &st, true);
+      else
+        {
+          struct stat def = { .st_mode = S_IFDIR | 0755 };
+          node_add (s, p, NODE_DIR, NULL, &def, false);
+        }
+    }
+}
+
+/* An entry whose parent is not a directory of the environment (a symlink
+   or a file of the image) cannot be in the manifest.  */
+static bool
+under_non_dir (struct selection *s, const char *path)
+{
+  cleanup_free char *p = xstrdup (path);
+  char *slash;
+
+  while ((slash = strrchr (p, '/')) && slash != p)
+    {
+      struct node *n;
+      *slash = '\0';
+      if (reg_closure_find (s->closure, p))
+        return true;
+      n = node_find (s, p);
+      if (n && n->type != NODE_DIR)
+        return true;
+    }
+  return false;
+}
+
+static int
+empty_object (struct reg_store *store, char **digest, reg_error_t *err)
+{
+  cleanup_close int fd = memfd_create ("reg-empty", MFD_CLOEXEC);
+  struct stat st;
+  int ret;
+
+  if (fd < 0 || fchmod (fd, 0644) < 0 || fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "empty file for a mount point");
+  ret = reg_store_add_file (store, fd, &st, digest, NULL, err);
+  if (ret > 0)
+    return reg_make_error (err, EPERM, "empty file for a mount point: %s", reg_store_unshared_reason (ret));
+  return ret;
+}
+
+static int
+build_manifest (struct reg_store *store, struct selection *s, struct reg_manifest *m, struct reg_minimal_result *res,
+                reg_error_t *err)
+{
+  cleanup_free char *empty = NULL;
+  struct stat root_st;
+  int ret;
+
+  if (fstat (s->rootfd, &root_st) == 0)
+    source_add (s, "/", &root_st);
+
+  /* Parents first, so every directory has the image's mode.  */
+  for (size_t i = 0; i < s->closure->n; i++)
+    add_parents (s, s->closure->entries[i].path);
+  for (size_t i = 0, n = s->n_nodes; i < n; i++)
+    add_parents (s, s->nodes[i]->path);
+
+  for (size_t i = 0; i < s->closure->n; i++)
+    {
+      const struct reg_closure_entry *e = &s->closure->entries[i];
+      cleanup_close int fd = -1;
+      cleanup_free char *digest = NULL;
+      struct stat st;
+
+      if (e->kind == REG_CLOSURE_SYMLINK)
+        {
+          struct stat lst = {
+            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
+          };
+          source_add (s, e->path, &lst);
+          ret = reg_manifest_add_symlink (m, e->path, e->link_target, e->uid, e->gid, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          res->symlinks++;
+          continue;
+        }
+      fd = open_in_root_raw (s->rootfd, e->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
+      if (fd < 0 || fstat (fd, &st) < 0 || !S_ISREG (st.st_mode))
+        {
+          reg_debug ("REG minimal: `%s` is no longer a regular file; left out", e->path);
+          continue;
+        }
+      source_add (s, e->path, &st);
+      ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (ret > 0)
+        {
+          reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path, reg_store_unshared_reason (ret));
+          res->unshared++;
+          continue;
+        }
+      ret = reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      res->files++;
+      res->bytes += (uint64_t)st.st_size;
+    }
+
+  for (size_t i = 0; i < s->n_nodes; i++)
+    {
+      struct node *n = s->nodes[i];
+
+      if (reg_closure_find (s->closure, n->path) || under_non_dir (s, n->path))
+        continue;
+      if (n->from_image)
+        source_add (s, n->path, &n->st);
+      switch (n->type)
+        {
+        case NODE_DIR:
+          ret = reg_manifest_add_dir (m, n->path, n->st.st_mode & 07777, n->st.st_uid, n->st.st_gid, err);
+          res->dirs++;
+          break;
+        case NODE_SYMLINK:
+          ret = reg_manifest_add_symlink (m, n->path, n->target, n->st.st_uid, n->st.st_gid, err);
+          res->symlinks++;
+          break;
+        case NODE_EMPTY_FILE:
+          ret = empty ? 0 : empty_object (store, &empty, err);
+          if (ret == 0)
+            ret = reg_manifest_add_file (m, n->path, empty, 0644, geteuid (), getegid (), err);
+          res->files++;
+          break;
+        }
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  /* The symlinks at the top of the root whose target is here.  */
+  {
+    cleanup_close int fd = open_in_root_raw (s->rootfd, "/", O_RDONLY | O_DIRECTORY, 0);
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+
+    if (fd >= 0 && (d = fdopendir (fd)) != NULL)
+      {
+        int dfd = steal_fd (&fd);
+        while ((de = readdir (d)))
+          {
+            char target[PATH_MAX];
+            cleanup_free char *abs = NULL;
+            cleanup_free char *top = NULL;
+            struct stat st;
+            struct node *t;
+            size_t len;
+            ssize_t n = readlinkat (dfd, de->d_name, target, sizeof (target) - 1);
+
+            if (n <= 0 || fstatat (dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+              continue;
+            target[n] = '\0';
+            xasprintf (&abs, "%s%s", target[0] == '/' ? "" : "/", target);
+            len = strlen (abs);
+            while (len > 1 && abs[len - 1] == '/')
+              abs[--len] = '\0';
+            xasprintf (&top, "/%s", de->d_name);
+            t = node_find (s, abs);
+            if (t == NULL || t->type != NODE_DIR || node_find (s, top) || reg_closure_find (s->closure, top))
+              continue;
+            source_add (s, top, &st);
+            ret = reg_manifest_add_symlink (m, top, target, st.st_uid, st.st_gid, err);
+            if (UNLIKELY (ret < 0))
+              return ret;
+            res->symlinks++;
+          }
+      }
+  }
+  return 0;
+}
+
+void
+reg_minimal_result_clear (struct reg_minimal_result *r)
+{
+  free (r->env_id);
+  for (size_t i = 0; i < r->n_sources; i++)
+    free (r->sources[i].path);
+  free (r->sources);
+  memset (r, 0, sizeof (*r));
+}
+
+static void
+noop_free (void *p)
+{
+  (void)p;
+}
+
+int
+reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
+                   size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
+{
+  struct selection s = { .rootfd = rootfd };
+  struct reg_manifest *m = reg_manifest_new ();
+  int ret;
+
+  memset (res, 0, sizeof (*res));
+  if (config->process == NULL || config->process->args.len == 0)
+    {
+      reg_manifest_free (m);
+      return reg_make_error (err, EINVAL, "REG minimal: no process.args");
+    }
+  ret = select_nodes (&s, config, profile, n_profile, err);
+  if (ret == 0)
+    ret = build_manifest (store, &s, m, res, err);
+  if (ret == 0)
+    ret = reg_store_env_get (store, m, &res->env_id, NULL, err);
+
+  res->sources = s.sources;
+  res->n_sources = s.n_sources;
+  tdestroy (s.tree, noop_free);
+  tdestroy (s.visited_dirs, free);
+  for (size_t i = 0; i < s.n_nodes; i++)
+    {
+      free (s.nodes[i]->path);
+      free (s.nodes[i]->target);
+      free (s.nodes[i]);
+    }
+  free (s.nodes);
+  reg_closure_free (s.closure);
+  reg_manifest_free (m);
+  if (ret < 0)
+    reg_minimal_result_clear (res);
+  return ret;
+}
