@@ -664,6 +664,7 @@ class Bench:
                     "pss": pss, "nproc": nproc, "ready": ready, "started": len(started), "fails": fails,
                     "cached": after["Cached"] - before["Cached"],
                     "avail_drop": before["MemAvailable"] - after["MemAvailable"],
+                    "free_drop": before["MemFree"] - after["MemFree"],
                     "t_ready": t_ready,
                 }
                 for cid, pid in started:

@@ -224,20 +224,21 @@ def write(b):
           "the Debian image) copied N times with `cp -a`; each container runs a program that imports json, re, "
           "decimal, hashlib, sqlite3, datetime, uses them, and sleeps. Caches dropped before each series; REG "
           "environments built once before the series. PSS and Pss_File summed over the containers' processes "
-          "(`/proc/PID/smaps_rollup`); page cache = growth of `Cached`; MemAvailable drop. Host-wide counters "
-          "also see whatever else the machine does (other jobs share it).\n" % (getattr(b, "pyimg_bytes", 0) / MiB))
+          "(`/proc/PID/smaps_rollup`); page cache = growth of `Cached`; MemAvailable and MemFree drop. Host-wide "
+          "counters also see whatever else the machine does (other jobs share it), so they are noisy.\n" % (getattr(b, "pyimg_bytes", 0) / MiB))
         w("| N | runtime | ready | PSS MiB | Pss_File MiB | Pss_Anon MiB | page cache +MiB | MemAvailable −MiB | "
-          "PSS / crun | cache / crun | MemAvailable drop / crun |")
-        w("|---|---|---|---|---|---|---|---|---|---|---|")
+          "MemFree −MiB | PSS / crun | cache / crun | MemAvailable drop / crun |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for n in ns:
             base = dr.get("crun", {}).get(n)
             for r in rts:
                 e = dr[r].get(n)
                 if not e:
                     continue
-                w("| %d | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                w("| %d | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
                     n, r, e["ready"], n, fmt(e["pss"]["Pss"] / MiB, 1), fmt(e["pss"]["Pss_File"] / MiB, 1),
                     fmt(e["pss"]["Pss_Anon"] / MiB, 1), fmt(e["cached"] / MiB, 1), fmt(e["avail_drop"] / MiB, 1),
+                    fmt(e.get("free_drop", float("nan")) / MiB, 1),
                     fmt(ratio(e["pss"]["Pss"], base["pss"]["Pss"]) if base else float("nan")),
                     fmt(ratio(e["cached"], base["cached"]) if base else float("nan")),
                     fmt(ratio(e["avail_drop"], base["avail_drop"]) if base else float("nan"))))
@@ -257,7 +258,7 @@ def write(b):
             name = "density-" + what.split()[-1].lower().replace("-", "")
             plots = ", ".join("'density.dat' index %d u 1:%d w lp lw 2 ti '%s'" % (i, col, r) for i, r in enumerate(rts))
             w(gnuplot(o, name, "set title 'Density: %s (MiB) against N containers'\nset xlabel 'N'\n"
-                      "set ylabel 'MiB'\nset grid\nset key top left\nplot %s\n" % (what, plots)))
+                      "set ylabel 'MiB'\nset yrange [0:*]\nset grid\nset key top left\nplot %s\n" % (what, plots)))
             w("")
 
     # ------------------------------------------------------------ storm
