@@ -860,11 +860,28 @@ class Bench:
                                 break
                     except OSError:
                         pass
+                if m:
+                    m += ", %d KiB shared" % self.libc_shared_kib(pid)
                 maps.append(m if m else ("error: " + (err or "no libc.so.6 mapping")))
             res[rt.label] = maps
             for cid, pid, rc, err in ids:
                 self.destroy(rt, cid, pid)
         self.results["sharing"] = res
+
+    @staticmethod
+    def libc_shared_kib(pid):
+        """Shared_Clean of the libc.so.6 mappings: pages someone else maps too."""
+        total, inlibc = 0, False
+        try:
+            for line in open("/proc/%d/smaps" % pid):
+                f = line.split()
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+$", f[0]):
+                    inlibc = len(f) >= 6 and f[5].endswith("/libc.so.6")
+                elif inlibc and f[0] == "Shared_Clean:":
+                    total += int(f[1])
+        except OSError:
+            pass
+        return total
 
     # --------------------------------------------------------------- cleanup
     def cleanup(self):

@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # REG sharing, deterministically: two containers started from two separate
-# copies of one image map libc.so.6 with the same device and inode under
-# `share` and `minimal` (one inode, so one page-cache copy), and with
-# different ones under `off`.  Self-contained: the image is the host's
+# copies of one image map libc.so.6 from one store inode under `share` (same
+# device and inode) and `minimal` (same inode under each container's overlay),
+# so its pages are mapped by both; under `off` from two different inodes, with
+# nothing shared.  Self-contained: the image is the host's
 # /usr/bin/sleep with the libraries ldd names, copied twice.
 
 setup() {
@@ -82,6 +83,17 @@ libc_of() {
   return 1
 }
 
+# libc_shared_kib MODE N: KiB of the libc.so.6 mappings of that container's
+# process that are also mapped by another process (smaps Shared_Clean): the
+# page-cache pages are one copy for both containers exactly when this is > 0
+libc_shared_kib() {
+  local pid
+  pid=$(cat "$T/$ID-$1-$2.pid")
+  awk '/^[0-9a-f]+-[0-9a-f]+ / { inlibc = ($6 ~ /\/libc\.so\.6$/) }
+       inlibc && $1 == "Shared_Clean:" { s += $2 }
+       END { print s + 0 }' "/proc/$pid/smaps"
+}
+
 image_libc_inode() {
   stat -L -c %i "$T/copy$1/lib/x86_64-linux-gnu/libc.so.6" 2>/dev/null \
     || stat -L -c %i "$(find "$T/copy$1" -name libc.so.6 | head -1)"
@@ -97,6 +109,9 @@ image_libc_inode() {
   # and each one is its own copy's file
   [ "${a#* }" = "$(image_libc_inode 1)" ]
   [ "${b#* }" = "$(image_libc_inode 2)" ]
+  # no page of either libc is mapped by anyone else
+  [ "$(libc_shared_kib off 1)" -eq 0 ]
+  [ "$(libc_shared_kib off 2)" -eq 0 ]
 }
 
 @test "share: two copies of an image map libc.so.6 from the same device and inode" {
@@ -109,15 +124,23 @@ image_libc_inode() {
   # the shared inode is the store's, not either copy's
   [ "${a#* }" != "$(image_libc_inode 1)" ]
   [ "${a#* }" != "$(image_libc_inode 2)" ]
+  [ "$(libc_shared_kib share 1)" -gt 0 ]
+  [ "$(libc_shared_kib share 2)" -gt 0 ]
 }
 
-@test "minimal: two copies of an image map libc.so.6 from the same device and inode" {
+# Under minimal the root is an overlay per container, and /proc/PID/maps shows
+# the overlay's device (one per mount) with the inode number of the store
+# object beneath it; the pages themselves are the store object's, so they are
+# shared between the two containers.
+@test "minimal: two copies of an image map libc.so.6 from the same store inode, pages shared" {
   start_one minimal 1
   start_one minimal 2
   a=$(libc_of minimal 1)
   b=$(libc_of minimal 2)
   echo "minimal: $a / $b"
-  [ "$a" = "$b" ]
+  [ "${a#* }" = "${b#* }" ]
   [ "${a#* }" != "$(image_libc_inode 1)" ]
   [ "${a#* }" != "$(image_libc_inode 2)" ]
+  [ "$(libc_shared_kib minimal 1)" -gt 0 ]
+  [ "$(libc_shared_kib minimal 2)" -gt 0 ]
 }
