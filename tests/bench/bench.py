@@ -516,13 +516,18 @@ class Bench:
             self.results["warmcold"] = res
             return
         log("warm vs cold REG create: %d rounds" % k)
-        for img, rootfs in (("busybox", self.busybox), ("debian", self.debian)):
+        kpy = 1 if self.quick else 5
+        cases = (("busybox", self.busybox, ["/bin/true"], k), ("debian", self.debian, ["/bin/true"], k),
+                 ("python", self.pyimg, ["/usr/bin/python3", "/app/main.py"], kpy))
+        for img, rootfs, args, rounds in cases:
             for rt in rts:
-                b = self.write_bundle(os.path.join(self.tmp, "b/wc", img, rt.label), rootfs, ["/bin/true"], rt.mode)
+                b = self.write_bundle(os.path.join(self.tmp, "b/wc", img, rt.label), rootfs, args, rt.mode,
+                                      include=PY_INCLUDE if img == "python" else None)
                 warm_store = os.path.join(self.tmp, "wc-store-warm")
                 cold, warm, fails = [], [], []
-                for i in range(-1, k):
-                    for kind in (("cold", "warm") if i % 2 else ("warm", "cold")):
+                for i in range(-1, rounds):
+                    # round -1 only fills the warm store
+                    for kind in (("warm",) if i < 0 else ("cold", "warm") if i % 2 else ("warm", "cold")):
                         store = warm_store if kind == "warm" else os.path.join(self.tmp, "wc-store-cold")
                         if kind == "cold" and os.path.isdir(store):
                             shutil.rmtree(store)
@@ -602,7 +607,7 @@ class Bench:
 
     # -------------------------------------------------------------- 3 density
     def bench_density(self):
-        ns = [2, 5] if self.quick else [10, 50, 100]
+        ns = [2, 3] if self.quick else [10, 50, 100]
         labels = ["crun", "reg-off", "reg-share", "reg-minimal"]
         rts = self.avail(labels)
         log("density: making %d copies of the python image" % max(ns))
@@ -620,6 +625,8 @@ class Bench:
         # state, not the first hashing of every copy
         for rt in rts:
             if rt.mode in ("share", "minimal"):
+                log("density: %s: first create of each of the %d copies (builds the environments)"
+                    % (rt.label, max(ns)))
                 for i in range(max(ns)):
                     cid = self.cid("denswarm", rt.label, i)
                     rc, _, err, pid = self.create(rt, cid, bundles[(rt.label, i)])
@@ -796,9 +803,10 @@ class Bench:
         if rt:
             store = os.path.join(self.tmp, "vol-store-10")
             r = Runtime(rt.label, self.reg, self.reg_argv(store), rt.mode)
-            mix = ([("python", p, ["/usr/bin/python3", "/app/main.py"]) for p in self.copies(self.pyimg, 4, "python")] +
-                   [("debian-c", p, ["/usr/local/bin/hello"]) for p in self.copies(cdeb, 3, "debian-c-more")] +
-                   [("busybox", p, ["/bin/sh", "-c", "true"]) for p in self.copies(self.busybox, 3, "busybox")])
+            npy, nc, nbb = (1, 1, 1) if self.quick else (4, 3, 3)
+            mix = ([("python", p, ["/usr/bin/python3", "/app/main.py"]) for p in self.copies(self.pyimg, npy, "python")] +
+                   [("debian-c", p, ["/usr/local/bin/hello"]) for p in self.copies(cdeb, nc, "debian-c-more")] +
+                   [("busybox", p, ["/bin/sh", "-c", "true"]) for p in self.copies(self.busybox, nbb, "busybox")])
             total, ok = 0, 0
             for i, (kind, root, args) in enumerate(mix):
                 if kind == "debian-c" and not os.path.exists(os.path.join(root, "usr/local/bin/hello")):
@@ -810,7 +818,7 @@ class Bench:
                 rc, _, err, pid = self.create(r, cid, b)
                 ok += rc == 0
                 self.destroy(r, cid, pid)
-            res["store"] = {"mode": rt.mode, "images": len(mix), "created": ok, "image_bytes": total,
+            res["store"] = {"mode": rt.mode, "images": len(mix), "mix": (npy, nc, nbb), "created": ok, "image_bytes": total,
                             "stats": self.reg_stats(store)}
             shutil.rmtree(store, ignore_errors=True)
         self.results["volume"] = res

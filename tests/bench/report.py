@@ -115,10 +115,14 @@ def write(b):
     wc = res.get("warmcold")
     if wc:
         w("### Warm vs cold REG: `create` with the environment cached vs an empty store\n")
+        w("busybox and debian run `/bin/true`; python runs the density program with "
+          "`run.reg.include=/usr/lib/python3.11,/app` (minimal then stores the whole stdlib). Cold = a new, "
+          "empty `--reg-root` for each create.\n")
         w("| image | mode | cold median ms | warm median ms | cold/warm | warm/crun create |")
         w("|---|---|---|---|---|---|")
         for img, d in wc.items():
-            crun_create = median(lc[img]["times"]["crun"]["create"]) * 1000 if lc and "crun" in lc[img]["times"] else float("nan")
+            crun_create = (median(lc[img]["times"]["crun"]["create"]) * 1000
+                           if lc and img in lc and "crun" in lc[img]["times"] else float("nan"))
             for r, e in d.items():
                 c, wm = median(e["cold"]) * 1000, median(e["warm"]) * 1000
                 w("| %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
@@ -210,10 +214,11 @@ def write(b):
         s = vol.get("store")
         if s:
             st = s["stats"] or {}
-            w("\n**10 distinct images through one store** (REG %s; 4 python copies, 3 Debian+C copies, 3 busybox "
+            w("\n**%d distinct images through one store** (REG %s; %d python copies, %d Debian+C copies, %d busybox "
               "copies; %d of %d creates succeeded): images %.1f MiB in all; store objects %s MiB; environments "
               "reference %s MiB; saved %s MiB; sharing degree %s; %s objects, %s environments.\n" % (
-                  s["mode"], s["created"], s["images"], s["image_bytes"] / MiB,
+                  s["images"], s["mode"], s["mix"][0], s["mix"][1], s["mix"][2], s["created"], s["images"],
+                  s["image_bytes"] / MiB,
                   fmt(st.get("objectBytes", float("nan")) / MiB), fmt(st.get("referencedBytes", float("nan")) / MiB),
                   fmt(st.get("savedBytes", float("nan")) / MiB), fmt(st.get("sharingDegree"), 2),
                   st.get("objects", "–"), st.get("environments", "–")))
@@ -274,11 +279,7 @@ def write(b):
         w("M busybox `sleep` containers created and started (`create` then `start`, one shell per container) "
           "by `xargs -P P`; time until every `start` has returned, failures (a failed create/start, or a "
           "container not running afterwards).\n")
-        rts = []
-        for cfg in storm["configs"]:
-            for r in storm["res"].get(cfg, {}):
-                if r not in rts:
-                    rts.append(r)
+        rts = [rt.label for rt in b.runtimes if any(rt.label in storm["res"].get(c, {}) for c in storm["configs"])]
         w("| containers | parallel | " + " | ".join("%s s (failures)" % r for r in rts) + " | " +
           " | ".join("%s/crun" % r for r in rts if r != "crun") + " |")
         w("|---|---" + "|---" * (len(rts) * 2 - (1 if "crun" in rts else 0)) + "|")
