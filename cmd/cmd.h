@@ -31,6 +31,11 @@ int cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
 int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_pause (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_resume (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
@@ -44,6 +49,15 @@ int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *e
 int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */
 int cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+struct reg_context;
+struct reg_create_options;
+/* The library's view of the global options.  */
+void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
+/* create and run share their options; RUN adds --detach and --keep.  Returns
+   the index of the container id in ARGV, or a negative error; 0 after
+   --help.  */
+int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
+                              reg_error_t *err);
 
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */

@@ -12,6 +12,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "oci-spec.h"
+#include "reg.h"
 #include "utils.h"
 
 struct command
@@ -22,13 +23,18 @@ struct command
 };
 
 static const struct command commands[] = {
-  { "create", NULL, "create a container" },
-  { "start", NULL, "start a created container" },
-  { "run", NULL, "create and start a container, wait for it" },
-  { "state", NULL, "print the state of a container" },
-  { "kill", NULL, "send a signal to the container's init" },
-  { "delete", NULL, "delete a container" },
-  { "list", NULL, "list containers" },
+  { "create", cmd_create, "create a container" },
+  { "start", cmd_start, "start a created container" },
+  { "run", cmd_run, "create and start a container, wait for it" },
+  { "state", cmd_state, "print the state of a container" },
+  { "kill", cmd_kill, "send a signal to the container's init" },
+  { "delete", cmd_delete, "delete a container" },
+  { "list", cmd_list, "list containers" },
+  { "pause", cmd_pause, "freeze every process of a container" },
+  { "resume", cmd_resume, "thaw a paused container" },
+  { "update", cmd_update, "change a container's resource limits" },
+  { "ps", cmd_ps, "list the processes of a container" },
+  { "events", cmd_events, "print a container's resource usage (stats)" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this runtime supports" },
   { "reg", cmd_reg, "REG administration (analyze, ls, stats, gc, check)" },
@@ -203,6 +209,23 @@ main (int argc, char **argv)
       reg_error_print (&err, "reg-runc");
       reg_error_release (&err);
       return 1;
+    }
+
+  /* The host's REG defaults, under the global flags.  */
+  if (g.reg_mode == NULL || g.reg_root == NULL)
+    {
+      static struct reg_host_config host;
+
+      if (reg_host_config_load (g.config_file, &host, &err) < 0)
+        {
+          reg_error_print (&err, "reg-runc");
+          reg_error_release (&err);
+          return 1;
+        }
+      if (g.reg_mode == NULL)
+        g.reg_mode = host.mode;
+      if (g.reg_root == NULL)
+        g.reg_root = host.store;
     }
 
   if (optind >= argc)

@@ -8,6 +8,7 @@ PACKAGES="
   libseccomp-dev libcap-dev libyajl-dev libmount-dev libelf-dev libssl-dev
   libcmocka-dev bats busybox-static python3 python3-jsonschema jq
   iproute2 util-linux procps
+  clang libclang-rt-14-dev
   crun runc gnuplot-nox time debootstrap
 "
 

@@ -368,16 +368,28 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
   if (!S_ISREG (st.st_mode))
     return -EINVAL;
 
-  /* O_NONBLOCK|O_NOFOLLOW: if the name was swapped for a FIFO or a symlink
-     since the fstatat, the open fails or the fstat below notices.  */
-  w->fd = openat (dirfd, last, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  w->readable = w->fd >= 0;
-  if (w->fd < 0 && errno == EACCES)
-    w->fd = openat (dirfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-  if (w->fd < 0)
-    return -errno;
-  if (fstat (w->fd, &w->st) < 0)
-    return -errno;
+  /* O_PATH|O_NOFOLLOW first, then a real open only of a regular file: if
+     the name was swapped for a device node, a FIFO or a symlink since the
+     fstatat, it is never opened (no side effect, no blocking).  */
+  {
+    cleanup_close int pathfd = openat (dirfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    if (pathfd < 0)
+      return -errno;
+    w->fd = reopen_regular (pathfd, O_RDONLY, &w->st);
+    w->readable = w->fd >= 0;
+    if (w->fd == -EACCES)
+      {
+        w->fd = steal_fd (&pathfd);
+        if (fstat (w->fd, &w->st) < 0)
+          return -errno;
+      }
+    if (w->fd < 0)
+      {
+        ret = w->fd;
+        w->fd = -1;
+        return ret;
+      }
+  }
   if (!S_ISREG (w->st.st_mode))
     return -EINVAL;
   w->canon = steal_pointer (&cur);
@@ -401,17 +413,13 @@ exists_regular (int rootfd, const char *path, bool want_exec)
 static int
 read_config_in_root (int rootfd, const char *path, char **out)
 {
-  cleanup_close int fd = open_in_root_raw (rootfd, path, O_RDONLY | O_NONBLOCK, 0);
+  /* Never opens a device node or a FIFO planted at PATH.  */
+  cleanup_close int fd = open_regular_in_root_raw (rootfd, path, NULL);
   reg_error_t err = NULL;
-  struct stat st;
   int ret;
 
   if (fd < 0)
     return fd;
-  if (fstat (fd, &st) < 0)
-    return -errno;
-  if (!S_ISREG (st.st_mode))
-    return -EINVAL;
   ret = read_all_fd (fd, path, MAX_CONFIG_FILE, out, NULL, &err);
   if (ret < 0)
     {

@@ -221,14 +221,13 @@ reg_ldcache_load_in_root (int rootfd, const char *path, struct reg_ldcache **out
 
   struct stat st;
 
-  /* O_NONBLOCK: a FIFO planted at the cache's path must not block us.  */
-  fd = open_in_root (rootfd, path, O_RDONLY | O_NONBLOCK, 0, err);
-  if (UNLIKELY (fd < 0))
-    return fd;
-  if (fstat (fd, &st) < 0)
-    return reg_make_error (err, errno, "stat `%s`", path);
-  if (!S_ISREG (st.st_mode))
+  /* A FIFO or a device node planted at the cache's path is never opened
+     (it could block us, or act on being opened).  */
+  fd = open_regular_in_root_raw (rootfd, path, &st);
+  if (fd == -EINVAL)
     return reg_make_error (err, EINVAL, "`%s` is not a regular file", path);
+  if (UNLIKELY (fd < 0))
+    return reg_make_error (err, -fd, "open `%s` in the container root", path);
   ret = read_all_fd (fd, path, REG_LDCACHE_MAX_SIZE, &buf, &len, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -55,12 +55,9 @@ open_entrypoint (int rootfd, const oci_process *p, char **path)
         *path = xstrdup (arg0);
       else
         xasprintf (path, "%s/%s", cwd, arg0);
-      fd = open_in_root_raw (rootfd, *path, O_RDONLY | O_NONBLOCK, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode))
-        return fd;
-      if (fd >= 0)
-        close (fd);
-      return -1;
+      /* Never opens a FIFO or a device node the image put there.  */
+      fd = open_regular_in_root_raw (rootfd, *path, &st);
+      return fd >= 0 ? fd : -1;
     }
   if (search == NULL)
     search = DEFAULT_PATH;
@@ -76,8 +73,8 @@ open_entrypoint (int rootfd, const oci_process *p, char **path)
         xasprintf (path, "%s/%s", cwd, arg0);
       else
         xasprintf (path, "%.*s/%s", (int)len, it, arg0);
-      fd = open_in_root_raw (rootfd, *path, O_RDONLY | O_NONBLOCK, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 0111))
+      fd = open_regular_in_root_raw (rootfd, *path, &st);
+      if (fd >= 0 && (st.st_mode & 0111))
         return fd;
       if (fd >= 0)
         close (fd);

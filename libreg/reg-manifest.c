@@ -156,6 +156,9 @@ cmp_key_entry (const void *key, const void *b)
 const struct reg_manifest_entry *
 reg_manifest_lookup (const struct reg_manifest *m, const char *path)
 {
+  /* bsearch and qsort want a non-NULL array even for 0 elements.  */
+  if (m->n == 0)
+    return NULL;
   return bsearch (path, m->entries, m->n, sizeof (*m->entries), cmp_key_entry);
 }
 
@@ -164,7 +167,8 @@ reg_manifest_lookup (const struct reg_manifest *m, const char *path)
 static int
 manifest_sort_validate (struct reg_manifest *m, reg_error_t *err)
 {
-  qsort (m->entries, m->n, sizeof (*m->entries), cmp_entry);
+  if (m->n > 0)
+    qsort (m->entries, m->n, sizeof (*m->entries), cmp_entry);
   for (size_t i = 0; i < m->n; i++)
     {
       const struct reg_manifest_entry *e = &m->entries[i];
@@ -355,11 +359,17 @@ reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out, reg
       int consumed = 0;
       cleanup_free char *path = NULL;
       cleanup_free char *target = NULL;
+      cleanup_free char *line = NULL;
 
       lineno++;
       if (eol == NULL)
         goto bad;
-      if (sscanf (p, "%c %o %u %u %65s %n", &type, &mode, &uid, &gid, digest, &consumed) != 5 || consumed == 0
+      /* DATA need not end with a NUL: sscanf gets a copy of the line (and
+         a NUL inside a line is malformed, not the end of it).  */
+      if (memchr (p, '\0', (size_t)(eol - p)) != NULL)
+        goto bad;
+      line = xstrndup (p, (size_t)(eol - p));
+      if (sscanf (line, "%c %o %u %u %65s %n", &type, &mode, &uid, &gid, digest, &consumed) != 5 || consumed == 0
           || p + consumed > eol)
         goto bad;
       p += consumed;

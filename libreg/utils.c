@@ -336,6 +336,42 @@ open_in_root (int rootfd, const char *path, int flags, mode_t mode, reg_error_t 
 }
 
 int
+reopen_regular (int pathfd, int flags, struct stat *st)
+{
+  struct stat buf;
+  char proc[64];
+  int fd;
+
+  if (st == NULL)
+    st = &buf;
+  if (fstat (pathfd, st) < 0)
+    return -errno;
+  if (! S_ISREG (st->st_mode))
+    return -EINVAL;
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
+  fd = open (proc, flags | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (fstat (fd, st) < 0 || ! S_ISREG (st->st_mode))
+    {
+      int e = S_ISREG (st->st_mode) ? errno : EINVAL;
+      close (fd);
+      return -e;
+    }
+  return fd;
+}
+
+int
+open_regular_in_root_raw (int rootfd, const char *path, struct stat *st)
+{
+  cleanup_close int pathfd = open_in_root_raw (rootfd, path, O_PATH, 0);
+
+  if (pathfd < 0)
+    return pathfd;
+  return reopen_regular (pathfd, O_RDONLY, st);
+}
+
+int
 parse_uint64 (const char *s, uint64_t *out)
 {
   char *end = NULL;

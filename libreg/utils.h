@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -92,6 +93,17 @@ int remove_tree_at (int dirfd, const char *name, reg_error_t *err);
 int open_in_root (int rootfd, const char *path, int flags, mode_t mode, reg_error_t *err);
 /* The same, returning -errno without an error object (for probes).  */
 int open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode);
+
+/* Open for reading (FLAGS: O_RDONLY plus e.g. O_NOATIME) the file that
+   PATHFD (an O_PATH fd) refers to, only when it is a regular file: opening
+   a device node or a FIFO can block or have side effects (a watchdog, a
+   tape), and an O_PATH open never does.  Reopened through
+   /proc/self/fd, so it is the same inode.  *ST (if not NULL) gets its fstat.
+   Returns the fd or -errno (-EINVAL: not a regular file).  */
+int reopen_regular (int pathfd, int flags, struct stat *st);
+/* open_in_root_raw + reopen_regular: a regular file of the root, opened
+   read-only without ever opening anything else.  */
+int open_regular_in_root_raw (int rootfd, const char *path, struct stat *st);
 
 /* Parse a decimal/0x number; -1 on junk or overflow.  */
 int parse_uint64 (const char *s, uint64_t *out);

@@ -16,18 +16,18 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   oci_process *p = NULL;
   oci_resources r;
 
-  if (oci_config_parse ((const char *) data, size, "config.json", &c, &err) == 0)
+  if (oci_config_parse ((const char *)data, size, "config.json", &c, &err) == 0)
     {
       /* Touch what the lifecycle reads first.  */
-      (void) oci_config_namespace (c, OCI_NS_USER);
-      (void) oci_map_get (&c->annotations, "run.reg.mode");
+      (void)oci_config_namespace (c, OCI_NS_USER);
+      (void)oci_map_get (&c->annotations, "run.reg.mode");
       oci_config_free (c);
     }
   reg_error_release (&err);
-  if (oci_process_parse ((const char *) data, size, "process.json", &p, &err) == 0)
+  if (oci_process_parse ((const char *)data, size, "process.json", &p, &err) == 0)
     oci_process_free (p);
   reg_error_release (&err);
-  if (oci_resources_parse ((const char *) data, size, "resources.json", &r, &err) == 0)
+  if (oci_resources_parse ((const char *)data, size, "resources.json", &r, &err) == 0)
     oci_resources_clear (&r);
   reg_error_release (&err);
   return 0;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -60,12 +61,16 @@ setup_store (void **state)
   return 0;
 }
 
+static char conc_work[64];
+
 static int
 teardown_store (void **state)
 {
   reg_error_t err = NULL;
   (void) state;
   fx_free_all ();
+  if (conc_work[0] && remove_tree_at (AT_FDCWD, conc_work, &err) < 0)
+    reg_error_release (&err);
   if (remove_tree_at (AT_FDCWD, store_dir, &err) < 0)
     reg_error_release (&err);
   return 0;
@@ -193,6 +198,131 @@ test_share_two_images_one_inode (void **state)
   reg_plan_free (pb);
   fx_free (a);
   fx_free (b);
+}
+
+/* 32 processes prepare share-mode containers from 32 separate copies of one
+   image at the same moment, on one fresh store: every one succeeds, they all
+   get the one environment (32 references), the libc they bind is one inode,
+   and the store checks clean with nothing left in tmp/.  */
+static void
+test_share_concurrent_32 (void **state)
+{
+  enum
+  {
+    N = 32
+  };
+  char *work = conc_work;
+  cleanup_free char *store = NULL;
+  struct fixture *base;
+  int go[2];
+  pid_t pids[N];
+  struct reg_store *s = NULL;
+  struct reg_env_info *envs = NULL;
+  struct reg_check_result chk = { 0 };
+  reg_error_t err = NULL;
+  size_t n_envs = 0;
+  cleanup_free char *env0 = NULL, *libc0 = NULL;
+
+  (void)state;
+  if (skip_unless_root ())
+    return;
+  strcpy (conc_work, "/tmp/reg-phase-conc-XXXXXX");
+  assert_non_null (mkdtemp (conc_work));
+  xasprintf (&store, "%s/store", work);
+  base = fx_base ();
+  for (int i = 0; i < N; i++)
+    xsystem ("cp -a %s %s/img%d", base->dir, work, i);
+  fx_free (base);
+
+  assert_int_equal (pipe (go), 0);
+  for (int i = 0; i < N; i++)
+    {
+      pids[i] = fork ();
+      assert_true (pids[i] >= 0);
+      if (pids[i] == 0)
+        {
+          char buf, img[128], id[32], res[128];
+          struct reg_plan *plan = NULL;
+          const struct reg_bind *libc;
+          reg_error_t cerr = NULL;
+          oci_config *c = config_with ("share", "ls");
+          struct reg_options o = { .store_root = store, .default_mode = "off", .container_id = id, .state_dir = id };
+          int rootfd;
+          FILE *out;
+
+          close (go[1]);
+          snprintf (img, sizeof img, "%s/img%d", work, i);
+          snprintf (id, sizeof id, "c%d", i);
+          snprintf (res, sizeof res, "%s/res%d", work, i);
+          rootfd = open (img, O_PATH | O_DIRECTORY | O_CLOEXEC);
+          /* Everyone starts when the parent closes the pipe.  */
+          if (rootfd < 0 || read (go[0], &buf, 1) != 0)
+            _exit (10);
+          if (reg_phase_prepare (&o, c, rootfd, &plan, &cerr) < 0)
+            {
+              fprintf (stderr, "# child %d: %s\n", i, cerr->msg);
+              _exit (11);
+            }
+          libc = find_bind (plan, "/libc.so.6");
+          out = fopen (res, "w");
+          if (out == NULL || libc == NULL)
+            _exit (12);
+          fprintf (out, "%s\n%s\n", plan->env_id, libc->source);
+          fclose (out);
+          _exit (0);
+        }
+    }
+  close (go[0]);
+  close (go[1]);
+  for (int i = 0; i < N; i++)
+    {
+      int status;
+      assert_int_equal (waitpid (pids[i], &status, 0), pids[i]);
+      if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+        fail_msg ("child %d: status 0x%x", i, status);
+    }
+  for (int i = 0; i < N; i++)
+    {
+      cleanup_free char *res = NULL, *data = NULL;
+      char *nl;
+      xasprintf (&res, "%s/res%d", work, i);
+      assert_int_equal (read_all_file (res, 0, &data, NULL, &err), 0);
+      nl = strchr (data, '\n');
+      assert_non_null (nl);
+      *nl = '\0';
+      if (env0 == NULL)
+        {
+          env0 = xstrdup (data);
+          libc0 = xstrdup (nl + 1);
+        }
+      assert_string_equal (data, env0);
+      assert_string_equal (nl + 1, libc0);
+    }
+
+  assert_int_equal (reg_store_open (store, &s, &err), 0);
+  assert_int_equal (reg_store_list_envs (s, &envs, &n_envs, &err), 0);
+  assert_int_equal (n_envs, 1);
+  assert_string_equal (envs[0].id, env0);
+  assert_int_equal (envs[0].n_refs, N);
+  reg_env_info_free (envs, n_envs);
+  assert_int_equal (reg_store_check (s, &chk, &err), 0);
+  assert_int_equal (chk.n_problems, 0);
+  assert_true (chk.objects > 0);
+  reg_check_result_clear (&chk);
+  reg_store_close (s);
+  {
+    cleanup_free char *tmp = NULL;
+    cleanup_dir DIR *d = NULL;
+    struct dirent *de;
+    xasprintf (&tmp, "%s/tmp", store);
+    d = opendir (tmp);
+    assert_non_null (d);
+    while ((de = readdir (d)))
+      if (strcmp (de->d_name, ".") && strcmp (de->d_name, ".."))
+        fail_msg ("left in the store's tmp/: %s", de->d_name);
+  }
+  assert_int_equal (remove_tree_at (AT_FDCWD, work, &err), 0);
+  conc_work[0] = '\0';
 }
 
 /* A script entrypoint: the script stays the image's, its interpreter is
@@ -336,6 +466,12 @@ test_host_config (void **state)
   assert_true (has_suffix (err->msg, "reg.conf:1: store: expected an absolute path"));
   reg_error_release (&err);
 
+  assert_int_equal (write_file (path, "mode = share\0\nmode = bogus\n", 27, &err), 0);
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf: contains a NUL byte"));
+  reg_error_release (&err);
+  reg_host_config_clear (&cfg);
+
   write_conf (path, "just words\n");
   assert_true (reg_host_config_load (path, &cfg, &err) < 0);
   assert_true (has_suffix (err->msg, "reg.conf:1: expected `key = value`"));
@@ -355,6 +491,7 @@ main (void)
     cmocka_unit_test (test_share_release_and_gc),
     cmocka_unit_test (test_share_cached),
     cmocka_unit_test (test_host_config),
+    cmocka_unit_test (test_share_concurrent_32),
   };
   return cmocka_run_group_tests_name ("reg_phase", tests, setup_store, teardown_store);
 }

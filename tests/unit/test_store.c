@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -580,6 +581,59 @@ test_env_build_reuse (void **state)
   reg_store_close (s);
 }
 
+/* Found by tests/fuzz/fuzz_manifest: an empty manifest (qsort/bsearch on a
+   NULL array), and a buffer that does not end with a NUL (the parser ran
+   sscanf, which reads to a NUL, over it).  The manifest is put at the end
+   of a page followed by an inaccessible one, so reading past it faults.  */
+static void
+test_manifest_parse_bounds (void **state)
+{
+  (void) state;
+  static const char text[] = "reg-manifest 1\nd 0755 0 0 - usr\nd";
+  long page = sysconf (_SC_PAGESIZE);
+  struct reg_manifest *m = NULL;
+  cleanup_free char *data = NULL, *id = NULL;
+  reg_error_t err = NULL;
+  size_t len;
+  char *map, *buf;
+
+  check_err (reg_manifest_parse ("reg-manifest 1\n", strlen ("reg-manifest 1\n"), &m, &err), &err);
+  assert_int_equal (m->n, 0);
+  assert_null (reg_manifest_lookup (m, "usr"));
+  check_err (reg_manifest_serialize (m, &data, &len, &err), &err);
+  assert_int_equal (len, strlen ("reg-manifest 1\n"));
+  check_err (reg_manifest_id (m, &id, &err), &err);
+  assert_int_equal (strlen (id), REG_DIGEST_HEX_LEN);
+  reg_manifest_free (m);
+  m = NULL;
+
+  map = mmap (NULL, (size_t) page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  assert_true (map != MAP_FAILED);
+  assert_int_equal (mprotect (map + page, (size_t) page, PROT_NONE), 0);
+  /* No NUL and no newline at the end: the last line "d" is incomplete.  */
+  buf = map + page - (sizeof text - 1);
+  memcpy (buf, text, sizeof text - 1);
+  assert_true (reg_manifest_parse (buf, sizeof text - 1, &m, &err) < 0);
+  assert_non_null (strstr (err->msg, "line 3 is malformed"));
+  reg_error_release (&err);
+  /* A line that ends with its newline right at the end of the buffer, but
+     whose fields stop early: sscanf must not look past the newline.  */
+  buf = map + page - 17;
+  memcpy (buf, "reg-manifest 1\nd\n", 17);
+  assert_true (reg_manifest_parse (buf, 17, &m, &err) < 0);
+  assert_non_null (strstr (err->msg, "line 2 is malformed"));
+  reg_error_release (&err);
+  munmap (map, (size_t) page * 2);
+
+  /* A NUL inside a line is malformed, not the end of the path.  */
+  {
+    char zero[] = "reg-manifest 1\nd 0755 0 0 - usr\0junk\n";
+    assert_true (reg_manifest_parse (zero, sizeof zero - 1, &m, &err) < 0);
+    assert_non_null (strstr (err->msg, "line 2 is malformed"));
+    reg_error_release (&err);
+  }
+}
+
 static void
 test_manifest_roundtrip_and_errors (void **state)
 {
@@ -1124,6 +1178,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_build_reuse, setup, teardown),
     cmocka_unit_test_setup_teardown (test_manifest_roundtrip_and_errors, setup, teardown),
+    cmocka_unit_test (test_manifest_parse_bounds),
     cmocka_unit_test_setup_teardown (test_refs_gc, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_corrupt, setup, teardown),
     cmocka_unit_test_setup_teardown (test_crash_at_each_step, setup, teardown),

@@ -1,0 +1,93 @@
+/* libreg: the container's cgroup.
+ *
+ * One manager per cgroup layout (v1 or hybrid: every mounted hierarchy under
+ * /sys/fs/cgroup, the cgroup2 one at /sys/fs/cgroup/unified included; v2:
+ * /sys/fs/cgroup itself), chosen once.  A container's cgroup is the list of
+ * its directories, one per hierarchy; it is recorded in the state so that
+ * later commands act on exactly those.  Resource limits, freeze/thaw and
+ * stats (issue 5) slot into the same table.  */
+#ifndef REG_CGROUP_H
+#define REG_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci-spec.h"
+
+enum reg_cgroup_mode
+{
+  REG_CGROUP_V1 = 1, /* v1 only, or hybrid (v1 + cgroup2 at .../unified) */
+  REG_CGROUP_V2,     /* unified */
+};
+
+struct reg_cgroup;
+
+struct reg_cgroup_manager
+{
+  const char *name;
+  /* Make the directories for PATH (absolute inside each hierarchy, or
+     relative to the caller's cgroup there) and fill cg->paths.  */
+  int (*create) (struct reg_cgroup *cg, const char *path, reg_error_t *err);
+  /* Move PID into every directory.  */
+  int (*enter) (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
+  /* The pids in the cgroup.  */
+  int (*pids) (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
+  /* Kill what is left and remove the directories.  */
+  int (*destroy) (struct reg_cgroup *cg, reg_error_t *err);
+  /* Write linux.resources; DEVICES: the device rules too (create only:
+     update leaves them as they are).  */
+  int (*apply_resources) (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+  /* Freeze every process, returning once the kernel says frozen; thaw.  */
+  int (*freeze) (struct reg_cgroup *cg, reg_error_t *err);
+  int (*thaw) (struct reg_cgroup *cg, reg_error_t *err);
+  bool (*frozen) (struct reg_cgroup *cg);
+};
+
+struct reg_cgroup
+{
+  const struct reg_cgroup_manager *ops;
+  char **paths; /* NULL-terminated absolute directories, one per hierarchy */
+};
+
+enum reg_cgroup_mode reg_cgroup_mode (void);
+const struct reg_cgroup_manager *reg_cgroup_manager_for (enum reg_cgroup_mode mode);
+
+/* The cgroup path for a container (pure): CGROUPS_PATH as given, or
+   /reg-runc/ID when NULL; with SYSTEMD, "slice:prefix:name" becomes
+   /slice-path/prefix-name.scope (systemd does not run here: the path is made
+   on cgroupfs).  */
+int reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err);
+
+/* A relative PATH under the caller's OWN cgroup, or PATH itself (pure).  */
+char *reg_cgroup_resolve (const char *own, const char *path);
+
+/* Create the container's cgroup (not entered yet).  */
+int reg_cgroup_create (const char *cgroups_path, const char *id, bool systemd, struct reg_cgroup *cg,
+                       reg_error_t *err);
+/* The cgroup recorded in the state.  */
+void reg_cgroup_load (char **paths, struct reg_cgroup *cg);
+int reg_cgroup_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
+int reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
+int reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err);
+void reg_cgroup_clear (struct reg_cgroup *cg);
+
+/* linux.resources at create (DEVICES true: the device rules too, before the
+   init runs) or update.  */
+int reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+int reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err);
+int reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err);
+bool reg_cgroup_frozen (struct reg_cgroup *cg);
+/* Is the cgroup recorded as PATHS frozen?  (status: `paused`)  */
+bool reg_cgroup_paths_frozen (char **paths);
+
+/* runc's `events` stats document for ID ({"type":"stats","id":…,"data":…})
+   from the directories PATHS below ROOT.  */
+struct reg_cgroup_layout;
+int reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id,
+                           char **json, reg_error_t *err);
+/* How many processes the OOM killer ended in the cgroup (false: unknown).  */
+bool reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out);
+
+#endif

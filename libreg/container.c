@@ -1,0 +1,1218 @@
+/* libreg: the container lifecycle (see container.h).  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "cgroup.h"
+#include "container.h"
+#include "hooks.h"
+#include "init.h"
+#include "lsm.h"
+#include "namespaces.h"
+#include "oci-spec.h"
+#include "reg-learn.h"
+#include "reg-seccomp.h"
+#include "reg.h"
+#include "status.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#  define CLONE_NEWTIME 0x00000080
+#endif
+
+static int
+pidfd_open (pid_t pid)
+{
+  return (int) syscall (SYS_pidfd_open, pid, 0);
+}
+
+static int
+pidfd_signal (int pidfd, int sig)
+{
+  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+}
+
+/* Wait up to MS milliseconds for the process behind PIDFD to exit.  */
+static bool
+pidfd_wait_exit (int pidfd, int ms)
+{
+  struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+  return TEMP_FAILURE_RETRY_INT (poll (&pfd, 1, ms)) > 0;
+}
+
+/* An fd on the container's init, or -1 when it is gone (or the pid is now
+   someone else's: the start time differs).  */
+static int
+open_init (const struct reg_status *st)
+{
+  unsigned long long start = 0;
+  char state = '?';
+  int fd;
+
+  if (st->pid <= 0)
+    return -1;
+  fd = pidfd_open (st->pid);
+  if (fd < 0)
+    return -1;
+  /* Checked after pidfd_open: the fd now pins the process we verify.  */
+  if (reg_proc_stat (st->pid, &start, &state) < 0 || start != st->pid_start || state == 'Z' || state == 'X')
+    {
+      close (fd);
+      return -1;
+    }
+  return fd;
+}
+
+static char *
+owner_name (void)
+{
+  struct passwd *pw = getpwuid (geteuid ());
+  char *out;
+  if (pw)
+    return xstrdup (pw->pw_name);
+  xasprintf (&out, "#%d", (int) geteuid ());
+  return out;
+}
+
+static char *
+state_json (const char *id, const char *status, pid_t pid, const char *bundle, const oci_map *annotations,
+            const char *rootfs, const char *created, const char *owner, bool pretty)
+{
+  oci_map empty = { NULL, 0 };
+  oci_state s = {
+    .oci_version = OCI_SPEC_VERSION,
+    .id = id,
+    .status = status,
+    .pid = pid,
+    .bundle = bundle,
+    .annotations = annotations ? annotations : &empty,
+    .rootfs = rootfs,
+    .created = created,
+    .owner = owner,
+  };
+  return oci_state_to_json (&s, pretty, NULL);
+}
+
+static char *
+status_state_json (const struct reg_status *st, enum reg_container_status s, bool pretty)
+{
+  return state_json (st->id, reg_container_status_name (s), s == REG_STATUS_STOPPED ? 0 : st->pid, st->bundle,
+                     &st->annotations, st->rootfs, st->created, st->owner, pretty);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, reg_error_t *err)
+{
+  cleanup_free char *dir = xstrdup (path);
+  cleanup_close int dfd = -1;
+  char *slash = strrchr (dir, '/');
+  const char *name = path;
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", pid);
+  int ret;
+
+  if (slash)
+    {
+      *slash = '\0';
+      name = slash + 1;
+      dfd = open (*dir ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (dfd < 0)
+        return reg_make_error (err, errno, "pid file `%s`", path);
+    }
+  ret = write_file_atomic_at (slash ? dfd : AT_FDCWD, name, buf, (size_t) len, 0644, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "pid file `%s`", path);
+  return 0;
+}
+
+/* Everything create made, for the way out on an error.  */
+struct creation
+{
+  struct reg_context *ctx;
+  const char *id;
+  char *bundle;
+  char *rootfs;
+  oci_config *config;
+  int dirfd;        /* locked state dir */
+  bool dir_made;
+  struct reg_plan *plan;
+  struct reg_options reg_opts;
+  char *state_dir;
+  struct reg_cgroup cgroup;
+  pid_t pid;        /* the init */
+  int pidfd;
+  pid_t intermediate;
+  int sync_fd;
+  int fifo_fd;
+  int console_fd;   /* --console-socket connection */
+  int master_fd;    /* pty master, run without --console-socket */
+  struct reg_caps *caps;
+  struct reg_seccomp *seccomp;
+};
+
+static void
+creation_init (struct creation *c, struct reg_context *ctx, const char *id)
+{
+  memset (c, 0, sizeof (*c));
+  c->ctx = ctx;
+  c->id = id;
+  c->dirfd = c->pidfd = c->sync_fd = c->fifo_fd = c->console_fd = c->master_fd = -1;
+}
+
+/* Undo a failed create: no process, cgroup, REG reference or state left.  */
+static void
+creation_abort (struct creation *c)
+{
+  reg_error_t tmp = NULL;
+
+  if (c->pidfd >= 0)
+    pidfd_signal (c->pidfd, SIGKILL);
+  else if (c->pid > 0)
+    kill (c->pid, SIGKILL);
+  if (c->intermediate > 0)
+    {
+      kill (c->intermediate, SIGKILL);
+      waitpid (c->intermediate, NULL, 0);
+    }
+  if (c->pid > 0)
+    waitpid (c->pid, NULL, 0);
+  if (c->cgroup.paths)
+    reg_cgroup_destroy (&c->cgroup, &tmp);
+  reg_error_release (&tmp);
+  if (c->plan)
+    reg_phase_release (&c->reg_opts, c->plan->env_id, &tmp);
+  reg_error_release (&tmp);
+  if (c->dir_made)
+    reg_status_remove_dir (c->ctx->state_root, c->id, &tmp);
+  reg_error_release (&tmp);
+}
+
+static void
+creation_free (struct creation *c)
+{
+  if (c->pidfd >= 0)
+    close (c->pidfd);
+  if (c->sync_fd >= 0)
+    close (c->sync_fd);
+  if (c->fifo_fd >= 0)
+    close (c->fifo_fd);
+  if (c->console_fd >= 0)
+    close (c->console_fd);
+  if (c->master_fd >= 0)
+    close (c->master_fd);
+  if (c->dirfd >= 0)
+    close (c->dirfd);
+  reg_cgroup_clear (&c->cgroup);
+  reg_plan_free (c->plan);
+  reg_caps_free (c->caps);
+  reg_seccomp_free (c->seccomp);
+  oci_config_free (c->config);
+  free (c->bundle);
+  free (c->rootfs);
+  free (c->state_dir);
+}
+
+static int
+load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
+{
+  cleanup_free char *config_path = NULL;
+  cleanup_free char *root = NULL;
+  struct stat st;
+  int ret;
+
+  c->bundle = realpath (bundle_arg ? bundle_arg : ".", NULL);
+  if (c->bundle == NULL)
+    return reg_make_error (err, errno, "bundle `%s`", bundle_arg ? bundle_arg : ".");
+  xasprintf (&config_path, "%s/config.json", c->bundle);
+  ret = oci_config_parse_file (config_path, &c->config, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (c->config->root_path == NULL)
+    return reg_make_error (err, 0, "config.json: root.path: required");
+  if (c->config->root_path[0] == '/')
+    root = xstrdup (c->config->root_path);
+  else
+    xasprintf (&root, "%s/%s", c->bundle, c->config->root_path);
+  c->rootfs = realpath (root, NULL);
+  if (c->rootfs == NULL || stat (c->rootfs, &st) < 0)
+    return reg_make_error (err, errno, "config.json: root.path `%s`", root);
+  if (! S_ISDIR (st.st_mode))
+    return reg_make_error (err, ENOTDIR, "config.json: root.path `%s`", root);
+  if (oci_config_namespace (c->config, OCI_NS_MOUNT) == NULL)
+    return reg_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  return 0;
+}
+
+static bool
+has_creation_hooks (const oci_config *config)
+{
+  const oci_hooks *h = &config->hooks;
+  return h->prestart.len || h->create_runtime.len || h->create_container.len || h->start_container.len;
+}
+
+/* Move FD above the fds the container keeps (3 .. FLOOR-1).  */
+static int
+fd_above (int fd, int floor, reg_error_t *err)
+{
+  int n;
+  if (fd >= floor)
+    return fd;
+  n = fcntl (fd, F_DUPFD_CLOEXEC, floor);
+  if (n < 0)
+    return reg_make_error (err, errno, "dup fd");
+  close (fd);
+  return n;
+}
+
+static char **
+build_env (const oci_process *p, int listen_fds)
+{
+  size_t n = p ? p->env.len : 0, j = 0;
+  char **env = xmalloc0 ((n + 3) * sizeof (char *));
+
+  for (size_t i = 0; i < n; i++)
+    env[j++] = p->env.items[i];
+  if (listen_fds > 0)
+    {
+      /* Socket activation passes through, as runc does; the fds follow
+         stdio.  */
+      xasprintf (&env[j++], "LISTEN_FDS=%d", listen_fds);
+      env[j++] = xstrdup ("LISTEN_PID=1");
+    }
+  return env;
+}
+
+static int
+spawn (struct creation *c, const struct reg_create_options *opts, bool want_master, reg_error_t *err)
+{
+  const oci_config *cfg = c->config;
+  int new_flags = reg_ns_new_flags (cfg);
+  bool indirect = reg_ns_joined (cfg, OCI_NS_USER) || reg_ns_joined (cfg, OCI_NS_PID)
+                  || oci_config_namespace (cfg, OCI_NS_TIME) != NULL
+                  || ((new_flags & CLONE_NEWUSER) && reg_ns_any_joined (cfg));
+  int listen_fds = 0, keep;
+  const char *lf = getenv ("LISTEN_FDS");
+  struct reg_init_args a;
+  struct clone_args ca = { .exit_signal = SIGCHLD };
+  int pair[2];
+  int pidfd = -1;
+  struct reg_sync_msg msg;
+  bool hooks = has_creation_hooks (cfg);
+  pid_t pid;
+  int ret;
+
+  if (lf)
+    {
+      uint64_t v;
+      if (parse_uint64 (lf, &v) == 0 && v < 1024)
+        listen_fds = (int) v;
+    }
+  keep = 3 + listen_fds + (opts->preserve_fds > 0 ? opts->preserve_fds : 0);
+
+  ret = reg_sync_pair (pair, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  pair[0] = fd_above (pair[0], keep, err);
+  pair[1] = fd_above (pair[1], keep, err);
+  c->fifo_fd = fd_above (c->fifo_fd, keep, err);
+  if (pair[0] < 0 || pair[1] < 0 || c->fifo_fd < 0)
+    return reg_error_ret (err);
+
+  memset (&a, 0, sizeof (a));
+  a.id = c->id;
+  a.config = cfg;
+  a.bundle = c->bundle;
+  a.rootfs = c->rootfs;
+  a.plan = c->plan;
+  a.cgroup_paths = c->cgroup.paths;
+  a.sync_fd = pair[1];
+  a.fifo_fd = c->fifo_fd;
+  a.indirect = indirect;
+  a.unshare_flags = indirect ? new_flags : (new_flags & CLONE_NEWCGROUP);
+  a.hooks = hooks;
+  a.no_pivot = opts->no_pivot;
+  a.no_new_keyring = opts->no_new_keyring;
+  a.preserve_fds = keep - 3;
+  a.env = build_env (cfg->process, listen_fds);
+  a.caps = c->caps;
+  a.seccomp = c->seccomp;
+
+  if (! indirect)
+    ca.flags = (uint64_t) (new_flags & ~CLONE_NEWCGROUP);
+  ca.flags |= CLONE_PIDFD;
+  ca.pidfd = (uint64_t) (uintptr_t) &pidfd;
+  pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  if (pid < 0)
+    {
+      ret = reg_make_error (err, errno, "clone the container's init");
+      close (pair[0]);
+      close (pair[1]);
+      return ret;
+    }
+  if (pid == 0)
+    {
+      /* The state dir's fd carries the lock: the init must not hold it
+         while it waits for start.  */
+      close (pair[0]);
+      close (c->dirfd);
+      if (c->console_fd >= 0)
+        close (c->console_fd);
+      reg_init_main (&a);
+    }
+  close (pair[1]);
+  c->sync_fd = pair[0];
+  if (indirect)
+    c->intermediate = pid;
+  else
+    {
+      c->pid = pid;
+      c->pidfd = pidfd;
+    }
+  /* Only the init keeps the fifo open: start writes into it.  */
+  close (c->fifo_fd);
+  c->fifo_fd = -1;
+
+  /* Cgroup first: the cgroup namespace is made after this, with the
+     container's cgroup as its root.  */
+  ret = reg_cgroup_enter (&c->cgroup, pid, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
+  if (cfg->process && cfg->process->has_oom_score_adj)
+    {
+      char path[64], buf[16];
+      int len = snprintf (buf, sizeof (buf), "%d", cfg->process->oom_score_adj);
+      snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
+      ret = write_file (path, buf, (size_t) len, err);
+      if (UNLIKELY (ret < 0))
+        {
+          reg_error_wrap (err, "process.oomScoreAdj");
+          goto fail;
+        }
+    }
+  if (new_flags & CLONE_NEWUSER)
+    {
+      if (indirect)
+        {
+          ret = reg_sync_expect (c->sync_fd, REG_SYNC_USERNS, &msg, err);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          reg_sync_msg_clear (&msg);
+        }
+      ret = reg_ns_write_id_maps (pid, cfg, err);
+      if (UNLIKELY (ret < 0))
+        goto fail;
+    }
+  ret = reg_sync_send (c->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
+  if (indirect)
+    {
+      int32_t ipid;
+      ret = reg_sync_expect (c->sync_fd, REG_SYNC_INIT_PID, &msg, err);
+      if (UNLIKELY (ret < 0))
+        goto fail;
+      memcpy (&ipid, msg.data, sizeof (ipid) <= msg.len ? sizeof (ipid) : 0);
+      reg_sync_msg_clear (&msg);
+      c->pid = ipid;
+      waitpid (c->intermediate, NULL, 0);
+      c->intermediate = 0;
+      close (pidfd);
+      /* The init is our child (CLONE_PARENT): its pid cannot be reused
+         before we reap it.  */
+      c->pidfd = pidfd_open (c->pid);
+      if (c->pidfd < 0)
+        {
+          ret = reg_make_error (err, errno, "pidfd_open %d", c->pid);
+          goto fail;
+        }
+    }
+
+  for (;;)
+    {
+      ret = reg_sync_recv (c->sync_fd, &msg, err);
+      if (UNLIKELY (ret < 0))
+        goto fail;
+      if (msg.type == REG_SYNC_CREATED)
+        {
+          reg_sync_msg_clear (&msg);
+          break;
+        }
+      if (msg.type == REG_SYNC_ERROR)
+        {
+          ret = reg_make_error (err, 0, "%s", msg.data);
+          (*err)->status = msg.error;
+          ret = msg.error > 0 ? -msg.error : ret;
+          reg_sync_msg_clear (&msg);
+          goto fail;
+        }
+      if (msg.type == REG_SYNC_CONSOLE)
+        {
+          if (c->console_fd >= 0)
+            ret = reg_terminal_send (c->console_fd, msg.fd, err);
+          else if (want_master)
+            {
+              c->master_fd = msg.fd;
+              msg.fd = -1;
+            }
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          continue;
+        }
+      if (msg.type == REG_SYNC_SECCOMP)
+        {
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
+                                                NULL, NULL, false);
+          ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
+                           : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
+                                                        reg_seccomp_listener_metadata (c->seccomp), err);
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          continue;
+        }
+      if (msg.type == REG_SYNC_HOOKS)
+        {
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
+                                                NULL, NULL, false);
+          reg_sync_msg_clear (&msg);
+          /* prestart and createRuntime: in the runtime's namespaces.  */
+          ret = reg_hooks_run (&cfg->hooks.prestart, "prestart", json, false, err);
+          if (ret == 0)
+            ret = reg_hooks_run (&cfg->hooks.create_runtime, "createRuntime", json, false, err);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          ret = reg_sync_send (c->sync_fd, REG_SYNC_HOOKS_DONE, 0, json, strlen (json) + 1, -1, err);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          continue;
+        }
+      ret = reg_make_error (err, EPROTO, "sync: unexpected message %d", msg.type);
+      reg_sync_msg_clear (&msg);
+      goto fail;
+    }
+  free (a.env);
+  return 0;
+
+fail:
+  free (a.env);
+  return ret;
+}
+
+/* Does R ask for anything a cgroup must enforce?  Device rules do not: a
+   user namespace cannot make device nodes usable anyway.  */
+static bool
+has_limits (const oci_resources *r)
+{
+  return r->present
+         && (r->memory.present || r->cpu.present || r->has_pids || r->block_io.present || r->n_hugepage_limits
+             || r->has_network || r->n_rdma || r->unified.len);
+}
+
+/* Rootless (not root, in a user namespace of our own): a cgroup we may not
+   create is skipped, as runc does, unless the config sets limits; then the
+   error says what is missing.  True when *ERR was dropped.  */
+static bool
+rootless_without_cgroup (const oci_config *config, reg_error_t *err)
+{
+  int e = (err && *err) ? (*err)->status : 0;
+
+  if (geteuid () == 0 || ! (e == EACCES || e == EPERM || e == EROFS))
+    return false;
+  if (has_limits (&config->linux_cfg.resources))
+    {
+      reg_error_wrap (err, "rootless: linux.resources needs a cgroup delegated to uid %d (e.g. systemd "
+                      "Delegate=yes), or remove the limits",
+                      (int) geteuid ());
+      return false;
+    }
+  reg_debug ("rootless: no cgroup (not delegated to uid %d)", (int) geteuid ());
+  reg_error_release (err);
+  return true;
+}
+
+/* What can be refused before anything is made: capability names, the
+   seccomp filter (compiled here: the init is a clone of this process and
+   loads it as it is), LSM labels, user namespace mappings, sysctls.  */
+static int
+check_security (struct creation *c, reg_error_t *err)
+{
+  const oci_config *cfg = c->config;
+  int ret;
+
+  ret = reg_ns_validate (cfg, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_sysctl_validate (cfg, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (cfg->process)
+    {
+      ret = reg_caps_resolve (&cfg->process->capabilities, &c->caps, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_lsm_check (cfg->process, cfg->linux_cfg.mount_label, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return reg_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
+}
+
+/* create and run: everything up to the init waiting for start.  */
+static int
+create_container (struct creation *c, const struct reg_create_options *opts, bool foreground, reg_error_t *err)
+{
+  struct reg_context *ctx = c->ctx;
+  const oci_process *p;
+  enum reg_mode mode;
+  struct reg_status st;
+  cleanup_free char *created = NULL;
+  cleanup_free char *owner = NULL;
+  unsigned long long start_time = 0;
+  int ret;
+
+  ret = reg_status_validate_id (c->id, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = load_bundle (c, opts->bundle, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  p = c->config->process;
+  ret = reg_mode_from_config (c->config, ctx->reg_mode, &mode, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = check_security (c, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (p && p->terminal && opts->console_socket == NULL && ! foreground)
+    return reg_make_error (err, 0, "process.terminal is true: --console-socket is required");
+  if (p && ! p->terminal && opts->console_socket)
+    reg_debug ("--console-socket ignored: process.terminal is false");
+  if (p && p->terminal && opts->console_socket)
+    {
+      ret = reg_terminal_connect (opts->console_socket, &c->console_fd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  ret = reg_status_create_dir (ctx->state_root, c->id, &c->dirfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  c->dir_made = true;
+  xasprintf (&c->state_dir, "%s/%s", ctx->state_root, c->id);
+
+  /* The REG phase: after the config is validated, before any mount.  */
+  c->reg_opts.store_root = ctx->reg_root;
+  c->reg_opts.default_mode = ctx->reg_mode;
+  c->reg_opts.container_id = c->id;
+  c->reg_opts.state_dir = c->state_dir;
+  if (mode != REG_MODE_OFF)
+    {
+      cleanup_close int rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        return reg_make_error (err, errno, "open root `%s`", c->rootfs);
+      ret = reg_phase_prepare (&c->reg_opts, c->config, rootfd, &c->plan, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  if (! ctx->cgroups_disabled)
+    {
+      ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
+      if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
+        ret = 0;
+      if (UNLIKELY (ret < 0))
+        return ret;
+      /* Limits and device rules before the init exists: they hold from
+         its first instruction.  */
+      ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "linux.resources");
+    }
+
+  if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
+    return reg_make_error (err, errno, "create `%s`", REG_EXEC_FIFO);
+  /* Read-write: the open does not block, and start's non-blocking write
+     open fails (ENXIO) once the init is gone.  */
+  c->fifo_fd = openat (c->dirfd, REG_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
+
+  ret = spawn (c, opts, foreground, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+
+  /* learn: the init has its root and waits before execve; mark the root
+     mount now so the first file the entrypoint opens is recorded.  */
+  if (mode == REG_MODE_LEARN && c->plan)
+    {
+      ret = reg_learn_start (&c->reg_opts, c->plan, -1, c->pid, NULL, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  if (reg_proc_stat (c->pid, &start_time, NULL) < 0)
+    return reg_make_error (err, ESRCH, "container init exited during create");
+  created = rfc3339_now ();
+  owner = owner_name ();
+  memset (&st, 0, sizeof (st));
+  st.id = (char *) c->id;
+  st.pid = c->pid;
+  st.pid_start = start_time;
+  st.bundle = c->bundle;
+  st.rootfs = c->rootfs;
+  st.created = created;
+  st.owner = owner;
+  st.reg_mode = (char *) reg_mode_name (mode);
+  st.reg_env = c->plan ? c->plan->env_id : NULL;
+  st.cgroup_paths = c->cgroup.paths;
+  st.annotations = c->config->annotations;
+  st.no_process = p == NULL;
+  st.poststart = c->config->hooks.poststart;
+  st.poststop = c->config->hooks.poststop;
+  ret = reg_status_write (c->dirfd, &st, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (opts->pid_file)
+    {
+      ret = write_pid_file (opts->pid_file, c->pid, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return 0;
+}
+
+int
+reg_container_create (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
+                      reg_error_t *err)
+{
+  struct creation c;
+  int ret;
+
+  creation_init (&c, ctx, id);
+  ret = create_container (&c, opts, false, err);
+  if (ret < 0)
+    creation_abort (&c);
+  creation_free (&c);
+  return ret < 0 ? ret : 0;
+}
+
+/* Release the init of a created container (DIRFD locked).  */
+static int
+start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
+{
+  enum reg_container_status s = reg_status_current (dirfd, st);
+  cleanup_close int fd = -1;
+  cleanup_free char *json = NULL;
+  char c = '0';
+
+  if (s == REG_STATUS_STOPPED)
+    return reg_make_error (err, 0, "cannot start a container that has stopped");
+  if (s != REG_STATUS_CREATED)
+    return reg_make_error (err, 0, "cannot start an already %s container", reg_container_status_name (s));
+  /* runtime-spec config.md: process is required when start is called.  */
+  if (st->no_process)
+    return reg_make_error (err, 0, "cannot start container \"%s\": config.json has no process", st->id);
+  fd = openat (dirfd, REG_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0)
+    {
+      if (errno == ENXIO)
+        return reg_make_error (err, 0, "cannot start a container that has stopped");
+      return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
+    }
+  if (write (fd, &c, 1) != 1)
+    return reg_make_error (err, errno, "start: write `%s`", REG_EXEC_FIFO);
+  if (unlinkat (dirfd, REG_EXEC_FIFO, 0) < 0)
+    return reg_make_error (err, errno, "unlink `%s`", REG_EXEC_FIFO);
+  if (st->poststart.len)
+    {
+      json = status_state_json (st, REG_STATUS_RUNNING, false);
+      reg_hooks_run (&st->poststart, "poststart", json, true, err);
+    }
+  return 0;
+}
+
+int
+reg_container_start (struct reg_context *ctx, const char *id, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_status struct reg_status st = { 0 };
+  int ret;
+
+  ret = reg_status_open (ctx->state_root, id, false, &dirfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_status_read (dirfd, id, &st, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return start_locked (dirfd, &st, err);
+}
+
+/* Remove a container whose init is gone (DIRFD locked): cgroup, REG
+   reference, state dir, then poststop hooks.  */
+static int
+destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status *st, reg_error_t *err)
+{
+  struct reg_cgroup cg = { 0 };
+  cleanup_free char *state_dir = NULL;
+  struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
+  int ret;
+
+  /* The REG reference is named after the state dir, as create made it.  */
+  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
+  reg_opts.state_dir = state_dir;
+
+  if (st->cgroup_paths)
+    {
+      reg_cgroup_load (st->cgroup_paths, &cg);
+      ret = reg_cgroup_destroy (&cg, err);
+      reg_cgroup_clear (&cg);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  /* Every REG mode but off has something to release: the environment
+     reference, minimal's upper layer, learn's recorder.  */
+  if (st->reg_mode && strcmp (st->reg_mode, "off") != 0)
+    {
+      ret = reg_phase_release (&reg_opts, st->reg_env, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_status_remove_dir (ctx->state_root, id, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (st->poststop.len)
+    {
+      cleanup_free char *json = status_state_json (st, REG_STATUS_STOPPED, false);
+      reg_hooks_run (&st->poststop, "poststop", json, true, err);
+    }
+  return 0;
+}
+
+/* A frozen (v1) cgroup keeps a killed process from dying: thaw it after
+   the SIGKILL was sent.  */
+static void
+thaw_after_kill (const struct reg_status *st)
+{
+  struct reg_cgroup cg = { 0 };
+  reg_error_t tmp = NULL;
+
+  if (st->cgroup_paths == NULL || ! reg_cgroup_paths_frozen (st->cgroup_paths))
+    return;
+  reg_cgroup_load (st->cgroup_paths, &cg);
+  if (reg_cgroup_thaw (&cg, &tmp) < 0)
+    reg_warning ("thaw container \"%s\": %s", st->id, tmp->msg);
+  reg_error_release (&tmp);
+  reg_cgroup_clear (&cg);
+}
+
+static int
+kill_and_wait (const struct reg_status *st, reg_error_t *err)
+{
+  cleanup_close int pidfd = open_init (st);
+  if (pidfd < 0)
+    return 0;
+  if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
+    return reg_make_error (err, errno, "kill container \"%s\"", st->id);
+  thaw_after_kill (st);
+  if (! pidfd_wait_exit (pidfd, 10000))
+    return reg_make_error (err, ETIMEDOUT, "container \"%s\" did not exit after SIGKILL", st->id);
+  return 0;
+}
+
+int
+reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_status struct reg_status st = { 0 };
+  enum reg_container_status s;
+  int ret;
+
+  ret = reg_status_open (ctx->state_root, id, false, &dirfd, err);
+  if (ret < 0)
+    {
+      if (force && (*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          return 0;
+        }
+      return ret;
+    }
+  ret = reg_status_read (dirfd, id, &st, err);
+  if (ret < 0)
+    {
+      /* A directory without status: a create that was killed midway.  */
+      if ((*err)->status == ENOENT && force)
+        {
+          reg_error_release (err);
+          return reg_status_remove_dir (ctx->state_root, id, err);
+        }
+      return ret;
+    }
+  s = reg_status_current (dirfd, &st);
+  if (s == REG_STATUS_RUNNING || s == REG_STATUS_PAUSED)
+    {
+      if (! force)
+        return reg_make_error (err, 0, "cannot delete container \"%s\" that is not stopped: %s", id,
+                               reg_container_status_name (s));
+    }
+  if (s != REG_STATUS_STOPPED)
+    {
+      ret = kill_and_wait (&st, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return destroy_locked (ctx, id, &st, err);
+}
+
+int
+reg_container_state (struct reg_context *ctx, const char *id, char **json, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_status struct reg_status st = { 0 };
+  cleanup_free char *path = NULL;
+  int ret;
+
+  ret = reg_status_validate_id (id, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (&path, "%s/%s", ctx->state_root, id);
+  /* No lock: the status file is replaced atomically.  */
+  dirfd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    {
+      if (errno == ENOENT)
+        {
+          reg_make_error (err, 0, "container \"%s\" does not exist", id);
+          (*err)->status = ENOENT;
+          return -ENOENT;
+        }
+      return reg_make_error (err, errno, "open `%s`", path);
+    }
+  ret = reg_status_read (dirfd, id, &st, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  *json = status_state_json (&st, reg_status_current (dirfd, &st), true);
+  return 0;
+}
+
+int
+reg_container_kill (struct reg_context *ctx, const char *id, const char *signal, bool all, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_close int pidfd = -1;
+  cleanup_status struct reg_status st = { 0 };
+  enum reg_container_status s;
+  int sig = signal ? signal_from_name (signal) : SIGTERM;
+  int ret;
+
+  if (sig < 0)
+    return reg_make_error (err, 0, "unknown signal \"%s\"", signal);
+  ret = reg_status_open (ctx->state_root, id, true, &dirfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_status_read (dirfd, id, &st, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  s = reg_status_current (dirfd, &st);
+  if (all)
+    {
+      struct reg_cgroup cg = { 0 };
+      cleanup_free pid_t *pids = NULL;
+      size_t n = 0;
+
+      if (st.cgroup_paths == NULL || st.cgroup_paths[0] == NULL)
+        return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+      reg_cgroup_load (st.cgroup_paths, &cg);
+      ret = reg_cgroup_pids (&cg, &pids, &n, err);
+      reg_cgroup_clear (&cg);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (n == 0 && s == REG_STATUS_STOPPED)
+        return reg_make_error (err, 0, "container not running");
+      for (size_t i = 0; i < n; i++)
+        {
+          int fd = pidfd_open (pids[i]);
+          if (fd < 0)
+            continue;
+          pidfd_signal (fd, sig);
+          close (fd);
+        }
+      if (sig == SIGKILL)
+        thaw_after_kill (&st);
+      return 0;
+    }
+  if (s == REG_STATUS_STOPPED)
+    return reg_make_error (err, 0, "container not running");
+  pidfd = open_init (&st);
+  if (pidfd < 0)
+    return reg_make_error (err, 0, "container not running");
+  if (pidfd_signal (pidfd, sig) < 0)
+    {
+      if (errno == ESRCH)
+        return reg_make_error (err, 0, "container not running");
+      return reg_make_error (err, errno, "kill container \"%s\"", id);
+    }
+  if (sig == SIGKILL && s == REG_STATUS_PAUSED)
+    thaw_after_kill (&st);
+  return 0;
+}
+
+/* run: forward the signals the caller gets to the init until it exits;
+   returns the exit status (128+signal when killed).  */
+static int
+wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
+{
+  static const int forwarded[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM };
+  cleanup_close int sfd = -1;
+  sigset_t set, old;
+  int status = 0;
+  bool stdin_open = master >= 0;
+
+  sigemptyset (&set);
+  for (size_t i = 0; i < sizeof (forwarded) / sizeof (forwarded[0]); i++)
+    sigaddset (&set, forwarded[i]);
+  sigprocmask (SIG_BLOCK, &set, &old);
+  sfd = signalfd (-1, &set, SFD_CLOEXEC);
+  if (sfd < 0)
+    return reg_make_error (err, errno, "signalfd");
+
+  for (;;)
+    {
+      struct pollfd pfd[4] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
+                               { .fd = master >= 0 ? master : -1, .events = POLLIN },
+                               { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
+      int r = poll (pfd, 4, -1);
+      if (r < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return reg_make_error (err, errno, "poll");
+        }
+      if (pfd[1].revents & POLLIN)
+        {
+          struct signalfd_siginfo si;
+          if (read (sfd, &si, sizeof (si)) == sizeof (si))
+            {
+              struct winsize ws;
+              /* With our pty, a resize of the caller's terminal resizes the
+                 container's; the kernel signals the container itself.  */
+              if (si.ssi_signo == SIGWINCH && master >= 0)
+                {
+                  if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+                    ioctl (master, TIOCSWINSZ, &ws);
+                }
+              else
+                pidfd_signal (pidfd, (int) si.ssi_signo);
+            }
+        }
+      if (master >= 0 && (pfd[2].revents & (POLLIN | POLLHUP)))
+        {
+          char buf[4096];
+          ssize_t n = read (master, buf, sizeof (buf));
+          if (n > 0)
+            (void) write_all (1, buf, (size_t) n, NULL);
+          else
+            master = -1;
+        }
+      if (stdin_open && (pfd[3].revents & (POLLIN | POLLHUP)))
+        {
+          char buf[4096];
+          ssize_t n = read (0, buf, sizeof (buf));
+          if (n > 0 && master >= 0)
+            (void) write_all (master, buf, (size_t) n, NULL);
+          else
+            stdin_open = false;
+        }
+      if (pfd[0].revents & POLLIN)
+        break;
+    }
+  if (master >= 0)
+    {
+      /* What the container wrote just before it exited.  */
+      char buf[4096];
+      ssize_t n;
+      fcntl (master, F_SETFL, O_NONBLOCK);
+      while ((n = read (master, buf, sizeof (buf))) > 0)
+        (void) write_all (1, buf, (size_t) n, NULL);
+    }
+  if (TEMP_FAILURE_RETRY_INT (waitpid (pid, &status, 0)) < 0)
+    return reg_make_error (err, errno, "waitpid");
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+int
+reg_container_run (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
+                   reg_error_t *err)
+{
+  struct creation c;
+  cleanup_status struct reg_status st = { 0 };
+  int ret, status;
+
+  creation_init (&c, ctx, id);
+  ret = create_container (&c, opts, ! opts->detach, err);
+  if (ret == 0)
+    ret = reg_status_read (c.dirfd, id, &st, err);
+  if (ret == 0)
+    ret = start_locked (c.dirfd, &st, err);
+  if (ret < 0)
+    {
+      creation_abort (&c);
+      creation_free (&c);
+      return ret;
+    }
+  if (opts->detach)
+    {
+      creation_free (&c);
+      return 0;
+    }
+  /* Let other commands (kill, state) at the container while it runs.  */
+  close (c.dirfd);
+  c.dirfd = -1;
+  if (c.master_fd >= 0 && isatty (0))
+    {
+      /* run with a terminal and no --console-socket: our terminal becomes
+         the container's, raw, until it exits.  */
+      struct termios raw, saved;
+      struct winsize ws;
+      if (ioctl (0, TIOCGWINSZ, &ws) == 0)
+        ioctl (c.master_fd, TIOCSWINSZ, &ws);
+      if (tcgetattr (0, &saved) == 0)
+        {
+          raw = saved;
+          cfmakeraw (&raw);
+          tcsetattr (0, TCSANOW, &raw);
+          status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+          tcsetattr (0, TCSANOW, &saved);
+        }
+      else
+        status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+    }
+  else
+    status = wait_forwarding (c.pid, c.pidfd, c.master_fd, err);
+  creation_free (&c);
+  if (status < 0)
+    return status;
+  if (! opts->keep)
+    {
+      ret = reg_container_delete (ctx, id, true, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return status;
+}
+
+/* `list`: runc's table (tabwriter, min width 12, padding 3) or JSON.  */
+struct list_row
+{
+  char *id, *pid, *status, *bundle, *created, *owner;
+};
+
+int
+reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool quiet, FILE *out, reg_error_t *err)
+{
+  cleanup_string_array char **ids = NULL;
+  struct list_row *rows;
+  size_t n = 0, nrows = 0;
+  size_t w[6] = { 2, 3, 6, 6, 7, 5 };
+  int ret;
+
+  ret = reg_status_list_ids (ctx->state_root, &ids, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  while (ids[n])
+    n++;
+  rows = xmalloc0 ((n + 1) * sizeof (*rows));
+  if (format == REG_LIST_JSON && ! quiet)
+    fputc ('[', out);
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_close int dirfd = -1;
+      cleanup_free char *path = NULL;
+      struct reg_status st;
+      enum reg_container_status s;
+      reg_error_t tmp = NULL;
+
+      xasprintf (&path, "%s/%s", ctx->state_root, ids[i]);
+      dirfd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (dirfd < 0 || reg_status_read (dirfd, ids[i], &st, &tmp) < 0)
+        {
+          reg_error_release (&tmp);
+          continue;
+        }
+      s = reg_status_current (dirfd, &st);
+      if (quiet)
+        fprintf (out, "%s\n", st.id);
+      else if (format == REG_LIST_JSON)
+        {
+          cleanup_free char *json = status_state_json (&st, s, false);
+          fprintf (out, "%s%s", nrows ? "," : "", json);
+        }
+      else
+        {
+          struct list_row *r = &rows[nrows];
+          r->id = xstrdup (st.id);
+          xasprintf (&r->pid, "%d", s == REG_STATUS_STOPPED ? 0 : st.pid);
+          r->status = xstrdup (reg_container_status_name (s));
+          r->bundle = xstrdup (st.bundle ? st.bundle : "");
+          r->created = xstrdup (st.created ? st.created : "");
+          r->owner = xstrdup (st.owner ? st.owner : "");
+          char *cells[6] = { r->id, r->pid, r->status, r->bundle, r->created, r->owner };
+          for (int k = 0; k < 6; k++)
+            if (strlen (cells[k]) > w[k])
+              w[k] = strlen (cells[k]);
+        }
+      nrows++;
+      reg_status_clear (&st);
+    }
+  if (format == REG_LIST_JSON && ! quiet)
+    fputs ("]\n", out);
+  else if (! quiet)
+    {
+      const char *head[6] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
+      for (int k = 0; k < 6; k++)
+        w[k] = (w[k] + 3 > 12 ? w[k] + 3 : 12);
+      for (int k = 0; k < 6; k++)
+        {
+          if (k < 5)
+            fprintf (out, "%-*s", (int) w[k], head[k]);
+          else
+            fprintf (out, "%s\n", head[k]);
+        }
+      for (size_t i = 0; i < nrows; i++)
+        {
+          struct list_row *r = &rows[i];
+          fprintf (out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int) w[0], r->id, (int) w[1], r->pid, (int) w[2], r->status,
+                   (int) w[3], r->bundle, (int) w[4], r->created, r->owner);
+        }
+    }
+  for (size_t i = 0; i < nrows; i++)
+    {
+      free (rows[i].id);
+      free (rows[i].pid);
+      free (rows[i].status);
+      free (rows[i].bundle);
+      free (rows[i].created);
+      free (rows[i].owner);
+    }
+  free (rows);
+  return 0;
+}

@@ -1,0 +1,442 @@
+/* libreg: the container's init (see init.h).
+ *
+ * Order (runtime-spec runtime.md "Lifecycle" and config.md hooks):
+ * namespaces, hostname, root and mounts, devices, console, [hooks: prestart
+ * and createRuntime in the parent, createContainer here], pivot_root, masked
+ * and read-only paths, sysctl, process attributes, rlimits, user,
+ * capabilities, LSM exec labels, no_new_privileges, "created" to the parent;
+ * then wait for start, startContainer hooks, seccomp, execve.
+ *
+ * The seccomp filter goes as late as it can (see seccomp_point): after the
+ * wait for start normally, so the filter never sees our own syscalls; before
+ * "created" when it has NOTIFY rules (the listener gets the fd while the
+ * container is "creating", over our sync socket, which is gone later); and
+ * before the uid change when loading it needs CAP_SYS_ADMIN that the
+ * configured capabilities would drop (no no_new_privileges), as runc does.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "hooks.h"
+#include "init.h"
+#include "lsm.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "sync.h"
+#include "terminal.h"
+#include "utils.h"
+
+#ifndef CLONE_NEWTIME
+#  define CLONE_NEWTIME 0x00000080
+#endif
+
+static __attribute__ ((noreturn)) void
+die (struct reg_init_args *a, reg_error_t *err)
+{
+  reg_sync_send_error (a->sync_fd, err);
+  _exit (1);
+}
+
+/* The indirect path: namespaces that need the calling process to do the
+   work (joining a user or pid namespace, a time namespace with offsets).
+   Runs in the intermediate process, which forks the init (CLONE_PARENT, so
+   the init is the caller's child) and exits.  */
+static void
+intermediate (struct reg_init_args *a)
+{
+  reg_error_t err = NULL;
+  struct reg_sync_msg msg;
+  int flags = a->unshare_flags;
+  int later = CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER;
+  struct clone_args ca = { .flags = CLONE_PARENT, .exit_signal = 0 };
+  pid_t pid;
+  int32_t ipid;
+
+  /* Every namespace given by path first, the user namespace before the
+     others, while we still have the host's privileges.  */
+  if (reg_ns_join (a->config, true, true, &err) < 0)
+    die (a, &err);
+  if (flags & CLONE_NEWUSER)
+    {
+      if (unshare (CLONE_NEWUSER) < 0)
+        {
+          reg_make_error (&err, errno, "unshare the user namespace");
+          die (a, &err);
+        }
+      if (reg_sync_send (a->sync_fd, REG_SYNC_USERNS, 0, NULL, 0, -1, &err) < 0)
+        _exit (1);
+    }
+  if (reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, &err) < 0)
+    _exit (1);
+  reg_sync_msg_clear (&msg);
+  if ((flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    {
+      reg_make_error (&err, errno, "become root in the user namespace");
+      die (a, &err);
+    }
+  /* The uid change made us non-dumpable, which hands /proc/self to the
+     host's root: timens_offsets would be out of reach.  */
+  if (flags & CLONE_NEWUSER)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+  if ((flags & ~later) && unshare (flags & ~later) < 0)
+    {
+      reg_make_error (&err, errno, "unshare namespaces");
+      die (a, &err);
+    }
+  /* The parent has put us in the container's cgroup: it is the root of the
+     new cgroup namespace.  */
+  if (flags & (CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWTIME))
+    if (unshare (flags & (CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWTIME)) < 0)
+      {
+        reg_make_error (&err, errno, "unshare namespaces");
+        die (a, &err);
+      }
+  if ((flags & CLONE_NEWTIME) && reg_ns_write_time_offsets (a->config, &err) < 0)
+    die (a, &err);
+
+  /* clone3 refuses an exit signal with CLONE_PARENT: the init inherits
+     ours (SIGCHLD) and reports to our parent.  */
+  pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  if (pid < 0)
+    {
+      reg_make_error (&err, errno, "clone the container's init");
+      die (a, &err);
+    }
+  if (pid == 0)
+    {
+      a->unshare_flags = 0;
+      return;
+    }
+  ipid = pid;
+  (void) reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
+  _exit (0);
+}
+
+/* HOME, when process.env has none: the user's entry in the container's
+   /etc/passwd, else "/", as runc sets it.  */
+static void
+add_home (struct reg_init_args *a, uid_t uid)
+{
+  cleanup_free char *data = NULL;
+  const char *home = "/";
+  char *line, *save = NULL;
+  size_t n = 0;
+
+  for (char **e = a->env; e && *e; e++, n++)
+    if (has_prefix (*e, "HOME="))
+      return;
+  if (read_all_file ("/etc/passwd", 1 << 20, &data, NULL, NULL) == 0)
+    for (line = strtok_r (data, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+      {
+        /* name:passwd:uid:gid:gecos:home:shell */
+        char *f[7] = { NULL };
+        int i = 0;
+        for (char *p = line; i < 7 && p; i++)
+          {
+            f[i] = p;
+            p = strchr (p, ':');
+            if (p)
+              *p++ = '\0';
+          }
+        if (i >= 6 && f[2] && strtoul (f[2], NULL, 10) == uid && f[5] && *f[5])
+          {
+            home = f[5];
+            break;
+          }
+      }
+  a->env = xrealloc (a->env, (n + 2) * sizeof (char *));
+  xasprintf (&a->env[n], "HOME=%s", home);
+  a->env[n + 1] = NULL;
+}
+
+static int
+wait_for_start (struct reg_init_args *a, reg_error_t *err)
+{
+  char c;
+  ssize_t r = TEMP_FAILURE_RETRY_INT (read (a->fifo_fd, &c, 1));
+  if (r != 1)
+    return reg_make_error (err, r < 0 ? errno : EPIPE, "wait for start");
+  close (a->fifo_fd);
+  a->fifo_fd = -1;
+  return 0;
+}
+
+enum seccomp_point
+{
+  SECCOMP_NONE,
+  SECCOMP_BEFORE_USER,  /* needs CAP_SYS_ADMIN the process is about to lose */
+  SECCOMP_BEFORE_CREATED, /* NOTIFY: the fd goes back over the sync socket */
+  SECCOMP_BEFORE_EXEC,
+};
+
+static enum seccomp_point
+seccomp_point (const struct reg_init_args *a)
+{
+  const oci_process *p = a->config->process;
+  bool keeps_sys_admin;
+
+  if (a->seccomp == NULL || p == NULL)
+    return SECCOMP_NONE;
+  keeps_sys_admin = a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
+                                                   : p->user.uid == 0;
+  if (! p->no_new_privileges && ! keeps_sys_admin)
+    return SECCOMP_BEFORE_USER;
+  if (reg_seccomp_has_notify (a->seccomp))
+    return SECCOMP_BEFORE_CREATED;
+  return SECCOMP_BEFORE_EXEC;
+}
+
+/* Load the filter; a notify fd goes to the parent (which hands it to
+   listenerPath) and is closed here.  */
+static int
+load_seccomp (struct reg_init_args *a, reg_error_t *err)
+{
+  int fd = -1;
+  int ret = reg_seccomp_load (a->seccomp, &fd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (fd < 0)
+    return 0;
+  if (a->sync_fd < 0)
+    {
+      close (fd);
+      return reg_make_error (err, EINVAL, "seccomp: no channel for the notify fd");
+    }
+  ret = reg_sync_send (a->sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
+  close (fd);
+  return ret;
+}
+
+static int
+setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t *err)
+{
+  const oci_config *c = a->config;
+  const oci_process *p = c->process;
+  struct reg_mount_ctx mctx = {
+    .config = c,
+    .bundle = a->bundle,
+    .rootfs = a->rootfs,
+    .plan = a->plan,
+    .userns = oci_config_namespace (c, OCI_NS_USER) != NULL,
+    .cgroupns = oci_config_namespace (c, OCI_NS_CGROUP) != NULL,
+    .cgroup_paths = a->cgroup_paths,
+    .no_pivot = a->no_pivot,
+  };
+  struct reg_sync_msg msg;
+  cleanup_close int rootfd = -1;
+  int master = -1, slave = -1;
+  int ret;
+
+  if (a->indirect)
+    intermediate (a); /* returns in the init only */
+  else
+    {
+      ret = reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, err);
+      if (UNLIKELY (ret < 0))
+        _exit (1);
+      reg_sync_msg_clear (&msg);
+      /* The maps are written: become the namespace's root (our host uid
+         may not be mapped at all).  */
+      if (reg_ns_new_flags (c) & CLONE_NEWUSER)
+        if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+          return reg_make_error (err, errno, "become root in the user namespace");
+      if (reg_ns_new_flags (c) & CLONE_NEWUSER)
+        prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      ret = reg_ns_join (c, false, true, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if ((a->unshare_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
+        return reg_make_error (err, errno, "unshare the cgroup namespace");
+    }
+
+  ret = reg_process_set_affinity (p, false, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (oci_config_namespace (c, OCI_NS_UTS))
+    {
+      ret = reg_ns_set_hostname (c, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  /* Devices get the modes asked for, not masked by the caller's umask.  */
+  umask (0);
+  ret = reg_mounts_prepare_root (&mctx, &rootfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_mounts_config (&mctx, rootfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_mounts_devices (&mctx, rootfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (p && p->terminal)
+    {
+      ret = reg_terminal_open (rootfd, p, &master, &slave, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      ret = reg_mounts_console (rootfd, slave, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      ret = reg_sync_send (a->sync_fd, REG_SYNC_CONSOLE, 0, NULL, 0, master, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      close (master);
+    }
+  if (p && p->cwd)
+    {
+      ret = reg_mounts_mkdir_in_root (rootfd, p->cwd, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "process.cwd");
+    }
+
+  if (a->hooks)
+    {
+      ret = reg_sync_send (a->sync_fd, REG_SYNC_HOOKS, 0, NULL, 0, -1, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      ret = reg_sync_expect (a->sync_fd, REG_SYNC_HOOKS_DONE, &msg, err);
+      if (UNLIKELY (ret < 0))
+        _exit (1);
+      *state_json = steal_pointer (&msg.data);
+      reg_sync_msg_clear (&msg);
+      /* createContainer: in the container's namespaces, before pivot_root.  */
+      ret = reg_hooks_run (&c->hooks.create_container, "createContainer", *state_json, false, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  ret = reg_mounts_pivot (&mctx, rootfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* sysctl before the read-only paths: /proc/sys is usually one.  */
+  ret = reg_sysctl_apply (c, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_mounts_finalize (&mctx, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+
+  ret = reg_process_set_attributes (c, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (! a->no_new_keyring)
+    {
+      ret = reg_process_join_keyring (a->id, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  if (p == NULL)
+    return 0;
+  add_home (a, p->user.uid);
+
+  umask (p->user.has_umask ? p->user.umask : 022);
+  if (chdir (p->cwd) < 0)
+    return reg_make_error (err, errno, "chdir to cwd \"%s\"", p->cwd);
+  if (p->terminal)
+    {
+      ret = reg_terminal_make_controlling (slave, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (slave > 2)
+        close (slave);
+    }
+  ret = reg_process_set_rlimits (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (seccomp_point (a) == SECCOMP_BEFORE_USER)
+    {
+      ret = load_seccomp (a, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_caps_before_setuid (err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_process_set_user (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* The user's own view of the root decides what it may execute.  */
+  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, reg_process_getenv (&p->env, "PATH"),
+                                     exec_path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+
+  /* After the uid change that PR_SET_KEEPCAPS survived.  */
+  ret = reg_caps_apply (a->caps, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "process.capabilities");
+  /* Before no_new_privileges: AppArmor refuses most profile changes
+     under it.  The label takes effect at execve.  */
+  ret = reg_lsm_set_exec_label (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return reg_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (seccomp_point (a) == SECCOMP_BEFORE_CREATED)
+    {
+      ret = load_seccomp (a, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return 0;
+}
+
+void
+reg_init_main (struct reg_init_args *a)
+{
+  cleanup_free char *exec_path = NULL;
+  cleanup_free char *state_json = NULL;
+  reg_error_t err = NULL;
+  const oci_process *p = a->config->process;
+  sigset_t none;
+
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  /* Die with the caller while it still waits for us.  */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+  if (setup (a, &exec_path, &state_json, &err) < 0)
+    die (a, &err);
+  prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  if (reg_sync_send (a->sync_fd, REG_SYNC_CREATED, 0, NULL, 0, -1, &err) < 0)
+    _exit (1);
+  close (a->sync_fd);
+  a->sync_fd = -1;
+
+  if (wait_for_start (a, &err) < 0)
+    goto fail;
+  if (p == NULL)
+    {
+      reg_make_error (&err, EINVAL, "config.json has no process to start");
+      goto fail;
+    }
+  if (state_json && reg_hooks_run (&a->config->hooks.start_container, "startContainer", state_json, false, &err) < 0)
+    goto fail;
+  if (reg_process_set_affinity (p, true, &err) < 0)
+    goto fail;
+
+  /* Only stdio and the preserved fds reach the container's process;
+     before the filter, which might deny close_range.  */
+  syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* The last step before execve, which the profile must allow.  */
+  if (seccomp_point (a) == SECCOMP_BEFORE_EXEC && load_seccomp (a, &err) < 0)
+    goto fail;
+  execve (exec_path, p->args.items, a->env);
+  reg_exec_error (&err, errno, p->args.items[0], NULL);
+fail:
+  /* Nobody listens on the sync socket any more: stderr is all we have.  */
+  reg_error_print (&err, "reg-runc init");
+  _exit (127);
+}

@@ -1,0 +1,38 @@
+/* libreg: the container's init, from the moment it is cloned until execve.
+ * Internal to the lifecycle code (container.c spawns it).  */
+#ifndef REG_INIT_H
+#define REG_INIT_H
+
+#include <stdbool.h>
+
+#include "caps.h"
+#include "oci-spec.h"
+#include "reg-seccomp.h"
+#include "reg.h"
+
+struct reg_init_args
+{
+  const char *id;
+  const oci_config *config;
+  const char *bundle; /* absolute */
+  const char *rootfs; /* absolute */
+  const struct reg_plan *plan;
+  char **cgroup_paths;
+  int sync_fd;      /* the init's end of the sync socket */
+  int fifo_fd;      /* exec.fifo, open read-write: start writes one byte */
+  bool indirect;    /* cloned without namespaces: join/unshare, then fork the init */
+  int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
+  bool hooks;       /* stop before pivot_root for the hooks */
+  bool no_pivot;
+  bool no_new_keyring;
+  int preserve_fds; /* fds 3 .. 3+N-1 stay open */
+  char **env;       /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+  const struct reg_caps *caps;  /* resolved process.capabilities (NULL: none) */
+  struct reg_seccomp *seccomp;  /* compiled linux.seccomp (NULL: no filter) */
+};
+
+/* Never returns: execs the container's process, or sends the error over the
+   sync socket and exits.  */
+__attribute__ ((noreturn)) void reg_init_main (struct reg_init_args *a);
+
+#endif

@@ -1,0 +1,61 @@
+/* libreg: the container's root file system, set up by the init inside its
+ * new mount namespace: propagation, the root as a mount point (or the REG
+ * overlay), REG's binds, config.json's mounts in order, devices, /dev
+ * links, /dev/console, pivot_root, masked and read-only paths, a read-only
+ * root, sysctl.  Every destination is resolved inside the root
+ * (RESOLVE_IN_ROOT) and mounted through /proc/self/fd/N, so an image's
+ * symlink never points a mount at a host path.  */
+#ifndef REG_MOUNTS_H
+#define REG_MOUNTS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "oci-spec.h"
+#include "reg.h"
+
+struct reg_mount_ctx
+{
+  const oci_config *config;
+  const char *bundle;        /* absolute */
+  const char *rootfs;        /* absolute host path of root.path */
+  const struct reg_plan *plan; /* NULL: REG off */
+  bool userns;               /* in a new user namespace: devices are bind-mounted */
+  bool cgroupns;
+  char **cgroup_paths;       /* the container's cgroup directories, for `cgroup` mounts */
+  bool no_pivot;
+};
+
+/* What a mount's options ask for (pure; unit-tested).  */
+struct reg_mount_flags
+{
+  unsigned long flags;        /* MS_* for mount(2) */
+  unsigned long propagation[4]; /* in order */
+  int n_propagation;
+  bool bind, rbind;
+  unsigned long long attr_set, attr_clr; /* mount_setattr, AT_RECURSIVE (rro, rnosuid...) */
+  char *data;                 /* unknown options: filesystem data, comma-joined */
+};
+int reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err);
+void reg_mount_flags_clear (struct reg_mount_flags *f);
+
+/* Propagation of "/", the root as a mount point (or the REG root), REG
+   binds; *ROOTFD is an O_PATH fd of the new root.  */
+int reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err);
+/* config.json's mounts, in order.  */
+int reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+/* Default devices, linux.devices, /dev symlinks (unless /dev is a bind).  */
+int reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+/* Bind the pty slave SLAVE_FD over /dev/console.  */
+int reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err);
+/* Make sure DIR exists inside the root (process.cwd).  */
+int reg_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err);
+/* pivot_root (or chroot with no_pivot) into ROOTFD.  */
+int reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+/* After pivot: masked paths, read-only paths, root.readonly,
+   rootfsPropagation.  */
+int reg_mounts_finalize (const struct reg_mount_ctx *ctx, reg_error_t *err);
+/* linux.sysctl through /proc/sys (after the mounts).  */
+int reg_sysctl_apply (const oci_config *config, reg_error_t *err);
+
+#endif

@@ -1,0 +1,35 @@
+/* libreg: the attributes of the container's process, set by the init before
+ * execve: personality, I/O priority, scheduler, CPU affinity, rlimits, the
+ * session keyring, umask, cwd, the user and groups, no_new_privileges, and
+ * the executable's lookup through the container's PATH.  */
+#ifndef REG_PROCESS_H
+#define REG_PROCESS_H
+
+#include <stdbool.h>
+
+#include "error.h"
+#include "oci-spec.h"
+
+#define REG_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* personality, ioPriority, scheduler: while still root in the container.  */
+int reg_process_set_attributes (const oci_config *config, reg_error_t *err);
+int reg_process_set_rlimits (const oci_process *p, reg_error_t *err);
+/* execCPUAffinity.initial (FINAL false) or .final (FINAL true).  */
+int reg_process_set_affinity (const oci_process *p, bool final, reg_error_t *err);
+/* A new session keyring named NAME (the container id).  */
+int reg_process_join_keyring (const char *name, reg_error_t *err);
+/* Additional groups, gid, uid; keeps the permitted capabilities across the
+   uid change (PR_SET_KEEPCAPS) for the capabilities step that follows.  */
+int reg_process_set_user (const oci_process *p, reg_error_t *err);
+
+/* The value of NAME in ENV ("PATH=..." entries), or NULL (pure).  */
+const char *reg_process_getenv (const oci_strv *env, const char *name);
+/* Resolve ARGV0 as execvp would, through PATH_ENV (NULL: the default PATH),
+   in the current root: `exec: "x": executable file not found in $PATH`.  */
+/* "exec: "ARGV0": [STEP ARGV0: ]no such file or directory", worded as the
+   clients expect; returns -ERRNUM.  */
+int reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *step);
+int reg_process_find_executable (const char *argv0, const char *path_env, char **out, reg_error_t *err);
+
+#endif

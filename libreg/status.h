@@ -1,0 +1,84 @@
+/* libreg: the state directory of containers.
+ *
+ * ROOT/ID/ (mode 0700) holds `status.json`, written atomically, and
+ * `exec.fifo` while the container is `created`.  Every command that changes a
+ * container holds an flock on ROOT/ID, so two commands on one id never
+ * interleave.  */
+#ifndef REG_STATUS_H
+#define REG_STATUS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "oci-spec.h"
+
+#define REG_STATUS_FILE "status.json"
+#define REG_EXEC_FIFO "exec.fifo"
+#define REG_ID_MAX 1024
+
+enum reg_container_status
+{
+  REG_STATUS_CREATING = 0,
+  REG_STATUS_CREATED,
+  REG_STATUS_RUNNING,
+  REG_STATUS_STOPPED,
+  REG_STATUS_PAUSED,
+};
+
+struct reg_status
+{
+  char *id;
+  pid_t pid;
+  unsigned long long pid_start; /* /proc/PID/stat field 22, to detect pid reuse */
+  char *bundle;
+  char *rootfs;
+  char *created; /* RFC 3339 */
+  char *owner;
+  char *reg_mode;
+  char *reg_env;
+  char **cgroup_paths; /* NULL-terminated: one directory per hierarchy */
+  oci_map annotations;
+  bool no_process; /* config.json without process: start must fail */
+  oci_hooks_list poststart; /* run by start */
+  oci_hooks_list poststop;  /* run by delete, when the bundle may be gone */
+};
+
+/* Is ID a valid container id?  `invalid container id "x"` otherwise.  */
+int reg_status_validate_id (const char *id, reg_error_t *err);
+
+/* Make ROOT/ID and return it open and locked in *DIRFD; an existing id is
+   `container "ID" already exists`.  */
+int reg_status_create_dir (const char *root, const char *id, int *dirfd, reg_error_t *err);
+
+/* Open and lock ROOT/ID (exclusive, or shared when SHARED); a missing one is
+   `container "ID" does not exist`.  */
+int reg_status_open (const char *root, const char *id, bool shared, int *dirfd, reg_error_t *err);
+
+/* Remove ROOT/ID (whose locked fd is DIRFD).  */
+int reg_status_remove_dir (const char *root, const char *id, reg_error_t *err);
+
+int reg_status_write (int dirfd, const struct reg_status *st, reg_error_t *err);
+int reg_status_read (int dirfd, const char *id, struct reg_status *st, reg_error_t *err);
+void reg_status_clear (struct reg_status *st);
+#define cleanup_status __attribute__ ((cleanup (reg_status_clear)))
+
+/* Serialise / parse the status document (pure, unit-tested).  */
+char *reg_status_to_json (const struct reg_status *st, size_t *len);
+int reg_status_from_json (const char *data, const char *id, struct reg_status *st, reg_error_t *err);
+
+/* What the container is now: its init alive (same start time, not a
+   zombie), and the exec fifo still there or not.  */
+enum reg_container_status reg_status_current (int dirfd, const struct reg_status *st);
+const char *reg_container_status_name (enum reg_container_status s);
+
+/* Field 22 (start time) and field 3 (state) of /proc/PID/stat; -errno.  */
+int reg_proc_stat (pid_t pid, unsigned long long *start_time, char *state);
+/* Parse the text of a /proc/PID/stat (pure).  */
+int reg_proc_stat_parse (const char *text, unsigned long long *start_time, char *state);
+
+/* The ids under ROOT (sorted); *IDS is NULL-terminated.  */
+int reg_status_list_ids (const char *root, char ***ids, reg_error_t *err);
+
+#endif

@@ -1,0 +1,133 @@
+/* libreg: parent/init sync messages (see sync.h).  */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sync.h"
+#include "utils.h"
+
+/* Payloads are short texts and the state JSON; larger ones are a bug.  */
+#define SYNC_MAX_PAYLOAD (256 * 1024)
+
+struct sync_header
+{
+  int32_t type;
+  int32_t error;
+};
+
+int
+reg_sync_pair (int fds[2], reg_error_t *err)
+{
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+    return reg_make_error (err, errno, "socketpair");
+  return 0;
+}
+
+int
+reg_sync_send (int sock, int type, int error, const void *data, size_t len, int fd, reg_error_t *err)
+{
+  struct sync_header h = { .type = type, .error = error };
+  struct iovec iov[2] = { { &h, sizeof (h) }, { (void *) data, data ? len : 0 } };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2 };
+  ssize_t r;
+
+  if (fd >= 0)
+    {
+      struct cmsghdr *c;
+      memset (&u, 0, sizeof (u));
+      m.msg_control = u.buf;
+      m.msg_controllen = sizeof (u.buf);
+      c = CMSG_FIRSTHDR (&m);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN (sizeof (int));
+      memcpy (CMSG_DATA (c), &fd, sizeof (int));
+    }
+  r = TEMP_FAILURE_RETRY_INT (sendmsg (sock, &m, MSG_NOSIGNAL));
+  if (r < 0)
+    return reg_make_error (err, errno, "sync: send message %d", type);
+  return 0;
+}
+
+void
+reg_sync_send_error (int sock, reg_error_t *err)
+{
+  const char *msg = (err && *err) ? (*err)->msg : "unknown error";
+  int status = (err && *err) ? (*err)->status : 0;
+  (void) reg_sync_send (sock, REG_SYNC_ERROR, status, msg, strlen (msg), -1, NULL);
+}
+
+int
+reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err)
+{
+  struct sync_header h;
+  cleanup_free char *payload = xmalloc (SYNC_MAX_PAYLOAD + 1);
+  struct iovec iov[2] = { { &h, sizeof (h) }, { payload, SYNC_MAX_PAYLOAD } };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr m = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = u.buf, .msg_controllen = sizeof (u.buf) };
+  struct cmsghdr *c;
+  ssize_t r;
+
+  memset (msg, 0, sizeof (*msg));
+  msg->fd = -1;
+  r = TEMP_FAILURE_RETRY_INT (recvmsg (sock, &m, MSG_CMSG_CLOEXEC));
+  if (r < 0)
+    return reg_make_error (err, errno, "sync: receive");
+  if (r == 0)
+    return reg_make_error (err, 0, "container init exited before it was set up");
+  if ((size_t) r < sizeof (h) || (m.msg_flags & MSG_TRUNC))
+    return reg_make_error (err, EPROTO, "sync: short or oversized message");
+  for (c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+      memcpy (&msg->fd, CMSG_DATA (c), sizeof (int));
+  msg->type = h.type;
+  msg->error = h.error;
+  msg->len = (size_t) r - sizeof (h);
+  payload[msg->len] = '\0';
+  msg->data = xrealloc (steal_pointer (&payload), msg->len + 1);
+  return 0;
+}
+
+int
+reg_sync_expect (int sock, int type, struct reg_sync_msg *msg, reg_error_t *err)
+{
+  int ret = reg_sync_recv (sock, msg, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (msg->type == type)
+    return 0;
+  if (msg->type == REG_SYNC_ERROR)
+    {
+      /* The child's message already ends with strerror; keep its errno for
+         the exit path without printing it twice.  */
+      ret = reg_make_error (err, 0, "%s", msg->data);
+      (*err)->status = msg->error;
+      reg_sync_msg_clear (msg);
+      return msg->error > 0 ? -msg->error : ret;
+    }
+  ret = reg_make_error (err, EPROTO, "sync: expected message %d, got %d", type, msg->type);
+  reg_sync_msg_clear (msg);
+  return ret;
+}
+
+void
+reg_sync_msg_clear (struct reg_sync_msg *msg)
+{
+  free (msg->data);
+  msg->data = NULL;
+  if (msg->fd >= 0)
+    close (msg->fd);
+  msg->fd = -1;
+}

@@ -1,0 +1,23 @@
+/* libreg: the container's terminal.
+ *
+ * terminal: true -> the init opens a pty in the container's own devpts
+ * (after /dev/pts is mounted), makes the slave its controlling terminal and
+ * stdio, and hands the master to the caller, who passes it on over
+ * --console-socket with SCM_RIGHTS as runc does.  */
+#ifndef REG_TERMINAL_H
+#define REG_TERMINAL_H
+
+#include "error.h"
+#include "oci-spec.h"
+
+/* Open a pty from ROOTFD's /dev/pts/ptmx; apply consoleSize.  */
+int reg_terminal_open (int rootfd, const oci_process *process, int *master, int *slave, reg_error_t *err);
+/* setsid, make SLAVE the controlling terminal and fds 0-2.  */
+int reg_terminal_make_controlling (int slave, reg_error_t *err);
+/* Connect to the unix socket at SOCKET_PATH (before anything is forked, so a
+   bad path fails create early).  */
+int reg_terminal_connect (const char *socket_path, int *fd, reg_error_t *err);
+/* Send MASTER over the connected console socket SOCK.  */
+int reg_terminal_send (int sock, int master, reg_error_t *err);
+
+#endif

@@ -1,0 +1,168 @@
+#!/usr/bin/env bats
+# Error paths: one clear message, a non-zero exit, nothing left behind.
+
+load helpers
+
+setup() {
+  setup_bundle
+}
+
+teardown() {
+  teardown_bundle
+}
+
+# create_fails ID: create must fail and leave nothing for ID.
+create_fails() {
+  run_detached create --bundle "$BUNDLE" "$1"
+  [ "$status" -ne 0 ]
+  [ -n "$output" ]
+  run reg_runc state "$1"
+  [ "$status" -ne 0 ]
+  assert_nothing_left "$1"
+  [ -z "$(ls "$TEST_ROOT_STATE")" ]
+}
+
+@test "bad id: a slash" {
+  create_fails "bad/id"
+  run_detached create --bundle "$BUNDLE" "bad/id"
+  assert_contains "$output" "id"
+}
+
+@test "bad id: .." {
+  create_fails ".."
+}
+
+@test "bad id: a space" {
+  create_fails "a b"
+}
+
+@test "bad id: longer than 1024 bytes" {
+  create_fails "$(printf 'a%.0s' $(seq 1 1025))"
+}
+
+@test "missing bundle" {
+  run_detached create --bundle "$TEST_DIR/nosuch" "$CID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "$TEST_DIR/nosuch"
+  assert_nothing_left "$CID"
+}
+
+@test "missing config.json" {
+  rm "$BUNDLE/config.json"
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "config.json"
+}
+
+@test "invalid config: not JSON" {
+  echo '{"ociVersion": ' >"$BUNDLE/config.json"
+  create_fails "$CID"
+}
+
+@test "invalid config: a wrong type, the message names the JSON path" {
+  skip_if_runc
+  update_config '.process.args = "notanarray"'
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "process.args"
+}
+
+@test "invalid config: a negative uid, the message names the JSON path" {
+  skip_if_runc
+  update_config '.process.user.uid = -1'
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "process.user.uid"
+}
+
+@test "invalid config: an unknown capability is rejected (runtime-spec)" {
+  update_config '.process.capabilities.bounding += ["CAP_NOPE"]'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  if is_runc && [ "$status" -eq 0 ]; then
+    skip "runc 1.1 accepts an unknown capability (with a warning)"
+  fi
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "CAP_NOPE"
+}
+
+@test "invalid config: an unknown namespace type" {
+  update_config '.linux.namespaces += [{"type": "nosuchns"}]'
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "nosuchns"
+}
+
+@test "missing executable in PATH: executable file not found" {
+  set_args nosuch
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "executable file not found"
+  assert_contains "$output" "nosuch"
+  assert_nothing_left "$CID"
+}
+
+@test "missing executable by absolute path: no such file or directory" {
+  set_args /nosuch
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "/nosuch"
+  assert_contains "$output" "no such file or directory"
+}
+
+@test "run with a missing executable fails and leaves nothing" {
+  set_args nosuch
+  run reg_runc run --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "executable file not found"
+  assert_nothing_left "$CID"
+}
+
+@test "failing mount: a bind source that does not exist" {
+  update_config '.mounts += [{"destination": "/data", "type": "bind", "source": $s, "options": ["bind"]}]' --arg s "$TEST_DIR/nosuchsrc"
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "$TEST_DIR/nosuchsrc"
+  assert_nothing_left "$CID"
+}
+
+@test "failing mount: an unknown filesystem type" {
+  update_config '.mounts += [{"destination": "/data", "type": "nosuchfs", "source": "none"}]'
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "/data"
+}
+
+@test "failing create: --log-format json logs the error as JSON" {
+  set_args nosuch
+  run reg_runc --log "$TEST_DIR/log.json" --log-format json create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  err=$(jq -r 'select(.level == "error") | .msg' "$TEST_DIR/log.json")
+  assert_contains "$err" "executable file not found"
+  assert_nothing_left "$CID"
+}
+
+@test "unknown flag" {
+  run reg_runc create --nosuchflag --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "nosuchflag"
+  assert_nothing_left "$CID"
+}
+
+@test "unknown global flag" {
+  run "$REG_RUNC" --nosuchglobal list
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "nosuchglobal"
+}
+
+@test "unknown command" {
+  run reg_runc frobnicate "$CID"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "frobnicate"
+}
+
+@test "a missing container id argument" {
+  run reg_runc state
+  [ "$status" -ne 0 ]
+  [ -n "$output" ]
+}

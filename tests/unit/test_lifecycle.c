@@ -1,0 +1,309 @@
+/* Unit tests of the lifecycle's pure logic: ids, cgroup paths, signals,
+   PATH lookup, /proc/PID/stat parsing, the status document, mount
+   options, id maps.  */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <linux/mount.h>
+#include <signal.h>
+
+#include "cgroup.h"
+#include "mounts.h"
+#include "namespaces.h"
+#include "process.h"
+#include "status.h"
+#include "utils.h"
+
+static void
+test_id_validation (void **state)
+{
+  reg_error_t err = NULL;
+  char *longid = xmalloc (REG_ID_MAX + 2);
+  (void) state;
+
+  assert_int_equal (reg_status_validate_id ("abc", &err), 0);
+  assert_int_equal (reg_status_validate_id ("A0_b.c+d-e", &err), 0);
+  assert_int_equal (reg_status_validate_id ("0123456789abcdef0123456789abcdef", &err), 0);
+  const char *bad[] = { "", ".", "..", "a/b", "-a", "_a", ".a", "a b", "a\n", "é", "a:b" };
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      assert_true (reg_status_validate_id (bad[i], &err) < 0);
+      assert_non_null (strstr (err->msg, "invalid container id"));
+      reg_error_release (&err);
+    }
+  reg_status_validate_id ("x/y", &err);
+  assert_string_equal (err->msg, "invalid container id \"x/y\"");
+  reg_error_release (&err);
+  memset (longid, 'a', REG_ID_MAX);
+  longid[REG_ID_MAX] = '\0';
+  assert_int_equal (reg_status_validate_id (longid, &err), 0);
+  longid[REG_ID_MAX] = 'a';
+  longid[REG_ID_MAX + 1] = '\0';
+  assert_true (reg_status_validate_id (longid, &err) < 0);
+  reg_error_release (&err);
+  free (longid);
+}
+
+static void
+check_path (const char *cgroups_path, bool systemd, const char *want)
+{
+  reg_error_t err = NULL;
+  char *out = NULL;
+  assert_int_equal (reg_cgroup_path_for (cgroups_path, "ID", systemd, &out, &err), 0);
+  assert_string_equal (out, want);
+  free (out);
+}
+
+static void
+test_cgroup_paths (void **state)
+{
+  reg_error_t err = NULL;
+  char *out = NULL;
+  (void) state;
+
+  check_path (NULL, false, "/reg-runc/ID");
+  check_path ("", false, "/reg-runc/ID");
+  check_path ("/libpod_parent/libpod-ID", false, "/libpod_parent/libpod-ID");
+  check_path ("rel/x", false, "rel/x");
+  check_path ("system.slice:cri-containerd:abc", true, "/system.slice/cri-containerd-abc.scope");
+  check_path ("kubepods-besteffort-pod1.slice:cri-containerd:abc", true,
+              "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-abc.scope");
+  check_path (":reg:abc", true, "/system.slice/reg-abc.scope");
+  check_path ("-.slice:p:n", true, "/p-n.scope");
+  check_path (NULL, true, "/system.slice/reg-runc-ID.scope");
+  check_path ("machine.slice:p:x.scope", true, "/machine.slice/p-x.scope");
+  assert_true (reg_cgroup_path_for ("/not/systemd", "ID", true, &out, &err) < 0);
+  assert_non_null (strstr (err->msg, "slice:prefix:name"));
+  reg_error_release (&err);
+  assert_true (reg_cgroup_path_for ("bad:p:n", "ID", true, &out, &err) < 0);
+  reg_error_release (&err);
+  assert_true (reg_cgroup_path_for ("a--b.slice:p:n", "ID", true, &out, &err) < 0);
+  reg_error_release (&err);
+
+  out = reg_cgroup_resolve ("/user.slice/x", "c/d");
+  assert_string_equal (out, "/user.slice/x/c/d");
+  free (out);
+  out = reg_cgroup_resolve ("/", "c");
+  assert_string_equal (out, "/c");
+  free (out);
+  out = reg_cgroup_resolve (NULL, "c");
+  assert_string_equal (out, "/c");
+  free (out);
+  out = reg_cgroup_resolve ("/own", "/abs");
+  assert_string_equal (out, "/abs");
+  free (out);
+}
+
+static void
+test_signals (void **state)
+{
+  (void) state;
+  assert_int_equal (signal_from_name ("KILL"), SIGKILL);
+  assert_int_equal (signal_from_name ("SIGKILL"), SIGKILL);
+  assert_int_equal (signal_from_name ("sigterm"), SIGTERM);
+  assert_int_equal (signal_from_name ("9"), 9);
+  assert_int_equal (signal_from_name ("15"), 15);
+  assert_int_equal (signal_from_name ("SIGRTMIN+3"), SIGRTMIN + 3);
+  assert_int_equal (signal_from_name ("NOPE"), -1);
+  assert_int_equal (signal_from_name ("0"), -1);
+  assert_int_equal (signal_from_name ("999"), -1);
+  assert_int_equal (signal_from_name (""), -1);
+}
+
+static void
+test_path_lookup (void **state)
+{
+  char tmpl[] = "/tmp/test_lifecycle.XXXXXX";
+  char *dir = mkdtemp (tmpl);
+  char *a = NULL, *b = NULL, *path_env = NULL, *out = NULL, *exe = NULL, *noexec = NULL;
+  reg_error_t err = NULL;
+  (void) state;
+
+  assert_non_null (dir);
+  xasprintf (&a, "%s/a", dir);
+  xasprintf (&b, "%s/b", dir);
+  mkdir (a, 0755);
+  mkdir (b, 0755);
+  xasprintf (&exe, "%s/prog", b);
+  xasprintf (&noexec, "%s/prog", a);
+  write_file (exe, "#!/bin/sh\n", 10, NULL);
+  chmod (exe, 0755);
+  write_file (noexec, "x", 1, NULL);
+  chmod (noexec, 0644);
+  xasprintf (&path_env, "%s:%s", a, b);
+
+  /* A non-executable file earlier in PATH is skipped, as execvp does.  */
+  assert_int_equal (reg_process_find_executable ("prog", path_env, &out, &err), 0);
+  assert_string_equal (out, exe);
+  free (out);
+  assert_int_equal (reg_process_find_executable ("nosuch", path_env, &out, &err), -ENOENT);
+  assert_string_equal (err->msg, "exec: \"nosuch\": executable file not found in $PATH");
+  reg_error_release (&err);
+  /* A directory is not an executable.  */
+  assert_true (reg_process_find_executable ("a", dir, &out, &err) < 0);
+  reg_error_release (&err);
+  assert_int_equal (reg_process_find_executable (exe, NULL, &out, &err), 0);
+  assert_string_equal (out, exe);
+  free (out);
+  assert_true (reg_process_find_executable ("/nonexistent/x", NULL, &out, &err) < 0);
+  reg_error_release (&err);
+
+  oci_strv env = { (char *[]){ "A=1", "PATH=/x:/y", "PATHX=no", NULL }, 3 };
+  assert_string_equal (reg_process_getenv (&env, "PATH"), "/x:/y");
+  assert_null (reg_process_getenv (&env, "PAT"));
+
+  unlink (exe);
+  unlink (noexec);
+  rmdir (a);
+  rmdir (b);
+  rmdir (dir);
+  free (a);
+  free (b);
+  free (exe);
+  free (noexec);
+  free (path_env);
+}
+
+static void
+test_proc_stat (void **state)
+{
+  unsigned long long start = 0;
+  char st = 0;
+  (void) state;
+  const char *text = "1234 (my (odd) prog) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 "
+                     "1000 100 18446744073709551615\n";
+  assert_int_equal (reg_proc_stat_parse (text, &start, &st), 0);
+  assert_int_equal (start, 987654);
+  assert_int_equal (st, 'S');
+  assert_true (reg_proc_stat_parse ("garbage", &start, &st) < 0);
+  assert_true (reg_proc_stat_parse ("1 (x) Z 1 2", &start, &st) < 0);
+  /* Our own process.  */
+  assert_int_equal (reg_proc_stat (getpid (), &start, &st), 0);
+  assert_true (start > 0);
+  assert_int_equal (st, 'R');
+}
+
+static void
+test_status_roundtrip (void **state)
+{
+  struct reg_status in = { 0 }, out = { 0 };
+  oci_kv ann[] = { { "k", "v" }, { "run.reg.mode", "share" } };
+  oci_hook hooks[] = { { .path = "/bin/true", .args = { (char *[]){ "true", "x", NULL }, 2 },
+                         .env = { (char *[]){ "A=b", NULL }, 1 }, .has_timeout = true, .timeout = 5 } };
+  char *paths[] = { "/sys/fs/cgroup/memory/reg-runc/x", "/sys/fs/cgroup/unified/reg-runc/x", NULL };
+  reg_error_t err = NULL;
+  size_t len;
+  char *json;
+  (void) state;
+
+  in.id = "x";
+  in.pid = 42;
+  in.pid_start = 123456789012ULL;
+  in.bundle = "/b \"quoted\"";
+  in.rootfs = "/b/rootfs";
+  in.created = "2026-01-01T00:00:00Z";
+  in.owner = "root";
+  in.reg_mode = "off";
+  in.cgroup_paths = paths;
+  in.annotations.items = ann;
+  in.annotations.len = 2;
+  in.poststop.items = hooks;
+  in.poststop.len = 1;
+  json = reg_status_to_json (&in, &len);
+  assert_int_equal (reg_status_from_json (json, "x", &out, &err), 0);
+  assert_string_equal (out.id, "x");
+  assert_int_equal (out.pid, 42);
+  assert_true (out.pid_start == 123456789012ULL);
+  assert_string_equal (out.bundle, "/b \"quoted\"");
+  assert_string_equal (out.cgroup_paths[1], paths[1]);
+  assert_null (out.cgroup_paths[2]);
+  assert_null (out.reg_env);
+  assert_int_equal (out.annotations.len, 2);
+  assert_string_equal (out.annotations.items[1].value, "share");
+  assert_int_equal (out.poststop.len, 1);
+  assert_int_equal (out.poststart.len, 0);
+  assert_string_equal (out.poststop.items[0].args.items[1], "x");
+  assert_null (out.poststop.items[0].args.items[2]);
+  assert_int_equal (out.poststop.items[0].timeout, 5);
+  reg_status_clear (&out);
+  free (json);
+  assert_true (reg_status_from_json ("{not json", "x", &out, &err) < 0);
+  reg_error_release (&err);
+}
+
+static void
+test_mount_flags (void **state)
+{
+  struct reg_mount_flags f;
+  reg_error_t err = NULL;
+  (void) state;
+
+  oci_strv o1 = { (char *[]){ "rbind", "ro", "nosuid", "rprivate", "mode=755", "size=10k", NULL }, 6 };
+  assert_int_equal (reg_mount_flags_parse (&o1, &f, &err), 0);
+  assert_true (f.bind && f.rbind);
+  assert_true ((f.flags & (MS_RDONLY | MS_NOSUID)) == (MS_RDONLY | MS_NOSUID));
+  assert_int_equal (f.n_propagation, 1);
+  assert_true (f.propagation[0] == (MS_PRIVATE | MS_REC));
+  assert_string_equal (f.data, "mode=755,size=10k");
+  reg_mount_flags_clear (&f);
+
+  oci_strv o2 = { (char *[]){ "ro", "rw", "bind", "rro", "rnoexec", NULL }, 5 };
+  assert_int_equal (reg_mount_flags_parse (&o2, &f, &err), 0);
+  assert_true (f.bind && ! f.rbind);
+  assert_false (f.flags & MS_RDONLY);
+  assert_true (f.attr_set & MOUNT_ATTR_RDONLY);
+  assert_true (f.attr_set & MOUNT_ATTR_NOEXEC);
+  assert_null (f.data);
+  reg_mount_flags_clear (&f);
+}
+
+static void
+test_id_map (void **state)
+{
+  oci_id_mapping m[] = { { 0, 100000, 65536 }, { 65536, 1000, 1 } };
+  char *s = reg_ns_format_id_map (m, 2);
+  (void) state;
+  assert_string_equal (s, "0 100000 65536\n65536 1000 1\n");
+  free (s);
+}
+
+static void
+test_sysctl_namespace (void **state)
+{
+  (void) state;
+  assert_int_equal (reg_sysctl_namespace ("net.ipv4.ip_forward"), OCI_NS_NETWORK);
+  assert_int_equal (reg_sysctl_namespace ("net/core/somaxconn"), OCI_NS_NETWORK);
+  assert_int_equal (reg_sysctl_namespace ("kernel.shmmax"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("kernel.sem"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("fs.mqueue.msg_max"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("kernel.hostname"), OCI_NS_UTS);
+  assert_int_equal (reg_sysctl_namespace ("kernel.domainname"), OCI_NS_UTS);
+  /* Not namespaced, or only a prefix of a namespaced name.  */
+  assert_int_equal (reg_sysctl_namespace ("vm.swappiness"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("kernel.shm"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("kernel.semx"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("fs.file-max"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("network.x"), OCI_NS_COUNT);
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_id_validation), cmocka_unit_test (test_cgroup_paths),
+    cmocka_unit_test (test_signals),       cmocka_unit_test (test_path_lookup),
+    cmocka_unit_test (test_proc_stat),     cmocka_unit_test (test_status_roundtrip),
+    cmocka_unit_test (test_mount_flags),   cmocka_unit_test (test_id_map),
+    cmocka_unit_test (test_sysctl_namespace),
+  };
+  return cmocka_run_group_tests_name ("lifecycle", tests, NULL, NULL);
+}
