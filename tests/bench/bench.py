@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 DEVNULL = subprocess.DEVNULL
@@ -389,13 +390,19 @@ class Bench:
     def call(self, argv, timeout=120, stdout=DEVNULL):
         """Run a runtime command; returns (rc, seconds, stderr tail)."""
         pos = self.errlog.seek(0, 2)
+        # Popen.wait(timeout) polls with a doubling sleep (0.5 ms, 1, 2, 4 ...),
+        # which rounds every duration up to the next step; a blocking wait with
+        # a watchdog thread measures the exit when it happens.
+        expired = []
         t0 = time.perf_counter()
-        try:
-            p = subprocess.run(argv, stdin=DEVNULL, stdout=stdout, stderr=self.errlog, timeout=timeout)
-            rc = p.returncode
-        except subprocess.TimeoutExpired:
-            rc = -999
+        p = subprocess.Popen(argv, stdin=DEVNULL, stdout=stdout, stderr=self.errlog)
+        dog = threading.Timer(timeout, lambda: (expired.append(1), p.kill()))
+        dog.start()
+        rc = p.wait()
         dt = time.perf_counter() - t0
+        dog.cancel()
+        if expired:
+            rc = -999
         err = ""
         if rc != 0:
             self.errlog.flush()
