@@ -23,7 +23,7 @@ def cgroup_layout():
 def gnuplot(out_dir, name, script):
     path = os.path.join(out_dir, name + ".gp")
     with open(path, "w") as f:
-        f.write("set terminal pngcairo size 900,520 font 'sans,10'\nset output '%s.png'\n" % name)
+        f.write("set terminal pngcairo noenhanced size 900,520 font 'sans,10'\nset output '%s.png'\n" % name)
         f.write(script)
     r = subprocess.run(["gnuplot", name + ".gp"], cwd=out_dir, stderr=subprocess.PIPE, text=True)
     if r.returncode != 0:
@@ -194,7 +194,7 @@ def write(b):
         w("| image | image MiB | ELF closure MiB | share env MiB | minimal env MiB | minimal / image |")
         w("|---|---|---|---|---|---|")
         with open(os.path.join(o, "volume.dat"), "w") as f:
-            f.write("image image_MiB closure_MiB minimal_MiB\n")
+            f.write("image image ELF-closure minimal-environment\n")
             for name, e in vol["images"].items():
                 img = e["image"] / MiB
                 cl = e.get("closure")
@@ -204,7 +204,7 @@ def write(b):
                     name, fmt(img), fmt(cl / MiB) if cl is not None else "– %s" % e.get("closure_err", ""),
                     fmt(sh_ / MiB) if sh_ is not None else "–", fmt(mi / MiB) if mi is not None else "–",
                     fmt(ratio(mi, e["image"]), 3) if mi is not None else "–"))
-                f.write("'%s' %.3f %s %s\n" % (name, img, "%.3f" % (cl / MiB) if cl is not None else "NaN",
+                f.write('"%s" %.3f %s %s\n' % (name, img, "%.3f" % (cl / MiB) if cl is not None else "NaN",
                                                "%.3f" % (mi / MiB) if mi is not None else "NaN"))
         w("")
         w(gnuplot(o, "volume", "set title 'Image vs environment (MiB, log scale)'\nset logscale y\n"
