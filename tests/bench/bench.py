@@ -968,5 +968,6 @@ def main():
 
 
 if __name__ == "__main__":
+    sys.dont_write_bytecode = True
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     main()
