@@ -446,6 +446,14 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
     return reg_error_wrap (err, "copy to `tmp/%s`", tmp);
   if (fchmod (fd, st->st_mode & 07777) < 0)
     return reg_make_error (err, errno, "chmod `tmp/%s`", tmp);
+  /* The first publisher's mtime, not the time of publishing: programs
+     compare it with what they recorded (Python's .pyc keeps its source's
+     mtime and recompiles on a mismatch), and copies of one image agree.  */
+  {
+    const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, st->st_mtim };
+    if (futimens (fd, times) < 0)
+      return reg_make_error (err, errno, "set the times of `tmp/%s`", tmp);
+  }
   if (fsync (fd) < 0)
     return reg_make_error (err, errno, "fsync `tmp/%s`", tmp);
   reg_store_crash_point ("object-synced");

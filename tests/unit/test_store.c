@@ -265,6 +265,26 @@ test_dedup (void **state)
   reg_store_close (s);
 }
 
+/* An object keeps the mtime of the file it was published from (Python
+   compares a .pyc's recorded source mtime with it).  */
+static void
+test_object_keeps_mtime (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  const struct timespec times[2] = { { .tv_sec = 978307200 }, { .tv_sec = 978307200, .tv_nsec = 123456789 } };
+  cleanup_free char *d = NULL;
+  struct stat st;
+
+  write_img (f, "mod.py", "print('hello')\n", 0644);
+  assert_int_equal (utimensat (f->imgfd, "mod.py", times, 0), 0);
+  d = add_ok (s, f, "mod.py");
+  stat_object (f, d, &st);
+  assert_int_equal (st.st_mtim.tv_sec, 978307200);
+  assert_int_equal (st.st_mtim.tv_nsec, 123456789);
+  reg_store_close (s);
+}
+
 /* A file that cannot be read: a clear error naming the store, nothing left.  */
 static void
 test_add_error_leaves_nothing (void **state)
@@ -1170,6 +1190,7 @@ main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown (test_digest_encoding, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_object_keeps_mtime, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dedup, setup, teardown),
     cmocka_unit_test_setup_teardown (test_add_error_leaves_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_cache, setup, teardown),
