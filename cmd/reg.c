@@ -14,6 +14,7 @@
 #include "cmd.h"
 #include "oci-spec.h"
 #include "reg-analyze.h"
+#include "reg-store.h"
 #include "utils.h"
 
 static void
@@ -37,19 +38,38 @@ kind_name (enum reg_closure_kind k)
   return k == REG_CLOSURE_SYMLINK ? "symlink" : "file";
 }
 
+/* The store object name the file at PATH would get (its digest), or "-"
+   when it cannot be read.  Nothing is written to the store.  */
 static void
-print_text (const struct reg_closure *c)
+object_digest (int rootfd, const char *path, char hex[REG_DIGEST_HEX_LEN + 1])
+{
+  struct stat st;
+  cleanup_close int fd = open_regular_in_root_raw (rootfd, path, &st);
+
+  if (fd < 0 || reg_store_hash_object_fd (fd, &st, hex, NULL) < 0)
+    strcpy (hex, "-");
+}
+
+static void
+print_text (int rootfd, const struct reg_closure *c)
 {
   for (size_t i = 0; i < c->n; i++)
     {
       const struct reg_closure_entry *e = &c->entries[i];
+      char hex[REG_DIGEST_HEX_LEN + 1];
+
       if (e->kind == REG_CLOSURE_SYMLINK)
-        printf ("%-7s %10s  %s -> %s  (%s)\n", kind_name (e->kind), "-", e->path, e->link_target, e->reason);
-      else
-        printf ("%-7s %10llu  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->size, e->path, e->reason);
+        {
+          printf ("%-7s %10s  %-12s  %s -> %s  (%s)\n", kind_name (e->kind), "-", "-", e->path, e->link_target,
+                  e->reason);
+          continue;
+        }
+      object_digest (rootfd, e->path, hex);
+      printf ("%-7s %10llu  %.12s  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->size, hex, e->path,
+              e->reason);
     }
   for (size_t i = 0; i < c->n_missing; i++)
-    printf ("missing %10s  %s  (needed by %s)\n", "-", c->missing[i].name, c->missing[i].needed_by);
+    printf ("missing %10s  %-12s  %s  (needed by %s)\n", "-", "-", c->missing[i].name, c->missing[i].needed_by);
 }
 
 static void
@@ -59,7 +79,7 @@ gen_str (yajl_gen g, const char *s)
 }
 
 static int
-print_json (const struct reg_closure *c, reg_error_t *err)
+print_json (int rootfd, const struct reg_closure *c, reg_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -91,6 +111,13 @@ print_json (const struct reg_closure *c, reg_error_t *err)
       yajl_gen_bool (g, e->elf);
       gen_str (g, "size");
       yajl_gen_integer (g, (long long)e->size);
+      if (e->kind == REG_CLOSURE_FILE)
+        {
+          char hex[REG_DIGEST_HEX_LEN + 1];
+          object_digest (rootfd, e->path, hex);
+          gen_str (g, "digest");
+          gen_str (g, hex);
+        }
       gen_str (g, "mode");
       yajl_gen_integer (g, (long long)(e->mode & 07777));
       yajl_gen_map_close (g);
@@ -234,9 +261,9 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
       return ret;
     }
   if (strcmp (format, "json") == 0)
-    ret = print_json (c, err);
+    ret = print_json (rootfd, c, err);
   else
-    print_text (c);
+    print_text (rootfd, c);
   reg_closure_free (c);
   oci_config_free (config);
   return ret < 0 ? ret : 0;

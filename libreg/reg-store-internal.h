@@ -35,10 +35,6 @@ void reg_sha256_hex (const void *data, size_t len, char *hex);
 /* "ab/cdef..." (relative to objects/), with ".<copy>" when COPY > 0.  */
 char *reg_store_object_rel (const char *digest, unsigned copy);
 
-/* Hash the object open as FD with the metadata of ST, as reg_store_add_file
-   names objects.  */
-int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
-
 /* Make a new copy of object DIGEST (copy number COPY) from the existing
    object open as SRC_FD.  0 when made or when another process made it.  */
 int reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int src_fd, reg_error_t *err);

@@ -69,6 +69,10 @@ char *reg_store_object_path (struct reg_store *s, const char *digest);
    and tools; reg_store_add_file computes it while copying.  */
 void reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid, gid_t gid, char *hex);
 
+/* The object name the regular file open as FD (whose fstat is ST) would
+   get, without adding it: for tools (`reg analyze`).  */
+int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
+
 /* What this handle has done, for logs and tests.  */
 struct reg_store_counters
 {

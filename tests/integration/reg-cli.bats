@@ -1,0 +1,108 @@
+#!/usr/bin/env bats
+# The `reg` administration commands on an image of the host's /usr/bin/sleep
+# with its libraries: analyze (what and why, with each file's object digest),
+# and ls / check / gc on a private store after a share container.
+
+setup() {
+  [ "$(id -u)" -eq 0 ] || skip "needs root"
+  REG_RUNC=${REG_RUNC:-${BUILDDIR:-build}/cmd/reg-runc}
+  command -v jq >/dev/null || skip "needs jq"
+  T=$(mktemp -d /tmp/reg-cli-bats.XXXXXX)
+  ID="regcli$$"
+  local f
+  for f in /usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*'); do
+    mkdir -p "$T/rootfs$(dirname "$f")"
+    cp -L "$f" "$T/rootfs$f"
+  done
+  mkdir -p "$T/rootfs/proc" "$T/rootfs/dev" "$T/rootfs/sys" "$T/rootfs/tmp"
+  # An image symlink that points at a host file must stay inside the rootfs.
+  ln -s /etc/shadow "$T/rootfs/usr/bin/evil"
+}
+
+teardown() {
+  [ -n "${T:-}" ] || return 0
+  rt delete --force "$ID" >/dev/null 2>&1 || true
+  rm -rf "$T"
+}
+
+rt() {
+  "$REG_RUNC" --root "$T/state" --reg-root "$T/store" "$@"
+}
+
+# The object name of FILE: SHA-256 over a header with its mode, owner and
+# then its content (libreg/reg-store.c).
+object_digest() {
+  local mode uid gid
+  read -r mode uid gid < <(stat -c '%a %u %g' "$1")
+  { printf 'reg-object 1\nmode %04o\nuid %u\ngid %u\n\n' "0$mode" "$uid" "$gid"; cat "$1"; } | sha256sum | cut -d' ' -f1
+}
+
+@test "reg analyze: the closure with reasons and digests, JSON and text" {
+  run rt reg analyze --rootfs "$T/rootfs" --format json -- sleep 1
+  [ "$status" -eq 0 ]
+  echo "$output" >"$T/a.json"
+  libc=$(jq -r '.files[] | select(.path | endswith("/libc.so.6")) | .path' "$T/a.json")
+  [ -n "$libc" ]
+  [ "$(jq -r --arg p "$libc" '.files[] | select(.path == $p) | .reason' "$T/a.json")" = "needed by /usr/bin/sleep" ]
+  [ "$(jq -r --arg p "$libc" '.files[] | select(.path == $p) | .digest' "$T/a.json")" = "$(object_digest "$T/rootfs$libc")" ]
+  [ "$(jq -r '.files[] | select(.path == "/usr/bin/sleep") | .reason' "$T/a.json")" = "entrypoint" ]
+  [ "$(jq -r '.libc' "$T/a.json")" = glibc ]
+
+  run rt reg analyze --rootfs "$T/rootfs" -- sleep 1
+  [ "$status" -eq 0 ]
+  [[ "$output" == *"/usr/bin/sleep  (entrypoint)"* ]]
+  [[ "$output" == *"$(object_digest "$T/rootfs/usr/bin/sleep" | cut -c1-12)  /usr/bin/sleep"* ]]
+}
+
+@test "reg analyze: a missing program and a symlink to a host file are reported missing" {
+  run rt reg analyze --rootfs "$T/rootfs" --format json -- nosuch
+  [ "$status" -eq 0 ]
+  [ "$(jq -r '.missing[0].name' <<<"$output")" = nosuch ]
+  [ "$(jq -r '.missing[0].needed_by' <<<"$output")" = process.args ]
+
+  run rt reg analyze --rootfs "$T/rootfs" --format json -- /usr/bin/evil
+  [ "$status" -eq 0 ]
+  [ "$(jq '.files | length' <<<"$output")" -eq 0 ]
+  [ "$(jq -r '.missing[0].name' <<<"$output")" = /usr/bin/evil ]
+  [[ "$output" != *root:* ]]
+}
+
+@test "reg ls, check, gc: a share container's environment, a corrupted object, collection" {
+  mkdir -p "$T/bundle"
+  rt spec --bundle "$T/bundle" >/dev/null
+  jq --arg root "$T/rootfs" '.process.terminal = false | .process.args = ["/usr/bin/sleep", "1000"]
+     | .root = {path: $root} | .annotations["run.reg.mode"] = "share"' "$T/bundle/config.json" >"$T/c.json"
+  mv "$T/c.json" "$T/bundle/config.json"
+  # The container inherits run's stdio: a file, so nothing waits on a pipe.
+  rt run --detach --bundle "$T/bundle" "$ID" </dev/null >"$T/run.log" 2>&1 || { cat "$T/run.log"; false; }
+
+  run rt reg ls --format json
+  [ "$status" -eq 0 ]
+  [ "$(jq 'length' <<<"$output")" -eq 1 ]
+  env=$(jq -r '.[0].id' <<<"$output")
+  [ "$(rt state "$ID" | jq -r '.annotations["run.reg.environment"] // empty')" = "$env" ] ||
+    [ "$(jq -r '.[0].containers // .[0].refs | length' <<<"$output")" -eq 1 ]
+
+  run rt reg check
+  [ "$status" -eq 0 ]
+  # gc keeps what a running container references.
+  run rt reg gc
+  [ "$status" -eq 0 ]
+  [ "$(rt reg ls --format json | jq 'length')" -eq 1 ]
+
+  # Once the container is gone (its libraries are no longer executing),
+  # corrupt one object: check names it and exits 1.
+  run rt delete --force "$ID"
+  [ "$status" -eq 0 ]
+  obj=$(find "$T/store/objects" -type f | head -1)
+  chmod u+w "$obj"
+  printf 'x' >>"$obj"
+  run rt reg check
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"${obj#"$T/store/"}"* ]]
+
+  # Nothing references the environment any more: gc removes it.
+  run rt reg gc
+  [ "$status" -eq 0 ]
+  [ "$(rt reg ls --format json | jq 'length')" -eq 0 ]
+}
