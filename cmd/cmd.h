@@ -31,6 +31,7 @@ int cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
 int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);

@@ -30,6 +30,7 @@ static const struct command commands[] = {
   { "kill", cmd_kill, "send a signal to the container's init" },
   { "delete", cmd_delete, "delete a container" },
   { "list", cmd_list, "list containers" },
+  { "exec", cmd_exec, "run a process in a running container" },
   { "spec", cmd_spec, "write a default config.json" },
   { "features", cmd_features, "print the features this runtime supports" },
   { "reg", cmd_reg, "REG administration (analyze, ls, stats, gc, check)" },
