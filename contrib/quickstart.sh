@@ -9,5 +9,6 @@ ninja -C "$src/build"
 meson install -C "$src/build" --quiet
 echo "== reg-runc --version"
 reg-runc --version
-echo "== reg-runc features (abridged)"
-reg-runc features | python3 -c 'import json,sys; f=json.load(sys.stdin); print(json.dumps({k: f[k] for k in ("ociVersionMin","ociVersionMax","hooks","potentiallyUnsafeConfigAnnotations") if k in f}, indent=1))'
+echo
+# Two containers from two separate copies of one image, with REG share.
+REG_RUNC=$(command -v reg-runc) bash "$src/contrib/demo.sh"

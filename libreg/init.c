@@ -358,7 +358,7 @@ reg_init_main (struct reg_init_args *a)
   /* Only stdio and the preserved fds reach the container's process.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   execve (exec_path, p->args.items, a->env);
-  reg_make_error (&err, errno, "exec: \"%s\"", p->args.items[0]);
+  reg_exec_error (&err, errno, p->args.items[0], NULL);
 fail:
   /* Nobody listens on the sync socket any more: stderr is all we have.  */
   reg_error_print (&err, "reg-runc init");

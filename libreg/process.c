@@ -1,4 +1,5 @@
 /* libreg: process attributes (see process.h).  */
+#include <ctype.h>
 #include <errno.h>
 #include <grp.h>
 #include <linux/ioprio.h>
@@ -179,6 +180,23 @@ is_executable (const char *path)
 }
 
 int
+reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *step)
+{
+  char msg[128];
+
+  /* Lower-case like Go's errors: Podman and containerd match "no such file
+     or directory" and "permission denied" to choose exit codes 127/126.  */
+  snprintf (msg, sizeof msg, "%s", strerror (errnum));
+  msg[0] = (char) tolower ((unsigned char) msg[0]);
+  if (step)
+    reg_make_error (err, 0, "exec: \"%s\": %s %s: %s", argv0, step, argv0, msg);
+  else
+    reg_make_error (err, 0, "exec: \"%s\": %s", argv0, msg);
+  (*err)->status = errnum;
+  return -errnum;
+}
+
+int
 reg_process_find_executable (const char *argv0, const char *path_env, char **out, reg_error_t *err)
 {
   cleanup_free char *copy = NULL;
@@ -190,9 +208,9 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
     {
       struct stat st;
       if (stat (argv0, &st) < 0)
-        return reg_make_error (err, errno, "exec: \"%s\"", argv0);
+        return reg_exec_error (err, errno, argv0, "stat");
       if (S_ISDIR (st.st_mode))
-        return reg_make_error (err, EISDIR, "exec: \"%s\"", argv0);
+        return reg_exec_error (err, EISDIR, argv0, NULL);
       *out = xstrdup (argv0);
       return 0;
     }

@@ -85,10 +85,10 @@ int
 reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t *err)
 {
   cleanup_free char *data = NULL;
-  size_t lineno = 0;
+  size_t lineno = 0, len = 0;
   int ret;
 
-  ret = read_all_file (path, 1 << 20, &data, NULL, err);
+  ret = read_all_file (path, 1 << 20, &data, &len, err);
   if (ret < 0)
     {
       if ((*err)->status == ENOENT)
@@ -98,6 +98,8 @@ reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t
         }
       return ret;
     }
+  if (memchr (data, '\0', len))
+    return reg_make_error (err, 0, "%s: contains a NUL byte", path);
   /* strtok_r would skip empty lines and lose the numbering.  */
   for (char *line = data, *next; line; line = next)
     {

@@ -466,6 +466,12 @@ test_host_config (void **state)
   assert_true (has_suffix (err->msg, "reg.conf:1: store: expected an absolute path"));
   reg_error_release (&err);
 
+  assert_int_equal (write_file (path, "mode = share\0\nmode = bogus\n", 27, &err), 0);
+  assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+  assert_true (has_suffix (err->msg, "reg.conf: contains a NUL byte"));
+  reg_error_release (&err);
+  reg_host_config_clear (&cfg);
+
   write_conf (path, "just words\n");
   assert_true (reg_host_config_load (path, &cfg, &err) < 0);
   assert_true (has_suffix (err->msg, "reg.conf:1: expected `key = value`"));
