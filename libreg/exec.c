@@ -530,7 +530,7 @@ exec_process (struct exec_child *a)
      closes at execve, which tells the runtime it succeeded.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   execve (exec_path, a->p->args.items, envp);
-  reg_make_error (&err, errno, "exec: \"%s\"", a->p->args.items[0]);
+  reg_exec_error (&err, errno, a->p->args.items[0], NULL);
   child_die (a, &err);
 }
 
