@@ -13,6 +13,14 @@ setup() {
 }
 
 teardown() {
+  local d
+  # Sub-cgroups a test made for --cgroup: after the container is gone.
+  if [ -n "${SUB_CGROUPS:-}" ]; then
+    reg_runc delete --force "$CID" >/dev/null 2>&1 || true
+    for d in $(leaked_cgroups); do
+      [ -d "$d/sub" ] && rmdir "$d/sub"
+    done
+  fi
   teardown_bundle
 }
 
@@ -74,6 +82,24 @@ procs() {
   [ "$(echo $output)" = "0 100000 65536" ]
   ex "$CID" /bin/probe id
   [ "$(value uid)" = 0 ]
+}
+
+@test "exec: without pidfd setns (kernels before 5.8), through /proc/PID/ns" {
+  [ -e /proc/self/ns/time ] || skip "the kernel has no time namespace"
+  chmod 0755 "$TEST_DIR"
+  update_config '.linux.namespaces += [{"type": "user"}, {"type": "time"}]
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .mounts |= map(select(.destination != "/sys/fs/cgroup" and .destination != "/sys"))
+    | .linux.maskedPaths |= map(select(startswith("/sys") | not))'
+  start_ctr
+  REG_RUNC_TEST_NO_PIDFD_SETNS=1 ex "$CID" /bin/probe ns
+  assert_status 0
+  for n in mnt pid net ipc uts cgroup user time; do
+    [ -e "/proc/$INIT_PID/ns/$n" ] || continue
+    [ "$(value $n)" = "$(init_ns $n)" ]
+  done
+  [ "$(value user)" != "$(host_ns user)" ]
 }
 
 @test "exec: the same root and cgroup as the init, a pid of the container's pid namespace" {
@@ -336,6 +362,72 @@ procs() {
   ex --cgroup nosuch "$CID" /bin/true
   [ "$status" -ne 0 ]
   assert_contains "$stderr" "--cgroup"
+  [ "$(procs)" = "$INIT_PID" ]
+  SUB_CGROUPS=1
+  for d in $(leaked_cgroups); do
+    mkdir "$d/sub"
+    # v1 cpuset: a cgroup without cpus and mems takes no process.
+    for f in cpuset.cpus cpuset.mems; do
+      [ -e "$d/$f" ] && cat "$d/$f" >"$d/sub/$f"
+    done
+  done
+  run_detached exec -d --cgroup sub --pid-file "$TEST_DIR/exec.pid" "$CID" /bin/probe sleep 100
+  assert_status 0
+  pid=$(cat "$TEST_DIR/exec.pid")
+  # In the sub-cgroup of every hierarchy.
+  n=$(wc -l <"/proc/$pid/cgroup")
+  [ "$(grep -c "/$CG_NAME/sub\$" "/proc/$pid/cgroup")" -eq "$n" ]
+  kill -9 "$pid"
+  while [ -d "/proc/$pid" ]; do sleep 0.1; done
+  for d in $(leaked_cgroups); do
+    rmdir "$d/sub"
+  done
+}
+
+@test "exec: --tty without --console-socket uses the caller's stdio" {
+  start_ctr
+  ex --tty "$CID" /bin/sh -c '/bin/probe isatty 0; /bin/probe isatty 1; echo done'
+  assert_status 0
+  output=$(tr -d '\r' <<<"$output")
+  mapfile -t lines <<<"$output"
+  [ "${lines[0]}" = 1 ]
+  [ "${lines[1]}" = 1 ]
+  assert_has_line done
+  # Without --tty: the caller's stdio itself, not a tty.
+  ex "$CID" /bin/probe isatty 1
+  [ "$output" = 0 ]
+  # A detached tty needs somewhere to send the pty.
+  ex -d --tty "$CID" /bin/true
+  [ "$status" -ne 0 ]
+  assert_contains "$stderr" "--console-socket"
+}
+
+@test "exec: --preserve-fds passes fds on, and only those" {
+  start_ctr
+  ex "$CID" /bin/probe fds
+  assert_status 0
+  [ "${#lines[@]}" -eq 3 ]
+  # fds 3 and 4 open in the runtime, 5 too: only 3 and 4 reach the process.
+  ex_fds() {
+    "$REG_RUNC" --root "$TEST_ROOT_STATE" exec --preserve-fds 2 "$CID" /bin/sh -c '/bin/probe fds; echo via-fd4 >&4' \
+      3>"$TEST_DIR/fd3" 4>"$TEST_DIR/fd4" 5>"$TEST_DIR/fd5"
+  }
+  run --separate-stderr ex_fds
+  assert_status 0
+  [ "${#lines[@]}" -eq 5 ]
+  [ "$(cat "$TEST_DIR/fd4")" = via-fd4 ]
+}
+
+@test "exec: into a created container (its init waits for start)" {
+  set_args /bin/probe sleep 1000
+  run_detached create --bundle "$BUNDLE" --pid-file "$TEST_DIR/init.pid" "$CID"
+  assert_status 0
+  INIT_PID=$(cat "$TEST_DIR/init.pid")
+  ex "$CID" /bin/probe ns
+  assert_status 0
+  [ "$(value mnt)" = "$(init_ns mnt)" ]
+  [ "$(value pid)" = "$(init_ns pid)" ]
+  [ "$(state_field "$CID" status)" = created ]
 }
 
 @test "exec: 50 concurrent execs into one container all succeed" {
