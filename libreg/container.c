@@ -15,14 +15,17 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "container.h"
 #include "container-internal.h"
 #include "hooks.h"
 #include "init.h"
+#include "lsm.h"
 #include "namespaces.h"
 #include "oci-spec.h"
 #include "reg-learn.h"
+#include "reg-seccomp.h"
 #include "reg.h"
 #include "status.h"
 #include "sync.h"
@@ -159,6 +162,8 @@ struct creation
   int fifo_fd;
   int console_fd;   /* --console-socket connection */
   int master_fd;    /* pty master, run without --console-socket */
+  struct reg_caps *caps;
+  struct reg_seccomp *seccomp;
 };
 
 static void
@@ -215,6 +220,8 @@ creation_free (struct creation *c)
     close (c->dirfd);
   reg_cgroup_clear (&c->cgroup);
   reg_plan_free (c->plan);
+  reg_caps_free (c->caps);
+  reg_seccomp_free (c->seccomp);
   oci_config_free (c->config);
   free (c->bundle);
   free (c->rootfs);
@@ -343,6 +350,8 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   a.no_new_keyring = opts->no_new_keyring;
   a.preserve_fds = keep - 3;
   a.env = build_env (cfg->process, listen_fds);
+  a.caps = c->caps;
+  a.seccomp = c->seccomp;
 
   if (! indirect)
     ca.flags = (uint64_t) (new_flags & ~CLONE_NEWCGROUP);
@@ -466,6 +475,18 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
             goto fail;
           continue;
         }
+      if (msg.type == REG_SYNC_SECCOMP)
+        {
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
+                                                NULL, NULL, false);
+          ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
+                           : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
+                                                        reg_seccomp_listener_metadata (c->seccomp), err);
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            goto fail;
+          continue;
+        }
       if (msg.type == REG_SYNC_HOOKS)
         {
           cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
@@ -494,6 +515,33 @@ fail:
   return ret;
 }
 
+/* What can be refused before anything is made: capability names, the
+   seccomp filter (compiled here: the init is a clone of this process and
+   loads it as it is), LSM labels, user namespace mappings, sysctls.  */
+static int
+check_security (struct creation *c, reg_error_t *err)
+{
+  const oci_config *cfg = c->config;
+  int ret;
+
+  ret = reg_ns_validate (cfg, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_sysctl_validate (cfg, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (cfg->process)
+    {
+      ret = reg_caps_resolve (&cfg->process->capabilities, &c->caps, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_lsm_check (cfg->process, cfg->linux_cfg.mount_label, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return reg_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
+}
+
 /* create and run: everything up to the init waiting for start.  */
 static int
 create_container (struct creation *c, const struct reg_create_options *opts, bool foreground, reg_error_t *err)
@@ -515,6 +563,9 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
     return ret;
   p = c->config->process;
   ret = reg_mode_from_config (c->config, ctx->reg_mode, &mode, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = check_security (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (p && p->terminal && opts->console_socket == NULL && ! foreground)

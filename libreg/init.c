@@ -3,11 +3,19 @@
  * Order (runtime-spec runtime.md "Lifecycle" and config.md hooks):
  * namespaces, hostname, root and mounts, devices, console, [hooks: prestart
  * and createRuntime in the parent, createContainer here], pivot_root, masked
- * and read-only paths, sysctl, process attributes, user, CAPABILITIES,
- * no_new_privileges, "created" to the parent; then wait for start,
- * startContainer hooks, SECCOMP, execve.  */
+ * and read-only paths, sysctl, process attributes, rlimits, user,
+ * capabilities, LSM exec labels, no_new_privileges, "created" to the parent;
+ * then wait for start, startContainer hooks, seccomp, execve.
+ *
+ * The seccomp filter goes as late as it can (see seccomp_point): after the
+ * wait for start normally, so the filter never sees our own syscalls; before
+ * "created" when it has NOTIFY rules (the listener gets the fd while the
+ * container is "creating", over our sync socket, which is gone later); and
+ * before the uid change when loading it needs CAP_SYS_ADMIN that the
+ * configured capabilities would drop (no no_new_privileges), as runc does.  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <sched.h>
@@ -21,6 +29,7 @@
 
 #include "hooks.h"
 #include "init.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -163,6 +172,52 @@ wait_for_start (struct reg_init_args *a, reg_error_t *err)
   return 0;
 }
 
+enum seccomp_point
+{
+  SECCOMP_NONE,
+  SECCOMP_BEFORE_USER,  /* needs CAP_SYS_ADMIN the process is about to lose */
+  SECCOMP_BEFORE_CREATED, /* NOTIFY: the fd goes back over the sync socket */
+  SECCOMP_BEFORE_EXEC,
+};
+
+static enum seccomp_point
+seccomp_point (const struct reg_init_args *a)
+{
+  const oci_process *p = a->config->process;
+  bool keeps_sys_admin;
+
+  if (a->seccomp == NULL || p == NULL)
+    return SECCOMP_NONE;
+  keeps_sys_admin = a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
+                                                   : p->user.uid == 0;
+  if (! p->no_new_privileges && ! keeps_sys_admin)
+    return SECCOMP_BEFORE_USER;
+  if (reg_seccomp_has_notify (a->seccomp))
+    return SECCOMP_BEFORE_CREATED;
+  return SECCOMP_BEFORE_EXEC;
+}
+
+/* Load the filter; a notify fd goes to the parent (which hands it to
+   listenerPath) and is closed here.  */
+static int
+load_seccomp (struct reg_init_args *a, reg_error_t *err)
+{
+  int fd = -1;
+  int ret = reg_seccomp_load (a->seccomp, &fd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (fd < 0)
+    return 0;
+  if (a->sync_fd < 0)
+    {
+      close (fd);
+      return reg_make_error (err, EINVAL, "seccomp: no channel for the notify fd");
+    }
+  ret = reg_sync_send (a->sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
+  close (fd);
+  return ret;
+}
+
 static int
 setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t *err)
 {
@@ -300,6 +355,15 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
   ret = reg_process_set_rlimits (p, err);
   if (UNLIKELY (ret < 0))
     return ret;
+  if (seccomp_point (a) == SECCOMP_BEFORE_USER)
+    {
+      ret = load_seccomp (a, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_caps_before_setuid (err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   ret = reg_process_set_user (p, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -309,12 +373,23 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
   if (UNLIKELY (ret < 0))
     return ret;
 
-  /* CAPABILITIES: libreg/caps.h applies process.capabilities here (bounding,
-     then effective/permitted/inheritable/ambient), after the uid change that
-     PR_SET_KEEPCAPS survived.  Wired by the lead.  */
-
+  /* After the uid change that PR_SET_KEEPCAPS survived.  */
+  ret = reg_caps_apply (a->caps, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "process.capabilities");
+  /* Before no_new_privileges: AppArmor refuses most profile changes
+     under it.  The label takes effect at execve.  */
+  ret = reg_lsm_set_exec_label (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return reg_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  if (seccomp_point (a) == SECCOMP_BEFORE_CREATED)
+    {
+      ret = load_seccomp (a, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   return 0;
 }
 
@@ -338,6 +413,7 @@ reg_init_main (struct reg_init_args *a)
   if (reg_sync_send (a->sync_fd, REG_SYNC_CREATED, 0, NULL, 0, -1, &err) < 0)
     _exit (1);
   close (a->sync_fd);
+  a->sync_fd = -1;
 
   if (wait_for_start (a, &err) < 0)
     goto fail;
@@ -351,12 +427,12 @@ reg_init_main (struct reg_init_args *a)
   if (reg_process_set_affinity (p, true, &err) < 0)
     goto fail;
 
-  /* SECCOMP: libreg/seccomp.h loads linux.seccomp here, the last step before
-     execve so that nothing of ours runs under the filter.  Wired by the
-     lead.  */
-
-  /* Only stdio and the preserved fds reach the container's process.  */
+  /* Only stdio and the preserved fds reach the container's process;
+     before the filter, which might deny close_range.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* The last step before execve, which the profile must allow.  */
+  if (seccomp_point (a) == SECCOMP_BEFORE_EXEC && load_seccomp (a, &err) < 0)
+    goto fail;
   execve (exec_path, p->args.items, a->env);
   reg_exec_error (&err, errno, p->args.items[0], NULL);
 fail:

@@ -5,7 +5,9 @@
 
 #include <stdbool.h>
 
+#include "caps.h"
 #include "oci-spec.h"
+#include "reg-seccomp.h"
 #include "reg.h"
 
 struct reg_init_args
@@ -25,6 +27,8 @@ struct reg_init_args
   bool no_new_keyring;
   int preserve_fds; /* fds 3 .. 3+N-1 stay open */
   char **env;       /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+  const struct reg_caps *caps;  /* resolved process.capabilities (NULL: none) */
+  struct reg_seccomp *seccomp;  /* compiled linux.seccomp (NULL: no filter) */
 };
 
 /* Never returns: execs the container's process, or sends the error over the

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "lsm.h"
 #include "mounts.h"
 #include "utils.h"
 
@@ -439,8 +440,13 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
     }
   else
     {
+      /* linux.mountLabel: on the filesystems we make ourselves, where
+         SELinux is on.  */
+      bool labeled = type && (strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0);
+      cleanup_free char *data = labeled ? reg_lsm_mount_data (f.data, ctx->config->linux_cfg.mount_label) : NULL;
+
       ret = 0;
-      if (mount (source, p, type, f.flags, f.data) < 0)
+      if (mount (source, p, type, f.flags, labeled ? data : f.data) < 0)
         {
           /* sysfs needs a network namespace of our own user namespace; without
              one, bind the host's /sys as runc does.  */

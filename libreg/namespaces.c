@@ -4,6 +4,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "namespaces.h"
@@ -176,5 +177,95 @@ reg_ns_set_hostname (const oci_config *config, reg_error_t *err)
     return reg_make_error (err, errno, "sethostname `%s`", config->hostname);
   if (config->domainname && setdomainname (config->domainname, strlen (config->domainname)) < 0)
     return reg_make_error (err, errno, "setdomainname `%s`", config->domainname);
+  return 0;
+}
+
+int
+reg_ns_validate (const oci_config *config, reg_error_t *err)
+{
+  const oci_linux *l = &config->linux_cfg;
+  const oci_namespace *user = oci_config_namespace (config, OCI_NS_USER);
+
+  if (user == NULL)
+    {
+      if (l->n_uid_mappings || l->n_gid_mappings)
+        return reg_make_error (err, 0, "config.json: linux.%s: set, but there is no user namespace",
+                               l->n_uid_mappings ? "uidMappings" : "gidMappings");
+      return 0;
+    }
+  /* A joined namespace has its maps already.  */
+  if (user->path && *user->path)
+    return 0;
+  if (l->n_uid_mappings == 0)
+    return reg_make_error (err, 0, "config.json: linux.uidMappings: required with a new user namespace");
+  if (l->n_gid_mappings == 0)
+    return reg_make_error (err, 0, "config.json: linux.gidMappings: required with a new user namespace");
+  return 0;
+}
+
+enum oci_ns_type
+reg_sysctl_namespace (const char *name)
+{
+  /* The sysctls the kernel keeps per namespace (what runc allows too).  */
+  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                     "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
+                                     NULL };
+  char key[256];
+  size_t n = strlen (name);
+
+  if (n >= sizeof (key))
+    return OCI_NS_COUNT;
+  for (size_t i = 0; i <= n; i++)
+    key[i] = name[i] == '/' ? '.' : name[i];
+  for (const char *const *k = ipc; *k; k++)
+    if (strcmp (key, *k) == 0)
+      return OCI_NS_IPC;
+  if (has_prefix (key, "fs.mqueue."))
+    return OCI_NS_IPC;
+  if (has_prefix (key, "net."))
+    return OCI_NS_NETWORK;
+  if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+    return OCI_NS_UTS;
+  return OCI_NS_COUNT;
+}
+
+/* Does CONFIG give the container its own namespace of TYPE?  A path that
+   names the caller's own namespace does not count.  */
+static bool
+has_own_ns (const oci_config *config, enum oci_ns_type type)
+{
+  static const char *const proc_names[OCI_NS_COUNT] = {
+    [OCI_NS_NETWORK] = "net", [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",
+  };
+  const oci_namespace *ns = oci_config_namespace (config, type);
+  struct stat a, b;
+  char self[64];
+
+  if (ns == NULL)
+    return false;
+  if (ns->path == NULL || *ns->path == '\0' || proc_names[type] == NULL)
+    return true;
+  snprintf (self, sizeof (self), "/proc/self/ns/%s", proc_names[type]);
+  if (stat (ns->path, &a) < 0 || stat (self, &b) < 0)
+    return true; /* joining reports a bad path */
+  return ! (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+}
+
+int
+reg_sysctl_validate (const oci_config *config, reg_error_t *err)
+{
+  const oci_map *m = &config->linux_cfg.sysctl;
+
+  for (size_t i = 0; i < m->len; i++)
+    {
+      const char *key = m->items[i].key;
+      enum oci_ns_type t = reg_sysctl_namespace (key);
+
+      if (t == OCI_NS_COUNT)
+        return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not in a separate kernel namespace", key);
+      if (! has_own_ns (config, t))
+        return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not allowed in the host's %s namespace", key,
+                               oci_ns_type_name (t));
+    }
   return 0;
 }

@@ -34,4 +34,18 @@ int reg_ns_write_time_offsets (const oci_config *config, reg_error_t *err);
 
 int reg_ns_set_hostname (const oci_config *config, reg_error_t *err);
 
+/* Checks at create, before anything is made: a new user namespace needs
+   uidMappings and gidMappings, and mappings need a user namespace.  */
+int reg_ns_validate (const oci_config *config, reg_error_t *err);
+
+/* The namespace that owns sysctl NAME ("net.ipv4.ip_forward" or
+   "net/ipv4/ip_forward"): OCI_NS_NETWORK, OCI_NS_IPC or OCI_NS_UTS, or
+   OCI_NS_COUNT when the sysctl is not namespaced (pure).  */
+enum oci_ns_type reg_sysctl_namespace (const char *name);
+
+/* linux.sysctl: each key must belong to a namespace the container has of
+   its own (new, or joined by a path that is not the caller's own), as runc
+   checks.  */
+int reg_sysctl_validate (const oci_config *config, reg_error_t *err);
+
 #endif

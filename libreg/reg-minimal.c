@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "reg-analyze.h"
+#include "reg-env.h"
 #include "reg-minimal.h"
 #include "reg.h"
 #include "utils.h"
@@ -173,8 +174,7 @@ struct selection
   size_t n_nodes;
   void *tree; /* struct node * by path */
   void *visited_dirs;
-  struct reg_source_identity *sources;
-  size_t n_sources, cap_sources;
+  struct reg_sources sources;
 };
 
 static int
@@ -219,17 +219,6 @@ node_add (struct selection *s, const char *path, enum node_type type, const char
   return n;
 }
 
-static void
-source_add (struct selection *s, const char *path, const struct stat *st)
-{
-  if (s->n_sources == s->cap_sources)
-    {
-      s->cap_sources = s->cap_sources ? 2 * s->cap_sources : 256;
-      s->sources = xrealloc (s->sources, s->cap_sources * sizeof (*s->sources));
-    }
-  reg_source_identity_set (&s->sources[s->n_sources++], path, st);
-}
-
 /* The canonical path inside the root of FD (a file of the root).  */
 static char *
 canonical_path (int rootfd, int fd)
@@ -271,7 +260,7 @@ note_missing (struct selection *s, const char *path)
       fd = open_in_root_raw (s->rootfd, p, O_PATH, 0);
       if (fd >= 0 && fstat (fd, &st) == 0)
         {
-          source_add (s, p, &st);
+          reg_sources_add (&s->sources, p, &st);
           return;
         }
       if (strcmp (p, "/") == 0)
@@ -839,7 +828,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
   int ret;
 
   if (fstat (s->rootfd, &root_st) == 0)
-    source_add (s, "/", &root_st);
+    reg_sources_add (&s->sources, "/", &root_st);
 
   /* Parents first, so every directory has the image's mode.  */
   for (size_t i = 0; i < s->closure->n; i++)
@@ -847,51 +836,17 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
   for (size_t i = 0, n = s->n_nodes; i < n; i++)
     add_parents (s, s->nodes[i]->path);
 
-  for (size_t i = 0; i < s->closure->n; i++)
-    {
-      const struct reg_closure_entry *e = &s->closure->entries[i];
-      cleanup_close int fd = -1;
-      cleanup_free char *digest = NULL;
-      struct stat st;
+  {
+    struct reg_env_added added = { 0 };
 
-      if (e->kind == REG_CLOSURE_SYMLINK)
-        {
-          struct stat lst = {
-            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
-          };
-          source_add (s, e->path, &lst);
-          ret = reg_manifest_add_symlink (m, e->path, e->link_target, e->uid, e->gid, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          res->symlinks++;
-          continue;
-        }
-      {
-        /* O_PATH first: what is no longer a regular file is never opened.  */
-        cleanup_close int pathfd = open_in_root_raw (s->rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
-        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, &st);
-      }
-      if (fd < 0)
-        {
-          reg_debug ("REG minimal: `%s` is no longer a regular file; left out", e->path);
-          continue;
-        }
-      source_add (s, e->path, &st);
-      ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      if (ret > 0)
-        {
-          reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path, reg_store_unshared_reason (ret));
-          res->unshared++;
-          continue;
-        }
-      ret = reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      res->files++;
-      res->bytes += (uint64_t)st.st_size;
-    }
+    ret = reg_env_add_closure (store, s->rootfd, s->closure, true, m, &s->sources, &added, err);
+    if (UNLIKELY (ret < 0))
+      return ret;
+    res->files += added.files;
+    res->symlinks += added.symlinks;
+    res->unshared += added.unshared;
+    res->bytes += added.bytes;
+  }
 
   for (size_t i = 0; i < s->n_nodes; i++)
     {
@@ -900,7 +855,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
       if (reg_closure_find (s->closure, n->path) || under_non_dir (s, n->path))
         continue;
       if (n->from_image)
-        source_add (s, n->path, &n->st);
+        reg_sources_add (&s->sources, n->path, &n->st);
       switch (n->type)
         {
         case NODE_DIR:
@@ -952,7 +907,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
             t = node_find (s, abs);
             if (t == NULL || t->type != NODE_DIR || node_find (s, top) || reg_closure_find (s->closure, top))
               continue;
-            source_add (s, top, &st);
+            reg_sources_add (&s->sources, top, &st);
             ret = reg_manifest_add_symlink (m, top, target, st.st_uid, st.st_gid, err);
             if (UNLIKELY (ret < 0))
               return ret;
@@ -967,9 +922,7 @@ void
 reg_minimal_result_clear (struct reg_minimal_result *r)
 {
   free (r->env_id);
-  for (size_t i = 0; i < r->n_sources; i++)
-    free (r->sources[i].path);
-  free (r->sources);
+  reg_sources_clear (&r->sources);
   memset (r, 0, sizeof (*r));
 }
 
@@ -1000,7 +953,6 @@ reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config
     ret = reg_store_env_get (store, m, &res->env_id, NULL, err);
 
   res->sources = s.sources;
-  res->n_sources = s.n_sources;
   tdestroy (s.tree, noop_free);
   tdestroy (s.visited_dirs, free);
   for (size_t i = 0; i < s.n_nodes; i++)

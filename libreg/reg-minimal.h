@@ -54,8 +54,7 @@ int reg_includes_parse (const char *value, char ***paths, size_t *n, reg_error_t
 struct reg_minimal_result
 {
   char *env_id;
-  struct reg_source_identity *sources; /* for the environment cache */
-  size_t n_sources;
+  struct reg_sources sources; /* for the environment cache */
   size_t files, dirs, symlinks, unshared;
   uint64_t bytes;
 };

@@ -26,6 +26,7 @@
 
 #include "config.h"
 #include "reg-analyze.h"
+#include "reg-env.h"
 #include "reg-learn.h"
 #include "reg-minimal.h"
 #include "reg-store.h"
@@ -55,33 +56,6 @@ cleanup_manifestp (struct reg_manifest **m)
     reg_manifest_free (*m);
 }
 #define cleanup_manifest __attribute__ ((cleanup (cleanup_manifestp)))
-
-struct sources
-{
-  struct reg_source_identity *items;
-  size_t n, cap;
-};
-
-static void
-sources_clear (struct sources *s)
-{
-  for (size_t i = 0; i < s->n; i++)
-    free (s->items[i].path);
-  free (s->items);
-  s->items = NULL;
-  s->n = s->cap = 0;
-}
-
-static void
-sources_add (struct sources *s, const char *path, const struct stat *st)
-{
-  if (s->n == s->cap)
-    {
-      s->cap = s->cap ? s->cap * 2 : 64;
-      s->items = xrealloc (s->items, s->cap * sizeof (*s->items));
-    }
-  reg_source_identity_set (&s->items[s->n++], path, st);
-}
 
 /* The files besides the closure whose change changes the closure.  */
 static const char *const closure_inputs[] = {
@@ -142,14 +116,14 @@ ref_name (const struct reg_options *opts)
 /* Analyse, add every shareable file of the closure to the store and make
    the environment.  */
 static int
-build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char **env_id, struct sources *out,
+build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char **env_id, struct reg_sources *out,
                  reg_error_t *err)
 {
   cleanup_closure struct reg_closure *closure = NULL;
   cleanup_manifest struct reg_manifest *m = reg_manifest_new ();
   cleanup_free char *env_root = NULL;
-  struct sources src = { 0 };
-  size_t shared = 0;
+  struct reg_sources src = { 0 };
+  struct reg_env_added added = { 0 };
   int ret;
 
   ret = reg_analyze (rootfd, (const char *const *)p->args.items, (const char *const *)p->env.items, p->cwd, &closure,
@@ -161,59 +135,19 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char
     reg_warning ("REG: `%s` (needed by %s) not found in the rootfs", closure->missing[i].name,
                  closure->missing[i].needed_by);
 
-  for (size_t i = 0; i < closure->n; i++)
-    {
-      const struct reg_closure_entry *e = &closure->entries[i];
-      cleanup_close int fd = -1;
-      cleanup_free char *digest = NULL;
-      struct stat st;
-
-      if (e->kind == REG_CLOSURE_SYMLINK)
-        {
-          struct stat lst = {
-            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
-          };
-          sources_add (&src, e->path, &lst);
-          continue;
-        }
-      {
-        /* O_PATH first: what is no longer a regular file is never opened.  */
-        cleanup_close int pathfd = open_in_root_raw (rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
-        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, &st);
-      }
-      if (fd < 0)
-        {
-          reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);
-          continue;
-        }
-      sources_add (&src, e->path, &st);
-      /* share keeps the image as it is but for its ELF objects: scripts
-         and configuration files stay the image's own.  */
-      if (!e->elf)
-        continue;
-      ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
-      if (UNLIKELY (ret < 0))
-        goto out;
-      if (ret > 0)
-        {
-          reg_debug ("REG: `%s` not shared: %s", e->path, reg_store_unshared_reason (ret));
-          continue;
-        }
-      ret = reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err);
-      if (UNLIKELY (ret < 0))
-        goto out;
-      shared++;
-    }
+  ret = reg_env_add_closure (store, rootfd, closure, false, m, &src, &added, err);
+  if (UNLIKELY (ret < 0))
+    goto out;
 
   ret = reg_store_env_get (store, m, env_id, &env_root, err);
   if (UNLIKELY (ret < 0))
     goto out;
   *out = src;
-  src = (struct sources){ 0 };
-  reg_debug ("REG: environment %s: %zu shared files of %zu in the closure", *env_id, shared, closure->n);
+  src = (struct reg_sources){ 0 };
+  reg_debug ("REG: environment %s: %zu shared files of %zu in the closure", *env_id, added.files, closure->n);
 
 out:
-  sources_clear (&src);
+  reg_sources_clear (&src);
   return ret;
 }
 
@@ -258,20 +192,20 @@ share_plan (struct reg_store *store, const char *env_id, struct reg_plan *plan, 
 
 /* The files besides the sources whose change changes the environment.  */
 static void
-add_closure_inputs (struct sources *src, int rootfd)
+add_closure_inputs (struct reg_sources *src, int rootfd)
 {
   for (const char *const *in = closure_inputs; *in; in++)
     {
       struct stat st;
       cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
       if (fd >= 0 && fstat (fd, &st) == 0)
-        sources_add (src, *in, &st);
+        reg_sources_add (src, *in, &st);
     }
 }
 
 static int
 build_minimal_env (struct reg_store *store, const struct reg_options *opts, int rootfd, const oci_config *config,
-                   const char *profile_key, char **env_id, struct sources *out, reg_error_t *err)
+                   const char *profile_key, char **env_id, struct reg_sources *out, reg_error_t *err)
 {
   cleanup_string_array char **profile = NULL;
   struct reg_minimal_result res = { 0 };
@@ -288,9 +222,8 @@ build_minimal_env (struct reg_store *store, const struct reg_options *opts, int 
              "paths, %zu left out",
              res.env_id, res.files, (unsigned long long)res.bytes, res.symlinks, res.dirs, n_profile, res.unshared);
   *env_id = steal_pointer (&res.env_id);
-  out->items = steal_pointer (&res.sources);
-  out->n = out->cap = res.n_sources;
-  res.n_sources = 0;
+  *out = res.sources;
+  memset (&res.sources, 0, sizeof (res.sources));
   reg_minimal_result_clear (&res);
   return 0;
 }
@@ -427,7 +360,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (ret == 0)
     {
-      struct sources src = { 0 };
+      struct reg_sources src = { 0 };
       if (mode == REG_MODE_SHARE)
         ret = build_share_env (store, rootfd, config->process, &env_id, &src, err);
       else
@@ -437,7 +370,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
           add_closure_inputs (&src, rootfd);
           ret = reg_store_env_cache_put (store, key, env_id, src.items, src.n, err);
         }
-      sources_clear (&src);
+      reg_sources_clear (&src);
       if (UNLIKELY (ret < 0))
         return ret;
     }

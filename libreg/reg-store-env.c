@@ -383,6 +383,26 @@ reg_source_identity_set (struct reg_source_identity *id, const char *path, const
   id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
 }
 
+void
+reg_sources_add (struct reg_sources *s, const char *path, const struct stat *st)
+{
+  if (s->n == s->cap)
+    {
+      s->cap = s->cap ? 2 * s->cap : 64;
+      s->items = xrealloc (s->items, s->cap * sizeof (*s->items));
+    }
+  reg_source_identity_set (&s->items[s->n++], path, st);
+}
+
+void
+reg_sources_clear (struct reg_sources *s)
+{
+  for (size_t i = 0; i < s->n; i++)
+    free (s->items[i].path);
+  free (s->items);
+  memset (s, 0, sizeof (*s));
+}
+
 int
 reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                          const struct reg_source_identity *sources, size_t n, reg_error_t *err)

@@ -149,6 +149,15 @@ struct reg_source_identity
 };
 /* Fill ID from ST (PATH is copied).  */
 void reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st);
+
+/* A growing list of source identities, as the environment cache records.  */
+struct reg_sources
+{
+  struct reg_source_identity *items;
+  size_t n, cap;
+};
+void reg_sources_add (struct reg_sources *s, const char *path, const struct stat *st);
+void reg_sources_clear (struct reg_sources *s);
 int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                              const struct reg_source_identity *sources, size_t n, reg_error_t *err);
 /* 1 with *ENV_ID when KEY is cached, its environment exists and every source

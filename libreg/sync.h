@@ -23,6 +23,7 @@ enum reg_sync_type
   REG_SYNC_HOOKS_DONE,   /* parent -> init: payload is the state JSON for the init's hooks */
   REG_SYNC_CONSOLE,      /* init -> parent: the pty master (fd) */
   REG_SYNC_CREATED,      /* init -> parent: set up, waiting for start */
+  REG_SYNC_SECCOMP,      /* init -> parent: the seccomp notify fd, for listenerPath */
 };
 
 struct reg_sync_msg

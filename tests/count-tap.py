@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Count the TAP results of every test in meson's testlog.json.
+"""Count the TAP results of every test in meson's testlog.json files.
 
 Each unit test (cmocka) and integration file (bats) prints TAP; one line of
 each test counts once.  A test executable that failed without printing a
@@ -10,8 +10,12 @@ import re
 import sys
 
 passed = failed = skipped = 0
-with open(sys.argv[1]) as f:
-    for line in f:
+lines = []
+for path in sys.argv[1:]:
+    with open(path) as f:
+        lines.extend(f)
+if True:
+    for line in lines:
         entry = json.loads(line)
         out = entry.get("stdout") or ""
         p = fl = s = 0

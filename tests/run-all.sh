@@ -1,15 +1,36 @@
 #!/bin/bash
-# Build reg-runc and run every test (unit and integration) registered with
-# meson; the last line is "N passed, N failed[, N skipped]".
+# Build reg-runc and run every test registered with meson (unit, fuzz smoke,
+# integration, clients), then the unit tests again in an ASan/UBSan build
+# (REG_SANITIZE=0 skips that); the last line is
+# "N passed, N failed[, N skipped]".
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILDDIR:-$src/build}
+asan=${ASAN_BUILDDIR:-$src/build-asan}
+logs=()
+rc=0
 
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" "$src" || exit 1
 fi
 ninja -C "$build" || exit 1
-meson test -C "$build" --print-errorlogs "$@"
-rc=$?
-python3 "$src/tests/count-tap.py" "$build/meson-logs/testlog.json" || rc=1
+meson test -C "$build" --print-errorlogs "$@" || rc=1
+logs+=("$build/meson-logs/testlog.json")
+
+if [ "${REG_SANITIZE:-1}" != 0 ]; then
+  if [ ! -f "$asan/build.ninja" ]; then
+    meson setup "$asan" "$src" -Db_sanitize=address,undefined -Db_lundef=false || exit 1
+  fi
+  ninja -C "$asan" || exit 1
+  # halt_on_error: a sanitizer report fails the test that caused it.  The
+  # security test is left out: its children run under seccomp filters that
+  # deny the syscalls the sanitizer runtime itself makes at exit.
+  unit=$(meson test -C "$asan" --list --suite unit 2>/dev/null | grep -v '^ninja' | sed 's|^.* / ||' | grep -vx security)
+  # shellcheck disable=SC2086
+  UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C "$asan" --print-errorlogs $unit || rc=1
+  logs+=("$asan/meson-logs/testlog.json")
+fi
+
+python3 "$src/tests/count-tap.py" "${logs[@]}" || rc=1
 exit $rc

@@ -276,6 +276,25 @@ test_id_map (void **state)
   free (s);
 }
 
+static void
+test_sysctl_namespace (void **state)
+{
+  (void) state;
+  assert_int_equal (reg_sysctl_namespace ("net.ipv4.ip_forward"), OCI_NS_NETWORK);
+  assert_int_equal (reg_sysctl_namespace ("net/core/somaxconn"), OCI_NS_NETWORK);
+  assert_int_equal (reg_sysctl_namespace ("kernel.shmmax"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("kernel.sem"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("fs.mqueue.msg_max"), OCI_NS_IPC);
+  assert_int_equal (reg_sysctl_namespace ("kernel.hostname"), OCI_NS_UTS);
+  assert_int_equal (reg_sysctl_namespace ("kernel.domainname"), OCI_NS_UTS);
+  /* Not namespaced, or only a prefix of a namespaced name.  */
+  assert_int_equal (reg_sysctl_namespace ("vm.swappiness"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("kernel.shm"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("kernel.semx"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("fs.file-max"), OCI_NS_COUNT);
+  assert_int_equal (reg_sysctl_namespace ("network.x"), OCI_NS_COUNT);
+}
+
 int
 main (void)
 {
@@ -284,6 +303,7 @@ main (void)
     cmocka_unit_test (test_signals),       cmocka_unit_test (test_path_lookup),
     cmocka_unit_test (test_proc_stat),     cmocka_unit_test (test_status_roundtrip),
     cmocka_unit_test (test_mount_flags),   cmocka_unit_test (test_id_map),
+    cmocka_unit_test (test_sysctl_namespace),
   };
   return cmocka_run_group_tests_name ("lifecycle", tests, NULL, NULL);
 }

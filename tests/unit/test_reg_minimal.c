@@ -531,6 +531,8 @@ test_profile_merge_and_read (void **state)
   assert_string_equal (paths[0], "/a\nnewline");
   assert_string_equal (paths[1], "/b");
   assert_string_equal (paths[2], "/c/");
+  free_string_array (paths);
+  paths = NULL;
   assert_true (reg_profile_read (store_dir, "../x", &paths, &n, &err) < 0);
   reg_error_release (&err);
 }
