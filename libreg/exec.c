@@ -1,6 +1,7 @@
 /* libreg: exec (see exec.h).  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <poll.h>
@@ -394,6 +395,25 @@ lookup_user (const char *name, uid_t uid, bool by_name, uid_t *uid_out, gid_t *g
   return -ENOENT;
 }
 
+/* Load the container's filter; a NOTIFY listener fd goes to the runtime,
+   which hands it to listenerPath (reg_seccomp_build refuses NOTIFY on
+   sendmsg, so the send itself cannot block on it).  */
+static int
+load_seccomp (struct exec_child *a, reg_error_t *err)
+{
+  int fd = -1;
+  int ret;
+
+  if (a->seccomp == NULL)
+    return 0;
+  ret = reg_seccomp_load (a->seccomp, &fd, err);
+  if (UNLIKELY (ret < 0) || fd < 0)
+    return ret;
+  ret = reg_sync_send (a->sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
+  close (fd);
+  return ret;
+}
+
 static int
 child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *err)
 {
@@ -403,6 +423,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   cleanup_close int rootfd = -1;
   int slave = -1, master = -1;
   bool has_home = reg_process_getenv (&p->env, "HOME") != NULL;
+  bool late_seccomp;
   size_t n;
   int ret;
 
@@ -482,11 +503,14 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
     return ret;
 
   /* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN: load
-     it before the capabilities go (runc does the same); with it, as late as
-     possible.  */
-  if (a->seccomp && ! p->no_new_privileges)
+     it before the capabilities go (runc and the init do the same); else as
+     late as possible.  */
+  late_seccomp = p->no_new_privileges
+                 || (a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
+                                                    : p->user.uid == 0);
+  if (! late_seccomp)
     {
-      ret = reg_seccomp_load (a->seccomp, NULL, err);
+      ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -512,9 +536,9 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
     return ret;
   /* The runtime may exit once we exec (--detach): no death signal then.  */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (a->seccomp && p->no_new_privileges)
+  if (late_seccomp)
     {
-      ret = reg_seccomp_load (a->seccomp, NULL, err);
+      ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -682,8 +706,33 @@ open_namespaces (struct exec_run *r, pid_t init, int floor, reg_error_t *err)
 }
 
 /* Wait until G has exec'd (end of file on the sync socket) or failed.  */
+/* The container's state with the exec'd process's notify fd to the
+   seccomp agent at listenerPath, as create does for the init.  */
 static int
-wait_exec (struct exec_run *r, bool want_master, reg_error_t *err)
+send_notify_fd (struct exec_run *r, const struct reg_status *st, int fd, reg_error_t *err)
+{
+  oci_state s = {
+    .oci_version = OCI_SPEC_VERSION,
+    .id = st->id,
+    .status = "running",
+    .pid = st->pid,
+    .bundle = st->bundle,
+    .annotations = &st->annotations,
+    .rootfs = st->rootfs,
+    .created = st->created,
+    .owner = st->owner,
+  };
+  cleanup_free char *json = NULL;
+
+  if (fd < 0)
+    return reg_make_error (err, EPROTO, "sync: no seccomp notify fd");
+  json = oci_state_to_json (&s, false, NULL);
+  return reg_seccomp_send_listener (reg_seccomp_listener_path (r->a.seccomp), fd, r->pid, json,
+                                    reg_seccomp_listener_metadata (r->a.seccomp), err);
+}
+
+static int
+wait_exec (struct exec_run *r, const struct reg_status *st, bool want_master, reg_error_t *err)
 {
   for (;;)
     {
@@ -705,6 +754,14 @@ wait_exec (struct exec_run *r, bool want_master, reg_error_t *err)
           (*err)->status = msg.error;
           reg_sync_msg_clear (&msg);
           return ret;
+        }
+      if (msg.type == REG_SYNC_SECCOMP)
+        {
+          ret = send_notify_fd (r, st, msg.fd, err);
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          continue;
         }
       if (msg.type == REG_SYNC_CONSOLE)
         {
@@ -790,7 +847,7 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   r->pidfd = (int) syscall (SYS_pidfd_open, r->pid, 0);
   if (r->pidfd < 0)
     return reg_make_error (err, errno, "pidfd_open %d", r->pid);
-  return wait_exec (r, ! o->detach && o->console_socket == NULL, err);
+  return wait_exec (r, st, ! o->detach && o->console_socket == NULL, err);
 }
 
 int
@@ -856,8 +913,6 @@ load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, c
   ret = reg_seccomp_build (&r->config->linux_cfg.seccomp, &r->a.seccomp, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (reg_seccomp_has_notify (r->a.seccomp))
-    return reg_make_error (err, ENOTSUP, "exec: a seccomp filter with SCMP_ACT_NOTIFY is not supported by exec yet");
   return 0;
 }
 

@@ -202,6 +202,33 @@ procs() {
   [ "$output" = ok ]
 }
 
+@test "exec: a SCMP_ACT_NOTIFY filter hands the exec'd process's fd to listenerPath" {
+  local sock=$TEST_DIR/listener.sock out=$TEST_DIR/listener
+  python3 "$HELPERS_DIR/seccomp-listener.py" "$sock" "$out" 18 &
+  BG_PIDS+=("$!")
+  wait_file "$out.ready" 5 || [ -e "$out.ready" ]
+  update_config '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": $s,
+    "listenerMetadata": "exec-agent", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_NOTIFY"}]}' \
+    --arg s "$sock"
+  start_ctr
+  wait_file "$out.state" 5
+  # A second agent for the exec (the first one serves the init).
+  rm -f "$sock" "$out.ready"
+  python3 "$HELPERS_DIR/seccomp-listener.py" "$sock" "$out.exec" 18 &
+  BG_PIDS+=("$!")
+  listener=$!
+  wait_file "$out.exec.ready" 5 || [ -e "$out.exec.ready" ]
+  run_detached exec -d --pid-file "$TEST_DIR/exec.pid" "$CID" /bin/sh -c '/bin/probe syscall mkdir > /dev/shm/mkdir.out; /bin/probe sleep 100'
+  assert_status 0
+  pid=$(cat "$TEST_DIR/exec.pid")
+  wait_file "$out.exec.state" 5
+  jq -e --arg id "$CID" --argjson pid "$pid" --argjson init "$INIT_PID" '.fds == ["seccompFd"] and .pid == $pid
+      and .metadata == "exec-agent" and .state.id == $id and .state.pid == $init' "$out.exec.state"
+  # The agent answered -EXDEV.
+  for i in $(seq 50); do [ -s "/proc/$pid/root/dev/shm/mkdir.out" ] && break; sleep 0.1; done
+  [ "$(cat "/proc/$pid/root/dev/shm/mkdir.out")" = EXDEV ]
+}
+
 @test "exec: the exit status and a killing signal propagate" {
   start_ctr
   ex "$CID" /bin/probe exit 3
