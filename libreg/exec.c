@@ -422,7 +422,9 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   cleanup_free char *home = NULL;
   cleanup_close int rootfd = -1;
   int slave = -1, master = -1;
-  bool has_home = reg_process_getenv (&p->env, "HOME") != NULL;
+  const char *home_env = reg_process_getenv (&p->env, "HOME");
+  /* An empty HOME (Podman sends "HOME=") is filled in, as runc does.  */
+  bool has_home = home_env && *home_env;
   bool late_seccomp;
   size_t n;
   int ret;
@@ -466,21 +468,14 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
     }
 
   /* The environment: the process's, plus HOME as runc sets it.  */
-  n = p->env.len;
-  *envp = xmalloc0 ((n + 2) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    (*envp)[i] = p->env.items[i];
+  n = 0;
+  *envp = xmalloc0 ((p->env.len + 2) * sizeof (char *));
+  for (size_t i = 0; i < p->env.len; i++)
+    if (has_home || ! has_prefix (p->env.items[i], "HOME="))
+      (*envp)[n++] = p->env.items[i];
   if (! has_home)
     xasprintf (&(*envp)[n], "HOME=%s", home ? home : "/");
 
-  if (p->has_oom_score_adj)
-    {
-      char buf[16];
-      int len = snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
-      ret = write_file ("/proc/self/oom_score_adj", buf, (size_t) len, err);
-      if (UNLIKELY (ret < 0))
-        return reg_error_wrap (err, "process.oomScoreAdj");
-    }
   ret = reg_process_set_attributes (&cfg, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -827,10 +822,21 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   close (r->a.sync_fd);
   r->a.sync_fd = -1;
 
-  /* The cgroup before the namespaces: the helper's child inherits it.  */
+  /* The cgroup and oom_score_adj before the namespaces, with the host's
+     privileges (lowering the score needs CAP_SYS_RESOURCE, which a user
+     namespace does not give): the helper's child inherits both.  */
   ret = reg_cgroup_enter (&r->cg, pid, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "exec: enter the container's cgroup");
+  if (r->process->has_oom_score_adj)
+    {
+      char path[64], buf[16];
+      int len = snprintf (buf, sizeof (buf), "%d", r->process->oom_score_adj);
+      snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
+      ret = write_file (path, buf, (size_t) len, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "process.oomScoreAdj");
+    }
   ret = reg_sync_send (r->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -321,6 +321,32 @@ procs() {
   assert_contains "$stderr" cwd
 }
 
+@test "exec: the process.json files Podman and containerd write" {
+  update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}]'
+  start_ctr
+  # Podman: uid 1000, cwd /tmp, "HOME=" to be filled in, its own rlimits.
+  jq '.args = ["/bin/sh", "-c", "/bin/probe id; /bin/probe cwd; echo home=$HOME; echo foo=$FOO; /bin/probe rlimit nofile"]
+      | .rlimits[0].hard = 1000 | .rlimits[0].soft = 1000 | del(.rlimits[1])' \
+    "$SRCDIR/tests/data/samples/podman/exec-process.json" >"$TEST_DIR/podman.json"
+  ex --process "$TEST_DIR/podman.json" "$CID"
+  assert_status 0
+  assert_has_line uid=1000
+  assert_has_line gid=0
+  assert_has_line /tmp
+  assert_has_line home=/home/user
+  assert_has_line foo=bar
+  assert_has_line "1000 1000"
+  # containerd's CRI exec: root with additionalGids and oomScoreAdj 0.
+  jq '.args = ["/bin/sh", "-c", "echo exec-sync-ok; /bin/probe oom; /bin/probe id"]' \
+    "$SRCDIR/tests/data/samples/containerd/cri-exec-process.json" >"$TEST_DIR/cri.json"
+  echo 300 >"/proc/$INIT_PID/oom_score_adj"
+  ex --process "$TEST_DIR/cri.json" "$CID"
+  assert_status 0
+  [ "${lines[0]}" = exec-sync-ok ]
+  [ "${lines[1]}" = 0 ]
+  assert_has_line uid=0
+}
+
 @test "exec: a missing container" {
   ex nosuch /bin/true
   [ "$status" -ne 0 ]
