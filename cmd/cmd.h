@@ -32,6 +32,11 @@ int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err
 int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_pause (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_resume (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);

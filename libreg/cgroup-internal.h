@@ -16,5 +16,9 @@ int reg_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_erro
 int reg_cgroup_generic_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
 int reg_cgroup_generic_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err);
+int reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+/* Poll FILE in DIR until a line equal to WANT (about 10 s).  */
+int reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err);
+bool reg_cgroup_has_line (const char *dir, const char *file, const char *want);
 
 #endif

@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/statfs.h>
+#include <time.h>
 
 #include <linux/magic.h>
 
 #include "cgroup-internal.h"
+#include "cgroup-resources.h"
 #include "utils.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -74,10 +76,97 @@ v1_create (struct reg_cgroup *cg, const char *path, reg_error_t *err)
   return 0;
 }
 
+/* The freezer: v1's freezer hierarchy, or on a hybrid host without one
+   the cgroup2 directory's cgroup.freeze.  */
+static const char *
+freezer_dir (struct reg_cgroup *cg, bool *v2)
+{
+  struct reg_cgroup_layout l;
+  const char *dir;
+
+  reg_cgroup_layout_detect (&l);
+  dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "freezer");
+  *v2 = dir == NULL;
+  return dir ? dir : reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+}
+
+static int
+write_state (const char *dir, const char *file, const char *value, reg_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  xasprintf (&path, "%s/%s", dir, file);
+  return write_file (path, value, strlen (value), err);
+}
+
+static int
+v1_freeze (struct reg_cgroup *cg, reg_error_t *err)
+{
+  bool v2;
+  const char *dir = freezer_dir (cg, &v2);
+  int ret;
+
+  if (dir == NULL)
+    return reg_make_error (err, 0, "no freezer cgroup");
+  if (v2)
+    {
+      ret = write_state (dir, "cgroup.freeze", "1", err);
+      return ret < 0 ? ret : reg_cgroup_wait_line (dir, "cgroup.events", "frozen 1", err);
+    }
+  /* FREEZING can stall on a task in an uninterruptible sleep: write
+     FROZEN again until the kernel reports it, as runc does.  */
+  for (int i = 0; i < 1000; i++)
+    {
+      struct timespec ts = { 0, 10 * 1000 * 1000 };
+      ret = write_state (dir, "freezer.state", "FROZEN", err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (reg_cgroup_has_line (dir, "freezer.state", "FROZEN"))
+        return 0;
+      nanosleep (&ts, NULL);
+    }
+  write_state (dir, "freezer.state", "THAWED", NULL);
+  return reg_make_error (err, ETIMEDOUT, "freeze `%s`: still FREEZING after 10 s", dir);
+}
+
+static int
+v1_thaw (struct reg_cgroup *cg, reg_error_t *err)
+{
+  bool v2;
+  const char *dir = freezer_dir (cg, &v2);
+  int ret;
+
+  if (dir == NULL)
+    return reg_make_error (err, 0, "no freezer cgroup");
+  if (v2)
+    {
+      ret = write_state (dir, "cgroup.freeze", "0", err);
+      return ret < 0 ? ret : reg_cgroup_wait_line (dir, "cgroup.events", "frozen 0", err);
+    }
+  ret = write_state (dir, "freezer.state", "THAWED", err);
+  return ret < 0 ? ret : reg_cgroup_wait_line (dir, "freezer.state", "THAWED", err);
+}
+
+static bool
+v1_frozen (struct reg_cgroup *cg)
+{
+  bool v2;
+  const char *dir = freezer_dir (cg, &v2);
+
+  if (dir == NULL)
+    return false;
+  if (v2)
+    return reg_cgroup_has_line (dir, "cgroup.freeze", "1");
+  return ! reg_cgroup_has_line (dir, "freezer.state", "THAWED");
+}
+
 const struct reg_cgroup_manager reg_cgroup_manager_v1 = {
   .name = "cgroupfs-v1",
   .create = v1_create,
   .enter = reg_cgroup_generic_enter,
   .pids = reg_cgroup_generic_pids,
   .destroy = reg_cgroup_generic_destroy,
+  .apply_resources = reg_cgroup_generic_apply,
+  .freeze = v1_freeze,
+  .thaw = v1_thaw,
+  .frozen = v1_frozen,
 };

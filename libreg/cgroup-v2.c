@@ -92,10 +92,49 @@ v2_destroy (struct reg_cgroup *cg, reg_error_t *err)
   return reg_cgroup_generic_destroy (cg, err);
 }
 
+static int
+v2_set_freeze (struct reg_cgroup *cg, const char *v, reg_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *want = NULL;
+  int ret;
+
+  if (cg->paths == NULL || cg->paths[0] == NULL)
+    return reg_make_error (err, 0, "no cgroup");
+  xasprintf (&path, "%s/cgroup.freeze", cg->paths[0]);
+  ret = write_file (path, v, 1, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (&want, "frozen %s", v);
+  return reg_cgroup_wait_line (cg->paths[0], "cgroup.events", want, err);
+}
+
+static int
+v2_freeze (struct reg_cgroup *cg, reg_error_t *err)
+{
+  return v2_set_freeze (cg, "1", err);
+}
+
+static int
+v2_thaw (struct reg_cgroup *cg, reg_error_t *err)
+{
+  return v2_set_freeze (cg, "0", err);
+}
+
+static bool
+v2_frozen (struct reg_cgroup *cg)
+{
+  return reg_cgroup_has_line (cg->paths[0], "cgroup.freeze", "1");
+}
+
 const struct reg_cgroup_manager reg_cgroup_manager_v2 = {
   .name = "cgroupfs-v2",
   .create = v2_create,
   .enter = reg_cgroup_generic_enter,
   .pids = reg_cgroup_generic_pids,
   .destroy = v2_destroy,
+  .apply_resources = reg_cgroup_generic_apply,
+  .freeze = v2_freeze,
+  .thaw = v2_thaw,
+  .frozen = v2_frozen,
 };

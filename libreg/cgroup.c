@@ -13,6 +13,7 @@
 #include <linux/magic.h>
 
 #include "cgroup-internal.h"
+#include "cgroup-resources.h"
 #include "utils.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
@@ -362,7 +363,16 @@ reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *er
 int
 reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err)
 {
-  return cg->ops ? cg->ops->destroy (cg, err) : 0;
+  if (cg->ops == NULL)
+    return 0;
+  /* Frozen (v1) processes cannot die of the SIGKILL destroy sends.  */
+  if (reg_cgroup_frozen (cg))
+    {
+      reg_error_t tmp = NULL;
+      if (reg_cgroup_thaw (cg, &tmp) < 0)
+        reg_error_release (&tmp);
+    }
+  return cg->ops->destroy (cg, err);
 }
 
 void
@@ -371,4 +381,168 @@ reg_cgroup_clear (struct reg_cgroup *cg)
   free_string_array (cg->paths);
   cg->paths = NULL;
   cg->ops = NULL;
+}
+
+int
+reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
+{
+  struct reg_cgroup_layout l;
+  struct reg_cgroup_plan plan = { 0 };
+  cleanup_free struct reg_device_rule *rules = NULL;
+  size_t n_rules = 0;
+  int ret;
+
+  reg_cgroup_layout_detect (&l);
+  /* v2 keeps quota and period in one file (cpu.max): an update of one
+     keeps the other's current value.  */
+  if (r && l.v2 && r->cpu.present && r->cpu.has_quota != r->cpu.has_period && cg->paths && cg->paths[0])
+    {
+      cleanup_free char *file = NULL;
+      cleanup_free char *cur = NULL;
+      xasprintf (&file, "%s/cpu.max", cg->paths[0]);
+      if (read_all_file (file, 256, &cur, NULL, NULL) == 0)
+        {
+          oci_resources copy = *r; /* shallow: only read below */
+          char q[32] = "", per[32] = "";
+          if (sscanf (cur, "%31s %31s", q, per) == 2)
+            {
+              if (! r->cpu.has_period && parse_uint64 (per, &copy.cpu.period) == 0)
+                copy.cpu.has_period = true;
+              if (! r->cpu.has_quota)
+                {
+                  int64_t qv = -1;
+                  if (strcmp (q, "max") == 0 || parse_int64 (q, &qv) == 0)
+                    {
+                      copy.cpu.quota = qv;
+                      copy.cpu.has_quota = true;
+                    }
+                }
+            }
+          ret = reg_cgroup_plan_resources (&copy, &l, &plan, err);
+          goto planned;
+        }
+    }
+  ret = reg_cgroup_plan_resources (r, &l, &plan, err);
+planned:
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (devices && r && r->n_devices)
+    {
+      reg_cgroup_device_rules (r, &rules, &n_rules);
+      if (! l.v2)
+        reg_cgroup_plan_devices_v1 (rules, n_rules, &plan);
+    }
+  /* memory.checkBeforeUpdate: a limit below what is in use is refused
+     rather than reclaimed (or OOM-killed).  */
+  if (! devices && r && r->memory.check_before_update && r->memory.has_limit && r->memory.limit > 0)
+    {
+      const char *dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
+      cleanup_free char *file = NULL;
+      cleanup_free char *cur = NULL;
+      uint64_t usage;
+      if (dir)
+        {
+          xasprintf (&file, "%s/%s", dir, l.v2 ? "memory.current" : "memory.usage_in_bytes");
+          if (read_all_file (file, 64, &cur, NULL, NULL) == 0 && (cur[strcspn (cur, "\n")] = '\0', true)
+              && parse_uint64 (cur, &usage) == 0 && (uint64_t) r->memory.limit < usage)
+            {
+              reg_cgroup_plan_clear (&plan);
+              return reg_make_error (err, 0, "memory limit %lld is below the current usage %llu (checkBeforeUpdate)",
+                                     (long long) r->memory.limit, (unsigned long long) usage);
+            }
+        }
+    }
+  ret = reg_cgroup_write_plan (cg->paths, CGROUP_ROOT, &l, &plan, err);
+  reg_cgroup_plan_clear (&plan);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (rules && (l.v2 || l.unified))
+    {
+      cleanup_free struct bpf_insn *insns = NULL;
+      size_t n = 0;
+      const char *dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+      if (dir)
+        {
+          reg_cgroup_bpf_program (rules, n_rules, &insns, &n);
+          ret = reg_cgroup_bpf_attach (dir, insns, n, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+        }
+    }
+  return 0;
+}
+
+bool
+reg_cgroup_has_line (const char *dir, const char *file, const char *want)
+{
+  cleanup_free char *path = NULL;
+  cleanup_free char *data = NULL;
+  char *save = NULL;
+
+  xasprintf (&path, "%s/%s", dir, file);
+  if (read_all_file (path, 65536, &data, NULL, NULL) < 0)
+    return false;
+  for (char *l = strtok_r (data, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    if (strcmp (l, want) == 0)
+      return true;
+  return false;
+}
+
+int
+reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err)
+{
+  struct timespec ts = { 0, 1000 * 1000 };
+  for (int i = 0; i < 10000; i++)
+    {
+      if (reg_cgroup_has_line (dir, file, want))
+        return 0;
+      nanosleep (&ts, NULL);
+      if (ts.tv_nsec < 10 * 1000 * 1000)
+        ts.tv_nsec *= 2;
+    }
+  return reg_make_error (err, ETIMEDOUT, "`%s/%s` did not become `%s`", dir, file, want);
+}
+
+int
+reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
+{
+  if (cg->ops == NULL || cg->ops->apply_resources == NULL)
+    return 0;
+  return cg->ops->apply_resources (cg, r, devices, err);
+}
+
+int
+reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err)
+{
+  if (cg->ops == NULL || cg->ops->freeze == NULL)
+    return reg_make_error (err, 0, "the container has no cgroup to freeze");
+  return cg->ops->freeze (cg, err);
+}
+
+int
+reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err)
+{
+  if (cg->ops == NULL || cg->ops->thaw == NULL)
+    return reg_make_error (err, 0, "the container has no cgroup to thaw");
+  return cg->ops->thaw (cg, err);
+}
+
+bool
+reg_cgroup_frozen (struct reg_cgroup *cg)
+{
+  return cg->ops && cg->ops->frozen && cg->paths && cg->ops->frozen (cg);
+}
+
+bool
+reg_cgroup_paths_frozen (char **paths)
+{
+  struct reg_cgroup cg = { 0 };
+  bool out;
+
+  if (paths == NULL || paths[0] == NULL)
+    return false;
+  reg_cgroup_load (paths, &cg);
+  out = reg_cgroup_frozen (&cg);
+  reg_cgroup_clear (&cg);
+  return out;
 }

@@ -36,10 +36,13 @@ struct reg_cgroup_manager
   int (*pids) (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
   /* Kill what is left and remove the directories.  */
   int (*destroy) (struct reg_cgroup *cg, reg_error_t *err);
-  /* Issue 5: linux.resources, pause/resume, stats.  NULL until then.  */
-  int (*apply_resources) (struct reg_cgroup *cg, const oci_resources *r, reg_error_t *err);
+  /* Write linux.resources; DEVICES: the device rules too (create only:
+     update leaves them as they are).  */
+  int (*apply_resources) (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+  /* Freeze every process, returning once the kernel says frozen; thaw.  */
   int (*freeze) (struct reg_cgroup *cg, reg_error_t *err);
   int (*thaw) (struct reg_cgroup *cg, reg_error_t *err);
+  bool (*frozen) (struct reg_cgroup *cg);
 };
 
 struct reg_cgroup
@@ -69,5 +72,22 @@ int reg_cgroup_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
 int reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err);
 void reg_cgroup_clear (struct reg_cgroup *cg);
+
+/* linux.resources at create (DEVICES true: the device rules too, before the
+   init runs) or update.  */
+int reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+int reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err);
+int reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err);
+bool reg_cgroup_frozen (struct reg_cgroup *cg);
+/* Is the cgroup recorded as PATHS frozen?  (status: `paused`)  */
+bool reg_cgroup_paths_frozen (char **paths);
+
+/* runc's `events` stats document for ID ({"type":"stats","id":…,"data":…})
+   from the directories PATHS below ROOT.  */
+struct reg_cgroup_layout;
+int reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id,
+                           char **json, reg_error_t *err);
+/* How many processes the OOM killer ended in the cgroup (false: unknown).  */
+bool reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out);
 
 #endif

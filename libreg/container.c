@@ -515,6 +515,38 @@ fail:
   return ret;
 }
 
+/* Does R ask for anything a cgroup must enforce?  Device rules do not: a
+   user namespace cannot make device nodes usable anyway.  */
+static bool
+has_limits (const oci_resources *r)
+{
+  return r->present
+         && (r->memory.present || r->cpu.present || r->has_pids || r->block_io.present || r->n_hugepage_limits
+             || r->has_network || r->n_rdma || r->unified.len);
+}
+
+/* Rootless (not root, in a user namespace of our own): a cgroup we may not
+   create is skipped, as runc does, unless the config sets limits; then the
+   error says what is missing.  True when *ERR was dropped.  */
+static bool
+rootless_without_cgroup (const oci_config *config, reg_error_t *err)
+{
+  int e = (err && *err) ? (*err)->status : 0;
+
+  if (geteuid () == 0 || ! (e == EACCES || e == EPERM || e == EROFS))
+    return false;
+  if (has_limits (&config->linux_cfg.resources))
+    {
+      reg_error_wrap (err, "rootless: linux.resources needs a cgroup delegated to uid %d (e.g. systemd "
+                      "Delegate=yes), or remove the limits",
+                      (int) geteuid ());
+      return false;
+    }
+  reg_debug ("rootless: no cgroup (not delegated to uid %d)", (int) geteuid ());
+  reg_error_release (err);
+  return true;
+}
+
 /* What can be refused before anything is made: capability names, the
    seccomp filter (compiled here: the init is a clone of this process and
    loads it as it is), LSM labels, user namespace mappings, sysctls.  */
@@ -603,8 +635,15 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (! ctx->cgroups_disabled)
     {
       ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
+      if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
+        ret = 0;
       if (UNLIKELY (ret < 0))
         return ret;
+      /* Limits and device rules before the init exists: they hold from
+         its first instruction.  */
+      ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "linux.resources");
     }
 
   if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
@@ -769,6 +808,23 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
   return 0;
 }
 
+/* A frozen (v1) cgroup keeps a killed process from dying: thaw it after
+   the SIGKILL was sent.  */
+static void
+thaw_after_kill (const struct reg_status *st)
+{
+  struct reg_cgroup cg = { 0 };
+  reg_error_t tmp = NULL;
+
+  if (st->cgroup_paths == NULL || ! reg_cgroup_paths_frozen (st->cgroup_paths))
+    return;
+  reg_cgroup_load (st->cgroup_paths, &cg);
+  if (reg_cgroup_thaw (&cg, &tmp) < 0)
+    reg_warning ("thaw container \"%s\": %s", st->id, tmp->msg);
+  reg_error_release (&tmp);
+  reg_cgroup_clear (&cg);
+}
+
 static int
 kill_and_wait (const struct reg_status *st, reg_error_t *err)
 {
@@ -777,6 +833,7 @@ kill_and_wait (const struct reg_status *st, reg_error_t *err)
     return 0;
   if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
     return reg_make_error (err, errno, "kill container \"%s\"", st->id);
+  thaw_after_kill (st);
   if (! pidfd_wait_exit (pidfd, 10000))
     return reg_make_error (err, ETIMEDOUT, "container \"%s\" did not exit after SIGKILL", st->id);
   return 0;
@@ -900,6 +957,8 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
           pidfd_signal (fd, sig);
           close (fd);
         }
+      if (sig == SIGKILL)
+        thaw_after_kill (&st);
       return 0;
     }
   if (s == REG_STATUS_STOPPED)
@@ -913,6 +972,8 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
         return reg_make_error (err, 0, "container not running");
       return reg_make_error (err, errno, "kill container \"%s\"", id);
     }
+  if (sig == SIGKILL && s == REG_STATUS_PAUSED)
+    thaw_after_kill (&st);
   return 0;
 }
 

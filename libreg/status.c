@@ -12,6 +12,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "status.h"
+#include "cgroup.h"
 #include "utils.h"
 
 /* An error whose text is exactly what clients match ("does not exist"),
@@ -479,7 +480,8 @@ reg_status_current (int dirfd, const struct reg_status *st)
     return REG_STATUS_STOPPED;
   if (faccessat (dirfd, REG_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
     return REG_STATUS_CREATED;
-  /* The freezer state (paused) is read by the cgroup code (issue 5).  */
+  if (reg_cgroup_paths_frozen (st->cgroup_paths))
+    return REG_STATUS_PAUSED;
   return REG_STATUS_RUNNING;
 }
 

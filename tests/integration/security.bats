@@ -459,3 +459,62 @@ user_ns() {
   update_config 'del(.process.selinuxLabel) | .linux.mountLabel = "system_u:object_r:container_file_t:s0"'
   create_refused 'config.json: linux.mountLabel: SELinux is not enabled on this host'
 }
+
+# --- rootless --------------------------------------------------------------
+
+# rootless_bundle: the bundle owned by uid 1000 with the config that
+# `reg-runc spec --rootless` writes for it, XDG_RUNTIME_DIR in the test dir
+# (teardown cleans the state there).
+rootless_bundle() {
+  command -v setpriv >/dev/null || skip "setpriv is not installed"
+  XDG=$TEST_DIR/xdg
+  mkdir -p "$XDG"
+  chmod 755 "$TEST_DIR"
+  chown -R 1000:1000 "$BUNDLE" "$XDG"
+  rm "$BUNDLE/config.json"
+  (cd "$BUNDLE" && as_user "$REG_RUNC" spec --rootless)
+  update_config '.process.terminal = false'
+  chown 1000:1000 "$BUNDLE/config.json"
+  TEST_ROOT_STATE=$XDG/reg-runc
+}
+
+as_user() {
+  setpriv --reuid=1000 --regid=1000 --clear-groups env XDG_RUNTIME_DIR="$XDG" "$@"
+}
+
+@test "rootless: a spec --rootless bundle runs as uid 1000, state under XDG_RUNTIME_DIR" {
+  rootless_bundle
+  set_args /bin/sh -c '/bin/probe id; /bin/probe cat /proc/self/uid_map'
+  # stdio on files: the created container keeps them open.
+  status=0
+  as_user "$REG_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
+  output=$(cat "$TEST_DIR/c.err")
+  assert_status 0
+  [ "$(stat -c %u "$XDG/reg-runc/$CID")" = 1000 ]
+  [ "$(as_user "$REG_RUNC" state "$CID" | jq -r .status)" = created ]
+  run as_user "$REG_RUNC" start "$CID"
+  assert_status 0
+  wait_status "$CID" stopped
+  grep -qx uid=0 "$TEST_DIR/c.out"
+  run as_user "$REG_RUNC" delete "$CID"
+  assert_status 0
+  set_args /bin/sh -c '/bin/probe id; /bin/probe cat /proc/self/uid_map'
+  run --separate-stderr as_user "$REG_RUNC" run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  assert_has_line uid=0
+  [ "$(echo "$output" | awk '$2 == 1000 { print $1, $2, $3 }')" = "0 1000 1" ]
+  [ -z "$(ls "$XDG/reg-runc")" ]
+}
+
+@test "rootless: resource limits without a delegated cgroup are a clear error" {
+  rootless_bundle
+  update_config '.linux.resources = {"memory": {"limit": 104857600}}'
+  status=0
+  as_user "$REG_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
+  output=$(cat "$TEST_DIR/c.err")
+  if [ "$status" -eq 0 ]; then
+    skip "uid 1000 has a delegated cgroup here"
+  fi
+  assert_contains "$output" "rootless: linux.resources needs a cgroup delegated to uid 1000"
+  [ -z "$(ls "$XDG/reg-runc")" ]
+}

@@ -22,6 +22,7 @@
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,7 +42,7 @@ usage (void)
            "  domainname|fds|isatty FD|winsize [FD]|ns|mounts|mountinfo PATH|stat PATH|\n"
            "  write PATH [DATA]|read PATH|cat PATH|cgroup|oom|personality|ioprio|sched|\n"
            "  affinity|keyring|pid|ppid|sleep SECS|exit CODE|kill-self SIG|wait-signal|syscall NAME|\n"
-           "  sysctl NAME\n");
+           "  sysctl NAME|alloc MB|forks N\n");
   return 2;
 }
 
@@ -555,6 +556,57 @@ p_sysctl (const char *name)
   return print_file (path);
 }
 
+/* Allocate and touch MB mebibytes, one at a time; "ok" when all of it
+   fits (a memory limit below it gets the process OOM-killed instead).  */
+static int
+p_alloc (long mb)
+{
+  for (long i = 0; i < mb; i++)
+    {
+      char *p = malloc (1 << 20);
+      if (p == NULL)
+        {
+          printf ("ENOMEM after %ld MB\n", i);
+          return 1;
+        }
+      memset (p, 0x5a, 1 << 20);
+    }
+  printf ("ok\n");
+  return 0;
+}
+
+/* Fork up to N children that stay alive; print how many forks succeeded
+   and the errno of the first that failed, then end them.  */
+static int
+p_forks (long n)
+{
+  pid_t *kids = calloc ((size_t) n, sizeof (pid_t));
+  long ok = 0;
+  int e = 0;
+
+  for (long i = 0; i < n; i++)
+    {
+      pid_t c = fork ();
+      if (c == 0)
+        {
+          pause ();
+          _exit (0);
+        }
+      if (c < 0)
+        {
+          e = errno;
+          break;
+        }
+      kids[ok++] = c;
+    }
+  for (long i = 0; i < ok; i++)
+    kill (kids[i], SIGKILL);
+  for (long i = 0; i < ok; i++)
+    waitpid (kids[i], NULL, 0);
+  printf ("forks=%ld\nerrno=%s\n", ok, e ? errname (e) : "none");
+  return 0;
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void
@@ -715,5 +767,9 @@ main (int argc, char **argv)
     return p_syscall (arg);
   if (strcmp (cmd, "sysctl") == 0 && arg)
     return p_sysctl (arg);
+  if (strcmp (cmd, "alloc") == 0 && arg)
+    return p_alloc (atol (arg));
+  if (strcmp (cmd, "forks") == 0 && arg)
+    return p_forks (atol (arg));
   return usage ();
 }

@@ -1,0 +1,663 @@
+/* Unit tests of the cgroup decisions: linux.resources -> file writes on v1,
+   hybrid and v2 layouts (carried out on a fake cgroupfs tree in a temporary
+   directory), the device rules and the eBPF device program (run by a small
+   interpreter of the instructions it uses), the stats document, sizes.  */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <yajl/yajl_tree.h>
+
+#include "cgroup-internal.h"
+#include "cgroup-resources.h"
+#include "cgroup.h"
+#include "utils.h"
+
+static char *tmp_root;
+
+static void
+parse (const char *json, oci_resources *r)
+{
+  reg_error_t err = NULL;
+  int ret = oci_resources_parse (json, strlen (json), "test", r, &err);
+  if (ret < 0)
+    fail_msg ("parse: %s", err->msg);
+}
+
+/* A fake cgroup directory ROOT/SUB with the (empty) files FILES, as the
+   kernel would offer them.  */
+static char *
+fake_dir (const char *sub, const char *const *files)
+{
+  char *dir;
+  cleanup_free char *cmd = NULL;
+
+  xasprintf (&dir, "%s/%s", tmp_root, sub);
+  xasprintf (&cmd, "mkdir -p '%s'", dir);
+  assert_int_equal (system (cmd), 0);
+  for (; *files; files++)
+    {
+      cleanup_free char *f = NULL;
+      int fd;
+      xasprintf (&f, "%s/%s", dir, *files);
+      fd = open (f, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      assert_true (fd >= 0);
+      close (fd);
+    }
+  return dir;
+}
+
+static char *
+content (const char *dir, const char *file)
+{
+  cleanup_free char *f = NULL;
+  char *out = NULL;
+  xasprintf (&f, "%s/%s", dir, file);
+  if (read_all_file (f, 0, &out, NULL, NULL) < 0)
+    return xstrdup ("<missing>");
+  return out;
+}
+
+#define assert_file(dir, file, want)                                                                                   \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      cleanup_free char *c_ = content (dir, file);                                                                     \
+      assert_string_equal (c_, want);                                                                                  \
+    }                                                                                                                  \
+  while (0)
+
+static const char *
+plan_value (const struct reg_cgroup_plan *p, const char *file)
+{
+  const char *v = NULL;
+  for (size_t i = 0; i < p->n; i++)
+    if (strcmp (p->w[i].file, file) == 0)
+      v = p->w[i].value;
+  return v;
+}
+
+static void
+test_conversions (void **state)
+{
+  reg_error_t err = NULL;
+  int64_t v;
+
+  (void)state;
+  assert_int_equal (reg_cgroup_shares_to_weight (2), 1);
+  assert_int_equal (reg_cgroup_shares_to_weight (262144), 10000);
+  assert_int_equal (reg_cgroup_shares_to_weight (1024), 39);
+  assert_int_equal (reg_cgroup_shares_to_weight (0), 0);
+  assert_int_equal (reg_cgroup_blkio_to_io_weight (10), 1);
+  assert_int_equal (reg_cgroup_blkio_to_io_weight (1000), 10000);
+  assert_int_equal (reg_cgroup_blkio_to_io_weight (500), 4950);
+
+  assert_int_equal (reg_cgroup_swap_v2 (300, 100, &v, &err), 0);
+  assert_int_equal (v, 200);
+  assert_int_equal (reg_cgroup_swap_v2 (-1, 100, &v, &err), 0);
+  assert_int_equal (v, -1);
+  assert_int_equal (reg_cgroup_swap_v2 (0, -1, &v, &err), 0);
+  assert_int_equal (v, -1);
+  assert_true (reg_cgroup_swap_v2 (50, 100, &v, &err) < 0);
+  reg_error_release (&err);
+  assert_true (reg_cgroup_swap_v2 (300, 0, &v, &err) < 0);
+  reg_error_release (&err);
+}
+
+static void
+test_parse_bytes (void **state)
+{
+  static const struct
+  {
+    const char *in;
+    int64_t out;
+  } ok[] = {
+    { "4096", 4096 },      { "512m", 512LL << 20 },   { "512M", 512LL << 20 },
+    { "1g", 1LL << 30 },   { "1024k", 1024LL << 10 }, { "1.5g", 3LL << 29 },
+    { "2MiB", 2LL << 20 }, { "64mb", 64LL << 20 },    { "-1", -1 },
+    { "10 k", 10240 },
+  };
+  static const char *const bad[] = { "", "m", "12x", "-5", "abc", "1e99g", "0x10", "1e3", "99999999999p" };
+  reg_error_t err = NULL;
+  int64_t v;
+
+  (void)state;
+  for (size_t i = 0; i < sizeof (ok) / sizeof (ok[0]); i++)
+    {
+      assert_int_equal (reg_cgroup_parse_bytes (ok[i].in, &v, &err), 0);
+      assert_int_equal (v, ok[i].out);
+    }
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      assert_true (reg_cgroup_parse_bytes (bad[i], &v, &err) < 0);
+      reg_error_release (&err);
+    }
+}
+
+/* Pure v2: every resource on the unified files, carried out on a fake
+   tree.  */
+static void
+test_v2_mapping (void **state)
+{
+  static const char *const files[]
+      = { "memory.max",    "memory.low", "memory.swap.max", "cpu.weight",           "cpu.max",
+          "cpu.max.burst", "cpu.idle",   "cpuset.cpus",     "cpuset.mems",          "pids.max",
+          "io.bfq.weight", "io.max",     "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "rdma.max",
+          "memory.high",   NULL };
+  const char *json = "{\"memory\":{\"limit\":104857600,\"reservation\":52428800,\"swap\":209715200,"
+                     "\"kernel\":1000,\"swappiness\":10},"
+                     "\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":100000,\"burst\":1000,\"idle\":1,"
+                     "\"cpus\":\"0-1\",\"mems\":\"0\"},"
+                     "\"pids\":{\"limit\":42},"
+                     "\"blockIO\":{\"weight\":500,\"throttleReadBpsDevice\":[{\"major\":8,\"minor\":0,"
+                     "\"rate\":1048576}]},"
+                     "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
+                     "\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}},"
+                     "\"unified\":{\"memory.high\":\"90000000\"}}";
+  struct reg_cgroup_layout l = { .v2 = true };
+  struct reg_cgroup_plan p = { 0 };
+  oci_resources r;
+  reg_error_t err = NULL;
+  cleanup_free char *dir = fake_dir ("v2/ctr", files);
+  char *paths[] = { dir, NULL };
+  cleanup_free char *root = NULL;
+
+  (void)state;
+  xasprintf (&root, "%s/v2", tmp_root);
+  parse (json, &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
+  assert_file (dir, "memory.max", "104857600");
+  assert_file (dir, "memory.low", "52428800");
+  assert_file (dir, "memory.swap.max", "104857600");
+  assert_file (dir, "cpu.weight", "39");
+  assert_file (dir, "cpu.max", "50000 100000");
+  assert_file (dir, "cpu.max.burst", "1000");
+  assert_file (dir, "cpu.idle", "1");
+  assert_file (dir, "cpuset.cpus", "0-1");
+  assert_file (dir, "cpuset.mems", "0");
+  assert_file (dir, "pids.max", "42");
+  /* BFQ takes the v1 scale; io.weight is absent here (optional).  */
+  assert_file (dir, "io.bfq.weight", "500");
+  assert_file (dir, "io.max", "8:0 rbps=1048576");
+  assert_file (dir, "hugetlb.2MB.max", "4194304");
+  assert_file (dir, "hugetlb.2MB.rsvd.max", "4194304");
+  assert_file (dir, "rdma.max", "mlx5_0 hca_handle=3 hca_object=max");
+  assert_file (dir, "memory.high", "90000000");
+  /* Nothing v1 in the v2 plan.  */
+  assert_null (plan_value (&p, "memory.swappiness"));
+  assert_null (plan_value (&p, "cpu.shares"));
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+
+  /* Unlimited memory, no swap: both unlimited; quota alone: the default
+     period; a realtime setting is an error on v2.  */
+  parse ("{\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1,\"period\":20000}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_string_equal (plan_value (&p, "memory.max"), "max");
+  assert_string_equal (plan_value (&p, "memory.swap.max"), "max");
+  assert_string_equal (plan_value (&p, "cpu.max"), "max 20000");
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  parse ("{\"cpu\":{\"realtimeRuntime\":1000}}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "realtime"));
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  /* A swap below the memory limit.  */
+  parse ("{\"memory\":{\"limit\":1000,\"swap\":10}}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  /* A missing mandatory file is an error naming it.  */
+  parse ("{\"pids\":{\"limit\":5},\"unified\":{\"nosuch.file\":\"1\"}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "nosuch.file"));
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  parse ("{\"unified\":{\"../x\":\"1\"}}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+}
+
+/* v1 (with co-mounted cpu,cpuacct, BFQ-only blkio, hugetlb in the cgroup2
+   hierarchy as on this machine).  */
+static void
+test_v1_mapping (void **state)
+{
+  static const char *const mem_files[]
+      = { "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
+          "memory.swappiness",     "memory.oom_control",         NULL };
+  static const char *const cpu_files[]
+      = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.rt_period_us", "cpu.rt_runtime_us", NULL };
+  static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems", NULL };
+  static const char *const pids_files[] = { "pids.max", NULL };
+  static const char *const blkio_files[] = { "blkio.bfq.weight", "blkio.throttle.write_iops_device", NULL };
+  static const char *const unified_files[] = { "hugetlb.2MB.max", "memory.high", NULL };
+  static const char *const net_files[] = { "net_cls.classid", "net_prio.ifpriomap", NULL };
+  const char *json = "{\"memory\":{\"limit\":104857600,\"reservation\":1000,\"swap\":209715200,"
+                     "\"swappiness\":0,\"disableOOMKiller\":true,\"kernelTCP\":5},"
+                     "\"cpu\":{\"shares\":512,\"quota\":20000,\"period\":50000,\"realtimePeriod\":1000000,"
+                     "\"realtimeRuntime\":950000,\"cpus\":\"0\",\"mems\":\"0\"},"
+                     "\"pids\":{\"limit\":-1},"
+                     "\"blockIO\":{\"weight\":300,\"throttleWriteIOPSDevice\":[{\"major\":8,\"minor\":16,"
+                     "\"rate\":100}]},"
+                     "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}],"
+                     "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
+                     "\"unified\":{\"memory.high\":\"max\"}}";
+  struct reg_cgroup_layout l = { .unified = true, .net_v1 = true };
+  struct reg_cgroup_plan p = { 0 };
+  oci_resources r;
+  reg_error_t err = NULL;
+  cleanup_free char *mem = fake_dir ("v1/memory/c", mem_files);
+  cleanup_free char *cpu = fake_dir ("v1/cpu,cpuacct/c", cpu_files);
+  cleanup_free char *cpuset = fake_dir ("v1/cpuset/c", cpuset_files);
+  cleanup_free char *pids = fake_dir ("v1/pids/c", pids_files);
+  cleanup_free char *blkio = fake_dir ("v1/blkio/c", blkio_files);
+  cleanup_free char *uni = fake_dir ("v1/unified/c", unified_files);
+  cleanup_free char *net = fake_dir ("v1/net_cls,net_prio/c", net_files);
+  char *paths[] = { mem, cpu, cpuset, pids, blkio, uni, net, NULL };
+  cleanup_free char *root = NULL;
+
+  (void)state;
+  xasprintf (&root, "%s/v1", tmp_root);
+  assert_string_equal (reg_cgroup_dir_for (paths, root, &l, "cpuacct"), cpu);
+  assert_string_equal (reg_cgroup_dir_for (paths, root, &l, ""), uni);
+  assert_null (reg_cgroup_dir_for (paths, root, &l, "freezer"));
+  parse (json, &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
+  assert_file (mem, "memory.limit_in_bytes", "104857600");
+  assert_file (mem, "memory.soft_limit_in_bytes", "1000");
+  /* v1 takes the memory+swap total as given.  */
+  assert_file (mem, "memory.memsw.limit_in_bytes", "209715200");
+  assert_file (mem, "memory.swappiness", "0");
+  assert_file (mem, "memory.oom_control", "1");
+  assert_file (cpu, "cpu.shares", "512");
+  assert_file (cpu, "cpu.cfs_period_us", "50000");
+  assert_file (cpu, "cpu.cfs_quota_us", "20000");
+  assert_file (cpu, "cpu.rt_period_us", "1000000");
+  assert_file (cpu, "cpu.rt_runtime_us", "950000");
+  assert_file (cpuset, "cpuset.cpus", "0");
+  assert_file (pids, "pids.max", "max");
+  assert_file (blkio, "blkio.bfq.weight", "300");
+  assert_file (blkio, "blkio.throttle.write_iops_device", "8:16 100");
+  assert_file (uni, "hugetlb.2MB.max", "2097152");
+  assert_file (uni, "memory.high", "max");
+  assert_file (net, "net_cls.classid", "1048577");
+  assert_file (net, "net_prio.ifpriomap", "eth0 5");
+  /* The period is planned before the quota, limit before memsw.  */
+  {
+    size_t per = 0, quo = 0, lim = 0, sw = 0;
+    for (size_t i = 0; i < p.n; i++)
+      {
+        if (strcmp (p.w[i].file, "cpu.cfs_period_us") == 0)
+          per = i;
+        if (strcmp (p.w[i].file, "cpu.cfs_quota_us") == 0)
+          quo = i;
+        if (strcmp (p.w[i].file, "memory.limit_in_bytes") == 0)
+          lim = i;
+        if (strcmp (p.w[i].file, "memory.memsw.limit_in_bytes") == 0)
+          sw = i;
+      }
+    assert_true (per < quo);
+    assert_true (lim < sw);
+  }
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+
+  /* Unlimited memory, swap unset: memory+swap unlimited too.  */
+  parse ("{\"memory\":{\"limit\":-1}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_string_equal (plan_value (&p, "memory.limit_in_bytes"), "-1");
+  assert_string_equal (plan_value (&p, "memory.memsw.limit_in_bytes"), "-1");
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+
+  /* Pure v1: `unified` and hugetlb without a controller are errors.  */
+  l.unified = false;
+  parse ("{\"unified\":{\"memory.high\":\"1\"}}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "unified"));
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  parse ("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1}]}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  l.hugetlb_v1 = true;
+  parse ("{\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}]}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_string_equal (p.w[0].ctrl, "hugetlb");
+  assert_string_equal (p.w[0].file, "hugetlb.1GB.limit_in_bytes");
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+}
+
+static void
+test_devices_v1 (void **state)
+{
+  struct reg_device_rule *rules = NULL;
+  struct reg_cgroup_plan p = { 0 };
+  size_t n = 0;
+  oci_resources r;
+
+  (void)state;
+  parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+         "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"},"
+         "{\"allow\":false,\"type\":\"b\",\"major\":8,\"access\":\"w\"}]}",
+         &r);
+  reg_cgroup_device_rules (&r, &rules, &n);
+  assert_true (n > 3);
+  reg_cgroup_plan_devices_v1 (rules, n, &p);
+  /* In order, the deny-all first, then the defaults after the config's.  */
+  assert_string_equal (p.w[0].file, "devices.deny");
+  assert_string_equal (p.w[0].value, "a");
+  assert_string_equal (p.w[1].file, "devices.allow");
+  assert_string_equal (p.w[1].value, "c 10:200 rw");
+  assert_string_equal (p.w[2].file, "devices.deny");
+  assert_string_equal (p.w[2].value, "b 8:* w");
+  assert_string_equal (p.w[3].value, "c *:* m");
+  assert_string_equal (p.w[4].value, "b *:* m");
+  assert_string_equal (p.w[5].value, "c 1:3 rwm");
+  reg_cgroup_plan_clear (&p);
+  free (rules);
+  oci_resources_clear (&r);
+}
+
+/* An interpreter of the instructions the generator emits, to check what the
+   program decides for a device access.  */
+static int
+run_bpf (const struct bpf_insn *v, size_t n, uint32_t type, uint32_t access, uint32_t major, uint32_t minor)
+{
+  uint32_t ctx[3] = { (access << 16) | type, major, minor };
+  uint64_t reg[11] = { 0 };
+  size_t pc = 0;
+
+  for (int steps = 0; steps < 10000 && pc < n; steps++)
+    {
+      const struct bpf_insn *i = &v[pc++];
+      uint64_t *d = &reg[i->dst_reg];
+      switch (i->code)
+        {
+        case BPF_LDX | BPF_W | BPF_MEM:
+          assert_int_equal (i->src_reg, BPF_REG_1);
+          assert_int_equal (i->off % 4, 0);
+          *d = ctx[i->off / 4];
+          break;
+        case BPF_ALU | BPF_AND | BPF_K:
+          *d = (uint32_t)(*d & (uint32_t)i->imm);
+          break;
+        case BPF_ALU | BPF_RSH | BPF_K:
+          *d = (uint32_t)*d >> i->imm;
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_X:
+          *d = reg[i->src_reg];
+          break;
+        case BPF_ALU64 | BPF_MOV | BPF_K:
+          *d = (uint64_t)(int64_t)i->imm;
+          break;
+        case BPF_JMP | BPF_JNE | BPF_K:
+          if (*d != (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
+          break;
+        case BPF_JMP | BPF_JEQ | BPF_K:
+          if (*d == (uint64_t)(int64_t)i->imm)
+            pc += (size_t)i->off;
+          break;
+        case BPF_JMP | BPF_EXIT:
+          return (int)reg[0];
+        default:
+          fail_msg ("unexpected instruction 0x%02x at %zu", i->code, pc - 1);
+        }
+    }
+  fail_msg ("the program did not exit");
+  return -1;
+}
+
+static void
+test_bpf_program (void **state)
+{
+  struct reg_device_rule *rules = NULL;
+  struct bpf_insn *v = NULL;
+  size_t n = 0, ni = 0;
+  oci_resources r;
+  const uint32_t C = BPF_DEVCG_DEV_CHAR, B = BPF_DEVCG_DEV_BLOCK;
+  const uint32_t RD = BPF_DEVCG_ACC_READ, WR = BPF_DEVCG_ACC_WRITE, MK = BPF_DEVCG_ACC_MKNOD;
+
+  (void)state;
+  parse ("{\"devices\":[{\"allow\":false,\"access\":\"rwm\"},"
+         "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"r\"},"
+         "{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"rw\"},"
+         "{\"allow\":false,\"type\":\"b\",\"major\":8,\"minor\":1,\"access\":\"w\"}]}",
+         &r);
+  reg_cgroup_device_rules (&r, &rules, &n);
+  reg_cgroup_bpf_program (rules, n, &v, &ni);
+  assert_true (ni < 4096);
+  /* Defaults.  */
+  assert_int_equal (run_bpf (v, ni, C, RD | WR, 1, 3), 1);
+  assert_int_equal (run_bpf (v, ni, C, RD, 1, 9), 1);
+  assert_int_equal (run_bpf (v, ni, C, RD | WR, 136, 7), 1);
+  assert_int_equal (run_bpf (v, ni, C, MK, 4, 4), 1);
+  assert_int_equal (run_bpf (v, ni, B, MK, 7, 0), 1);
+  /* The deny-all.  */
+  assert_int_equal (run_bpf (v, ni, C, RD, 1, 1), 0);
+  assert_int_equal (run_bpf (v, ni, C, RD | WR, 4, 4), 0);
+  assert_int_equal (run_bpf (v, ni, B, RD, 7, 0), 0);
+  /* Access subsets.  */
+  assert_int_equal (run_bpf (v, ni, C, RD, 10, 200), 1);
+  assert_int_equal (run_bpf (v, ni, C, WR, 10, 200), 0);
+  assert_int_equal (run_bpf (v, ni, C, RD | WR, 10, 200), 0);
+  assert_int_equal (run_bpf (v, ni, C, RD, 10, 201), 0);
+  /* The later deny wins over the earlier allow.  */
+  assert_int_equal (run_bpf (v, ni, B, RD | WR, 8, 0), 1);
+  assert_int_equal (run_bpf (v, ni, B, RD, 8, 1), 1);
+  assert_int_equal (run_bpf (v, ni, B, WR, 8, 1), 0);
+  free (v);
+  free (rules);
+  oci_resources_clear (&r);
+
+  /* No deny-all: what no rule mentions stays allowed (v1's default).  */
+  parse ("{\"devices\":[{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":1,\"access\":\"rwm\"}]}", &r);
+  reg_cgroup_device_rules (&r, &rules, &n);
+  reg_cgroup_bpf_program (rules, n, &v, &ni);
+  assert_int_equal (run_bpf (v, ni, C, RD, 1, 1), 0);
+  assert_int_equal (run_bpf (v, ni, C, RD, 4, 4), 1);
+  free (v);
+  free (rules);
+  oci_resources_clear (&r);
+}
+
+static void
+write_fake (const char *dir, const char *file, const char *text)
+{
+  cleanup_free char *f = NULL;
+  reg_error_t err = NULL;
+  xasprintf (&f, "%s/%s", dir, file);
+  assert_int_equal (write_file (f, text, strlen (text), &err), 0);
+}
+
+static uint64_t
+jnum (yajl_val root, const char **path)
+{
+  yajl_val v = yajl_tree_get (root, path, yajl_t_number);
+  if (v == NULL)
+    fail_msg ("no number at %s...", path[0]);
+  return (uint64_t)YAJL_GET_INTEGER (v);
+}
+
+static void
+test_stats_v2 (void **state)
+{
+  static const char *const none[] = { NULL };
+  cleanup_free char *dir = fake_dir ("s2/c", none);
+  cleanup_free char *root = NULL;
+  cleanup_free char *json = NULL;
+  char *paths[] = { dir, NULL };
+  struct reg_cgroup_layout l = { .v2 = true };
+  reg_error_t err = NULL;
+  char ebuf[256];
+  yajl_val t;
+
+  (void)state;
+  xasprintf (&root, "%s/s2", tmp_root);
+  write_fake (dir, "cpu.stat",
+              "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 7\nnr_throttled 2\n"
+              "throttled_usec 30\n");
+  write_fake (dir, "memory.current", "4096\n");
+  write_fake (dir, "memory.max", "max\n");
+  write_fake (dir, "memory.peak", "8192\n");
+  write_fake (dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
+  write_fake (dir, "memory.stat", "anon 100\nfile 200\n");
+  write_fake (dir, "pids.current", "2\n");
+  write_fake (dir, "pids.max", "64\n");
+  write_fake (dir, "io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
+  write_fake (dir, "hugetlb.2MB.current", "0\n");
+  write_fake (dir, "hugetlb.2MB.max", "max\n");
+  write_fake (dir, "hugetlb.2MB.events", "max 4\n");
+  assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "ctr", &json, &err), 0);
+  t = yajl_tree_parse (json, ebuf, sizeof (ebuf));
+  assert_non_null (t);
+  assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "type", NULL }, yajl_t_string)), "stats");
+  assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "id", NULL }, yajl_t_string)), "ctr");
+  assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "total", NULL }), 1500000);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "kernel", NULL }), 500000);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "throttling", "throttled_periods", NULL }), 2);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "throttling", "throttled_time", NULL }), 30000);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "usage", NULL }), 4096);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "limit", NULL }), 0);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "max", NULL }), 8192);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "failcnt", NULL }), 3);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "cache", NULL }), 200);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "raw", "anon", NULL }), 100);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "current", NULL }), 2);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 64);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "hugetlb", "2MB", "failcnt", NULL }), 4);
+  {
+    uint64_t k = 0;
+    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_int_equal (k, 1);
+  }
+  {
+    yajl_val a = yajl_tree_get (t, (const char *[]){ "data", "blkio", "ioServiceBytesRecursive", NULL }, yajl_t_array);
+    assert_non_null (a);
+    assert_int_equal (YAJL_GET_ARRAY (a)->len, 2);
+    assert_int_equal (jnum (YAJL_GET_ARRAY (a)->values[1], (const char *[]){ "value", NULL }), 20);
+  }
+  yajl_tree_free (t);
+}
+
+static void
+test_stats_v1 (void **state)
+{
+  static const char *const none[] = { NULL };
+  cleanup_free char *acct = fake_dir ("s1/cpuacct/c", none);
+  cleanup_free char *mem = fake_dir ("s1/memory/c", none);
+  cleanup_free char *pids = fake_dir ("s1/pids/c", none);
+  cleanup_free char *root = NULL;
+  cleanup_free char *json = NULL;
+  char *paths[] = { acct, mem, pids, NULL };
+  struct reg_cgroup_layout l = { 0 };
+  reg_error_t err = NULL;
+  char ebuf[256];
+  yajl_val t, pc;
+
+  (void)state;
+  xasprintf (&root, "%s/s1", tmp_root);
+  write_fake (acct, "cpuacct.usage", "123456\n");
+  write_fake (acct, "cpuacct.usage_percpu", "100000 23456 \n");
+  write_fake (mem, "memory.usage_in_bytes", "65536\n");
+  write_fake (mem, "memory.limit_in_bytes", "1048576\n");
+  write_fake (mem, "memory.failcnt", "9\n");
+  write_fake (mem, "memory.memsw.usage_in_bytes", "70000\n");
+  write_fake (mem, "memory.stat", "cache 512\nrss 1024\n");
+  write_fake (mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
+  write_fake (pids, "pids.current", "1\n");
+  write_fake (pids, "pids.max", "max\n");
+  assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "c1", &json, &err), 0);
+  t = yajl_tree_parse (json, ebuf, sizeof (ebuf));
+  assert_non_null (t);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "total", NULL }), 123456);
+  pc = yajl_tree_get (t, (const char *[]){ "data", "cpu", "usage", "percpu", NULL }, yajl_t_array);
+  assert_non_null (pc);
+  assert_int_equal (YAJL_GET_ARRAY (pc)->len, 2);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "usage", NULL }), 65536);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "limit", NULL }), 1048576);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "failcnt", NULL }), 9);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "swap", "usage", NULL }), 70000);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "cache", NULL }), 512);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "current", NULL }), 1);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 0);
+  {
+    uint64_t k = 0;
+    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_int_equal (k, 2);
+  }
+  yajl_tree_free (t);
+}
+
+/* v2 freeze/thaw: cgroup.freeze written, cgroup.events awaited (the fake
+   kernel has already answered), the frozen state read back.  */
+static void
+test_freeze_v2 (void **state)
+{
+  static const char *const files[] = { "cgroup.freeze", "cgroup.events", NULL };
+  cleanup_free char *dir = fake_dir ("f2/c", files);
+  char *paths[] = { dir, NULL };
+  struct reg_cgroup cg = { .ops = &reg_cgroup_manager_v2, .paths = paths };
+  reg_error_t err = NULL;
+
+  (void)state;
+  write_fake (dir, "cgroup.events", "populated 1\nfrozen 1\n");
+  assert_false (reg_cgroup_frozen (&cg));
+  assert_int_equal (reg_cgroup_freeze (&cg, &err), 0);
+  assert_file (dir, "cgroup.freeze", "1");
+  assert_true (reg_cgroup_frozen (&cg));
+  write_fake (dir, "cgroup.events", "populated 1\nfrozen 0\n");
+  assert_int_equal (reg_cgroup_thaw (&cg, &err), 0);
+  assert_file (dir, "cgroup.freeze", "0");
+  assert_false (reg_cgroup_frozen (&cg));
+}
+
+static int
+setup (void **state)
+{
+  char tmpl[] = "/tmp/test_cgroup.XXXXXX";
+  (void)state;
+  if (mkdtemp (tmpl) == NULL)
+    return -1;
+  tmp_root = xstrdup (tmpl);
+  return 0;
+}
+
+static int
+teardown (void **state)
+{
+  cleanup_free char *cmd = NULL;
+  (void)state;
+  xasprintf (&cmd, "rm -rf '%s'", tmp_root);
+  free (tmp_root);
+  return system (cmd) == 0 ? 0 : -1;
+}
+
+int
+main (void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_conversions), cmocka_unit_test (test_parse_bytes), cmocka_unit_test (test_v2_mapping),
+    cmocka_unit_test (test_v1_mapping),  cmocka_unit_test (test_devices_v1),  cmocka_unit_test (test_bpf_program),
+    cmocka_unit_test (test_stats_v2),    cmocka_unit_test (test_stats_v1),    cmocka_unit_test (test_freeze_v2),
+  };
+  return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);
+}
