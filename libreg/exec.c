@@ -246,25 +246,6 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
 
 /* ---- the container: state, pause, cgroup ---- */
 
-/* Is any of the container's cgroups frozen?  v2: cgroup.freeze; v1: the
-   freezer hierarchy's freezer.state.  */
-static bool
-cgroup_frozen (char **paths)
-{
-  for (char **p = paths; p && *p; p++)
-    {
-      cleanup_free char *v2 = NULL, *v1 = NULL, *data = NULL;
-      xasprintf (&v2, "%s/cgroup.freeze", *p);
-      xasprintf (&v1, "%s/freezer.state", *p);
-      if (read_all_file (v2, 64, &data, NULL, NULL) == 0 && data[0] == '1')
-        return true;
-      free (steal_pointer (&data));
-      if (read_all_file (v1, 64, &data, NULL, NULL) == 0 && (has_prefix (data, "FROZEN") || has_prefix (data, "FREEZING")))
-        return true;
-    }
-  return false;
-}
-
 /* The container's cgroup directories, or their SUB sub-cgroup (which must
    exist, as runc requires).  */
 static int
@@ -983,7 +964,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   s = reg_status_current (dirfd, &st);
   if (s == REG_STATUS_STOPPED)
     return reg_make_error (err, 0, "container \"%s\" is not running", id);
-  if (! o->ignore_paused && (s == REG_STATUS_PAUSED || cgroup_frozen (st.cgroup_paths)))
+  if (! o->ignore_paused && s == REG_STATUS_PAUSED)
     return reg_make_error (err, 0, "cannot exec in a paused container");
 
   /* The signals we forward are blocked from now on, so none is lost
