@@ -129,6 +129,37 @@ procs() {
   kill -9 "$pid"
 }
 
+@test "exec: the container's root also after create --no-pivot" {
+  set_args /bin/probe sleep 1000
+  run_detached run -d --no-pivot --bundle "$BUNDLE" --pid-file "$TEST_DIR/init.pid" "$CID"
+  assert_status 0
+  INIT_PID=$(cat "$TEST_DIR/init.pid")
+  run_detached exec -d --pid-file "$TEST_DIR/exec.pid" "$CID" /bin/probe sleep 100
+  assert_status 0
+  pid=$(cat "$TEST_DIR/exec.pid")
+  [ "$(stat -L -c %d:%i "/proc/$pid/root/")" = "$(stat -L -c %d:%i "/proc/$INIT_PID/root/")" ]
+  ex "$CID" /bin/probe cat /etc/passwd
+  assert_status 0
+  assert_has_line "user:x:1000:1000:user:/home/user:/bin/sh"
+  kill -9 "$pid"
+}
+
+@test "exec: into a REG minimal container: the minimized environment" {
+  update_config '.annotations["run.reg.mode"] = "minimal" | .root.readonly = false'
+  set_args /bin/probe sleep 1000
+  run_detached --reg-root "$TEST_DIR/store" run -d --bundle "$BUNDLE" --pid-file "$TEST_DIR/init.pid" "$CID"
+  assert_status 0
+  INIT_PID=$(cat "$TEST_DIR/init.pid")
+  ex "$CID" /bin/probe ns
+  assert_status 0
+  [ "$(value mnt)" = "$(init_ns mnt)" ]
+  # Only what the entrypoint needs is there: no shell.
+  ex "$CID" /bin/sh -c true
+  [ "$status" -ne 0 ]
+  assert_contains "$stderr" "no such file or directory"
+  [ -x "$ROOTFS/bin/sh" ]
+}
+
 @test "exec: user, groups, cwd, env come from the flags" {
   start_ctr
   ex --user 1000:1000 --additional-gids 2000 --cwd /tmp --env FOO=bar --env PATH=/usr/bin:/bin "$CID" \
