@@ -132,7 +132,7 @@ cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
           uint64_t v;
           if (parse_uint64 (optarg, &v) < 0 || v > 65536)
             return cmd_usage_error (err, "exec", "--preserve-fds: expected a number, got `%s`", optarg);
-          o.preserve_fds = (int) v;
+          o.preserve_fds = (int)v;
         }
         break;
       case OPT_PROCESS_LABEL:

@@ -31,7 +31,7 @@
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
-#  define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWTIME 0x00000080
 #endif
 
 /* The namespaces an exec'd process joins, the user namespace first and the
@@ -42,9 +42,8 @@ static const struct
   const char *name;
   int flag;
 } ns_kinds[] = {
-  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },
-  { "net", CLONE_NEWNET },   { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP },
-  { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
+  { "user", CLONE_NEWUSER }, { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },
+  { "pid", CLONE_NEWPID },   { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME }, { "mnt", CLONE_NEWNS },
 };
 #define N_NS (sizeof (ns_kinds) / sizeof (ns_kinds[0]))
 
@@ -87,7 +86,7 @@ static void
 env_set (oci_strv *env, const char *kv)
 {
   const char *eq = strchr (kv, '=');
-  size_t klen = eq ? (size_t) (eq - kv) : strlen (kv);
+  size_t klen = eq ? (size_t)(eq - kv) : strlen (kv);
 
   for (size_t i = 0; i < env->len; i++)
     if (strncmp (env->items[i], kv, klen) == 0 && env->items[i][klen] == '=')
@@ -121,13 +120,13 @@ parse_id (const char *s, uint32_t *out)
   uint64_t v;
   if (parse_uint64 (s, &v) < 0 || v > UINT32_MAX - 1)
     return -1;
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return 0;
 }
 
 int
-reg_exec_make_process (oci_process *p, bool from_file, const oci_process *container,
-                       const struct reg_exec_options *o, char **user_name, reg_error_t *err)
+reg_exec_make_process (oci_process *p, bool from_file, const oci_process *container, const struct reg_exec_options *o,
+                       char **user_name, reg_error_t *err)
 {
   *user_name = NULL;
   if (o->args && o->args[0])
@@ -185,14 +184,13 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
       uint32_t gid;
       if (parse_id (*g, &gid) < 0)
         return reg_make_error (err, EINVAL, "exec: --additional-gids `%s`: expected a numeric gid", *g);
-      p->user.additional_gids = xrealloc (p->user.additional_gids,
-                                          (p->user.n_additional_gids + 1) * sizeof (uint32_t));
+      p->user.additional_gids = xrealloc (p->user.additional_gids, (p->user.n_additional_gids + 1) * sizeof (uint32_t));
       p->user.additional_gids[p->user.n_additional_gids++] = gid;
     }
 
   /* What the process leaves out comes from the container (runc's
      newInitConfig): capabilities, rlimits, LSM labels.  */
-  if (container && ! p->capabilities.present && container->capabilities.present)
+  if (container && !p->capabilities.present && container->capabilities.present)
     caps_copy (&p->capabilities, &container->capabilities);
   if (container && p->n_rlimits == 0 && container->n_rlimits)
     {
@@ -229,13 +227,13 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
       oci_capabilities *k = &p->capabilities;
       k->present = true;
       k->has_bounding = k->has_effective = k->has_permitted = true;
-      if (! strv_has (&k->bounding, *c))
+      if (!strv_has (&k->bounding, *c))
         strv_append (&k->bounding, *c);
-      if (! strv_has (&k->effective, *c))
+      if (!strv_has (&k->effective, *c))
         strv_append (&k->effective, *c);
-      if (! strv_has (&k->permitted, *c))
+      if (!strv_has (&k->permitted, *c))
         strv_append (&k->permitted, *c);
-      if (k->inheritable.len && ! strv_has (&k->ambient, *c))
+      if (k->inheritable.len && !strv_has (&k->ambient, *c))
         {
           k->has_ambient = true;
           strv_append (&k->ambient, *c);
@@ -264,7 +262,7 @@ exec_cgroup (char **paths, const char *sub, struct reg_cgroup *cg, reg_error_t *
       xasprintf (&full, "%s/%s", *p, sub);
       free (*p);
       *p = full;
-      if (stat (full, &sb) < 0 || ! S_ISDIR (sb.st_mode))
+      if (stat (full, &sb) < 0 || !S_ISDIR (sb.st_mode))
         return reg_make_error (err, ENOENT, "exec: --cgroup `%s`: no sub-cgroup `%s`", sub, full);
     }
   return 0;
@@ -280,7 +278,7 @@ open_init (const struct reg_status *st)
 
   if (st->pid <= 0)
     return -1;
-  fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  fd = (int)syscall (SYS_pidfd_open, st->pid, 0);
   if (fd < 0)
     return -1;
   if (reg_proc_stat (st->pid, &start, &state) < 0 || start != st->pid_start || state == 'Z' || state == 'X')
@@ -303,8 +301,8 @@ struct exec_child
   char *user_name; /* "NAME" or "NAME:" (gid given) */
   int sync_fd;
   int init_pidfd;
-  int ns_flags;        /* namespaces to join */
-  int ns_fds[N_NS];    /* /proc/PID/ns files, for kernels without pidfd setns */
+  int ns_flags;     /* namespaces to join */
+  int ns_fds[N_NS]; /* /proc/PID/ns files, for kernels without pidfd setns */
   int preserve_fds;
 };
 
@@ -337,8 +335,7 @@ join_namespaces (struct exec_child *a, reg_error_t *err)
 
 /* NAME's uid, gid and home in the container's /etc/passwd.  */
 static int
-lookup_user (const char *name, uid_t uid, bool by_name, uid_t *uid_out, gid_t *gid_out, char **home,
-             reg_error_t *err)
+lookup_user (const char *name, uid_t uid, bool by_name, uid_t *uid_out, gid_t *gid_out, char **home, reg_error_t *err)
 {
   cleanup_free char *data = NULL;
   char *line, *save = NULL;
@@ -438,23 +435,23 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
       if (UNLIKELY (ret < 0))
         return ret;
       p->user.uid = uid;
-      if (! gid_given)
+      if (!gid_given)
         p->user.gid = gid;
     }
-  else if (! has_home)
+  else if (!has_home)
     {
       uid_t u;
       gid_t g;
-      (void) lookup_user (NULL, p->user.uid, false, &u, &g, &home, NULL);
+      (void)lookup_user (NULL, p->user.uid, false, &u, &g, &home, NULL);
     }
 
   /* The environment: the process's, plus HOME as runc sets it.  */
   n = 0;
   *envp = xmalloc0 ((p->env.len + 2) * sizeof (char *));
   for (size_t i = 0; i < p->env.len; i++)
-    if (has_home || ! has_prefix (p->env.items[i], "HOME="))
+    if (has_home || !has_prefix (p->env.items[i], "HOME="))
       (*envp)[n++] = p->env.items[i];
-  if (! has_home)
+  if (!has_home)
     xasprintf (&(*envp)[n], "HOME=%s", home ? home : "/");
 
   ret = reg_process_set_attributes (&cfg, err);
@@ -484,7 +481,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   late_seccomp = p->no_new_privileges
                  || (a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
                                                     : p->user.uid == 0);
-  if (! late_seccomp)
+  if (!late_seccomp)
     {
       ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
@@ -564,7 +561,7 @@ helper_main (struct exec_child *a)
 
   /* clone3 refuses an exit signal with CLONE_PARENT: G inherits ours
      (SIGCHLD) and reports to the runtime, which can wait for it.  */
-  pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  pid = (pid_t)syscall (SYS_clone3, &ca, sizeof (ca));
   if (pid < 0)
     {
       reg_make_error (&err, errno, "clone the exec process");
@@ -577,7 +574,7 @@ helper_main (struct exec_child *a)
       exec_process (a);
     }
   ipid = pid;
-  (void) reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
+  (void)reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
   _exit (0);
 }
 
@@ -592,9 +589,9 @@ struct exec_run
   int console_fd;
   int sync_fd; /* our end */
   pid_t helper;
-  pid_t pid;   /* G */
+  pid_t pid; /* G */
   int pidfd;
-  int master;  /* tty without --console-socket */
+  int master; /* tty without --console-socket */
 };
 
 static void
@@ -814,7 +811,7 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
       char path[64], buf[16];
       int len = snprintf (buf, sizeof (buf), "%d", r->process->oom_score_adj);
       snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
-      ret = write_file (path, buf, (size_t) len, err);
+      ret = write_file (path, buf, (size_t)len, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "process.oomScoreAdj");
     }
@@ -831,10 +828,10 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   r->helper = 0;
   /* G is our child (CLONE_PARENT): its pid cannot be reused before we reap
      it.  */
-  r->pidfd = (int) syscall (SYS_pidfd_open, r->pid, 0);
+  r->pidfd = (int)syscall (SYS_pidfd_open, r->pid, 0);
   if (r->pidfd < 0)
     return reg_make_error (err, errno, "pidfd_open %d", r->pid);
-  return wait_exec (r, st, ! o->detach && o->console_socket == NULL, err);
+  return wait_exec (r, st, !o->detach && o->console_socket == NULL, err);
 }
 
 int
@@ -922,7 +919,7 @@ wait_foreground (struct exec_run *r, reg_error_t *err)
   struct winsize ws;
   int status;
 
-  if (r->master < 0 || ! isatty (0))
+  if (r->master < 0 || !isatty (0))
     return reg_container_wait_process (r->pid, r->pidfd, r->master, err);
   /* Our terminal becomes the process's, raw, until it exits (as run).  */
   if (ioctl (0, TIOCGWINSZ, &ws) == 0)
@@ -964,7 +961,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   s = reg_status_current (dirfd, &st);
   if (s == REG_STATUS_STOPPED)
     return reg_make_error (err, 0, "container \"%s\" is not running", id);
-  if (! o->ignore_paused && s == REG_STATUS_PAUSED)
+  if (!o->ignore_paused && s == REG_STATUS_PAUSED)
     return reg_make_error (err, 0, "cannot exec in a paused container");
 
   /* The signals we forward are blocked from now on, so none is lost
@@ -975,7 +972,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
     ret = reg_make_error (err, EINVAL, "exec: --tty with --detach requires --console-socket");
   if (ret == 0 && r.process->terminal && o->console_socket)
     ret = reg_terminal_connect (o->console_socket, &r.console_fd, err);
-  if (ret == 0 && ! ctx->cgroups_disabled)
+  if (ret == 0 && !ctx->cgroups_disabled)
     ret = exec_cgroup (st.cgroup_paths, o->cgroup, &r.cg, err);
   if (ret == 0)
     ret = spawn (&r, o, &st, err);

@@ -32,22 +32,21 @@ struct reg_exec_options
   const char *pid_file;
   const char *console_socket;
   const char *cwd;
-  char **env;               /* --env K=V, NULL-terminated or NULL */
-  const char *user;         /* --user UID[:GID] or NAME[:GID] */
-  char **additional_gids;   /* --additional-gids, NULL-terminated or NULL */
-  char **caps;              /* --cap, NULL-terminated or NULL */
+  char **env;             /* --env K=V, NULL-terminated or NULL */
+  const char *user;       /* --user UID[:GID] or NAME[:GID] */
+  char **additional_gids; /* --additional-gids, NULL-terminated or NULL */
+  char **caps;            /* --cap, NULL-terminated or NULL */
   bool no_new_privs;
   int preserve_fds;
   const char *process_label;
   const char *apparmor;
-  const char *cgroup;       /* --cgroup: a sub-cgroup of the container's */
+  const char *cgroup; /* --cgroup: a sub-cgroup of the container's */
   bool ignore_paused;
 };
 
 /* Returns the process's exit status (128+signal when killed), or 0 with
    detach once it has exec'd.  */
-int reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_exec_options *opts,
-                        reg_error_t *err);
+int reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_exec_options *opts, reg_error_t *err);
 
 /* The decision alone (pure, unit-tested): turn P (the base process: a copy
    of config.json's process, or process.json's) into the exec process by

@@ -50,11 +50,16 @@ test_from_config (void **state)
   char *env[] = { "TERM=dumb", "FOO=bar", NULL };
   char *gids[] = { "2000", NULL };
   char *caps[] = { "CAP_SYS_ADMIN", NULL };
-  struct reg_exec_options o = { .args = args, .env = env, .user = "1000:1001", .cwd = "/tmp",
-                                .additional_gids = gids, .caps = caps, .no_new_privs = true };
+  struct reg_exec_options o = { .args = args,
+                                .env = env,
+                                .user = "1000:1001",
+                                .cwd = "/tmp",
+                                .additional_gids = gids,
+                                .caps = caps,
+                                .no_new_privs = true };
   reg_error_t err = NULL;
   char *user_name = NULL;
-  (void) state;
+  (void)state;
 
   assert_int_equal (reg_exec_make_process (p, false, NULL, &o, &user_name, &err), 0);
   assert_null (user_name);
@@ -87,11 +92,12 @@ static void
 test_from_file (void **state)
 {
   oci_process *c = parse (container_json);
-  oci_process *p = parse ("{\"terminal\": true, \"user\": {\"uid\": 5, \"gid\": 6}, \"args\": [\"ls\"], \"cwd\": \"/srv\"}");
+  oci_process *p
+      = parse ("{\"terminal\": true, \"user\": {\"uid\": 5, \"gid\": 6}, \"args\": [\"ls\"], \"cwd\": \"/srv\"}");
   struct reg_exec_options o = { .user = "nobody" };
   reg_error_t err = NULL;
   char *user_name = NULL;
-  (void) state;
+  (void)state;
 
   assert_int_equal (reg_exec_make_process (p, true, c, &o, &user_name, &err), 0);
   assert_true (p->terminal);
@@ -131,7 +137,7 @@ test_bad_flags (void **state)
     { { .env = (char *[]){ "NOEQ", NULL } }, "KEY=VALUE" },
     { { .additional_gids = (char *[]){ "x", NULL } }, "--additional-gids" },
   };
-  (void) state;
+  (void)state;
 
   for (size_t i = 0; i < sizeof (cases) / sizeof (cases[0]); i++)
     {
