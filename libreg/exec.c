@@ -972,7 +972,9 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
     ret = reg_make_error (err, EINVAL, "exec: --tty with --detach requires --console-socket");
   if (ret == 0 && r.process->terminal && o->console_socket)
     ret = reg_terminal_connect (o->console_socket, &r.console_fd, err);
-  if (ret == 0 && !ctx->cgroups_disabled)
+  /* The cgroup the state recorded (none when create had cgroups
+     disabled), whatever this command's global flags say.  */
+  if (ret == 0)
     ret = exec_cgroup (st.cgroup_paths, o->cgroup, &r.cg, err);
   if (ret == 0)
     ret = spawn (&r, o, &st, err);

@@ -160,6 +160,20 @@ procs() {
   [ -x "$ROOTFS/bin/sh" ]
 }
 
+@test "exec: a container created with --cgroup-manager disabled" {
+  set_args /bin/probe sleep 1000
+  run_detached --cgroup-manager disabled run -d --bundle "$BUNDLE" --pid-file "$TEST_DIR/init.pid" "$CID"
+  assert_status 0
+  INIT_PID=$(cat "$TEST_DIR/init.pid")
+  [ -z "$(leaked_cgroups)" ]
+  run_detached exec -d --pid-file "$TEST_DIR/exec.pid" "$CID" /bin/probe sleep 100
+  assert_status 0
+  pid=$(cat "$TEST_DIR/exec.pid")
+  [ "$(stat -L -c %i "/proc/$pid/ns/pid")" = "$(init_ns pid)" ]
+  [ -z "$(leaked_cgroups)" ]
+  kill -9 "$pid"
+}
+
 @test "exec: user, groups, cwd, env come from the flags" {
   start_ctr
   ex --user 1000:1000 --additional-gids 2000 --cwd /tmp --env FOO=bar --env PATH=/usr/bin:/bin "$CID" \
