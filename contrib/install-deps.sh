@@ -9,6 +9,7 @@ PACKAGES="
   libcmocka-dev bats busybox-static python3 python3-jsonschema jq
   iproute2 util-linux procps
   clang libclang-rt-14-dev
+  crun runc gnuplot-nox time debootstrap
 "
 
 missing=""

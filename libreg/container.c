@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -160,6 +161,7 @@ struct creation
   pid_t intermediate;
   int sync_fd;
   int fifo_fd;
+  int result_fd;    /* start.result, only with startContainer hooks */
   int console_fd;   /* --console-socket connection */
   int master_fd;    /* pty master, run without --console-socket */
   struct reg_caps *caps;
@@ -172,7 +174,7 @@ creation_init (struct creation *c, struct reg_context *ctx, const char *id)
   memset (c, 0, sizeof (*c));
   c->ctx = ctx;
   c->id = id;
-  c->dirfd = c->pidfd = c->sync_fd = c->fifo_fd = c->console_fd = c->master_fd = -1;
+  c->dirfd = c->pidfd = c->sync_fd = c->fifo_fd = c->result_fd = c->console_fd = c->master_fd = -1;
 }
 
 /* Undo a failed create: no process, cgroup, REG reference or state left.  */
@@ -212,6 +214,8 @@ creation_free (struct creation *c)
     close (c->sync_fd);
   if (c->fifo_fd >= 0)
     close (c->fifo_fd);
+  if (c->result_fd >= 0)
+    close (c->result_fd);
   if (c->console_fd >= 0)
     close (c->console_fd);
   if (c->master_fd >= 0)
@@ -333,6 +337,12 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   c->fifo_fd = fd_above (c->fifo_fd, keep, err);
   if (pair[0] < 0 || pair[1] < 0 || c->fifo_fd < 0)
     return reg_error_ret (err);
+  if (c->result_fd >= 0)
+    {
+      c->result_fd = fd_above (c->result_fd, keep, err);
+      if (UNLIKELY (c->result_fd < 0))
+        return c->result_fd;
+    }
 
   memset (&a, 0, sizeof (a));
   a.id = c->id;
@@ -343,6 +353,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   a.cgroup_paths = c->cgroup.paths;
   a.sync_fd = pair[1];
   a.fifo_fd = c->fifo_fd;
+  a.result_fd = c->result_fd;
   a.indirect = indirect;
   a.unshare_flags = indirect ? new_flags : (new_flags & CLONE_NEWCGROUP);
   a.hooks = hooks;
@@ -384,9 +395,13 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
       c->pid = pid;
       c->pidfd = pidfd;
     }
-  /* Only the init keeps the fifo open: start writes into it.  */
+  /* Only the init keeps the fifos open: start writes into one, and waits
+     for the init to close it when there are startContainer hooks.  */
   close (c->fifo_fd);
   c->fifo_fd = -1;
+  if (c->result_fd >= 0)
+    close (c->result_fd);
+  c->result_fd = -1;
 
   /* Cgroup first: the cgroup namespace is made after this, with the
      container's cgroup as its root.  */
@@ -653,6 +668,17 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   c->fifo_fd = openat (c->dirfd, REG_EXEC_FIFO, O_RDWR | O_CLOEXEC);
   if (c->fifo_fd < 0)
     return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
+  /* A startContainer hook runs in the init after start released it, and its
+     failure must fail start: a second fifo carries the error back.  Opened
+     here, as the init may not be allowed to open the state dir (userns).  */
+  if (c->config->hooks.start_container.len)
+    {
+      if (mkfifoat (c->dirfd, REG_START_RESULT, 0600) < 0)
+        return reg_make_error (err, errno, "create `%s`", REG_START_RESULT);
+      c->result_fd = openat (c->dirfd, REG_START_RESULT, O_RDWR | O_CLOEXEC);
+      if (c->result_fd < 0)
+        return reg_make_error (err, errno, "open `%s`", REG_START_RESULT);
+    }
 
   ret = spawn (c, opts, foreground, err);
   if (UNLIKELY (ret < 0))
@@ -716,12 +742,44 @@ reg_container_create (struct reg_context *ctx, const char *id, const struct reg_
   return ret < 0 ? ret : 0;
 }
 
+/* After start released the init (FIFO_FD: our write end of exec.fifo), wait
+   until the init ran the startContainer hooks: it closes its end of the fifo
+   by execve (O_CLOEXEC) or by exiting, and the write end then polls POLLERR
+   (no reader left).  Whatever the init wrote into start.result (RESULT_FD)
+   before exiting is the error.  */
+static int
+wait_start_hooks (const struct reg_status *st, int fifo_fd, int result_fd, reg_error_t *err)
+{
+  cleanup_close int pidfd = open_init (st);
+  struct pollfd pfd[2] = { { .fd = fifo_fd, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
+  char buf[4096];
+  ssize_t n;
+
+  for (;;)
+    {
+      int r = poll (pfd, pidfd >= 0 ? 2 : 1, -1);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return reg_make_error (err, errno, "start: wait for the startContainer hooks");
+      if ((pfd[0].revents & (POLLERR | POLLHUP)) || pfd[1].revents)
+        break;
+    }
+  n = TEMP_FAILURE_RETRY_INT (read (result_fd, buf, sizeof (buf) - 1));
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  return reg_make_error (err, 0, "%s", buf);
+}
+
 /* Release the init of a created container (DIRFD locked).  */
 static int
 start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
 {
   enum reg_container_status s = reg_status_current (dirfd, st);
   cleanup_close int fd = -1;
+  cleanup_close int result_fd = -1;
+  int ret;
   cleanup_free char *json = NULL;
   char c = '0';
 
@@ -739,10 +797,25 @@ start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
         return reg_make_error (err, 0, "cannot start a container that has stopped");
       return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
     }
+  /* Present only with startContainer hooks; opened (as a reader, so that
+     what the init writes outlives it) before the init is released.  */
+  result_fd = openat (dirfd, REG_START_RESULT, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (result_fd < 0 && errno != ENOENT)
+    return reg_make_error (err, errno, "open `%s`", REG_START_RESULT);
   if (write (fd, &c, 1) != 1)
     return reg_make_error (err, errno, "start: write `%s`", REG_EXEC_FIFO);
   if (unlinkat (dirfd, REG_EXEC_FIFO, 0) < 0)
     return reg_make_error (err, errno, "unlink `%s`", REG_EXEC_FIFO);
+  if (result_fd >= 0)
+    {
+      /* The hooks may take long: let kill (a shared lock) reach the init
+         meanwhile; delete still waits for us.  */
+      if (flock (dirfd, LOCK_SH) < 0)
+        return reg_make_error (err, errno, "lock the state of \"%s\"", st->id);
+      ret = wait_start_hooks (st, fd, result_fd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   if (st->poststart.len)
     {
       json = status_state_json (st, REG_STATUS_RUNNING, false);

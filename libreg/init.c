@@ -167,8 +167,8 @@ wait_for_start (struct reg_init_args *a, reg_error_t *err)
   ssize_t r = TEMP_FAILURE_RETRY_INT (read (a->fifo_fd, &c, 1));
   if (r != 1)
     return reg_make_error (err, r < 0 ? errno : EPIPE, "wait for start");
-  close (a->fifo_fd);
-  a->fifo_fd = -1;
+  /* The fifo stays open until execve (O_CLOEXEC) or exit: its closing tells
+     a start that waits for the startContainer hooks that we are done.  */
   return 0;
 }
 
@@ -436,7 +436,11 @@ reg_init_main (struct reg_init_args *a)
   execve (exec_path, p->args.items, a->env);
   reg_exec_error (&err, errno, p->args.items[0], NULL);
 fail:
-  /* Nobody listens on the sync socket any more: stderr is all we have.  */
+  /* Nobody listens on the sync socket any more: a start waiting for the
+     startContainer hooks reads the error from start.result; stderr gets it
+     too.  Written before we exit, which is what that start waits for.  */
+  if (a->result_fd >= 0 && err && err->msg)
+    (void) write_all (a->result_fd, err->msg, strlen (err->msg), NULL);
   reg_error_print (&err, "reg-runc init");
   _exit (127);
 }

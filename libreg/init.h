@@ -19,7 +19,10 @@ struct reg_init_args
   const struct reg_plan *plan;
   char **cgroup_paths;
   int sync_fd;      /* the init's end of the sync socket */
-  int fifo_fd;      /* exec.fifo, open read-write: start writes one byte */
+  int fifo_fd;      /* exec.fifo, open read-write: start writes one byte; kept
+                       until execve closes it (O_CLOEXEC), which start sees */
+  int result_fd;    /* start.result, open read-write, or -1 without
+                       startContainer hooks: the error if execve is not reached */
   bool indirect;    /* cloned without namespaces: join/unshare, then fork the init */
   int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
   bool hooks;       /* stop before pivot_root for the hooks */

@@ -1,5 +1,7 @@
 /* libreg: the container's root file system (see mounts.h).  */
+#include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
@@ -69,6 +71,11 @@ reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg
       const char *name = options->items[i];
       const struct oci_mount_option *o = oci_mount_option_find (name);
 
+      if (o == NULL && strcmp (name, "tmpcopyup") == 0)
+        {
+          out->tmpcopyup = true;
+          continue;
+        }
       if (o == NULL)
         {
           size_t n = strlen (name);
@@ -396,6 +403,145 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
   return 0;
 }
 
+/* Copy the regular file or symlink NAME of SRC into DST (not recursive: the
+   buffer is not on every level of copy_tree's stack).  */
+static int
+copy_leaf (int src, int dst, const char *name, const struct stat *st, const char *dest, reg_error_t *err)
+{
+  if (S_ISREG (st->st_mode))
+    {
+      cleanup_close int s2 = openat (src, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      cleanup_close int d2 = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      char buf[65536];
+      ssize_t r;
+      if (s2 < 0 || d2 < 0)
+        return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, name);
+      while ((r = TEMP_FAILURE_RETRY_INT (read (s2, buf, sizeof buf))) > 0)
+        if (write_all (d2, buf, (size_t) r, err) < 0)
+          return reg_error_wrap (err, "tmpcopyup: write \"%s/%s\"", dest, name);
+      if (r < 0)
+        return reg_make_error (err, errno, "tmpcopyup: read \"%s/%s\"", dest, name);
+      return 0;
+    }
+  if (S_ISLNK (st->st_mode))
+    {
+      char target[PATH_MAX];
+      ssize_t len = readlinkat (src, name, target, sizeof target - 1);
+      if (len < 0)
+        return reg_make_error (err, errno, "tmpcopyup: readlink \"%s/%s\"", dest, name);
+      target[len] = '\0';
+      if (symlinkat (target, dst, name) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: symlink \"%s/%s\"", dest, name);
+      return 0;
+    }
+  if (mknodat (dst, name, st->st_mode, st->st_rdev) < 0)
+    return reg_make_error (err, errno, "tmpcopyup: mknod \"%s/%s\"", dest, name);
+  return 0;
+}
+
+/* An image's directory under a tmpcopyup mount may be hostile: a bound on
+   the depth keeps the copy from exhausting fds or stack.  */
+#define TMPCOPYUP_MAX_DEPTH 128
+
+/* Copy the entries of directory SRC into DST (an empty tmpfs), keeping
+   type, mode, owner and times: what `tmpcopyup` promises.  Extended
+   attributes are not copied (runc does not either).  By hand because no
+   library of ours copies trees.  */
+static int
+copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int dupfd;
+
+  if (depth > TMPCOPYUP_MAX_DEPTH)
+    return reg_make_error (err, 0, "tmpcopyup: \"%s\" is nested deeper than %d directories", dest,
+                           TMPCOPYUP_MAX_DEPTH);
+  dupfd = dup (src);
+  if (dupfd < 0 || (d = fdopendir (dupfd)) == NULL)
+    {
+      if (dupfd >= 0)
+        close (dupfd);
+      return reg_make_error (err, errno, "tmpcopyup: read \"%s\"", dest);
+    }
+  while ((errno = 0, de = readdir (d)) != NULL)
+    {
+      const char *n = de->d_name;
+      struct stat st;
+      int ret;
+
+      if (strcmp (n, ".") == 0 || strcmp (n, "..") == 0)
+        continue;
+      if (fstatat (src, n, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: stat \"%s/%s\"", dest, n);
+      if (S_ISDIR (st.st_mode))
+        {
+          cleanup_close int s2 = -1;
+          cleanup_close int d2 = -1;
+          if (mkdirat (dst, n, 0700) < 0)
+            return reg_make_error (err, errno, "tmpcopyup: mkdir \"%s/%s\"", dest, n);
+          s2 = openat (src, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          d2 = openat (dst, n, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (s2 < 0 || d2 < 0)
+            return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, n);
+          ret = copy_tree (s2, d2, dest, depth + 1, err);
+        }
+      else
+        ret = copy_leaf (src, dst, n, &st, dest, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      /* Owner before mode: chown clears set-id bits.  */
+      if (fchownat (dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: chown \"%s/%s\"", dest, n);
+      if (! S_ISLNK (st.st_mode) && fchmodat (dst, n, st.st_mode & 07777, 0) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: chmod \"%s/%s\"", dest, n);
+      {
+        struct timespec ts[2] = { st.st_atim, st.st_mtim };
+        utimensat (dst, n, ts, AT_SYMLINK_NOFOLLOW);
+      }
+    }
+  if (errno != 0)
+    return reg_make_error (err, errno, "tmpcopyup: read \"%s\"", dest);
+  return 0;
+}
+
+/* Mount the tmpfs M over P with the contents of the directory underneath
+   (OLDFD, opened before the mount): mounted writable, filled, then made
+   read-only if asked.  */
+static int
+mount_tmpcopyup (int rootfd, const oci_mount *m, const struct reg_mount_flags *f, const char *source, const char *p,
+                 int oldfd, reg_error_t *err)
+{
+  cleanup_close int src = openat (oldfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int dst = -1;
+  int ret;
+
+  if (src < 0)
+    return reg_make_error (err, errno, "tmpcopyup: open \"%s\"", m->destination);
+  if (mount (source, p, "tmpfs", f->flags & ~MS_RDONLY, f->data) < 0)
+    return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, m->destination);
+  dst = open_in_root (rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
+  if (UNLIKELY (dst < 0))
+    return dst;
+  ret = copy_tree (src, dst, m->destination, 0, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* The directory itself keeps its mode and owner too.  */
+  {
+    struct stat st;
+    if (fstat (src, &st) == 0 && (fchown (dst, st.st_uid, st.st_gid) < 0 || fchmod (dst, st.st_mode & 07777) < 0))
+      return reg_make_error (err, errno, "tmpcopyup: chmod \"%s\"", m->destination);
+  }
+  if (f->flags & MS_RDONLY)
+    {
+      /* P is the directory underneath; DST is the new mount's root.  */
+      char dp[FD_PATH_MAX];
+      if (mount (NULL, fd_path (dp, dst), NULL, MS_REMOUNT | f->flags, f->data) < 0)
+        return reg_make_error (err, errno, "remount \"%s\" read-only", m->destination);
+    }
+  return 0;
+}
+
 static int
 mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_error_t *err)
 {
@@ -437,6 +583,12 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
           goto fail;
         }
       ret = apply_after (rootfd, m->destination, &f, (f.flags & ~MS_REC) != 0, err);
+    }
+  else if (f.tmpcopyup && type && strcmp (type, "tmpfs") == 0)
+    {
+      ret = mount_tmpcopyup (rootfd, m, &f, source, p, fd, err);
+      if (ret == 0)
+        ret = apply_after (rootfd, m->destination, &f, false, err);
     }
   else
     {

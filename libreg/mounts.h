@@ -35,6 +35,7 @@ struct reg_mount_flags
   bool bind, rbind;
   unsigned long long attr_set, attr_clr; /* mount_setattr, AT_RECURSIVE (rro, rnosuid...) */
   char *data;                 /* unknown options: filesystem data, comma-joined */
+  bool tmpcopyup;             /* runc's extension: a tmpfs starts with the contents of the directory it covers */
 };
 int reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err);
 void reg_mount_flags_clear (struct reg_mount_flags *f);

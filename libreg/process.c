@@ -211,6 +211,11 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
         return reg_exec_error (err, errno, argv0, "stat");
       if (S_ISDIR (st.st_mode))
         return reg_exec_error (err, EISDIR, argv0, NULL);
+      /* Refuse a file without execute permission here, at create, with the
+         text Podman maps to exit status 126 (runc does the same); failing
+         only at execve after start would give the container status 127.  */
+      if (access (argv0, X_OK) < 0)
+        return reg_exec_error (err, errno, argv0, NULL);
       *out = xstrdup (argv0);
       return 0;
     }

@@ -16,6 +16,9 @@
 
 #define REG_STATUS_FILE "status.json"
 #define REG_EXEC_FIFO "exec.fifo"
+/* Only with startContainer hooks: the init writes why it could not reach
+   execve (a failed hook) here, for start to report.  */
+#define REG_START_RESULT "start.result"
 #define REG_ID_MAX 1024
 
 enum reg_container_status

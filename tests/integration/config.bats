@@ -174,6 +174,42 @@ teardown() {
   [ "$output" = EROFS ]
 }
 
+@test "mounts: tmpfs with tmpcopyup starts with the directory's contents" {
+  # Podman adds tmpcopyup (a runc extension) to /run, /tmp and /var/tmp under
+  # --read-only; it is not filesystem data for tmpfs.
+  mkdir -p "$ROOTFS/data/sub"
+  echo hello >"$ROOTFS/data/sub/f"
+  chmod 604 "$ROOTFS/data/sub/f"
+  chown 1000:2000 "$ROOTFS/data/sub/f"
+  ln -s sub/f "$ROOTFS/data/link"
+  chmod 710 "$ROOTFS/data"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+                              "options": ["rw", "rprivate", "nosuid", "nodev", "tmpcopyup"]}]'
+  set_args /bin/sh -c 'stat -c "%a %u:%g" /data /data/sub/f && readlink /data/link && cat /data/link &&
+    grep " /data " /proc/self/mountinfo | grep -q " - tmpfs " && echo x >/data/new && echo tmpfs'
+  run --separate-stderr reg_runc run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = "710 0:0
+604 1000:2000
+sub/f
+hello
+tmpfs" ] || { echo "$output"; false; }
+  # the rootfs underneath is untouched
+  [ ! -e "$ROOTFS/data/new" ]
+}
+
+@test "mounts: tmpfs with tmpcopyup and ro" {
+  mkdir -p "$ROOTFS/data"
+  echo hello >"$ROOTFS/data/f"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+                              "options": ["ro", "tmpcopyup"]}]'
+  set_args /bin/sh -c 'cat /data/f; touch /data/g 2>/dev/null && echo writable || echo readonly'
+  run --separate-stderr reg_runc run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = "hello
+readonly" ] || { echo "$output"; false; }
+}
+
 @test "mounts: bind, read-only" {
   mkdir "$TEST_DIR/data"
   echo hello >"$TEST_DIR/data/f"

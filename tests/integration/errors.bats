@@ -110,6 +110,27 @@ create_fails() {
   assert_contains "$output" "no such file or directory"
 }
 
+@test "non-executable file by absolute path: permission denied at create" {
+  # Podman maps "permission denied" to exit status 126; runc refuses at
+  # create too, before the container could report 127 from execve.
+  set_args /etc/passwd
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "/etc/passwd"
+  assert_contains "$output" "permission denied"
+}
+
+@test "tmpcopyup over a directory nested too deeply: a clear error, nothing left" {
+  local p=$ROOTFS/data
+  for _ in $(seq 200); do p=$p/d; done
+  mkdir -p "$p"
+  update_config '.mounts += [{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]'
+  create_fails "$CID"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_contains "$output" "tmpcopyup"
+  assert_contains "$output" "nested deeper"
+}
+
 @test "run with a missing executable fails and leaves nothing" {
   set_args nosuch
   run reg_runc run --bundle "$BUNDLE" "$CID"

@@ -162,17 +162,63 @@ add_recording_hook() {
 }
 
 @test "hooks: a failing startContainer fails start and the process never runs" {
-  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 1"]}]'
+  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "echo hook-said-no >&2; exit 3"]}]'
   set_args /bin/sh -c 'echo ran'
   run_detached create --bundle "$BUNDLE" "$CID"
   assert_status 0
   run reg_runc start "$CID"
-  sleep 0.5
-  [ "$(ctr_out)" != ran ]
   if is_runc && [ "$status" -eq 0 ]; then
     skip "runc 1.1 start does not report a failing startContainer hook"
   fi
+  # start returns once the hook has failed: nothing to wait for
   [ "$status" -ne 0 ]
+  assert_contains "$output" "startContainer"
+  [ "$(ctr_out "$CID")" != ran ]
+  run reg_runc state "$CID"
+  assert_status 0
+  [ "$(echo "$output" | jq -r .status)" = stopped ]
+  run reg_runc delete "$CID"
+  assert_status 0
+}
+
+@test "hooks: start returns after a slow startContainer hook succeeded, then the process runs" {
+  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "sleep 0.5; echo done >/hooks/slow"]}]'
+  set_args /bin/sh -c 'echo ran'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  run reg_runc start "$CID"
+  assert_status 0
+  [ "$(cat "$HOOKS/slow" 2>/dev/null)" = done ] || is_runc
+  for _ in $(seq 50); do [ "$(ctr_out "$CID")" = ran ] && break; sleep 0.1; done
+  [ "$(ctr_out "$CID")" = ran ]
+}
+
+@test "hooks: while start waits for a startContainer hook, kill reaches the container" {
+  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "echo x >/hooks/started; sleep 100"]}]'
+  set_args /bin/sh -c 'echo ran'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  reg_runc start "$CID" >"$TEST_DIR/start.out" 2>&1 &
+  local start_pid=$!
+  BG_PIDS+=("$start_pid")
+  wait_file "$HOOKS/started"
+  run timeout 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" kill "$CID" KILL
+  assert_status 0
+  local rc=0
+  timeout 10 tail --pid "$start_pid" -f /dev/null || rc=$?
+  [ "$rc" -eq 0 ] || { echo "start still waits"; false; }
+  # (start's own status is not asserted: the kill, not a hook, stopped it)
+  [ "$(ctr_out "$CID")" != ran ]
+  [ "$(state_field "$CID" status)" = stopped ]
+}
+
+@test "hooks: run with a failing startContainer fails and leaves nothing" {
+  update_config '.hooks.startContainer = [{"path": "/bin/sh", "args": ["sh", "-c", "exit 1"]}]'
+  set_args /bin/sh -c 'echo ran'
+  run reg_runc run --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [[ "$output" != *ran* ]]
+  assert_nothing_left "$CID"
 }
 
 @test "hooks: a failing poststop does not fail delete" {

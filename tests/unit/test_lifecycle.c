@@ -156,6 +156,11 @@ test_path_lookup (void **state)
   free (out);
   assert_true (reg_process_find_executable ("/nonexistent/x", NULL, &out, &err) < 0);
   reg_error_release (&err);
+  /* An explicit path without execute permission: "permission denied" at
+     create (Podman's exit status 126).  Root's access() needs one x bit.  */
+  assert_int_equal (reg_process_find_executable (noexec, NULL, &out, &err), -EACCES);
+  assert_non_null (strstr (err->msg, "permission denied"));
+  reg_error_release (&err);
 
   oci_strv env = { (char *[]){ "A=1", "PATH=/x:/y", "PATHX=no", NULL }, 3 };
   assert_string_equal (reg_process_getenv (&env, "PATH"), "/x:/y");

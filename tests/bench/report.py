@@ -1,0 +1,315 @@
+"""Writes bench-results/report.md, the .dat files and the gnuplot PNG charts."""
+
+import os
+import platform
+import subprocess
+import time
+
+from bench import fmt, median, out, p95, ratio
+
+MiB = 1024.0 * 1024.0
+
+
+def cgroup_layout():
+    def fstype(p):
+        r = subprocess.run(["stat", "-f", "-c", "%T", p], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        return r.stdout.strip()
+    top = fstype("/sys/fs/cgroup")
+    if top == "cgroup2fs":
+        return "unified (cgroup v2)"
+    return "legacy/hybrid: /sys/fs/cgroup is %s" % top
+
+
+def gnuplot(out_dir, name, script):
+    path = os.path.join(out_dir, name + ".gp")
+    with open(path, "w") as f:
+        f.write("set terminal pngcairo noenhanced size 900,520 font 'sans,10'\nset output '%s.png'\n" % name)
+        f.write(script)
+    r = subprocess.run(["gnuplot", name + ".gp"], cwd=out_dir, stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        return "(chart %s failed: %s)" % (name, r.stderr.strip()[:200])
+    return "![%s](%s.png)" % (name, name)
+
+
+def write(b):
+    o = b.out
+    res = b.results
+    L = []
+    w = L.append
+    w("# reg-runc benchmarks\n")
+    w("Generated %s by `tests/bench/run.sh%s` in %.0f s. These are measurements, not tests: nothing is "
+      "asserted; ratios are to crun (lower is better for times and memory).\n"
+      % (time.strftime("%Y-%m-%d %H:%M:%S"), " --quick" if b.quick else "", res.get("elapsed", 0)))
+    w("## Machine and versions\n")
+    mem = open("/proc/meminfo").readline().split()[1]
+    w("| | |\n|---|---|")
+    w("| CPUs (nproc) | %d |" % os.cpu_count())
+    w("| kernel | %s |" % platform.release())
+    w("| memory | %.1f GiB |" % (int(mem) / 1024.0 / 1024.0))
+    w("| host cgroup layout | hybrid: cgroup v1 controllers + cgroup2 at /sys/fs/cgroup/unified |"
+      if os.environ.get("REG_BENCH_CGROUP_VIEW", "").startswith("hybrid") else
+      "| cgroup layout | %s |" % cgroup_layout())
+    w("| cgroup view of the benchmark | %s |" % os.environ.get("REG_BENCH_CGROUP_VIEW", "host layout"))
+    w("| crun | %s |" % out(["crun", "--version"]).splitlines()[0])
+    w("| runc | %s |" % " ".join(out(["runc", "--version"]).splitlines()[:2]))
+    if b.reg:
+        git = out(["git", "-C", b.srcdir, "log", "-1", "--format=%h %s"])
+        w("| reg-runc | %s (%s; commit %s) |" % (out([b.reg, "--version"]).splitlines()[0], b.reg, git))
+    else:
+        w("| reg-runc | not found |")
+    w("| python3 in the images | Debian bookworm %s |" % out(["python3", "--version"]))
+    w("")
+    w("**Cgroups, and fairness.** crun 1.8 refuses this host's hybrid layout (`cgroups in hybrid mode not "
+      "supported`) before it looks at its options: `--cgroup-manager=disabled` and a config without "
+      "`cgroupsPath` fail the same way (tried). So `run.sh` runs the whole benchmark in a private mount "
+      "namespace whose `/sys/fs/cgroup` holds only the v1 hierarchies (bind mounts of the host's); every "
+      "runtime runs there, with the same `config.json` (from `runc spec`: pid, net, ipc, uts, mount "
+      "namespaces, default mounts, masked/readonly paths, no seccomp, no `cgroupsPath`, so each runtime "
+      "makes its default cgroup per container under the cgroupfs manager). reg-runc's REG mode comes from "
+      "the `run.reg.mode` annotation; its store is private to the run (`--reg-root`).\n")
+    w("Runtimes:\n")
+    for rt in b.runtimes:
+        w("- **%s**: %s%s" % (rt.label, " ".join(os.path.basename(a) if i == 0 else a
+                                                 for i, a in enumerate(rt.argv[:1])),
+                              "" if rt.available else " — *not measured*: " + rt.reason))
+    w("")
+    for n in b.notes:
+        w("Note: %s\n" % n)
+
+    # ------------------------------------------------------------ lifecycle
+    lc = res.get("lifecycle")
+    if lc:
+        w("## 1. Lifecycle (sequential, interleaved per round)\n")
+        w("`create`, `start` (then the harness waits for `/bin/true` to exit), `delete`, and `run` (create + start "
+          "+ wait + delete in one call) of `/bin/true`. Times are wall-clock of the runtime command as "
+          "spawned by the harness, in ms. One warm-up round (not counted) first, so REG environments are "
+          "cached.\n")
+        for img, d in lc.items():
+            rts = list(d["times"].keys())
+            w("### %s image, N=%d rounds\n" % (img, d["n"]))
+            w("| step | " + " | ".join("%s median (p95)" % r for r in rts) + " | " +
+              " | ".join("%s/crun" % r for r in rts if r != "crun") + " |")
+            w("|---" * (1 + len(rts) + len(rts) - (1 if "crun" in rts else 0)) + "|")
+            dat = os.path.join(o, "lifecycle-%s.dat" % img)
+            with open(dat, "w") as f:
+                f.write("step " + " ".join(rts) + "\n")
+                for step in ("create", "start", "delete", "run"):
+                    meds = {r: median(d["times"][r][step]) * 1000 for r in rts}
+                    p95s = {r: p95(d["times"][r][step]) * 1000 for r in rts}
+                    base = meds.get("crun")
+                    w("| %s | " % step + " | ".join("%s (%s)" % (fmt(meds[r]), fmt(p95s[r])) for r in rts) + " | " +
+                      " | ".join(fmt(ratio(meds[r], base)) for r in rts if r != "crun") + " |")
+                    f.write(step + " " + " ".join(fmt(meds[r], 3).replace("–", "NaN") for r in rts) + "\n")
+            for r in rts:
+                if d["fails"][r]:
+                    w("\n%s: %d failures, first: `%s`" % (r, len(d["fails"][r]), d["fails"][r][0][:300]))
+            w("")
+            cols = " ".join("'' u %d ti col" % (i + 2) for i in range(len(rts))).replace(" ''", ", ''")
+            w(gnuplot(o, "lifecycle-%s" % img,
+                      "set title 'Lifecycle of /bin/true, %s image: median ms (N=%d)'\n"
+                      "set style data histograms\nset style histogram clustered gap 1\n"
+                      "set style fill solid 0.8 border -1\nset ylabel 'ms'\nset key top left\nset grid ytics\n"
+                      "plot 'lifecycle-%s.dat' u 2:xtic(1) ti col%s\n"
+                      % (img, d["n"], img, "".join(", '' u %d ti col" % (i + 3) for i in range(len(rts) - 1)))))
+            w("")
+    wc = res.get("warmcold")
+    if wc:
+        w("### Warm vs cold REG: `create` with the environment cached vs an empty store\n")
+        w("busybox and debian run `/bin/true`; python runs the density program with "
+          "`run.reg.include=/usr/lib/python3.11,/app` (minimal then stores the whole stdlib). Cold = a new, "
+          "empty `--reg-root` for each create.\n")
+        w("| image | mode | cold median ms | warm median ms | cold/warm | warm/crun create |")
+        w("|---|---|---|---|---|---|")
+        for img, d in wc.items():
+            crun_create = (median(lc[img]["times"]["crun"]["create"]) * 1000
+                           if lc and img in lc and "crun" in lc[img]["times"] else float("nan"))
+            for r, e in d.items():
+                c, wm = median(e["cold"]) * 1000, median(e["warm"]) * 1000
+                w("| %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
+                                                       fmt(ratio(wm, crun_create))))
+                if e["fails"]:
+                    w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
+        w("")
+
+    # ------------------------------------------------------------- cost
+    cost = res.get("cost")
+    if cost:
+        step = cost.pop("_step", 0)
+        w("## 2. The runtime's own cost\n")
+        w("Peak RSS of the runtime process during `create` (`/usr/bin/time -f %%M`, the largest of the runtime "
+          "and the children it waited for), busybox `/bin/true`; and the smallest "
+          "`linux.resources.memory.limit` under which `run` of `/bin/true` still succeeds (bisection to %d KiB; "
+          "the container's cgroup is charged for what the runtime does inside it, e.g. runc's Go `runc init`).\n"
+          % (step // 1024))
+        w("| runtime | peak RSS median (KiB) | ratio to crun | smallest memory limit (KiB) | ratio to crun |")
+        w("|---|---|---|---|---|")
+        base_rss = median(cost.get("crun", {}).get("rss", []))
+        base_mm = cost.get("crun", {}).get("minmem")
+        with open(os.path.join(o, "cost.dat"), "w") as f:
+            f.write("runtime rss_kib minmem_kib\n")
+            for r, e in cost.items():
+                rss = median(e["rss"])
+                mm = e.get("minmem")
+                w("| %s | %s | %s | %s | %s |" % (r, fmt(rss / 1024, 0), fmt(ratio(rss, base_rss)),
+                                                  fmt(mm / 1024, 0) if mm else "did not start at 256 MiB",
+                                                  fmt(ratio(mm, base_mm)) if mm else "–"))
+                f.write("%s %s %s\n" % (r, fmt(rss / 1024, 0).replace("–", "NaN"),
+                                        fmt(mm / 1024, 0) if mm else "NaN"))
+                if e["fails"]:
+                    w("\n%s: %d failed creates: `%s`\n" % (r, len(e["fails"]), e["fails"][0][:200]))
+        w("")
+        w(gnuplot(o, "cost", "set title 'Runtime cost: peak RSS of create, smallest memory limit (KiB)'\n"
+                  "set style data histograms\nset style histogram clustered gap 1\n"
+                  "set style fill solid 0.8 border -1\nset ylabel 'KiB'\nset grid ytics\nset key top left\n"
+                  "plot 'cost.dat' u 2:xtic(1) ti col, '' u 3 ti col\n"))
+        w("")
+
+    # ---------------------------------------------------------- sharing
+    sharing = res.get("sharing")
+    if sharing:
+        w("## 6. Sharing proof: libc.so.6 in two containers from two separate copies of one image\n")
+        w("Device and inode of the `libc.so.6` mapping in `/proc/PID/maps` of each container's process "
+          "(python image, two `cp -a` copies). The same pair means one inode, hence one page-cache copy; under `minimal` "
+          "the root is an overlay per container, so maps shows each overlay's device over the store object's inode. "
+          "\"KiB shared\" is smaps `Shared_Clean` of the libc mappings: pages another process maps too. "
+          "The same assertion runs as a test: `tests/integration/reg-share.bats`.\n")
+        w("| runtime | container 1 (dev inode, libc KiB shared) | container 2 | same inode |")
+        w("|---|---|---|---|")
+        for r, m in sharing.items():
+            k0, k1 = m[0].split(",")[0].split(), m[1].split(",")[0].split()
+            same = ("same device and inode" if k0 == k1 else
+                    "same inode, device differs (per-container overlay)" if k0[1:] == k1[1:] else "no")
+            if m[0].startswith("error") or m[1].startswith("error"):
+                same = "–"
+            w("| %s | `%s` | `%s` | %s |" % (r, m[0][:120], m[1][:120], same))
+        w("")
+
+    # ----------------------------------------------------------- volume
+    vol = res.get("volume")
+    if vol:
+        w("## 5. Volume: image bytes vs REG environment bytes\n")
+        w("Image = apparent bytes of the regular files in the rootfs. ELF closure = the files `reg-runc reg "
+          "analyze` lists for the entrypoint. share / minimal = `referencedBytes` of `reg stats` after one "
+          "`create` of that image in an empty store.\n")
+        w("| image | image MiB | ELF closure MiB | share env MiB | minimal env MiB | minimal / image |")
+        w("|---|---|---|---|---|---|")
+        with open(os.path.join(o, "volume.dat"), "w") as f:
+            f.write("image image ELF-closure minimal-environment\n")
+            for name, e in vol["images"].items():
+                img = e["image"] / MiB
+                cl = e.get("closure")
+                sh_ = e.get("reg-share")
+                mi = e.get("reg-minimal")
+                w("| %s | %s | %s | %s | %s | %s |" % (
+                    name, fmt(img), fmt(cl / MiB) if cl is not None else "– %s" % e.get("closure_err", ""),
+                    fmt(sh_ / MiB) if sh_ is not None else "–", fmt(mi / MiB) if mi is not None else "–",
+                    fmt(ratio(mi, e["image"]), 3) if mi is not None else "–"))
+                f.write('"%s" %.3f %s %s\n' % (name, img, "%.3f" % (cl / MiB) if cl is not None else "NaN",
+                                               "%.3f" % (mi / MiB) if mi is not None else "NaN"))
+        w("")
+        w(gnuplot(o, "volume", "set title 'Image vs environment (MiB, log scale)'\nset logscale y\n"
+                  "set style data histograms\nset style histogram clustered gap 1\n"
+                  "set style fill solid 0.8 border -1\nset grid ytics\nset key top right\n"
+                  "plot 'volume.dat' u 2:xtic(1) ti col, '' u 3 ti col, '' u 4 ti col\n"))
+        s = vol.get("store")
+        if s:
+            st = s["stats"] or {}
+            w("\n**%d distinct images through one store** (REG %s; %d python copies, %d Debian+C copies, %d busybox "
+              "copies; %d of %d creates succeeded): images %.1f MiB in all; store objects %s MiB; environments "
+              "reference %s MiB; saved %s MiB; sharing degree %s; %s objects, %s environments.\n" % (
+                  s["images"], s["mode"], s["mix"][0], s["mix"][1], s["mix"][2], s["created"], s["images"],
+                  s["image_bytes"] / MiB,
+                  fmt(st.get("objectBytes", float("nan")) / MiB), fmt(st.get("referencedBytes", float("nan")) / MiB),
+                  fmt(st.get("savedBytes", float("nan")) / MiB), fmt(st.get("sharingDegree"), 2),
+                  st.get("objects", "–"), st.get("environments", "–")))
+        else:
+            w("\nStore after 10 images: not measured (no REG share/minimal runtime available).\n")
+
+    # ---------------------------------------------------------- density
+    dens = res.get("density")
+    if dens and dens["res"]:
+        ns, dr = dens["ns"], dens["res"]
+        rts = list(dr.keys())
+        w("## 3. Density: N long-running python containers, each from its own copy of the image\n")
+        w("The python image (python3 3.11, its whole stdlib and the libraries its modules link, %.1f MiB, from "
+          "the Debian image) copied N times with `cp -a`; each container runs a program that imports json, re, "
+          "decimal, hashlib, sqlite3, datetime, uses them, and sleeps. Caches dropped before each series; REG "
+          "environments built once before the series. PSS and Pss_File summed over the containers' processes "
+          "(`/proc/PID/smaps_rollup`); page cache = growth of `Cached`; MemAvailable and MemFree drop. Host-wide "
+          "counters also see whatever else the machine does (other jobs share it), so they are noisy.\n" % (getattr(b, "pyimg_bytes", 0) / MiB))
+        w("| N | runtime | ready | PSS MiB | Pss_File MiB | Pss_Anon MiB | page cache +MiB | MemAvailable −MiB | "
+          "MemFree −MiB | PSS / crun | cache / crun | MemAvailable drop / crun |")
+        w("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        for n in ns:
+            base = dr.get("crun", {}).get(n)
+            for r in rts:
+                e = dr[r].get(n)
+                if not e:
+                    continue
+                w("| %d | %s | %d/%d | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    n, r, e["ready"], n, fmt(e["pss"]["Pss"] / MiB, 1), fmt(e["pss"]["Pss_File"] / MiB, 1),
+                    fmt(e["pss"]["Pss_Anon"] / MiB, 1), fmt(e["cached"] / MiB, 1), fmt(e["avail_drop"] / MiB, 1),
+                    fmt(e.get("free_drop", float("nan")) / MiB, 1),
+                    fmt(ratio(e["pss"]["Pss"], base["pss"]["Pss"]) if base else float("nan")),
+                    fmt(ratio(e["cached"], base["cached"]) if base else float("nan")),
+                    fmt(ratio(e["avail_drop"], base["avail_drop"]) if base else float("nan"))))
+                if e["fails"]:
+                    w("\n%s N=%d: %d failures: `%s`\n" % (r, n, len(e["fails"]), e["fails"][0][:200]))
+        with open(os.path.join(o, "density.dat"), "w") as f:
+            for r in rts:
+                f.write("# %s\nN pss file cache avail\n" % r)
+                for n in ns:
+                    e = dr[r].get(n)
+                    if e:
+                        f.write("%d %.2f %.2f %.2f %.2f\n" % (n, e["pss"]["Pss"] / MiB, e["pss"]["Pss_File"] / MiB,
+                                                              e["cached"] / MiB, e["avail_drop"] / MiB))
+                f.write("\n\n")
+        w("")
+        for col, what in ((2, "sum of PSS"), (4, "page-cache growth"), (5, "MemAvailable drop")):
+            name = "density-" + what.split()[-1].lower().replace("-", "")
+            plots = ", ".join("'density.dat' index %d u 1:%d w lp lw 2 ti '%s'" % (i, col, r) for i, r in enumerate(rts))
+            w(gnuplot(o, name, "set title 'Density: %s (MiB) against N containers'\nset xlabel 'N'\n"
+                      "set ylabel 'MiB'\nset yrange [0:*]\nset grid\nset key top left\nplot %s\n" % (what, plots)))
+            w("")
+
+    # ------------------------------------------------------------ storm
+    storm = res.get("storm")
+    if storm and storm["res"]:
+        w("## 4. Start-up storm\n")
+        w("M busybox `sleep` containers created and started (`create` then `start`, one shell per container) "
+          "by `xargs -P P`; time until every `start` has returned, failures (a failed create/start, or a "
+          "container not running afterwards).\n")
+        rts = [rt.label for rt in b.runtimes if any(rt.label in storm["res"].get(c, {}) for c in storm["configs"])]
+        w("| containers | parallel | " + " | ".join("%s s (failures)" % r for r in rts) + " | " +
+          " | ".join("%s/crun" % r for r in rts if r != "crun") + " |")
+        w("|---|---" + "|---" * (len(rts) * 2 - (1 if "crun" in rts else 0)) + "|")
+        with open(os.path.join(o, "storm.dat"), "w") as f:
+            f.write("config " + " ".join(rts) + "\n")
+            for cfg in storm["configs"]:
+                d = storm["res"].get(cfg, {})
+                base = d.get("crun", {}).get("wall")
+                w("| %d | %d | " % cfg + " | ".join("%s (%d)" % (fmt(d[r]["wall"]), d[r]["failed"]) if r in d else "–"
+                                                    for r in rts) + " | " +
+                  " | ".join(fmt(ratio(d[r]["wall"], base)) if r in d else "–" for r in rts if r != "crun") + " |")
+                f.write("%d/P%d " % cfg + " ".join(fmt(d[r]["wall"], 3) if r in d else "NaN" for r in rts) + "\n")
+        for cfg in storm["configs"]:
+            for r, e in storm["res"].get(cfg, {}).items():
+                if e["failed"]:
+                    w("\n%s %d/P%d: %d failures, %d running; stderr: `%s`" % (r, cfg[0], cfg[1], e["failed"],
+                                                                             e["running"], e["err"][:300]))
+        w("")
+        w(gnuplot(o, "storm", "set title 'Start-up storm: seconds until all run'\n"
+                  "set style data histograms\nset style histogram clustered gap 1\n"
+                  "set style fill solid 0.8 border -1\nset ylabel 's'\nset grid ytics\nset key top left\n"
+                  "plot 'storm.dat' u 2:xtic(1) ti col%s\n" % "".join(
+                      ", '' u %d ti col" % (i + 3) for i in range(len(rts) - 1))))
+        w("")
+
+    w("## Durations\n")
+    for k, v in res.get("durations", {}).items():
+        w("- %s: %.0f s" % (k, v))
+    w("")
+    path = os.path.join(o, "report.md")
+    with open(path, "w") as f:
+        f.write("\n".join(L) + "\n")
+    return path
