@@ -31,6 +31,7 @@ int cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
 int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_pause (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_resume (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);

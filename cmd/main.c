@@ -30,6 +30,7 @@ static const struct command commands[] = {
   { "kill", cmd_kill, "send a signal to the container's init" },
   { "delete", cmd_delete, "delete a container" },
   { "list", cmd_list, "list containers" },
+  { "exec", cmd_exec, "run a process in a running container" },
   { "pause", cmd_pause, "freeze every process of a container" },
   { "resume", cmd_resume, "thaw a paused container" },
   { "update", cmd_update, "change a container's resource limits" },

@@ -19,6 +19,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "container.h"
+#include "container-internal.h"
 #include "hooks.h"
 #include "init.h"
 #include "lsm.h"
@@ -714,6 +715,9 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   ret = reg_status_write (c->dirfd, &st, err);
   if (UNLIKELY (ret < 0))
     return ret;
+  ret = reg_exec_save_config (c->dirfd, c->bundle, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   if (opts->pid_file)
     {
       ret = write_pid_file (opts->pid_file, c->pid, err);
@@ -1288,4 +1292,17 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
     }
   free (rows);
   return 0;
+}
+
+/* For exec.c (container-internal.h).  */
+int
+reg_container_wait_process (pid_t pid, int pidfd, int master, reg_error_t *err)
+{
+  return wait_forwarding (pid, pidfd, master, err);
+}
+
+int
+reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err)
+{
+  return write_pid_file (path, pid, err);
 }

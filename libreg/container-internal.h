@@ -1,0 +1,22 @@
+/* libreg: lifecycle helpers shared by container.c and exec.c (internal).  */
+#ifndef REG_CONTAINER_INTERNAL_H
+#define REG_CONTAINER_INTERNAL_H
+
+#include <sys/types.h>
+
+#include "error.h"
+
+/* Wait for PID (our child, PIDFD on it) while forwarding the caller's
+   signals to it, and copying between our stdio and MASTER (a pty master,
+   or -1); returns its exit status, 128+signal when killed.  */
+int reg_container_wait_process (pid_t pid, int pidfd, int master, reg_error_t *err);
+
+/* Write PID to PATH atomically (conmon and the shim read it).  */
+int reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err);
+
+/* exec.c: keep a copy of BUNDLE's config.json in the state dir DIRFD, so
+   that exec applies the config of create, not a later edit of the bundle.  */
+#define REG_EXEC_CONFIG "config.json"
+int reg_exec_save_config (int dirfd, const char *bundle, reg_error_t *err);
+
+#endif
