@@ -563,6 +563,36 @@ add_defaults (struct selection *s, unsigned groups, reg_error_t *err)
   return 0;
 }
 
+/* The source a compiled Python module was checked against:
+   "/x/__pycache__/mod.cpython-311.pyc" -> "/x/mod.py", or NULL.  Python
+   only stat()s the .py before it opens the .pyc, so learn never sees the
+   source open, but without it the import fails.  */
+char *
+reg_pyc_source (const char *path)
+{
+  const char *slash = strrchr (path, '/');
+  const char *cache = "/__pycache__/";
+  size_t dir_len;
+  const char *dot;
+
+  if (slash == NULL || ! has_suffix (path, ".pyc"))
+    return NULL;
+  dir_len = (size_t) (slash - path);
+  if (dir_len < strlen (cache) - 1 || strncmp (slash - (strlen (cache) - 1), cache, strlen (cache)) != 0)
+    return NULL;
+  /* "mod.cpython-311.pyc", "mod.cpython-311.opt-1.pyc": the module is the
+     name up to the first dot.  */
+  dot = strchr (slash + 1, '.');
+  if (dot == NULL || dot == slash + 1)
+    return NULL;
+  {
+    char *out = NULL;
+    size_t parent_len = dir_len - (strlen (cache) - 1);
+    xasprintf (&out, "%.*s/%.*s.py", (int) parent_len, path, (int) (dot - slash - 1), slash + 1);
+    return out;
+  }
+}
+
 /* The profile: files with their closures, directories alone, and the
    symlinks next to each file that point at it.  */
 static int
@@ -586,6 +616,11 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
           continue;
         }
       ret = add_file (s, profile[i], "profile", false, err);
+      {
+        cleanup_free char *py = reg_pyc_source (profile[i]);
+        if (py && ret == 0)
+          ret = add_file (s, py, "profile (source of a .pyc)", false, err);
+      }
       dir = xstrdup (profile[i]);
       slash = strrchr (dir, '/');
       if (slash == NULL)

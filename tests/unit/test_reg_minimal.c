@@ -696,10 +696,32 @@ test_learn_recorder_stop (void **state)
   assert_string_equal (paths[0], "/x");
 }
 
+static void
+test_pyc_source (void **state)
+{
+  char *p;
+
+  (void)state;
+  p = reg_pyc_source ("/usr/lib/python3.11/encodings/__pycache__/utf_8.cpython-311.pyc");
+  assert_string_equal (p, "/usr/lib/python3.11/encodings/utf_8.py");
+  free (p);
+  p = reg_pyc_source ("/app/__pycache__/main.cpython-311.opt-1.pyc");
+  assert_string_equal (p, "/app/main.py");
+  free (p);
+  p = reg_pyc_source ("/__pycache__/top.cpython-311.pyc");
+  assert_string_equal (p, "/top.py");
+  free (p);
+  assert_null (reg_pyc_source ("/usr/lib/python3.11/os.py"));
+  assert_null (reg_pyc_source ("/app/cache/mod.cpython-311.pyc"));
+  assert_null (reg_pyc_source ("/app/__pycache__/.pyc"));
+  assert_null (reg_pyc_source ("/x__pycache__/m.pyc"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test (test_pyc_source),
     cmocka_unit_test (test_minimal_contents),
     cmocka_unit_test (test_minimal_defaults_off),
     cmocka_unit_test (test_minimal_bad_annotations),
