@@ -433,5 +433,45 @@ wait_until () {
   run pm run --rm --annotation run.reg.mode=share "$DEBIAN_IMAGE" sh -c 'ls / > /dev/null && cat /etc/debian_version'
   [ "$status" -eq 0 ] || fail "run with share"
   [ "$output" = "$(tar -xOf "$BOOKWORM_TAR" ./etc/debian_version)" ] || fail "debian_version: $output"
-  # (the lead adds the sharing assertion here once REG share is wired in)
+}
+
+# reg-runc with its REG store in the test's directory: a wrapper named
+# reg-runc (Podman's runtime_supports_json goes by the basename).
+reg_wrapper () {
+  local dir="$BATS_FILE_TMPDIR/regwrap"
+  mkdir -p "$dir"
+  printf '#!/bin/sh\nexec "%s" --reg-root "%s" "$@"\n' "$REG_RUNC" "$BATS_FILE_TMPDIR/store" > "$dir/reg-runc"
+  chmod +x "$dir/reg-runc"
+  echo "$dir/reg-runc"
+}
+
+@test "podman: run.reg.mode=share: two containers map one libc inode from the store" {
+  "$REG_RUNC" --version | grep -q '^reg-runc' || skip "REG needs reg-runc (runtime is $REG_RUNC)"
+  local rt a b ma mb
+  rt=$(reg_wrapper)
+  for c in regt-sh1 regt-sh2; do
+    run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run -d --name "$c" --annotation run.reg.mode=share "$DEBIAN_IMAGE" sleep 1000
+    [ "$status" -eq 0 ] || fail "run $c: $output"
+  done
+  a=$(cpid regt-sh1); b=$(cpid regt-sh2)
+  ma=$(awk '$6 ~ /\/libc\.so\.6$/ {print $4, $5; exit}' "/proc/$a/maps")
+  mb=$(awk '$6 ~ /\/libc\.so\.6$/ {print $4, $5; exit}' "/proc/$b/maps")
+  [ -n "$ma" ] && [ "$ma" = "$mb" ] || fail "libc maps: '$ma' vs '$mb'"
+  # That inode is the store's object, not the image's file.
+  [ "$(find "$BATS_FILE_TMPDIR/store/objects" -inum "${ma#* }" | wc -l)" -ge 1 ] || fail "inode ${ma#* } not in the store"
+  timeout "$CMD_TIMEOUT" podman rm -f -t 0 regt-sh1 regt-sh2 > /dev/null
+}
+
+@test "podman: run.reg.mode=learn, then minimal runs the same command in the minimized root" {
+  "$REG_RUNC" --version | grep -q '^reg-runc' || skip "REG needs reg-runc (runtime is $REG_RUNC)"
+  local rt want
+  rt=$(reg_wrapper)
+  want=$(tar -xOf "$BOOKWORM_TAR" ./etc/debian_version)
+  run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --annotation run.reg.mode=learn "$DEBIAN_IMAGE" cat /etc/debian_version
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || fail "learn: $output"
+  run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --annotation run.reg.mode=minimal "$DEBIAN_IMAGE" cat /etc/debian_version
+  [ "$status" -eq 0 ] && [ "$output" = "$want" ] || fail "minimal after learn: $output"
+  # Without the profile a file the analysis cannot see is not there.
+  run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --annotation run.reg.mode=minimal "$DEBIAN_IMAGE" cat /etc/issue
+  [ "$status" -ne 0 ] || fail "minimal: /etc/issue should be absent"
 }
