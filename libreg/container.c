@@ -478,13 +478,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
         }
       if (msg.type == REG_SYNC_CONSOLE)
         {
-          if (c->console_fd >= 0)
-            ret = reg_terminal_send (c->console_fd, msg.fd, err);
-          else if (want_master)
-            {
-              c->master_fd = msg.fd;
-              msg.fd = -1;
-            }
+          ret = reg_terminal_forward_master (c->console_fd, want_master, &msg.fd, &c->master_fd, err);
           reg_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             goto fail;

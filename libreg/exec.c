@@ -460,18 +460,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   ret = reg_process_set_affinity (p, false, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  umask (p->user.has_umask ? p->user.umask : 022);
-  if (chdir (p->cwd) < 0)
-    return reg_make_error (err, errno, "exec: chdir to cwd \"%s\"", p->cwd);
-  if (p->terminal)
-    {
-      ret = reg_terminal_make_controlling (slave, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      if (slave > 2)
-        close (slave);
-    }
-  ret = reg_process_set_rlimits (p, err);
+  ret = reg_process_enter (p, slave, err);
   if (UNLIKELY (ret < 0))
     return ret;
 
@@ -738,14 +727,7 @@ wait_exec (struct exec_run *r, const struct reg_status *st, bool want_master, re
         }
       if (msg.type == REG_SYNC_CONSOLE)
         {
-          ret = 0;
-          if (r->console_fd >= 0)
-            ret = reg_terminal_send (r->console_fd, msg.fd, err);
-          else if (want_master)
-            {
-              r->master = msg.fd;
-              msg.fd = -1;
-            }
+          ret = reg_terminal_forward_master (r->console_fd, want_master, &msg.fd, &r->master, err);
           reg_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             return ret;

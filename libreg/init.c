@@ -341,18 +341,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     return 0;
   add_home (a, p->user.uid);
 
-  umask (p->user.has_umask ? p->user.umask : 022);
-  if (chdir (p->cwd) < 0)
-    return reg_make_error (err, errno, "chdir to cwd \"%s\"", p->cwd);
-  if (p->terminal)
-    {
-      ret = reg_terminal_make_controlling (slave, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      if (slave > 2)
-        close (slave);
-    }
-  ret = reg_process_set_rlimits (p, err);
+  ret = reg_process_enter (p, slave, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (seccomp_point (a) == SECCOMP_BEFORE_USER)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "process.h"
+#include "terminal.h"
 #include "utils.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
@@ -177,6 +178,25 @@ is_executable (const char *path)
 {
   struct stat st;
   return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+int
+reg_process_enter (const oci_process *p, int slave, reg_error_t *err)
+{
+  int ret;
+
+  umask (p->user.has_umask ? p->user.umask : 022);
+  if (chdir (p->cwd) < 0)
+    return reg_make_error (err, errno, "chdir to cwd \"%s\"", p->cwd);
+  if (p->terminal)
+    {
+      ret = reg_terminal_make_controlling (slave, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (slave > 2)
+        close (slave);
+    }
+  return reg_process_set_rlimits (p, err);
 }
 
 int

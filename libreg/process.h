@@ -27,6 +27,11 @@ int reg_process_set_user (const oci_process *p, reg_error_t *err);
 const char *reg_process_getenv (const oci_strv *env, const char *name);
 /* Resolve ARGV0 as execvp would, through PATH_ENV (NULL: the default PATH),
    in the current root: `exec: "x": executable file not found in $PATH`.  */
+/* In the container, before the user change: umask, cwd, the controlling
+   terminal (SLAVE, -1: none; closed when above 2), rlimits.  The init and
+   exec take the same steps.  */
+int reg_process_enter (const oci_process *p, int slave, reg_error_t *err);
+
 /* "exec: "ARGV0": [STEP ARGV0: ]no such file or directory", worded as the
    clients expect; returns -ERRNUM.  */
 int reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *step);

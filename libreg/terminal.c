@@ -97,3 +97,16 @@ reg_terminal_send (int sock, int master, reg_error_t *err)
     return reg_make_error (err, errno, "send the pty over the console socket");
   return 0;
 }
+
+int
+reg_terminal_forward_master (int console_fd, bool want_master, int *master_fd, int *kept, reg_error_t *err)
+{
+  if (console_fd >= 0)
+    return reg_terminal_send (console_fd, *master_fd, err);
+  if (want_master)
+    {
+      *kept = *master_fd;
+      *master_fd = -1;
+    }
+  return 0;
+}

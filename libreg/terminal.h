@@ -7,6 +7,8 @@
 #ifndef REG_TERMINAL_H
 #define REG_TERMINAL_H
 
+#include <stdbool.h>
+
 #include "error.h"
 #include "oci-spec.h"
 
@@ -19,5 +21,11 @@ int reg_terminal_make_controlling (int slave, reg_error_t *err);
 int reg_terminal_connect (const char *socket_path, int *fd, reg_error_t *err);
 /* Send MASTER over the connected console socket SOCK.  */
 int reg_terminal_send (int sock, int master, reg_error_t *err);
+
+/* A pty master MASTER_FD from the container: sent on over CONSOLE_FD (the
+   --console-socket connection) when there is one, else kept in *KEPT for
+   the caller's own terminal when WANT_MASTER.  Takes MASTER_FD (*MASTER_FD
+   becomes -1 when kept).  */
+int reg_terminal_forward_master (int console_fd, bool want_master, int *master_fd, int *kept, reg_error_t *err);
 
 #endif
