@@ -1,0 +1,308 @@
+#!/usr/bin/env bats
+# Faults and concurrency (issue 11): reg-runc killed with SIGKILL at
+# increasing delays into create and delete (plain and with REG share), and
+# one container id driven by several runtime processes at once.  After each
+# fault `delete --force` succeeds (or the container does not exist) and
+# nothing is left: no state dir, no mount under the test dir, no cgroup, no
+# process of the container; then a normal lifecycle of the same id works.
+
+load helpers
+
+# Delays (ms) after which the runtime is killed: from "before it did
+# anything" to "it is done" (a create takes some tens of ms).
+DELAYS_MS=(0 1 2 3 4 5 6 8 10 12 15 20 30 50)
+
+setup() {
+  setup_bundle
+}
+
+teardown() {
+  local p
+  # Processes of the test's containers that a killed runtime orphaned:
+  # found by pid (see container_procs), they are the test's own.
+  for p in $(container_procs 2>/dev/null); do
+    kill -9 "$p" 2>/dev/null || true
+  done
+  if [ -n "${STORE:-}" ]; then
+    grep -F " $TEST_DIR/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+  fi
+  teardown_bundle
+}
+
+rt() {
+  if [ -n "${STORE:-}" ]; then
+    "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$STORE" "$@"
+  else
+    "$REG_RUNC" --root "$TEST_ROOT_STATE" "$@"
+  fi
+}
+
+# sleep_ms N
+sleep_ms() {
+  sleep "$(printf '0.%03d' "$1")"
+}
+
+# container_procs: pids of processes of the test's containers, or of runtime
+# processes working for them: in one of the test's cgroups, with the test's
+# rootfs as root (same device and inode), or with the test's private state
+# dir on their command line (a runtime's forked child before it execs).
+# Never matched by program name.
+container_procs() {
+  local root_id
+  root_id=$(stat -L -c %d:%i "$ROOTFS" 2>/dev/null || echo none)
+  {
+    grep -lFf <(printf '/%s\n' "$CG_NAME") /proc/[0-9]*/cgroup 2>/dev/null
+    # the pattern from a file: grep's own command line must not match
+    grep -lFf <(printf '%s\n' "$TEST_ROOT_STATE") /proc/[0-9]*/cmdline 2>/dev/null
+    stat -L -c '%n %d:%i' /proc/[0-9]*/root 2>/dev/null | awk -v r="$root_id" '$2 == r { print $1 }'
+  } | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
+  return 0
+}
+
+# assert_clean WHAT: no state, mount, cgroup or process of the container left
+# (processes get 3 s to finish exiting after the runtime that made them died).
+assert_clean() {
+  local tries=30 procs
+  procs=$(container_procs)
+  while [ -n "$procs" ] && [ $tries -gt 0 ]; do
+    sleep 0.1
+    tries=$((tries - 1))
+    procs=$(container_procs)
+  done
+  if [ -n "$procs" ]; then
+    echo "$1: processes left:" >&2
+    for p in $procs; do
+      echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+    done
+    return 1
+  fi
+  if ! assert_nothing_left; then
+    echo "($1)" >&2
+    return 1
+  fi
+}
+
+# force_delete WHAT: `delete --force` succeeds or says the container does not exist.
+force_delete() {
+  local out st=0
+  out=$(rt delete --force "$CID" </dev/null 2>&1) || st=$?
+  if [ $st -ne 0 ] && [[ $out != *"does not exist"* ]]; then
+    echo "$1: delete --force failed ($st): $out" >&2
+    return 1
+  fi
+}
+
+# lifecycle WHAT: create, start, state running, kill, delete of $CID works.
+lifecycle() {
+  local st=0 out
+  rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/lc.out" 2>"$TEST_DIR/lc.err" || st=$?
+  if [ $st -ne 0 ]; then
+    echo "$1: create failed ($st): $(cat "$TEST_DIR/lc.err")" >&2
+    return 1
+  fi
+  out=$(rt start "$CID" 2>&1) || { echo "$1: start: $out" >&2; return 1; }
+  [ "$(rt state "$CID" 2>/dev/null | jq -r .status)" = running ] ||
+    { echo "$1: not running after start" >&2; return 1; }
+  out=$(rt delete --force "$CID" 2>&1) || { echo "$1: delete: $out" >&2; return 1; }
+  assert_clean "$1: after the lifecycle"
+}
+
+# killed_create DELAY_MS: start create, SIGKILL it after DELAY_MS.
+killed_create() {
+  local pid
+  rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/kc.out" 2>"$TEST_DIR/kc.err" &
+  pid=$!
+  sleep_ms "$1"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
+@test "faults: create killed with SIGKILL at increasing delays, delete --force cleans up, the id is reusable" {
+  set_args /bin/probe sleep 100
+  local d
+  for d in "${DELAYS_MS[@]}"; do
+    killed_create "$d"
+    force_delete "create killed after ${d} ms"
+    assert_clean "create killed after ${d} ms"
+    lifecycle "after create killed at ${d} ms"
+  done
+}
+
+@test "faults: a killed create never leaves a container that start runs half set up" {
+  set_args /bin/sh -c 'echo ran; exec /bin/probe sleep 100'
+  local d s st
+  for d in "${DELAYS_MS[@]}"; do
+    killed_create "$d"
+    s=$(rt state "$CID" 2>/dev/null | jq -r .status 2>/dev/null || true)
+    st=0
+    rt start "$CID" >/dev/null 2>&1 || st=$?
+    if [ $st -eq 0 ]; then
+      # start accepted it: the container must really run its process
+      wait_file "$TEST_DIR/kc.out" 5 || { echo "start after create killed at $d ms (state '$s') ran nothing" >&2; return 1; }
+      [ "$(cat "$TEST_DIR/kc.out")" = ran ]
+    fi
+    force_delete "create killed after ${d} ms, then start"
+    assert_clean "create killed after ${d} ms, then start"
+  done
+}
+
+@test "faults: delete killed with SIGKILL at increasing delays, delete --force cleans up" {
+  set_args /bin/probe sleep 100
+  local d pid i=0 out
+  for d in "${DELAYS_MS[@]}"; do
+    rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" ||
+      { echo "create (round $d): $(cat "$TEST_DIR/c.err")" >&2; return 1; }
+    out=$(rt start "$CID" 2>&1) || { echo "start: $out" >&2; return 1; }
+    if [ $((i % 2)) -eq 0 ]; then
+      # delete --force of a running container, killed mid-way
+      rt delete --force "$CID" </dev/null >/dev/null 2>&1 &
+    else
+      # plain delete of a stopped container, killed mid-way
+      rt kill "$CID" KILL
+      wait_status "$CID" stopped
+      rt delete "$CID" </dev/null >/dev/null 2>&1 &
+    fi
+    pid=$!
+    sleep_ms "$d"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    force_delete "delete killed after ${d} ms"
+    assert_clean "delete killed after ${d} ms"
+    i=$((i + 1))
+  done
+  lifecycle "after the killed deletes"
+}
+
+# A rootfs with the host's /usr/bin/sleep and the libraries ldd names (REG
+# share needs a dynamically linked program), and a private store.
+setup_reg_share() {
+  local f
+  STORE=$TEST_DIR/store
+  rm -rf "$ROOTFS"
+  mkdir -p "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp"
+  for f in /usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*'); do
+    mkdir -p "$ROOTFS$(dirname "$f")"
+    cp -L "$f" "$ROOTFS$f"
+  done
+  update_config '.process.args = ["/usr/bin/sleep", "100"]
+    | .root.readonly = false
+    | .annotations["run.reg.mode"] = "share"'
+}
+
+# store_ok WHAT: `reg check` finds the store clean.
+store_ok() {
+  local out st=0
+  out=$(rt reg check 2>&1) || st=$?
+  if [ $st -ne 0 ]; then
+    echo "$1: reg check ($st): $out" >&2
+    return 1
+  fi
+}
+
+@test "faults: create with REG share killed at increasing delays, the store stays clean, the next create works" {
+  setup_reg_share
+  # Learn how long a share create takes on a cold store, so the delays cover it.
+  local d st=0
+  rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || st=$?
+  if [ $st -ne 0 ] && grep -qiE "not (yet )?(implemented|supported)" "$TEST_DIR/c.err"; then
+    skip "REG share: $(cat "$TEST_DIR/c.err")"
+  fi
+  [ $st -eq 0 ] || { echo "share create: $(cat "$TEST_DIR/c.err")" >&2; return 1; }
+  rt delete --force "$CID"
+  assert_clean "first share create"
+  store_ok "first share create"
+  for d in "${DELAYS_MS[@]}"; do
+    # a cold store each second round: the kill then lands in the store writes
+    if [ $((d % 2)) -eq 0 ]; then
+      rm -rf "$STORE"
+    fi
+    killed_create "$d"
+    force_delete "share create killed after ${d} ms"
+    assert_clean "share create killed after ${d} ms"
+    store_ok "share create killed after ${d} ms"
+    lifecycle "share, after create killed at ${d} ms"
+    store_ok "share lifecycle after the kill at ${d} ms"
+  done
+}
+
+@test "concurrency: the same id created twice at once, exactly one wins" {
+  set_args /bin/probe sleep 100
+  local round s1 s2 e1 e2 out
+  for round in 1 2 3 4 5 6 7 8; do
+    rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/a.out" 2>"$TEST_DIR/a.err" &
+    p1=$!
+    rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/b.out" 2>"$TEST_DIR/b.err" &
+    p2=$!
+    s1=0 s2=0
+    wait "$p1" || s1=$?
+    wait "$p2" || s2=$?
+    e1=$(cat "$TEST_DIR/a.err")
+    e2=$(cat "$TEST_DIR/b.err")
+    if [ $s1 -eq 0 ] && [ $s2 -ne 0 ]; then
+      assert_contains "$e2" "already exists"
+    elif [ $s2 -eq 0 ] && [ $s1 -ne 0 ]; then
+      assert_contains "$e1" "already exists"
+    else
+      echo "round $round: statuses $s1 and $s2: '$e1' / '$e2'" >&2
+      return 1
+    fi
+    # the winner is a whole container
+    [ "$(state_field "$CID" status)" = created ]
+    out=$(rt start "$CID" 2>&1) || { echo "start: $out" >&2; return 1; }
+    [ "$(state_field "$CID" status)" = running ]
+    rt delete --force "$CID"
+    assert_clean "round $round"
+  done
+}
+
+@test "concurrency: create/delete/state/kill/start of one id at once never leave a half container" {
+  set_args /bin/probe sleep 100
+  local round pids p s pid out
+  for round in $(seq 10); do
+    pids=()
+    rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c1.out" 2>&1 &
+    pids+=($!)
+    # a second create a moment later: at most one of the two may win
+    (sleep_ms $((round % 4)) && rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c2.out" 2>&1) &
+    pids+=($!)
+    (sleep_ms $((round * 3)) && rt delete --force "$CID") </dev/null >/dev/null 2>&1 &
+    pids+=($!)
+    (sleep_ms $((round * 2)) && rt start "$CID") </dev/null >/dev/null 2>&1 &
+    pids+=($!)
+    (sleep_ms $((round)) && rt kill "$CID" KILL) </dev/null >/dev/null 2>&1 &
+    pids+=($!)
+    for p in 1 2 3; do
+      (sleep_ms $((p * round)) && rt state "$CID") </dev/null >/dev/null 2>&1 &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+      wait "$p" || true
+    done
+    # Now either fully there or fully gone.
+    if s=$(rt state "$CID" 2>/dev/null); then
+      pid=$(jq -r .pid <<<"$s")
+      case "$(jq -r .status <<<"$s")" in
+      created | running)
+        [ "$pid" -gt 0 ] && [ -d "/proc/$pid" ] ||
+          { echo "round $round: state $s but no process" >&2; return 1; }
+        [ -n "$(leaked_cgroups)" ] ||
+          { echo "round $round: state $s but no cgroup" >&2; return 1; }
+        ;;
+      stopped) ;;
+      *)
+        echo "round $round: bad state: $s" >&2
+        return 1
+        ;;
+      esac
+    else
+      # gone: nothing of it may be left (runtimes all exited)
+      assert_clean "round $round, container gone"
+    fi
+    out=$(rt delete --force "$CID" 2>&1) || [[ $out == *"does not exist"* ]] ||
+      { echo "round $round: delete --force: $out" >&2; return 1; }
+    assert_clean "round $round"
+    lifecycle "round $round, afterwards"
+  done
+}
