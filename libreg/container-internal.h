@@ -12,6 +12,11 @@
 int reg_container_wait_process (pid_t pid, int pidfd, int master, reg_error_t *err);
 
 /* Write PID to PATH atomically (conmon and the shim read it).  */
+struct reg_status;
+/* A pidfd on the container's init, or -1 when it is gone or the pid is now
+   another process's (its start time differs from the state's).  */
+int reg_container_open_init (const struct reg_status *st);
+
 int reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err);
 
 /* exec.c: keep a copy of BUNDLE's config.json in the state dir DIRFD, so

@@ -59,8 +59,8 @@ pidfd_wait_exit (int pidfd, int ms)
 
 /* An fd on the container's init, or -1 when it is gone (or the pid is now
    someone else's: the start time differs).  */
-static int
-open_init (const struct reg_status *st)
+int
+reg_container_open_init (const struct reg_status *st)
 {
   unsigned long long start = 0;
   char state = '?';
@@ -268,20 +268,6 @@ has_creation_hooks (const oci_config *config)
 {
   const oci_hooks *h = &config->hooks;
   return h->prestart.len || h->create_runtime.len || h->create_container.len || h->start_container.len;
-}
-
-/* Move FD above the fds the container keeps (3 .. FLOOR-1).  */
-static int
-fd_above (int fd, int floor, reg_error_t *err)
-{
-  int n;
-  if (fd >= floor)
-    return fd;
-  n = fcntl (fd, F_DUPFD_CLOEXEC, floor);
-  if (n < 0)
-    return reg_make_error (err, errno, "dup fd");
-  close (fd);
-  return n;
 }
 
 static char **
@@ -744,7 +730,7 @@ reg_container_create (struct reg_context *ctx, const char *id, const struct reg_
 static int
 wait_start_hooks (const struct reg_status *st, int fifo_fd, int result_fd, reg_error_t *err)
 {
-  cleanup_close int pidfd = open_init (st);
+  cleanup_close int pidfd = reg_container_open_init (st);
   struct pollfd pfd[2] = { { .fd = fifo_fd, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
   char buf[4096];
   ssize_t n;
@@ -895,7 +881,7 @@ thaw_after_kill (const struct reg_status *st)
 static int
 kill_and_wait (const struct reg_status *st, reg_error_t *err)
 {
-  cleanup_close int pidfd = open_init (st);
+  cleanup_close int pidfd = reg_container_open_init (st);
   if (pidfd < 0)
     return 0;
   if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
@@ -1030,7 +1016,7 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
     }
   if (s == REG_STATUS_STOPPED)
     return reg_make_error (err, 0, "container not running");
-  pidfd = open_init (&st);
+  pidfd = reg_container_open_init (&st);
   if (pidfd < 0)
     return reg_make_error (err, 0, "container not running");
   if (pidfd_signal (pidfd, sig) < 0)

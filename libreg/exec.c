@@ -21,6 +21,7 @@
 #include "caps.h"
 #include "cgroup.h"
 #include "container-internal.h"
+#include "init.h"
 #include "exec.h"
 #include "lsm.h"
 #include "process.h"
@@ -268,27 +269,6 @@ exec_cgroup (char **paths, const char *sub, struct reg_cgroup *cg, reg_error_t *
   return 0;
 }
 
-/* An fd on the init when it is still the process the state recorded.  */
-static int
-open_init (const struct reg_status *st)
-{
-  unsigned long long start = 0;
-  char state = '?';
-  int fd;
-
-  if (st->pid <= 0)
-    return -1;
-  fd = (int)syscall (SYS_pidfd_open, st->pid, 0);
-  if (fd < 0)
-    return -1;
-  if (reg_proc_stat (st->pid, &start, &state) < 0 || start != st->pid_start || state == 'Z' || state == 'X')
-    {
-      close (fd);
-      return -1;
-    }
-  return fd;
-}
-
 /* ---- the child side ---- */
 
 struct exec_child
@@ -379,17 +359,7 @@ lookup_user (const char *name, uid_t uid, bool by_name, uid_t *uid_out, gid_t *g
 static int
 load_seccomp (struct exec_child *a, reg_error_t *err)
 {
-  int fd = -1;
-  int ret;
-
-  if (a->seccomp == NULL)
-    return 0;
-  ret = reg_seccomp_load (a->seccomp, &fd, err);
-  if (UNLIKELY (ret < 0) || fd < 0)
-    return ret;
-  ret = reg_sync_send (a->sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
-  close (fd);
-  return ret;
+  return reg_init_load_seccomp (a->seccomp, a->sync_fd, err);
 }
 
 static int
@@ -625,19 +595,6 @@ exec_run_abort (struct exec_run *r)
     }
 }
 
-static int
-fd_above (int fd, int floor, reg_error_t *err)
-{
-  int n;
-  if (fd < 0 || fd >= floor)
-    return fd;
-  n = fcntl (fd, F_DUPFD_CLOEXEC, floor);
-  if (n < 0)
-    return reg_make_error (err, errno, "dup fd");
-  close (fd);
-  return n;
-}
-
 /* Which namespaces of the init differ from ours; open them all now.  */
 static int
 open_namespaces (struct exec_run *r, pid_t init, int floor, reg_error_t *err)
@@ -748,7 +705,7 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   pid_t pid;
   int ret;
 
-  r->a.init_pidfd = open_init (st);
+  r->a.init_pidfd = reg_container_open_init (st);
   if (r->a.init_pidfd < 0)
     return reg_make_error (err, 0, "container \"%s\" is not running", st->id);
   r->a.init_pidfd = fd_above (r->a.init_pidfd, keep, err);

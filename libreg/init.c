@@ -199,23 +199,29 @@ seccomp_point (const struct reg_init_args *a)
 
 /* Load the filter; a notify fd goes to the parent (which hands it to
    listenerPath) and is closed here.  */
-static int
-load_seccomp (struct reg_init_args *a, reg_error_t *err)
+int
+reg_init_load_seccomp (struct reg_seccomp *f, int sync_fd, reg_error_t *err)
 {
   int fd = -1;
-  int ret = reg_seccomp_load (a->seccomp, &fd, err);
+  int ret = reg_seccomp_load (f, &fd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (fd < 0)
     return 0;
-  if (a->sync_fd < 0)
+  if (sync_fd < 0)
     {
       close (fd);
       return reg_make_error (err, EINVAL, "seccomp: no channel for the notify fd");
     }
-  ret = reg_sync_send (a->sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
+  ret = reg_sync_send (sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
   close (fd);
   return ret;
+}
+
+static int
+load_seccomp (struct reg_init_args *a, reg_error_t *err)
+{
+  return reg_init_load_seccomp (a->seccomp, a->sync_fd, err);
 }
 
 static int

@@ -38,4 +38,8 @@ struct reg_init_args
    sync socket and exits.  */
 __attribute__ ((noreturn)) void reg_init_main (struct reg_init_args *a);
 
+/* Load F (NULL: nothing) in this process; a SCMP_ACT_NOTIFY listener fd
+   goes to the runtime over SYNC_FD.  The init and exec's process share it.  */
+int reg_init_load_seccomp (struct reg_seccomp *f, int sync_fd, reg_error_t *err);
+
 #endif

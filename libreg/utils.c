@@ -487,3 +487,17 @@ signal_name (int sig)
       return signals[i].name;
   return NULL;
 }
+
+int
+fd_above (int fd, int floor, reg_error_t *err)
+{
+  int n;
+
+  if (fd < 0 || fd >= floor)
+    return fd;
+  n = fcntl (fd, F_DUPFD_CLOEXEC, floor);
+  if (n < 0)
+    return reg_make_error (err, errno, "dup fd");
+  close (fd);
+  return n;
+}

@@ -58,6 +58,11 @@ cleanup_string_arrayp (char ***p)
     _fd;                                        \
   })
 
+/* Move FD to a number >= FLOOR, close-on-exec, closing the old one (so
+   it survives a close_range of the fds a container keeps).  A negative FD
+   passes through.  */
+int fd_above (int fd, int floor, reg_error_t *err);
+
 /* Retry on EINTR.  */
 #define TEMP_FAILURE_RETRY_INT(expr)            \
   ({                                            \
