@@ -80,18 +80,37 @@ reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err)
   struct cmsghdr *c;
   ssize_t r;
 
+  cleanup_close int fd = -1;
+  size_t nfds = 0;
+
   memset (msg, 0, sizeof (*msg));
   msg->fd = -1;
   r = TEMP_FAILURE_RETRY_INT (recvmsg (sock, &m, MSG_CMSG_CLOEXEC));
   if (r < 0)
     return reg_make_error (err, errno, "sync: receive");
+  /* Take every fd that came in before judging the message, so one that
+     arrives with a malformed message is closed, not leaked.  A message
+     carries at most one; more (or a truncated control part) is a
+     protocol error.  */
+  for (c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
+    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len >= CMSG_LEN (0))
+      for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN (0)) / sizeof (int); i++)
+        {
+          int f;
+          memcpy (&f, CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+          if (fd < 0)
+            fd = f;
+          else
+            close (f);
+          nfds++;
+        }
   if (r == 0)
     return reg_make_error (err, 0, "container init exited before it was set up");
   if ((size_t) r < sizeof (h) || (m.msg_flags & MSG_TRUNC))
     return reg_make_error (err, EPROTO, "sync: short or oversized message");
-  for (c = CMSG_FIRSTHDR (&m); c; c = CMSG_NXTHDR (&m, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      memcpy (&msg->fd, CMSG_DATA (c), sizeof (int));
+  if (nfds > 1 || (m.msg_flags & MSG_CTRUNC))
+    return reg_make_error (err, EPROTO, "sync: more than one fd in a message");
+  msg->fd = steal_fd (&fd);
   msg->type = h.type;
   msg->error = h.error;
   msg->len = (size_t) r - sizeof (h);
@@ -112,10 +131,13 @@ reg_sync_expect (int sock, int type, struct reg_sync_msg *msg, reg_error_t *err)
     {
       /* The child's message already ends with strerror; keep its errno for
          the exit path without printing it twice.  */
-      ret = reg_make_error (err, 0, "%s", msg->data);
-      (*err)->status = msg->error;
+      /* Only a real errno travels on: a wild value would become the
+         caller's exit path's errno.  An empty text still gives a line.  */
+      int e = (msg->error > 0 && msg->error < 4096) ? msg->error : 0;
+      ret = reg_make_error (err, 0, "%s", msg->data[0] ? msg->data : "container init failed (no message)");
+      (*err)->status = e;
       reg_sync_msg_clear (msg);
-      return msg->error > 0 ? -msg->error : ret;
+      return e > 0 ? -e : ret;
     }
   ret = reg_make_error (err, EPROTO, "sync: expected message %d, got %d", type, msg->type);
   reg_sync_msg_clear (msg);
