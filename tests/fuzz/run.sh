@@ -1,7 +1,7 @@
 #!/bin/bash
 # Build the libFuzzer harnesses with clang (a separate build dir, -Dfuzz=true)
 # and run each for SECONDS (default 30): tests/fuzz/run.sh [SECONDS [NAME...]]
-# (NAME: config elf ldcache manifest host_config mode closure; default all).
+# (NAME: config elf ldcache manifest host_config mode closure sync; default all).
 # Every harness runs even when one fails; the exit status is non-zero when
 # any found a crash, a sanitizer report, a leak or a timeout.  The input
 # that did it is kept in $BUILD/fuzz-artifacts/<name>/.
@@ -10,7 +10,7 @@ secs=${1:-30}
 shift || true
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${FUZZ_BUILDDIR:-$src/build-fuzz}
-all="config elf ldcache manifest host_config mode closure"
+all="config elf ldcache manifest host_config mode closure sync"
 names=${*:-$all}
 
 if [ ! -f "$build/build.ninja" ]; then

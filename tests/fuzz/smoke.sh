@@ -8,7 +8,7 @@ set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 secs=${REG_FUZZ_SMOKE_SECS:-10}
 export FUZZ_BUILDDIR=${FUZZ_BUILDDIR:-$src/build-fuzz}
-names="config elf ldcache manifest host_config mode closure"
+names="config elf ldcache manifest host_config mode closure sync"
 
 set -- $names
 echo "1..$#"
