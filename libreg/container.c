@@ -692,12 +692,14 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.no_process = p == NULL;
   st.poststart = c->config->hooks.poststart;
   st.poststop = c->config->hooks.poststop;
+  /* The state dir is usually on a small tmpfs (/run): a full one must
+     name the directory, not just "write".  */
   ret = reg_status_write (c->dirfd, &st, err);
   if (UNLIKELY (ret < 0))
-    return ret;
+    return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
   ret = reg_exec_save_config (c->dirfd, c->bundle, err);
   if (UNLIKELY (ret < 0))
-    return ret;
+    return reg_error_wrap (err, "save the container's config in `%s`", c->state_dir);
   if (opts->pid_file)
     {
       ret = write_pid_file (opts->pid_file, c->pid, err);
