@@ -243,3 +243,39 @@ EOF
   [ -n "$(cat "$TEST_DIR/swapper.out")" ] || { echo "the swapper did not swap" >&2; return 1; }
   echo "# $ok runs worked, $failed failed with a clear error" >&3
 }
+
+# run.reg.include paths of a minimal container that lead out of the rootfs:
+# an absolute and a relative symlink to the host sentinel, a symlink to a
+# host file inside an included directory, a wildcard through a symlinked
+# directory.  Nothing of the host gets into the store (its content is
+# unique and searched for) or into the container.
+@test "hostile: minimal run.reg.include paths that are symlinks out of the rootfs" {
+  local unique p
+  unique="host-secret-$RANDOM$RANDOM$RANDOM"
+  echo "$unique" >"$SENTINEL/dir/secret"
+  echo "$unique" >"$SENTINEL/secret"
+  SENTINEL_BEFORE=$(sentinel_listing)
+  ln -s "$SENTINEL" "$ROOTFS/inc-abs"
+  ln -s "../../../../../../../..$SENTINEL/dir" "$ROOTFS/inc-rel"
+  mkdir -p "$ROOTFS/app/dir"
+  echo in-image >"$ROOTFS/app/dir/own"
+  ln -s "$SENTINEL/secret" "$ROOTFS/app/dir/link"
+  ln -s "$SENTINEL/dir" "$ROOTFS/app/glob"
+  update_config '.annotations["run.reg.mode"] = "minimal"
+    | .annotations["run.reg.include"] = "/inc-abs,/inc-abs/secret,/inc-rel,/inc-rel/secret,/app/dir,/app/glob/*"'
+  for p in /inc-abs/secret /inc-rel/secret /app/dir/link /app/glob/secret /app/dir/own; do
+    set_args /bin/probe cat "$p"
+    run --separate-stderr "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$TEST_DIR/store" run --bundle "$BUNDLE" "$CID"
+    echo "# minimal, include, cat $p: status $status: $output; ${stderr%%$'\n'*}" >&3
+    [[ $output != *"$unique"* ]] || { echo "the container read the host's $p" >&2; return 1; }
+    [[ ${stderr:-} != *"$unique"* ]]
+    if [ "$p" = /app/dir/own ]; then
+      assert_status 0
+      [ "$output" = in-image ]
+    fi
+    assert_nothing_left "$CID"
+  done
+  # the host file was never read into the store
+  ! grep -rqF "$unique" "$TEST_DIR/store"
+  assert_sentinel "minimal includes"
+}
