@@ -85,12 +85,12 @@ in_memcg() {
   bash -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$MEMCG" "$@"
 }
 
-@test "limits: reg-runc in a tiny memory cgroup (16 and 8 MiB): run works or fails clearly, nothing left" {
+@test "limits: reg-runc in a tiny memory cgroup (16, 8, 2, 1 MiB): run works or fails clearly (or is OOM-killed), delete --force leaves nothing" {
   [ -d /sys/fs/cgroup/memory ] && [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] ||
     skip "no cgroup v1 memory controller at /sys/fs/cgroup/memory"
   setup_share_rootfs
   local mib mode st
-  for mib in 16 8; do
+  for mib in 16 8 2 1; do
     MEMCG=/sys/fs/cgroup/memory/reg-itest-mem-$CID-$mib
     mkdir "$MEMCG"
     echo $((mib * 1024 * 1024)) >"$MEMCG/memory.limit_in_bytes"
