@@ -77,7 +77,7 @@ check_message (const struct reg_sync_msg *msg, int ret, reg_error_t err)
     {
       if (msg->data == NULL || msg->data[msg->len] != '\0')
         __builtin_trap ();
-      if (msg->fd >= 0 && ! (fcntl (msg->fd, F_GETFD) & FD_CLOEXEC))
+      if (msg->fd >= 0 && !(fcntl (msg->fd, F_GETFD) & FD_CLOEXEC))
         __builtin_trap ();
     }
   else if (err == NULL || err->msg == NULL || err->msg[0] == '\0')

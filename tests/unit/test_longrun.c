@@ -195,8 +195,8 @@ test_large_closure_few_fds (void **state)
   cleanup_free char *store = NULL;
   struct fixture *f;
   struct rlimit old, low;
-  const char *progs[] = { "/usr/bin/python3", "/usr/bin/perl", "/usr/bin/gdb", "/usr/bin/curl", "/usr/bin/ssh",
-                          "/usr/bin/git", "/usr/bin/clang", "/usr/bin/gcc" };
+  const char *progs[] = { "/usr/bin/python3", "/usr/bin/perl", "/usr/bin/gdb",   "/usr/bin/curl",
+                          "/usr/bin/ssh",     "/usr/bin/git",  "/usr/bin/clang", "/usr/bin/gcc" };
   const char *big = NULL;
   size_t most = 0;
   int n0;
