@@ -156,6 +156,7 @@ struct creation
   struct reg_options reg_opts;
   char *state_dir;
   struct reg_cgroup cgroup;
+  bool cgroup_begun; /* reg_cgroup_create was called */
   pid_t pid;        /* the init */
   int pidfd;
   pid_t intermediate;
@@ -230,6 +231,45 @@ creation_free (struct creation *c)
   free (c->bundle);
   free (c->rootfs);
   free (c->state_dir);
+}
+
+/* Record what a killed create would leave outside the state dir (see
+   REG_CREATING_FILE): the environment referenced, the cgroup directories.  */
+static int
+save_creating (struct creation *c, reg_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  int ret;
+
+  xasprintf (&text, "mode %s\n", reg_mode_name (c->plan ? c->plan->mode : REG_MODE_OFF));
+  if (c->plan && c->plan->env_id)
+    {
+      char *t;
+      xasprintf (&t, "%senv %s\n", text, c->plan->env_id);
+      free (text);
+      text = t;
+    }
+  if (c->cgroup_begun)
+    {
+      /* Before the directories exist: what makes them again (delete
+         re-creates and removes them when they are not listed yet).  */
+      const char *cp = c->config->linux_cfg.cgroups_path;
+      char *t;
+      xasprintf (&t, "%scgroups-path %s\nsystemd %d\n", text, cp ? cp : "", c->ctx->systemd_cgroup ? 1 : 0);
+      free (text);
+      text = t;
+    }
+  for (char **p = c->cgroup.paths; p && *p; p++)
+    {
+      char *t;
+      xasprintf (&t, "%scgroup %s\n", text, *p);
+      free (text);
+      text = t;
+    }
+  ret = write_file_atomic_at (c->dirfd, REG_CREATING_FILE, text, strlen (text), 0600, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
+  return 0;
 }
 
 static int
@@ -625,13 +665,23 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
       ret = reg_phase_prepare (&c->reg_opts, c->config, rootfd, &c->plan, err);
       if (UNLIKELY (ret < 0))
         return ret;
+      ret = save_creating (c, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
     }
 
   if (! ctx->cgroups_disabled)
     {
+      c->cgroup_begun = true;
+      ret = save_creating (c, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
       ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
       if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
         ret = 0;
+      if (UNLIKELY (ret < 0))
+        return ret;
+      ret = save_creating (c, err);
       if (UNLIKELY (ret < 0))
         return ret;
       /* Limits and device rules before the init exists: they hold from
@@ -894,6 +944,87 @@ kill_and_wait (const struct reg_status *st, reg_error_t *err)
   return 0;
 }
 
+/* Undo a create that was killed before it wrote the status (DIRFD
+   locked): what REG_CREATING_FILE names.  Destroying the cgroups kills any
+   process in them, the container's init included (it stops dying with its
+   creator once it is set up, a moment before the status is written).  */
+static int
+destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_error_t *err)
+{
+  cleanup_free char *text = NULL;
+  cleanup_free char *state_dir = NULL;
+  cleanup_free char *env_id = NULL;
+  bool reg_used = false, systemd = false;
+  cleanup_free char *cgroups_path = NULL;
+  struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
+  char **paths = NULL;
+  size_t n = 0;
+  char *save = NULL;
+  int ret;
+
+  ret = read_all_file_at (dirfd, REG_CREATING_FILE, 1024 * 1024, &text, NULL, err);
+  if (ret < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return ret;
+      /* killed before it made anything outside the state dir */
+      reg_error_release (err);
+      return reg_status_remove_dir (ctx->state_root, id, err);
+    }
+  paths = xmalloc0 (sizeof (char *));
+  for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
+    {
+      if (has_prefix (l, "mode "))
+        reg_used = strcmp (l + 5, "off") != 0;
+      else if (has_prefix (l, "cgroups-path ") && cgroups_path == NULL)
+        cgroups_path = xstrdup (l + 13);
+      else if (has_prefix (l, "systemd "))
+        systemd = strcmp (l + 8, "1") == 0;
+      else if (has_prefix (l, "env ") && env_id == NULL)
+        env_id = xstrdup (l + 4);
+      else if (has_prefix (l, "cgroup "))
+        {
+          paths = xrealloc (paths, (n + 2) * sizeof (char *));
+          paths[n++] = xstrdup (l + 7);
+          paths[n] = NULL;
+        }
+    }
+  if (n > 0)
+    {
+      struct reg_cgroup cg = { 0 };
+      reg_cgroup_load (paths, &cg);
+      ret = reg_cgroup_destroy (&cg, err);
+      reg_cgroup_clear (&cg);
+    }
+  else if (cgroups_path)
+    {
+      /* Killed while it made the directories, some of them may exist:
+         make them all (mkdir tolerates existing ones) to learn their
+         paths, then remove them.  Nothing ran in them yet.  */
+      struct reg_cgroup cg = { 0 };
+      reg_error_t tmp = NULL;
+      if (reg_cgroup_create (cgroups_path[0] ? cgroups_path : NULL, id, systemd, &cg, &tmp) == 0)
+        {
+          ret = reg_cgroup_destroy (&cg, err);
+          reg_cgroup_clear (&cg);
+        }
+      reg_error_release (&tmp);
+    }
+  free_string_array (paths);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
+  reg_opts.state_dir = state_dir;
+  /* As destroy_locked: every mode but off has something to release.  */
+  if (reg_used)
+    {
+      ret = reg_phase_release (&reg_opts, env_id, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  return reg_status_remove_dir (ctx->state_root, id, err);
+}
+
 int
 reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_error_t *err)
 {
@@ -919,7 +1050,7 @@ reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_e
       if ((*err)->status == ENOENT && force)
         {
           reg_error_release (err);
-          return reg_status_remove_dir (ctx->state_root, id, err);
+          return destroy_half_created (ctx, id, dirfd, err);
         }
       return ret;
     }

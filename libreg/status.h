@@ -19,6 +19,10 @@
 /* Only with startContainer hooks: the init writes why it could not reach
    execve (a failed hook) here, for start to report.  */
 #define REG_START_RESULT "start.result"
+/* Written by create before anything outside the state dir exists that
+   delete must undo, until the status is: "env ID" and "cgroup PATH" lines,
+   so delete --force can undo a create that was killed midway.  */
+#define REG_CREATING_FILE "creating"
 #define REG_ID_MAX 1024
 
 enum reg_container_status

@@ -39,6 +39,17 @@ rt() {
   fi
 }
 
+# rtx ARGS: rt, replacing the shell: run in the background (`rtx ... &`), $!
+# is the runtime itself, so a kill -9 of $! kills reg-runc and not a
+# subshell that would leave the runtime running on.
+rtx() {
+  if [ -n "${STORE:-}" ]; then
+    exec "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$STORE" "$@"
+  else
+    exec "$REG_RUNC" --root "$TEST_ROOT_STATE" "$@"
+  fi
+}
+
 # sleep_ms N
 sleep_ms() {
   sleep "$(printf '0.%03d' "$1")"
@@ -112,7 +123,7 @@ lifecycle() {
 # killed_create DELAY_MS: start create, SIGKILL it after DELAY_MS.
 killed_create() {
   local pid
-  rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/kc.out" 2>"$TEST_DIR/kc.err" &
+  rtx create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/kc.out" 2>"$TEST_DIR/kc.err" &
   pid=$!
   sleep_ms "$1"
   kill -9 "$pid" 2>/dev/null || true
@@ -157,12 +168,12 @@ killed_create() {
     out=$(rt start "$CID" 2>&1) || { echo "start: $out" >&2; return 1; }
     if [ $((i % 2)) -eq 0 ]; then
       # delete --force of a running container, killed mid-way
-      rt delete --force "$CID" </dev/null >/dev/null 2>&1 &
+      rtx delete --force "$CID" </dev/null >/dev/null 2>&1 &
     else
       # plain delete of a stopped container, killed mid-way
       rt kill "$CID" KILL
       wait_status "$CID" stopped
-      rt delete "$CID" </dev/null >/dev/null 2>&1 &
+      rtx delete "$CID" </dev/null >/dev/null 2>&1 &
     fi
     pid=$!
     sleep_ms "$d"
@@ -304,5 +315,144 @@ store_ok() {
       { echo "round $round: delete --force: $out" >&2; return 1; }
     assert_clean "round $round"
     lifecycle "round $round, afterwards"
+  done
+}
+
+@test "faults: start killed with SIGKILL at increasing delays, delete --force cleans up, the id is reusable" {
+  set_args /bin/probe sleep 100
+  local d pid s
+  for d in "${DELAYS_MS[@]}"; do
+    rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" ||
+      { echo "create (round $d): $(cat "$TEST_DIR/c.err")" >&2; return 1; }
+    rtx start "$CID" </dev/null >/dev/null 2>&1 &
+    pid=$!
+    sleep_ms "$d"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    # created (start never got through) or running: nothing in between
+    s=$(rt state "$CID" 2>/dev/null | jq -r .status)
+    case "$s" in
+    created | running) ;;
+    *) echo "start killed after $d ms: state '$s'" >&2; return 1 ;;
+    esac
+    force_delete "start killed after ${d} ms"
+    assert_clean "start killed after ${d} ms"
+    lifecycle "after start killed at ${d} ms"
+  done
+}
+
+# killed_exec DELAY_MS EXEC-ARGS...: exec into the running $CID, SIGKILL the
+# runtime after DELAY_MS; then the container still answers a plain exec,
+# delete --force cleans everything and the id is reusable.
+killed_exec() {
+  local d=$1 pid out
+  shift
+  rt run -d --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/r.out" 2>"$TEST_DIR/r.err" ||
+    { echo "run -d (round $d): $(cat "$TEST_DIR/r.err")" >&2; return 1; }
+  rtx exec "$@" </dev/null >"$TEST_DIR/e.out" 2>"$TEST_DIR/e.err" &
+  pid=$!
+  sleep_ms "$d"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  # the container is still whole: another exec works
+  out=$(rt exec "$CID" /bin/probe pid 2>&1 </dev/null) ||
+    { echo "exec $* killed after $d ms: the next exec failed: $out" >&2; return 1; }
+  force_delete "exec $* killed after ${d} ms"
+  assert_clean "exec $* killed after ${d} ms"
+}
+
+@test "faults: exec, exec --detach and exec --process killed with SIGKILL at increasing delays, delete --force cleans up" {
+  set_args /bin/probe sleep 100
+  jq -n '{args: ["/bin/probe", "sleep", "100"], cwd: "/", env: ["PATH=/bin"], user: {uid: 0, gid: 0}}' \
+    >"$TEST_DIR/process.json"
+  local d
+  for d in "${DELAYS_MS[@]}"; do
+    killed_exec "$d" "$CID" /bin/probe sleep 100
+    killed_exec "$d" --detach "$CID" /bin/probe sleep 100
+    killed_exec "$d" --process "$TEST_DIR/process.json" "$CID"
+  done
+  lifecycle "after the killed execs"
+}
+
+# A store with several environments: share containers of three images
+# (three entrypoints), made and deleted, so gc has work to do.
+fill_store_for_gc() {
+  local prog i=0
+  for prog in /usr/bin/sleep /usr/bin/true /usr/bin/env; do
+    i=$((i + 1))
+    cp -L "$prog" "$ROOTFS/usr/bin/prog$i"
+    update_config '.process.args = [$p, "100"]' --arg p "/usr/bin/prog$i"
+    rt create --bundle "$BUNDLE" "$CID-gc$i" </dev/null >"$TEST_DIR/g.out" 2>"$TEST_DIR/g.err" ||
+      { echo "create for gc: $(cat "$TEST_DIR/g.err")" >&2; return 1; }
+    rt delete --force "$CID-gc$i"
+  done
+  update_config '.process.args = ["/usr/bin/sleep", "100"]'
+}
+
+@test "faults: reg gc killed with SIGKILL at increasing delays, the store stays clean, the next create works" {
+  setup_reg_share
+  local d pid st out
+  for d in "${DELAYS_MS[@]}"; do
+    fill_store_for_gc
+    rtx reg gc </dev/null >/dev/null 2>&1 &
+    pid=$!
+    sleep_ms "$d"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+    store_ok "gc killed after ${d} ms"
+    # what the killed gc left is whole: a share container of an image whose
+    # environment it was removing works
+    lifecycle "share, after gc killed at ${d} ms"
+    store_ok "share lifecycle after gc killed at ${d} ms"
+    # a gc after the killed one finishes the job
+    out=$(rt reg gc 2>&1) || { echo "gc after the kill at $d ms: $out" >&2; return 1; }
+    store_ok "gc after gc killed at ${d} ms"
+  done
+}
+
+# The window between the init reporting "set up" (it stops dying with its
+# creator then) and create writing the status: strace holds create there
+# (a delay after its one recvmsg, the init's REG_SYNC_CREATED), and it is
+# killed in it.  delete --force must kill the init, remove the cgroups and
+# drop the REG reference all the same.
+@test "faults: create killed after its init is set up, before the status is written: delete --force undoes all" {
+  command -v strace >/dev/null || skip "strace is not installed"
+  local mode sp rp tries out
+  for mode in off share; do
+    if [ "$mode" = share ]; then
+      setup_reg_share
+    else
+      set_args /bin/probe sleep 100
+    fi
+    strace -qq -o /dev/null -e trace=recvmsg -e inject=recvmsg:delay_exit=5000000 \
+      "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$TEST_DIR/store" create --bundle "$BUNDLE" "$CID" \
+      </dev/null >"$TEST_DIR/s.out" 2>&1 &
+    sp=$!
+    BG_PIDS+=($sp)
+    # the init in its cgroup, then a moment for it to report
+    tries=100
+    while [ -z "$(cat /sys/fs/cgroup/pids/"$CG_NAME"/cgroup.procs /sys/fs/cgroup/unified/"$CG_NAME"/cgroup.procs 2>/dev/null)" ] &&
+      [ $tries -gt 0 ]; do
+      sleep 0.05
+      tries=$((tries - 1))
+    done
+    sleep 1
+    rp=$(pgrep -P "$sp")
+    [ -n "$rp" ] || { echo "$mode: create already gone: $(cat "$TEST_DIR/s.out")" >&2; return 1; }
+    kill -9 "$rp"
+    wait "$sp" 2>/dev/null || true
+    [ -d "$TEST_ROOT_STATE/$CID" ] && [ ! -e "$TEST_ROOT_STATE/$CID/status.json" ] ||
+      { echo "$mode: not killed in the window: $(ls "$TEST_ROOT_STATE/$CID" 2>&1)" >&2; return 1; }
+    # the init is still there, waiting for a start nobody can give
+    [ -n "$(container_procs)" ]
+    out=$(rt delete --force "$CID" 2>&1) || { echo "$mode: delete --force: $out" >&2; return 1; }
+    assert_clean "$mode: create killed before the status"
+    if [ "$mode" = share ]; then
+      # no reference left: gc removes the environment
+      rt reg gc >/dev/null
+      [ "$(rt reg ls --format json | jq length)" -eq 0 ] || { rt reg ls >&2; return 1; }
+      store_ok "share: create killed before the status"
+    fi
+    lifecycle "$mode: after create killed before the status"
   done
 }
