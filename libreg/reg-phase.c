@@ -274,11 +274,16 @@ minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci
   xasprintf (&plan->work_dir, "%s/reg-work", opts->state_dir);
   for (const char *d = plan->upper_dir; d; d = d == plan->upper_dir ? plan->work_dir : NULL)
     {
+      mode_t mode = d == plan->upper_dir ? 0755 : 0700;
+      if (mkdir (d, mode) == 0)
+        continue;
+      if (errno != EEXIST)
+        return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
       /* Left over by a create that was killed: start clean.  */
       ret = remove_tree_at (AT_FDCWD, d, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      if (mkdir (d, d == plan->upper_dir ? 0755 : 0700) < 0)
+      if (mkdir (d, mode) < 0)
         return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
     }
   /* The upper directory is the root directory the container sees.  */
