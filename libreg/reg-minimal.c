@@ -891,6 +891,14 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
         continue;
       if (n->from_image)
         reg_sources_add (&s->sources, n->path, &n->st);
+      if (store == NULL)
+        {
+          /* Counting only (reg_minimal_measure).  */
+          res->dirs += n->type == NODE_DIR;
+          res->symlinks += n->type == NODE_SYMLINK;
+          res->files += n->type == NODE_EMPTY_FILE;
+          continue;
+        }
       switch (n->type)
         {
         case NODE_DIR:
@@ -943,10 +951,12 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
             if (t == NULL || t->type != NODE_DIR || node_find (s, top) || reg_closure_find (s->closure, top))
               continue;
             reg_sources_add (&s->sources, top, &st);
+            res->symlinks++;
+            if (store == NULL)
+              continue;
             ret = reg_manifest_add_symlink (m, top, target, st.st_uid, st.st_gid, err);
             if (UNLIKELY (ret < 0))
               return ret;
-            res->symlinks++;
           }
       }
   }
@@ -967,9 +977,10 @@ noop_free (void *p)
   (void)p;
 }
 
-int
-reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
-                   size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
+/* STORE NULL: select and count, write nothing.  */
+static int
+minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
+               size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
 {
   struct selection s = { .rootfd = rootfd };
   struct reg_manifest *m = reg_manifest_new ();
@@ -984,7 +995,7 @@ reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config
   ret = select_nodes (&s, config, profile, n_profile, err);
   if (ret == 0)
     ret = build_manifest (store, &s, m, res, err);
-  if (ret == 0)
+  if (ret == 0 && store)
     ret = reg_store_env_get (store, m, &res->env_id, NULL, err);
 
   res->sources = s.sources;
@@ -1002,4 +1013,20 @@ reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config
   if (ret < 0)
     reg_minimal_result_clear (res);
   return ret;
+}
+
+int
+reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
+                   size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
+{
+  if (store == NULL)
+    return reg_make_error (err, EINVAL, "REG minimal: no store");
+  return minimal_build (store, rootfd, config, profile, n_profile, res, err);
+}
+
+int
+reg_minimal_measure (int rootfd, const oci_config *config, const char *const *profile, size_t n_profile,
+                     struct reg_minimal_result *res, reg_error_t *err)
+{
+  return minimal_build (NULL, rootfd, config, profile, n_profile, res, err);
 }

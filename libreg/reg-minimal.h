@@ -68,6 +68,12 @@ void reg_minimal_result_clear (struct reg_minimal_result *r);
 int reg_minimal_build (struct reg_store *s, int rootfd, const oci_config *config, const char *const *profile,
                        size_t n_profile, struct reg_minimal_result *res, reg_error_t *err);
 
+/* What reg_minimal_build would put into the environment (RES: files,
+   bytes, symlinks, directories, left out; no env_id), without writing
+   anything: for `reg analyze`.  */
+int reg_minimal_measure (int rootfd, const oci_config *config, const char *const *profile, size_t n_profile,
+                         struct reg_minimal_result *res, reg_error_t *err);
+
 /* The mount points of CONFIG as they enter the environment cache key:
    "dest kind" lines (kind f: a file bind mount, d: a directory).  */
 char *reg_minimal_mounts_key (const oci_config *config);
