@@ -593,6 +593,41 @@ reg_pyc_source (const char *path)
   }
 }
 
+/* CPython's standard-library landmark in DIR: "DIR/os.py" when DIR is a
+   "pythonX.Y" directory, else NULL.  At start-up the interpreter finds its
+   prefix by stat()ing that file; `os` itself is frozen into the
+   interpreter, so nothing ever opens it and learn never records it, but
+   without it every start warns "Could not find platform independent
+   libraries".  The directory is in the profile because the import system
+   lists it.  */
+char *
+reg_python_landmark (const char *dir)
+{
+  size_t len = strlen (dir);
+  const char *base, *p;
+  char *out = NULL;
+
+  while (len > 1 && dir[len - 1] == '/')
+    len--;
+  for (base = dir + len; base > dir && base[-1] != '/'; base--)
+    ;
+  if ((size_t) (dir + len - base) < strlen ("python0.0") || strncmp (base, "python", 6) != 0)
+    return NULL;
+  p = base + 6;
+  if (*p < '0' || *p > '9')
+    return NULL;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (*p++ != '.' || *p < '0' || *p > '9')
+    return NULL;
+  while (p < dir + len && *p >= '0' && *p <= '9')
+    p++;
+  if (p != dir + len)
+    return NULL;
+  xasprintf (&out, "%.*s/os.py", (int) len, dir);
+  return out;
+}
+
 /* The profile: files with their closures, directories alone, and the
    symlinks next to each file that point at it.  */
 static int
@@ -611,8 +646,11 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
         {
           cleanup_free char *p = xstrndup (profile[i], len - 1);
           cleanup_close int fd = open_in_root_raw (s->rootfd, p, O_PATH | O_DIRECTORY, 0);
+          cleanup_free char *landmark = reg_python_landmark (p);
           if (fd >= 0)
             ret = include_path (s, p, "profile", false, false, 0, err);
+          if (fd >= 0 && landmark && ret == 0)
+            ret = add_file (s, landmark, "profile (Python's stdlib landmark)", false, err);
           continue;
         }
       ret = add_file (s, profile[i], "profile", false, err);

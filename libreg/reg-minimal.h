@@ -50,6 +50,10 @@ int reg_defaults_parse (const char *value, unsigned *groups, reg_error_t *err);
 /* The .py source of a compiled module in __pycache__, or NULL (pure).  */
 char *reg_pyc_source (const char *path);
 
+/* CPython's stdlib landmark ("DIR/os.py") when DIR is a "pythonX.Y"
+   directory of a profile, else NULL (pure).  */
+char *reg_python_landmark (const char *dir);
+
 /* run.reg.include split into its paths (NULL-terminated, *N of them).  */
 int reg_includes_parse (const char *value, char ***paths, size_t *n, reg_error_t *err);
 

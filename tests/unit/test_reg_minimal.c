@@ -717,11 +717,36 @@ test_pyc_source (void **state)
   assert_null (reg_pyc_source ("/x__pycache__/m.pyc"));
 }
 
+static void
+test_python_landmark (void **state)
+{
+  char *p;
+
+  (void)state;
+  p = reg_python_landmark ("/usr/lib/python3.11");
+  assert_string_equal (p, "/usr/lib/python3.11/os.py");
+  free (p);
+  p = reg_python_landmark ("/usr/local/lib/python3.12/");
+  assert_string_equal (p, "/usr/local/lib/python3.12/os.py");
+  free (p);
+  p = reg_python_landmark ("/opt/py/lib/python10.1");
+  assert_string_equal (p, "/opt/py/lib/python10.1/os.py");
+  free (p);
+  assert_null (reg_python_landmark ("/usr/lib/python3"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.11/json"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.x"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.11a"));
+  assert_null (reg_python_landmark ("/usr/lib/cpython3.11"));
+  assert_null (reg_python_landmark ("/usr/lib/python.11"));
+  assert_null (reg_python_landmark ("/"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_pyc_source),
+    cmocka_unit_test (test_python_landmark),
     cmocka_unit_test (test_minimal_contents),
     cmocka_unit_test (test_minimal_defaults_off),
     cmocka_unit_test (test_minimal_bad_annotations),
