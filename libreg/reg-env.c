@@ -12,8 +12,8 @@
 #include "utils.h"
 
 int
-reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closure *c, bool all,
-                     struct reg_manifest *m, struct reg_sources *src, struct reg_env_added *added, reg_error_t *err)
+reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closure *c, bool all, struct reg_manifest *m,
+                     struct reg_sources *src, struct reg_env_added *added, reg_error_t *err)
 {
   int ret;
 
@@ -27,10 +27,10 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (e->kind == REG_CLOSURE_SYMLINK)
         {
           struct stat lst = {
-            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t) e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
+            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
           };
           reg_sources_add (src, e->path, &lst);
-          if (! all)
+          if (!all)
             continue;
           added->symlinks++;
           if (store == NULL)
@@ -51,7 +51,7 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
           continue;
         }
       reg_sources_add (src, e->path, &st);
-      if (! all && ! e->elf)
+      if (!all && !e->elf)
         continue;
       if (store == NULL)
         {
@@ -60,7 +60,7 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
           else
             {
               added->files++;
-              added->bytes += (uint64_t) st.st_size;
+              added->bytes += (uint64_t)st.st_size;
             }
           continue;
         }
@@ -70,8 +70,7 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (ret > 0)
         {
           if (all)
-            reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path,
-                         reg_store_unshared_reason (ret));
+            reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path, reg_store_unshared_reason (ret));
           else
             reg_debug ("REG: `%s` not shared: %s", e->path, reg_store_unshared_reason (ret));
           added->unshared++;
@@ -81,7 +80,7 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (UNLIKELY (ret < 0))
         return ret;
       added->files++;
-      added->bytes += (uint64_t) st.st_size;
+      added->bytes += (uint64_t)st.st_size;
     }
   return 0;
 }
@@ -138,14 +137,14 @@ walk_tree (struct tree_walk *w, int dirfd, int depth, reg_error_t *err)
               slot = tsearch (key, &w->seen, cmp_inode);
               if (slot == NULL)
                 abort ();
-              if (*(struct stat **) slot != key)
+              if (*(struct stat **)slot != key)
                 {
                   free (key);
                   continue;
                 }
             }
           w->out->files++;
-          w->out->bytes += (uint64_t) st.st_size;
+          w->out->bytes += (uint64_t)st.st_size;
         }
       else if (S_ISDIR (st.st_mode))
         {

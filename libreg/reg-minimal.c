@@ -611,7 +611,7 @@ reg_python_landmark (const char *dir)
     len--;
   for (base = dir + len; base > dir && base[-1] != '/'; base--)
     ;
-  if ((size_t) (dir + len - base) < strlen ("python0.0") || strncmp (base, "python", 6) != 0)
+  if ((size_t)(dir + len - base) < strlen ("python0.0") || strncmp (base, "python", 6) != 0)
     return NULL;
   p = base + 6;
   if (*p < '0' || *p > '9')
@@ -624,7 +624,7 @@ reg_python_landmark (const char *dir)
     p++;
   if (p != dir + len)
     return NULL;
-  xasprintf (&out, "%.*s/os.py", (int) len, dir);
+  xasprintf (&out, "%.*s/os.py", (int)len, dir);
   return out;
 }
 
