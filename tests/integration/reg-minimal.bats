@@ -74,8 +74,11 @@ EOF
 load reg-helpers
 
 setup_file() {
-  reg_setup_file reg-minimal-bats
-  [ -x /bin/busybox ] || skip "needs busybox-static"
+  reg_setup_file reg-minimal-bats || return 0
+  [ -x /bin/busybox ] || {
+    reg_skip_file "needs busybox-static"
+    return 0
+  }
   base_image "$T/base"
   # python: the real interpreter (not a pyenv shim) with its stdlib
   if [ -x /usr/bin/python3.11 ] && [ -d /usr/lib/python3.11/lib-dynload ]; then

@@ -16,6 +16,7 @@
 # (two test files, two CI jobs) wait for each other on a lock next to it.
 
 REG_RUNC_TEST_CACHE=${REG_RUNC_TEST_CACHE:-/var/cache/reg-runc-tests}
+# shellcheck disable=SC2034 # read by the callers
 BOOKWORM_ERROR=
 
 bookworm_log() { echo "bookworm: $*" >&2; }
@@ -43,6 +44,7 @@ bookworm_tar_path() {
   echo "$REG_RUNC_TEST_CACHE/$name.tar"
 }
 
+# shellcheck disable=SC2034 # BOOKWORM_ERROR is read by the callers
 bookworm_build() {
   local tar=$1 mirror tmp lock start rc=0
   shift
