@@ -102,6 +102,18 @@ cmp_inode (const void *a, const void *b)
   return 0;
 }
 
+/* Whether NAME in DIRFD is the root of a mount (a bind mount or a file
+   system mounted into the rootfs).  Unknown (old kernels) is no.  */
+static bool
+is_mount_root (int dirfd, const char *name)
+{
+  struct statx stx;
+
+  if (statx (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &stx) < 0)
+    return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 static int
 walk_tree (struct tree_walk *w, int dirfd, int depth, reg_error_t *err)
 {
@@ -127,6 +139,8 @@ walk_tree (struct tree_walk *w, int dirfd, int depth, reg_error_t *err)
         continue;
       if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
         continue; /* removed meanwhile */
+      if (is_mount_root (dirfd, de->d_name))
+        continue; /* not the image's: a mount on top of it */
       if (S_ISREG (st.st_mode))
         {
           if (st.st_nlink > 1)

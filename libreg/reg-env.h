@@ -29,8 +29,9 @@ int reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_c
                          reg_error_t *err);
 
 /* The volume of an image: its regular files and their bytes, each inode
-   once (hard links), walking the tree of DIRFD without following symlinks.
-   Directories and special files count nothing.  */
+   once (hard links), walking the tree of DIRFD without following symlinks
+   or entering mounts on top of it.  Directories and special files count
+   nothing.  */
 struct reg_tree_size
 {
   uint64_t files, bytes;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -633,6 +634,20 @@ test_env_image_record (void **state)
   check_err (reg_tree_size (f->imgfd, &size, &err), &err);
   assert_int_equal (size.files, 4);
   assert_int_equal (size.bytes, 9 + 9 + 9 + 5);
+  /* A mount on top of the image is not the image's (root only).  */
+  if (geteuid () == 0)
+    {
+      cleanup_free char *src = NULL, *dst = NULL;
+      struct reg_tree_size mounted;
+      xasprintf (&src, "%s/sub", f->img);
+      xasprintf (&dst, "%s/mnt", f->img);
+      assert_int_equal (mkdir (dst, 0755), 0);
+      assert_int_equal (mount (src, dst, NULL, MS_BIND, NULL), 0);
+      check_err (reg_tree_size (f->imgfd, &mounted, &err), &err);
+      umount2 (dst, MNT_DETACH);
+      assert_int_equal (mounted.files, size.files);
+      assert_int_equal (mounted.bytes, size.bytes);
+    }
 
   check_err (reg_store_env_set_image (s, id, size.files, size.bytes, &err), &err);
   assert_true (reg_store_env_has_image (s, id));
