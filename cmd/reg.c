@@ -91,8 +91,16 @@ minimal_volume (const char *store_root, const char *bundle, int rootfd, const oc
   int ret;
 
   ret = reg_profile_key (NULL, rootfd, config->process, &v->profile_key, err);
-  if (ret == 0)
-    ret = reg_profile_read (store_root, v->profile_key, &profile, &n, err);
+  if (ret == 0 && reg_profile_read (store_root, v->profile_key, &profile, &n, err) < 0)
+    {
+      /* A store this user may not read (analysis needs no root): the
+         environment without a profile, said so.  */
+      reg_warning ("store `%s`: %s; the environment is measured without a learned profile", store_root,
+                   (*err)->msg);
+      reg_error_release (err);
+      profile = NULL;
+      n = 0;
+    }
   /* Relative mount sources are from the bundle, as for create (after the
      store is read: --reg-root may be relative too).  */
   if (ret == 0 && chdir (bundle) < 0)
