@@ -95,8 +95,7 @@ minimal_volume (const char *store_root, const char *bundle, int rootfd, const oc
     {
       /* A store this user may not read (analysis needs no root): the
          environment without a profile, said so.  */
-      reg_warning ("store `%s`: %s; the environment is measured without a learned profile", store_root,
-                   (*err)->msg);
+      reg_warning ("store `%s`: %s; the environment is measured without a learned profile", store_root, (*err)->msg);
       reg_error_release (err);
       profile = NULL;
       n = 0;
