@@ -368,6 +368,61 @@ reg_store_env_unref (struct reg_store *s, const char *env_id, const char *ref_na
   return 0;
 }
 
+#define ENV_IMAGE_MAGIC "reg-env-image 1\n"
+
+bool
+reg_store_env_has_image (struct reg_store *s, const char *env_id)
+{
+  cleanup_free char *rel = NULL;
+  struct stat st;
+
+  if (!reg_store_digest_valid (env_id))
+    return false;
+  xasprintf (&rel, "%s/image", env_id);
+  return fstatat (s->envs_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_close int dirfd = -1;
+  int ret;
+
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
+  if (reg_store_env_has_image (s, env_id))
+    return 0;
+  dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "open `envs/%s`", env_id));
+  xasprintf (&data, ENV_IMAGE_MAGIC "files %llu\nbytes %llu\n", (unsigned long long)files, (unsigned long long)bytes);
+  ret = write_file_atomic_at (dirfd, "image", data, strlen (data), 0600, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
+  return 0;
+}
+
+/* The image record of ENV_ID into INFO; nothing when there is none or it
+   is damaged (it is information, not state).  */
+static void
+read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
+{
+  cleanup_free char *rel = NULL;
+  cleanup_free char *data = NULL;
+  unsigned long long files, bytes;
+  size_t len;
+
+  xasprintf (&rel, "%s/image", id);
+  if (read_all_file_at (s->envs_fd, rel, 4096, &data, &len, NULL) < 0)
+    return;
+  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0
+      || sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+    return;
+  info->image_files = files;
+  info->image_bytes = bytes;
+}
+
 /* --- the environment cache ---------------------------------------------- */
 
 #define ENV_CACHE_MAGIC "reg-env-cache 1\n"
@@ -618,6 +673,7 @@ env_info (struct reg_store *s, const char *id, struct reg_env_info *info, reg_er
       info->refs[info->n_refs] = NULL;
     }
 
+  read_env_image (s, id, info);
   xasprintf (&root_rel, "%s/root", id);
   rootfd = openat (s->envs_fd, root_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (rootfd < 0)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "reg-env.h"
 #include "reg-store-internal.h"
 #include "reg-store.h"
 #include "utils.h"
@@ -598,6 +600,80 @@ test_env_build_reuse (void **state)
   assert_check_clean (s);
   reg_manifest_free (m1);
   reg_manifest_free (m2);
+  reg_store_close (s);
+}
+
+/* The volume of the image an environment was built from: recorded once,
+   listed by reg_store_list_envs, removed with the environment by gc.  */
+static void
+test_env_image_record (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = make_manifest (s, f, false);
+  cleanup_free char *id = NULL;
+  struct reg_env_info *envs = NULL;
+  struct reg_gc_result gc;
+  struct reg_tree_size size;
+  reg_error_t err = NULL;
+  size_t n = 0;
+
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  assert_false (reg_store_env_has_image (s, id));
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 1);
+  assert_int_equal (envs[0].image_bytes, 0);
+  reg_env_info_free (envs, n);
+
+  /* The fixture's image: a, b, x (9 bytes each) and a hard link of x, a
+     symlink, a directory with one more file.  */
+  assert_int_equal (linkat (f->imgfd, "x", f->imgfd, "x-link", 0), 0);
+  assert_int_equal (symlinkat ("a", f->imgfd, "a-link"), 0);
+  assert_int_equal (mkdirat (f->imgfd, "sub", 0755), 0);
+  write_img (f, "sub/y", "12345", 0644);
+  check_err (reg_tree_size (f->imgfd, &size, &err), &err);
+  assert_int_equal (size.files, 4);
+  assert_int_equal (size.bytes, 9 + 9 + 9 + 5);
+  /* A mount on top of the image is not the image's (root only).  */
+  if (geteuid () == 0)
+    {
+      cleanup_free char *src = NULL, *dst = NULL;
+      struct reg_tree_size mounted;
+      xasprintf (&src, "%s/sub", f->img);
+      xasprintf (&dst, "%s/mnt", f->img);
+      assert_int_equal (mkdir (dst, 0755), 0);
+      assert_int_equal (mount (src, dst, NULL, MS_BIND, NULL), 0);
+      check_err (reg_tree_size (f->imgfd, &mounted, &err), &err);
+      umount2 (dst, MNT_DETACH);
+      assert_int_equal (mounted.files, size.files);
+      assert_int_equal (mounted.bytes, size.bytes);
+    }
+
+  check_err (reg_store_env_set_image (s, id, size.files, size.bytes, &err), &err);
+  assert_true (reg_store_env_has_image (s, id));
+  /* The first record stays.  */
+  check_err (reg_store_env_set_image (s, id, 1, 1, &err), &err);
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 1);
+  assert_int_equal (envs[0].image_files, 4);
+  assert_int_equal (envs[0].image_bytes, 32);
+  assert_int_equal (envs[0].bytes, 27);
+  reg_env_info_free (envs, n);
+  assert_check_clean (s);
+
+  /* No such environment.  */
+  assert_true (reg_store_env_set_image (s, "0000000000000000000000000000000000000000000000000000000000000000", 1, 1,
+                                        &err)
+               < 0);
+  reg_error_release (&err);
+
+  reg_store_close (s);
+  s = open_store (f);
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.envs_removed, 1);
+  assert_int_equal (count_entries (f->store, "envs"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_manifest_free (m);
   reg_store_close (s);
 }
 
@@ -1198,6 +1274,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_xattr_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (test_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_build_reuse, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_image_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_manifest_roundtrip_and_errors, setup, teardown),
     cmocka_unit_test (test_manifest_parse_bounds),
     cmocka_unit_test_setup_teardown (test_refs_gc, setup, teardown),
