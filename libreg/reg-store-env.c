@@ -530,9 +530,97 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   return 0;
 }
 
+/* "DEV INO SIZE MTIME CTIME " of a cache line, by hand: sscanf was a
+   third of the validation of a large environment.  */
+static int
+parse_identity (const char **pp, const char *eol, struct reg_source_identity *id)
+{
+  uint64_t *u[] = { &id->dev, &id->ino, &id->size };
+  int64_t *t[] = { &id->mtime_ns, &id->ctime_ns };
+  const char *p = *pp;
+
+  for (size_t i = 0; i < 5; i++)
+    {
+      bool neg = i >= 3 && p < eol && *p == '-';
+      uint64_t v = 0;
+      const char *digits;
+
+      p += neg;
+      digits = p;
+      while (p < eol && *p >= '0' && *p <= '9' && p - digits < 19)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+      if (p == digits || p >= eol || *p != ' ')
+        return -1;
+      p++;
+      if (i < 3)
+        *u[i] = v;
+      else
+        *t[i - 3] = neg ? -(int64_t)v : (int64_t)v;
+    }
+  *pp = p;
+  return 0;
+}
+
+static bool
+same_identity (const struct reg_source_identity *was, const struct stat *st)
+{
+  return was->dev == st->st_dev && was->ino == st->st_ino && was->size == (uint64_t)st->st_size
+         && was->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec
+         && was->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* The directory of the previous source, kept open: the cache lists its
+   sources sorted, so most share their predecessor's directory.  */
+struct source_dir
+{
+  char *path;
+  int fd;
+};
+
+/* lstat PATH in the root as open_in_root_raw (O_PATH | O_NOFOLLOW) would
+   find it: the directory resolved in the root (RESOLVE_IN_ROOT), the last
+   component not followed.  One fstatat per source instead of an openat2,
+   an fstat and a close.  */
+static int
+stat_source (int rootfd, const char *path, struct source_dir *dir, struct stat *st)
+{
+  const char *slash = strrchr (path, '/');
+  const char *leaf = slash ? slash + 1 : path;
+  size_t dlen = slash ? (size_t)(slash - path) : 0;
+
+  if (slash == NULL || *leaf == '\0' || strcmp (leaf, ".") == 0 || strcmp (leaf, "..") == 0)
+    {
+      int fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
+      int ret = fd >= 0 ? fstat (fd, st) : -1;
+      if (fd >= 0)
+        close (fd);
+      return ret;
+    }
+  if (dir->path == NULL || strlen (dir->path) != dlen || memcmp (dir->path, path, dlen) != 0)
+    {
+      if (dir->fd >= 0)
+        close (dir->fd);
+      free (dir->path);
+      dir->path = xstrndup (path, dlen);
+      dir->fd = open_in_root_raw (rootfd, dlen ? dir->path : "/", O_PATH | O_DIRECTORY, 0);
+    }
+  if (dir->fd < 0)
+    return -1;
+  return fstatat (dir->fd, leaf, st, AT_SYMLINK_NOFOLLOW);
+}
+
+static void
+source_dir_clear (struct source_dir *dir)
+{
+  if (dir->fd >= 0)
+    close (dir->fd);
+  free (dir->path);
+}
+
 int
 reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err)
 {
+  __attribute__ ((cleanup (source_dir_clear))) struct source_dir sdir = { NULL, -1 };
   cleanup_free char *name = NULL;
   cleanup_free char *data = NULL;
   char dir[3], id[REG_DIGEST_HEX_LEN + 1];
@@ -560,34 +648,17 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   while (p < end)
     {
       const char *eol = memchr (p, '\n', (size_t)(end - p));
-      unsigned long long dev, ino, size;
-      long long mtime, ctime;
-      int consumed = 0;
+      struct reg_source_identity was = { 0 };
       cleanup_free char *path = NULL;
-      struct reg_source_identity now = { 0 };
       struct stat st;
-      int fd;
 
-      if (eol == NULL || sscanf (p, "%llu %llu %llu %lld %lld %n", &dev, &ino, &size, &mtime, &ctime, &consumed) != 5
-          || consumed == 0 || p + consumed > eol)
+      if (eol == NULL || parse_identity (&p, eol, &was) < 0)
         return 0;
-      p += consumed;
       path = reg_store_unescape (&p, eol);
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
-      if (fd < 0)
-        return 0;
-      if (fstat (fd, &st) < 0)
-        {
-          close (fd);
-          return 0;
-        }
-      close (fd);
-      reg_source_identity_set (&now, path, &st);
-      free (now.path);
-      if (now.dev != dev || now.ino != ino || now.size != size || now.mtime_ns != mtime || now.ctime_ns != ctime)
+      if (stat_source (rootfd, path, &sdir, &st) < 0 || !same_identity (&was, &st))
         return 0;
     }
   *env_id = xstrdup (id);

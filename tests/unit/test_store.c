@@ -1211,6 +1211,83 @@ test_env_cache (void **state)
   reg_store_close (s);
 }
 
+/* Sources in directories: each directory is resolved in the root (a
+   symlinked directory followed inside it), the last component never
+   followed; sorted and repeated sources validate alike.  */
+static void
+test_env_cache_dirs (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = make_manifest (s, f, false);
+  cleanup_free char *id = NULL, *hit = NULL, *outside = NULL, *outside_f = NULL;
+  struct reg_source_identity src[4];
+  reg_error_t err = NULL;
+  struct stat st;
+  int fd;
+
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  assert_int_equal (mkdirat (f->imgfd, "d", 0755), 0);
+  fd = openat (f->imgfd, "d/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  assert_true (fd >= 0 && write (fd, "f\n", 2) == 2);
+  close (fd);
+  assert_int_equal (symlinkat ("/d", f->imgfd, "lnk"), 0);
+  /* The same inode outside the root (linked before it is recorded).  */
+  xasprintf (&outside, "%s/outside", f->dir);
+  xasprintf (&outside_f, "%s/outside/f", f->dir);
+  assert_int_equal (mkdir (outside, 0755), 0);
+  assert_int_equal (linkat (f->imgfd, "d/f", AT_FDCWD, outside_f, 0), 0);
+  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[0], "/lnk/f", &st);
+  reg_source_identity_set (&src[1], "/d/f", &st);
+  reg_source_identity_set (&src[2], "/d/f", &st);
+  assert_int_equal (fstatat (f->imgfd, "lnk", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[3], "/lnk", &st);
+
+  check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
+  assert_string_equal (hit, id);
+  free (steal_pointer (&hit));
+
+  /* The directory becomes a symlink out of the root, to a directory that
+     holds the very same inode: resolved inside the root it names nothing,
+     a miss.  Followed on the host, it would be a hit.  */
+  assert_int_equal (renameat (f->imgfd, "d", f->imgfd, "d.old"), 0);
+  assert_int_equal (symlinkat ("../../../../../../outside", f->imgfd, "d"), 0);
+  assert_int_equal (symlinkat (outside, f->imgfd, "d2"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+  assert_null (hit);
+  assert_int_equal (unlink (outside_f), 0);
+  assert_int_equal (rmdir (outside), 0);
+  assert_int_equal (unlinkat (f->imgfd, "d2", 0), 0);
+
+  /* Back as it was: still a miss, dropping the outside link changed the
+     file's ctime.  Recorded again, a hit; then the file replaced by a new inode
+     of the same content: a miss.  */
+  assert_int_equal (unlinkat (f->imgfd, "d", 0), 0);
+  assert_int_equal (renameat (f->imgfd, "d.old", f->imgfd, "d"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
+  for (size_t i = 0; i < 3; i++)
+    {
+      free (src[i].path);
+      reg_source_identity_set (&src[i], i == 0 ? "/lnk/f" : "/d/f", &st);
+    }
+  check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+  fd = openat (f->imgfd, "d/f.new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  assert_true (fd >= 0 && write (fd, "f\n", 2) == 2);
+  close (fd);
+  assert_int_equal (renameat (f->imgfd, "d/f.new", f->imgfd, "d/f"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+
+  for (size_t i = 0; i < 4; i++)
+    free (src[i].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
 /* --- the link limit ----------------------------------------------------- */
 
 /* More links than the file system allows to one inode: the environment
@@ -1282,6 +1359,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_crash_at_each_step, setup, teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_dirs, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
