@@ -3,6 +3,7 @@
 #define REG_CMD_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "error.h"
 
@@ -46,6 +47,9 @@ int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 int cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+/* PART in percent of WHOLE with one decimal ("8.0"; "0.0" when WHOLE is 0),
+   into BUF: for the volume reports of `reg ls` and `reg analyze`.  */
+const char *cmd_percent (uint64_t part, uint64_t whole, char buf[32]);
 /* reg profile ls|show|rm (cmd/reg-profile.c).  */
 int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */

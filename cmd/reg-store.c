@@ -108,6 +108,24 @@ gen_key_uint (yajl_gen gen, const char *key, uint64_t v)
   yajl_gen_integer (gen, (long long)v);
 }
 
+const char *
+cmd_percent (uint64_t part, uint64_t whole, char buf[32])
+{
+  snprintf (buf, 32, "%.1f", whole ? 100.0 * (double)part / (double)whole : 0.0);
+  return buf;
+}
+
+/* A number as cmd_percent writes it (yajl_gen_double would print the
+   binary value's 17 digits).  */
+static void
+gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole)
+{
+  char buf[32];
+  gen_str (gen, key);
+  cmd_percent (part, whole, buf);
+  yajl_gen_number (gen, buf, strlen (buf));
+}
+
 static void
 print_json (yajl_gen gen)
 {
@@ -193,8 +211,8 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 
   ret = parse_options ("reg ls",
                        "reg ls [--format text|json] [ENVIRONMENT]\n"
-                       "List the environments of the REG store (files, bytes, containers using each),\n"
-                       "or the entries of one environment.",
+                       "List the environments of the REG store (files, bytes, the bytes of the image\n"
+                       "each was built from, containers using each), or the entries of one environment.",
                        true, argc, argv, &format, &first, &help, err);
   if (ret < 0 || help)
     return ret;
@@ -236,6 +254,13 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
           gen_key_uint (gen, "symlinks", envs[i].symlinks);
           gen_key_uint (gen, "directories", envs[i].dirs);
           gen_key_uint (gen, "bytes", envs[i].bytes);
+          /* The image it was built from, when recorded (see reg_store_env_set_image).  */
+          if (envs[i].image_bytes)
+            {
+              gen_key_uint (gen, "imageFiles", envs[i].image_files);
+              gen_key_uint (gen, "imageBytes", envs[i].image_bytes);
+              gen_percent (gen, "imagePercent", envs[i].bytes, envs[i].image_bytes);
+            }
           gen_str (gen, "created");
           gen_str (gen, created);
           gen_str (gen, "containers");
@@ -250,13 +275,20 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     }
   else
     {
-      printf ("%-64s %8s %8s %12s %10s  %s\n", "ENVIRONMENT", "FILES", "SYMLINKS", "BYTES", "CONTAINERS", "CREATED");
+      printf ("%-64s %8s %8s %12s %12s %6s %10s  %s\n", "ENVIRONMENT", "FILES", "SYMLINKS", "BYTES", "IMAGE BYTES", "%",
+              "CONTAINERS", "CREATED");
       for (size_t i = 0; i < n; i++)
         {
-          char created[64];
+          char created[64], image[32] = "-", pct[32] = "-";
           format_time (envs[i].created, created, sizeof (created));
-          printf ("%-64s %8llu %8llu %12llu %10zu  %s\n", envs[i].id, (unsigned long long)envs[i].files,
-                  (unsigned long long)envs[i].symlinks, (unsigned long long)envs[i].bytes, envs[i].n_refs, created);
+          if (envs[i].image_bytes)
+            {
+              snprintf (image, sizeof (image), "%llu", (unsigned long long)envs[i].image_bytes);
+              cmd_percent (envs[i].bytes, envs[i].image_bytes, pct);
+            }
+          printf ("%-64s %8llu %8llu %12llu %12s %6s %10zu  %s\n", envs[i].id, (unsigned long long)envs[i].files,
+                  (unsigned long long)envs[i].symlinks, (unsigned long long)envs[i].bytes, image, pct, envs[i].n_refs,
+                  created);
         }
     }
   reg_env_info_free (envs, n);

@@ -13,7 +13,11 @@
 
 #include "cmd.h"
 #include "oci-spec.h"
+#include "config.h"
 #include "reg-analyze.h"
+#include "reg-env.h"
+#include "reg-learn.h"
+#include "reg-minimal.h"
 #include "reg-store.h"
 #include "utils.h"
 
@@ -24,7 +28,10 @@ analyze_usage (FILE *out)
            "Usage: reg-runc reg analyze --rootfs DIR [--env K=V]... [--cwd DIR] [--format text|json] -- CMD [ARGS...]\n"
            "       reg-runc reg analyze --bundle DIR [--format text|json]\n\n"
            "Print the files CMD needs inside DIR: the entrypoint, interpreters, shared\n"
-           "libraries (and the symlinks on the way), what glibc loads at run time.\n\n"
+           "libraries (and the symlinks on the way), what glibc loads at run time; then\n"
+           "the volume: the image's bytes, the closure's and, with --bundle, the bytes of\n"
+           "the environment `minimal` would give the bundle (closure, learned profile,\n"
+           "run.reg.include, default files), each against the image's.\n\n"
            "  --bundle DIR      an OCI bundle: root, process.args, env and cwd from its config.json\n"
            "  --rootfs DIR      the container's root filesystem\n"
            "  --env K=V         process environment (PATH, LD_LIBRARY_PATH), repeatable\n"
@@ -48,6 +55,77 @@ object_digest (int rootfd, const char *path, char hex[REG_DIGEST_HEX_LEN + 1])
 
   if (fd < 0 || reg_store_hash_object_fd (fd, &st, hex, NULL) < 0)
     strcpy (hex, "-");
+}
+
+/* The volume report: the image, the closure, and (with --bundle) the
+   minimal environment.  */
+struct volume
+{
+  struct reg_tree_size image;
+  uint64_t closure_files, closure_bytes;
+  bool have_env;
+  struct reg_minimal_result env;
+  char *profile_key;
+  size_t profile_paths;
+};
+
+static void
+closure_volume (const struct reg_closure *c, struct volume *v)
+{
+  for (size_t i = 0; i < c->n; i++)
+    if (c->entries[i].kind == REG_CLOSURE_FILE)
+      {
+        v->closure_files++;
+        v->closure_bytes += c->entries[i].size;
+      }
+}
+
+/* What `minimal` would make of the bundle, from the profile its
+   entrypoint has in the store now; nothing is written.  */
+static int
+minimal_volume (const char *store_root, const char *bundle, int rootfd, const oci_config *config, struct volume *v,
+                reg_error_t *err)
+{
+  cleanup_string_array char **profile = NULL;
+  size_t n = 0;
+  int ret;
+
+  ret = reg_profile_key (NULL, rootfd, config->process, &v->profile_key, err);
+  if (ret == 0 && reg_profile_read (store_root, v->profile_key, &profile, &n, err) < 0)
+    {
+      /* A store this user may not read (analysis needs no root): the
+         environment without a profile, said so.  */
+      reg_warning ("store `%s`: %s; the environment is measured without a learned profile", store_root, (*err)->msg);
+      reg_error_release (err);
+      profile = NULL;
+      n = 0;
+    }
+  /* Relative mount sources are from the bundle, as for create (after the
+     store is read: --reg-root may be relative too).  */
+  if (ret == 0 && chdir (bundle) < 0)
+    ret = reg_make_error (err, errno, "chdir `%s`", bundle);
+  if (ret == 0)
+    ret = reg_minimal_measure (rootfd, config, (const char *const *)profile, n, &v->env, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "the minimal environment");
+  v->profile_paths = n;
+  v->have_env = true;
+  return 0;
+}
+
+static void
+print_volume_text (const struct volume *v)
+{
+  printf ("image:       %llu files, %llu bytes\n", (unsigned long long)v->image.files,
+          (unsigned long long)v->image.bytes);
+  char pct[32];
+
+  printf ("closure:     %llu files, %llu bytes (%s%% of the image)\n", (unsigned long long)v->closure_files,
+          (unsigned long long)v->closure_bytes, cmd_percent (v->closure_bytes, v->image.bytes, pct));
+  if (v->have_env)
+    printf ("environment: %zu files, %llu bytes (%s%% of the image): minimal, with profile %.12s (%zu paths)\n",
+            v->env.files, (unsigned long long)v->env.bytes, cmd_percent (v->env.bytes, v->image.bytes, pct),
+            v->profile_key, v->profile_paths);
 }
 
 static void
@@ -78,8 +156,60 @@ gen_str (yajl_gen g, const char *s)
   yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
+static void
+gen_uint (yajl_gen g, const char *key, uint64_t v)
+{
+  gen_str (g, key);
+  yajl_gen_integer (g, (long long)v);
+}
+
+static void
+gen_percent (yajl_gen g, const char *key, uint64_t part, uint64_t whole)
+{
+  char buf[32];
+  gen_str (g, key);
+  cmd_percent (part, whole, buf);
+  yajl_gen_number (g, buf, strlen (buf));
+}
+
+static void
+gen_volume (yajl_gen g, const struct volume *v)
+{
+  gen_str (g, "volume");
+  yajl_gen_map_open (g);
+  gen_str (g, "image");
+  yajl_gen_map_open (g);
+  gen_uint (g, "files", v->image.files);
+  gen_uint (g, "bytes", v->image.bytes);
+  yajl_gen_map_close (g);
+  gen_str (g, "closure");
+  yajl_gen_map_open (g);
+  gen_uint (g, "files", v->closure_files);
+  gen_uint (g, "bytes", v->closure_bytes);
+  gen_percent (g, "imagePercent", v->closure_bytes, v->image.bytes);
+  yajl_gen_map_close (g);
+  if (v->have_env)
+    {
+      gen_str (g, "environment");
+      yajl_gen_map_open (g);
+      gen_str (g, "mode");
+      gen_str (g, "minimal");
+      gen_uint (g, "files", v->env.files);
+      gen_uint (g, "bytes", v->env.bytes);
+      gen_uint (g, "symlinks", v->env.symlinks);
+      gen_uint (g, "directories", v->env.dirs);
+      gen_uint (g, "leftOut", v->env.unshared);
+      gen_percent (g, "imagePercent", v->env.bytes, v->image.bytes);
+      gen_str (g, "profile");
+      gen_str (g, v->profile_key);
+      gen_uint (g, "profilePaths", v->profile_paths);
+      yajl_gen_map_close (g);
+    }
+  yajl_gen_map_close (g);
+}
+
 static int
-print_json (int rootfd, const struct reg_closure *c, reg_error_t *err)
+print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -135,6 +265,7 @@ print_json (int rootfd, const struct reg_closure *c, reg_error_t *err)
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
+  gen_volume (g, v);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   ret = write_all (STDOUT_FILENO, buf, len, err);
@@ -179,10 +310,10 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
   cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t)(argc + 1));
   size_t n_env = 0;
   struct reg_closure *c = NULL;
+  struct volume vol = { 0 };
   cleanup_close int rootfd = -1;
   int opt, ret;
 
-  (void)g;
   opterr = 0;
   optind = 0;
   while ((opt = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
@@ -255,17 +386,26 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
     ret = reg_make_error (err, errno, "open rootfs `%s`", rootfs);
   else
     ret = reg_analyze (rootfd, args, env, cwd, &c, err);
-  if (UNLIKELY (ret < 0))
+  if (ret == 0)
+    ret = reg_tree_size (rootfd, &vol.image, err);
+  if (ret == 0)
+    closure_volume (c, &vol);
+  if (ret == 0 && bundle)
+    ret = minimal_volume (g->reg_root ? g->reg_root : REG_DEFAULT_STORE, bundle, rootfd, config, &vol, err);
+  if (ret == 0)
     {
-      oci_config_free (config);
-      return ret;
+      if (strcmp (format, "json") == 0)
+        ret = print_json (rootfd, c, &vol, err);
+      else
+        {
+          print_text (rootfd, c);
+          print_volume_text (&vol);
+        }
     }
-  if (strcmp (format, "json") == 0)
-    ret = print_json (rootfd, c, err);
-  else
-    print_text (rootfd, c);
   reg_closure_free (c);
   oci_config_free (config);
+  reg_minimal_result_clear (&vol.env);
+  free (vol.profile_key);
   return ret < 0 ? ret : 0;
 }
 

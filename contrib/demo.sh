@@ -97,14 +97,12 @@ for mode in off minimal; do
   t1=$(ms)
   awk -v m="$mode" -v a="$t0" -v b="$t1" 'BEGIN { printf "run of /usr/bin/sleep 0 under %-8s %6.1f ms\n", m, (b - a) / 1e6 }'
 done
-image_bytes=$(du -sb "$work/a/rootfs" | cut -f1)
+# reg ls: each environment's bytes against the image it was built from
 "$RT" --reg-root "$store" reg ls --format json | python3 -c '
 import json, sys
-image = int(sys.argv[1])
 envs = json.load(sys.stdin)
 env = max(envs, key=lambda e: e["directories"]) if envs else None
-if env:
-    b, n = env["bytes"], env["files"]
-    print("image: %d bytes; minimal environment: %d bytes in %d files (%.1f%% of the image), "
-          "all of them shared from the store" % (image, b, n, 100.0 * b / image))
-' "$image_bytes"
+if env and env.get("imageBytes"):
+    print("image: %d bytes; minimal environment: %d bytes in %d files (%s%% of the image), "
+          "all of them shared from the store" % (env["imageBytes"], env["bytes"], env["files"], env["imagePercent"]))
+'

@@ -561,16 +561,14 @@ reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, 
   attr.insns = (uint64_t)(uintptr_t)insns;
   attr.insn_cnt = (uint32_t)n;
   attr.license = (uint64_t)(uintptr_t) "GPL";
-  attr.log_buf = (uint64_t)(uintptr_t)log;
-  attr.log_size = sizeof (log);
-  attr.log_level = 1;
+  /* The verifier's log is asked for only to explain a failure: writing it
+     costs more than the verification itself.  */
   progfd = (int)syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
   if (progfd < 0)
     {
-      /* Retry without the verifier log (it can be too small, ENOSPC).  */
-      attr.log_buf = 0;
-      attr.log_size = 0;
-      attr.log_level = 0;
+      attr.log_buf = (uint64_t)(uintptr_t)log;
+      attr.log_size = sizeof (log);
+      attr.log_level = 1;
       progfd = (int)syscall (SYS_bpf, BPF_PROG_LOAD, &attr, sizeof (attr));
     }
   if (progfd < 0)

@@ -1,5 +1,10 @@
 /* libreg: from a closure to the files of an environment (see reg-env.h).  */
+#include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <search.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,8 +12,8 @@
 #include "utils.h"
 
 int
-reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closure *c, bool all,
-                     struct reg_manifest *m, struct reg_sources *src, struct reg_env_added *added, reg_error_t *err)
+reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closure *c, bool all, struct reg_manifest *m,
+                     struct reg_sources *src, struct reg_env_added *added, reg_error_t *err)
 {
   int ret;
 
@@ -22,15 +27,17 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (e->kind == REG_CLOSURE_SYMLINK)
         {
           struct stat lst = {
-            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t) e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
+            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
           };
           reg_sources_add (src, e->path, &lst);
-          if (! all)
+          if (!all)
+            continue;
+          added->symlinks++;
+          if (store == NULL)
             continue;
           ret = reg_manifest_add_symlink (m, e->path, e->link_target, e->uid, e->gid, err);
           if (UNLIKELY (ret < 0))
             return ret;
-          added->symlinks++;
           continue;
         }
       {
@@ -44,16 +51,26 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
           continue;
         }
       reg_sources_add (src, e->path, &st);
-      if (! all && ! e->elf)
+      if (!all && !e->elf)
         continue;
+      if (store == NULL)
+        {
+          if (st.st_mode & (S_ISUID | S_ISGID))
+            added->unshared++;
+          else
+            {
+              added->files++;
+              added->bytes += (uint64_t)st.st_size;
+            }
+          continue;
+        }
       ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
       if (UNLIKELY (ret < 0))
         return ret;
       if (ret > 0)
         {
           if (all)
-            reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path,
-                         reg_store_unshared_reason (ret));
+            reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path, reg_store_unshared_reason (ret));
           else
             reg_debug ("REG: `%s` not shared: %s", e->path, reg_store_unshared_reason (ret));
           added->unshared++;
@@ -63,7 +80,111 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (UNLIKELY (ret < 0))
         return ret;
       added->files++;
-      added->bytes += (uint64_t) st.st_size;
+      added->bytes += (uint64_t)st.st_size;
     }
   return 0;
+}
+
+struct tree_walk
+{
+  struct reg_tree_size *out;
+  void *seen; /* struct stat * of files with more than one link */
+};
+
+static int
+cmp_inode (const void *a, const void *b)
+{
+  const struct stat *x = a, *y = b;
+  if (x->st_dev != y->st_dev)
+    return x->st_dev < y->st_dev ? -1 : 1;
+  if (x->st_ino != y->st_ino)
+    return x->st_ino < y->st_ino ? -1 : 1;
+  return 0;
+}
+
+/* Whether NAME in DIRFD is the root of a mount (a bind mount or a file
+   system mounted into the rootfs).  Unknown (old kernels) is no.  */
+static bool
+is_mount_root (int dirfd, const char *name)
+{
+  struct statx stx;
+
+  if (statx (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, 0, &stx) < 0)
+    return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
+static int
+walk_tree (struct tree_walk *w, int dirfd, int depth, reg_error_t *err)
+{
+  cleanup_dir DIR *d = NULL;
+  struct dirent *de;
+  int fd;
+
+  if (depth > 1024)
+    return reg_make_error (err, ELOOP, "directory tree too deep");
+  fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0 || (d = fdopendir (fd)) == NULL)
+    {
+      int e = errno;
+      if (fd >= 0)
+        close (fd);
+      return reg_make_error (err, e, "open a directory");
+    }
+  while ((de = readdir (d)))
+    {
+      struct stat st;
+
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        continue; /* removed meanwhile */
+      if (is_mount_root (dirfd, de->d_name))
+        continue; /* not the image's: a mount on top of it */
+      if (S_ISREG (st.st_mode))
+        {
+          if (st.st_nlink > 1)
+            {
+              struct stat *key = xmalloc (sizeof (*key));
+              void *slot;
+              *key = st;
+              slot = tsearch (key, &w->seen, cmp_inode);
+              if (slot == NULL)
+                abort ();
+              if (*(struct stat **)slot != key)
+                {
+                  free (key);
+                  continue;
+                }
+            }
+          w->out->files++;
+          w->out->bytes += (uint64_t)st.st_size;
+        }
+      else if (S_ISDIR (st.st_mode))
+        {
+          cleanup_close int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          int ret;
+          if (sub < 0)
+            continue;
+          ret = walk_tree (w, sub, depth + 1, err);
+          if (UNLIKELY (ret < 0))
+            return reg_error_wrap (err, "`%s`", de->d_name);
+        }
+    }
+  return 0;
+}
+
+int
+reg_tree_size (int dirfd, struct reg_tree_size *out, reg_error_t *err)
+{
+  struct tree_walk w = { .out = out };
+  cleanup_close int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int ret;
+
+  memset (out, 0, sizeof (*out));
+  if (fd < 0)
+    return reg_make_error (err, errno, "open the image's root");
+  ret = walk_tree (&w, fd, 0, err);
+  tdestroy (w.seen, free);
+  return ret;
 }

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -106,7 +107,21 @@ reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **k
       struct stat st;
       if (fstat (fd, &st) < 0)
         return reg_make_error (err, errno, "stat `%s` in the rootfs", path);
-      ret = reg_store_add_file (s, fd, &st, &digest, NULL, err);
+      if (s)
+        ret = reg_store_add_file (s, fd, &st, &digest, NULL, err);
+      else
+        {
+          /* The same name, nothing written (reg analyze).  */
+          char hex[REG_DIGEST_HEX_LEN + 1];
+          if (st.st_mode & (S_ISUID | S_ISGID))
+            ret = REG_STORE_UNSHARED_SETID;
+          else if (flistxattr (fd, NULL, 0) > 0)
+            ret = REG_STORE_UNSHARED_XATTR;
+          else
+            ret = reg_store_hash_object_fd (fd, &st, hex, err);
+          if (ret == 0)
+            digest = xstrdup (hex);
+        }
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "profile key: `%s`", path);
     }

@@ -42,7 +42,8 @@
 /* The profile key of process P in the rootfs open as ROOTFD (64 hex, in
    *KEY).  The entrypoint's digest comes from the store's identity cache
    when the file was seen before (nothing is read then).  An entrypoint
-   that is missing or not shareable (set-uid) is keyed by its path.  */
+   that is missing or not shareable (set-uid) is keyed by its path.  S may
+   be NULL: the digest is computed without adding anything to a store.  */
 int reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **key, reg_error_t *err);
 
 /* The paths of profile KEY (NULL-terminated, sorted; an empty list when

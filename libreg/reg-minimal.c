@@ -593,6 +593,41 @@ reg_pyc_source (const char *path)
   }
 }
 
+/* CPython's standard-library landmark in DIR: "DIR/os.py" when DIR is a
+   "pythonX.Y" directory, else NULL.  At start-up the interpreter finds its
+   prefix by stat()ing that file; `os` itself is frozen into the
+   interpreter, so nothing ever opens it and learn never records it, but
+   without it every start warns "Could not find platform independent
+   libraries".  The directory is in the profile because the import system
+   lists it.  */
+char *
+reg_python_landmark (const char *dir)
+{
+  size_t len = strlen (dir);
+  const char *base, *p;
+  char *out = NULL;
+
+  while (len > 1 && dir[len - 1] == '/')
+    len--;
+  for (base = dir + len; base > dir && base[-1] != '/'; base--)
+    ;
+  if ((size_t)(dir + len - base) < strlen ("python0.0") || strncmp (base, "python", 6) != 0)
+    return NULL;
+  p = base + 6;
+  if (*p < '0' || *p > '9')
+    return NULL;
+  while (*p >= '0' && *p <= '9')
+    p++;
+  if (*p++ != '.' || *p < '0' || *p > '9')
+    return NULL;
+  while (p < dir + len && *p >= '0' && *p <= '9')
+    p++;
+  if (p != dir + len)
+    return NULL;
+  xasprintf (&out, "%.*s/os.py", (int)len, dir);
+  return out;
+}
+
 /* The profile: files with their closures, directories alone, and the
    symlinks next to each file that point at it.  */
 static int
@@ -611,8 +646,11 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
         {
           cleanup_free char *p = xstrndup (profile[i], len - 1);
           cleanup_close int fd = open_in_root_raw (s->rootfd, p, O_PATH | O_DIRECTORY, 0);
+          cleanup_free char *landmark = reg_python_landmark (p);
           if (fd >= 0)
             ret = include_path (s, p, "profile", false, false, 0, err);
+          if (fd >= 0 && landmark && ret == 0)
+            ret = add_file (s, landmark, "profile (Python's stdlib landmark)", false, err);
           continue;
         }
       ret = add_file (s, profile[i], "profile", false, err);
@@ -891,6 +929,14 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
         continue;
       if (n->from_image)
         reg_sources_add (&s->sources, n->path, &n->st);
+      if (store == NULL)
+        {
+          /* Counting only (reg_minimal_measure).  */
+          res->dirs += n->type == NODE_DIR;
+          res->symlinks += n->type == NODE_SYMLINK;
+          res->files += n->type == NODE_EMPTY_FILE;
+          continue;
+        }
       switch (n->type)
         {
         case NODE_DIR:
@@ -943,10 +989,12 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
             if (t == NULL || t->type != NODE_DIR || node_find (s, top) || reg_closure_find (s->closure, top))
               continue;
             reg_sources_add (&s->sources, top, &st);
+            res->symlinks++;
+            if (store == NULL)
+              continue;
             ret = reg_manifest_add_symlink (m, top, target, st.st_uid, st.st_gid, err);
             if (UNLIKELY (ret < 0))
               return ret;
-            res->symlinks++;
           }
       }
   }
@@ -967,9 +1015,10 @@ noop_free (void *p)
   (void)p;
 }
 
-int
-reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
-                   size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
+/* STORE NULL: select and count, write nothing.  */
+static int
+minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
+               size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
 {
   struct selection s = { .rootfd = rootfd };
   struct reg_manifest *m = reg_manifest_new ();
@@ -984,7 +1033,7 @@ reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config
   ret = select_nodes (&s, config, profile, n_profile, err);
   if (ret == 0)
     ret = build_manifest (store, &s, m, res, err);
-  if (ret == 0)
+  if (ret == 0 && store)
     ret = reg_store_env_get (store, m, &res->env_id, NULL, err);
 
   res->sources = s.sources;
@@ -1002,4 +1051,20 @@ reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config
   if (ret < 0)
     reg_minimal_result_clear (res);
   return ret;
+}
+
+int
+reg_minimal_build (struct reg_store *store, int rootfd, const oci_config *config, const char *const *profile,
+                   size_t n_profile, struct reg_minimal_result *res, reg_error_t *err)
+{
+  if (store == NULL)
+    return reg_make_error (err, EINVAL, "REG minimal: no store");
+  return minimal_build (store, rootfd, config, profile, n_profile, res, err);
+}
+
+int
+reg_minimal_measure (int rootfd, const oci_config *config, const char *const *profile, size_t n_profile,
+                     struct reg_minimal_result *res, reg_error_t *err)
+{
+  return minimal_build (NULL, rootfd, config, profile, n_profile, res, err);
 }

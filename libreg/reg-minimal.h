@@ -50,6 +50,10 @@ int reg_defaults_parse (const char *value, unsigned *groups, reg_error_t *err);
 /* The .py source of a compiled module in __pycache__, or NULL (pure).  */
 char *reg_pyc_source (const char *path);
 
+/* CPython's stdlib landmark ("DIR/os.py") when DIR is a "pythonX.Y"
+   directory of a profile, else NULL (pure).  */
+char *reg_python_landmark (const char *dir);
+
 /* run.reg.include split into its paths (NULL-terminated, *N of them).  */
 int reg_includes_parse (const char *value, char ***paths, size_t *n, reg_error_t *err);
 
@@ -67,6 +71,12 @@ void reg_minimal_result_clear (struct reg_minimal_result *r);
    ROOTFD, with the learned PROFILE paths (may be NULL), into the store S.  */
 int reg_minimal_build (struct reg_store *s, int rootfd, const oci_config *config, const char *const *profile,
                        size_t n_profile, struct reg_minimal_result *res, reg_error_t *err);
+
+/* What reg_minimal_build would put into the environment (RES: files,
+   bytes, symlinks, directories, left out; no env_id), without writing
+   anything: for `reg analyze`.  */
+int reg_minimal_measure (int rootfd, const oci_config *config, const char *const *profile, size_t n_profile,
+                         struct reg_minimal_result *res, reg_error_t *err);
 
 /* The mount points of CONFIG as they enter the environment cache key:
    "dest kind" lines (kind f: a file bind mount, d: a directory).  */

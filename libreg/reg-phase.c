@@ -274,11 +274,16 @@ minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci
   xasprintf (&plan->work_dir, "%s/reg-work", opts->state_dir);
   for (const char *d = plan->upper_dir; d; d = d == plan->upper_dir ? plan->work_dir : NULL)
     {
+      mode_t mode = d == plan->upper_dir ? 0755 : 0700;
+      if (mkdir (d, mode) == 0)
+        continue;
+      if (errno != EEXIST)
+        return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
       /* Left over by a create that was killed: start clean.  */
       ret = remove_tree_at (AT_FDCWD, d, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      if (mkdir (d, d == plan->upper_dir ? 0755 : 0700) < 0)
+      if (mkdir (d, mode) < 0)
         return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
     }
   /* The upper directory is the root directory the container sees.  */
@@ -305,6 +310,28 @@ remove_upper (const struct reg_options *opts)
           reg_error_release (&err);
         }
     }
+}
+
+/* The first image an environment is built from leaves its volume with it,
+   for `reg ls` (environment bytes against image bytes).  Only when the
+   environment has none yet: a cache miss for another copy of one image
+   walks nothing.  Information only: a failure is a debug line.  */
+static void
+note_image_volume (struct reg_store *store, const char *env_id, int rootfd)
+{
+  struct reg_tree_size size;
+  reg_error_t e = NULL;
+
+  if (reg_store_env_has_image (store, env_id))
+    return;
+  if (reg_tree_size (rootfd, &size, &e) < 0 || reg_store_env_set_image (store, env_id, size.files, size.bytes, &e) < 0)
+    {
+      reg_debug ("REG: environment %s: image volume not recorded: %s", env_id, e->msg);
+      reg_error_release (&e);
+      return;
+    }
+  reg_debug ("REG: environment %s: built from an image of %llu files, %llu bytes", env_id,
+             (unsigned long long)size.files, (unsigned long long)size.bytes);
 }
 
 int
@@ -370,6 +397,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
           add_closure_inputs (&src, rootfd);
           ret = reg_store_env_cache_put (store, key, env_id, src.items, src.n, err);
         }
+      if (ret == 0)
+        note_image_volume (store, env_id, rootfd);
       reg_sources_clear (&src);
       if (UNLIKELY (ret < 0))
         return ret;

@@ -18,6 +18,7 @@
  * manifest.  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -329,6 +330,7 @@ int
 reg_store_env_ref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err)
 {
   cleanup_free char *rel = NULL;
+  cleanup_free char *manifest = NULL;
   int fd;
 
   if (!ref_name_valid (ref_name))
@@ -336,6 +338,14 @@ reg_store_env_ref (struct reg_store *s, const char *env_id, const char *ref_name
   if (!env_exists (s, env_id))
     return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "reference environment `%s`", env_id));
   xasprintf (&rel, "%s/refs/%s", env_id, ref_name);
+  xasprintf (&manifest, "%s/manifest", env_id);
+  /* A reference is a hard link of the manifest rather than a new file: a
+     new inode on ext4 costs a scan for recently deleted inodes, a fifth of
+     a cached create's REG work.  At the link limit, an empty file.  */
+  if (linkat (s->envs_fd, manifest, s->envs_fd, rel, 0) == 0 || errno == EEXIST)
+    return 0;
+  if (errno != EMLINK)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "create `envs/%s`", rel));
   fd = openat (s->envs_fd, rel, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0)
     return reg_store_wrap (s, err, reg_make_error (err, errno, "create `envs/%s`", rel));
@@ -356,6 +366,61 @@ reg_store_env_unref (struct reg_store *s, const char *env_id, const char *ref_na
   if (unlinkat (s->envs_fd, rel, 0) < 0 && errno != ENOENT)
     return reg_store_wrap (s, err, reg_make_error (err, errno, "remove `envs/%s`", rel));
   return 0;
+}
+
+#define ENV_IMAGE_MAGIC "reg-env-image 1\n"
+
+bool
+reg_store_env_has_image (struct reg_store *s, const char *env_id)
+{
+  cleanup_free char *rel = NULL;
+  struct stat st;
+
+  if (!reg_store_digest_valid (env_id))
+    return false;
+  xasprintf (&rel, "%s/image", env_id);
+  return fstatat (s->envs_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_close int dirfd = -1;
+  int ret;
+
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
+  if (reg_store_env_has_image (s, env_id))
+    return 0;
+  dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "open `envs/%s`", env_id));
+  xasprintf (&data, ENV_IMAGE_MAGIC "files %llu\nbytes %llu\n", (unsigned long long)files, (unsigned long long)bytes);
+  ret = write_file_atomic_at (dirfd, "image", data, strlen (data), 0600, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
+  return 0;
+}
+
+/* The image record of ENV_ID into INFO; nothing when there is none or it
+   is damaged (it is information, not state).  */
+static void
+read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
+{
+  cleanup_free char *rel = NULL;
+  cleanup_free char *data = NULL;
+  unsigned long long files, bytes;
+  size_t len;
+
+  xasprintf (&rel, "%s/image", id);
+  if (read_all_file_at (s->envs_fd, rel, 4096, &data, &len, NULL) < 0)
+    return;
+  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0
+      || sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+    return;
+  info->image_files = files;
+  info->image_bytes = bytes;
 }
 
 /* --- the environment cache ---------------------------------------------- */
@@ -403,10 +468,24 @@ reg_sources_clear (struct reg_sources *s)
   memset (s, 0, sizeof (*s));
 }
 
+/* By path, then identity: equal only when the whole line would be.  */
+static int
+cmp_source (const void *a, const void *b)
+{
+  const struct reg_source_identity *x = *(const struct reg_source_identity *const *)a;
+  const struct reg_source_identity *y = *(const struct reg_source_identity *const *)b;
+  int c = strcmp (x->path, y->path);
+
+  if (c)
+    return c;
+  return memcmp (&x->dev, &y->dev, sizeof (*x) - offsetof (struct reg_source_identity, dev));
+}
+
 int
 reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                          const struct reg_source_identity *sources, size_t n, reg_error_t *err)
 {
+  cleanup_free const struct reg_source_identity **sorted = NULL;
   cleanup_free char *name = NULL;
   cleanup_close int dirfd = -1;
   char *data = NULL;
@@ -422,12 +501,21 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   if (f == NULL)
     abort ();
   fprintf (f, "%s%s\n", ENV_CACHE_MAGIC, env_id);
+  /* Each identity once (a directory is the source of every absent file it
+     would hold): every line is a lookup at each cached create.  */
+  sorted = xmalloc ((n ? n : 1) * sizeof (*sorted));
+  for (size_t i = 0; i < n; i++)
+    sorted[i] = &sources[i];
+  qsort (sorted, n, sizeof (*sorted), cmp_source);
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_free char *esc = reg_store_escape (sources[i].path);
-      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long)sources[i].dev,
-               (unsigned long long)sources[i].ino, (unsigned long long)sources[i].size, (long long)sources[i].mtime_ns,
-               (long long)sources[i].ctime_ns, esc);
+      const struct reg_source_identity *id = sorted[i];
+      cleanup_free char *esc = NULL;
+      if (i > 0 && cmp_source (&sorted[i - 1], &sorted[i]) == 0)
+        continue;
+      esc = reg_store_escape (id->path);
+      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long)id->dev, (unsigned long long)id->ino,
+               (unsigned long long)id->size, (long long)id->mtime_ns, (long long)id->ctime_ns, esc);
     }
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
@@ -442,9 +530,97 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   return 0;
 }
 
+/* "DEV INO SIZE MTIME CTIME " of a cache line, by hand: sscanf was a
+   third of the validation of a large environment.  */
+static int
+parse_identity (const char **pp, const char *eol, struct reg_source_identity *id)
+{
+  uint64_t *u[] = { &id->dev, &id->ino, &id->size };
+  int64_t *t[] = { &id->mtime_ns, &id->ctime_ns };
+  const char *p = *pp;
+
+  for (size_t i = 0; i < 5; i++)
+    {
+      bool neg = i >= 3 && p < eol && *p == '-';
+      uint64_t v = 0;
+      const char *digits;
+
+      p += neg;
+      digits = p;
+      while (p < eol && *p >= '0' && *p <= '9' && p - digits < 19)
+        v = v * 10 + (uint64_t)(*p++ - '0');
+      if (p == digits || p >= eol || *p != ' ')
+        return -1;
+      p++;
+      if (i < 3)
+        *u[i] = v;
+      else
+        *t[i - 3] = neg ? -(int64_t)v : (int64_t)v;
+    }
+  *pp = p;
+  return 0;
+}
+
+static bool
+same_identity (const struct reg_source_identity *was, const struct stat *st)
+{
+  return was->dev == st->st_dev && was->ino == st->st_ino && was->size == (uint64_t)st->st_size
+         && was->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec
+         && was->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* The directory of the previous source, kept open: the cache lists its
+   sources sorted, so most share their predecessor's directory.  */
+struct source_dir
+{
+  char *path;
+  int fd;
+};
+
+/* lstat PATH in the root as open_in_root_raw (O_PATH | O_NOFOLLOW) would
+   find it: the directory resolved in the root (RESOLVE_IN_ROOT), the last
+   component not followed.  One fstatat per source instead of an openat2,
+   an fstat and a close.  */
+static int
+stat_source (int rootfd, const char *path, struct source_dir *dir, struct stat *st)
+{
+  const char *slash = strrchr (path, '/');
+  const char *leaf = slash ? slash + 1 : path;
+  size_t dlen = slash ? (size_t)(slash - path) : 0;
+
+  if (slash == NULL || *leaf == '\0' || strcmp (leaf, ".") == 0 || strcmp (leaf, "..") == 0)
+    {
+      int fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
+      int ret = fd >= 0 ? fstat (fd, st) : -1;
+      if (fd >= 0)
+        close (fd);
+      return ret;
+    }
+  if (dir->path == NULL || strlen (dir->path) != dlen || memcmp (dir->path, path, dlen) != 0)
+    {
+      if (dir->fd >= 0)
+        close (dir->fd);
+      free (dir->path);
+      dir->path = xstrndup (path, dlen);
+      dir->fd = open_in_root_raw (rootfd, dlen ? dir->path : "/", O_PATH | O_DIRECTORY, 0);
+    }
+  if (dir->fd < 0)
+    return -1;
+  return fstatat (dir->fd, leaf, st, AT_SYMLINK_NOFOLLOW);
+}
+
+static void
+source_dir_clear (struct source_dir *dir)
+{
+  if (dir->fd >= 0)
+    close (dir->fd);
+  free (dir->path);
+}
+
 int
 reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err)
 {
+  __attribute__ ((cleanup (source_dir_clear))) struct source_dir sdir = { NULL, -1 };
   cleanup_free char *name = NULL;
   cleanup_free char *data = NULL;
   char dir[3], id[REG_DIGEST_HEX_LEN + 1];
@@ -472,34 +648,17 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   while (p < end)
     {
       const char *eol = memchr (p, '\n', (size_t)(end - p));
-      unsigned long long dev, ino, size;
-      long long mtime, ctime;
-      int consumed = 0;
+      struct reg_source_identity was = { 0 };
       cleanup_free char *path = NULL;
-      struct reg_source_identity now = { 0 };
       struct stat st;
-      int fd;
 
-      if (eol == NULL || sscanf (p, "%llu %llu %llu %lld %lld %n", &dev, &ino, &size, &mtime, &ctime, &consumed) != 5
-          || consumed == 0 || p + consumed > eol)
+      if (eol == NULL || parse_identity (&p, eol, &was) < 0)
         return 0;
-      p += consumed;
       path = reg_store_unescape (&p, eol);
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
-      if (fd < 0)
-        return 0;
-      if (fstat (fd, &st) < 0)
-        {
-          close (fd);
-          return 0;
-        }
-      close (fd);
-      reg_source_identity_set (&now, path, &st);
-      free (now.path);
-      if (now.dev != dev || now.ino != ino || now.size != size || now.mtime_ns != mtime || now.ctime_ns != ctime)
+      if (stat_source (rootfd, path, &sdir, &st) < 0 || !same_identity (&was, &st))
         return 0;
     }
   *env_id = xstrdup (id);
@@ -585,6 +744,7 @@ env_info (struct reg_store *s, const char *id, struct reg_env_info *info, reg_er
       info->refs[info->n_refs] = NULL;
     }
 
+  read_env_image (s, id, info);
   xasprintf (&root_rel, "%s/root", id);
   rootfd = openat (s->envs_fd, root_rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (rootfd < 0)

@@ -8,6 +8,7 @@
  *   envs/<id>/manifest        an environment's canonical manifest (its digest is <id>)
  *   envs/<id>/root/           its tree: hard links to objects, symlinks, directories
  *   envs/<id>/refs/<name>     one empty file per container that uses it
+ *   envs/<id>/image           the volume of the image it was first built from
  *   cache/files/<xx>/<dev>-<ino>  identity cache: size, mtime, ctime -> digest
  *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
  *   tmp/                      work in progress; only gc (exclusive lock) empties it
@@ -169,14 +170,23 @@ int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *e
    a miss (nothing computed from it may be trusted).  */
 int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err);
 
+/* Record the volume of the image (rootfs) ENV_ID was built from: its
+   regular files and their bytes (reg_tree_size).  Kept for `reg ls`, which
+   shows the environment's bytes against the image's; the first record
+   stays (an environment is shared by every image with the same files).  */
+int reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err);
+/* Whether ENV_ID has that record.  */
+bool reg_store_env_has_image (struct reg_store *s, const char *env_id);
+
 struct reg_env_info
 {
   char *id;
   uint64_t files; /* regular files */
   uint64_t symlinks;
   uint64_t dirs;
-  uint64_t bytes; /* sum of the sizes of its files */
-  char **refs;    /* NULL-terminated names of the containers using it */
+  uint64_t bytes;                    /* sum of the sizes of its files */
+  uint64_t image_files, image_bytes; /* the image it was built from; 0 when not recorded */
+  char **refs;                       /* NULL-terminated names of the containers using it */
   size_t n_refs;
   int64_t created; /* seconds since the epoch */
 };

@@ -214,6 +214,10 @@ class Bench:
     # ----------------------------------------------------------------- setup
     def setup_runtimes(self):
         state = os.path.join(self.tmp, "state")
+        # State roots on a tmpfs, as /run is where Podman and containerd
+        # point runtimes (minimal's upper layer lives there too).
+        os.makedirs(state)
+        sh(["mount", "-t", "tmpfs", "-o", "mode=0700,size=1g", "reg-bench-state", state])
         self.store = os.path.join(self.tmp, "reg-store")
         regconf = os.path.join(self.tmp, "reg.conf")
         with open(regconf, "w") as f:

@@ -3,14 +3,15 @@
 # Podman storage (and, with --containerd ADDRESS, into a running private
 # containerd):
 #   - Debian bookworm minbase, debootstrapped from the apt mirror this machine
-#     is configured with; the rootfs tarball is cached ($BOOKWORM_TAR), so a
-#     machine builds it once;
+#     is configured with (tests/lib/bookworm.sh); the rootfs tarball is cached
+#     ($BOOKWORM_TAR), so a machine builds it once;
 #   - a busybox-static image (fast tests);
 #   - Podman's pause image for pods (Podman builds it from catatonit).
 # Usage: make-image.sh [--containerd ADDRESS NAMESPACE...]
 # Idempotent: what is already there is kept.
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
+. "$(dirname "$0")/../lib/bookworm.sh"
 write_podman_conf
 
 containerd_address=
@@ -23,39 +24,8 @@ fi
 
 log () { echo "make-image: $*" >&2; }
 
-# The first Debian mirror apt is configured with (deb822 or one-line form).
-apt_mirror () {
-  local f
-  for f in /etc/apt/sources.list.d/*.sources; do
-    [ -f "$f" ] || continue
-    awk '/^URIs:/ {u=$2} /^Suites:/ {for (i=2;i<=NF;i++) if ($i=="bookworm") s=1}
-         /^$/ {if (s && u) {print u; exit} u=""; s=0}
-         END {if (s && u) print u}' "$f" | head -n1
-  done
-  for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-    [ -f "$f" ] || continue
-    awk '$1=="deb" && $0 ~ / bookworm / {for (i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; exit}}' "$f"
-  done
-}
-
 build_bookworm_tar () {
-  [ -s "$BOOKWORM_TAR" ] && return 0
-  local mirror tmp
-  mirror=${DEBIAN_MIRROR:-$(apt_mirror | head -n1)}
-  [ -n "$mirror" ] || { log "no bookworm mirror in apt's sources"; return 1; }
-  mkdir -p "$(dirname "$BOOKWORM_TAR")"
-  tmp=$(mktemp -d "$(dirname "$BOOKWORM_TAR")/debootstrap.XXXXXX")
-  # shellcheck disable=SC2064
-  trap "rm -rf '$tmp'" EXIT
-  log "debootstrap bookworm from $mirror"
-  debootstrap --variant=minbase bookworm "$tmp/rootfs" "$mirror" > "$tmp/log" 2>&1 \
-    || { tail -20 "$tmp/log" >&2; return 1; }
-  # No apt caches in the image.
-  rm -rf "$tmp"/rootfs/var/cache/apt/*.bin "$tmp"/rootfs/var/lib/apt/lists/* "$tmp"/rootfs/var/cache/apt/archives/*.deb
-  tar --numeric-owner --xattrs -C "$tmp/rootfs" -cf "$tmp/bookworm.tar" .
-  mv "$tmp/bookworm.tar" "$BOOKWORM_TAR"
-  rm -rf "$tmp"
-  trap - EXIT
+  bookworm_build "$BOOKWORM_TAR" || { log "$BOOKWORM_ERROR"; return 1; }
 }
 
 have_image () { podman image exists "$1"; }

@@ -47,6 +47,11 @@ object_digest() {
   [ "$(jq -r --arg p "$libc" '.files[] | select(.path == $p) | .digest' "$T/a.json")" = "$(object_digest "$T/rootfs$libc")" ]
   [ "$(jq -r '.files[] | select(.path == "/usr/bin/sleep") | .reason' "$T/a.json")" = "entrypoint" ]
   [ "$(jq -r '.libc' "$T/a.json")" = glibc ]
+  # the volume: the image's regular files (each inode once) and the closure's
+  [ "$(jq '.volume.image.bytes' "$T/a.json")" -eq "$(find "$T/rootfs" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')" ]
+  [ "$(jq '.volume.image.files' "$T/a.json")" -eq "$(find "$T/rootfs" -type f | wc -l)" ]
+  [ "$(jq '.volume.closure.bytes' "$T/a.json")" -eq "$(jq '[.files[] | select(.kind == "file") | .size] | add' "$T/a.json")" ]
+  [ "$(jq '.volume | has("environment")' "$T/a.json")" = false ]
 
   run rt reg analyze --rootfs "$T/rootfs" -- sleep 1
   [ "$status" -eq 0 ]
@@ -80,6 +85,10 @@ object_digest() {
   [ "$status" -eq 0 ]
   [ "$(jq 'length' <<<"$output")" -eq 1 ]
   env=$(jq -r '.[0].id' <<<"$output")
+  # the bytes of the image the environment was built from, next to its own
+  [ "$(jq '.[0].imageBytes' <<<"$output")" -eq "$(find "$T/rootfs" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')" ]
+  [ "$(jq '.[0].bytes' <<<"$output")" -gt 0 ]
+  [ "$(jq '.[0].bytes <= .[0].imageBytes' <<<"$output")" = true ]
   [ "$(rt state "$ID" | jq -r '.annotations["run.reg.environment"] // empty')" = "$env" ] ||
     [ "$(jq -r '.[0].containers // .[0].refs | length' <<<"$output")" -eq 1 ]
 

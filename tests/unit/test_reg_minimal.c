@@ -510,6 +510,57 @@ test_minimal_uses_profile (void **state)
   fx_free (f);
 }
 
+/* reg_minimal_measure (reg analyze) counts what reg_minimal_build puts
+   into the environment, and writes nothing.  */
+static void
+test_minimal_measure (void **state)
+{
+  struct fixture *f;
+  oci_config *c;
+  struct reg_store *s = NULL;
+  struct reg_minimal_result built = { 0 }, measured = { 0 };
+  cleanup_free char *store = NULL;
+  const char *profile[] = { "/opt/app/other.txt", "/var/empty-dir/" };
+  reg_error_t err = NULL;
+  struct stat st;
+
+  (void)state;
+  if (skip_unless_root ())
+    return;
+  f = image ();
+  c = config_for ("minimal", "ls", "\"run.reg.include\":\"/opt/app/data.txt,/srv/www\"", false);
+  xasprintf (&store, "%s/measure", store_dir);
+
+  if (reg_minimal_measure (f->rootfd, c, profile, 2, &measured, &err) < 0)
+    fail_msg ("measure: %s", err->msg);
+  assert_null (measured.env_id);
+  assert_true (stat (store, &st) < 0 && errno == ENOENT);
+
+  if (reg_store_open (store, &s, &err) < 0 || reg_minimal_build (s, f->rootfd, c, profile, 2, &built, &err) < 0)
+    fail_msg ("build: %s", err->msg);
+  assert_non_null (built.env_id);
+  assert_true (measured.files > 5);
+  assert_int_equal (measured.files, built.files);
+  assert_int_equal (measured.bytes, built.bytes);
+  assert_int_equal (measured.symlinks, built.symlinks);
+  assert_int_equal (measured.dirs, built.dirs);
+  assert_int_equal (measured.unshared, built.unshared);
+  {
+    struct reg_env_info *envs = NULL;
+    size_t n = 0;
+    if (reg_store_list_envs (s, &envs, &n, &err) < 0)
+      fail_msg ("list: %s", err->msg);
+    assert_int_equal (n, 1);
+    assert_int_equal (envs[0].bytes, measured.bytes);
+    reg_env_info_free (envs, n);
+  }
+  reg_minimal_result_clear (&built);
+  reg_minimal_result_clear (&measured);
+  reg_store_close (s);
+  oci_config_free (c);
+  fx_free (f);
+}
+
 static void
 test_profile_merge_and_read (void **state)
 {
@@ -717,11 +768,36 @@ test_pyc_source (void **state)
   assert_null (reg_pyc_source ("/x__pycache__/m.pyc"));
 }
 
+static void
+test_python_landmark (void **state)
+{
+  char *p;
+
+  (void)state;
+  p = reg_python_landmark ("/usr/lib/python3.11");
+  assert_string_equal (p, "/usr/lib/python3.11/os.py");
+  free (p);
+  p = reg_python_landmark ("/usr/local/lib/python3.12/");
+  assert_string_equal (p, "/usr/local/lib/python3.12/os.py");
+  free (p);
+  p = reg_python_landmark ("/opt/py/lib/python10.1");
+  assert_string_equal (p, "/opt/py/lib/python10.1/os.py");
+  free (p);
+  assert_null (reg_python_landmark ("/usr/lib/python3"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.11/json"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.x"));
+  assert_null (reg_python_landmark ("/usr/lib/python3.11a"));
+  assert_null (reg_python_landmark ("/usr/lib/cpython3.11"));
+  assert_null (reg_python_landmark ("/usr/lib/python.11"));
+  assert_null (reg_python_landmark ("/"));
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test (test_pyc_source),
+    cmocka_unit_test (test_python_landmark),
     cmocka_unit_test (test_minimal_contents),
     cmocka_unit_test (test_minimal_defaults_off),
     cmocka_unit_test (test_minimal_bad_annotations),
@@ -730,6 +806,7 @@ main (void)
     cmocka_unit_test (test_minimal_readonly_and_release),
     cmocka_unit_test (test_learn_plan),
     cmocka_unit_test (test_minimal_uses_profile),
+    cmocka_unit_test (test_minimal_measure),
     cmocka_unit_test (test_profile_merge_and_read),
     cmocka_unit_test (test_learn_recorder),
     cmocka_unit_test (test_learn_recorder_stop),

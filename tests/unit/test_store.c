@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -21,6 +22,7 @@
 #include <cmocka.h>
 #include <openssl/evp.h>
 
+#include "reg-env.h"
 #include "reg-store-internal.h"
 #include "reg-store.h"
 #include "utils.h"
@@ -601,6 +603,80 @@ test_env_build_reuse (void **state)
   reg_store_close (s);
 }
 
+/* The volume of the image an environment was built from: recorded once,
+   listed by reg_store_list_envs, removed with the environment by gc.  */
+static void
+test_env_image_record (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = make_manifest (s, f, false);
+  cleanup_free char *id = NULL;
+  struct reg_env_info *envs = NULL;
+  struct reg_gc_result gc;
+  struct reg_tree_size size;
+  reg_error_t err = NULL;
+  size_t n = 0;
+
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  assert_false (reg_store_env_has_image (s, id));
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 1);
+  assert_int_equal (envs[0].image_bytes, 0);
+  reg_env_info_free (envs, n);
+
+  /* The fixture's image: a, b, x (9 bytes each) and a hard link of x, a
+     symlink, a directory with one more file.  */
+  assert_int_equal (linkat (f->imgfd, "x", f->imgfd, "x-link", 0), 0);
+  assert_int_equal (symlinkat ("a", f->imgfd, "a-link"), 0);
+  assert_int_equal (mkdirat (f->imgfd, "sub", 0755), 0);
+  write_img (f, "sub/y", "12345", 0644);
+  check_err (reg_tree_size (f->imgfd, &size, &err), &err);
+  assert_int_equal (size.files, 4);
+  assert_int_equal (size.bytes, 9 + 9 + 9 + 5);
+  /* A mount on top of the image is not the image's (root only).  */
+  if (geteuid () == 0)
+    {
+      cleanup_free char *src = NULL, *dst = NULL;
+      struct reg_tree_size mounted;
+      xasprintf (&src, "%s/sub", f->img);
+      xasprintf (&dst, "%s/mnt", f->img);
+      assert_int_equal (mkdir (dst, 0755), 0);
+      assert_int_equal (mount (src, dst, NULL, MS_BIND, NULL), 0);
+      check_err (reg_tree_size (f->imgfd, &mounted, &err), &err);
+      umount2 (dst, MNT_DETACH);
+      assert_int_equal (mounted.files, size.files);
+      assert_int_equal (mounted.bytes, size.bytes);
+    }
+
+  check_err (reg_store_env_set_image (s, id, size.files, size.bytes, &err), &err);
+  assert_true (reg_store_env_has_image (s, id));
+  /* The first record stays.  */
+  check_err (reg_store_env_set_image (s, id, 1, 1, &err), &err);
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (n, 1);
+  assert_int_equal (envs[0].image_files, 4);
+  assert_int_equal (envs[0].image_bytes, 32);
+  assert_int_equal (envs[0].bytes, 27);
+  reg_env_info_free (envs, n);
+  assert_check_clean (s);
+
+  /* No such environment.  */
+  assert_true (reg_store_env_set_image (s, "0000000000000000000000000000000000000000000000000000000000000000", 1, 1,
+                                        &err)
+               < 0);
+  reg_error_release (&err);
+
+  reg_store_close (s);
+  s = open_store (f);
+  check_err (reg_store_gc (s, &gc, &err), &err);
+  assert_int_equal (gc.envs_removed, 1);
+  assert_int_equal (count_entries (f->store, "envs"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
 /* Found by tests/fuzz/fuzz_manifest: an empty manifest (qsort/bsearch on a
    NULL array), and a buffer that does not end with a NUL (the parser ran
    sscanf, which reads to a NUL, over it).  The manifest is put at the end
@@ -1135,6 +1211,83 @@ test_env_cache (void **state)
   reg_store_close (s);
 }
 
+/* Sources in directories: each directory is resolved in the root (a
+   symlinked directory followed inside it), the last component never
+   followed; sorted and repeated sources validate alike.  */
+static void
+test_env_cache_dirs (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_manifest *m = make_manifest (s, f, false);
+  cleanup_free char *id = NULL, *hit = NULL, *outside = NULL, *outside_f = NULL;
+  struct reg_source_identity src[4];
+  reg_error_t err = NULL;
+  struct stat st;
+  int fd;
+
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  assert_int_equal (mkdirat (f->imgfd, "d", 0755), 0);
+  fd = openat (f->imgfd, "d/f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  assert_true (fd >= 0 && write (fd, "f\n", 2) == 2);
+  close (fd);
+  assert_int_equal (symlinkat ("/d", f->imgfd, "lnk"), 0);
+  /* The same inode outside the root (linked before it is recorded).  */
+  xasprintf (&outside, "%s/outside", f->dir);
+  xasprintf (&outside_f, "%s/outside/f", f->dir);
+  assert_int_equal (mkdir (outside, 0755), 0);
+  assert_int_equal (linkat (f->imgfd, "d/f", AT_FDCWD, outside_f, 0), 0);
+  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[0], "/lnk/f", &st);
+  reg_source_identity_set (&src[1], "/d/f", &st);
+  reg_source_identity_set (&src[2], "/d/f", &st);
+  assert_int_equal (fstatat (f->imgfd, "lnk", &st, AT_SYMLINK_NOFOLLOW), 0);
+  reg_source_identity_set (&src[3], "/lnk", &st);
+
+  check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
+  assert_string_equal (hit, id);
+  free (steal_pointer (&hit));
+
+  /* The directory becomes a symlink out of the root, to a directory that
+     holds the very same inode: resolved inside the root it names nothing,
+     a miss.  Followed on the host, it would be a hit.  */
+  assert_int_equal (renameat (f->imgfd, "d", f->imgfd, "d.old"), 0);
+  assert_int_equal (symlinkat ("../../../../../../outside", f->imgfd, "d"), 0);
+  assert_int_equal (symlinkat (outside, f->imgfd, "d2"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+  assert_null (hit);
+  assert_int_equal (unlink (outside_f), 0);
+  assert_int_equal (rmdir (outside), 0);
+  assert_int_equal (unlinkat (f->imgfd, "d2", 0), 0);
+
+  /* Back as it was: still a miss, dropping the outside link changed the
+     file's ctime.  Recorded again, a hit; then the file replaced by a new inode
+     of the same content: a miss.  */
+  assert_int_equal (unlinkat (f->imgfd, "d", 0), 0);
+  assert_int_equal (renameat (f->imgfd, "d.old", f->imgfd, "d"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
+  for (size_t i = 0; i < 3; i++)
+    {
+      free (src[i].path);
+      reg_source_identity_set (&src[i], i == 0 ? "/lnk/f" : "/d/f", &st);
+    }
+  check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+  fd = openat (f->imgfd, "d/f.new", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  assert_true (fd >= 0 && write (fd, "f\n", 2) == 2);
+  close (fd);
+  assert_int_equal (renameat (f->imgfd, "d/f.new", f->imgfd, "d/f"), 0);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
+
+  for (size_t i = 0; i < 4; i++)
+    free (src[i].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
 /* --- the link limit ----------------------------------------------------- */
 
 /* More links than the file system allows to one inode: the environment
@@ -1198,6 +1351,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_xattr_refused, setup, teardown),
     cmocka_unit_test_setup_teardown (test_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_build_reuse, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_image_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_manifest_roundtrip_and_errors, setup, teardown),
     cmocka_unit_test (test_manifest_parse_bounds),
     cmocka_unit_test_setup_teardown (test_refs_gc, setup, teardown),
@@ -1205,6 +1359,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_crash_at_each_step, setup, teardown),
     cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_dirs, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
