@@ -665,17 +665,19 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
       ret = reg_phase_prepare (&c->reg_opts, c->config, rootfd, &c->plan, err);
       if (UNLIKELY (ret < 0))
         return ret;
+    }
+
+  /* One record of the environment's reference and of the cgroups about to
+     be made, then one with their paths.  */
+  c->cgroup_begun = ! ctx->cgroups_disabled;
+  if (c->plan || c->cgroup_begun)
+    {
       ret = save_creating (c, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
-
   if (! ctx->cgroups_disabled)
     {
-      c->cgroup_begun = true;
-      ret = save_creating (c, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
       ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
       if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
         ret = 0;

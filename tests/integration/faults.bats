@@ -365,11 +365,16 @@ killed_exec() {
   set_args /bin/probe sleep 100
   jq -n '{args: ["/bin/probe", "sleep", "100"], cwd: "/", env: ["PATH=/bin"], user: {uid: 0, gid: 0}}' \
     >"$TEST_DIR/process.json"
-  local d
-  for d in "${DELAYS_MS[@]}"; do
-    killed_exec "$d" "$CID" /bin/probe sleep 100
-    killed_exec "$d" --detach "$CID" /bin/probe sleep 100
-    killed_exec "$d" --process "$TEST_DIR/process.json" "$CID"
+  # The three forms take the delays in turn (each form meets early, middle
+  # and late kills; all three at every delay tripled the file's run time).
+  local i d
+  for i in "${!DELAYS_MS[@]}"; do
+    d=${DELAYS_MS[$i]}
+    case $((i % 3)) in
+    0) killed_exec "$d" "$CID" /bin/probe sleep 100 ;;
+    1) killed_exec "$d" --detach "$CID" /bin/probe sleep 100 ;;
+    2) killed_exec "$d" --process "$TEST_DIR/process.json" "$CID" ;;
+    esac
   done
   lifecycle "after the killed execs"
 }
