@@ -337,3 +337,22 @@ fx_free_all (void)
     if (live[i])
       fx_free (live[i]);
 }
+
+/* A config running ARG0 -l in ./rootfs with REG mode MODE.  */
+oci_config *
+fx_config (const char *mode, const char *arg0)
+{
+  cleanup_free char *json = NULL;
+  oci_config *c = NULL;
+  reg_error_t err = NULL;
+
+  xasprintf (&json,
+             "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
+             "\"process\":{\"args\":[\"%s\",\"-l\"],\"cwd\":\"/\","
+             "\"env\":[\"PATH=/usr/bin:/bin\"],\"user\":{\"uid\":0,\"gid\":0}},"
+             "\"annotations\":{\"run.reg.mode\":\"%s\"}}",
+             arg0, mode);
+  if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
+    fail_msg ("parse: %s", err->msg);
+  return c;
+}

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "oci-spec.h"
+
 struct fixture
 {
   char dir[64];
@@ -32,5 +34,9 @@ void fx_free (struct fixture *f);
 struct fixture *fx_base (void);
 /* Remove every fixture still alive (a failed test jumps out before fx_free). */
 void fx_free_all (void);
+
+/* A config.json running ARG0 -l (PATH=/usr/bin:/bin, uid 0) in ./rootfs,
+   with run.reg.mode MODE.  */
+oci_config *fx_config (const char *mode, const char *arg0);
 
 #endif

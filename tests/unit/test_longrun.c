@@ -71,29 +71,11 @@ fd_count (void)
   return n;
 }
 
-static oci_config *
-config_with (const char *mode, const char *arg0)
-{
-  cleanup_free char *json = NULL;
-  oci_config *c = NULL;
-  reg_error_t err = NULL;
-
-  xasprintf (&json,
-             "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
-             "\"process\":{\"args\":[\"%s\",\"-l\"],\"cwd\":\"/\","
-             "\"env\":[\"PATH=/usr/bin:/bin\"],\"user\":{\"uid\":0,\"gid\":0}},"
-             "\"annotations\":{\"run.reg.mode\":\"%s\"}}",
-             arg0, mode);
-  if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
-    fail_msg ("parse: %s", err->msg);
-  return c;
-}
-
 static void
 prepare_and_release (const char *store, int rootfd, const char *mode, const char *arg0, int round)
 {
   cleanup_free char *state = NULL;
-  oci_config *c = config_with (mode, arg0);
+  oci_config *c = fx_config (mode, arg0);
   struct reg_plan *plan = NULL;
   reg_error_t err = NULL;
   struct reg_options o;

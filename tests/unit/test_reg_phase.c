@@ -26,24 +26,6 @@
 
 static char store_dir[64];
 
-static oci_config *
-config_with (const char *mode, const char *arg0)
-{
-  cleanup_free char *json = NULL;
-  oci_config *c = NULL;
-  reg_error_t err = NULL;
-
-  xasprintf (&json,
-             "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
-             "\"process\":{\"args\":[\"%s\",\"-l\"],\"cwd\":\"/\","
-             "\"env\":[\"PATH=/usr/bin:/bin\"],\"user\":{\"uid\":0,\"gid\":0}},"
-             "\"annotations\":{\"run.reg.mode\":\"%s\"}}",
-             arg0, mode);
-  if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
-    fail_msg ("parse: %s", err->msg);
-  return c;
-}
-
 static struct reg_options
 options_for (const char *state)
 {
@@ -98,7 +80,7 @@ static void
 test_off_makes_no_plan (void **state)
 {
   struct fixture *f = fx_base ();
-  oci_config *c = config_with ("off", "ls");
+  oci_config *c = fx_config ("off", "ls");
   struct reg_options o = options_for ("/run/x/off");
   struct reg_plan *plan = (struct reg_plan *) 1;
   reg_error_t err = NULL;
@@ -118,7 +100,7 @@ static void
 test_unknown_mode_is_an_error (void **state)
 {
   struct fixture *f = fx_base ();
-  oci_config *c = config_with ("fast", "ls");
+  oci_config *c = fx_config ("fast", "ls");
   struct reg_options o = options_for ("/run/x/bad");
   struct reg_plan *plan = NULL;
   reg_error_t err = NULL;
@@ -136,7 +118,7 @@ test_unknown_mode_is_an_error (void **state)
 static struct reg_plan *
 prepare_share (struct fixture *f, const char *state_dir)
 {
-  oci_config *c = config_with ("share", "ls");
+  oci_config *c = fx_config ("share", "ls");
   struct reg_options o = options_for (state_dir);
   struct reg_plan *plan = NULL;
   reg_error_t err = NULL;
@@ -245,7 +227,7 @@ test_share_concurrent_32 (void **state)
           struct reg_plan *plan = NULL;
           const struct reg_bind *libc;
           reg_error_t cerr = NULL;
-          oci_config *c = config_with ("share", "ls");
+          oci_config *c = fx_config ("share", "ls");
           struct reg_options o = { .store_root = store, .default_mode = "off", .container_id = id, .state_dir = id };
           int rootfd;
           FILE *out;
@@ -341,7 +323,7 @@ test_share_script_keeps_script (void **state)
     return;
   f = fx_base ();
   fx_text (f, "/usr/bin/hello", "#!/bin/sh\necho hello\n", 0755);
-  c = config_with ("share", "hello");
+  c = fx_config ("share", "hello");
   if (reg_phase_prepare (&o, c, f->rootfd, &p, &err) < 0)
     fail_msg ("prepare: %s", err->msg);
   assert_non_null (p);
