@@ -53,30 +53,22 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       reg_sources_add (src, e->path, &st);
       if (!all && !e->elf)
         continue;
-      if (store == NULL)
-        {
-          if (st.st_mode & (S_ISUID | S_ISGID))
-            added->unshared++;
-          else
-            {
-              added->files++;
-              added->bytes += (uint64_t)st.st_size;
-            }
-          continue;
-        }
-      ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
+      if (store)
+        ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
+      else
+        ret = reg_store_shareable (fd, &st, err); /* counting only */
       if (UNLIKELY (ret < 0))
         return ret;
       if (ret > 0)
         {
-          if (all)
+          if (store && all)
             reg_warning ("REG minimal: `%s` left out of the environment: %s", e->path, reg_store_unshared_reason (ret));
-          else
+          else if (store)
             reg_debug ("REG: `%s` not shared: %s", e->path, reg_store_unshared_reason (ret));
           added->unshared++;
           continue;
         }
-      ret = reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err);
+      ret = store ? reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err) : 0;
       if (UNLIKELY (ret < 0))
         return ret;
       added->files++;

@@ -18,8 +18,8 @@ struct reg_env_added
 
 /* Add the files of C (in the rootfs open as ROOTFD) to STORE and to M, and
    every source's identity to SRC.  STORE NULL (and M NULL): only count what
-   would be added, writing nothing (`reg analyze`); a set-uid/set-gid file
-   counts as left out then, a file with extended attributes is counted.  ALL: every regular file and symlink
+   would be added, writing nothing (`reg analyze`); what the store would
+   not share counts as left out then too.  ALL: every regular file and symlink
    (minimal: the environment is all the container sees); otherwise only the
    ELF objects (share: the rest stays the image's own).  A file the store
    will not share is left out: a warning when ALL (the program may miss it),

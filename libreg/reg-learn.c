@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,11 +112,8 @@ reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **k
         {
           /* The same name, nothing written (reg analyze).  */
           char hex[REG_DIGEST_HEX_LEN + 1];
-          if (st.st_mode & (S_ISUID | S_ISGID))
-            ret = REG_STORE_UNSHARED_SETID;
-          else if (flistxattr (fd, NULL, 0) > 0)
-            ret = REG_STORE_UNSHARED_XATTR;
-          else
+          ret = reg_store_shareable (fd, &st, err);
+          if (ret == 0)
             ret = reg_store_hash_object_fd (fd, &st, hex, err);
           if (ret == 0)
             digest = xstrdup (hex);

@@ -473,21 +473,17 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
   return 0;
 }
 
-static int
-has_xattrs (int fd, bool *yes, reg_error_t *err)
+int
+reg_store_shareable (int fd, const struct stat *st, reg_error_t *err)
 {
-  ssize_t r = flistxattr (fd, NULL, 0);
-  if (r < 0)
-    {
-      if (errno == ENOTSUP || errno == ENOSYS)
-        {
-          *yes = false;
-          return 0;
-        }
-      return reg_make_error (err, errno, "list extended attributes");
-    }
-  *yes = r > 0;
-  return 0;
+  ssize_t r;
+
+  if (st->st_mode & (S_ISUID | S_ISGID))
+    return REG_STORE_UNSHARED_SETID;
+  r = flistxattr (fd, NULL, 0);
+  if (r < 0 && errno != ENOTSUP && errno != ENOSYS)
+    return reg_make_error (err, errno, "list extended attributes");
+  return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
 static bool
@@ -505,19 +501,15 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
   cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct stat after;
-  bool xattrs = false, created = false, trust_identity;
+  bool created = false, trust_identity;
   struct statfs sfs;
   int ret;
 
   if (!S_ISREG (st->st_mode))
     return reg_make_error (err, EINVAL, "not a regular file");
-  if (st->st_mode & (S_ISUID | S_ISGID))
-    return REG_STORE_UNSHARED_SETID;
-  ret = has_xattrs (fd, &xattrs, err);
-  if (UNLIKELY (ret < 0))
+  ret = reg_store_shareable (fd, st, err);
+  if (ret != 0)
     return ret;
-  if (xattrs)
-    return REG_STORE_UNSHARED_XATTR;
 
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:

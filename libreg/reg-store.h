@@ -70,6 +70,12 @@ char *reg_store_object_path (struct reg_store *s, const char *digest);
    and tools; reg_store_add_file computes it while copying.  */
 void reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid, gid_t gid, char *hex);
 
+/* 0 when the regular file open as FD (whose fstat is ST) may be shared,
+   else the REG_STORE_UNSHARED_* reason (set-uid/set-gid, extended
+   attributes; an owner this process cannot give is found only when the
+   object is written), or a negative error.  */
+int reg_store_shareable (int fd, const struct stat *st, reg_error_t *err);
+
 /* The object name the regular file open as FD (whose fstat is ST) would
    get, without adding it: for tools (`reg analyze`).  */
 int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
