@@ -13,10 +13,8 @@ setup() {
 }
 
 teardown() {
-  local p m
-  for p in $(test_procs 2>/dev/null); do
-    kill -9 "$p" 2>/dev/null || true
-  done
+  local m
+  kill_container_procs
   grep -F " $TEST_DIR/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
   done
@@ -27,28 +25,12 @@ rt() {
   "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$STORE" "$@"
 }
 
-# test_procs: pids of processes in one of the test's cgroups or with the
-# test's rootfs as root (never matched by name).
-test_procs() {
-  local root_id
-  root_id=$(stat -L -c %d:%i "$ROOTFS" 2>/dev/null || echo none)
-  {
-    grep -lF "/$CG_NAME" /proc/[0-9]*/cgroup 2>/dev/null | grep -v "^/proc/$BASHPID/"
-    stat -L -c '%n %d:%i' /proc/[0-9]*/root 2>/dev/null | awk -v r="$root_id" '$2 == r { print $1 }'
-  } | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
-  return 0
-}
-
 # A rootfs with the host's sleep and sha256sum and the libraries ldd names:
 # dynamically linked programs, so REG share has a closure to bind.
 setup_share_rootfs() {
-  local f
   rm -rf "$ROOTFS"
   mkdir -p "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp" "$ROOTFS/usr/bin"
-  for f in /usr/bin/sleep /usr/bin/sha256sum $(ldd /usr/bin/sleep /usr/bin/sha256sum | grep -o '/[^ :]*' | sort -u); do
-    mkdir -p "$ROOTFS$(dirname "$f")"
-    cp -L "$f" "$ROOTFS$f"
-  done
+  copy_with_libs /usr/bin/sleep /usr/bin/sha256sum
   cp "$PROBE" "$ROOTFS/usr/bin/probe"
   update_config '.process.args = ["/usr/bin/sleep", "0"]
     | .root.readonly = false
@@ -82,15 +64,8 @@ one_lifecycle() {
 
 # assert_all_clean WHAT: nothing of the test's containers left, store clean.
 assert_all_clean() {
-  local procs tries=30 out
-  procs=$(test_procs)
-  while [ -n "$procs" ] && [ $tries -gt 0 ]; do
-    sleep 0.1
-    tries=$((tries - 1))
-    procs=$(test_procs)
-  done
-  [ -z "$procs" ] || { echo "$1: processes left: $procs" >&2; return 1; }
-  assert_nothing_left || { echo "($1)" >&2; return 1; }
+  local out
+  assert_clean "$1" || return 1
   out=$(rt reg check 2>&1) || { echo "$1: reg check: $out" >&2; return 1; }
 }
 

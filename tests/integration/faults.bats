@@ -17,12 +17,7 @@ setup() {
 }
 
 teardown() {
-  local p
-  # Processes of the test's containers that a killed runtime orphaned:
-  # found by pid (see container_procs), they are the test's own.
-  for p in $(container_procs 2>/dev/null); do
-    kill -9 "$p" 2>/dev/null || true
-  done
+  kill_container_procs
   if [ -n "${STORE:-}" ]; then
     grep -F " $TEST_DIR/" /proc/self/mountinfo | awk '{print $5}' | sort -r | while read -r m; do
       umount -l "$m" 2>/dev/null || true
@@ -53,46 +48,6 @@ rtx() {
 # sleep_ms N
 sleep_ms() {
   sleep "$(printf '0.%03d' "$1")"
-}
-
-# container_procs: pids of processes of the test's containers, or of runtime
-# processes working for them: in one of the test's cgroups, with the test's
-# rootfs as root (same device and inode), or with the test's private state
-# dir on their command line (a runtime's forked child before it execs).
-# Never matched by program name.
-container_procs() {
-  local root_id
-  root_id=$(stat -L -c %d:%i "$ROOTFS" 2>/dev/null || echo none)
-  {
-    grep -lFf <(printf '/%s\n' "$CG_NAME") /proc/[0-9]*/cgroup 2>/dev/null
-    # the pattern from a file: grep's own command line must not match
-    grep -lFf <(printf '%s\n' "$TEST_ROOT_STATE") /proc/[0-9]*/cmdline 2>/dev/null
-    stat -L -c '%n %d:%i' /proc/[0-9]*/root 2>/dev/null | awk -v r="$root_id" '$2 == r { print $1 }'
-  } | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
-  return 0
-}
-
-# assert_clean WHAT: no state, mount, cgroup or process of the container left
-# (processes get 3 s to finish exiting after the runtime that made them died).
-assert_clean() {
-  local tries=30 procs
-  procs=$(container_procs)
-  while [ -n "$procs" ] && [ $tries -gt 0 ]; do
-    sleep 0.1
-    tries=$((tries - 1))
-    procs=$(container_procs)
-  done
-  if [ -n "$procs" ]; then
-    echo "$1: processes left:" >&2
-    for p in $procs; do
-      echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
-    done
-    return 1
-  fi
-  if ! assert_nothing_left; then
-    echo "($1)" >&2
-    return 1
-  fi
 }
 
 # force_delete WHAT: `delete --force` succeeds or says the container does not exist.
@@ -189,14 +144,10 @@ killed_create() {
 # A rootfs with the host's /usr/bin/sleep and the libraries ldd names (REG
 # share needs a dynamically linked program), and a private store.
 setup_reg_share() {
-  local f
   STORE=$TEST_DIR/store
   rm -rf "$ROOTFS"
   mkdir -p "$ROOTFS/proc" "$ROOTFS/dev" "$ROOTFS/sys" "$ROOTFS/tmp"
-  for f in /usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*'); do
-    mkdir -p "$ROOTFS$(dirname "$f")"
-    cp -L "$f" "$ROOTFS$f"
-  done
+  copy_with_libs /usr/bin/sleep
   update_config '.process.args = ["/usr/bin/sleep", "100"]
     | .root.readonly = false
     | .annotations["run.reg.mode"] = "share"'

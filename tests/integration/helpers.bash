@@ -275,6 +275,69 @@ assert_nothing_left() {
   fi
 }
 
+# container_procs: pids of processes of the test's containers, or of runtime
+# processes working for them: in one of the test's cgroups, with the test's
+# rootfs as root (same device and inode), or with the test's private state
+# dir on their command line (a runtime's forked child before it execs).
+# Never matched by program name.
+container_procs() {
+  local root_id
+  root_id=$(stat -L -c %d:%i "$ROOTFS" 2>/dev/null || echo none)
+  {
+    grep -lFf <(printf '/%s\n' "$CG_NAME") /proc/[0-9]*/cgroup 2>/dev/null
+    # the pattern from a file: grep's own command line must not match
+    grep -lFf <(printf '%s\n' "$TEST_ROOT_STATE") /proc/[0-9]*/cmdline 2>/dev/null
+    stat -L -c '%n %d:%i' /proc/[0-9]*/root 2>/dev/null | awk -v r="$root_id" '$2 == r { print $1 }'
+  } | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
+  return 0
+}
+
+# assert_clean WHAT: no state, mount, cgroup or process of the container left
+# (processes get 3 s to finish exiting after the runtime that made them died).
+assert_clean() {
+  local tries=30 procs
+  procs=$(container_procs)
+  while [ -n "$procs" ] && [ $tries -gt 0 ]; do
+    sleep 0.1
+    tries=$((tries - 1))
+    procs=$(container_procs)
+  done
+  if [ -n "$procs" ]; then
+    echo "$1: processes left:" >&2
+    for p in $procs; do
+      echo "  $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" >&2
+    done
+    return 1
+  fi
+  if ! assert_nothing_left; then
+    echo "($1)" >&2
+    return 1
+  fi
+}
+
+# kill_container_procs: SIGKILL what container_procs finds (teardown: the
+# orphans of a killed runtime; found by pid, they are the test's own).
+kill_container_procs() {
+  local p
+  for p in $(container_procs 2>/dev/null); do
+    kill -9 "$p" 2>/dev/null || true
+  done
+}
+
+# copy_with_libs PROG...: each host program and the libraries ldd names, at
+# their own paths in $ROOTFS (dynamically linked programs: a closure for REG).
+copy_with_libs() {
+  local prog f
+  for prog in "$@"; do
+    for f in "$prog" $(ldd "$prog" | grep -o '/[^ ]*'); do
+      mkdir -p "$ROOTFS$(dirname "$f")"
+      # the busybox rootfs may have it as a symlink to busybox: replace it
+      rm -f "$ROOTFS$f"
+      cp -L "$f" "$ROOTFS$f"
+    done
+  done
+}
+
 # Remove what a failed runtime left: kill the processes of the test's cgroups
 # (by pid, they are the test's own), unmount, rmdir.
 clean_leaks() {

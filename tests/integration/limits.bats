@@ -39,40 +39,6 @@ rt() {
   "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$STORE" "$@"
 }
 
-# A rootfs with the host's sleep and its libraries (a closure for REG share).
-setup_share_rootfs() {
-  local f
-  for f in /usr/bin/sleep $(ldd /usr/bin/sleep | grep -o '/[^ ]*'); do
-    mkdir -p "$ROOTFS$(dirname "$f")"
-    # the busybox rootfs has sleep as a symlink to busybox: replace it
-    rm -f "$ROOTFS$f"
-    cp -L "$f" "$ROOTFS$f"
-  done
-}
-
-# procs_left: processes in the test's cgroups or with the test's rootfs as root.
-procs_left() {
-  local root_id
-  root_id=$(stat -L -c %d:%i "$ROOTFS" 2>/dev/null || echo none)
-  {
-    grep -lF "/$CG_NAME" /proc/[0-9]*/cgroup 2>/dev/null
-    stat -L -c '%n %d:%i' /proc/[0-9]*/root 2>/dev/null | awk -v r="$root_id" '$2 == r { print $1 }'
-  } | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
-  return 0
-}
-
-assert_all_clean() {
-  local tries=30 procs
-  procs=$(procs_left)
-  while [ -n "$procs" ] && [ $tries -gt 0 ]; do
-    sleep 0.1
-    tries=$((tries - 1))
-    procs=$(procs_left)
-  done
-  [ -z "$procs" ] || { echo "$1: processes left: $procs" >&2; return 1; }
-  assert_nothing_left || { echo "($1)" >&2; return 1; }
-}
-
 # one_error_line WHAT FILE: FILE holds exactly one non-empty line.
 one_error_line() {
   local n
@@ -88,7 +54,7 @@ in_memcg() {
 @test "limits: reg-runc in a tiny memory cgroup (16, 8, 2, 1 MiB): run works or fails clearly (or is OOM-killed), delete --force leaves nothing" {
   [ -d /sys/fs/cgroup/memory ] && [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ] ||
     skip "no cgroup v1 memory controller at /sys/fs/cgroup/memory"
-  setup_share_rootfs
+  copy_with_libs /usr/bin/sleep
   local mib mode st
   for mib in 16 8 2 1; do
     MEMCG=/sys/fs/cgroup/memory/reg-itest-mem-$CID-$mib
@@ -106,7 +72,7 @@ in_memcg() {
         [ $st -eq 137 ] || one_error_line "$mib MiB, $mode" "$TEST_DIR/err"
         rt delete --force "$CID" >/dev/null 2>&1 || true
       fi
-      assert_all_clean "$mib MiB, $mode"
+      assert_clean "$mib MiB, $mode"
       out=$(rt reg check 2>&1) || { echo "$mib MiB, $mode: reg check: $out" >&2; return 1; }
     done
     [ -z "$(cat "$MEMCG/cgroup.procs")" ]
@@ -116,7 +82,7 @@ in_memcg() {
 }
 
 @test "limits: RLIMIT_NOFILE 64: run, exec and REG share create work" {
-  setup_share_rootfs
+  copy_with_libs /usr/bin/sleep
   # the container asks for no more than the caller has (raising a hard
   # limit needs CAP_SYS_RESOURCE, see the next test)
   update_config '.process.args = ["/usr/bin/sleep", "100"] | .annotations["run.reg.mode"] = "share"
@@ -132,12 +98,12 @@ in_memcg() {
   [ "$out" -gt 1 ] || { echo "exec --process: $out" >&2; return 1; }
   (ulimit -n 64 && rt exec --detach "$CID" /bin/probe sleep 1) </dev/null >/dev/null
   (ulimit -n 64 && rt delete --force "$CID")
-  assert_all_clean "share lifecycle under ulimit -n 64"
+  assert_clean "share lifecycle under ulimit -n 64"
   # run (create + start + wait) of the plain busybox container
   update_config '.process.args = ["/bin/probe", "pid"] | .annotations["run.reg.mode"] = "off"'
   out=$(ulimit -n 64 && rt run --bundle "$BUNDLE" "$CID" </dev/null)
   [ "$out" = 1 ] || { echo "run: $out" >&2; return 1; }
-  assert_all_clean "run under ulimit -n 64"
+  assert_clean "run under ulimit -n 64"
   out=$(rt reg check 2>&1) || { echo "reg check: $out" >&2; return 1; }
 }
 
@@ -155,7 +121,7 @@ in_memcg() {
     # only without CAP_SYS_RESOURCE (bit 24)
     [ $(( 0x$(awk '/^CapEff/ {print $2}' /proc/self/status) >> 24 & 1 )) -eq 0 ]
   fi
-  assert_all_clean "rlimit above the caller's"
+  assert_clean "rlimit above the caller's"
 }
 
 @test "limits: the state dir (--root) on a full tmpfs: create fails with one clear error and leaves nothing, works once space is freed" {
@@ -170,7 +136,7 @@ in_memcg() {
   local st=0 mode
   for mode in off share; do
     if [ "$mode" = share ]; then
-      setup_share_rootfs
+      copy_with_libs /usr/bin/sleep
       update_config '.process.args = ["/usr/bin/sleep", "100"] | .annotations["run.reg.mode"] = "share"
         | .root.readonly = false'
     fi
@@ -182,7 +148,7 @@ in_memcg() {
     grep -q "No space left on device" "$TEST_DIR/c.err"
     # naming the directory that is full
     grep -qF "$TEST_ROOT_STATE/$CID" "$TEST_DIR/c.err"
-    assert_all_clean "create on a full /run, $mode"
+    assert_clean "create on a full /run, $mode"
     # nothing half made under --root either (not even an empty directory)
     [ -z "$(ls -A "$TEST_ROOT_STATE")" ] || { ls -la "$TEST_ROOT_STATE" >&2; return 1; }
   done
@@ -193,5 +159,5 @@ in_memcg() {
   rt start "$CID"
   [ "$(state_field "$CID" status)" = running ]
   rt delete --force "$CID"
-  assert_all_clean "after space was freed"
+  assert_clean "after space was freed"
 }
