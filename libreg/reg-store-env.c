@@ -437,15 +437,29 @@ env_cache_name (const char *key, char *dir, char **name)
   xasprintf (name, "%.2s/%s", hex, hex + 2);
 }
 
-void
-reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st)
+/* ST's identity into ID (its path untouched).  */
+static void
+identity_of (struct reg_source_identity *id, const struct stat *st)
 {
-  id->path = xstrdup (path);
   id->dev = st->st_dev;
   id->ino = st->st_ino;
   id->size = (uint64_t)st->st_size;
   id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
   id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
+}
+
+/* The identities of A and B, paths aside.  */
+static int
+identity_cmp (const struct reg_source_identity *a, const struct reg_source_identity *b)
+{
+  return memcmp (&a->dev, &b->dev, sizeof (*a) - offsetof (struct reg_source_identity, dev));
+}
+
+void
+reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st)
+{
+  id->path = xstrdup (path);
+  identity_of (id, st);
 }
 
 void
@@ -476,9 +490,7 @@ cmp_source (const void *a, const void *b)
   const struct reg_source_identity *y = *(const struct reg_source_identity *const *)b;
   int c = strcmp (x->path, y->path);
 
-  if (c)
-    return c;
-  return memcmp (&x->dev, &y->dev, sizeof (*x) - offsetof (struct reg_source_identity, dev));
+  return c ? c : identity_cmp (x, y);
 }
 
 int
@@ -561,14 +573,6 @@ parse_identity (const char **pp, const char *eol, struct reg_source_identity *id
   return 0;
 }
 
-static bool
-same_identity (const struct reg_source_identity *was, const struct stat *st)
-{
-  return was->dev == st->st_dev && was->ino == st->st_ino && was->size == (uint64_t)st->st_size
-         && was->mtime_ns == (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec
-         && was->ctime_ns == (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-}
-
 /* The directory of the previous source, kept open: the cache lists its
    sources sorted, so most share their predecessor's directory.  */
 struct source_dir
@@ -648,7 +652,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   while (p < end)
     {
       const char *eol = memchr (p, '\n', (size_t)(end - p));
-      struct reg_source_identity was = { 0 };
+      struct reg_source_identity was = { 0 }, now = { 0 };
       cleanup_free char *path = NULL;
       struct stat st;
 
@@ -658,7 +662,10 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      if (stat_source (rootfd, path, &sdir, &st) < 0 || !same_identity (&was, &st))
+      if (stat_source (rootfd, path, &sdir, &st) < 0)
+        return 0;
+      identity_of (&now, &st);
+      if (identity_cmp (&was, &now) != 0)
         return 0;
     }
   *env_id = xstrdup (id);
