@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <yajl/yajl_gen.h>
+
 #include "error.h"
 
 struct reg_global_args
@@ -50,6 +52,14 @@ int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *e
 /* PART in percent of WHOLE with one decimal ("8.0"; "0.0" when WHOLE is 0),
    into BUF: for the volume reports of `reg ls` and `reg analyze`.  */
 const char *cmd_percent (uint64_t part, uint64_t whole, char buf[32]);
+/* The REG store of the command line: g->reg_root or REG_DEFAULT_STORE.  */
+const char *cmd_store_root (struct reg_global_args *g);
+/* JSON output of the `reg` subcommands: a string; KEY and an unsigned
+   integer; KEY and PART in percent of WHOLE as cmd_percent writes it
+   (yajl_gen_double would print the binary value's 17 digits).  */
+void cmd_gen_str (yajl_gen gen, const char *s);
+void cmd_gen_uint (yajl_gen gen, const char *key, uint64_t v);
+void cmd_gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole);
 /* reg profile ls|show|rm (cmd/reg-profile.c).  */
 int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */

@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "config.h"
 #include "reg-learn.h"
 #include "utils.h"
 
@@ -20,7 +19,7 @@ profile_usage (FILE *out)
 int
 cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 {
-  const char *root = g->reg_root ? g->reg_root : REG_DEFAULT_STORE;
+  const char *root = cmd_store_root (g);
   cleanup_string_array char **items = NULL;
   size_t n = 0;
   int ret;

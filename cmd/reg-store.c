@@ -20,8 +20,8 @@ enum output_format
   FORMAT_JSON,
 };
 
-static const char *
-store_root (struct reg_global_args *g)
+const char *
+cmd_store_root (struct reg_global_args *g)
 {
   return g->reg_root ? g->reg_root : REG_DEFAULT_STORE;
 }
@@ -77,13 +77,13 @@ open_existing_store (struct reg_global_args *g, struct reg_store **s, reg_error_
   struct stat st;
 
   *s = NULL;
-  if (stat (store_root (g), &st) < 0)
+  if (stat (cmd_store_root (g), &st) < 0)
     {
       if (errno == ENOENT)
         return 0;
-      return reg_make_error (err, errno, "store `%s`", store_root (g));
+      return reg_make_error (err, errno, "store `%s`", cmd_store_root (g));
     }
-  return reg_store_open (store_root (g), s, err);
+  return reg_store_open (cmd_store_root (g), s, err);
 }
 
 static void
@@ -95,16 +95,16 @@ format_time (int64_t t, char *buf, size_t len)
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static void
-gen_str (yajl_gen gen, const char *s)
+void
+cmd_gen_str (yajl_gen gen, const char *s)
 {
   yajl_gen_string (gen, (const unsigned char *)s, strlen (s));
 }
 
-static void
-gen_key_uint (yajl_gen gen, const char *key, uint64_t v)
+void
+cmd_gen_uint (yajl_gen gen, const char *key, uint64_t v)
 {
-  gen_str (gen, key);
+  cmd_gen_str (gen, key);
   yajl_gen_integer (gen, (long long)v);
 }
 
@@ -117,11 +117,11 @@ cmd_percent (uint64_t part, uint64_t whole, char buf[32])
 
 /* A number as cmd_percent writes it (yajl_gen_double would print the
    binary value's 17 digits).  */
-static void
-gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole)
+void
+cmd_gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole)
 {
   char buf[32];
-  gen_str (gen, key);
+  cmd_gen_str (gen, key);
   cmd_percent (part, whole, buf);
   yajl_gen_number (gen, buf, strlen (buf));
 }
@@ -166,22 +166,22 @@ list_env_files (struct reg_store *s, const char *id, enum output_format format, 
         {
           const struct reg_manifest_entry *e = &m->entries[i];
           yajl_gen_map_open (gen);
-          gen_str (gen, "path");
-          gen_str (gen, e->path);
-          gen_str (gen, "type");
-          gen_str (gen, e->type == REG_ENTRY_DIR ? "dir" : e->type == REG_ENTRY_FILE ? "file" : "symlink");
-          gen_key_uint (gen, "mode", e->mode);
-          gen_key_uint (gen, "uid", e->uid);
-          gen_key_uint (gen, "gid", e->gid);
+          cmd_gen_str (gen, "path");
+          cmd_gen_str (gen, e->path);
+          cmd_gen_str (gen, "type");
+          cmd_gen_str (gen, e->type == REG_ENTRY_DIR ? "dir" : e->type == REG_ENTRY_FILE ? "file" : "symlink");
+          cmd_gen_uint (gen, "mode", e->mode);
+          cmd_gen_uint (gen, "uid", e->uid);
+          cmd_gen_uint (gen, "gid", e->gid);
           if (e->digest)
             {
-              gen_str (gen, "object");
-              gen_str (gen, e->digest);
+              cmd_gen_str (gen, "object");
+              cmd_gen_str (gen, e->digest);
             }
           if (e->target)
             {
-              gen_str (gen, "target");
-              gen_str (gen, e->target);
+              cmd_gen_str (gen, "target");
+              cmd_gen_str (gen, e->target);
             }
           yajl_gen_map_close (gen);
         }
@@ -225,7 +225,7 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (argc - first == 1)
     {
       if (s == NULL)
-        return reg_make_error (err, ENOENT, "store `%s`: environment `%s`", store_root (g), argv[first]);
+        return reg_make_error (err, ENOENT, "store `%s`: environment `%s`", cmd_store_root (g), argv[first]);
       ret = list_env_files (s, argv[first], format, err);
       reg_store_close (s);
       return ret;
@@ -248,25 +248,25 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
           char created[64];
           format_time (envs[i].created, created, sizeof (created));
           yajl_gen_map_open (gen);
-          gen_str (gen, "id");
-          gen_str (gen, envs[i].id);
-          gen_key_uint (gen, "files", envs[i].files);
-          gen_key_uint (gen, "symlinks", envs[i].symlinks);
-          gen_key_uint (gen, "directories", envs[i].dirs);
-          gen_key_uint (gen, "bytes", envs[i].bytes);
+          cmd_gen_str (gen, "id");
+          cmd_gen_str (gen, envs[i].id);
+          cmd_gen_uint (gen, "files", envs[i].files);
+          cmd_gen_uint (gen, "symlinks", envs[i].symlinks);
+          cmd_gen_uint (gen, "directories", envs[i].dirs);
+          cmd_gen_uint (gen, "bytes", envs[i].bytes);
           /* The image it was built from, when recorded (see reg_store_env_set_image).  */
           if (envs[i].image_bytes)
             {
-              gen_key_uint (gen, "imageFiles", envs[i].image_files);
-              gen_key_uint (gen, "imageBytes", envs[i].image_bytes);
-              gen_percent (gen, "imagePercent", envs[i].bytes, envs[i].image_bytes);
+              cmd_gen_uint (gen, "imageFiles", envs[i].image_files);
+              cmd_gen_uint (gen, "imageBytes", envs[i].image_bytes);
+              cmd_gen_percent (gen, "imagePercent", envs[i].bytes, envs[i].image_bytes);
             }
-          gen_str (gen, "created");
-          gen_str (gen, created);
-          gen_str (gen, "containers");
+          cmd_gen_str (gen, "created");
+          cmd_gen_str (gen, created);
+          cmd_gen_str (gen, "containers");
           yajl_gen_array_open (gen);
           for (size_t r = 0; r < envs[i].n_refs; r++)
-            gen_str (gen, envs[i].refs[r]);
+            cmd_gen_str (gen, envs[i].refs[r]);
           yajl_gen_array_close (gen);
           yajl_gen_map_close (gen);
         }
@@ -328,22 +328,22 @@ cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
       yajl_gen gen = yajl_gen_alloc (NULL);
       yajl_gen_config (gen, yajl_gen_beautify, 1);
       yajl_gen_map_open (gen);
-      gen_str (gen, "store");
-      gen_str (gen, store_root (g));
-      gen_key_uint (gen, "objects", st.objects);
-      gen_key_uint (gen, "objectBytes", st.object_bytes);
-      gen_key_uint (gen, "environments", st.envs);
-      gen_key_uint (gen, "containers", st.refs);
-      gen_key_uint (gen, "environmentLinks", st.env_links);
-      gen_key_uint (gen, "referencedBytes", st.referenced_bytes);
-      gen_key_uint (gen, "savedBytes", st.saved_bytes);
-      gen_str (gen, "sharingDegree");
+      cmd_gen_str (gen, "store");
+      cmd_gen_str (gen, cmd_store_root (g));
+      cmd_gen_uint (gen, "objects", st.objects);
+      cmd_gen_uint (gen, "objectBytes", st.object_bytes);
+      cmd_gen_uint (gen, "environments", st.envs);
+      cmd_gen_uint (gen, "containers", st.refs);
+      cmd_gen_uint (gen, "environmentLinks", st.env_links);
+      cmd_gen_uint (gen, "referencedBytes", st.referenced_bytes);
+      cmd_gen_uint (gen, "savedBytes", st.saved_bytes);
+      cmd_gen_str (gen, "sharingDegree");
       yajl_gen_double (gen, st.sharing_degree);
       yajl_gen_map_close (gen);
       print_json (gen);
       return 0;
     }
-  printf ("store:                  %s\n", store_root (g));
+  printf ("store:                  %s\n", cmd_store_root (g));
   printf ("objects:                %llu\n", (unsigned long long)st.objects);
   printf ("bytes in store:         %llu\n", (unsigned long long)st.object_bytes);
   printf ("environments:           %llu\n", (unsigned long long)st.envs);
@@ -416,7 +416,7 @@ cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
         return ret;
     }
   for (size_t i = 0; i < res.n_problems; i++)
-    printf ("%s/%s: %s\n", store_root (g), res.problems[i].object, res.problems[i].problem);
+    printf ("%s/%s: %s\n", cmd_store_root (g), res.problems[i].object, res.problems[i].problem);
   printf ("%llu objects, %llu bytes checked: %s\n", (unsigned long long)res.objects, (unsigned long long)res.bytes,
           res.n_problems ? "CORRUPTED" : "ok");
   ret = res.n_problems ? 1 : 0;

@@ -13,7 +13,6 @@
 
 #include "cmd.h"
 #include "oci-spec.h"
-#include "config.h"
 #include "reg-analyze.h"
 #include "reg-env.h"
 #include "reg-learn.h"
@@ -151,58 +150,36 @@ print_text (int rootfd, const struct reg_closure *c)
 }
 
 static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
-static void
-gen_uint (yajl_gen g, const char *key, uint64_t v)
-{
-  gen_str (g, key);
-  yajl_gen_integer (g, (long long)v);
-}
-
-static void
-gen_percent (yajl_gen g, const char *key, uint64_t part, uint64_t whole)
-{
-  char buf[32];
-  gen_str (g, key);
-  cmd_percent (part, whole, buf);
-  yajl_gen_number (g, buf, strlen (buf));
-}
-
-static void
 gen_volume (yajl_gen g, const struct volume *v)
 {
-  gen_str (g, "volume");
+  cmd_gen_str (g, "volume");
   yajl_gen_map_open (g);
-  gen_str (g, "image");
+  cmd_gen_str (g, "image");
   yajl_gen_map_open (g);
-  gen_uint (g, "files", v->image.files);
-  gen_uint (g, "bytes", v->image.bytes);
+  cmd_gen_uint (g, "files", v->image.files);
+  cmd_gen_uint (g, "bytes", v->image.bytes);
   yajl_gen_map_close (g);
-  gen_str (g, "closure");
+  cmd_gen_str (g, "closure");
   yajl_gen_map_open (g);
-  gen_uint (g, "files", v->closure_files);
-  gen_uint (g, "bytes", v->closure_bytes);
-  gen_percent (g, "imagePercent", v->closure_bytes, v->image.bytes);
+  cmd_gen_uint (g, "files", v->closure_files);
+  cmd_gen_uint (g, "bytes", v->closure_bytes);
+  cmd_gen_percent (g, "imagePercent", v->closure_bytes, v->image.bytes);
   yajl_gen_map_close (g);
   if (v->have_env)
     {
-      gen_str (g, "environment");
+      cmd_gen_str (g, "environment");
       yajl_gen_map_open (g);
-      gen_str (g, "mode");
-      gen_str (g, "minimal");
-      gen_uint (g, "files", v->env.files);
-      gen_uint (g, "bytes", v->env.bytes);
-      gen_uint (g, "symlinks", v->env.symlinks);
-      gen_uint (g, "directories", v->env.dirs);
-      gen_uint (g, "leftOut", v->env.unshared);
-      gen_percent (g, "imagePercent", v->env.bytes, v->image.bytes);
-      gen_str (g, "profile");
-      gen_str (g, v->profile_key);
-      gen_uint (g, "profilePaths", v->profile_paths);
+      cmd_gen_str (g, "mode");
+      cmd_gen_str (g, "minimal");
+      cmd_gen_uint (g, "files", v->env.files);
+      cmd_gen_uint (g, "bytes", v->env.bytes);
+      cmd_gen_uint (g, "symlinks", v->env.symlinks);
+      cmd_gen_uint (g, "directories", v->env.dirs);
+      cmd_gen_uint (g, "leftOut", v->env.unshared);
+      cmd_gen_percent (g, "imagePercent", v->env.bytes, v->image.bytes);
+      cmd_gen_str (g, "profile");
+      cmd_gen_str (g, v->profile_key);
+      cmd_gen_uint (g, "profilePaths", v->profile_paths);
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -218,50 +195,50 @@ print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg
 
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
-  gen_str (g, "libc");
-  gen_str (g, c->glibc ? "glibc" : c->musl ? "musl" : "unknown");
-  gen_str (g, "files");
+  cmd_gen_str (g, "libc");
+  cmd_gen_str (g, c->glibc ? "glibc" : c->musl ? "musl" : "unknown");
+  cmd_gen_str (g, "files");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < c->n; i++)
     {
       const struct reg_closure_entry *e = &c->entries[i];
       yajl_gen_map_open (g);
-      gen_str (g, "path");
-      gen_str (g, e->path);
-      gen_str (g, "kind");
-      gen_str (g, kind_name (e->kind));
+      cmd_gen_str (g, "path");
+      cmd_gen_str (g, e->path);
+      cmd_gen_str (g, "kind");
+      cmd_gen_str (g, kind_name (e->kind));
       if (e->link_target)
         {
-          gen_str (g, "target");
-          gen_str (g, e->link_target);
+          cmd_gen_str (g, "target");
+          cmd_gen_str (g, e->link_target);
         }
-      gen_str (g, "reason");
-      gen_str (g, e->reason);
-      gen_str (g, "elf");
+      cmd_gen_str (g, "reason");
+      cmd_gen_str (g, e->reason);
+      cmd_gen_str (g, "elf");
       yajl_gen_bool (g, e->elf);
-      gen_str (g, "size");
+      cmd_gen_str (g, "size");
       yajl_gen_integer (g, (long long)e->size);
       if (e->kind == REG_CLOSURE_FILE)
         {
           char hex[REG_DIGEST_HEX_LEN + 1];
           object_digest (rootfd, e->path, hex);
-          gen_str (g, "digest");
-          gen_str (g, hex);
+          cmd_gen_str (g, "digest");
+          cmd_gen_str (g, hex);
         }
-      gen_str (g, "mode");
+      cmd_gen_str (g, "mode");
       yajl_gen_integer (g, (long long)(e->mode & 07777));
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  gen_str (g, "missing");
+  cmd_gen_str (g, "missing");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < c->n_missing; i++)
     {
       yajl_gen_map_open (g);
-      gen_str (g, "name");
-      gen_str (g, c->missing[i].name);
-      gen_str (g, "needed_by");
-      gen_str (g, c->missing[i].needed_by);
+      cmd_gen_str (g, "name");
+      cmd_gen_str (g, c->missing[i].name);
+      cmd_gen_str (g, "needed_by");
+      cmd_gen_str (g, c->missing[i].needed_by);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -391,7 +368,7 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
   if (ret == 0)
     closure_volume (c, &vol);
   if (ret == 0 && bundle)
-    ret = minimal_volume (g->reg_root ? g->reg_root : REG_DEFAULT_STORE, bundle, rootfd, config, &vol, err);
+    ret = minimal_volume (cmd_store_root (g), bundle, rootfd, config, &vol, err);
   if (ret == 0)
     {
       if (strcmp (format, "json") == 0)
