@@ -13,6 +13,7 @@
 #include "config.h"
 #include "oci-spec.h"
 #include "reg.h"
+#include "self-exe.h"
 #include "utils.h"
 
 struct command
@@ -204,6 +205,18 @@ main (int argc, char **argv)
     g.root = default_root ();
   if (g.config_file == NULL)
     g.config_file = REG_CONFIG_FILE;
+
+  /* Before anything else: a command that puts a process into a container
+     runs from a copy of the binary that the container cannot write.  */
+  if (optind < argc
+      && (strcmp (argv[optind], "create") == 0 || strcmp (argv[optind], "run") == 0
+          || strcmp (argv[optind], "exec") == 0)
+      && reg_self_exe_protect (argv, &err) < 0)
+    {
+      reg_error_print (&err, "reg-runc");
+      reg_error_release (&err);
+      return 1;
+    }
 
   if (reg_log_init (g.log, g.log_format, g.debug, &err) < 0)
     {

