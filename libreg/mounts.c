@@ -88,7 +88,7 @@ reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg
         }
       if (o->propagation)
         {
-          if (out->n_propagation == (int) (sizeof (out->propagation) / sizeof (out->propagation[0])))
+          if (out->n_propagation == (int)(sizeof (out->propagation) / sizeof (out->propagation[0])))
             return reg_make_error (err, 0, "mount option `%s`: too many propagation options", name);
           out->propagation[out->n_propagation++] = o->propagation;
           continue;
@@ -166,7 +166,7 @@ make_in_root (int rootfd, const char *path, bool dir, reg_error_t *err)
         *slash = '\0';
       /* copy is now the prefix up to and including this component.  */
       fd = open_in_root_raw (rootfd, copy, O_PATH, 0);
-      if (fd >= 0 && ! last)
+      if (fd >= 0 && !last)
         {
           close (fd);
           *slash = '/';
@@ -193,7 +193,7 @@ make_in_root (int rootfd, const char *path, bool dir, reg_error_t *err)
         }
       if (parent < 0)
         return reg_make_error (err, -parent, "open `%s` in the container root", copy);
-      if (! last || dir)
+      if (!last || dir)
         {
           if (mkdirat (parent, name, 0755) < 0 && errno != EEXIST)
             return reg_make_error (err, errno, "mkdir `%s` in the container root", copy);
@@ -227,89 +227,206 @@ reg_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err)
   return 0;
 }
 
-/* MS_* flags the kernel locks on a mount (so a bind remount must repeat
-   them, or fail with EPERM in a user namespace).  */
-static unsigned long
-locked_flags (const char *path)
+/* ---- mounts made with their final flags before they are attached ----
+
+   Every mount is prepared detached (open_tree of a bind's source, fsopen +
+   fsmount of a new filesystem), gets its final attributes with
+   mount_setattr, and only then is moved onto a target fd resolved once in
+   the root: nothing is ever remounted through a path looked up a second
+   time, which whoever can rename the rootfs's directories during create
+   could redirect.  Propagation, which needs an attached mount, is set
+   through the same mount fd.  */
+
+/* Test-only: with REG_TEST_PAUSE_DIR set, stop after attaching each mount
+   until a test has done its worst to the rootfs (DIR/N names the mount;
+   the test creates DIR/N.go).  How the trust tests drive renaming races
+   deterministically.  */
+static void
+test_pause (const char *what)
 {
-  struct statvfs sv;
-  unsigned long f = 0;
-  if (statvfs (path, &sv) < 0)
+  static int n;
+  const char *dir = getenv ("REG_TEST_PAUSE_DIR");
+  cleanup_free char *path = NULL;
+  cleanup_free char *tmp = NULL;
+  cleanup_free char *go = NULL;
+
+  if (dir == NULL || *dir == '\0')
+    return;
+  xasprintf (&path, "%s/%d", dir, n);
+  xasprintf (&tmp, "%s/%d.tmp", dir, n);
+  xasprintf (&go, "%s/%d.go", dir, n++);
+  if (write_file (tmp, what, strlen (what), NULL) < 0 || rename (tmp, path) < 0)
+    return;
+  for (int i = 0; i < 30000 && access (go, F_OK) < 0; i++)
+    usleep (1000);
+}
+
+/* A detached copy of the mount tree at DIRFD/PATH ("": DIRFD itself), to
+   be mounted at DEST.  */
+static int
+clone_tree (int dirfd, const char *path, bool recursive, const char *source, const char *dest, reg_error_t *err)
+{
+  unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0) | (*path ? 0 : AT_EMPTY_PATH);
+  int fd = open_tree (dirfd, path, flags);
+  if (fd < 0)
+    return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, dest);
+  return fd;
+}
+
+static int
+set_attr (int mfd, unsigned long long set, unsigned long long clr, bool recursive, const char *what, reg_error_t *err)
+{
+  struct mount_attr a = { .attr_set = set, .attr_clr = clr };
+  if (set == 0 && clr == 0)
     return 0;
-  if (sv.f_flag & ST_NOSUID)
-    f |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    f |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    f |= MS_NOEXEC;
-  if (sv.f_flag & ST_NOATIME)
-    f |= MS_NOATIME;
-  if (sv.f_flag & ST_NODIRATIME)
-    f |= MS_NODIRATIME;
-  if (sv.f_flag & ST_RELATIME)
-    f |= MS_RELATIME;
-  return f;
+  if (mount_setattr (mfd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof (a)) < 0)
+    return reg_make_error (err, errno, "set the flags of \"%s\"", what);
+  return 0;
 }
 
-/* Remount the bind mount at PATH with FLAGS (MS_RDONLY, MS_NOSUID...).  */
+/* The flags of a bind's options, as a remount with them would give: a flag
+   the options do not name is cleared, except the atime mode.  Where the
+   kernel locked a flag of the source (a user namespace), it is kept, as a
+   remount would have to.  */
 static int
-bind_remount (const char *path, const char *what, unsigned long flags, reg_error_t *err)
+set_bind_flags (int mfd, const struct reg_mount_flags *f, const char *what, reg_error_t *err)
 {
-  unsigned long f = MS_BIND | MS_REMOUNT | (flags & ~(MS_BIND | MS_REC | MS_REMOUNT));
-  if (mount (NULL, path, NULL, f, NULL) == 0)
-    return 0;
-  if (errno == EPERM || errno == EINVAL)
-    {
-      if (mount (NULL, path, NULL, f | locked_flags (path), NULL) == 0)
-        return 0;
-    }
-  return reg_make_error (err, errno, "remount \"%s\"", what);
-}
-
-/* The mounted target again: after a mount, an fd opened before it still
-   points at the directory underneath.  */
-static int
-reopen (int rootfd, const char *dest, reg_error_t *err)
-{
-  return open_in_root (rootfd, dest, O_PATH, 0, err);
-}
-
-static int
-apply_after (int rootfd, const char *dest, const struct reg_mount_flags *f, bool remount_bind, reg_error_t *err)
-{
-  cleanup_close int fd = -1;
-  char p[FD_PATH_MAX];
+  const unsigned long long clearable = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
+                                       | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW;
+  unsigned long long atime_clr = 0;
+  unsigned long long set;
   int ret;
 
-  if (! remount_bind && f->n_propagation == 0 && ! f->attr_set && ! f->attr_clr)
+  if ((f->flags & ~(MS_BIND | MS_REC)) == 0)
     return 0;
-  fd = reopen (rootfd, dest, err);
-  if (UNLIKELY (fd < 0))
-    return fd;
-  fd_path (p, fd);
-  if (remount_bind)
+  set = ms_to_attr (f->flags, &atime_clr);
+  ret = set_attr (mfd, set, (clearable & ~set) | atime_clr, false, what, err);
+  if (ret == -EPERM)
     {
-      ret = bind_remount (p, dest, f->flags, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
+      reg_error_release (err);
+      ret = set_attr (mfd, set, atime_clr, false, what, err);
     }
+  return ret;
+}
+
+/* Attach the detached mount MFD onto TARGET (an O_PATH fd): no lookup.  */
+static int
+attach (int mfd, int target, const char *what, reg_error_t *err)
+{
+  if (move_mount (mfd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return reg_make_error (err, errno, "mount \"%s\"", what);
+  test_pause (what);
+  return 0;
+}
+
+/* The options' propagation, in order, on the attached mount MFD.  */
+static int
+set_propagation (int mfd, const struct reg_mount_flags *f, const char *what, reg_error_t *err)
+{
   for (int i = 0; i < f->n_propagation; i++)
-    if (mount (NULL, p, NULL, f->propagation[i], NULL) < 0)
-      return reg_make_error (err, errno, "set propagation of \"%s\"", dest);
-  if (f->attr_set || f->attr_clr)
     {
-      struct mount_attr attr = { .attr_set = f->attr_set, .attr_clr = f->attr_clr };
-      if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
-        return reg_make_error (err, errno, "set recursive mount attributes of \"%s\"", dest);
+      struct mount_attr a = { .propagation = f->propagation[i] & ~MS_REC };
+      if (mount_setattr (mfd, "", AT_EMPTY_PATH | ((f->propagation[i] & MS_REC) ? AT_RECURSIVE : 0), &a, sizeof (a))
+          < 0)
+        return reg_make_error (err, errno, "set propagation of \"%s\"", what);
     }
   return 0;
 }
 
-static bool
-is_dir (const char *path)
+/* The filesystem's own message for a failed fsconfig, if it left one.  */
+static int
+fs_error (int fsfd, int errnum, const char *source, const char *what, reg_error_t *err)
 {
-  struct stat st;
-  return stat (path, &st) == 0 && S_ISDIR (st.st_mode);
+  char log[512];
+  ssize_t n = read (fsfd, log, sizeof (log) - 1);
+  if (n > 2)
+    {
+      log[n] = '\0';
+      if (log[n - 1] == '\n')
+        log[n - 1] = '\0';
+      return reg_make_error (err, errnum, "mount \"%s\" to \"%s\" (%s)", source, what, log + 2);
+    }
+  return reg_make_error (err, errnum, "mount \"%s\" to \"%s\"", source, what);
+}
+
+/* One option of mount(2)'s data string as an fsconfig parameter.  */
+static int
+fs_param (int fsfd, char *opt)
+{
+  char *eq = strchr (opt, '=');
+  if (eq == NULL)
+    return fsconfig (fsfd, FSCONFIG_SET_FLAG, opt, NULL, 0);
+  *eq++ = '\0';
+  /* An LSM context is quoted because it may hold commas.  */
+  if (*eq == '"' && eq[strlen (eq) - 1] == '"' && strlen (eq) >= 2)
+    {
+      eq[strlen (eq) - 1] = '\0';
+      eq++;
+    }
+  return fsconfig (fsfd, FSCONFIG_SET_STRING, opt, eq, 0);
+}
+
+/* A new, detached mount of filesystem TYPE: DATA (mount(2)'s
+   comma-separated options, a comma inside double quotes included) as
+   fsconfig parameters, the superblock flags of FLAGS as flags, the rest of
+   FLAGS as the mount's attributes.  */
+static int
+fs_mount (const char *type, const char *source, unsigned long flags, const char *data, const char *what,
+          reg_error_t *err)
+{
+  static const struct
+  {
+    unsigned long flag;
+    const char *name;
+  } sb_flags[] = {
+    { MS_RDONLY, "ro" },         { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" },    { MS_MANDLOCK, "mand" },
+    { MS_LAZYTIME, "lazytime" }, { MS_SILENT, "silent" },    { MS_I_VERSION, "iversion" },
+  };
+  cleanup_close int fsfd = fsopen (type, FSOPEN_CLOEXEC);
+  cleanup_free char *opts = data ? xstrdup (data) : NULL;
+  unsigned long long atime_clr = 0;
+  unsigned long long attr;
+  int mfd;
+
+  if (fsfd < 0)
+    return reg_make_error (err, errno, "mount \"%s\" to \"%s\": filesystem `%s`", source, what, type);
+  if (source && fsconfig (fsfd, FSCONFIG_SET_STRING, "source", source, 0) < 0)
+    return fs_error (fsfd, errno, source, what, err);
+  for (size_t i = 0; i < sizeof (sb_flags) / sizeof (sb_flags[0]); i++)
+    if ((flags & sb_flags[i].flag) && fsconfig (fsfd, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+      return fs_error (fsfd, errno, source, what, err);
+  for (char *p = opts; p && *p;)
+    {
+      char *e = p;
+      bool quoted = false;
+      for (; *e && (quoted || *e != ','); e++)
+        if (*e == '"')
+          quoted = !quoted;
+      if (*e)
+        *e++ = '\0';
+      if (*p && fs_param (fsfd, p) < 0)
+        return fs_error (fsfd, errno, source, what, err);
+      p = e;
+    }
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_error (fsfd, errno, source, what, err);
+  attr = ms_to_attr (flags, &atime_clr);
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, (unsigned)attr);
+  if (mfd < 0)
+    return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, what);
+  return mfd;
+}
+
+/* Check that the attached mount MFD is read-only, as asked.  */
+static int
+check_rdonly (int mfd, const char *what, reg_error_t *err)
+{
+  struct statvfs sv;
+  if (fstatvfs (mfd, &sv) < 0)
+    return reg_make_error (err, errno, "statvfs \"%s\"", what);
+  if (!(sv.f_flag & ST_RDONLY))
+    return reg_make_error (err, EPERM, "\"%s\" is not read-only after its mount", what);
+  return 0;
 }
 
 /* The name of the hierarchy a cgroup directory belongs to:
@@ -319,88 +436,111 @@ hierarchy_name (const char *path)
 {
   const char *p = path + strlen ("/sys/fs/cgroup/");
   const char *e = strchr (p, '/');
-  return e ? xstrndup (p, (size_t) (e - p)) : xstrdup (p);
+  return e ? xstrndup (p, (size_t)(e - p)) : xstrdup (p);
+}
+
+/* A bind of the host directory SOURCE onto TARGET with the options' flags.  */
+static int
+bind_onto (const char *source, bool recursive, const struct reg_mount_flags *f, int target, const char *what,
+           reg_error_t *err)
+{
+  cleanup_close int mfd = clone_tree (AT_FDCWD, source, recursive, source, what, err);
+  int ret;
+
+  if (UNLIKELY (mfd < 0))
+    return mfd;
+  ret = set_bind_flags (mfd, f, what, err);
+  if (LIKELY (ret == 0))
+    ret = set_attr (mfd, f->attr_set, f->attr_clr, true, what, err);
+  if (LIKELY (ret == 0))
+    ret = attach (mfd, target, what, err);
+  if (LIKELY (ret == 0))
+    ret = set_propagation (mfd, f, what, err);
+  return ret;
+}
+
+/* A new filesystem onto TARGET with the options' flags.  */
+static int
+fs_onto (const char *type, const char *source, const struct reg_mount_flags *f, const char *data, int target,
+         const char *what, reg_error_t *err)
+{
+  cleanup_close int mfd = fs_mount (type, source, f->flags, data, what, err);
+  int ret;
+
+  if (UNLIKELY (mfd < 0))
+    return mfd;
+  ret = set_attr (mfd, f->attr_set, f->attr_clr, true, what, err);
+  if (LIKELY (ret == 0))
+    ret = attach (mfd, target, what, err);
+  if (LIKELY (ret == 0))
+    ret = set_propagation (mfd, f, what, err);
+  return ret;
 }
 
 static int
 mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, const struct reg_mount_flags *f,
               reg_error_t *err)
 {
-  unsigned long flags = f->flags & ~MS_RDONLY;
+  struct reg_mount_flags tmpfs_flags = *f;
   cleanup_close int fd = -1;
-  char p[FD_PATH_MAX];
+  cleanup_close int mfd = -1;
   int ret;
 
   fd = make_in_root (rootfd, m->destination, true, err);
   if (UNLIKELY (fd < 0))
     return fd;
-  fd_path (p, fd);
   if (reg_cgroup_mode () == REG_CGROUP_V2)
     {
       /* Inside a cgroup namespace cgroup2 shows the container's own cgroup
          as its root; without one, bind that directory.  */
       if (ctx->cgroupns || ctx->cgroup_paths == NULL || ctx->cgroup_paths[0] == NULL)
-        {
-          if (mount ("cgroup2", p, "cgroup2", f->flags, NULL) < 0)
-            return reg_make_error (err, errno, "mount \"cgroup2\" to \"%s\"", m->destination);
-          return apply_after (rootfd, m->destination, f, false, err);
-        }
-      if (mount (ctx->cgroup_paths[0], p, NULL, MS_BIND | MS_REC, NULL) < 0)
-        return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", ctx->cgroup_paths[0], m->destination);
-      return apply_after (rootfd, m->destination, f, true, err);
+        return fs_onto ("cgroup2", "cgroup2", f, NULL, fd, m->destination, err);
+      return bind_onto (ctx->cgroup_paths[0], true, f, fd, m->destination, err);
     }
 
   /* v1/hybrid: a tmpfs with a directory per hierarchy: the hierarchy
      itself in a cgroup namespace, else the container's own directory bound
-     there.  */
-  if (mount ("tmpfs", p, "tmpfs", flags, "mode=755") < 0)
-    return reg_make_error (err, errno, "mount \"tmpfs\" to \"%s\"", m->destination);
+     there; the tmpfs is made read-only (through its fd) once filled.  */
+  tmpfs_flags.flags &= ~MS_RDONLY;
+  mfd = fs_mount ("tmpfs", "tmpfs", tmpfs_flags.flags, "mode=755", m->destination, err);
+  if (UNLIKELY (mfd < 0))
+    return mfd;
+  ret = attach (mfd, fd, m->destination, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   for (char **cg = ctx->cgroup_paths; cg && *cg; cg++)
     {
       cleanup_free char *name = hierarchy_name (*cg);
       cleanup_free char *sub = NULL;
       cleanup_close int sfd = -1;
-      char sp[FD_PATH_MAX];
 
       xasprintf (&sub, "%s/%s", m->destination, name);
-      sfd = make_in_root (rootfd, sub, true, err);
-      if (UNLIKELY (sfd < 0))
-        return sfd;
-      fd_path (sp, sfd);
+      if (mkdirat (mfd, name, 0755) < 0 && errno != EEXIST)
+        return reg_make_error (err, errno, "mkdir \"%s\"", sub);
+      sfd = openat (mfd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (sfd < 0)
+        return reg_make_error (err, errno, "open \"%s\"", sub);
       if (ctx->cgroupns)
         {
           /* In a cgroup namespace each hierarchy mounted afresh shows the
              container's cgroup as its root, as runc does.  */
           struct statfs sfs;
-          cleanup_free char *opts = NULL;
           bool v2 = statfs (*cg, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC;
-          if (strcmp (name, "systemd") == 0)
-            opts = xstrdup ("none,name=systemd");
-          else
-            opts = xstrdup (name);
-          if (mount (v2 ? "cgroup2" : "cgroup", sp, v2 ? "cgroup2" : "cgroup", f->flags, v2 ? NULL : opts) < 0)
-            return reg_make_error (err, errno, "mount \"cgroup\" (%s) to \"%s\"", name, sub);
-          ret = apply_after (rootfd, sub, f, false, err);
+          const char *opts = strcmp (name, "systemd") == 0 ? "none,name=systemd" : name;
+          ret = fs_onto (v2 ? "cgroup2" : "cgroup", v2 ? "cgroup2" : "cgroup", f, v2 ? NULL : opts, sfd, sub, err);
         }
       else
-        {
-          if (mount (*cg, sp, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", *cg, sub);
-          ret = apply_after (rootfd, sub, f, true, err);
-        }
+        ret = bind_onto (*cg, true, f, sfd, sub, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
   if (f->flags & MS_RDONLY)
     {
-      close (fd);
-      fd = reopen (rootfd, m->destination, err);
-      if (UNLIKELY (fd < 0))
-        return fd;
-      if (mount (NULL, fd_path (p, fd), NULL, MS_REMOUNT | flags | MS_RDONLY, "mode=755") < 0)
-        return reg_make_error (err, errno, "remount \"%s\" read-only", m->destination);
+      ret = set_attr (mfd, MOUNT_ATTR_RDONLY, 0, false, m->destination, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
     }
-  return 0;
+  return set_propagation (mfd, f, m->destination, err);
 }
 
 /* Copy the regular file or symlink NAME of SRC into DST (not recursive: the
@@ -417,7 +557,7 @@ copy_leaf (int src, int dst, const char *name, const struct stat *st, const char
       if (s2 < 0 || d2 < 0)
         return reg_make_error (err, errno, "tmpcopyup: open \"%s/%s\"", dest, name);
       while ((r = TEMP_FAILURE_RETRY_INT (read (s2, buf, sizeof buf))) > 0)
-        if (write_all (d2, buf, (size_t) r, err) < 0)
+        if (write_all (d2, buf, (size_t)r, err) < 0)
           return reg_error_wrap (err, "tmpcopyup: write \"%s/%s\"", dest, name);
       if (r < 0)
         return reg_make_error (err, errno, "tmpcopyup: read \"%s/%s\"", dest, name);
@@ -455,8 +595,7 @@ copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
   int dupfd;
 
   if (depth > TMPCOPYUP_MAX_DEPTH)
-    return reg_make_error (err, 0, "tmpcopyup: \"%s\" is nested deeper than %d directories", dest,
-                           TMPCOPYUP_MAX_DEPTH);
+    return reg_make_error (err, 0, "tmpcopyup: \"%s\" is nested deeper than %d directories", dest, TMPCOPYUP_MAX_DEPTH);
   dupfd = dup (src);
   if (dupfd < 0 || (d = fdopendir (dupfd)) == NULL)
     {
@@ -493,7 +632,7 @@ copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
       /* Owner before mode: chown clears set-id bits.  */
       if (fchownat (dst, n, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
         return reg_make_error (err, errno, "tmpcopyup: chown \"%s/%s\"", dest, n);
-      if (! S_ISLNK (st.st_mode) && fchmodat (dst, n, st.st_mode & 07777, 0) < 0)
+      if (!S_ISLNK (st.st_mode) && fchmodat (dst, n, st.st_mode & 07777, 0) < 0)
         return reg_make_error (err, errno, "tmpcopyup: chmod \"%s/%s\"", dest, n);
       {
         struct timespec ts[2] = { st.st_atim, st.st_mtim };
@@ -505,41 +644,46 @@ copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
   return 0;
 }
 
-/* Mount the tmpfs M over P with the contents of the directory underneath
-   (OLDFD, opened before the mount): mounted writable, filled, then made
-   read-only if asked.  */
+/* The tmpfs M with the contents of the image's directory underneath
+   (TARGET, when it was there before: EXISTED), filled while detached, then
+   given its final flags and attached.  */
 static int
-mount_tmpcopyup (int rootfd, const oci_mount *m, const struct reg_mount_flags *f, const char *source, const char *p,
-                 int oldfd, reg_error_t *err)
+mount_tmpcopyup (const oci_mount *m, const struct reg_mount_flags *f, const char *source, int target, bool existed,
+                 reg_error_t *err)
 {
-  cleanup_close int src = openat (oldfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  cleanup_close int mfd = -1;
   cleanup_close int dst = -1;
+  unsigned long long atime_clr = 0;
   int ret;
 
-  if (src < 0)
-    return reg_make_error (err, errno, "tmpcopyup: open \"%s\"", m->destination);
-  if (mount (source, p, "tmpfs", f->flags & ~MS_RDONLY, f->data) < 0)
-    return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, m->destination);
-  dst = open_in_root (rootfd, m->destination, O_RDONLY | O_DIRECTORY, 0, err);
-  if (UNLIKELY (dst < 0))
-    return dst;
-  ret = copy_tree (src, dst, m->destination, 0, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  /* The directory itself keeps its mode and owner too.  */
-  {
-    struct stat st;
-    if (fstat (src, &st) == 0 && (fchown (dst, st.st_uid, st.st_gid) < 0 || fchmod (dst, st.st_mode & 07777) < 0))
-      return reg_make_error (err, errno, "tmpcopyup: chmod \"%s\"", m->destination);
-  }
-  if (f->flags & MS_RDONLY)
+  mfd = fs_mount ("tmpfs", source, f->flags & ~MS_RDONLY, f->data, m->destination, err);
+  if (UNLIKELY (mfd < 0))
+    return mfd;
+  /* runc copies only what the image had: a mount point we made has
+     nothing to copy, and its mode is not the image's.  */
+  if (existed)
     {
-      /* P is the directory underneath; DST is the new mount's root.  */
-      char dp[FD_PATH_MAX];
-      if (mount (NULL, fd_path (dp, dst), NULL, MS_REMOUNT | f->flags, f->data) < 0)
-        return reg_make_error (err, errno, "remount \"%s\" read-only", m->destination);
+      cleanup_close int src = openat (target, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      struct stat st;
+
+      dst = openat (mfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (src < 0 || dst < 0)
+        return reg_make_error (err, errno, "tmpcopyup: open \"%s\"", m->destination);
+      ret = copy_tree (src, dst, m->destination, 0, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      /* The directory itself keeps its mode and owner too.  */
+      if (fstat (src, &st) < 0 || fchown (dst, st.st_uid, st.st_gid) < 0 || fchmod (dst, st.st_mode & 07777) < 0)
+        return reg_make_error (err, errno, "tmpcopyup: chmod \"%s\"", m->destination);
     }
-  return 0;
+  ret = set_attr (mfd, ms_to_attr (f->flags & MS_RDONLY, &atime_clr), 0, false, m->destination, err);
+  if (LIKELY (ret == 0))
+    ret = set_attr (mfd, f->attr_set, f->attr_clr, true, m->destination, err);
+  if (LIKELY (ret == 0))
+    ret = attach (mfd, target, m->destination, err);
+  if (LIKELY (ret == 0))
+    ret = set_propagation (mfd, f, m->destination, err);
+  return ret;
 }
 
 static int
@@ -548,8 +692,8 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
   struct reg_mount_flags f;
   cleanup_free char *source = NULL;
   cleanup_close int fd = -1;
+  cleanup_close int mfd = -1;
   const char *type = m->type;
-  char p[FD_PATH_MAX];
   bool bind;
   int ret;
 
@@ -558,7 +702,7 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
     return ret;
   bind = f.bind || (type && strcmp (type, "bind") == 0);
 
-  if (type && strcmp (type, "cgroup") == 0 && ! bind)
+  if (type && strcmp (type, "cgroup") == 0 && !bind)
     {
       ret = mount_cgroup (ctx, rootfd, m, &f, err);
       reg_mount_flags_clear (&f);
@@ -570,54 +714,85 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
   else
     source = xstrdup (m->source ? m->source : (type ? type : "none"));
 
-  fd = make_in_root (rootfd, m->destination, bind ? is_dir (source) : true, err);
-  if (UNLIKELY (fd < 0))
-    goto fail;
-  fd_path (p, fd);
-
   if (bind)
     {
-      if (mount (source, p, NULL, MS_BIND | (f.rbind ? MS_REC : 0), NULL) < 0)
+      struct stat st;
+      /* The source once: what was cloned decides the mount point's type.  */
+      mfd = clone_tree (AT_FDCWD, source, f.rbind, source, m->destination, err);
+      if (UNLIKELY (mfd < 0))
         {
-          ret = reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, m->destination);
-          goto fail;
+          ret = mfd;
+          goto out;
         }
-      ret = apply_after (rootfd, m->destination, &f, (f.flags & ~MS_REC) != 0, err);
+      if (fstat (mfd, &st) < 0)
+        {
+          ret = reg_make_error (err, errno, "stat \"%s\"", source);
+          goto out;
+        }
+      fd = make_in_root (rootfd, m->destination, S_ISDIR (st.st_mode), err);
+      if (UNLIKELY (fd < 0))
+        {
+          ret = fd;
+          goto out;
+        }
+      ret = set_bind_flags (mfd, &f, m->destination, err);
+      if (LIKELY (ret == 0))
+        ret = set_attr (mfd, f.attr_set, f.attr_clr, true, m->destination, err);
+      if (LIKELY (ret == 0))
+        ret = attach (mfd, fd, m->destination, err);
+      if (LIKELY (ret == 0))
+        ret = set_propagation (mfd, &f, m->destination, err);
     }
   else if (f.tmpcopyup && type && strcmp (type, "tmpfs") == 0)
     {
-      ret = mount_tmpcopyup (rootfd, m, &f, source, p, fd, err);
-      if (ret == 0)
-        ret = apply_after (rootfd, m->destination, &f, false, err);
+      int existing = open_in_root_raw (rootfd, m->destination, O_PATH, 0);
+      if (existing >= 0)
+        close (existing);
+      fd = make_in_root (rootfd, m->destination, true, err);
+      if (UNLIKELY (fd < 0))
+        {
+          ret = fd;
+          goto out;
+        }
+      ret = mount_tmpcopyup (m, &f, source, fd, existing >= 0, err);
     }
   else
     {
       /* linux.mountLabel: on the filesystems we make ourselves, where
          SELinux is on.  */
-      bool labeled = type && (strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0);
+      bool labeled
+          = type && (strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0);
       cleanup_free char *data = labeled ? reg_lsm_mount_data (f.data, ctx->config->linux_cfg.mount_label) : NULL;
 
-      ret = 0;
-      if (mount (source, p, type, f.flags, labeled ? data : f.data) < 0)
+      fd = make_in_root (rootfd, m->destination, true, err);
+      if (UNLIKELY (fd < 0))
         {
-          /* sysfs needs a network namespace of our own user namespace; without
-             one, bind the host's /sys as runc does.  */
-          if (type && strcmp (type, "sysfs") == 0 && (errno == EPERM || errno == EBUSY))
-            {
-              if (mount ("/sys", p, NULL, MS_BIND | MS_REC, NULL) < 0)
-                ret = reg_make_error (err, errno, "mount \"/sys\" to \"%s\"", m->destination);
-              else
-                ret = apply_after (rootfd, m->destination, &f, true, err);
-            }
-          else
-            ret = reg_make_error (err, errno, "mount \"%s\" to \"%s\"", source, m->destination);
+          ret = fd;
+          goto out;
         }
-      else
-        ret = apply_after (rootfd, m->destination, &f, false, err);
+      mfd = fs_mount (type ? type : "none", source, f.flags, labeled ? data : f.data, m->destination, err);
+      /* sysfs needs a network namespace of our own user namespace; without
+         one, bind the host's /sys as runc does.  */
+      if (mfd < 0 && type && strcmp (type, "sysfs") == 0 && (mfd == -EPERM || mfd == -EBUSY))
+        {
+          reg_error_release (err);
+          ret = bind_onto ("/sys", true, &f, fd, m->destination, err);
+          goto out;
+        }
+      if (UNLIKELY (mfd < 0))
+        {
+          ret = mfd;
+          goto out;
+        }
+      ret = set_attr (mfd, f.attr_set, f.attr_clr, true, m->destination, err);
+      if (LIKELY (ret == 0))
+        ret = attach (mfd, fd, m->destination, err);
+      if (LIKELY (ret == 0))
+        ret = set_propagation (mfd, &f, m->destination, err);
     }
-fail:
+out:
   reg_mount_flags_clear (&f);
-  return ret < 0 ? ret : (fd < 0 ? fd : 0);
+  return ret;
 }
 
 static unsigned long
@@ -627,13 +802,51 @@ propagation_flags (const char *name)
   return o ? o->propagation : 0;
 }
 
+/* minimal's root: the environment LOWER under the private UPPER layer.
+   Each layer is one fsconfig parameter, so any path works (the legacy
+   option string breaks at a `,` or `:`).  */
+static int
+overlay_mount (const char *lower, const char *upper, const char *work, reg_error_t *err)
+{
+  cleanup_close int fsfd = fsopen ("overlay", FSOPEN_CLOEXEC);
+  int mfd;
+
+  if (fsfd < 0)
+    return reg_make_error (err, errno, "REG: overlay");
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir+", lower, 0) < 0)
+    {
+      /* Before 6.8: "lowerdir", where `:` separates layers unless escaped.  */
+      cleanup_free char *esc = xmalloc (2 * strlen (lower) + 1);
+      char *o = esc;
+      for (const char *c = lower; *c; c++)
+        {
+          if (*c == ':' || *c == '\\')
+            *o++ = '\\';
+          *o++ = *c;
+        }
+      *o = '\0';
+      if (fsconfig (fsfd, FSCONFIG_SET_STRING, "lowerdir", esc, 0) < 0)
+        return fs_error (fsfd, errno, "overlay", lower, err);
+    }
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0
+      || fsconfig (fsfd, FSCONFIG_SET_STRING, "workdir", work, 0) < 0
+      || fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_error (fsfd, errno, "overlay", upper, err);
+  mfd = fsmount (fsfd, FSMOUNT_CLOEXEC, 0);
+  if (mfd < 0)
+    return reg_make_error (err, errno, "REG: mount the overlay");
+  return mfd;
+}
+
 int
 reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err)
 {
   const char *prop = ctx->config->linux_cfg.rootfs_propagation;
   unsigned long root_prop = MS_SLAVE | MS_REC;
   const struct reg_plan *plan = ctx->plan;
-  cleanup_close int fd = -1;
+  cleanup_close int dirfd = -1;
+  cleanup_close int mfd = -1;
+  int ret;
 
   /* Nothing we mount may reach the host: "/" becomes a slave (or private
      when asked); a shared rootfsPropagation is applied after pivot_root,
@@ -643,52 +856,53 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
   if (mount (NULL, "/", NULL, root_prop, NULL) < 0)
     return reg_make_error (err, errno, "make \"/\" a %s mount", root_prop & MS_PRIVATE ? "private" : "slave");
 
+  dirfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_make_error (err, errno, "open root `%s`", ctx->rootfs);
   if (plan && plan->mode == REG_MODE_MINIMAL && plan->lower_dir)
     {
       if (plan->upper_dir)
-        {
-          cleanup_free char *data = NULL;
-          xasprintf (&data, "lowerdir=%s,upperdir=%s,workdir=%s", plan->lower_dir, plan->upper_dir,
-                     plan->work_dir);
-          if (mount ("overlay", ctx->rootfs, "overlay", 0, data) < 0)
-            return reg_make_error (err, errno, "mount REG overlay to \"%s\"", ctx->rootfs);
-        }
+        mfd = overlay_mount (plan->lower_dir, plan->upper_dir, plan->work_dir, err);
       else
         {
-          if (mount (plan->lower_dir, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-            return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", plan->lower_dir, ctx->rootfs);
-          if (bind_remount (ctx->rootfs, ctx->rootfs, MS_RDONLY, err) < 0)
+          mfd = clone_tree (AT_FDCWD, plan->lower_dir, true, plan->lower_dir, ctx->rootfs, err);
+          if (mfd >= 0 && set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, ctx->rootfs, err) < 0)
             return reg_error_ret (err);
         }
     }
-  else if (mount (ctx->rootfs, ctx->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return reg_make_error (err, errno, "mount \"%s\" to \"%s\"", ctx->rootfs, ctx->rootfs);
-
-  fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    return reg_make_error (err, errno, "open root `%s`", ctx->rootfs);
+  else
+    mfd = clone_tree (dirfd, "", true, ctx->rootfs, ctx->rootfs, err);
+  if (UNLIKELY (mfd < 0))
+    return reg_error_wrap (err, "the container's root");
+  ret = attach (mfd, dirfd, ctx->rootfs, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
 
   if (plan && plan->mode == REG_MODE_SHARE)
     for (size_t i = 0; i < plan->n_binds; i++)
       {
         const struct reg_bind *b = &plan->binds[i];
-        cleanup_close int t = open_in_root (fd, b->target, O_PATH | O_NOFOLLOW, 0, err);
-        char p[FD_PATH_MAX];
-        int ret;
+        /* Read-only before it is attached; the target resolved once, inside
+           the root, through no symlink: the analysis recorded real paths.  */
+        cleanup_close int obj = -1;
+        cleanup_close int t = -1;
 
-        if (UNLIKELY (t < 0))
+        obj = clone_tree (AT_FDCWD, b->source, false, b->source, b->target, err);
+        if (UNLIKELY (obj < 0))
           return reg_error_wrap (err, "REG");
-        if (mount (b->source, fd_path (p, t), NULL, MS_BIND, NULL) < 0)
-          return reg_make_error (err, errno, "REG: mount \"%s\" to \"%s\"", b->source, b->target);
-        close (t);
-        t = reopen (fd, b->target, err);
-        if (UNLIKELY (t < 0))
-          return t;
-        ret = bind_remount (fd_path (p, t), b->target, MS_RDONLY | MS_NOSUID | MS_NODEV, err);
+        ret = set_attr (obj, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, false, b->target, err);
         if (UNLIKELY (ret < 0))
-          return ret;
+          return reg_error_wrap (err, "REG");
+        t = open_real_path_in_root_raw (mfd, b->target, O_PATH | O_NOFOLLOW);
+        if (t < 0)
+          return reg_make_error (err, -t, "REG: open `%s` in the container root", b->target);
+        ret = attach (obj, t, b->target, err);
+        if (LIKELY (ret == 0))
+          ret = check_rdonly (obj, b->target, err);
+        if (UNLIKELY (ret < 0))
+          return reg_error_wrap (err, "REG");
       }
-  *rootfd = steal_fd (&fd);
+  *rootfd = steal_fd (&mfd);
   return 0;
 }
 
@@ -777,7 +991,7 @@ static const struct
   const char *path;
   unsigned maj, min;
 } default_devices[] = {
-  { "/dev/null", 1, 3 }, { "/dev/zero", 1, 5 }, { "/dev/full", 1, 7 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
   { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
@@ -789,7 +1003,9 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
   {
     const char *target, *name;
   } links[] = {
-    { "/proc/self/fd", "fd" }, { "/proc/self/fd/0", "stdin" }, { "/proc/self/fd/1", "stdout" },
+    { "/proc/self/fd", "fd" },
+    { "/proc/self/fd/0", "stdin" },
+    { "/proc/self/fd/1", "stdout" },
     { "/proc/self/fd/2", "stderr" },
   };
   cleanup_close int devfd = -1;
@@ -800,7 +1016,7 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
   for (size_t i = 0; i < sizeof (default_devices) / sizeof (default_devices[0]); i++)
     {
       bool overridden = false;
-      for (size_t j = 0; j < l->n_devices && ! overridden; j++)
+      for (size_t j = 0; j < l->n_devices && !overridden; j++)
         overridden = strcmp (l->devices[j].path, default_devices[i].path) == 0;
       if (overridden)
         continue;
@@ -812,9 +1028,8 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
   for (size_t j = 0; j < l->n_devices; j++)
     {
       const oci_device *d = &l->devices[j];
-      ret = make_device (ctx, rootfd, d->path, d->type, (unsigned) d->major, (unsigned) d->minor,
-                         d->has_file_mode ? d->file_mode : 0666, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0,
-                         err);
+      ret = make_device (ctx, rootfd, d->path, d->type, (unsigned)d->major, (unsigned)d->minor,
+                         d->has_file_mode ? d->file_mode : 0666, d->has_uid ? d->uid : 0, d->has_gid ? d->gid : 0, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -836,7 +1051,7 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
         if (symlinkat ("pts/ptmx", devfd, "ptmx") < 0)
           return reg_make_error (err, errno, "symlink `/dev/ptmx`");
       }
-    (void) p;
+    (void)p;
   }
   return 0;
 }
@@ -861,7 +1076,7 @@ reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
     {
       if (fchdir (rootfd) < 0)
         return reg_make_error (err, errno, "chdir to the root");
-      if (mount (ctx->rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+      if (move_mount (rootfd, "", AT_FDCWD, "/", MOVE_MOUNT_F_EMPTY_PATH) < 0)
         return reg_make_error (err, errno, "move the root to \"/\"");
       if (chroot (".") < 0)
         return reg_make_error (err, errno, "chroot");
@@ -918,11 +1133,14 @@ mask_path (const char *path, reg_error_t *err)
   return 0;
 }
 
+/* A read-only bind of PATH over itself: the clone of what PATH names once,
+   read-only before it is attached.  */
 static int
 readonly_path (const char *path, reg_error_t *err)
 {
   cleanup_close int fd = open (path, O_PATH | O_CLOEXEC);
-  char p[FD_PATH_MAX];
+  cleanup_close int mfd = -1;
+  int ret;
 
   if (fd < 0)
     {
@@ -930,13 +1148,13 @@ readonly_path (const char *path, reg_error_t *err)
         return 0;
       return reg_make_error (err, errno, "readonly path `%s`", path);
     }
-  if (mount (fd_path (p, fd), fd_path (p, fd), NULL, MS_BIND | MS_REC, NULL) < 0)
-    return reg_make_error (err, errno, "mount \"%s\" read-only", path);
-  close (fd);
-  fd = open (path, O_PATH | O_CLOEXEC);
-  if (fd < 0)
-    return reg_make_error (err, errno, "readonly path `%s`", path);
-  return bind_remount (fd_path (p, fd), path, MS_RDONLY | MS_REC, err);
+  mfd = clone_tree (fd, "", true, path, path, err);
+  if (UNLIKELY (mfd < 0))
+    return mfd;
+  ret = set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, path, err);
+  if (LIKELY (ret == 0))
+    ret = attach (mfd, fd, path, err);
+  return ret;
 }
 
 int
@@ -960,7 +1178,10 @@ reg_mounts_finalize (const struct reg_mount_ctx *ctx, reg_error_t *err)
     }
   if (ctx->config->root_readonly)
     {
-      ret = bind_remount ("/", "/", MS_RDONLY, err);
+      cleanup_close int root = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (root < 0)
+        return reg_make_error (err, errno, "root.readonly: open \"/\"");
+      ret = set_attr (root, MOUNT_ATTR_RDONLY, 0, false, "/", err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "root.readonly");
     }

@@ -306,13 +306,13 @@ remove_tree_at (int dirfd, const char *name, reg_error_t *err)
   return 0;
 }
 
-int
-open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode)
+static int
+openat2_in_root (int rootfd, const char *path, int flags, mode_t mode, uint64_t resolve)
 {
   struct open_how how = {
     .flags = (uint64_t) (flags | O_CLOEXEC),
     .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
-    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
   int fd;
 
@@ -324,6 +324,18 @@ open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode)
   if (fd < 0)
     return -errno;
   return fd;
+}
+
+int
+open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode)
+{
+  return openat2_in_root (rootfd, path, flags, mode, 0);
+}
+
+int
+open_real_path_in_root_raw (int rootfd, const char *path, int flags)
+{
+  return openat2_in_root (rootfd, path, flags, 0, RESOLVE_NO_SYMLINKS);
 }
 
 int

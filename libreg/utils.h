@@ -98,6 +98,9 @@ int remove_tree_at (int dirfd, const char *name, reg_error_t *err);
 int open_in_root (int rootfd, const char *path, int flags, mode_t mode, reg_error_t *err);
 /* The same, returning -errno without an error object (for probes).  */
 int open_in_root_raw (int rootfd, const char *path, int flags, mode_t mode);
+/* The same through no symlink at all (-ELOOP at one): for a path that must
+   be the one the runtime recorded, which nobody may redirect.  */
+int open_real_path_in_root_raw (int rootfd, const char *path, int flags);
 
 /* Open for reading (FLAGS: O_RDONLY plus e.g. O_NOATIME) the file that
    PATHFD (an O_PATH fd) refers to, only when it is a regular file: opening

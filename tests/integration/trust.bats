@@ -15,6 +15,37 @@ teardown() {
   teardown_bundle
 }
 
+# create_racing MOUNT ACTION: create the container with the runtime pausing
+# after it attaches each mount (REG_TEST_PAUSE_DIR); when it has attached
+# MOUNT, run ACTION (a rename race against the rootfs, made deterministic)
+# before letting it go on.  Sets $status (create's) and $output (its stderr).
+create_racing() {
+  local match=$1 action=$2 dir=$TEST_DIR/pause n=0 hit=0 pid
+  mkdir -p "$dir"
+  REG_TEST_PAUSE_DIR=$dir "$REG_RUNC" --root "$TEST_ROOT_STATE" --reg-root "$TEST_DIR/store" \
+    create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/$CID.out" 2>"$TEST_DIR/$CID.err" &
+  pid=$!
+  while kill -0 "$pid" 2>/dev/null; do
+    if [ -f "$dir/$n" ]; then
+      if [ $hit = 0 ] && [ "$(cat "$dir/$n")" = "$match" ]; then
+        eval "$action"
+        hit=1
+      fi
+      touch "$dir/$n.go"
+      n=$((n + 1))
+    else
+      sleep 0.002
+    fi
+  done
+  status=0
+  wait "$pid" || status=$?
+  output=$(cat "$TEST_DIR/$CID.err")
+  if [ $hit = 0 ]; then
+    echo "the runtime never attached $match (mounts: $(cat "$dir"/[0-9] "$dir"/[0-9][0-9] 2>/dev/null | tr '\n' ' '))" >&2
+    return 1
+  fi
+}
+
 # --- the runtime's binary (the CVE-2019-5736 class) ----------------------
 
 @test "trust: a created container's init does not run from the runtime's binary, and nobody can write what it runs" {
@@ -41,4 +72,43 @@ teardown() {
   cat "$TEST_DIR/$(io_name "$CID").out" >&2
   assert_contains "$(ctr_out)" "opened-for-writing=0"
   reg_runc delete "$CID"
+}
+
+# --- mounts: final flags before they are attached ------------------------
+
+@test "trust: a config.json bind stays read-only when its mount point is swapped for a symlink to / during create" {
+  mkdir -p "$TEST_DIR/hostdir" "$ROOTFS/mnt/ro"
+  echo original >"$TEST_DIR/hostdir/file"
+  update_config '.mounts += [{"destination": "/mnt/ro", "type": "bind", "source": $s, "options": ["bind", "ro"]}]' \
+    --arg s "$TEST_DIR/hostdir"
+  set_args /bin/probe write /mnt.moved/ro/file pwned
+  create_racing /mnt/ro 'mv "$ROOTFS/mnt" "$ROOTFS/mnt.moved"; mkdir "$ROOTFS/mnt"; ln -s / "$ROOTFS/mnt/ro"'
+  assert_status 0
+  reg_runc start "$CID"
+  wait_status "$CID" stopped
+  [ "$(cat "$TEST_DIR/hostdir/file")" = original ]
+  [ "$(cat "$TEST_DIR/$CID.out")" = EROFS ]
+  reg_runc delete "$CID"
+}
+
+@test "trust: a REG share object stays read-only when its directory is swapped for a symlink to / during create" {
+  local lib=/lib/x86_64-linux-gnu
+  [ -f "$lib/libc.so.6" ] || skip "no $lib/libc.so.6 on this host"
+  copy_with_libs /bin/dash
+  update_config '.annotations["run.reg.mode"] = "share"'
+  set_args /bin/dash -c "if echo pwned >>$lib/libc.so.6; then echo WROTE; else echo REFUSED; fi"
+  create_racing "$lib/libc.so.6" \
+    'mv "$ROOTFS$lib" "$ROOTFS/lib/moved"; mkdir "$ROOTFS$lib"; ln -s / "$ROOTFS$lib/libc.so.6"'
+  # Either create refuses the swapped tree, or every object it mounted is
+  # read-only: never a writable store object.
+  if [ "$status" -eq 0 ]; then
+    rm -r "${ROOTFS:?}$lib"
+    mv "$ROOTFS/lib/moved" "$ROOTFS$lib"
+    reg_runc start "$CID"
+    wait_status "$CID" stopped
+    [ "$(cat "$TEST_DIR/$CID.out")" = REFUSED ]
+    reg_runc --reg-root "$TEST_DIR/store" delete "$CID"
+  fi
+  run "$REG_RUNC" --reg-root "$TEST_DIR/store" reg check
+  assert_status 0
 }
