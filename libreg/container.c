@@ -26,6 +26,7 @@
 #include "lsm.h"
 #include "namespaces.h"
 #include "oci-spec.h"
+#include "process.h"
 #include "reg-learn.h"
 #include "reg-seccomp.h"
 #include "reg.h"
@@ -442,18 +443,9 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   ret = reg_cgroup_enter (&c->cgroup, pid, err);
   if (UNLIKELY (ret < 0))
     goto fail;
-  if (cfg->process && cfg->process->has_oom_score_adj)
-    {
-      char path[64], buf[16];
-      int len = snprintf (buf, sizeof (buf), "%d", cfg->process->oom_score_adj);
-      snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
-      ret = write_file (path, buf, (size_t) len, err);
-      if (UNLIKELY (ret < 0))
-        {
-          reg_error_wrap (err, "process.oomScoreAdj");
-          goto fail;
-        }
-    }
+  ret = reg_process_set_oom_score_adj (pid, cfg->process, err);
+  if (UNLIKELY (ret < 0))
+    goto fail;
   if (new_flags & CLONE_NEWUSER)
     {
       if (indirect)
@@ -472,24 +464,12 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
     goto fail;
   if (indirect)
     {
-      int32_t ipid;
-      ret = reg_sync_expect (c->sync_fd, REG_SYNC_INIT_PID, &msg, err);
-      if (UNLIKELY (ret < 0))
-        goto fail;
-      memcpy (&ipid, msg.data, sizeof (ipid) <= msg.len ? sizeof (ipid) : 0);
-      reg_sync_msg_clear (&msg);
-      c->pid = ipid;
-      waitpid (c->intermediate, NULL, 0);
+      pid_t intermediate = c->intermediate;
       c->intermediate = 0;
       close (pidfd);
-      /* The init is our child (CLONE_PARENT): its pid cannot be reused
-         before we reap it.  */
-      c->pidfd = pidfd_open (c->pid);
-      if (c->pidfd < 0)
-        {
-          ret = reg_make_error (err, errno, "pidfd_open %d", c->pid);
-          goto fail;
-        }
+      ret = reg_sync_take_pid (c->sync_fd, intermediate, &c->pid, &c->pidfd, err);
+      if (UNLIKELY (ret < 0))
+        goto fail;
     }
 
   for (;;)

@@ -373,7 +373,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   const char *home_env = reg_process_getenv (&p->env, "HOME");
   /* An empty HOME (Podman sends "HOME=") is filled in, as runc does.  */
   bool has_home = home_env && *home_env;
-  bool late_seccomp;
+  bool seccomp_pending;
   size_t n;
   int ret;
 
@@ -430,37 +430,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   ret = reg_process_set_affinity (p, false, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_process_enter (p, slave, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-
-  /* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN: load
-     it before the capabilities go (runc and the init do the same); else as
-     late as possible.  */
-  late_seccomp = p->no_new_privileges
-                 || (a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
-                                                    : p->user.uid == 0);
-  if (!late_seccomp)
-    {
-      ret = load_seccomp (a, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-    }
-  ret = reg_caps_before_setuid (err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  ret = reg_process_set_user (p, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  ret = reg_process_find_executable (p->args.items[0], reg_process_getenv (&p->env, "PATH"), exec_path, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  ret = reg_caps_apply (a->caps, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return reg_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-  ret = reg_lsm_set_exec_label (p, err);
+  ret = reg_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &seccomp_pending, err);
   if (UNLIKELY (ret < 0))
     return ret;
   ret = reg_process_set_affinity (p, true, err);
@@ -468,7 +438,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
     return ret;
   /* The runtime may exit once we exec (--detach): no death signal then.  */
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (late_seccomp)
+  if (seccomp_pending)
     {
       ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
@@ -699,9 +669,7 @@ static int
 spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_status *st, reg_error_t *err)
 {
   int keep = 3 + (o->preserve_fds > 0 ? o->preserve_fds : 0);
-  struct reg_sync_msg msg;
   int pair[2];
-  int32_t ipid;
   pid_t pid;
   int ret;
 
@@ -740,36 +708,20 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   r->a.sync_fd = -1;
 
   /* The cgroup and oom_score_adj before the namespaces, with the host's
-     privileges (lowering the score needs CAP_SYS_RESOURCE, which a user
-     namespace does not give): the helper's child inherits both.  */
+     privileges: the helper's child inherits both.  */
   ret = reg_cgroup_enter (&r->cg, pid, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "exec: enter the container's cgroup");
-  if (r->process->has_oom_score_adj)
-    {
-      char path[64], buf[16];
-      int len = snprintf (buf, sizeof (buf), "%d", r->process->oom_score_adj);
-      snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
-      ret = write_file (path, buf, (size_t)len, err);
-      if (UNLIKELY (ret < 0))
-        return reg_error_wrap (err, "process.oomScoreAdj");
-    }
+  ret = reg_process_set_oom_score_adj (pid, r->process, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   ret = reg_sync_send (r->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_sync_expect (r->sync_fd, REG_SYNC_INIT_PID, &msg, err);
+  r->helper = 0;
+  ret = reg_sync_take_pid (r->sync_fd, pid, &r->pid, &r->pidfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  memcpy (&ipid, msg.data, sizeof (ipid) <= msg.len ? sizeof (ipid) : 0);
-  reg_sync_msg_clear (&msg);
-  r->pid = ipid;
-  waitpid (r->helper, NULL, 0);
-  r->helper = 0;
-  /* G is our child (CLONE_PARENT): its pid cannot be reused before we reap
-     it.  */
-  r->pidfd = (int)syscall (SYS_pidfd_open, r->pid, 0);
-  if (r->pidfd < 0)
-    return reg_make_error (err, errno, "pidfd_open %d", r->pid);
   return wait_exec (r, st, !o->detach && o->console_socket == NULL, err);
 }
 

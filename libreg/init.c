@@ -180,29 +180,20 @@ wait_for_start (struct reg_init_args *a, reg_error_t *err)
   return 0;
 }
 
-enum seccomp_point
+/* Without no_new_privileges, loading a filter needs CAP_SYS_ADMIN: when the
+   process is about to lose it, the filter goes before the user change, as
+   runc does; else as late as possible, so it never sees our own
+   syscalls.  */
+static bool
+seccomp_before_user (const oci_process *p, const struct reg_caps *caps, const struct reg_seccomp *f)
 {
-  SECCOMP_NONE,
-  SECCOMP_BEFORE_USER,  /* needs CAP_SYS_ADMIN the process is about to lose */
-  SECCOMP_BEFORE_CREATED, /* NOTIFY: the fd goes back over the sync socket */
-  SECCOMP_BEFORE_EXEC,
-};
-
-static enum seccomp_point
-seccomp_point (const struct reg_init_args *a)
-{
-  const oci_process *p = a->config->process;
   bool keeps_sys_admin;
 
-  if (a->seccomp == NULL || p == NULL)
-    return SECCOMP_NONE;
-  keeps_sys_admin = a->caps && a->caps->configured ? (a->caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
-                                                   : p->user.uid == 0;
-  if (! p->no_new_privileges && ! keeps_sys_admin)
-    return SECCOMP_BEFORE_USER;
-  if (reg_seccomp_has_notify (a->seccomp))
-    return SECCOMP_BEFORE_CREATED;
-  return SECCOMP_BEFORE_EXEC;
+  if (f == NULL || p->no_new_privileges)
+    return false;
+  keeps_sys_admin = caps && caps->configured ? (caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
+                                             : p->user.uid == 0;
+  return ! keeps_sys_admin;
 }
 
 /* Load the filter; a notify fd goes to the parent (which hands it to
@@ -230,6 +221,48 @@ static int
 load_seccomp (struct reg_init_args *a, reg_error_t *err)
 {
   return reg_init_load_seccomp (a->seccomp, a->sync_fd, err);
+}
+
+int
+reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, struct reg_seccomp *seccomp,
+                          int sync_fd, int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err)
+{
+  int ret;
+
+  *seccomp_pending = seccomp != NULL;
+  ret = reg_process_enter (p, slave, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (seccomp_before_user (p, caps, seccomp))
+    {
+      ret = reg_init_load_seccomp (seccomp, sync_fd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      *seccomp_pending = false;
+    }
+  ret = reg_caps_before_setuid (err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_process_set_user (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* The user's own view of the root decides what it may execute.  */
+  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, reg_process_getenv (&p->env, "PATH"),
+                                     exec_path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* After the uid change that PR_SET_KEEPCAPS survived.  */
+  ret = reg_caps_apply (caps, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "process.capabilities");
+  /* Before no_new_privileges: AppArmor refuses most profile changes
+     under it.  The label takes effect at execve.  */
+  ret = reg_lsm_set_exec_label (p, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return reg_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
+  return 0;
 }
 
 static int
@@ -355,43 +388,17 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     return 0;
   add_home (a, p->user.uid);
 
-  ret = reg_process_enter (p, slave, err);
+  ret = reg_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &a->seccomp_pending, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (seccomp_point (a) == SECCOMP_BEFORE_USER)
+  /* A NOTIFY listener's fd goes back over the sync socket, which is gone
+     after "created".  */
+  if (a->seccomp_pending && reg_seccomp_has_notify (a->seccomp))
     {
       ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
         return ret;
-    }
-  ret = reg_caps_before_setuid (err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  ret = reg_process_set_user (p, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  /* The user's own view of the root decides what it may execute.  */
-  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, reg_process_getenv (&p->env, "PATH"),
-                                     exec_path, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-
-  /* After the uid change that PR_SET_KEEPCAPS survived.  */
-  ret = reg_caps_apply (a->caps, err);
-  if (UNLIKELY (ret < 0))
-    return reg_error_wrap (err, "process.capabilities");
-  /* Before no_new_privileges: AppArmor refuses most profile changes
-     under it.  The label takes effect at execve.  */
-  ret = reg_lsm_set_exec_label (p, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return reg_make_error (err, errno, "prctl PR_SET_NO_NEW_PRIVS");
-  if (seccomp_point (a) == SECCOMP_BEFORE_CREATED)
-    {
-      ret = load_seccomp (a, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
+      a->seccomp_pending = false;
     }
   return 0;
 }
@@ -434,7 +441,7 @@ reg_init_main (struct reg_init_args *a)
      before the filter, which might deny close_range.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   /* The last step before execve, which the profile must allow.  */
-  if (seccomp_point (a) == SECCOMP_BEFORE_EXEC && load_seccomp (a, &err) < 0)
+  if (a->seccomp_pending && load_seccomp (a, &err) < 0)
     goto fail;
   execve (exec_path, p->args.items, a->env);
   reg_exec_error (&err, errno, p->args.items[0], NULL);

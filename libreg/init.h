@@ -32,6 +32,7 @@ struct reg_init_args
   char **env;       /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
   const struct reg_caps *caps;  /* resolved process.capabilities (NULL: none) */
   struct reg_seccomp *seccomp;  /* compiled linux.seccomp (NULL: no filter) */
+  bool seccomp_pending;         /* the filter is still to be loaded */
 };
 
 /* Never returns: execs the container's process, or sends the error over the
@@ -41,5 +42,14 @@ __attribute__ ((noreturn)) void reg_init_main (struct reg_init_args *a);
 /* Load F (NULL: nothing) in this process; a SCMP_ACT_NOTIFY listener fd
    goes to the runtime over SYNC_FD.  The init and exec's process share it.  */
 int reg_init_load_seccomp (struct reg_seccomp *f, int sync_fd, reg_error_t *err);
+
+/* The process's identity and privileges, one sequence for the init and
+   exec alike: stdio and terminal, the filter when loading it needs the
+   CAP_SYS_ADMIN the user change drops, user and groups, the executable as
+   that user sees it (*EXEC_PATH), capabilities, LSM exec label,
+   no_new_privileges.  *SECCOMP_PENDING says whether the filter is still to
+   be loaded (as late as possible, so it never sees our own syscalls).  */
+int reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, struct reg_seccomp *seccomp,
+                              int sync_fd, int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err);
 
 #endif

@@ -866,8 +866,10 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
       else
         {
           mfd = clone_tree (AT_FDCWD, plan->lower_dir, true, plan->lower_dir, ctx->rootfs, err);
-          if (mfd >= 0 && set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, ctx->rootfs, err) < 0)
-            return reg_error_ret (err);
+          if (mfd >= 0
+              && (set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, ctx->rootfs, err) < 0
+                  || check_rdonly (mfd, ctx->rootfs, err) < 0))
+            return reg_error_wrap (err, "REG");
         }
     }
   else

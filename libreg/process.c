@@ -260,3 +260,18 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
     (*err)->status = ENOENT;
   return -ENOENT;
 }
+
+int
+reg_process_set_oom_score_adj (pid_t pid, const oci_process *p, reg_error_t *err)
+{
+  char path[64], buf[16];
+  int len;
+
+  if (p == NULL || ! p->has_oom_score_adj)
+    return 0;
+  len = snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
+  snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
+  if (write_file (path, buf, (size_t) len, err) < 0)
+    return reg_error_wrap (err, "process.oomScoreAdj");
+  return 0;
+}

@@ -15,6 +15,10 @@
 /* personality, ioPriority, scheduler: while still root in the container.  */
 int reg_process_set_attributes (const oci_config *config, reg_error_t *err);
 int reg_process_set_rlimits (const oci_process *p, reg_error_t *err);
+/* process.oomScoreAdj of PID, written by the runtime with the host's
+   privileges (lowering the score needs CAP_SYS_RESOURCE, which a user
+   namespace does not give); the processes it clones inherit it.  */
+int reg_process_set_oom_score_adj (pid_t pid, const oci_process *p, reg_error_t *err);
 /* execCPUAffinity.initial (FINAL false) or .final (FINAL true).  */
 int reg_process_set_affinity (const oci_process *p, bool final, reg_error_t *err);
 /* A new session keyring named NAME (the container id).  */

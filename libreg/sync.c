@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -152,4 +154,28 @@ reg_sync_msg_clear (struct reg_sync_msg *msg)
   if (msg->fd >= 0)
     close (msg->fd);
   msg->fd = -1;
+}
+
+int
+reg_sync_take_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, reg_error_t *err)
+{
+  struct reg_sync_msg msg;
+  int32_t ipid = 0;
+  int ret;
+
+  ret = reg_sync_expect (sock, REG_SYNC_INIT_PID, &msg, err);
+  /* It exits after its message, or after an error it sent.  */
+  waitpid (intermediate, NULL, 0);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (msg.len >= sizeof (ipid))
+    memcpy (&ipid, msg.data, sizeof (ipid));
+  reg_sync_msg_clear (&msg);
+  if (ipid <= 0)
+    return reg_make_error (err, EPROTO, "no pid from the intermediate process");
+  *pid = ipid;
+  *pidfd = (int) syscall (SYS_pidfd_open, ipid, 0);
+  if (*pidfd < 0)
+    return reg_make_error (err, errno, "pidfd_open %d", ipid);
+  return 0;
 }

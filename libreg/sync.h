@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "error.h"
 
@@ -51,5 +52,11 @@ int reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err);
 int reg_sync_expect (int sock, int type, struct reg_sync_msg *msg, reg_error_t *err);
 
 void reg_sync_msg_clear (struct reg_sync_msg *msg);
+
+/* The parent's end of the hand-over, for the init and exec alike: the
+   intermediate INTERMEDIATE sends the pid of the process it cloned
+   (CLONE_PARENT: our child, so its pid cannot be reused before we reap it)
+   and exits; reap it, and pin the process with *PIDFD.  */
+int reg_sync_take_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, reg_error_t *err);
 
 #endif
