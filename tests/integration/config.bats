@@ -210,6 +210,23 @@ tmpfs" ] || { echo "$output"; false; }
 readonly" ] || { echo "$output"; false; }
 }
 
+@test "mounts: tmpfs mode=1777 on a mount point the image lacks keeps its mode, with and without tmpcopyup" {
+  # Podman's --tmpfs /scratch:mode=1777 adds tmpcopyup; only a directory the
+  # image had is copied (its mode included), as runc does.
+  mkdir -p "$ROOTFS/had"
+  chmod 750 "$ROOTFS/had"
+  update_config '.mounts += [
+      {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "tmpcopyup"]},
+      {"destination": "/plain", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777"]},
+      {"destination": "/had", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "tmpcopyup"]}]'
+  set_args /bin/sh -c 'stat -c "%n %a" /scratch /plain /had'
+  run --separate-stderr reg_runc run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = "/scratch 1777
+/plain 1777
+/had 750" ] || { echo "$output"; false; }
+}
+
 @test "mounts: bind, read-only" {
   mkdir "$TEST_DIR/data"
   echo hello >"$TEST_DIR/data/f"

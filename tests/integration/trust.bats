@@ -112,3 +112,15 @@ create_racing() {
   run "$REG_RUNC" --reg-root "$TEST_DIR/store" reg check
   assert_status 0
 }
+
+@test "trust: minimal's overlay takes state and store paths with , and : (layers as fsconfig parameters)" {
+  TEST_ROOT_STATE="$TEST_DIR/state,upperdir=x:y"
+  mkdir -p "$TEST_ROOT_STATE"
+  update_config '.annotations["run.reg.mode"] = "minimal" | .root.readonly = false'
+  set_args /bin/probe write /tmp/f
+  run --separate-stderr reg_runc --reg-root "$TEST_DIR/store,lowerdir=/:z" run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = ok ]
+  # the write went to the container's private layer, not the image
+  [ ! -e "$ROOTFS/tmp/f" ]
+}
