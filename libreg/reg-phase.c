@@ -334,6 +334,42 @@ note_image_volume (struct reg_store *store, const char *env_id, int rootfd)
              (unsigned long long)size.files, (unsigned long long)size.bytes);
 }
 
+/* The process REG analyses.  An init the engine mounts into the container
+   (Podman's --init: catatonit bound from the host at /run/podman-init;
+   tini, dumb-init) is not part of the image: the program it runs is the
+   entrypoint, the arguments after `--`, else its first non-option
+   argument.  BUF holds the adjusted copy (args only point into P's).  */
+static const oci_process *
+entrypoint_process (const oci_config *config, oci_process *buf)
+{
+  const oci_process *p = config->process;
+  size_t start = 0;
+
+  for (size_t i = 0; i < config->n_mounts && start == 0; i++)
+    {
+      const oci_mount *m = &config->mounts[i];
+      bool bind = m->type && strcmp (m->type, "bind") == 0;
+      for (size_t j = 0; j < m->options.len && ! bind; j++)
+        bind = strcmp (m->options.items[j], "bind") == 0 || strcmp (m->options.items[j], "rbind") == 0;
+      if (! bind || m->source == NULL || m->source[0] != '/' || strcmp (m->destination, p->args.items[0]) != 0)
+        continue;
+      for (size_t a = 1; a < p->args.len && start == 0; a++)
+        if (strcmp (p->args.items[a], "--") == 0)
+          start = a + 1;
+      for (size_t a = 1; a < p->args.len && start == 0; a++)
+        if (p->args.items[a][0] != '-')
+          start = a;
+      if (start == 0 || start >= p->args.len)
+        return p;
+    }
+  if (start == 0)
+    return p;
+  *buf = *p;
+  buf->args.items = p->args.items + start;
+  buf->args.len = p->args.len - start;
+  return buf;
+}
+
 int
 reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
                    reg_error_t *err)
@@ -346,6 +382,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   cleanup_free char *profile_key = NULL;
   struct reg_plan *p;
   enum reg_mode mode;
+  oci_config cfg;
+  oci_process entry;
   int ret;
 
   *plan = NULL;
@@ -354,6 +392,9 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (mode == REG_MODE_OFF || config->process == NULL || config->process->args.len == 0)
     return 0;
+  cfg = *config;
+  cfg.process = (oci_process *) entrypoint_process (config, &entry);
+  config = &cfg;
 
   ret = reg_store_open (reg_options_store_root (opts), &store, err);
   if (UNLIKELY (ret < 0))

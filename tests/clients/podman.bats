@@ -475,3 +475,16 @@ reg_wrapper () {
   run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --annotation run.reg.mode=minimal "$DEBIAN_IMAGE" cat /etc/issue
   [ "$status" -ne 0 ] || fail "minimal: /etc/issue should be absent"
 }
+
+@test "podman: --init with run.reg.mode=minimal: the environment is made for the program catatonit runs" {
+  "$REG_RUNC" --version | grep -q '^reg-runc' || skip "REG needs reg-runc (runtime is $REG_RUNC)"
+  local rt
+  rt=$(reg_wrapper)
+  # PID 1 is the host's catatonit bound at /run/podman-init; cat (after
+  # `--`) must be in the minimized root, with its libraries.
+  run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --init --annotation run.reg.mode=minimal \
+    "$DEBIAN_IMAGE" cat /proc/1/cmdline /etc/os-release
+  [ "$status" -eq 0 ] || fail "minimal --init: $output"
+  [[ "$output" == /run/podman-init* ]] || fail "PID 1 is not the init: $output"
+  [[ "$output" == *'ID=debian'* ]] || fail "no os-release: $output"
+}
