@@ -24,6 +24,7 @@
 #include "hooks.h"
 #include "init.h"
 #include "lsm.h"
+#include "mounts.h"
 #include "namespaces.h"
 #include "oci-spec.h"
 #include "process.h"
@@ -335,9 +336,12 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
 {
   const oci_config *cfg = c->config;
   int new_flags = reg_ns_new_flags (cfg);
+  /* REG's mounts for a container in a user namespace are made before it
+     exists (see reg_mounts_reg_premount), by the intermediate.  */
+  bool reg_premount = (oci_config_namespace (cfg, OCI_NS_USER) != NULL) && reg_mounts_reg_needed (c->plan);
   bool indirect = reg_ns_joined (cfg, OCI_NS_USER) || reg_ns_joined (cfg, OCI_NS_PID)
                   || oci_config_namespace (cfg, OCI_NS_TIME) != NULL
-                  || ((new_flags & CLONE_NEWUSER) && reg_ns_any_joined (cfg));
+                  || ((new_flags & CLONE_NEWUSER) && reg_ns_any_joined (cfg)) || reg_premount;
   int listen_fds = 0, keep;
   const char *lf = getenv ("LISTEN_FDS");
   struct reg_init_args a;
@@ -383,6 +387,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   a.fifo_fd = c->fifo_fd;
   a.result_fd = c->result_fd;
   a.indirect = indirect;
+  a.reg_premount = reg_premount;
   a.unshare_flags = indirect ? new_flags : (new_flags & CLONE_NEWCGROUP);
   a.hooks = hooks;
   a.no_pivot = opts->no_pivot;

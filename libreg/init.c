@@ -63,6 +63,8 @@ intermediate (struct reg_init_args *a)
   pid_t pid;
   int32_t ipid;
 
+  if (a->reg_premount && reg_mounts_reg_premount (a->plan, a->rootfs, &err) < 0)
+    die (a, &err);
   /* Every namespace given by path first, the user namespace before the
      others, while we still have the host's privileges.  */
   if (reg_ns_join (a->config, true, true, &err) < 0)
@@ -279,6 +281,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     .cgroupns = oci_config_namespace (c, OCI_NS_CGROUP) != NULL,
     .cgroup_paths = a->cgroup_paths,
     .no_pivot = a->no_pivot,
+    .reg_premounted = a->reg_premount,
   };
   struct reg_sync_msg msg;
   cleanup_close int rootfd = -1;

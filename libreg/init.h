@@ -24,6 +24,7 @@ struct reg_init_args
   int result_fd;    /* start.result, open read-write, or -1 without
                        startContainer hooks: the error if execve is not reached */
   bool indirect;    /* cloned without namespaces: join/unshare, then fork the init */
+  bool reg_premount; /* indirect: make REG's mounts before the user namespace */
   int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
   bool hooks;       /* stop before pivot_root for the hooks */
   bool no_pivot;

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/mount.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -838,12 +839,94 @@ overlay_mount (const char *lower, const char *upper, const char *work, reg_error
   return mfd;
 }
 
+/* minimal's root, detached: the overlay of the environment under the
+   private layer, or a read-only clone of the environment.  */
+static int
+minimal_root (const struct reg_plan *plan, const char *rootfs, reg_error_t *err)
+{
+  int mfd;
+
+  if (plan->upper_dir)
+    return overlay_mount (plan->lower_dir, plan->upper_dir, plan->work_dir, err);
+  mfd = clone_tree (AT_FDCWD, plan->lower_dir, true, plan->lower_dir, rootfs, err);
+  if (mfd >= 0
+      && (set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, rootfs, err) < 0 || check_rdonly (mfd, rootfs, err) < 0))
+    {
+      close (mfd);
+      return reg_error_ret (err);
+    }
+  return mfd;
+}
+
+/* share's objects over their paths in the tree at ROOTFD: each read-only
+   before it is attached, onto a target resolved once, inside the root,
+   through no symlink (the analysis recorded real paths), and checked
+   read-only after.  */
+static int
+share_binds (const struct reg_plan *plan, int rootfd, reg_error_t *err)
+{
+  for (size_t i = 0; i < plan->n_binds; i++)
+    {
+      const struct reg_bind *b = &plan->binds[i];
+      cleanup_close int obj = -1;
+      cleanup_close int t = -1;
+      int ret;
+
+      obj = clone_tree (AT_FDCWD, b->source, false, b->source, b->target, err);
+      if (UNLIKELY (obj < 0))
+        return reg_error_wrap (err, "REG");
+      ret = set_attr (obj, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, false, b->target, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "REG");
+      t = open_real_path_in_root_raw (rootfd, b->target, O_PATH | O_NOFOLLOW);
+      if (t < 0)
+        return reg_make_error (err, -t, "REG: open `%s` in the container root", b->target);
+      ret = attach (obj, t, b->target, err);
+      if (LIKELY (ret == 0))
+        ret = check_rdonly (obj, b->target, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "REG");
+    }
+  return 0;
+}
+
+bool
+reg_mounts_reg_needed (const struct reg_plan *plan)
+{
+  return plan
+         && ((plan->mode == REG_MODE_MINIMAL && plan->lower_dir) || (plan->mode == REG_MODE_SHARE && plan->n_binds));
+}
+
+int
+reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err)
+{
+  cleanup_close int dirfd = -1;
+  int ret;
+
+  if (unshare (CLONE_NEWNS) < 0)
+    return reg_make_error (err, errno, "REG: unshare the mount namespace");
+  if (mount (NULL, "/", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return reg_make_error (err, errno, "REG: make \"/\" a slave mount");
+  dirfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_make_error (err, errno, "open root `%s`", rootfs);
+  if (plan->mode == REG_MODE_MINIMAL)
+    {
+      cleanup_close int mfd = minimal_root (plan, rootfs, err);
+      if (UNLIKELY (mfd < 0))
+        return reg_error_wrap (err, "REG");
+      return attach (mfd, dirfd, rootfs, err);
+    }
+  ret = share_binds (plan, dirfd, err);
+  return ret;
+}
+
 int
 reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err)
 {
   const char *prop = ctx->config->linux_cfg.rootfs_propagation;
   unsigned long root_prop = MS_SLAVE | MS_REC;
-  const struct reg_plan *plan = ctx->plan;
+  const struct reg_plan *plan = ctx->reg_premounted ? NULL : ctx->plan;
   cleanup_close int dirfd = -1;
   cleanup_close int mfd = -1;
   int ret;
@@ -861,49 +944,25 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
     return reg_make_error (err, errno, "open root `%s`", ctx->rootfs);
   if (plan && plan->mode == REG_MODE_MINIMAL && plan->lower_dir)
     {
-      if (plan->upper_dir)
-        mfd = overlay_mount (plan->lower_dir, plan->upper_dir, plan->work_dir, err);
-      else
-        {
-          mfd = clone_tree (AT_FDCWD, plan->lower_dir, true, plan->lower_dir, ctx->rootfs, err);
-          if (mfd >= 0
-              && (set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, ctx->rootfs, err) < 0
-                  || check_rdonly (mfd, ctx->rootfs, err) < 0))
-            return reg_error_wrap (err, "REG");
-        }
+      mfd = minimal_root (plan, ctx->rootfs, err);
+      if (UNLIKELY (mfd < 0))
+        return reg_error_wrap (err, "REG");
     }
   else
-    mfd = clone_tree (dirfd, "", true, ctx->rootfs, ctx->rootfs, err);
-  if (UNLIKELY (mfd < 0))
-    return reg_error_wrap (err, "the container's root");
+    {
+      mfd = clone_tree (dirfd, "", true, ctx->rootfs, ctx->rootfs, err);
+      if (UNLIKELY (mfd < 0))
+        return reg_error_wrap (err, "the container's root");
+    }
   ret = attach (mfd, dirfd, ctx->rootfs, err);
   if (UNLIKELY (ret < 0))
     return ret;
-
   if (plan && plan->mode == REG_MODE_SHARE)
-    for (size_t i = 0; i < plan->n_binds; i++)
-      {
-        const struct reg_bind *b = &plan->binds[i];
-        /* Read-only before it is attached; the target resolved once, inside
-           the root, through no symlink: the analysis recorded real paths.  */
-        cleanup_close int obj = -1;
-        cleanup_close int t = -1;
-
-        obj = clone_tree (AT_FDCWD, b->source, false, b->source, b->target, err);
-        if (UNLIKELY (obj < 0))
-          return reg_error_wrap (err, "REG");
-        ret = set_attr (obj, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 0, false, b->target, err);
-        if (UNLIKELY (ret < 0))
-          return reg_error_wrap (err, "REG");
-        t = open_real_path_in_root_raw (mfd, b->target, O_PATH | O_NOFOLLOW);
-        if (t < 0)
-          return reg_make_error (err, -t, "REG: open `%s` in the container root", b->target);
-        ret = attach (obj, t, b->target, err);
-        if (LIKELY (ret == 0))
-          ret = check_rdonly (obj, b->target, err);
-        if (UNLIKELY (ret < 0))
-          return reg_error_wrap (err, "REG");
-      }
+    {
+      ret = share_binds (plan, mfd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   *rootfd = steal_fd (&mfd);
   return 0;
 }

@@ -24,6 +24,7 @@ struct reg_mount_ctx
   bool cgroupns;
   char **cgroup_paths;       /* the container's cgroup directories, for `cgroup` mounts */
   bool no_pivot;
+  bool reg_premounted;       /* REG's mounts came with the rootfs (reg_mounts_reg_premount) */
 };
 
 /* What a mount's options ask for (pure; unit-tested).  */
@@ -39,6 +40,16 @@ struct reg_mount_flags
 };
 int reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err);
 void reg_mount_flags_clear (struct reg_mount_flags *f);
+
+/* Whether PLAN has anything to mount.  */
+bool reg_mounts_reg_needed (const struct reg_plan *plan);
+/* For a container in a user namespace: REG's mounts made onto the rootfs
+   itself, in a new mount namespace of the calling process, while it still
+   has the host's privileges (before it makes or joins the user namespace).
+   The container's mount namespace, a copy owned by its user namespace,
+   gets them with flags the kernel locks (its root cannot make an object
+   writable), and the init never needs to reach the 0700 store.  */
+int reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err);
 
 /* Propagation of "/", the root as a mount point (or the REG root), REG
    binds; *ROOTFD is an O_PATH fd of the new root.  */

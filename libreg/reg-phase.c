@@ -260,8 +260,8 @@ minimal_key_extra (const struct reg_options *opts, const oci_config *config, con
 /* minimal: the environment is the lower layer; the upper and work
    directories are private to the container, in its state dir.  */
 static int
-minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci_config *config, const char *env_id,
-              struct reg_plan *plan, reg_error_t *err)
+minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci_config *config, int rootfd,
+              const char *env_id, struct reg_plan *plan, reg_error_t *err)
 {
   int ret = reg_store_env_root (store, env_id, &plan->lower_dir, err);
   if (UNLIKELY (ret < 0))
@@ -286,9 +286,16 @@ minimal_plan (struct reg_store *store, const struct reg_options *opts, const oci
       if (mkdir (d, mode) < 0)
         return reg_make_error (err, errno, "REG minimal: mkdir `%s`", d);
     }
-  /* The upper directory is the root directory the container sees.  */
-  if (chmod (plan->upper_dir, 0755) < 0)
-    return reg_make_error (err, errno, "REG minimal: chmod `%s`", plan->upper_dir);
+  /* The upper directory is the root directory the container sees: the
+     owner and mode of the image's root (a remapped image's root in a user
+     namespace).  */
+  {
+    struct stat st;
+    if (fstat (rootfd, &st) < 0)
+      return reg_make_error (err, errno, "REG minimal: stat the rootfs");
+    if (chown (plan->upper_dir, st.st_uid, st.st_gid) < 0 || chmod (plan->upper_dir, st.st_mode & 07777) < 0)
+      return reg_make_error (err, errno, "REG minimal: chmod `%s`", plan->upper_dir);
+  }
   return 0;
 }
 
@@ -455,7 +462,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
       if (mode == REG_MODE_SHARE)
         ret = share_plan (store, env_id, p, err);
       else
-        ret = minimal_plan (store, opts, config, env_id, p, err);
+        ret = minimal_plan (store, opts, config, rootfd, env_id, p, err);
       if (UNLIKELY (ret < 0))
         {
           /* Nothing half-made is left: no reference, no upper layer.  */

@@ -36,19 +36,6 @@ seccomp_rules() {
   seccomp "{\"defaultAction\": \"SCMP_ACT_ALLOW\", \"syscalls\": $1}"
 }
 
-# user_ns: a new user namespace with two uid and two gid ranges; the rootfs
-# owned by the mapped root (and the test dir searchable by it).
-user_ns() {
-  update_config '.linux.namespaces += [{"type": "user"}]
-    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000},
-                            {"containerID": 1000, "hostID": 201000, "size": 1000}]
-    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 1000},
-                            {"containerID": 1000, "hostID": 201000, "size": 1000}]'
-  chmod 755 "$TEST_DIR" "$BUNDLE"
-  chown -R 100000:100000 "$ROOTFS"
-  chown -R 201000:201000 "$ROOTFS/home/user"
-}
-
 # --- capabilities ------------------------------------------------------
 
 @test "capabilities: root gets each configured set" {

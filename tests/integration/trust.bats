@@ -124,3 +124,38 @@ create_racing() {
   # the write went to the container's private layer, not the image
   [ ! -e "$ROOTFS/tmp/f" ]
 }
+
+# --- REG in a user namespace ----------------------------------------------
+
+@test "trust: REG share in a user namespace: the objects are mounted, and the container's root cannot make one writable" {
+  local lib=/lib/x86_64-linux-gnu
+  [ -f "$lib/libc.so.6" ] || skip "no $lib/libc.so.6 on this host"
+  copy_with_libs /bin/dash
+  user_ns
+  update_config '.annotations["run.reg.mode"] = "share"
+    | .process.capabilities = {"bounding": ["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"],
+        "effective": ["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"],
+        "permitted": ["CAP_SYS_ADMIN", "CAP_DAC_OVERRIDE", "CAP_FOWNER"]}'
+  set_args /bin/dash -c "grep -c ' $lib/libc.so.6 ro,' /proc/self/mountinfo
+    mount -o remount,bind,rw $lib/libc.so.6 2>/dev/null && echo REMOUNTED
+    umount $lib/libc.so.6 2>/dev/null && echo UNMOUNTED
+    if echo pwned >>$lib/libc.so.6; then echo WROTE; else echo REFUSED; fi"
+  run --separate-stderr reg_runc --reg-root "$TEST_DIR/store" run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = "1
+REFUSED" ] || { echo "$output"; false; }
+  run "$REG_RUNC" --reg-root "$TEST_DIR/store" reg check
+  assert_status 0
+}
+
+@test "trust: REG minimal in a user namespace: the container runs in its minimized root and writes its private layer" {
+  copy_with_libs /bin/dash
+  user_ns
+  update_config '.annotations["run.reg.mode"] = "minimal" | .root.readonly = false'
+  set_args /bin/dash -c 'echo hi >/written && read l </written && echo "$l" && test ! -e /usr/bin/busybox && echo minimal'
+  run --separate-stderr reg_runc --reg-root "$TEST_DIR/store" run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ "$output" = "hi
+minimal" ] || { echo "$output $stderr"; false; }
+  [ ! -e "$ROOTFS/written" ]
+}
