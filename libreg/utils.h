@@ -89,7 +89,9 @@ int write_file (const char *path, const void *data, size_t len, reg_error_t *err
 
 /* mkdir -p, relative to DIRFD (AT_FDCWD for absolute paths).  */
 int mkdir_p_at (int dirfd, const char *path, mode_t mode, reg_error_t *err);
-/* rm -rf of DIRFD/NAME without following symlinks or crossing mounts.  */
+/* rm -rf of DIRFD/NAME without following symlinks or crossing mounts (a
+   mount point in the tree is an error, EBUSY), with a few fds whatever the
+   depth, through read-only directories.  */
 int remove_tree_at (int dirfd, const char *name, reg_error_t *err);
 
 /* Open PATH inside the root directory ROOTFD: every component, symlinks
