@@ -40,6 +40,46 @@ create_fails() {
   create_fails "$(printf 'a%.0s' $(seq 1 1025))"
 }
 
+# An id is the name of its state directory: at most NAME_MAX (255) bytes.
+@test "bad id: 256 bytes, one line that names the limit" {
+  skip_if_runc "runc takes up to 1024 bytes and fails at mkdir"
+  local id
+  id=$(printf 'a%.0s' $(seq 1 256))
+  create_fails "$id"
+  run_detached create --bundle "$BUNDLE" "$id"
+  [ "$(wc -l <<<"$output")" -eq 1 ]
+  assert_contains "$output" "invalid container id"
+  assert_contains "$output" "255"
+  # not the whole id again
+  [ "${#output}" -lt 200 ]
+}
+
+@test "an id of 255 bytes is valid" {
+  local id
+  id=$(printf 'a%.0s' $(seq 1 255))
+  run_detached create --bundle "$BUNDLE" "$id"
+  assert_status 0
+  run reg_runc delete --force "$id"
+  assert_status 0
+}
+
+@test "bad id: a newline or another control character, one line without it" {
+  skip_if_runc "runc prints the id as it is"
+  local id
+  for id in $'a\nb' $'a\e[31mb' $'a\tb'; do
+    create_fails "$id"
+    run_detached create --bundle "$BUNDLE" "$id"
+    [ "$(wc -l <<<"$output")" -eq 1 ]
+    assert_contains "$output" "invalid container id"
+    [[ "$output" != *[[:cntrl:]]* ]]
+    # the same for a command on an existing container's id
+    run reg_runc state "$id"
+    [ "$status" -ne 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" != *[[:cntrl:]]* ]]
+  done
+}
+
 @test "missing bundle" {
   run_detached create --bundle "$TEST_DIR/nosuch" "$CID"
   [ "$status" -ne 0 ]

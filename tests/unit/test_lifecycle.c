@@ -45,7 +45,12 @@ test_id_validation (void **state)
       reg_error_release (&err);
     }
   reg_status_validate_id ("x/y", &err);
-  assert_string_equal (err->msg, "invalid container id \"x/y\"");
+  assert_string_equal (err->msg,
+                       "invalid container id \"x/y\": only letters, digits and `_.+-`, first a letter or a digit");
+  reg_error_release (&err);
+  /* One line whatever the id holds: control characters escaped.  */
+  reg_status_validate_id ("a\nb\x1b[0m", &err);
+  assert_non_null (strstr (err->msg, "\"a\\x0ab\\x1b[0m\""));
   reg_error_release (&err);
   memset (longid, 'a', REG_ID_MAX);
   longid[REG_ID_MAX] = '\0';
@@ -53,6 +58,9 @@ test_id_validation (void **state)
   longid[REG_ID_MAX] = 'a';
   longid[REG_ID_MAX + 1] = '\0';
   assert_true (reg_status_validate_id (longid, &err) < 0);
+  /* Not the whole id again; the limit.  */
+  assert_true (strlen (err->msg) < 200);
+  assert_non_null (strstr (err->msg, "256 bytes, more than 255"));
   reg_error_release (&err);
   free (longid);
 }
