@@ -192,6 +192,25 @@ read_all_file (const char *path, size_t max, char **out, size_t *len, reg_error_
 }
 
 int
+read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err)
+{
+  cleanup_close int pathfd = -1;
+  cleanup_close int fd = -1;
+
+  if (strcmp (path, "-") == 0)
+    return read_all_fd (0, "stdin", max, out, len, err);
+  pathfd = open (path, O_PATH | O_CLOEXEC);
+  if (pathfd < 0)
+    return reg_make_error (err, errno, "open `%s`", path);
+  fd = reopen_regular (pathfd, O_RDONLY, NULL);
+  if (fd == -EINVAL)
+    return reg_make_error (err, 0, "open `%s`: not a regular file", path);
+  if (fd < 0)
+    return reg_make_error (err, -fd, "open `%s`", path);
+  return read_all_fd (fd, path, max, out, len, err);
+}
+
+int
 write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
                       reg_error_t *err)
 {

@@ -79,6 +79,11 @@ int write_all (int fd, const void *buf, size_t len, reg_error_t *err);
 int read_all_fd (int fd, const char *description, size_t max, char **out, size_t *len, reg_error_t *err);
 int read_all_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
 int read_all_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
+/* read_all_file of a document a caller names (config.json, --process):
+   only a regular file once symlinks are followed, or "-" (stdin).  A FIFO
+   would block for ever and a device can act when opened, so neither is
+   opened: "open `PATH`: not a regular file".  */
+int read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
 
 /* Write DATA to DIRFD/NAME atomically: a temporary name in the same
    directory, fsync when DURABLE, rename over NAME.  */

@@ -94,6 +94,37 @@ create_fails() {
   assert_contains "$output" "config.json"
 }
 
+# A config.json that is not a regular file is refused without opening it
+# (a FIFO blocked create for ever; a device could have effects on open).
+@test "config.json a FIFO, or a symlink to one: create fails at once, nothing left" {
+  rm "$BUNDLE/config.json"
+  mkfifo "$BUNDLE/config.json"
+  run timeout -s KILL 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 137 ] # not killed by timeout
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  assert_contains "$output" "config.json"
+  assert_contains "$output" "not a regular file"
+  assert_nothing_left "$CID"
+  mkfifo "$TEST_DIR/fifo"
+  ln -sf "$TEST_DIR/fifo" "$BUNDLE/config.json"
+  run timeout -s KILL 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 137 ]
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "not a regular file"
+  assert_nothing_left "$CID"
+}
+
+# As runc: a config.json symlink to a regular file is read.
+@test "config.json a symlink to a regular file is read" {
+  mv "$BUNDLE/config.json" "$TEST_DIR/real.json"
+  ln -s "$TEST_DIR/real.json" "$BUNDLE/config.json"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  run reg_runc delete --force "$CID"
+  assert_status 0
+}
+
 @test "invalid config: not JSON" {
   echo '{"ociVersion": ' >"$BUNDLE/config.json"
   create_fails "$CID"
