@@ -391,3 +391,18 @@ deep_tree_bundle() {
   [ -z "$output" ]
   [ ! -e "$T/state/$C" ]
 }
+
+@test "minimal: 5000 run.reg.include paths that match nothing: a few warnings, then one that counts the rest" {
+  # (issue 15: one warning per path, 100,000 paths made 100,000 lines)
+  local inc
+  inc=$(seq -f '/nowhere/%g' 1 5000 | paste -sd, -)
+  bundle "$T/base" minimal false "$inc,/nowhere/glob-*" -- /usr/bin/busybox echo still runs
+  crun
+  echo "$stderr" | head -20
+  [ "$status" -eq 0 ]
+  [ "$output" = "still runs" ]
+  # the first ones by name, then one line for the rest
+  [ "$(grep -c . <<<"$stderr")" -le 10 ]
+  [[ "$stderr" == *'`/nowhere/1` is not in the rootfs'* ]]
+  [[ "$stderr" == *"and 4996 more"* ]]
+}
