@@ -734,7 +734,7 @@ reg_exec_save_config (int dirfd, const char *bundle, reg_error_t *err)
   int ret;
 
   xasprintf (&path, "%s/config.json", bundle);
-  ret = read_all_file (path, OCI_MAX_DOCUMENT, &data, &len, err);
+  ret = read_regular_file (path, OCI_MAX_DOCUMENT, &data, &len, err);
   if (UNLIKELY (ret < 0))
     return ret;
   return write_file_atomic_at (dirfd, REG_EXEC_CONFIG, data, len, 0600, false, err);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <search.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,7 +176,31 @@ struct selection
   void *tree; /* struct node * by path */
   void *visited_dirs;
   struct reg_sources sources;
+  size_t include_warnings;
 };
+
+/* run.reg.include's warnings, whose number the annotation decides (100,000
+   paths that match nothing made 100,000 lines): the first few by name, the
+   others as debug lines, then one warning that counts them.  */
+#define INCLUDE_WARNINGS_SHOWN 5
+
+static void __attribute__ ((format (printf, 2, 3)))
+include_warning (struct selection *s, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  reg_vlog (s->include_warnings++ < INCLUDE_WARNINGS_SHOWN ? REG_LOG_WARNING : REG_LOG_DEBUG, fmt, ap);
+  va_end (ap);
+}
+
+static void
+include_warnings_end (struct selection *s)
+{
+  if (s->include_warnings > INCLUDE_WARNINGS_SHOWN)
+    reg_warning ("config.json: annotations.%s: and %zu more warnings like these (--debug shows them)",
+                 REG_ANNOTATION_INCLUDE, s->include_warnings - INCLUDE_WARNINGS_SHOWN);
+}
 
 static int
 cmp_node (const void *a, const void *b)
@@ -280,7 +305,7 @@ add_file (struct selection *s, const char *path, const char *reason, bool warn_m
       if (e->status == ENOENT)
         note_missing (s, path);
       if (warn_missing)
-        reg_warning ("REG minimal: %s: %s; left out", reason, e->msg);
+        include_warning (s, "REG minimal: %s: %s; left out", reason, e->msg);
       else
         reg_debug ("REG minimal: %s: %s; left out", reason, e->msg);
       reg_error_release (&e);
@@ -516,10 +541,11 @@ add_includes (struct selection *s, const char *value, reg_error_t *err)
       if (found == 0)
         {
           note_missing (s, paths[i]);
-          reg_warning ("config.json: annotations.%s: `%s` is not in the rootfs; ignored", REG_ANNOTATION_INCLUDE,
-                       paths[i]);
+          include_warning (s, "config.json: annotations.%s: `%s` is not in the rootfs; ignored", REG_ANNOTATION_INCLUDE,
+                           paths[i]);
         }
     }
+  include_warnings_end (s);
   return 0;
 }
 

@@ -34,17 +34,57 @@ id_char_ok (char c, bool first)
   return ! first && (c == '_' || c == '.' || c == '+' || c == '-');
 }
 
+/* An invalid id as a message shows it: whatever the caller passed, one
+   line of bounded length (its first 64 bytes, then "..."), every byte that
+   is not printable ASCII as \xNN (a newline or a terminal escape must not
+   reach the terminal or the log).  */
+static char *
+shown_id (const char *id, size_t len)
+{
+  static const char hex[] = "0123456789abcdef";
+  size_t n = len < 64 ? len : 64;
+  char *out = xmalloc (n * 4 + 4), *o = out;
+
+  for (size_t i = 0; i < n; i++)
+    {
+      unsigned char c = (unsigned char)id[i];
+      if (c < 0x20 || c >= 0x7f || c == '\\')
+        {
+          *o++ = '\\';
+          *o++ = 'x';
+          *o++ = hex[c >> 4];
+          *o++ = hex[c & 0xf];
+        }
+      else
+        *o++ = (char)c;
+    }
+  if (n < len)
+    o = stpcpy (o, "...");
+  *o = '\0';
+  return out;
+}
+
 int
 reg_status_validate_id (const char *id, reg_error_t *err)
 {
   size_t len = id ? strlen (id) : 0;
-  bool ok = len > 0 && len <= REG_ID_MAX && strcmp (id, ".") != 0 && strcmp (id, "..") != 0;
+  cleanup_free char *shown = NULL;
+  cleanup_free char *msg = NULL;
+  size_t i = 0;
 
-  for (size_t i = 0; ok && i < len; i++)
-    ok = id_char_ok (id[i], i == 0);
-  if (! ok)
-    return plain_error (err, EINVAL, "invalid container id \"%s\"", id ? id : "");
-  return 0;
+  if (len == 0)
+    return plain_error (err, EINVAL, "invalid container id \"%s\": empty", "");
+  while (i < len && id_char_ok (id[i], i == 0))
+    i++;
+  if (i == len && len <= REG_ID_MAX)
+    return 0;
+  shown = shown_id (id, len);
+  if (len > REG_ID_MAX)
+    xasprintf (&msg, "invalid container id \"%s\": %zu bytes, more than %d (the name of its state directory)", shown,
+               len, REG_ID_MAX);
+  else
+    xasprintf (&msg, "invalid container id \"%s\": only letters, digits and `_.+-`, first a letter or a digit", shown);
+  return plain_error (err, EINVAL, "%s", msg);
 }
 
 static int

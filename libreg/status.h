@@ -23,7 +23,10 @@
    delete must undo, until the status is: "env ID" and "cgroup PATH" lines,
    so delete --force can undo a create that was killed midway.  */
 #define REG_CREATING_FILE "creating"
-#define REG_ID_MAX 1024
+/* An id is the name of its state directory, ROOT/ID, so it must fit in
+   NAME_MAX (255) bytes.  runc takes up to 1024 and then fails at mkdir;
+   checking it up front gives one clear error before anything is made.  */
+#define REG_ID_MAX 255
 
 enum reg_container_status
 {
@@ -52,7 +55,10 @@ struct reg_status
   oci_hooks_list poststop;  /* run by delete, when the bundle may be gone */
 };
 
-/* Is ID a valid container id?  `invalid container id "x"` otherwise.  */
+/* Is ID a valid container id (1 to REG_ID_MAX bytes of [A-Za-z0-9_.+-],
+   starting with a letter or digit)?  Otherwise one line that says why:
+   `invalid container id "x/y": ...`, with the id cut short and its control
+   characters escaped.  */
 int reg_status_validate_id (const char *id, reg_error_t *err);
 
 /* Make ROOT/ID and return it open and locked in *DIRFD; an existing id is

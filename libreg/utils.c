@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -191,6 +192,25 @@ read_all_file (const char *path, size_t max, char **out, size_t *len, reg_error_
 }
 
 int
+read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err)
+{
+  cleanup_close int pathfd = -1;
+  cleanup_close int fd = -1;
+
+  if (strcmp (path, "-") == 0)
+    return read_all_fd (0, "stdin", max, out, len, err);
+  pathfd = open (path, O_PATH | O_CLOEXEC);
+  if (pathfd < 0)
+    return reg_make_error (err, errno, "open `%s`", path);
+  fd = reopen_regular (pathfd, O_RDONLY, NULL);
+  if (fd == -EINVAL)
+    return reg_make_error (err, 0, "open `%s`: not a regular file", path);
+  if (fd < 0)
+    return reg_make_error (err, -fd, "open `%s`", path);
+  return read_all_fd (fd, path, max, out, len, err);
+}
+
+int
 write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
                       reg_error_t *err)
 {
@@ -252,40 +272,322 @@ mkdir_p_at (int dirfd, const char *path, mode_t mode, reg_error_t *err)
   return 0;
 }
 
-static int
-remove_tree_fd (int dfd, reg_error_t *err)
+/* What remove_tree_at knows of a directory: enough to recognise it again
+   after its fd was closed, and to refuse another mount.  */
+struct dir_id
 {
-  cleanup_dir DIR *d = fdopendir (dfd);
-  struct dirent *de;
+  dev_t dev;
+  ino_t ino;
+  uint64_t mnt_id; /* 0: the kernel does not say (before 5.8) */
+  bool mount_root;
+};
 
-  if (d == NULL)
+static int
+dir_identity (int fd, struct dir_id *id)
+{
+  struct statx stx;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
+    return -1;
+  if (! S_ISDIR (stx.stx_mode))
     {
-      close (dfd);
-      return reg_make_error (err, errno, "fdopendir");
+      errno = ENOTDIR;
+      return -1;
     }
-  while ((de = readdir (d)))
-    {
-      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
-        continue;
-      if (unlinkat (dirfd (d), de->d_name, 0) == 0)
-        continue;
-      if (errno == EISDIR || errno == EPERM)
-        {
-          int ret = remove_tree_at (dirfd (d), de->d_name, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          continue;
-        }
-      if (errno != ENOENT)
-        return reg_make_error (err, errno, "unlink `%s`", de->d_name);
-    }
+  id->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
+  id->ino = stx.stx_ino;
+  id->mnt_id = (stx.stx_mask & STATX_MNT_ID) ? stx.stx_mnt_id : 0;
+  id->mount_root = (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
   return 0;
+}
+
+static bool
+same_dir (const struct dir_id *a, const struct dir_id *b)
+{
+  return a->dev == b->dev && a->ino == b->ino && a->mnt_id == b->mnt_id;
+}
+
+/* unlinkat, retried once after giving DIRFD's owner rwx: a tree copied
+   from an image or the store may hold read-only directories, which only
+   stop a caller without CAP_DAC_OVERRIDE.  */
+static int
+unlink_in (int dirfd, const char *name, int flags)
+{
+  struct stat st;
+
+  if (unlinkat (dirfd, name, flags) == 0)
+    return 0;
+  if (errno != EACCES)
+    return -1;
+  if (fstat (dirfd, &st) < 0 || fchmod (dirfd, (st.st_mode & 07777) | 0700) < 0)
+    {
+      errno = EACCES;
+      return -1;
+    }
+  return unlinkat (dirfd, name, flags);
+}
+
+/* Open the subdirectory NAME of DIRFD, which is on the mount of TOP,
+   without following a symlink or entering another mount (another mount
+   id; another device before Linux 5.8).  */
+static int
+open_subdir (int dirfd, const char *name, const struct dir_id *top, struct dir_id *id, reg_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+
+  if (fd < 0 && errno == EACCES)
+    {
+      /* Unreadable: give its owner rwx, as unlink_in does.  */
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR (st.st_mode)
+          && fchmodat (dirfd, name, (st.st_mode & 07777) | 0700, AT_SYMLINK_NOFOLLOW) == 0)
+        fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      else
+        errno = EACCES;
+    }
+  if (fd < 0)
+    return reg_make_error (err, errno, "open `%s`", name);
+  if (dir_identity (fd, id) < 0)
+    return reg_make_error (err, errno, "stat `%s`", name);
+  /* What is mounted there is not the tree's to remove: a bind of a host
+     directory would lose its files.  */
+  if (id->mount_root || id->dev != top->dev || id->mnt_id != top->mnt_id)
+    return reg_make_error (err, EBUSY, "`%s` is a mount point", name);
+  return steal_fd (&fd);
+}
+
+/* Remove the entry DE of DIRFD.  Returns 1 when it is a directory that
+   is not empty.  */
+static int
+remove_entry (int dirfd, const struct dirent *de, reg_error_t *err)
+{
+  bool is_dir = de->d_type == DT_DIR;
+  struct stat st;
+
+  if (de->d_type == DT_UNKNOWN)
+    {
+      if (fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno == ENOENT)
+            return 0;
+          return reg_make_error (err, errno, "stat `%s`", de->d_name);
+        }
+      is_dir = S_ISDIR (st.st_mode);
+    }
+  if (unlink_in (dirfd, de->d_name, is_dir ? AT_REMOVEDIR : 0) == 0 || errno == ENOENT)
+    return 0;
+  if (is_dir && (errno == ENOTEMPTY || errno == EEXIST))
+    return 1;
+  if (errno == EBUSY)
+    return reg_make_error (err, EBUSY, "`%s` is a mount point", de->d_name);
+  return reg_make_error (err, errno, "%s `%s`", is_dir ? "rmdir" : "unlink", de->d_name);
+}
+
+/* The directory streams that removing a tree keeps open: those of the
+   deepest levels of the walk.  A usual tree is then read once; a deeper
+   one re-reads a level whose stream was closed, once per return to it.
+   One fd each: the number stays fixed whatever the depth.  */
+#define TREE_OPEN_LEVELS 8
+
+struct tree_level
+{
+  struct dir_id id;
+  long pos;     /* of its entry in its parent: where the parent reads on */
+  DIR *d;       /* NULL when closed */
+  char *child;  /* the subdirectory being emptied, while D is open */
+  bool resumed; /* D was reopened at a position: read once more from the start */
+};
+
+struct tree_walk
+{
+  int topfd;
+  struct dir_id top;
+  struct tree_level *levels;
+  size_t depth, alloc;
+};
+
+static void
+tree_level_close (struct tree_level *l)
+{
+  if (l->d)
+    closedir (l->d);
+  l->d = NULL;
+  free (l->child);
+  l->child = NULL;
+}
+
+static void
+cleanup_tree_walkp (struct tree_walk *w)
+{
+  for (size_t i = 0; w->levels && i <= w->depth; i++)
+    tree_level_close (&w->levels[i]);
+  free (w->levels);
+}
+
+/* A stream for the directory FD (taken over), read from POS when RESUME.  */
+static int
+tree_level_open (struct tree_level *l, int fd, bool resume, long pos, reg_error_t *err)
+{
+  l->d = fdopendir (fd);
+  if (l->d == NULL)
+    {
+      int e = errno;
+      close (fd);
+      return reg_make_error (err, e, "fdopendir");
+    }
+  l->resumed = resume;
+  if (resume)
+    seekdir (l->d, pos);
+  return 0;
+}
+
+/* Start again from the top, with every other stream closed: what was
+   removed stays removed.  */
+static int
+tree_walk_restart (struct tree_walk *w, reg_error_t *err)
+{
+  int fd;
+
+  for (size_t i = 0; i <= w->depth; i++)
+    tree_level_close (&w->levels[i]);
+  w->depth = 0;
+  /* Not a dup of TOPFD: its own offset.  */
+  fd = openat (w->topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return reg_make_error (err, errno, "open a directory");
+  return tree_level_open (&w->levels[0], fd, false, 0, err);
+}
+
+/* Down into NAME, the subdirectory at POS of the current level.  */
+static int
+tree_walk_down (struct tree_walk *w, const char *name, long pos, reg_error_t *err)
+{
+  struct tree_level *l;
+  struct dir_id id;
+  int fd = open_subdir (dirfd (w->levels[w->depth].d), name, &w->top, &id, err);
+
+  if (UNLIKELY (fd < 0))
+    return fd;
+  if (w->depth + 1 == w->alloc)
+    {
+      w->alloc *= 2;
+      w->levels = xrealloc (w->levels, w->alloc * sizeof (*w->levels));
+    }
+  l = &w->levels[w->depth];
+  free (l->child);
+  l->child = xstrdup (name);
+  l = &w->levels[++w->depth];
+  *l = (struct tree_level){ .id = id, .pos = pos };
+  if (w->depth >= TREE_OPEN_LEVELS)
+    tree_level_close (&w->levels[w->depth - TREE_OPEN_LEVELS]);
+  return tree_level_open (l, fd, false, 0, err);
+}
+
+/* Up from the current level, which is empty now.  An open parent removes
+   it by name; a closed one is reopened through "..", which must be the
+   directory we came from (a process still renaming directories of the
+   tree could have moved us: then start again from the top), and reads on
+   from its entry.  */
+static int
+tree_walk_up (struct tree_walk *w, reg_error_t *err)
+{
+  struct tree_level *l = &w->levels[w->depth], *p = &w->levels[w->depth - 1];
+  cleanup_free char *name = NULL;
+  long pos = l->pos;
+  struct dir_id id;
+  int fd, ret;
+
+  if (p->d == NULL)
+    {
+      if (w->depth == 1)
+        fd = openat (w->topfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      else
+        {
+          fd = openat (dirfd (l->d), "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (fd >= 0 && (dir_identity (fd, &id) < 0 || ! same_dir (&id, &p->id)))
+            {
+              close (fd);
+              return tree_walk_restart (w, err);
+            }
+        }
+      if (fd < 0)
+        return tree_walk_restart (w, err);
+      tree_level_close (l);
+      w->depth--;
+      return tree_level_open (p, fd, true, pos, err);
+    }
+  tree_level_close (l);
+  w->depth--;
+  name = steal_pointer (&p->child);
+  if (unlink_in (dirfd (p->d), name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+    return 0;
+  /* Filled meanwhile: empty it again.  */
+  if (errno == ENOTEMPTY || errno == EEXIST)
+    return tree_walk_down (w, name, pos, err);
+  ret = errno;
+  return reg_make_error (err, ret, "rmdir `%s`", name);
+}
+
+/* Empty the directory TOPFD with a fixed number of fds whatever its depth
+   (a container decides the depth of its writable layer, and one fd per
+   level ends in EMFILE).  Each level keeps its identity and where its
+   parent's read stopped (memory, not fds), and an open stream only while
+   it is among the deepest TREE_OPEN_LEVELS.  A stream reopened at a
+   position ends with one more read from the start: entries may move when
+   others are removed.  */
+static int
+empty_tree (int topfd, const struct dir_id *top, reg_error_t *err)
+{
+  __attribute__ ((cleanup (cleanup_tree_walkp))) struct tree_walk w = { .topfd = topfd, .top = *top };
+  int ret;
+
+  w.alloc = 64;
+  w.levels = xmalloc0 (w.alloc * sizeof (*w.levels));
+  w.levels[0].id = *top;
+  ret = tree_walk_restart (&w, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  for (;;)
+    {
+      struct tree_level *l = &w.levels[w.depth];
+      long here = telldir (l->d);
+      struct dirent *de;
+
+      errno = 0;
+      de = readdir (l->d);
+      if (de == NULL)
+        {
+          if (errno != 0)
+            return reg_make_error (err, errno, "read a directory");
+          if (l->resumed)
+            {
+              rewinddir (l->d);
+              l->resumed = false;
+              continue;
+            }
+          if (w.depth == 0)
+            return 0;
+          ret = tree_walk_up (&w, err);
+        }
+      else if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      else
+        {
+          ret = remove_entry (dirfd (l->d), de, err);
+          if (ret == 1)
+            ret = tree_walk_down (&w, de->d_name, here, err);
+        }
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
 }
 
 int
 remove_tree_at (int dirfd, const char *name, reg_error_t *err)
 {
-  int dfd, ret;
+  cleanup_close int fd = -1;
+  struct dir_id top;
+  int ret;
 
   if (unlinkat (dirfd, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
     return 0;
@@ -295,10 +597,16 @@ remove_tree_at (int dirfd, const char *name, reg_error_t *err)
         return reg_make_error (err, errno, "unlink `%s`", name);
       return 0;
     }
-  dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0)
+  if (errno != ENOTEMPTY && errno != EEXIST)
+    return reg_make_error (err, errno, "rmdir `%s`", name);
+  fd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
     return reg_make_error (err, errno, "open `%s`", name);
-  ret = remove_tree_fd (dfd, err);
+  if (dir_identity (fd, &top) < 0)
+    return reg_make_error (err, errno, "stat `%s`", name);
+  if (top.mount_root)
+    return reg_make_error (err, EBUSY, "`%s` is a mount point", name);
+  ret = empty_tree (fd, &top, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "remove `%s`", name);
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)

@@ -79,6 +79,11 @@ int write_all (int fd, const void *buf, size_t len, reg_error_t *err);
 int read_all_fd (int fd, const char *description, size_t max, char **out, size_t *len, reg_error_t *err);
 int read_all_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
 int read_all_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
+/* read_all_file of a document a caller names (config.json, --process):
+   only a regular file once symlinks are followed, or "-" (stdin).  A FIFO
+   would block for ever and a device can act when opened, so neither is
+   opened: "open `PATH`: not a regular file".  */
+int read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
 
 /* Write DATA to DIRFD/NAME atomically: a temporary name in the same
    directory, fsync when DURABLE, rename over NAME.  */
@@ -89,7 +94,9 @@ int write_file (const char *path, const void *data, size_t len, reg_error_t *err
 
 /* mkdir -p, relative to DIRFD (AT_FDCWD for absolute paths).  */
 int mkdir_p_at (int dirfd, const char *path, mode_t mode, reg_error_t *err);
-/* rm -rf of DIRFD/NAME without following symlinks or crossing mounts.  */
+/* rm -rf of DIRFD/NAME without following symlinks or crossing mounts (a
+   mount point in the tree is an error, EBUSY), with a few fds whatever the
+   depth, through read-only directories.  */
 int remove_tree_at (int dirfd, const char *name, reg_error_t *err);
 
 /* Open PATH inside the root directory ROOTFD: every component, symlinks

@@ -261,7 +261,7 @@ oci_config_parse_file (const char *path, oci_config **out, reg_error_t *err)
   size_t len;
 
   *out = NULL;
-  CHECK (read_all_file (path, OCI_MAX_DOCUMENT, &data, &len, err));
+  CHECK (read_regular_file (path, OCI_MAX_DOCUMENT, &data, &len, err));
   return oci_config_parse (data, len, base ? base + 1 : path, out, err);
 }
 

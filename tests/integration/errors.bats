@@ -40,6 +40,46 @@ create_fails() {
   create_fails "$(printf 'a%.0s' $(seq 1 1025))"
 }
 
+# An id is the name of its state directory: at most NAME_MAX (255) bytes.
+@test "bad id: 256 bytes, one line that names the limit" {
+  skip_if_runc "runc takes up to 1024 bytes and fails at mkdir"
+  local id
+  id=$(printf 'a%.0s' $(seq 1 256))
+  create_fails "$id"
+  run_detached create --bundle "$BUNDLE" "$id"
+  [ "$(wc -l <<<"$output")" -eq 1 ]
+  assert_contains "$output" "invalid container id"
+  assert_contains "$output" "255"
+  # not the whole id again
+  [ "${#output}" -lt 200 ]
+}
+
+@test "an id of 255 bytes is valid" {
+  local id
+  id=$(printf 'a%.0s' $(seq 1 255))
+  run_detached create --bundle "$BUNDLE" "$id"
+  assert_status 0
+  run reg_runc delete --force "$id"
+  assert_status 0
+}
+
+@test "bad id: a newline or another control character, one line without it" {
+  skip_if_runc "runc prints the id as it is"
+  local id
+  for id in $'a\nb' $'a\e[31mb' $'a\tb'; do
+    create_fails "$id"
+    run_detached create --bundle "$BUNDLE" "$id"
+    [ "$(wc -l <<<"$output")" -eq 1 ]
+    assert_contains "$output" "invalid container id"
+    [[ "$output" != *[[:cntrl:]]* ]]
+    # the same for a command on an existing container's id
+    run reg_runc state "$id"
+    [ "$status" -ne 0 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" != *[[:cntrl:]]* ]]
+  done
+}
+
 @test "missing bundle" {
   run_detached create --bundle "$TEST_DIR/nosuch" "$CID"
   [ "$status" -ne 0 ]
@@ -52,6 +92,37 @@ create_fails() {
   create_fails "$CID"
   run_detached create --bundle "$BUNDLE" "$CID"
   assert_contains "$output" "config.json"
+}
+
+# A config.json that is not a regular file is refused without opening it
+# (a FIFO blocked create for ever; a device could have effects on open).
+@test "config.json a FIFO, or a symlink to one: create fails at once, nothing left" {
+  rm "$BUNDLE/config.json"
+  mkfifo "$BUNDLE/config.json"
+  run timeout -s KILL 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 137 ] # not killed by timeout
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  assert_contains "$output" "config.json"
+  assert_contains "$output" "not a regular file"
+  assert_nothing_left "$CID"
+  mkfifo "$TEST_DIR/fifo"
+  ln -sf "$TEST_DIR/fifo" "$BUNDLE/config.json"
+  run timeout -s KILL 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 137 ]
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "not a regular file"
+  assert_nothing_left "$CID"
+}
+
+# As runc: a config.json symlink to a regular file is read.
+@test "config.json a symlink to a regular file is read" {
+  mv "$BUNDLE/config.json" "$TEST_DIR/real.json"
+  ln -s "$TEST_DIR/real.json" "$BUNDLE/config.json"
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  run reg_runc delete --force "$CID"
+  assert_status 0
 }
 
 @test "invalid config: not JSON" {

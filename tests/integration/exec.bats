@@ -420,6 +420,19 @@ procs() {
   [ "$(procs)" = "$INIT_PID" ]
 }
 
+@test "exec: --process a FIFO fails at once, nothing left, the container still runs" {
+  start_ctr
+  mkfifo "$TEST_DIR/process.json"
+  run timeout -s KILL 10 "$REG_RUNC" --root "$TEST_ROOT_STATE" exec --process "$TEST_DIR/process.json" "$CID"
+  [ "$status" -ne 137 ] # not killed by timeout
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  assert_contains "$output" "process.json"
+  assert_contains "$output" "not a regular file"
+  [ "$(state_field "$CID" status)" = running ]
+  [ "$(procs)" = "$INIT_PID" ]
+}
+
 @test "exec: an unknown user name; bad flags" {
   start_ctr
   ex --user nosuchuser "$CID" /bin/true

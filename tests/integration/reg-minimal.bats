@@ -345,3 +345,64 @@ teardown() {
   fi
   rt delete --force "$C"
 }
+
+# deep_tree_bundle AFTER: a minimal bundle whose program builds a directory
+# 3000 levels deep (6000 bytes of path: more than PATH_MAX, more levels than
+# the runtime's open files) in its writable layer, writes /deep-done, then
+# runs AFTER (busybox arguments).
+deep_tree_bundle() {
+  # mkdir -p of 1000 levels at a time, then cd -P into it: no path is longer
+  # than PATH_MAX (a logical cd would make one)
+  bundle "$T/base" minimal -- /usr/bin/busybox sh -c '
+    p=d; i=1; while [ $i -lt 1000 ]; do p=$p/d; i=$((i + 1)); done
+    for n in 1 2 3; do /usr/bin/busybox mkdir -p $p && cd -P $p || exit 1; done
+    : >/deep-done
+    exec /usr/bin/busybox "$@"' sh "$@"
+  IDS+=("$C")
+  rt create --bundle "$B" "$C" </dev/null >"$T/$C.out" 2>"$T/$C.err" || { cat "$T/$C.err"; return 1; }
+  rt start "$C"
+  local tries=100
+  while [ ! -e "$T/state/$C/reg-upper/deep-done" ] && [ $tries -gt 0 ]; do
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  [ -d "$T/state/$C/reg-upper/d/d/d/d" ]
+  [ -e "$T/state/$C/reg-upper/deep-done" ]
+}
+
+@test "minimal: delete and delete --force remove an upper layer deeper than the runtime's open file limit" {
+  # (issue 15 item 5: one fd per level made both fail for ever, EMFILE)
+  deep_tree_bundle true
+  local tries=100
+  while [ "$(rt state "$C" | jq -r .status)" != stopped ] && [ $tries -gt 0 ]; do
+    sleep 0.1
+    tries=$((tries - 1))
+  done
+  run prlimit --nofile=64 "$REG_RUNC" --root "$T/state" --reg-root "$T/store" delete "$C"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ ! -e "$T/state/$C" ]
+
+  deep_tree_bundle sleep 1000
+  run prlimit --nofile=64 "$REG_RUNC" --root "$T/state" --reg-root "$T/store" delete --force "$C"
+  echo "$output"
+  [ "$status" -eq 0 ]
+  [ -z "$output" ]
+  [ ! -e "$T/state/$C" ]
+}
+
+@test "minimal: 5000 run.reg.include paths that match nothing: a few warnings, then one that counts the rest" {
+  # (issue 15: one warning per path, 100,000 paths made 100,000 lines)
+  local inc
+  inc=$(seq -f '/nowhere/%g' 1 5000 | paste -sd, -)
+  bundle "$T/base" minimal false "$inc,/nowhere/glob-*" -- /usr/bin/busybox echo still runs
+  crun
+  echo "$stderr" | head -20
+  [ "$status" -eq 0 ]
+  [ "$output" = "still runs" ]
+  # the first ones by name, then one line for the rest
+  [ "$(grep -c . <<<"$stderr")" -le 10 ]
+  [[ "$stderr" == *'`/nowhere/1` is not in the rootfs'* ]]
+  [[ "$stderr" == *"and 4996 more"* ]]
+}

@@ -144,7 +144,8 @@ nothing_left() {
   config '.process.args = ["true"]'
   run rr create --bundle "$BUNDLE" "a/b"
   [ "$status" -ne 0 ]
-  [ "$output" = 'invalid container id "a/b"' ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == 'invalid container id "a/b": '* ]]
   run rr state nosuch-container
   [ "$status" -eq 1 ]
   [ "$output" = 'container "nosuch-container" does not exist' ]

@@ -2,6 +2,8 @@
    PATH lookup, /proc/PID/stat parsing, the status document, mount
    options, id maps.  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -41,7 +45,12 @@ test_id_validation (void **state)
       reg_error_release (&err);
     }
   reg_status_validate_id ("x/y", &err);
-  assert_string_equal (err->msg, "invalid container id \"x/y\"");
+  assert_string_equal (err->msg,
+                       "invalid container id \"x/y\": only letters, digits and `_.+-`, first a letter or a digit");
+  reg_error_release (&err);
+  /* One line whatever the id holds: control characters escaped.  */
+  reg_status_validate_id ("a\nb\x1b[0m", &err);
+  assert_non_null (strstr (err->msg, "\"a\\x0ab\\x1b[0m\""));
   reg_error_release (&err);
   memset (longid, 'a', REG_ID_MAX);
   longid[REG_ID_MAX] = '\0';
@@ -49,6 +58,9 @@ test_id_validation (void **state)
   longid[REG_ID_MAX] = 'a';
   longid[REG_ID_MAX + 1] = '\0';
   assert_true (reg_status_validate_id (longid, &err) < 0);
+  /* Not the whole id again; the limit.  */
+  assert_true (strlen (err->msg) < 200);
+  assert_non_null (strstr (err->msg, "256 bytes, more than 255"));
   reg_error_release (&err);
   free (longid);
 }
@@ -300,15 +312,149 @@ test_sysctl_namespace (void **state)
   assert_int_equal (reg_sysctl_namespace ("network.x"), OCI_NS_COUNT);
 }
 
+/* A chain of DEPTH directories "d" under DIR, with a file and a symlink to
+   CANARY at each level; built with two fds whatever the depth.  */
+static void
+make_deep_tree (const char *dir, int depth, const char *canary)
+{
+  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  for (int i = 0; i < depth; i++)
+    {
+      int next;
+      assert_int_equal (mkdirat (fd, "d", 0755), 0);
+      assert_int_equal (symlinkat (canary, fd, "out"), 0);
+      next = openat (fd, "f", O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      assert_true (next >= 0);
+      close (next);
+      next = openat (fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      assert_true (next >= 0);
+      close (fd);
+      fd = next;
+    }
+  close (fd);
+}
+
+/* remove_tree_at (state dirs, REG upper layers) with a handful of fds
+   whatever the depth (issue 15: a container's 3000-level tree made delete
+   fail with EMFILE for ever), never through a symlink, and through a
+   read-only directory.  */
+static void
+test_remove_tree (void **state)
+{
+  char tmpl[] = "/tmp/test_lifecycle.XXXXXX";
+  char *dir = mkdtemp (tmpl);
+  char *tree = NULL, *canary = NULL, *kept = NULL, *ro = NULL;
+  reg_error_t err = NULL;
+  struct rlimit old, low;
+  struct stat st;
+  (void) state;
+
+  assert_non_null (dir);
+  xasprintf (&tree, "%s/tree", dir);
+  xasprintf (&canary, "%s/canary", dir);
+  xasprintf (&kept, "%s/canary/kept", dir);
+  xasprintf (&ro, "%s/tree/ro", dir);
+  assert_int_equal (mkdir (canary, 0755), 0);
+  assert_int_equal (write_file (kept, "x", 1, &err), 0);
+  assert_int_equal (mkdir (tree, 0755), 0);
+  make_deep_tree (tree, 3000, canary);
+  /* Read-only directories, one of them unreadable.  */
+  assert_int_equal (mkdir (ro, 0755), 0);
+  make_deep_tree (ro, 3, canary);
+  assert_int_equal (chmod (ro, 0555), 0);
+  xasprintf (&ro, "%s/tree/ro/d", dir);
+  assert_int_equal (chmod (ro, 0), 0);
+
+  assert_int_equal (getrlimit (RLIMIT_NOFILE, &old), 0);
+  low = old;
+  low.rlim_cur = 20;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &low), 0);
+  int ret = remove_tree_at (AT_FDCWD, tree, &err);
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &old), 0);
+  if (ret < 0)
+    fail_msg ("remove_tree_at: %s", err->msg);
+  assert_true (lstat (tree, &st) < 0 && errno == ENOENT);
+  assert_int_equal (stat (kept, &st), 0);
+
+  /* Nothing there is no error; a file is removed too.  */
+  assert_int_equal (remove_tree_at (AT_FDCWD, tree, &err), 0);
+  assert_int_equal (remove_tree_at (AT_FDCWD, kept, &err), 0);
+  assert_true (lstat (kept, &st) < 0 && errno == ENOENT);
+  assert_int_equal (remove_tree_at (AT_FDCWD, dir, &err), 0);
+  free (tree);
+  free (canary);
+  free (kept);
+  free (ro);
+}
+
+/* remove_tree_at never removes what is mounted in the tree (root: a bind
+   mount in a private mount namespace of a child).  */
+static void
+test_remove_tree_mount (void **state)
+{
+  char tmpl[] = "/tmp/test_lifecycle.XXXXXX";
+  char *dir = mkdtemp (tmpl);
+  char *tree = NULL, *mnt = NULL, *canary = NULL, *kept = NULL;
+  reg_error_t err = NULL;
+  struct stat st;
+  int status;
+  pid_t pid;
+  (void) state;
+
+  if (geteuid () != 0)
+    {
+      rmdir (dir);
+      skip ();
+    }
+  assert_non_null (dir);
+  xasprintf (&tree, "%s/tree", dir);
+  xasprintf (&mnt, "%s/tree/a/mnt", dir);
+  xasprintf (&canary, "%s/canary", dir);
+  xasprintf (&kept, "%s/canary/kept", dir);
+  assert_int_equal (mkdir_p_at (AT_FDCWD, mnt, 0755, &err), 0);
+  assert_int_equal (mkdir (canary, 0755), 0);
+  assert_int_equal (write_file (kept, "x", 1, &err), 0);
+  pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      if (unshare (CLONE_NEWNS) < 0 || mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0
+          || mount (canary, mnt, NULL, MS_BIND, NULL) < 0)
+        _exit (2);
+      if (remove_tree_at (AT_FDCWD, tree, &err) == 0)
+        _exit (3);
+      if (stat (kept, &st) < 0)
+        _exit (6); /* removed through the mount */
+      if (strstr (err->msg, "is a mount point") == NULL)
+        _exit (4);
+      /* The mount point itself is refused too.  */
+      reg_error_release (&err);
+      if (remove_tree_at (AT_FDCWD, mnt, &err) == 0)
+        _exit (5);
+      _exit (0);
+    }
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  assert_true (WIFEXITED (status));
+  assert_int_equal (WEXITSTATUS (status), 0);
+  assert_int_equal (stat (kept, &st), 0);
+  assert_int_equal (remove_tree_at (AT_FDCWD, dir, &err), 0);
+  free (tree);
+  free (mnt);
+  free (canary);
+  free (kept);
+}
+
 int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_id_validation), cmocka_unit_test (test_cgroup_paths),
-    cmocka_unit_test (test_signals),       cmocka_unit_test (test_path_lookup),
-    cmocka_unit_test (test_proc_stat),     cmocka_unit_test (test_status_roundtrip),
-    cmocka_unit_test (test_mount_flags),   cmocka_unit_test (test_id_map),
-    cmocka_unit_test (test_sysctl_namespace),
+    cmocka_unit_test (test_id_validation),     cmocka_unit_test (test_cgroup_paths),
+    cmocka_unit_test (test_signals),           cmocka_unit_test (test_path_lookup),
+    cmocka_unit_test (test_proc_stat),         cmocka_unit_test (test_status_roundtrip),
+    cmocka_unit_test (test_mount_flags),       cmocka_unit_test (test_id_map),
+    cmocka_unit_test (test_sysctl_namespace),  cmocka_unit_test (test_remove_tree),
+    cmocka_unit_test (test_remove_tree_mount),
   };
   return cmocka_run_group_tests_name ("lifecycle", tests, NULL, NULL);
 }
