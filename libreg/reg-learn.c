@@ -246,6 +246,8 @@ reg_profile_read (const char *store_root, const char *key, char ***paths, size_t
 {
   cleanup_free char *file = NULL;
   cleanup_free char *data = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
   size_t len = 0;
   int ret;
 
@@ -254,17 +256,23 @@ reg_profile_read (const char *store_root, const char *key, char ***paths, size_t
   if (!key_valid (key))
     return reg_make_error (err, EINVAL, "invalid profile key `%s`", key ? key : "");
   xasprintf (&file, "%s/" PROFILES_DIR "/%s", store_root, key);
-  ret = read_all_file (file, PROFILE_MAX, &data, &len, err);
-  if (ret < 0)
+  /* Whatever is there, nothing blocks (a FIFO) or is read past the bound.  */
+  fd = open (file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
     {
-      if ((*err)->status == ENOENT)
-        {
-          reg_error_release (err);
-          *paths = xmalloc0 (sizeof (char *));
-          return 0;
-        }
-      return ret;
+      *paths = xmalloc0 (sizeof (char *));
+      return 0;
     }
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "profile %s: open `%s`", key, file);
+  if (!S_ISREG (st.st_mode))
+    return reg_make_error (err, EINVAL, "profile %s: `%s` is not a regular file", key, file);
+  if (st.st_size > (off_t)PROFILE_MAX)
+    return reg_make_error (err, EFBIG, "profile %s: %lld bytes, over the limit of %u", key, (long long)st.st_size,
+                           PROFILE_MAX);
+  ret = read_all_fd (fd, file, PROFILE_MAX, &data, &len, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "profile %s", key);
   return profile_parse (data, len, key, paths, n, err);
 }
 

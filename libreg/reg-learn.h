@@ -8,7 +8,9 @@
  * STORE/profiles/<key>: "reg-profile 1", then one absolute rootfs path per
  * line, sorted ("/dir/" for a directory the program listed; '\n' and '\\'
  * escaped as "\n" and "\\").  Learning again merges (union) with what is
- * there; the file is replaced atomically.
+ * there; the file is replaced atomically.  A profile that cannot be read
+ * (corrupt, over the limit, not a regular file) never fails a `minimal`
+ * create: it is a warning, and the environment is built without it.
  *
  * The recorder.  reg_learn_start puts a fanotify mark (FAN_OPEN |
  * FAN_OPEN_EXEC, directories too) on the container's root *mount* and
@@ -47,7 +49,8 @@
 int reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **key, reg_error_t *err);
 
 /* The paths of profile KEY (NULL-terminated, sorted; an empty list when
-   there is none).  */
+   there is none).  A profile over the limit, corrupt or not a regular file
+   is an error ("profile KEY: ...").  */
 int reg_profile_read (const char *store_root, const char *key, char ***paths, size_t *n, reg_error_t *err);
 
 /* Merge PATHS into profile KEY (created as needed), atomically, under a

@@ -345,3 +345,72 @@ teardown() {
   fi
   rt delete --force "$C"
 }
+
+# --- profiles (issue 15, item 6) ---------------------------------------------
+# A profile never makes a create fail: one that cannot be read is a warning,
+# and the environment is built without it.
+
+# profile_keys: the keys of the store's profiles.
+profile_keys() {
+  rt reg profile ls | awk '{print $1}' | sort
+}
+
+# minimal_creates: a minimal create of the bundle B (same program, same
+# profile key) succeeds; $min_err is its stderr.
+minimal_creates() {
+  local st=0
+  IDS+=("$C")
+  rt create --bundle "$B" "$C" </dev/null >"$T/$C.out" 2>"$T/$C.err" || st=$?
+  min_err=$(cat "$T/$C.err")
+  echo "minimal create: status $st, err: $min_err"
+  [ "$st" -eq 0 ]
+  rt delete --force "$C"
+}
+
+@test "minimal: a corrupt, oversized or unreadable profile is a warning; create proceeds without it" {
+  local img=$T/base key before f
+  # (an argument app ignores: a key of this test's own)
+  before=$(profile_keys)
+  bundle "$img" learn -- /usr/bin/app bad-profile
+  crun
+  [ "$status" -eq 0 ]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  f=$T/store/profiles/$key
+
+  # corrupt
+  printf 'not a profile\n/data/file\n' >"$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  [[ "$min_err" == *"without it"* ]]
+  # a bad line after a good header
+  printf 'reg-profile 1\n/data/file\nrelative\n' >"$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  # oversized (the issue's 387 MB profile; sparse here)
+  printf 'reg-profile 1\n/data/file\n' >"$f"
+  truncate -s 400M "$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  # unreadable: a directory in its place
+  rm -f "$f"
+  mkdir "$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  rmdir "$f"
+
+  # a learn run over a damaged profile replaces it
+  printf 'garbage' >"$f"
+  bundle "$img" learn -- /usr/bin/app bad-profile
+  crun
+  [ "$status" -eq 0 ]
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  crun
+  echo "minimal after learn: status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'data: hello-data\nhelper: hello-data' ]
+}
