@@ -23,7 +23,6 @@
 
 #define PROFILE_MAGIC "reg-profile 1\n"
 #define PROFILES_DIR "profiles"
-#define PROFILE_MAX (64u << 20)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --- the key ------------------------------------------------------------ */
@@ -156,10 +155,10 @@ key_valid (const char *key)
   return n == REG_DIGEST_HEX_LEN;
 }
 
+/* Write S escaped at O ('\n' and '\\' as "\n" and "\\"); the end.  */
 static char *
-escape_path (const char *s)
+escape_path (char *o, const char *s)
 {
-  char *out = xmalloc (2 * strlen (s) + 1), *o = out;
   for (; *s; s++)
     {
       if (*s == '\n' || *s == '\\')
@@ -170,8 +169,17 @@ escape_path (const char *s)
       else
         *o++ = *s;
     }
-  *o = '\0';
-  return out;
+  return o;
+}
+
+/* The length of S escaped (escape_path).  */
+static size_t
+escaped_len (const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++)
+    n += (*s == '\n' || *s == '\\') ? 2 : 1;
+  return n;
 }
 
 /* Unescape LINE in place; false when it is malformed.  */
@@ -230,6 +238,11 @@ profile_parse (char *data, size_t len, const char *key, char ***paths, size_t *n
               free_string_array (out);
               return reg_make_error (err, EINVAL, "profile %s: bad line `%s`", key, p);
             }
+          if (count == REG_PROFILE_MAX_PATHS)
+            {
+              free_string_array (out);
+              return reg_make_error (err, EFBIG, "profile %s: more than %u paths", key, REG_PROFILE_MAX_PATHS);
+            }
           out = xrealloc (out, (count + 2) * sizeof (char *));
           out[count++] = xstrdup (p);
           out[count] = NULL;
@@ -267,10 +280,10 @@ reg_profile_read (const char *store_root, const char *key, char ***paths, size_t
     return reg_make_error (err, errno, "profile %s: open `%s`", key, file);
   if (!S_ISREG (st.st_mode))
     return reg_make_error (err, EINVAL, "profile %s: `%s` is not a regular file", key, file);
-  if (st.st_size > (off_t)PROFILE_MAX)
+  if (st.st_size > (off_t)REG_PROFILE_MAX_BYTES)
     return reg_make_error (err, EFBIG, "profile %s: %lld bytes, over the limit of %u", key, (long long)st.st_size,
-                           PROFILE_MAX);
-  ret = read_all_fd (fd, file, PROFILE_MAX, &data, &len, err);
+                           REG_PROFILE_MAX_BYTES);
+  ret = read_all_fd (fd, file, REG_PROFILE_MAX_BYTES, &data, &len, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "profile %s", key);
   return profile_parse (data, len, key, paths, n, err);
@@ -295,15 +308,32 @@ open_profiles_dir (const char *store_root, bool create, reg_error_t *err)
   return fd;
 }
 
+struct merge_item
+{
+  const char *path; /* NULL: not written (a duplicate, or past the bounds) */
+  bool old;         /* in the profile already */
+};
+
+/* By path; of two equal ones, the profile's own first.  */
+static int
+cmp_merge_item (const void *a, const void *b)
+{
+  const struct merge_item *x = a, *y = b;
+  int c = strcmp (x->path, y->path);
+  return c ? c : (int)y->old - (int)x->old;
+}
+
 int
-reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n, reg_error_t *err)
+reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n,
+                   struct reg_profile_summary *sum, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  char **old = NULL, **all;
-  size_t n_old = 0, count = 0;
-  char *data = NULL;
-  size_t len = 0;
-  FILE *f;
+  cleanup_string_array char **old = NULL;
+  cleanup_free struct merge_item *all = NULL;
+  cleanup_free char *data = NULL;
+  struct reg_profile_summary out = { 0 };
+  size_t n_old = 0, count = 0, len = strlen (PROFILE_MAGIC);
+  char *o;
   int ret;
 
   if (!key_valid (key))
@@ -320,36 +350,53 @@ reg_profile_merge (const char *store_root, const char *key, const char *const *p
       /* A damaged profile is replaced by what was learned now.  */
       reg_warning ("%s; replacing it", (*err)->msg);
       reg_error_release (err);
-      old = xmalloc0 (sizeof (char *));
       n_old = 0;
     }
-  all = xmalloc ((n_old + n + 1) * sizeof (char *));
+  all = xmalloc ((n_old + n + 1) * sizeof (*all));
   for (size_t i = 0; i < n_old; i++)
-    all[count++] = old[i];
+    all[count++] = (struct merge_item){ old[i], true };
   for (size_t i = 0; i < n; i++)
     if (paths[i][0] == '/')
-      all[count++] = (char *)paths[i];
-  qsort (all, count, sizeof (char *), cmp_strp);
+      all[count++] = (struct merge_item){ paths[i], false };
+  qsort (all, count, sizeof (*all), cmp_merge_item);
+  for (size_t i = count; i-- > 1;)
+    if (strcmp (all[i].path, all[i - 1].path) == 0)
+      all[i].path = NULL;
 
-  f = open_memstream (&data, &len);
-  if (f == NULL)
-    abort ();
-  fputs (PROFILE_MAGIC, f);
+  /* Within the bounds, what the profile held stays (a profile that was
+     read is within them), new paths are added while they fit.  */
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < count; i++)
+      {
+        size_t line;
+        if (all[i].path == NULL || all[i].old != (pass == 0))
+          continue;
+        line = escaped_len (all[i].path) + 1;
+        if (!all[i].old && (out.paths == REG_PROFILE_MAX_PATHS || len + line > REG_PROFILE_MAX_BYTES))
+          {
+            all[i].path = NULL;
+            out.dropped++;
+            continue;
+          }
+        out.paths++;
+        len += line;
+      }
+
+  /* Its exact size at once: no buffer of twice the profile.  */
+  data = xmalloc (len);
+  o = mempcpy (data, PROFILE_MAGIC, strlen (PROFILE_MAGIC));
   for (size_t i = 0; i < count; i++)
-    {
-      cleanup_free char *esc = NULL;
-      if (i > 0 && strcmp (all[i], all[i - 1]) == 0)
-        continue;
-      esc = escape_path (all[i]);
-      fprintf (f, "%s\n", esc);
-    }
-  fclose (f);
+    if (all[i].path)
+      {
+        o = escape_path (o, all[i].path);
+        *o++ = '\n';
+      }
+  out.bytes = len;
   ret = write_file_atomic_at (dirfd, key, data, len, 0600, true, err);
-  free (data);
-  free (all);
-  free_string_array (old);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "write profile %s", key);
+  if (sum)
+    *sum = out;
   return 0;
 }
 
@@ -421,8 +468,10 @@ struct recorder
   int fan_fd, pidfd, stop_fd, sig_fd, root_fd, state_fd;
   char *store_root, *key;
   void *seen; /* tsearch tree of recorded paths */
-  size_t n_seen;
-  char *prefix; /* the link prefix that last mapped to the root */
+  size_t n_seen, bytes_seen;
+  bool cut;      /* a path was left out at the profile's bounds */
+  bool overflow; /* the kernel dropped events */
+  char *prefix;  /* the link prefix that last mapped to the root */
   struct stat root_st;
 };
 
@@ -493,16 +542,28 @@ map_event_path (struct recorder *r, int evfd, bool dir)
   return NULL;
 }
 
+/* Keep PATH once, up to the profile's bounds: past them nothing more is
+   held, whatever the container opens (a path already seen is no cut).  */
 static void
 record (struct recorder *r, char *path)
 {
-  char **slot = tsearch (path, &r->seen, cmp_tree);
-  if (slot == NULL)
+  size_t len = strlen (path) + 1;
+
+  if (tfind (path, &r->seen, cmp_tree))
+    {
+      free (path);
+      return;
+    }
+  if (r->n_seen == REG_PROFILE_MAX_PATHS || r->bytes_seen + len > REG_PROFILE_MAX_BYTES - strlen (PROFILE_MAGIC))
+    {
+      r->cut = true;
+      free (path);
+      return;
+    }
+  if (tsearch (path, &r->seen, cmp_tree) == NULL)
     abort ();
-  if (*slot != path)
-    free (path);
-  else
-    r->n_seen++;
+  r->n_seen++;
+  r->bytes_seen += len;
 }
 
 /* Read what is queued; false when the fanotify fd failed.  */
@@ -524,8 +585,12 @@ drain_events (struct recorder *r)
         {
           if (m->vers != FANOTIFY_METADATA_VERSION)
             return false;
+          /* Even an unlimited queue drops events when the container's
+             memory cgroup refuses the kernel their memory.  */
+          if (m->mask & FAN_Q_OVERFLOW)
+            r->overflow = true;
           if (m->fd < 0)
-            continue; /* FAN_Q_OVERFLOW cannot happen with an unlimited queue */
+            continue;
           if (m->pid != getpid ())
             {
               char *path = map_event_path (r, m->fd, (m->mask & FAN_ONDIR) != 0);
@@ -548,21 +613,32 @@ collect (const void *node, VISIT which, void *closure)
     collected[n_collected++] = *(char *const *)node;
 }
 
+/* Write the profile.  Its warnings go to stderr, the state dir's
+   REG_LEARN_WARNINGS, which reg_learn_stop logs.  */
 static int
 recorder_finish (struct recorder *r)
 {
+  struct reg_profile_summary sum = { 0 };
   reg_error_t err = NULL;
   int ret = 0;
 
   collected = xmalloc ((r->n_seen + 1) * sizeof (char *));
   n_collected = 0;
   twalk_r (r->seen, collect, NULL);
-  if (reg_profile_merge (r->store_root, r->key, (const char *const *)collected, n_collected, &err) < 0)
+  if (reg_profile_merge (r->store_root, r->key, (const char *const *)collected, n_collected, &sum, &err) < 0)
     {
       reg_warning ("REG learn: %s", err->msg);
       reg_error_release (&err);
       ret = -1;
     }
+  else if (r->cut || sum.dropped)
+    reg_warning ("REG learn: profile %s cut at %zu paths, %zu bytes (its bounds: %u paths, %u bytes): files the "
+                 "container opened past them are not in it; name those `minimal` needs in " REG_ANNOTATION_INCLUDE,
+                 r->key, sum.paths, sum.bytes, REG_PROFILE_MAX_PATHS, REG_PROFILE_MAX_BYTES);
+  if (r->overflow)
+    reg_warning ("REG learn: profile %s: the kernel dropped events (the container's memory limit), files may be "
+                 "missing from it",
+                 r->key);
   free (collected);
   tdestroy (r->seen, free);
   unlinkat (r->state_fd, REG_LEARN_STOP_FIFO, 0);
@@ -598,10 +674,11 @@ recorder_loop (struct recorder *r)
     }
 }
 
-/* Keep only the fds in KEEP (stdio becomes /dev/null): the caller's
-   pipes must not stay open in a process that outlives it.  */
+/* Keep only the fds in KEEP (stdin and stdout become /dev/null, stderr
+   ERR_FD when it is open): the caller's pipes must not stay open in a
+   process that outlives it.  */
 static void
-close_other_fds (const int *keep, size_t n_keep)
+close_other_fds (const int *keep, size_t n_keep, int err_fd)
 {
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
   DIR *d;
@@ -609,11 +686,12 @@ close_other_fds (const int *keep, size_t n_keep)
   int *fds = NULL;
   size_t n = 0;
 
+  reg_log_close ();
   if (null >= 0)
     {
       dup2 (null, 0);
       dup2 (null, 1);
-      dup2 (null, 2);
+      dup2 (err_fd >= 0 ? err_fd : null, 2);
     }
   d = opendir ("/proc/self/fd");
   while (d && (de = readdir (d)))
@@ -700,6 +778,7 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
     }
 
   cleanup_state_files (r.state_fd);
+  unlinkat (r.state_fd, REG_LEARN_WARNINGS, 0);
   if (mkfifoat (r.state_fd, REG_LEARN_STOP_FIFO, 0600) < 0)
     {
       ret = reg_make_error (err, errno, "REG learn: mkfifo `%s/%s`", opts->state_dir, REG_LEARN_STOP_FIFO);
@@ -743,8 +822,11 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
           _exit (pid < 0);
         }
       {
+        /* Its stderr: the warnings reg_learn_stop logs.  */
+        int warnings
+            = openat (r.state_fd, REG_LEARN_WARNINGS, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
         int keep[] = { r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, lock_fd };
-        close_other_fds (keep, sizeof (keep) / sizeof (keep[0]));
+        close_other_fds (keep, sizeof (keep) / sizeof (keep[0]), warnings);
       }
       prctl (PR_SET_NAME, "reg-learn");
       sigprocmask (SIG_BLOCK, &mask, NULL);
@@ -783,6 +865,33 @@ out:
   return ret;
 }
 
+/* Log what the recorder said (its stderr), once: the file goes.  */
+static void
+log_recorder_warnings (int state_fd)
+{
+  cleanup_close int fd = openat (state_fd, REG_LEARN_WARNINGS, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  reg_error_t err = NULL;
+  char *save = NULL;
+
+  if (fd < 0)
+    return;
+  if (read_all_fd (fd, REG_LEARN_WARNINGS, 64 << 10, &text, NULL, &err) < 0)
+    {
+      reg_warning ("REG learn: %s", err->msg);
+      reg_error_release (&err);
+    }
+  /* The recorder logged them as "LEVEL: message".  */
+  for (char *line = text ? strtok_r (text, "\n", &save) : NULL; line; line = strtok_r (NULL, "\n", &save))
+    {
+      if (has_prefix (line, "warning: ") || has_prefix (line, "error: "))
+        reg_warning ("%s", strchr (line, ' ') + 1);
+      else
+        reg_debug ("REG learn: recorder: %s", line);
+    }
+  unlinkat (state_fd, REG_LEARN_WARNINGS, 0);
+}
+
 int
 reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err)
 {
@@ -798,7 +907,11 @@ reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err
     return errno == ENOENT ? 0 : reg_make_error (err, errno, "REG learn: open `%s`", opts->state_dir);
   lock = openat (state_fd, REG_LEARN_LOCK, O_RDONLY | O_CLOEXEC);
   if (lock < 0)
-    return 0; /* no recorder, or it has finished */
+    {
+      /* No recorder, or it has finished.  */
+      log_recorder_warnings (state_fd);
+      return 0;
+    }
   /* ENXIO: no reader, the recorder is gone.  */
   fifo = openat (state_fd, REG_LEARN_STOP_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo >= 0 && write (fifo, "x", 1) < 0 && errno != EAGAIN)
@@ -818,5 +931,6 @@ reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err
     }
   /* A recorder that was killed left its files.  */
   cleanup_state_files (state_fd);
+  log_recorder_warnings (state_fd);
   return 0;
 }

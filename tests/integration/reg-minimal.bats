@@ -346,9 +346,69 @@ teardown() {
   rt delete --force "$C"
 }
 
-# --- profiles (issue 15, item 6) ---------------------------------------------
-# A profile never makes a create fail: one that cannot be read is a warning,
-# and the environment is built without it.
+# --- learn's bounds (issue 15, item 6) ---------------------------------------
+# A profile holds at most 65536 paths and 8 MiB (REG_PROFILE_MAX_PATHS/_BYTES:
+# past them it is cut, with one warning at delete), and a profile never makes
+# a create fail.
+
+# learn_image DIR: the base image with the probe (`probe files` opens many).
+learn_image() {
+  base_image "$1"
+  cp "${PROBE:-${BUILDDIR:-build}/tests/probe}" "$1/usr/bin/probe"
+}
+
+# learn_start: bundle B, limited to 64 MiB, created as C with --debug (its
+# log names the recorder: REC) and started; INIT is the container's init,
+# $T/$C.out its stdout.
+learn_start() {
+  jq '.linux.resources.memory = {limit: 67108864}' "$B/config.json" >"$B/c.json"
+  mv "$B/c.json" "$B/config.json"
+  IDS+=("$C")
+  rt --debug create --bundle "$B" "$C" </dev/null >"$T/$C.out" 2>"$T/$C.err" || {
+    cat "$T/$C.err"
+    return 1
+  }
+  REC=$(grep -o 'REG learn: recorder [0-9]*' "$T/$C.err" | grep -o '[0-9]*$')
+  INIT=$(rt state "$C" | jq -r .pid)
+  echo "recorder $REC, init $INIT"
+  [ -n "$REC" ] && [ -n "$INIT" ]
+  rt start "$C"
+}
+
+# learn_wait LINE: until the container printed LINE (60 s at most).
+learn_wait() {
+  local i
+  for i in $(seq 600); do
+    grep -qx "$1" "$T/$C.out" && return 0
+    sleep 0.1
+  done
+  echo "no \"$1\" from the container: $(cat "$T/$C.out")" >&2
+  return 1
+}
+
+# learn_finish [--force | --all SIGNAL | SIGNAL]: end the container and
+# delete it (the recorder writes the profile): delete --force of it
+# running, or a signal (TERM to its program; --all: to each of its
+# processes) and delete once it stopped.  $del_err is delete's stderr.
+learn_finish() {
+  local i del=()
+  case "${1:-}" in
+  --force) del=(--force) ;;
+  --all) rt kill --all "$C" "$2" ;;
+  *) rt kill "$C" "${1:-TERM}" ;;
+  esac
+  for i in $(seq 100); do
+    [ ${#del[@]} -eq 0 ] || break
+    [ "$(rt state "$C" | jq -r .status)" = stopped ] && break
+    sleep 0.1
+  done
+  rt delete "${del[@]}" "$C" 2>"$T/$C.del" || {
+    cat "$T/$C.del"
+    return 1
+  }
+  del_err=$(cat "$T/$C.del")
+  echo "delete: $del_err"
+}
 
 # profile_keys: the keys of the store's profiles.
 profile_keys() {
@@ -365,6 +425,41 @@ minimal_creates() {
   echo "minimal create: status $st, err: $min_err"
   [ "$st" -eq 0 ]
   rt delete --force "$C"
+}
+
+@test "learn: files with 3.7 KiB paths: the profile is cut at 8 MiB with one warning, the recorder stays small, minimal of that key works" {
+  local img=$T/long key before hwm i
+  # 14 directories of 250 characters, files named by 250 digits: each path
+  # 3765 bytes; 20000 of them (75 MB) would be over the profile read limit
+  local deep
+  deep=$(for i in $(seq 10 23); do printf '/d%s%0248d' "$i" 0; done)
+  learn_image "$img"
+  before=$(profile_keys)
+  local prog="/usr/bin/probe files $deep 20000 250 && exec /usr/bin/probe wait-signal"
+  bundle "$img" learn -- /bin/sh -c "$prog"
+  learn_start
+  learn_wait files=20000
+  # what the recorder holds is bounded by the profile's limit, whatever the
+  # container opens (a moment to drain the queue first)
+  sleep 2
+  hwm=$(awk '/^VmHWM/ {print $2}' /proc/$REC/status)
+  echo "recorder VmHWM: $hwm kB"
+  [ "$hwm" -lt 32768 ]
+  # the runtime's helper is no process of the container: --all spares it
+  learn_finish --all KILL
+  [ "$(grep -c . <<<"$del_err")" -eq 1 ]
+  [[ "$del_err" == *"warning: REG learn: profile "*" cut at "*" paths, "*" bytes"* ]]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  local size
+  size=$(stat -c %s "$T/store/profiles/$key")
+  echo "profile: $size bytes, $(rt reg profile show "$key" | wc -l) paths"
+  [ "$size" -le $((8 << 20)) ]
+  [ "$size" -gt $(((8 << 20) - 8192)) ]
+
+  bundle "$img" minimal -- /bin/sh -c "$prog"
+  minimal_creates
+  rm -rf "$img"
 }
 
 @test "minimal: a corrupt, oversized or unreadable profile is a warning; create proceeds without it" {
