@@ -12,12 +12,14 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "reg-learn.h"
 #include "utils.h"
 
@@ -722,13 +724,67 @@ cleanup_state_files (int state_fd)
   unlinkat (state_fd, REG_LEARN_LOCK, 0);
 }
 
+static const char *const mark_steps[] = { "fanotify_init", "fanotify_mark the container's root mount" };
+
+/* The fanotify group and its mark on the container's root mount, made by
+   the recorder itself once in the container's cgroup: the kernel charges
+   the group's queued events to its creator's memory cgroup.  On failure,
+   *STEP is the call (mark_steps).  */
+static int
+recorder_mark (struct recorder *r, int *step)
+{
+  r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                             O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+  if (r->fan_fd < 0 && errno == EPERM)
+    r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                               O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  *step = 0;
+  if (r->fan_fd < 0)
+    return -errno;
+  /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
+  if (fanotify_mark (r->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r->root_fd, ".")
+      < 0)
+    {
+      *step = 1;
+      return -errno;
+    }
+  return 0;
+}
+
+/* The recorder, forked: wait for the parent's go on SOCK (it is in the
+   container's cgroup then), mark, answer, then record until the end.  */
+static void __attribute__ ((noreturn)) recorder_main (struct recorder *r, int sock, int lock_fd, const sigset_t *mask)
+{
+  int result[2] = { 0, 0 }; /* -errno, and the step of mark_steps */
+  int warnings;
+  char c;
+
+  if (TEMP_FAILURE_RETRY_INT (read (sock, &c, 1)) != 1)
+    _exit (1); /* the parent gave up */
+  result[0] = recorder_mark (r, &result[1]);
+  if (send (sock, result, sizeof (result), MSG_NOSIGNAL) != sizeof (result) || result[0] < 0)
+    _exit (1);
+  warnings = openat (r->state_fd, REG_LEARN_WARNINGS, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  {
+    int keep[] = { r->fan_fd, r->pidfd, r->stop_fd, r->sig_fd, r->root_fd, r->state_fd, lock_fd };
+    close_other_fds (keep, sizeof (keep) / sizeof (keep[0]), warnings);
+  }
+  prctl (PR_SET_NAME, "reg-learn");
+  sigprocmask (SIG_BLOCK, mask, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  recorder_loop (r);
+  _exit (recorder_finish (r) < 0 ? 1 : 0);
+}
+
 int
 reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
-                 pid_t *recorder_pid, reg_error_t *err)
+                 struct reg_cgroup *cgroup, pid_t *recorder_pid, reg_error_t *err)
 {
   struct recorder r = { .fan_fd = -1, .pidfd = -1, .stop_fd = -1, .sig_fd = -1, .root_fd = -1, .state_fd = -1 };
   cleanup_close int lock_fd = -1;
-  int pipefd[2] = { -1, -1 };
+  int sock[2] = { -1, -1 }; /* [0] ours, [1] the recorder's */
+  int result[2];
   sigset_t mask;
   pid_t child, grandchild = 0;
   int status, ret;
@@ -760,22 +816,6 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
       ret = reg_make_error (err, errno, "REG learn: pidfd_open %d", (int)init_pid);
       goto fail;
     }
-  r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-                            O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
-  if (r.fan_fd < 0 && errno == EPERM)
-    r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-                              O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-  if (r.fan_fd < 0)
-    {
-      ret = reg_make_error (err, errno, "REG learn: fanotify_init");
-      goto fail;
-    }
-  /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
-  if (fanotify_mark (r.fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r.root_fd, ".") < 0)
-    {
-      ret = reg_make_error (err, errno, "REG learn: fanotify_mark the container's root mount");
-      goto fail;
-    }
 
   cleanup_state_files (r.state_fd);
   unlinkat (r.state_fd, REG_LEARN_WARNINGS, 0);
@@ -796,9 +836,9 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
   sigaddset (&mask, SIGTERM);
   sigaddset (&mask, SIGINT);
   r.sig_fd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (r.sig_fd < 0 || pipe2 (pipefd, O_CLOEXEC) < 0)
+  if (r.sig_fd < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
     {
-      ret = reg_make_error (err, errno, "REG learn: signalfd");
+      ret = reg_make_error (err, errno, "REG learn: signalfd, socketpair");
       goto fail;
     }
   r.store_root = xstrdup (reg_options_store_root (opts));
@@ -813,31 +853,21 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
   if (child == 0)
     {
       pid_t pid;
+      /* Only the parent holds its end: EOF when it gave up.  */
+      close (sock[0]);
       setsid ();
       pid = fork ();
       if (pid != 0)
         {
-          if (write (pipefd[1], &pid, sizeof (pid)) < 0)
+          if (write (sock[1], &pid, sizeof (pid)) < 0)
             _exit (1);
           _exit (pid < 0);
         }
-      {
-        /* Its stderr: the warnings reg_learn_stop logs.  */
-        int warnings
-            = openat (r.state_fd, REG_LEARN_WARNINGS, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-        int keep[] = { r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, lock_fd };
-        close_other_fds (keep, sizeof (keep) / sizeof (keep[0]), warnings);
-      }
-      prctl (PR_SET_NAME, "reg-learn");
-      sigprocmask (SIG_BLOCK, &mask, NULL);
-      signal (SIGPIPE, SIG_IGN);
-      signal (SIGHUP, SIG_IGN);
-      recorder_loop (&r);
-      _exit (recorder_finish (&r) < 0 ? 1 : 0);
+      recorder_main (&r, sock[1], lock_fd, &mask);
     }
-  close (pipefd[1]);
-  pipefd[1] = -1;
-  if (TEMP_FAILURE_RETRY_INT (read (pipefd[0], &grandchild, sizeof (grandchild))) != sizeof (grandchild))
+  close (sock[1]);
+  sock[1] = -1;
+  if (TEMP_FAILURE_RETRY_INT (read (sock[0], &grandchild, sizeof (grandchild))) != sizeof (grandchild))
     grandchild = -1;
   TEMP_FAILURE_RETRY_INT (waitpid (child, &status, 0));
   if (grandchild <= 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
@@ -845,6 +875,35 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
       ret = reg_make_error (err, ECHILD, "REG learn: could not start the recorder");
       goto fail;
     }
+  /* Before it allocates anything: the container's limits bound it.  */
+  if (cgroup)
+    {
+      ret = reg_cgroup_enter (cgroup, grandchild, err);
+      if (UNLIKELY (ret < 0))
+        {
+          reg_error_wrap (err, "REG learn: move the recorder into the container's cgroup");
+          goto fail; /* closing our end ends it */
+        }
+    }
+  /* MSG_NOSIGNAL: a recorder that died must not SIGPIPE the runtime.  */
+  if (TEMP_FAILURE_RETRY_INT (send (sock[0], "g", 1, MSG_NOSIGNAL)) != 1)
+    {
+      ret = reg_make_error (err, errno, "REG learn: start the recorder");
+      goto fail;
+    }
+  if (TEMP_FAILURE_RETRY_INT (read (sock[0], result, sizeof (result))) != sizeof (result))
+    {
+      ret = reg_make_error (err, ECHILD, "REG learn: the recorder exited");
+      goto fail;
+    }
+  if (result[0] < 0)
+    {
+      ret = reg_make_error (err, -result[0], "REG learn: %s", mark_steps[result[1] != 0]);
+      goto fail;
+    }
+  /* For ps and kill --all, which leave it out (reg_learn_recorder).  */
+  if (dprintf (lock_fd, "%d\n", (int)grandchild) < 0)
+    reg_debug ("REG learn: write the recorder's pid: %s", strerror (errno));
   if (recorder_pid)
     *recorder_pid = grandchild;
   reg_debug ("REG learn: recorder %d for profile %s", (int)grandchild, plan->profile_key);
@@ -855,7 +914,7 @@ fail:
   if (r.state_fd >= 0)
     cleanup_state_files (r.state_fd);
 out:
-  for (int *fd = (int[]){ r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, pipefd[0], pipefd[1] },
+  for (int *fd = (int[]){ r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, sock[0], sock[1] },
            *end = fd + 8;
        fd < end; fd++)
     if (*fd >= 0)
@@ -863,6 +922,31 @@ out:
   free (r.store_root);
   free (r.key);
   return ret;
+}
+
+pid_t
+reg_learn_recorder (const char *state_dir)
+{
+  cleanup_close int state_fd = -1;
+  cleanup_close int lock = -1;
+  char buf[32];
+  ssize_t n;
+  int pid;
+
+  state_fd = open (state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0)
+    return 0;
+  lock = openat (state_fd, REG_LEARN_LOCK, O_RDONLY | O_CLOEXEC);
+  /* Locked: the recorder is alive, so the pid is its own.  */
+  if (lock < 0 || flock (lock, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+    return 0;
+  n = read (lock, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  if (sscanf (buf, "%d", &pid) != 1 || pid <= 0)
+    return 0;
+  return pid;
 }
 
 /* Log what the recorder said (its stderr), once: the file goes.  */

@@ -33,9 +33,16 @@
  * reg_learn_stop logs: they reach the log and stderr of the `delete` (or
  * `run`) that ends the container.
  *
+ * The recorder runs in the container's cgroup: it joins it before it makes
+ * its fanotify group, so the container's limits bound it, the kernel's
+ * queue of events included (charged to the memory cgroup of the group's
+ * creator).  It is the runtime's helper there, not a process of the
+ * container: ps and kill --all leave it out, and delete lets it write the
+ * profile before it empties the cgroup.
+ *
  * Files in the container's state dir: reg-learn.stop (FIFO),
- * reg-learn.lock (held by the recorder until the profile is written) and
- * reg-learn.warnings.  */
+ * reg-learn.lock (held by the recorder until the profile is written; it
+ * holds the recorder's pid) and reg-learn.warnings.  */
 #ifndef REG_LEARN_H
 #define REG_LEARN_H
 
@@ -58,6 +65,8 @@
    BYTES is the size of the profile file.  */
 #define REG_PROFILE_MAX_PATHS 65536u
 #define REG_PROFILE_MAX_BYTES (8u << 20)
+
+struct reg_cgroup;
 
 /* The profile key of process P in the rootfs open as ROOTFD (64 hex, in
    *KEY).  The entrypoint's digest comes from the store's identity cache
@@ -98,9 +107,16 @@ int reg_profile_remove (const char *store_root, const char *key, reg_error_t *er
    /proc/INIT_PID/root (the container's root once it has pivoted).  Call it
    after the container's root is mounted and before its init execs the
    entrypoint; the mark is in place when it returns.  OPTS->state_dir must
-   exist.  *RECORDER_PID (may be NULL) is the recorder's pid, for logs.  */
+   exist.  CGROUP is the container's (reg_cgroup_enter): the recorder runs
+   there, bounded by its limits; NULL or none made, it stays in the
+   caller's.  *RECORDER_PID (may be NULL) is the recorder's pid, for
+   logs.  */
 int reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
-                     pid_t *recorder_pid, reg_error_t *err);
+                     struct reg_cgroup *cgroup, pid_t *recorder_pid, reg_error_t *err);
+
+/* The pid of the container's running recorder (STATE_DIR), 0 when there is
+   none: a process of its cgroup that is not the container's.  */
+pid_t reg_learn_recorder (const char *state_dir);
 
 /* Ask the recorder of the container (OPTS->state_dir) to stop and wait (up
    to TIMEOUT_MS) until its profile is written, then log its warnings.  No

@@ -347,7 +347,8 @@ teardown() {
 }
 
 # --- learn's bounds (issue 15, item 6) ---------------------------------------
-# A profile holds at most 65536 paths and 8 MiB (REG_PROFILE_MAX_PATHS/_BYTES:
+# The recorder runs in the container's cgroup (its memory limit bounds it), a
+# profile holds at most 65536 paths and 8 MiB (REG_PROFILE_MAX_PATHS/_BYTES:
 # past them it is cut, with one warning at delete), and a profile never makes
 # a create fail.
 
@@ -427,6 +428,36 @@ minimal_creates() {
   rt delete --force "$C"
 }
 
+@test "learn: a container opening 100k files: the recorder is in its cgroup, the profile is cut at 65536 paths with one warning, minimal of that key works" {
+  local img=$T/many key before
+  learn_image "$img"
+  before=$(profile_keys)
+  local prog='/usr/bin/probe files /many 100000 && exec /usr/bin/probe wait-signal'
+  bundle "$img" learn -- /bin/sh -c "$prog"
+  learn_start
+  learn_wait files=100000
+  # charged to the container: the same cgroup in every hierarchy (memory too)
+  echo "recorder: $(cat /proc/$REC/cgroup)"
+  echo "init: $(cat /proc/$INIT/cgroup)"
+  [ "$(sort /proc/$REC/cgroup)" = "$(sort /proc/$INIT/cgroup)" ]
+  # a helper of the runtime, not one of the container's processes
+  run rt ps --format json "$C"
+  echo "ps: $output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c . <<<"$output")" = "[$INIT]" ]
+  # delete --force empties the cgroup: the recorder finishes first
+  learn_finish --force
+  [ "$(grep -c . <<<"$del_err")" -eq 1 ]
+  [[ "$del_err" == *"warning: REG learn: profile "*" cut at 65536 paths"* ]]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  [ "$(rt reg profile show "$key" | wc -l)" -eq 65536 ]
+
+  bundle "$img" minimal -- /bin/sh -c "$prog"
+  minimal_creates
+  rm -rf "$img"
+}
+
 @test "learn: files with 3.7 KiB paths: the profile is cut at 8 MiB with one warning, the recorder stays small, minimal of that key works" {
   local img=$T/long key before hwm i
   # 14 directories of 250 characters, files named by 250 digits: each path
@@ -439,6 +470,7 @@ minimal_creates() {
   bundle "$img" learn -- /bin/sh -c "$prog"
   learn_start
   learn_wait files=20000
+  [ "$(sort /proc/$REC/cgroup)" = "$(sort /proc/$INIT/cgroup)" ]
   # what the recorder holds is bounded by the profile's limit, whatever the
   # container opens (a moment to drain the queue first)
   sleep 2
