@@ -7,6 +7,8 @@
 #include "cgroup-resources.h"
 #include "cgroup.h"
 #include "container-cgroup.h"
+#include "container-internal.h"
+#include "reg-learn.h"
 #include "status.h"
 #include "utils.h"
 
@@ -89,6 +91,29 @@ reg_container_update (struct reg_context *ctx, const char *id, const oci_resourc
 }
 
 int
+reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct reg_cgroup *cg, pid_t **pids, size_t *n,
+                           reg_error_t *err)
+{
+  cleanup_free char *state_dir = NULL;
+  pid_t recorder;
+  int ret;
+
+  ret = reg_cgroup_pids (cg, pids, n, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
+  recorder = reg_learn_recorder (state_dir);
+  for (size_t i = 0; recorder > 0 && i < *n; i++)
+    if ((*pids)[i] == recorder)
+      {
+        memmove (*pids + i, *pids + i + 1, (*n - i - 1) * sizeof (pid_t));
+        (*n)--;
+        break;
+      }
+  return 0;
+}
+
+int
 reg_container_pids (struct reg_context *ctx, const char *id, pid_t **pids, size_t *n, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
@@ -98,7 +123,7 @@ reg_container_pids (struct reg_context *ctx, const char *id, pid_t **pids, size_
 
   ret = open_container (ctx, id, true, &dirfd, &st, &cg, err);
   if (ret == 0)
-    ret = reg_cgroup_pids (&cg, pids, n, err);
+    ret = reg_container_cgroup_pids (ctx, id, &cg, pids, n, err);
   reg_cgroup_clear (&cg);
   return ret;
 }

@@ -17,6 +17,14 @@ struct reg_status;
    another process's (its start time differs from the state's).  */
 int reg_container_open_init (const struct reg_status *st);
 
+/* The pids of container ID's cgroup CG that are the container's: learn's
+   recorder runs there too (bounded by its limits), for the runtime, and
+   is left out (ps, kill --all).  */
+struct reg_context;
+struct reg_cgroup;
+int reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct reg_cgroup *cg, pid_t **pids, size_t *n,
+                               reg_error_t *err);
+
 int reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err);
 
 /* exec.c: keep a copy of BUNDLE's config.json in the state dir DIRFD, so

@@ -713,7 +713,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
      mount now so the first file the entrypoint opens is recorded.  */
   if (mode == REG_MODE_LEARN && c->plan)
     {
-      ret = reg_learn_start (&c->reg_opts, c->plan, -1, c->pid, NULL, err);
+      ret = reg_learn_start (&c->reg_opts, c->plan, -1, c->pid, &c->cgroup, NULL, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -881,6 +881,17 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
   xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
   reg_opts.state_dir = state_dir;
 
+  /* learn's recorder is in the container's cgroup, which destroy empties
+     with SIGKILL: the profile is written first.  */
+  if (st->reg_mode && strcmp (st->reg_mode, "learn") == 0)
+    {
+      reg_error_t tmp = NULL;
+      if (reg_learn_stop (&reg_opts, 10000, &tmp) < 0)
+        {
+          reg_warning ("%s", tmp->msg);
+          reg_error_release (&tmp);
+        }
+    }
   if (st->cgroup_paths)
     {
       reg_cgroup_load (st->cgroup_paths, &cg);
@@ -1124,7 +1135,7 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
       if (st.cgroup_paths == NULL || st.cgroup_paths[0] == NULL)
         return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
       reg_cgroup_load (st.cgroup_paths, &cg);
-      ret = reg_cgroup_pids (&cg, &pids, &n, err);
+      ret = reg_container_cgroup_pids (ctx, id, &cg, &pids, &n, err);
       reg_cgroup_clear (&cg);
       if (UNLIKELY (ret < 0))
         return ret;

@@ -112,6 +112,14 @@ reg_log_init (const char *file, enum reg_log_format format, bool debug, reg_erro
   return 0;
 }
 
+void
+reg_log_close (void)
+{
+  if (log_fd >= 0)
+    close (log_fd);
+  log_fd = -1;
+}
+
 bool
 reg_log_debug_enabled (void)
 {

@@ -60,6 +60,9 @@ enum reg_log_format
 
 /* Open FILE (NULL: stderr only) for logs in FORMAT.  */
 int reg_log_init (const char *file, enum reg_log_format format, bool debug, reg_error_t *err);
+/* Stop writing to the log file (stderr only): a forked helper that closes
+   the fds it does not need, whose log fd number would be reused.  */
+void reg_log_close (void);
 void reg_log (enum reg_log_level level, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 void reg_vlog (enum reg_log_level level, const char *fmt, va_list ap);
 /* Print an error once: stderr, and the log file when one is set.  */

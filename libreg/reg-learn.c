@@ -12,18 +12,19 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "reg-learn.h"
 #include "utils.h"
 
 #define PROFILE_MAGIC "reg-profile 1\n"
 #define PROFILES_DIR "profiles"
-#define PROFILE_MAX (64u << 20)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --- the key ------------------------------------------------------------ */
@@ -156,10 +157,10 @@ key_valid (const char *key)
   return n == REG_DIGEST_HEX_LEN;
 }
 
+/* Write S escaped at O ('\n' and '\\' as "\n" and "\\"); the end.  */
 static char *
-escape_path (const char *s)
+escape_path (char *o, const char *s)
 {
-  char *out = xmalloc (2 * strlen (s) + 1), *o = out;
   for (; *s; s++)
     {
       if (*s == '\n' || *s == '\\')
@@ -170,8 +171,17 @@ escape_path (const char *s)
       else
         *o++ = *s;
     }
-  *o = '\0';
-  return out;
+  return o;
+}
+
+/* The length of S escaped (escape_path).  */
+static size_t
+escaped_len (const char *s)
+{
+  size_t n = 0;
+  for (; *s; s++)
+    n += (*s == '\n' || *s == '\\') ? 2 : 1;
+  return n;
 }
 
 /* Unescape LINE in place; false when it is malformed.  */
@@ -230,6 +240,11 @@ profile_parse (char *data, size_t len, const char *key, char ***paths, size_t *n
               free_string_array (out);
               return reg_make_error (err, EINVAL, "profile %s: bad line `%s`", key, p);
             }
+          if (count == REG_PROFILE_MAX_PATHS)
+            {
+              free_string_array (out);
+              return reg_make_error (err, EFBIG, "profile %s: more than %u paths", key, REG_PROFILE_MAX_PATHS);
+            }
           out = xrealloc (out, (count + 2) * sizeof (char *));
           out[count++] = xstrdup (p);
           out[count] = NULL;
@@ -246,6 +261,8 @@ reg_profile_read (const char *store_root, const char *key, char ***paths, size_t
 {
   cleanup_free char *file = NULL;
   cleanup_free char *data = NULL;
+  cleanup_close int fd = -1;
+  struct stat st;
   size_t len = 0;
   int ret;
 
@@ -254,17 +271,23 @@ reg_profile_read (const char *store_root, const char *key, char ***paths, size_t
   if (!key_valid (key))
     return reg_make_error (err, EINVAL, "invalid profile key `%s`", key ? key : "");
   xasprintf (&file, "%s/" PROFILES_DIR "/%s", store_root, key);
-  ret = read_all_file (file, PROFILE_MAX, &data, &len, err);
-  if (ret < 0)
+  /* Whatever is there, nothing blocks (a FIFO) or is read past the bound.  */
+  fd = open (file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
     {
-      if ((*err)->status == ENOENT)
-        {
-          reg_error_release (err);
-          *paths = xmalloc0 (sizeof (char *));
-          return 0;
-        }
-      return ret;
+      *paths = xmalloc0 (sizeof (char *));
+      return 0;
     }
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "profile %s: open `%s`", key, file);
+  if (!S_ISREG (st.st_mode))
+    return reg_make_error (err, EINVAL, "profile %s: `%s` is not a regular file", key, file);
+  if (st.st_size > (off_t)REG_PROFILE_MAX_BYTES)
+    return reg_make_error (err, EFBIG, "profile %s: %lld bytes, over the limit of %u", key, (long long)st.st_size,
+                           REG_PROFILE_MAX_BYTES);
+  ret = read_all_fd (fd, file, REG_PROFILE_MAX_BYTES, &data, &len, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "profile %s", key);
   return profile_parse (data, len, key, paths, n, err);
 }
 
@@ -287,15 +310,32 @@ open_profiles_dir (const char *store_root, bool create, reg_error_t *err)
   return fd;
 }
 
+struct merge_item
+{
+  const char *path; /* NULL: not written (a duplicate, or past the bounds) */
+  bool old;         /* in the profile already */
+};
+
+/* By path; of two equal ones, the profile's own first.  */
+static int
+cmp_merge_item (const void *a, const void *b)
+{
+  const struct merge_item *x = a, *y = b;
+  int c = strcmp (x->path, y->path);
+  return c ? c : (int)y->old - (int)x->old;
+}
+
 int
-reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n, reg_error_t *err)
+reg_profile_merge (const char *store_root, const char *key, const char *const *paths, size_t n,
+                   struct reg_profile_summary *sum, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  char **old = NULL, **all;
-  size_t n_old = 0, count = 0;
-  char *data = NULL;
-  size_t len = 0;
-  FILE *f;
+  cleanup_string_array char **old = NULL;
+  cleanup_free struct merge_item *all = NULL;
+  cleanup_free char *data = NULL;
+  struct reg_profile_summary out = { 0 };
+  size_t n_old = 0, count = 0, len = strlen (PROFILE_MAGIC);
+  char *o;
   int ret;
 
   if (!key_valid (key))
@@ -312,36 +352,53 @@ reg_profile_merge (const char *store_root, const char *key, const char *const *p
       /* A damaged profile is replaced by what was learned now.  */
       reg_warning ("%s; replacing it", (*err)->msg);
       reg_error_release (err);
-      old = xmalloc0 (sizeof (char *));
       n_old = 0;
     }
-  all = xmalloc ((n_old + n + 1) * sizeof (char *));
+  all = xmalloc ((n_old + n + 1) * sizeof (*all));
   for (size_t i = 0; i < n_old; i++)
-    all[count++] = old[i];
+    all[count++] = (struct merge_item){ old[i], true };
   for (size_t i = 0; i < n; i++)
     if (paths[i][0] == '/')
-      all[count++] = (char *)paths[i];
-  qsort (all, count, sizeof (char *), cmp_strp);
+      all[count++] = (struct merge_item){ paths[i], false };
+  qsort (all, count, sizeof (*all), cmp_merge_item);
+  for (size_t i = count; i-- > 1;)
+    if (strcmp (all[i].path, all[i - 1].path) == 0)
+      all[i].path = NULL;
 
-  f = open_memstream (&data, &len);
-  if (f == NULL)
-    abort ();
-  fputs (PROFILE_MAGIC, f);
+  /* Within the bounds, what the profile held stays (a profile that was
+     read is within them), new paths are added while they fit.  */
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < count; i++)
+      {
+        size_t line;
+        if (all[i].path == NULL || all[i].old != (pass == 0))
+          continue;
+        line = escaped_len (all[i].path) + 1;
+        if (!all[i].old && (out.paths == REG_PROFILE_MAX_PATHS || len + line > REG_PROFILE_MAX_BYTES))
+          {
+            all[i].path = NULL;
+            out.dropped++;
+            continue;
+          }
+        out.paths++;
+        len += line;
+      }
+
+  /* Its exact size at once: no buffer of twice the profile.  */
+  data = xmalloc (len);
+  o = mempcpy (data, PROFILE_MAGIC, strlen (PROFILE_MAGIC));
   for (size_t i = 0; i < count; i++)
-    {
-      cleanup_free char *esc = NULL;
-      if (i > 0 && strcmp (all[i], all[i - 1]) == 0)
-        continue;
-      esc = escape_path (all[i]);
-      fprintf (f, "%s\n", esc);
-    }
-  fclose (f);
+    if (all[i].path)
+      {
+        o = escape_path (o, all[i].path);
+        *o++ = '\n';
+      }
+  out.bytes = len;
   ret = write_file_atomic_at (dirfd, key, data, len, 0600, true, err);
-  free (data);
-  free (all);
-  free_string_array (old);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "write profile %s", key);
+  if (sum)
+    *sum = out;
   return 0;
 }
 
@@ -413,8 +470,10 @@ struct recorder
   int fan_fd, pidfd, stop_fd, sig_fd, root_fd, state_fd;
   char *store_root, *key;
   void *seen; /* tsearch tree of recorded paths */
-  size_t n_seen;
-  char *prefix; /* the link prefix that last mapped to the root */
+  size_t n_seen, bytes_seen;
+  bool cut;      /* a path was left out at the profile's bounds */
+  bool overflow; /* the kernel dropped events */
+  char *prefix;  /* the link prefix that last mapped to the root */
   struct stat root_st;
 };
 
@@ -485,16 +544,28 @@ map_event_path (struct recorder *r, int evfd, bool dir)
   return NULL;
 }
 
+/* Keep PATH once, up to the profile's bounds: past them nothing more is
+   held, whatever the container opens (a path already seen is no cut).  */
 static void
 record (struct recorder *r, char *path)
 {
-  char **slot = tsearch (path, &r->seen, cmp_tree);
-  if (slot == NULL)
+  size_t len = strlen (path) + 1;
+
+  if (tfind (path, &r->seen, cmp_tree))
+    {
+      free (path);
+      return;
+    }
+  if (r->n_seen == REG_PROFILE_MAX_PATHS || r->bytes_seen + len > REG_PROFILE_MAX_BYTES - strlen (PROFILE_MAGIC))
+    {
+      r->cut = true;
+      free (path);
+      return;
+    }
+  if (tsearch (path, &r->seen, cmp_tree) == NULL)
     abort ();
-  if (*slot != path)
-    free (path);
-  else
-    r->n_seen++;
+  r->n_seen++;
+  r->bytes_seen += len;
 }
 
 /* Read what is queued; false when the fanotify fd failed.  */
@@ -516,8 +587,12 @@ drain_events (struct recorder *r)
         {
           if (m->vers != FANOTIFY_METADATA_VERSION)
             return false;
+          /* Even an unlimited queue drops events when the container's
+             memory cgroup refuses the kernel their memory.  */
+          if (m->mask & FAN_Q_OVERFLOW)
+            r->overflow = true;
           if (m->fd < 0)
-            continue; /* FAN_Q_OVERFLOW cannot happen with an unlimited queue */
+            continue;
           if (m->pid != getpid ())
             {
               char *path = map_event_path (r, m->fd, (m->mask & FAN_ONDIR) != 0);
@@ -540,21 +615,32 @@ collect (const void *node, VISIT which, void *closure)
     collected[n_collected++] = *(char *const *)node;
 }
 
+/* Write the profile.  Its warnings go to stderr, the state dir's
+   REG_LEARN_WARNINGS, which reg_learn_stop logs.  */
 static int
 recorder_finish (struct recorder *r)
 {
+  struct reg_profile_summary sum = { 0 };
   reg_error_t err = NULL;
   int ret = 0;
 
   collected = xmalloc ((r->n_seen + 1) * sizeof (char *));
   n_collected = 0;
   twalk_r (r->seen, collect, NULL);
-  if (reg_profile_merge (r->store_root, r->key, (const char *const *)collected, n_collected, &err) < 0)
+  if (reg_profile_merge (r->store_root, r->key, (const char *const *)collected, n_collected, &sum, &err) < 0)
     {
       reg_warning ("REG learn: %s", err->msg);
       reg_error_release (&err);
       ret = -1;
     }
+  else if (r->cut || sum.dropped)
+    reg_warning ("REG learn: profile %s cut at %zu paths, %zu bytes (its bounds: %u paths, %u bytes): files the "
+                 "container opened past them are not in it; name those `minimal` needs in " REG_ANNOTATION_INCLUDE,
+                 r->key, sum.paths, sum.bytes, REG_PROFILE_MAX_PATHS, REG_PROFILE_MAX_BYTES);
+  if (r->overflow)
+    reg_warning ("REG learn: profile %s: the kernel dropped events (the container's memory limit), files may be "
+                 "missing from it",
+                 r->key);
   free (collected);
   tdestroy (r->seen, free);
   unlinkat (r->state_fd, REG_LEARN_STOP_FIFO, 0);
@@ -590,10 +676,11 @@ recorder_loop (struct recorder *r)
     }
 }
 
-/* Keep only the fds in KEEP (stdio becomes /dev/null): the caller's
-   pipes must not stay open in a process that outlives it.  */
+/* Keep only the fds in KEEP (stdin and stdout become /dev/null, stderr
+   ERR_FD when it is open): the caller's pipes must not stay open in a
+   process that outlives it.  */
 static void
-close_other_fds (const int *keep, size_t n_keep)
+close_other_fds (const int *keep, size_t n_keep, int err_fd)
 {
   int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
   DIR *d;
@@ -601,11 +688,12 @@ close_other_fds (const int *keep, size_t n_keep)
   int *fds = NULL;
   size_t n = 0;
 
+  reg_log_close ();
   if (null >= 0)
     {
       dup2 (null, 0);
       dup2 (null, 1);
-      dup2 (null, 2);
+      dup2 (err_fd >= 0 ? err_fd : null, 2);
     }
   d = opendir ("/proc/self/fd");
   while (d && (de = readdir (d)))
@@ -636,13 +724,67 @@ cleanup_state_files (int state_fd)
   unlinkat (state_fd, REG_LEARN_LOCK, 0);
 }
 
+static const char *const mark_steps[] = { "fanotify_init", "fanotify_mark the container's root mount" };
+
+/* The fanotify group and its mark on the container's root mount, made by
+   the recorder itself once in the container's cgroup: the kernel charges
+   the group's queued events to its creator's memory cgroup.  On failure,
+   *STEP is the call (mark_steps).  */
+static int
+recorder_mark (struct recorder *r, int *step)
+{
+  r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                             O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+  if (r->fan_fd < 0 && errno == EPERM)
+    r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
+                               O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  *step = 0;
+  if (r->fan_fd < 0)
+    return -errno;
+  /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
+  if (fanotify_mark (r->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r->root_fd, ".")
+      < 0)
+    {
+      *step = 1;
+      return -errno;
+    }
+  return 0;
+}
+
+/* The recorder, forked: wait for the parent's go on SOCK (it is in the
+   container's cgroup then), mark, answer, then record until the end.  */
+static void __attribute__ ((noreturn)) recorder_main (struct recorder *r, int sock, int lock_fd, const sigset_t *mask)
+{
+  int result[2] = { 0, 0 }; /* -errno, and the step of mark_steps */
+  int warnings;
+  char c;
+
+  if (TEMP_FAILURE_RETRY_INT (read (sock, &c, 1)) != 1)
+    _exit (1); /* the parent gave up */
+  result[0] = recorder_mark (r, &result[1]);
+  if (send (sock, result, sizeof (result), MSG_NOSIGNAL) != sizeof (result) || result[0] < 0)
+    _exit (1);
+  warnings = openat (r->state_fd, REG_LEARN_WARNINGS, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+  {
+    int keep[] = { r->fan_fd, r->pidfd, r->stop_fd, r->sig_fd, r->root_fd, r->state_fd, lock_fd };
+    close_other_fds (keep, sizeof (keep) / sizeof (keep[0]), warnings);
+  }
+  prctl (PR_SET_NAME, "reg-learn");
+  sigprocmask (SIG_BLOCK, mask, NULL);
+  signal (SIGPIPE, SIG_IGN);
+  signal (SIGHUP, SIG_IGN);
+  recorder_loop (r);
+  _exit (recorder_finish (r) < 0 ? 1 : 0);
+}
+
 int
 reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
-                 pid_t *recorder_pid, reg_error_t *err)
+                 struct reg_cgroup *cgroup, pid_t *recorder_pid, reg_error_t *err)
 {
   struct recorder r = { .fan_fd = -1, .pidfd = -1, .stop_fd = -1, .sig_fd = -1, .root_fd = -1, .state_fd = -1 };
   cleanup_close int lock_fd = -1;
-  int pipefd[2] = { -1, -1 };
+  int sock[2] = { -1, -1 }; /* [0] ours, [1] the recorder's */
+  int result[2];
   sigset_t mask;
   pid_t child, grandchild = 0;
   int status, ret;
@@ -674,24 +816,9 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
       ret = reg_make_error (err, errno, "REG learn: pidfd_open %d", (int)init_pid);
       goto fail;
     }
-  r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-                            O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
-  if (r.fan_fd < 0 && errno == EPERM)
-    r.fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
-                              O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-  if (r.fan_fd < 0)
-    {
-      ret = reg_make_error (err, errno, "REG learn: fanotify_init");
-      goto fail;
-    }
-  /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
-  if (fanotify_mark (r.fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r.root_fd, ".") < 0)
-    {
-      ret = reg_make_error (err, errno, "REG learn: fanotify_mark the container's root mount");
-      goto fail;
-    }
 
   cleanup_state_files (r.state_fd);
+  unlinkat (r.state_fd, REG_LEARN_WARNINGS, 0);
   if (mkfifoat (r.state_fd, REG_LEARN_STOP_FIFO, 0600) < 0)
     {
       ret = reg_make_error (err, errno, "REG learn: mkfifo `%s/%s`", opts->state_dir, REG_LEARN_STOP_FIFO);
@@ -709,9 +836,9 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
   sigaddset (&mask, SIGTERM);
   sigaddset (&mask, SIGINT);
   r.sig_fd = signalfd (-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-  if (r.sig_fd < 0 || pipe2 (pipefd, O_CLOEXEC) < 0)
+  if (r.sig_fd < 0 || socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sock) < 0)
     {
-      ret = reg_make_error (err, errno, "REG learn: signalfd");
+      ret = reg_make_error (err, errno, "REG learn: signalfd, socketpair");
       goto fail;
     }
   r.store_root = xstrdup (reg_options_store_root (opts));
@@ -726,28 +853,21 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
   if (child == 0)
     {
       pid_t pid;
+      /* Only the parent holds its end: EOF when it gave up.  */
+      close (sock[0]);
       setsid ();
       pid = fork ();
       if (pid != 0)
         {
-          if (write (pipefd[1], &pid, sizeof (pid)) < 0)
+          if (write (sock[1], &pid, sizeof (pid)) < 0)
             _exit (1);
           _exit (pid < 0);
         }
-      {
-        int keep[] = { r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, lock_fd };
-        close_other_fds (keep, sizeof (keep) / sizeof (keep[0]));
-      }
-      prctl (PR_SET_NAME, "reg-learn");
-      sigprocmask (SIG_BLOCK, &mask, NULL);
-      signal (SIGPIPE, SIG_IGN);
-      signal (SIGHUP, SIG_IGN);
-      recorder_loop (&r);
-      _exit (recorder_finish (&r) < 0 ? 1 : 0);
+      recorder_main (&r, sock[1], lock_fd, &mask);
     }
-  close (pipefd[1]);
-  pipefd[1] = -1;
-  if (TEMP_FAILURE_RETRY_INT (read (pipefd[0], &grandchild, sizeof (grandchild))) != sizeof (grandchild))
+  close (sock[1]);
+  sock[1] = -1;
+  if (TEMP_FAILURE_RETRY_INT (read (sock[0], &grandchild, sizeof (grandchild))) != sizeof (grandchild))
     grandchild = -1;
   TEMP_FAILURE_RETRY_INT (waitpid (child, &status, 0));
   if (grandchild <= 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
@@ -755,6 +875,35 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
       ret = reg_make_error (err, ECHILD, "REG learn: could not start the recorder");
       goto fail;
     }
+  /* Before it allocates anything: the container's limits bound it.  */
+  if (cgroup)
+    {
+      ret = reg_cgroup_enter (cgroup, grandchild, err);
+      if (UNLIKELY (ret < 0))
+        {
+          reg_error_wrap (err, "REG learn: move the recorder into the container's cgroup");
+          goto fail; /* closing our end ends it */
+        }
+    }
+  /* MSG_NOSIGNAL: a recorder that died must not SIGPIPE the runtime.  */
+  if (TEMP_FAILURE_RETRY_INT (send (sock[0], "g", 1, MSG_NOSIGNAL)) != 1)
+    {
+      ret = reg_make_error (err, errno, "REG learn: start the recorder");
+      goto fail;
+    }
+  if (TEMP_FAILURE_RETRY_INT (read (sock[0], result, sizeof (result))) != sizeof (result))
+    {
+      ret = reg_make_error (err, ECHILD, "REG learn: the recorder exited");
+      goto fail;
+    }
+  if (result[0] < 0)
+    {
+      ret = reg_make_error (err, -result[0], "REG learn: %s", mark_steps[result[1] != 0]);
+      goto fail;
+    }
+  /* For ps and kill --all, which leave it out (reg_learn_recorder).  */
+  if (dprintf (lock_fd, "%d\n", (int)grandchild) < 0)
+    reg_debug ("REG learn: write the recorder's pid: %s", strerror (errno));
   if (recorder_pid)
     *recorder_pid = grandchild;
   reg_debug ("REG learn: recorder %d for profile %s", (int)grandchild, plan->profile_key);
@@ -765,7 +914,7 @@ fail:
   if (r.state_fd >= 0)
     cleanup_state_files (r.state_fd);
 out:
-  for (int *fd = (int[]){ r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, pipefd[0], pipefd[1] },
+  for (int *fd = (int[]){ r.fan_fd, r.pidfd, r.stop_fd, r.sig_fd, r.root_fd, r.state_fd, sock[0], sock[1] },
            *end = fd + 8;
        fd < end; fd++)
     if (*fd >= 0)
@@ -773,6 +922,58 @@ out:
   free (r.store_root);
   free (r.key);
   return ret;
+}
+
+pid_t
+reg_learn_recorder (const char *state_dir)
+{
+  cleanup_close int state_fd = -1;
+  cleanup_close int lock = -1;
+  char buf[32];
+  ssize_t n;
+  int pid;
+
+  state_fd = open (state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (state_fd < 0)
+    return 0;
+  lock = openat (state_fd, REG_LEARN_LOCK, O_RDONLY | O_CLOEXEC);
+  /* Locked: the recorder is alive, so the pid is its own.  */
+  if (lock < 0 || flock (lock, LOCK_SH | LOCK_NB) == 0 || errno != EWOULDBLOCK)
+    return 0;
+  n = read (lock, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  if (sscanf (buf, "%d", &pid) != 1 || pid <= 0)
+    return 0;
+  return pid;
+}
+
+/* Log what the recorder said (its stderr), once: the file goes.  */
+static void
+log_recorder_warnings (int state_fd)
+{
+  cleanup_close int fd = openat (state_fd, REG_LEARN_WARNINGS, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  cleanup_free char *text = NULL;
+  reg_error_t err = NULL;
+  char *save = NULL;
+
+  if (fd < 0)
+    return;
+  if (read_all_fd (fd, REG_LEARN_WARNINGS, 64 << 10, &text, NULL, &err) < 0)
+    {
+      reg_warning ("REG learn: %s", err->msg);
+      reg_error_release (&err);
+    }
+  /* The recorder logged them as "LEVEL: message".  */
+  for (char *line = text ? strtok_r (text, "\n", &save) : NULL; line; line = strtok_r (NULL, "\n", &save))
+    {
+      if (has_prefix (line, "warning: ") || has_prefix (line, "error: "))
+        reg_warning ("%s", strchr (line, ' ') + 1);
+      else
+        reg_debug ("REG learn: recorder: %s", line);
+    }
+  unlinkat (state_fd, REG_LEARN_WARNINGS, 0);
 }
 
 int
@@ -790,7 +991,11 @@ reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err
     return errno == ENOENT ? 0 : reg_make_error (err, errno, "REG learn: open `%s`", opts->state_dir);
   lock = openat (state_fd, REG_LEARN_LOCK, O_RDONLY | O_CLOEXEC);
   if (lock < 0)
-    return 0; /* no recorder, or it has finished */
+    {
+      /* No recorder, or it has finished.  */
+      log_recorder_warnings (state_fd);
+      return 0;
+    }
   /* ENXIO: no reader, the recorder is gone.  */
   fifo = openat (state_fd, REG_LEARN_STOP_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo >= 0 && write (fifo, "x", 1) < 0 && errno != EAGAIN)
@@ -810,5 +1015,6 @@ reg_learn_stop (const struct reg_options *opts, int timeout_ms, reg_error_t *err
     }
   /* A recorder that was killed left its files.  */
   cleanup_state_files (state_fd);
+  log_recorder_warnings (state_fd);
   return 0;
 }

@@ -203,18 +203,29 @@ add_closure_inputs (struct reg_sources *src, int rootfd)
     }
 }
 
+/* *PROFILE_USED is false when the profile could not be read: then the
+   environment is built without it (closure, includes, defaults), with a
+   warning, and is not cached, so the next create warns again.  */
 static int
 build_minimal_env (struct reg_store *store, const struct reg_options *opts, int rootfd, const oci_config *config,
-                   const char *profile_key, char **env_id, struct reg_sources *out, reg_error_t *err)
+                   const char *profile_key, char **env_id, struct reg_sources *out, bool *profile_used,
+                   reg_error_t *err)
 {
   cleanup_string_array char **profile = NULL;
   struct reg_minimal_result res = { 0 };
   size_t n_profile = 0;
   int ret;
 
+  /* A profile never fails a create: it only adds what learn saw.  */
+  *profile_used = true;
   ret = reg_profile_read (reg_options_store_root (opts), profile_key, &profile, &n_profile, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
+  if (ret < 0)
+    {
+      reg_warning ("REG minimal: %s; the environment is built without it", (*err)->msg);
+      reg_error_release (err);
+      *profile_used = false;
+      n_profile = 0;
+    }
   ret = reg_minimal_build (store, rootfd, config, (const char *const *)profile, n_profile, &res, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -436,11 +447,12 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   if (ret == 0)
     {
       struct reg_sources src = { 0 };
+      bool cache = true;
       if (mode == REG_MODE_SHARE)
         ret = build_share_env (store, rootfd, config->process, &env_id, &src, err);
       else
-        ret = build_minimal_env (store, opts, rootfd, config, profile_key, &env_id, &src, err);
-      if (ret == 0)
+        ret = build_minimal_env (store, opts, rootfd, config, profile_key, &env_id, &src, &cache, err);
+      if (ret == 0 && cache)
         {
           add_closure_inputs (&src, rootfd);
           ret = reg_store_env_cache_put (store, key, env_id, src.items, src.n, err);

@@ -406,3 +406,199 @@ deep_tree_bundle() {
   [[ "$stderr" == *'`/nowhere/1` is not in the rootfs'* ]]
   [[ "$stderr" == *"and 4996 more"* ]]
 }
+
+# --- learn's bounds (issue 15, item 6) ---------------------------------------
+# The recorder runs in the container's cgroup (its memory limit bounds it), a
+# profile holds at most 65536 paths and 8 MiB (REG_PROFILE_MAX_PATHS/_BYTES:
+# past them it is cut, with one warning at delete), and a profile never makes
+# a create fail.
+
+# learn_image DIR: the base image with the probe (`probe files` opens many).
+learn_image() {
+  base_image "$1"
+  cp "${PROBE:-${BUILDDIR:-build}/tests/probe}" "$1/usr/bin/probe"
+}
+
+# learn_start: bundle B, limited to 64 MiB, created as C with --debug (its
+# log names the recorder: REC) and started; INIT is the container's init,
+# $T/$C.out its stdout.
+learn_start() {
+  jq '.linux.resources.memory = {limit: 67108864}' "$B/config.json" >"$B/c.json"
+  mv "$B/c.json" "$B/config.json"
+  IDS+=("$C")
+  rt --debug create --bundle "$B" "$C" </dev/null >"$T/$C.out" 2>"$T/$C.err" || {
+    cat "$T/$C.err"
+    return 1
+  }
+  REC=$(grep -o 'REG learn: recorder [0-9]*' "$T/$C.err" | grep -o '[0-9]*$')
+  INIT=$(rt state "$C" | jq -r .pid)
+  echo "recorder $REC, init $INIT"
+  [ -n "$REC" ] && [ -n "$INIT" ]
+  rt start "$C"
+}
+
+# learn_wait LINE: until the container printed LINE (60 s at most).
+learn_wait() {
+  local i
+  for i in $(seq 600); do
+    grep -qx "$1" "$T/$C.out" && return 0
+    sleep 0.1
+  done
+  echo "no \"$1\" from the container: $(cat "$T/$C.out")" >&2
+  return 1
+}
+
+# learn_finish [--force | --all SIGNAL | SIGNAL]: end the container and
+# delete it (the recorder writes the profile): delete --force of it
+# running, or a signal (TERM to its program; --all: to each of its
+# processes) and delete once it stopped.  $del_err is delete's stderr.
+learn_finish() {
+  local i del=()
+  case "${1:-}" in
+  --force) del=(--force) ;;
+  --all) rt kill --all "$C" "$2" ;;
+  *) rt kill "$C" "${1:-TERM}" ;;
+  esac
+  for i in $(seq 100); do
+    [ ${#del[@]} -eq 0 ] || break
+    [ "$(rt state "$C" | jq -r .status)" = stopped ] && break
+    sleep 0.1
+  done
+  rt delete "${del[@]}" "$C" 2>"$T/$C.del" || {
+    cat "$T/$C.del"
+    return 1
+  }
+  del_err=$(cat "$T/$C.del")
+  echo "delete: $del_err"
+}
+
+# profile_keys: the keys of the store's profiles.
+profile_keys() {
+  rt reg profile ls | awk '{print $1}' | sort
+}
+
+# minimal_creates: a minimal create of the bundle B (same program, same
+# profile key) succeeds; $min_err is its stderr.
+minimal_creates() {
+  local st=0
+  IDS+=("$C")
+  rt create --bundle "$B" "$C" </dev/null >"$T/$C.out" 2>"$T/$C.err" || st=$?
+  min_err=$(cat "$T/$C.err")
+  echo "minimal create: status $st, err: $min_err"
+  [ "$st" -eq 0 ]
+  rt delete --force "$C"
+}
+
+@test "learn: a container opening 100k files: the recorder is in its cgroup, the profile is cut at 65536 paths with one warning, minimal of that key works" {
+  local img=$T/many key before
+  learn_image "$img"
+  before=$(profile_keys)
+  local prog='/usr/bin/probe files /many 100000 && exec /usr/bin/probe wait-signal'
+  bundle "$img" learn -- /bin/sh -c "$prog"
+  learn_start
+  learn_wait files=100000
+  # charged to the container: the same cgroup in every hierarchy (memory too)
+  echo "recorder: $(cat /proc/$REC/cgroup)"
+  echo "init: $(cat /proc/$INIT/cgroup)"
+  [ "$(sort /proc/$REC/cgroup)" = "$(sort /proc/$INIT/cgroup)" ]
+  # a helper of the runtime, not one of the container's processes
+  run rt ps --format json "$C"
+  echo "ps: $output"
+  [ "$status" -eq 0 ]
+  [ "$(jq -c . <<<"$output")" = "[$INIT]" ]
+  # delete --force empties the cgroup: the recorder finishes first
+  learn_finish --force
+  [ "$(grep -c . <<<"$del_err")" -eq 1 ]
+  [[ "$del_err" == *"warning: REG learn: profile "*" cut at 65536 paths"* ]]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  [ "$(rt reg profile show "$key" | wc -l)" -eq 65536 ]
+
+  bundle "$img" minimal -- /bin/sh -c "$prog"
+  minimal_creates
+  rm -rf "$img"
+}
+
+@test "learn: files with 3.7 KiB paths: the profile is cut at 8 MiB with one warning, the recorder stays small, minimal of that key works" {
+  local img=$T/long key before hwm i
+  # 14 directories of 250 characters, files named by 250 digits: each path
+  # 3765 bytes; 20000 of them (75 MB) would be over the profile read limit
+  local deep
+  deep=$(for i in $(seq 10 23); do printf '/d%s%0248d' "$i" 0; done)
+  learn_image "$img"
+  before=$(profile_keys)
+  local prog="/usr/bin/probe files $deep 20000 250 && exec /usr/bin/probe wait-signal"
+  bundle "$img" learn -- /bin/sh -c "$prog"
+  learn_start
+  learn_wait files=20000
+  [ "$(sort /proc/$REC/cgroup)" = "$(sort /proc/$INIT/cgroup)" ]
+  # what the recorder holds is bounded by the profile's limit, whatever the
+  # container opens (a moment to drain the queue first)
+  sleep 2
+  hwm=$(awk '/^VmHWM/ {print $2}' /proc/$REC/status)
+  echo "recorder VmHWM: $hwm kB"
+  [ "$hwm" -lt 32768 ]
+  # the runtime's helper is no process of the container: --all spares it
+  learn_finish --all KILL
+  [ "$(grep -c . <<<"$del_err")" -eq 1 ]
+  [[ "$del_err" == *"warning: REG learn: profile "*" cut at "*" paths, "*" bytes"* ]]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  local size
+  size=$(stat -c %s "$T/store/profiles/$key")
+  echo "profile: $size bytes, $(rt reg profile show "$key" | wc -l) paths"
+  [ "$size" -le $((8 << 20)) ]
+  [ "$size" -gt $(((8 << 20) - 8192)) ]
+
+  bundle "$img" minimal -- /bin/sh -c "$prog"
+  minimal_creates
+  rm -rf "$img"
+}
+
+@test "minimal: a corrupt, oversized or unreadable profile is a warning; create proceeds without it" {
+  local img=$T/base key before f
+  # (an argument app ignores: a key of this test's own)
+  before=$(profile_keys)
+  bundle "$img" learn -- /usr/bin/app bad-profile
+  crun
+  [ "$status" -eq 0 ]
+  key=$(comm -13 <(echo "$before") <(profile_keys))
+  [ -n "$key" ]
+  f=$T/store/profiles/$key
+
+  # corrupt
+  printf 'not a profile\n/data/file\n' >"$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  [[ "$min_err" == *"without it"* ]]
+  # a bad line after a good header
+  printf 'reg-profile 1\n/data/file\nrelative\n' >"$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  # oversized (the issue's 387 MB profile; sparse here)
+  printf 'reg-profile 1\n/data/file\n' >"$f"
+  truncate -s 400M "$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  # unreadable: a directory in its place
+  rm -f "$f"
+  mkdir "$f"
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  minimal_creates
+  [ "$(grep -c "warning: .*profile $key" <<<"$min_err")" -eq 1 ]
+  rmdir "$f"
+
+  # a learn run over a damaged profile replaces it
+  printf 'garbage' >"$f"
+  bundle "$img" learn -- /usr/bin/app bad-profile
+  crun
+  [ "$status" -eq 0 ]
+  bundle "$img" minimal -- /usr/bin/app bad-profile
+  crun
+  echo "minimal after learn: status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = $'data: hello-data\nhelper: hello-data' ]
+}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -42,7 +43,7 @@ usage (void)
            "  domainname|fds|isatty FD|winsize [FD]|ns|mounts|mountinfo PATH|stat PATH|\n"
            "  write PATH [DATA]|read PATH|cat PATH|cgroup|oom|personality|ioprio|sched|\n"
            "  affinity|keyring|pid|ppid|sleep SECS|exit CODE|kill-self SIG|wait-signal|syscall NAME|\n"
-           "  sysctl NAME|alloc MB|forks N|exe-hunt SECS\n");
+           "  sysctl NAME|alloc MB|forks N|exe-hunt SECS|files DIR N [NAMELEN]\n");
   return 2;
 }
 
@@ -373,6 +374,43 @@ p_write (const char *path, const char *data)
     printf ("%s\n", errname (errno));
   else
     printf ("ok\n");
+  return 0;
+}
+
+/* Create (or open) N distinct files in DIR (made with its parents), named
+   by their number zero-padded to NAMELEN digits: many distinct opens, or
+   long paths, for a recorder to see.  */
+static int
+p_files (const char *dir, const char *count, const char *namelen)
+{
+  long n = atol (count), width = namelen ? atol (namelen) : 6, i;
+  char path[PATH_MAX];
+
+  if (n < 0 || width < 1 || width > 255)
+    return usage ();
+  snprintf (path, sizeof (path), "%s", dir);
+  for (char *p = path + 1; *p; p++)
+    if (*p == '/')
+      {
+        *p = '\0';
+        mkdir (path, 0755);
+        *p = '/';
+      }
+  mkdir (path, 0755);
+  for (i = 0; i < n; i++)
+    {
+      int fd;
+      if (snprintf (path, sizeof (path), "%s/%0*ld", dir, (int)width, i) >= (int)sizeof (path))
+        return usage ();
+      fd = open (path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+      if (fd < 0)
+        {
+          printf ("files=%ld\nerrno=%s\n", i, errname (errno));
+          return 0;
+        }
+      close (fd);
+    }
+  printf ("files=%ld\n", i);
   return 0;
 }
 
@@ -768,6 +806,8 @@ main (int argc, char **argv)
     return p_stat (arg);
   if (strcmp (cmd, "write") == 0 && arg)
     return p_write (arg, argc > 3 ? argv[3] : "probe\n");
+  if (strcmp (cmd, "files") == 0 && arg && argc > 3)
+    return p_files (arg, argv[3], argc > 4 ? argv[4] : NULL);
   if (strcmp (cmd, "read") == 0 && arg)
     return p_read (arg);
   if (strcmp (cmd, "cat") == 0 && arg)

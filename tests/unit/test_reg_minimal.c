@@ -494,7 +494,7 @@ test_minimal_uses_profile (void **state)
   assert_false (env_has (p1, "/usr/share/app/data.bin", S_IFREG));
 
   pl = prepare (f, &o, learn);
-  assert_int_equal (reg_profile_merge (store_dir, pl->profile_key, learned, 3, &err), 0);
+  assert_int_equal (reg_profile_merge (store_dir, pl->profile_key, learned, 3, NULL, &err), 0);
   p2 = prepare (f, &o, min);
   assert_string_equal (p2->profile_key, pl->profile_key);
   assert_string_not_equal (p1->env_id, p2->env_id);
@@ -575,8 +575,8 @@ test_profile_merge_and_read (void **state)
   assert_int_equal (reg_profile_read (store_dir, key, &paths, &n, &err), 0);
   assert_int_equal (n, 0);
   free_string_array (paths);
-  assert_int_equal (reg_profile_merge (store_dir, key, first, 2, &err), 0);
-  assert_int_equal (reg_profile_merge (store_dir, key, second, 2, &err), 0);
+  assert_int_equal (reg_profile_merge (store_dir, key, first, 2, NULL, &err), 0);
+  assert_int_equal (reg_profile_merge (store_dir, key, second, 2, NULL, &err), 0);
   assert_int_equal (reg_profile_read (store_dir, key, &paths, &n, &err), 0);
   assert_int_equal (n, 3);
   assert_string_equal (paths[0], "/a\nnewline");
@@ -585,6 +585,68 @@ test_profile_merge_and_read (void **state)
   free_string_array (paths);
   paths = NULL;
   assert_true (reg_profile_read (store_dir, "../x", &paths, &n, &err) < 0);
+  reg_error_release (&err);
+}
+
+/* Past REG_PROFILE_MAX_PATHS / _BYTES a merge cuts, keeping the paths
+   the profile had; a read refuses a profile over them.  */
+static void
+test_profile_bounds (void **state)
+{
+  const char *key = "1111111111111111111111111111111111111111111111111111111111111111";
+  const char *key2 = "2222222222222222222222222222222222222222222222222222222222222222";
+  size_t many = REG_PROFILE_MAX_PATHS + 100, n = 0, n_long = 3000;
+  char **paths = xmalloc (many * sizeof (char *));
+  const char *early[] = { "/a/0", "/a/1" };
+  struct reg_profile_summary sum = { 0 };
+  cleanup_string_array char **got = NULL;
+  cleanup_free char *file = NULL;
+  reg_error_t err = NULL;
+  struct stat st;
+
+  (void)state;
+  for (size_t i = 0; i < many; i++)
+    xasprintf (&paths[i], "/p/%06zu", i);
+  assert_int_equal (reg_profile_merge (store_dir, key, (const char *const *)paths, many, &sum, &err), 0);
+  assert_int_equal (sum.paths, REG_PROFILE_MAX_PATHS);
+  assert_int_equal (sum.dropped, 100);
+  /* Full: new paths are left out, even those sorting first.  */
+  assert_int_equal (reg_profile_merge (store_dir, key, early, 2, &sum, &err), 0);
+  assert_int_equal (sum.paths, REG_PROFILE_MAX_PATHS);
+  assert_int_equal (sum.dropped, 2);
+  assert_int_equal (reg_profile_read (store_dir, key, &got, &n, &err), 0);
+  assert_int_equal (n, REG_PROFILE_MAX_PATHS);
+  assert_string_equal (got[0], "/p/000000");
+  free_string_array (got);
+  got = NULL;
+  for (size_t i = 0; i < many; i++)
+    free (paths[i]);
+
+  /* 3000 paths of 4000 bytes: cut at the byte bound, the file that size.  */
+  for (size_t i = 0; i < n_long; i++)
+    {
+      paths[i] = xmalloc (4001);
+      memset (paths[i], 'x', 4000);
+      snprintf (paths[i], 10, "/%07zu", i);
+      paths[i][8] = 'x';
+      paths[i][4000] = '\0';
+    }
+  assert_int_equal (reg_profile_merge (store_dir, key2, (const char *const *)paths, n_long, &sum, &err), 0);
+  assert_true (sum.bytes <= REG_PROFILE_MAX_BYTES);
+  assert_true (sum.bytes > REG_PROFILE_MAX_BYTES - 4001);
+  assert_int_equal (sum.paths + sum.dropped, n_long);
+  xasprintf (&file, "%s/profiles/%s", store_dir, key2);
+  assert_int_equal (stat (file, &st), 0);
+  assert_int_equal ((size_t)st.st_size, sum.bytes);
+  for (size_t i = 0; i < n_long; i++)
+    free (paths[i]);
+  free (paths);
+
+  /* Over the bound (not written by a merge): an error naming the profile.  */
+  assert_int_equal (truncate (file, REG_PROFILE_MAX_BYTES + 1), 0);
+  assert_true (reg_profile_read (store_dir, key2, &got, &n, &err) < 0);
+  assert_non_null (strstr (err->msg, "over the limit"));
+  assert_non_null (strstr (err->msg, key2));
   reg_error_release (&err);
 }
 
@@ -653,7 +715,7 @@ test_learn_recorder (void **state)
   close (go[0]);
   rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   assert_true (rootfd >= 0);
-  if (reg_learn_start (&o, &plan, rootfd, child, &rec, &err) < 0)
+  if (reg_learn_start (&o, &plan, rootfd, child, NULL, &rec, &err) < 0)
     {
       kill (child, SIGKILL);
       waitpid (child, NULL, 0);
@@ -729,7 +791,7 @@ test_learn_recorder_stop (void **state)
     }
   /* root_fd -1 would be /proc/CHILD/root, the host's "/": use the path.  */
   fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  assert_int_equal (reg_learn_start (&o, &plan, fd, child, NULL, &err), 0);
+  assert_int_equal (reg_learn_start (&o, &plan, fd, child, NULL, NULL, &err), 0);
   close (fd);
   {
     cleanup_free char *x = NULL;
@@ -808,6 +870,7 @@ main (void)
     cmocka_unit_test (test_minimal_uses_profile),
     cmocka_unit_test (test_minimal_measure),
     cmocka_unit_test (test_profile_merge_and_read),
+    cmocka_unit_test (test_profile_bounds),
     cmocka_unit_test (test_learn_recorder),
     cmocka_unit_test (test_learn_recorder_stop),
   };
