@@ -79,14 +79,17 @@ env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd, const char 
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  struct stat st;
+  struct reg_identity id;
   FILE *f = open_memstream (&buf, &len);
   char hex[REG_DIGEST_HEX_LEN + 1];
 
   if (f == NULL)
     abort ();
-  if (fstat (rootfd, &st) == 0)
-    fprintf (f, "root %llu %llu\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+  /* The mount too: two images on one reused loop device would otherwise
+     share one key (and overwrite each other's record).  */
+  if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+    fprintf (f, "root %llu %llu %llu\n", (unsigned long long)id.mnt, (unsigned long long)id.dev,
+             (unsigned long long)id.ino);
   fprintf (f, "mode %s\ncwd %s\n", reg_mode_name (mode), p->cwd ? p->cwd : "/");
   for (size_t i = 0; i < p->args.len; i++)
     fprintf (f, "arg %zu %s\n", strlen (p->args.items[i]), p->args.items[i]);
@@ -196,10 +199,10 @@ add_closure_inputs (struct reg_sources *src, int rootfd)
 {
   for (const char *const *in = closure_inputs; *in; in++)
     {
-      struct stat st;
+      struct reg_identity id;
       cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0)
-        reg_sources_add (src, *in, &st);
+      if (fd >= 0 && reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+        reg_sources_add (src, *in, &id);
     }
 }
 

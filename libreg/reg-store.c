@@ -137,17 +137,17 @@ reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid
   object_hash_end (&ctx, hex);
 }
 
-/* Read all of FD from offset 0, hashing it and, when OUT_FD >= 0, copying
-   it there.  */
+/* Read all of FD from offset 0, hashing it (as an object with MODE, UID,
+   GID) and, when OUT_FD >= 0, copying it there.  */
 static int
-hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
+hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
 {
   cleanup_free char *buf = xmalloc (COPY_CHUNK);
   SHA256_CTX ctx;
   off_t off = 0;
   bool first = true;
 
-  object_hash_begin (&ctx, st->st_mode, st->st_uid, st->st_gid);
+  object_hash_begin (&ctx, mode, uid, gid);
 
   for (;;)
     {
@@ -181,7 +181,7 @@ hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes
 int
 reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err)
 {
-  return hash_copy (fd, st, -1, hex, NULL, err);
+  return hash_copy (fd, st->st_mode, st->st_uid, st->st_gid, -1, hex, NULL, err);
 }
 
 char *
@@ -341,62 +341,86 @@ fail:
 
 /* --- the identity cache ------------------------------------------------- */
 
+/* One file per (device, inode), whatever the mount: a file seen through
+   many mounts (a new overlay per container) keeps one record, the last.
+   Its text: "2 BOOT IDENTITY DIGEST\n" (reg_identity_write).  */
+#define IDENTITY_MAGIC "2 "
+
 static char *
-identity_name (const struct stat *st, char **dir)
+identity_name (const struct reg_identity *id, char **dir)
 {
   char *name = NULL;
-  xasprintf (dir, "%02x", (unsigned)(st->st_ino & 0xff));
-  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+  xasprintf (dir, "%02x", (unsigned)(id->ino & 0xff));
+  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)id->dev, (unsigned long long)id->ino);
   return name;
 }
 
-static int64_t
-ts_ns (const struct timespec *t)
+bool
+reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest)
 {
-  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+  const char *boot = reg_boot_id ();
+  const char *p = data, *end = data + len;
+  size_t blen;
+
+  if (boot == NULL)
+    return false;
+  blen = strlen (boot);
+  if (len < strlen (IDENTITY_MAGIC) + blen + 1 || memcmp (p, IDENTITY_MAGIC, strlen (IDENTITY_MAGIC)) != 0)
+    return false;
+  p += strlen (IDENTITY_MAGIC);
+  if (memcmp (p, boot, blen) != 0 || p[blen] != ' ')
+    return false;
+  p += blen + 1;
+  if (reg_identity_parse (&p, end, id) < 0 || end - p != REG_DIGEST_HEX_LEN + 1 || p[REG_DIGEST_HEX_LEN] != '\n')
+    return false;
+  memcpy (digest, p, REG_DIGEST_HEX_LEN);
+  digest[REG_DIGEST_HEX_LEN] = '\0';
+  return reg_store_digest_valid (digest);
 }
 
-/* The digest recorded for ST's identity, or NULL.  Problems reading the
-   cache are misses: it is only an optimisation.  */
+/* The digest recorded for ID, or NULL.  Problems reading the cache are
+   misses: it is only an optimisation.  */
 static char *
-identity_lookup (struct reg_store *s, const struct stat *st)
+identity_lookup (struct reg_store *s, const struct reg_identity *id)
 {
   cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *name = identity_name (id, &dir);
   cleanup_free char *data = NULL;
-  char digest[REG_DIGEST_HEX_LEN + 2];
-  unsigned long long size;
-  long long mtime, ctime;
+  char digest[REG_DIGEST_HEX_LEN + 1];
+  struct reg_identity was;
+  size_t len;
 
-  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, NULL, NULL) < 0)
-    return NULL;
-  if (sscanf (data, "1 %llu %lld %lld %65s", &size, &mtime, &ctime, digest) != 4)
-    return NULL;
-  if (size != (unsigned long long)st->st_size || mtime != ts_ns (&st->st_mtim) || ctime != ts_ns (&st->st_ctim)
-      || !reg_store_digest_valid (digest))
+  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, &len, NULL) < 0
+      || !reg_store_identity_record_parse (data, len, &was, digest) || reg_identity_cmp (&was, id) != 0)
     return NULL;
   return xstrdup (digest);
 }
 
 static void
-identity_record (struct reg_store *s, const struct stat *st, const char *digest)
+identity_record (struct reg_store *s, const struct reg_identity *id, const char *digest)
 {
   cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *name = identity_name (id, &dir);
   cleanup_free char *data = NULL;
   cleanup_close int dirfd = -1;
   reg_error_t err = NULL;
-  int len;
+  size_t len = 0;
+  FILE *f;
 
-  len = xasprintf (&data, "1 %llu %lld %lld %s\n", (unsigned long long)st->st_size, (long long)ts_ns (&st->st_mtim),
-                   (long long)ts_ns (&st->st_ctim), digest);
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fprintf (f, IDENTITY_MAGIC "%s ", reg_boot_id ());
+  reg_identity_write (f, id);
+  fprintf (f, "%s\n", digest);
+  fclose (f);
   if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
     return;
   dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
     return;
   reg_store_crash_point ("identity-write");
-  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t)len, 0600, false, &err) < 0)
+  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, len, 0600, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
       reg_error_release (&err);
@@ -433,10 +457,24 @@ publish_tmp (struct reg_store *s, const char *tmp, const char *rel, bool *create
   return 0;
 }
 
-/* A temporary object with ST's owner and mode, filled from SRC_FD.  1 when
-   the owner cannot be given.  */
+static struct timespec
+ns_timespec (int64_t ns)
+{
+  int64_t sec = ns / 1000000000, rem = ns % 1000000000;
+
+  if (rem < 0)
+    {
+      sec--;
+      rem += 1000000000;
+    }
+  return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)rem };
+}
+
+/* A temporary object with ID's owner, mode and mtime, filled from SRC_FD.
+   1 when the owner cannot be given.  */
 static int
-write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const char *tmp, char *hex, reg_error_t *err)
+write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, char *hex,
+                  reg_error_t *err)
 {
   cleanup_close int fd = -1;
   uint64_t bytes = 0;
@@ -446,22 +484,22 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
   if (UNLIKELY (fd < 0))
     return reg_make_error (err, errno, "create `tmp/%s`", tmp);
   reg_store_crash_point ("object-tmp");
-  if ((st->st_uid != geteuid () || st->st_gid != getegid ()) && fchown (fd, st->st_uid, st->st_gid) < 0)
+  if ((id->uid != geteuid () || id->gid != getegid ()) && fchown (fd, id->uid, id->gid) < 0)
     {
       if (errno == EPERM || errno == EINVAL)
         return 1;
       return reg_make_error (err, errno, "chown `tmp/%s`", tmp);
     }
-  ret = hash_copy (src_fd, st, fd, hex, &bytes, err);
+  ret = hash_copy (src_fd, id->mode, id->uid, id->gid, fd, hex, &bytes, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "copy to `tmp/%s`", tmp);
-  if (fchmod (fd, st->st_mode & 07777) < 0)
+  if (fchmod (fd, id->mode & 07777) < 0)
     return reg_make_error (err, errno, "chmod `tmp/%s`", tmp);
   /* The first publisher's mtime, not the time of publishing: programs
      compare it with what they recorded (Python's .pyc keeps its source's
      mtime and recompiles on a mismatch), and copies of one image agree.  */
   {
-    const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, st->st_mtim };
+    const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, ns_timespec (id->mtime_ns) };
     if (futimens (fd, times) < 0)
       return reg_make_error (err, errno, "set the times of `tmp/%s`", tmp);
   }
@@ -474,11 +512,11 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
 }
 
 int
-reg_store_shareable (int fd, const struct stat *st, reg_error_t *err)
+reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
 {
   ssize_t r;
 
-  if (st->st_mode & (S_ISUID | S_ISGID))
+  if (mode & (S_ISUID | S_ISGID))
     return REG_STORE_UNSHARED_SETID;
   r = flistxattr (fd, NULL, 0);
   if (r < 0 && errno != ENOTSUP && errno != ENOSYS)
@@ -486,37 +524,31 @@ reg_store_shareable (int fd, const struct stat *st, reg_error_t *err)
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
-static bool
-same_identity (const struct stat *a, const struct stat *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
-         && ts_ns (&a->st_mtim) == ts_ns (&b->st_mtim) && ts_ns (&a->st_ctim) == ts_ns (&b->st_ctim);
-}
-
 static int
-add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path, reg_error_t *err)
+add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
+          reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
   cleanup_free char *tmp = NULL;
   cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
-  struct stat after;
+  struct reg_identity after;
   bool created = false, trust_identity;
   struct statfs sfs;
   int ret;
 
-  if (!S_ISREG (st->st_mode))
+  if (!S_ISREG (id->mode))
     return reg_make_error (err, EINVAL, "not a regular file");
-  ret = reg_store_shareable (fd, st, err);
+  ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
 
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:
      no identity cache there.  */
-  trust_identity = fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+  trust_identity = reg_identity_trusted (id) && fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
   if (trust_identity)
-    cached = identity_lookup (s, st);
+    cached = identity_lookup (s, id);
   if (cached && object_exists (s, cached))
     {
       s->counters.identity_hits++;
@@ -525,7 +557,7 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
     }
 
   tmp = reg_store_tmp_name (s, "obj");
-  ret = write_tmp_object (s, fd, st, tmp, hex, err);
+  ret = write_tmp_object (s, fd, id, tmp, hex, err);
   if (ret != 0)
     {
       unlinkat (s->tmp_fd, tmp, 0);
@@ -543,8 +575,9 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
 
   /* Record the identity only when the file did not change while it was
      read: otherwise the digest may not be that of the identity.  */
-  if (trust_identity && fstat (fd, &after) == 0 && same_identity (st, &after))
-    identity_record (s, st, hex);
+  if (trust_identity && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
+      && reg_identity_cmp (id, &after) == 0)
+    identity_record (s, id, hex);
 
 done:
   if (digest)
@@ -555,10 +588,10 @@ done:
 }
 
 int
-reg_store_add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path,
+reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                     reg_error_t *err)
 {
-  return reg_store_wrap (s, err, add_file (s, fd, st, digest, object_path, err));
+  return reg_store_wrap (s, err, add_file (s, fd, id, digest, object_path, err));
 }
 
 int
@@ -567,13 +600,14 @@ reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int
   cleanup_free char *tmp = reg_store_tmp_name (s, "copy");
   cleanup_free char *rel = reg_store_object_rel (digest, copy);
   char hex[REG_DIGEST_HEX_LEN + 1];
-  struct stat st;
+  struct reg_identity id;
   bool created = false;
   int ret;
 
-  if (fstat (src_fd, &st) < 0)
-    return reg_make_error (err, errno, "stat object %s", digest);
-  ret = write_tmp_object (s, src_fd, &st, tmp, hex, err);
+  ret = reg_identity_at (src_fd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0)
+    return reg_make_error (err, -ret, "stat object %s", digest);
+  ret = write_tmp_object (s, src_fd, &id, tmp, hex, err);
   if (ret == 1)
     ret = reg_make_error (err, EPERM, "copy object %s: cannot give the copy the object's owner", digest);
   if (ret == 0 && strcmp (hex, digest) != 0)

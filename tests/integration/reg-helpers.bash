@@ -66,6 +66,18 @@ reg_teardown() {
   fi
 }
 
+# copy_prog IMAGE FILE...: each host FILE and the libraries ldd names for it,
+# at the same paths (ldd's paths: /lib/..., /lib64/...; no merged /usr).
+copy_prog() {
+  local img=$1 f
+  shift
+  for f in "$@" $(for f in "$@"; do ldd "$f" 2>/dev/null | grep -o '/[^ ]*'; done | sort -u); do
+    [ -e "$img$f" ] && continue
+    mkdir -p "$img$(dirname "$f")"
+    cp -L "$f" "$img$f"
+  done
+}
+
 rt() {
   "$REG_RUNC" --root "$T/state" --reg-root "$T/store" "$@"
 }

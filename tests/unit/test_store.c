@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -98,20 +99,45 @@ open_store (struct fixture *f)
   return s;
 }
 
+/* The identity of the file open as FD.  */
+static struct reg_identity
+fd_identity (int fd)
+{
+  struct reg_identity id;
+  assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+  return id;
+}
+
+/* Add DIRFD/NAME; returns reg_store_add_file's value.  */
+static int
+add_at (struct reg_store *s, int dirfd, const char *name, char **digest)
+{
+  reg_error_t err = NULL;
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+  struct reg_identity id;
+  int ret;
+
+  assert_true (fd >= 0);
+  id = fd_identity (fd);
+  ret = reg_store_add_file (s, fd, &id, digest, NULL, &err);
+  check_err (ret, &err);
+  return ret;
+}
+
 /* Add image file NAME; returns reg_store_add_file's value.  */
 static int
 add_img (struct reg_store *s, struct fixture *f, const char *name, char **digest)
 {
-  reg_error_t err = NULL;
-  cleanup_close int fd = openat (f->imgfd, name, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  int ret;
+  return add_at (s, f->imgfd, name, digest);
+}
 
-  assert_true (fd >= 0);
-  assert_int_equal (fstat (fd, &st), 0);
-  ret = reg_store_add_file (s, fd, &st, digest, NULL, &err);
-  check_err (ret, &err);
-  return ret;
+/* SRC: PATH with the identity of DIRFD/NAME (not followed).  */
+static void
+source_at (struct reg_source_identity *src, int dirfd, const char *name, const char *path)
+{
+  struct reg_identity id;
+  assert_int_equal (reg_identity_at (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &id, NULL), 0);
+  reg_source_identity_set (src, path, &id);
 }
 
 static char *
@@ -295,14 +321,14 @@ test_add_error_leaves_nothing (void **state)
   struct reg_store *s = open_store (f);
   reg_error_t err = NULL;
   char *digest = NULL;
-  struct stat st;
+  struct reg_identity id;
   int fd, ret;
 
   write_img (f, "wo", "write only", 0644);
   fd = openat (f->imgfd, "wo", O_WRONLY | O_CLOEXEC);
   assert_true (fd >= 0);
-  assert_int_equal (fstat (fd, &st), 0);
-  ret = reg_store_add_file (s, fd, &st, &digest, NULL, &err);
+  id = fd_identity (fd);
+  ret = reg_store_add_file (s, fd, &id, &digest, NULL, &err);
   close (fd);
   assert_true (ret < 0);
   assert_null (digest);
@@ -420,7 +446,7 @@ nonroot_owner_checks (struct fixture *f, const char *store)
   struct reg_store *s = NULL;
   reg_error_t err = NULL;
   cleanup_close int fd = -1;
-  struct stat st;
+  struct reg_identity id;
   int ret;
 
   if (reg_store_open (store, &s, &err) < 0)
@@ -430,9 +456,9 @@ nonroot_owner_checks (struct fixture *f, const char *store)
     }
   /* /etc/passwd: world-readable, owned by root.  */
   fd = open ("/etc/passwd", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid == geteuid ())
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0 || id.uid == geteuid ())
     return 11;
-  ret = reg_store_add_file (s, fd, &st, NULL, NULL, &err);
+  ret = reg_store_add_file (s, fd, &id, NULL, NULL, &err);
   if (ret != REG_STORE_UNSHARED_OWNER)
     return 12;
   if (count_entries (store, "tmp") != 0 || count_files (store, "objects") != 0)
@@ -963,15 +989,15 @@ do_create (struct fixture *f, const char *store, const char **names, size_t n, c
     {
       cleanup_close int fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
       cleanup_free char *digest = NULL;
-      struct stat st;
-      if (fd < 0 || fstat (fd, &st) < 0)
+      struct reg_identity id;
+      if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0)
         {
           reg_make_error (&err, errno, "open `%s`", names[i]);
           goto fail;
         }
-      if (reg_store_add_file (s, fd, &st, &digest, NULL, &err) != 0)
+      if (reg_store_add_file (s, fd, &id, &digest, NULL, &err) != 0)
         goto fail;
-      if (reg_manifest_add_file (m, names[i], digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+      if (reg_manifest_add_file (m, names[i], digest, id.mode, id.uid, id.gid, &err) < 0)
         goto fail;
     }
   if (reg_store_env_get (s, m, env_id, NULL, &err) < 0)
@@ -1111,15 +1137,16 @@ test_concurrent_creates (void **state)
           for (int i = 0; i < N_FILES; i++)
             {
               cleanup_free char *digest = NULL;
-              struct stat st;
+              struct reg_identity id;
               int fd;
               xasprintf (&names[i], "p%d-f%d", p, i);
               fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
-              if (fd < 0 || fstat (fd, &st) < 0 || reg_store_add_file (cs, fd, &st, &digest, NULL, &err) != 0)
+              if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0
+                  || reg_store_add_file (cs, fd, &id, &digest, NULL, &err) != 0)
                 _exit (7);
               close (fd);
               snprintf (ref, sizeof (ref), "usr/lib/f%d", i);
-              if (reg_manifest_add_file (m, ref, digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+              if (reg_manifest_add_file (m, ref, digest, id.mode, id.uid, id.gid, &err) < 0)
                 _exit (8);
               free (names[i]);
             }
@@ -1182,14 +1209,11 @@ test_env_cache (void **state)
   cleanup_free char *id = NULL, *hit = NULL, *hit2 = NULL;
   struct reg_source_identity src[2];
   reg_error_t err = NULL;
-  struct stat st;
   struct timespec later[2];
 
   check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
-  assert_int_equal (fstatat (f->imgfd, "a", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[0], "/a", &st);
-  assert_int_equal (fstatat (f->imgfd, "x", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[1], "x", &st);
+  source_at (&src[0], f->imgfd, "a", "/a");
+  source_at (&src[1], f->imgfd, "x", "x");
 
   assert_int_equal (reg_store_env_cache_get (s, "image-1 /a", f->imgfd, &hit, &err), 0);
   check_err (reg_store_env_cache_put (s, "image-1 /a", id, src, 2, &err), &err);
@@ -1223,7 +1247,6 @@ test_env_cache_dirs (void **state)
   cleanup_free char *id = NULL, *hit = NULL, *outside = NULL, *outside_f = NULL;
   struct reg_source_identity src[4];
   reg_error_t err = NULL;
-  struct stat st;
   int fd;
 
   check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
@@ -1237,12 +1260,10 @@ test_env_cache_dirs (void **state)
   xasprintf (&outside_f, "%s/outside/f", f->dir);
   assert_int_equal (mkdir (outside, 0755), 0);
   assert_int_equal (linkat (f->imgfd, "d/f", AT_FDCWD, outside_f, 0), 0);
-  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[0], "/lnk/f", &st);
-  reg_source_identity_set (&src[1], "/d/f", &st);
-  reg_source_identity_set (&src[2], "/d/f", &st);
-  assert_int_equal (fstatat (f->imgfd, "lnk", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[3], "/lnk", &st);
+  source_at (&src[0], f->imgfd, "d/f", "/lnk/f");
+  source_at (&src[1], f->imgfd, "d/f", "/d/f");
+  source_at (&src[2], f->imgfd, "d/f", "/d/f");
+  source_at (&src[3], f->imgfd, "lnk", "/lnk");
 
   check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
@@ -1267,11 +1288,10 @@ test_env_cache_dirs (void **state)
   assert_int_equal (unlinkat (f->imgfd, "d", 0), 0);
   assert_int_equal (renameat (f->imgfd, "d.old", f->imgfd, "d"), 0);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
-  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
   for (size_t i = 0; i < 3; i++)
     {
       free (src[i].path);
-      reg_source_identity_set (&src[i], i == 0 ? "/lnk/f" : "/d/f", &st);
+      source_at (&src[i], f->imgfd, "d/f", i == 0 ? "/lnk/f" : "/d/f");
     }
   check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
@@ -1284,6 +1304,337 @@ test_env_cache_dirs (void **state)
 
   for (size_t i = 0; i < 4; i++)
     free (src[i].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* --- identities name the mount and the owner ---------------------------- */
+
+/* A user namespace that maps 0-65535 to 100000-165535, as Podman's
+   --uidmap 0:100000:65536: an fd of it, or -errno.  */
+static int
+mapped_userns (void)
+{
+  int ready[2], hold[2], fd = -1, e = 0;
+  char c = 0;
+  pid_t pid;
+
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return -errno;
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    {
+      e = errno;
+      close (ready[0]);
+      close (ready[1]);
+      return -e;
+    }
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (ready[0]);
+      close (hold[1]);
+      if (unshare (CLONE_NEWUSER) < 0 || write (ready[1], "r", 1) != 1)
+        _exit (1);
+      /* Until the parent has the namespace.  */
+      if (read (hold[0], &c, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (ready[1]);
+  close (hold[0]);
+  if (pid < 0 || read (ready[0], &c, 1) != 1)
+    e = pid < 0 ? errno : EPERM;
+  for (const char *const *map = (const char *const[]){ "uid_map", "gid_map", NULL }; e == 0 && *map; map++)
+    {
+      char path[64];
+      int mfd;
+
+      snprintf (path, sizeof (path), "/proc/%d/%s", (int)pid, *map);
+      mfd = open (path, O_WRONLY | O_CLOEXEC);
+      if (mfd < 0 || write (mfd, "0 100000 65536\n", 15) != 15)
+        e = errno ? errno : EIO;
+      if (mfd >= 0)
+        close (mfd);
+    }
+  if (e == 0)
+    {
+      char path[64];
+      snprintf (path, sizeof (path), "/proc/%d/ns/user", (int)pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      e = fd < 0 ? errno : 0;
+    }
+  close (hold[1]);
+  close (ready[0]);
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+  return fd >= 0 ? fd : -e;
+}
+
+/* A new mount of DIR's file system, detached (open_tree OPEN_TREE_CLONE;
+   closing the fd unmounts it): the same device, inodes and times, another
+   mount.  Idmapped through USERNS_FD when >= 0.  The fd, or -errno.  */
+static int
+clone_mount (const char *dir, int userns_fd)
+{
+  int fd = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int e;
+
+  if (fd < 0)
+    return -errno;
+  if (userns_fd >= 0)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+      if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+        {
+          e = errno;
+          close (fd);
+          return -e;
+        }
+    }
+  return fd;
+}
+
+/* DIR (a mount from clone_mount) shows NAME with A's device, inode, size
+   and times.  */
+static void
+assert_same_metadata (const struct stat *a, int dir, const char *name)
+{
+  struct stat b;
+
+  assert_int_equal (fstatat (dir, name, &b, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), 0);
+  assert_true (a->st_dev == b.st_dev && a->st_ino == b.st_ino && a->st_size == b.st_size);
+  assert_true (a->st_mtim.tv_sec == b.st_mtim.tv_sec && a->st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+  assert_true (a->st_ctim.tv_sec == b.st_ctim.tv_sec && a->st_ctim.tv_nsec == b.st_ctim.tv_nsec);
+}
+
+/* The idmapped view of the image (owner 0 shown as 100000), or -1 after
+   saying why there is none.  */
+static int
+idmapped_view (struct fixture *f)
+{
+  cleanup_close int userns = mapped_userns ();
+  int fd = userns >= 0 ? clone_mount (f->img, userns) : userns;
+
+  if (fd < 0)
+    fprintf (stderr, "no idmapped mount here (%s): that part is not tested\n", strerror (-fd));
+  return fd < 0 ? -1 : fd;
+}
+
+/* The identity cache answers only for the file it saw: the same inode
+   through another mount (a loop device's next image has the same device
+   number; a bind or an overlay is another view) is read again, and an
+   idmapped view (Podman --uidmap) gets an object with the owner it
+   shows.  */
+static void
+test_identity_names_mount_and_owner (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *plain = NULL, *again = NULL, *mapped = NULL;
+  cleanup_close int view = -1, idmapped = -1;
+  struct reg_store_counters c;
+  struct reg_store *s;
+  struct stat a, o;
+
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "skip: needs root (mounts)\n");
+      skip ();
+    }
+  write_img (f, "lib", "AAAA", 0755);
+  view = clone_mount (f->img, -1);
+  if (view < 0)
+    {
+      fprintf (stderr, "skip: open_tree: %s\n", strerror (-view));
+      skip ();
+    }
+  assert_int_equal (fstatat (f->imgfd, "lib", &a, 0), 0);
+  assert_same_metadata (&a, view, "lib");
+
+  s = open_store (f);
+  assert_int_equal (add_at (s, f->imgfd, "lib", &plain), 0);
+  reg_store_close (s);
+  s = open_store (f);
+  assert_int_equal (add_at (s, view, "lib", &again), 0);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.identity_hits, 0);
+  assert_int_equal (c.files_read, 1);
+  assert_string_equal (plain, again);
+
+  idmapped = idmapped_view (f);
+  if (idmapped >= 0)
+    {
+      assert_int_equal (fstatat (idmapped, "lib", &o, 0), 0);
+      assert_int_equal (o.st_uid, 100000);
+      a.st_uid = o.st_uid;
+      assert_same_metadata (&a, idmapped, "lib");
+      assert_int_equal (add_at (s, idmapped, "lib", &mapped), 0);
+      assert_string_not_equal (plain, mapped);
+      stat_object (f, mapped, &o);
+      assert_int_equal (o.st_uid, 100000);
+      assert_int_equal (o.st_gid, 100000);
+    }
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* The environment cache likewise: its sources seen through another mount
+   or an idmapped one are not the sources it recorded.  */
+static void
+test_env_cache_names_mount_and_owner (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *id = NULL, *hit = NULL;
+  cleanup_close int view = -1, idmapped = -1;
+  struct reg_source_identity src[2];
+  struct reg_manifest *m;
+  reg_error_t err = NULL;
+  struct reg_store *s;
+  struct stat a;
+
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "skip: needs root (mounts)\n");
+      skip ();
+    }
+  s = open_store (f);
+  m = make_manifest (s, f, false);
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  source_at (&src[0], f->imgfd, "", "/");
+  source_at (&src[1], f->imgfd, "a", "/a");
+  check_err (reg_store_env_cache_put (s, "image-1", id, src, 2, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+
+  view = clone_mount (f->img, -1);
+  if (view < 0)
+    {
+      fprintf (stderr, "skip: open_tree: %s\n", strerror (-view));
+      skip ();
+    }
+  assert_int_equal (fstatat (f->imgfd, "a", &a, 0), 0);
+  assert_same_metadata (&a, view, "a");
+  assert_int_equal (reg_store_env_cache_get (s, "image-1", view, &hit, &err), 0);
+  assert_null (hit);
+
+  idmapped = idmapped_view (f);
+  if (idmapped >= 0)
+    assert_int_equal (reg_store_env_cache_get (s, "image-1", idmapped, &hit, &err), 0);
+  assert_null (hit);
+
+  free (src[0].path);
+  free (src[1].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* What a cache may not trust.  An identity without a unique mount id (a
+   kernel before 6.8) is never recorded nor answered for; a record of
+   another boot (unique mount ids start again at each boot) is a miss; and
+   an owner or mode other than recorded is another file, the rest equal.  */
+static void
+test_identity_untrusted (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *env = NULL, *hit = NULL, *d = NULL, *rec = NULL, *data = NULL;
+  struct reg_source_identity src[1];
+  struct reg_store_counters c;
+  struct reg_gc_result gc;
+  struct reg_manifest *m;
+  struct reg_identity id;
+  reg_error_t err = NULL;
+  cleanup_close int fd = -1;
+  size_t len;
+  char *boot;
+
+  id = fd_identity (f->imgfd);
+  if (!reg_identity_trusted (&id))
+    {
+      fprintf (stderr, "skip: no unique mount ids on this kernel\n");
+      reg_store_close (s);
+      skip ();
+    }
+
+  /* No mount id: read at every add, nothing recorded.  */
+  write_img (f, "lib", "AAAA", 0644);
+  fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+  id = fd_identity (fd);
+  id.mnt = 0;
+  assert_false (reg_identity_trusted (&id));
+  for (int i = 0; i < 2; i++)
+    {
+      free (d);
+      check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+    }
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 2);
+  assert_int_equal (count_files (f->store, "cache/files"), 0);
+
+  /* Recorded, then the record said to be of another boot: read again.  */
+  id = fd_identity (fd);
+  free (d);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  assert_int_equal (count_files (f->store, "cache/files"), 1);
+  xasprintf (&rec, "%s/cache/files/%02x/%llx-%llx", f->store, (unsigned)(id.ino & 0xff), (unsigned long long)id.dev,
+             (unsigned long long)id.ino);
+  check_err (read_all_file (rec, 0, &data, &len, &err), &err);
+  assert_non_null (boot = strstr (data, reg_boot_id ()));
+  boot[0] = boot[0] == '0' ? '1' : '0';
+  check_err (write_file (rec, data, len, &err), &err);
+  free (d);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 4);
+  assert_int_equal (c.identity_hits, 0);
+
+  /* The environment cache: no record without mount ids; a record of
+     another boot or of another owner or mode is a miss.  */
+  m = make_manifest (s, f, false);
+  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
+  source_at (&src[0], f->imgfd, "a", "/a");
+  src[0].id.mnt = 0;
+  check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+  assert_int_equal (count_files (f->store, "cache/envs"), 0);
+  free (src[0].path);
+
+  source_at (&src[0], f->imgfd, "a", "/a");
+  check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+  {
+    cleanup_free char *dir = NULL, *path = NULL, *rdata = NULL;
+    char hex[REG_DIGEST_HEX_LEN + 1];
+    size_t rlen;
+
+    reg_sha256_hex ("k", 1, hex);
+    xasprintf (&path, "%s/cache/envs/%.2s/%s", f->store, hex, hex + 2);
+    check_err (read_all_file (path, 0, &rdata, &rlen, &err), &err);
+    assert_non_null (boot = strstr (rdata, reg_boot_id ()));
+    boot[0] = boot[0] == '0' ? '1' : '0';
+    check_err (write_file (path, rdata, rlen, &err), &err);
+    assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 0);
+    /* and gc drops it, the environment (referenced) kept */
+    check_err (reg_store_env_ref (s, env, "c1", &err), &err);
+    check_err (reg_store_gc (s, &gc, &err), &err);
+    assert_int_equal (count_files (f->store, "cache/envs"), 0);
+    assert_int_equal (gc.envs_removed, 0);
+  }
+  for (int i = 0; i < 3; i++)
+    {
+      source_at (&src[0], f->imgfd, "a", "/a");
+      check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+      assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+      free (steal_pointer (&hit));
+      if (i == 0)
+        src[0].id.uid++;
+      else if (i == 1)
+        src[0].id.gid++;
+      else
+        src[0].id.mode ^= 0111;
+      check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+      assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 0);
+      free (src[0].path);
+    }
   reg_manifest_free (m);
   reg_store_close (s);
 }
@@ -1360,6 +1711,9 @@ main (void)
     cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_dirs, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_names_mount_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
