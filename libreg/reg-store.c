@@ -137,43 +137,112 @@ reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid
   object_hash_end (&ctx, hex);
 }
 
+/* LEN zero bytes into CTX: a hole reads as zeros.  */
+static void
+hash_zeros (SHA256_CTX *ctx, off_t len)
+{
+  static const unsigned char zeros[COPY_CHUNK];
+
+  while (len > 0)
+    {
+      size_t n = len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
+      SHA256_Update (ctx, zeros, n);
+      len -= (off_t)n;
+    }
+}
+
+static int
+pwrite_all (int fd, const void *buf, size_t len, off_t off, reg_error_t *err)
+{
+  while (len > 0)
+    {
+      ssize_t w = pwrite (fd, buf, len, off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return reg_make_error (err, errno, "write");
+      buf = (const char *)buf + w;
+      len -= (size_t)w;
+      off += w;
+    }
+  return 0;
+}
+
 /* Read all of FD from offset 0, hashing it (as an object with MODE, UID,
-   GID) and, when OUT_FD >= 0, copying it there.  */
+   GID) and, when OUT_FD >= 0, copying it there.  Holes (SEEK_HOLE) are
+   hashed as the zeros they read as but neither read nor written, so the
+   copy has the holes of the file: a 2 GiB sparse file of 16 KiB of data
+   takes 16 KiB in the store, not 2 GiB.  FD's offset is changed.  What is
+   hashed is what is copied, even if the file changes meanwhile.  */
 static int
 hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
 {
   cleanup_free char *buf = xmalloc (COPY_CHUNK);
   SHA256_CTX ctx;
+  uint64_t data_bytes = 0;
   off_t off = 0;
   bool first = true;
 
   object_hash_begin (&ctx, mode, uid, gid);
-
   for (;;)
     {
-      ssize_t r = pread (fd, buf, COPY_CHUNK, off);
-      if (r < 0)
+      off_t data = lseek (fd, off, SEEK_DATA), hole;
+
+      if (data < 0 && errno == ENXIO)
         {
-          if (errno == EINTR)
+          /* No data after OFF: a hole up to the end, or the end.  */
+          off_t end = lseek (fd, 0, SEEK_END);
+          if (end < 0)
+            return reg_make_error (err, errno, "seek");
+          if (end > off)
+            hash_zeros (&ctx, end - off);
+          off = end > off ? end : off;
+          break;
+        }
+      if (data < 0 && errno != EINVAL && errno != EOPNOTSUPP)
+        return reg_make_error (err, errno, "seek");
+      if (data < 0)
+        {
+          /* No SEEK_DATA here: all data, read up to the end.  */
+          data = off;
+          hole = -1;
+        }
+      else if ((hole = lseek (fd, data, SEEK_HOLE)) < 0)
+        return reg_make_error (err, errno, "seek");
+      hash_zeros (&ctx, data - off);
+      off = data;
+      while (hole < 0 || off < hole)
+        {
+          size_t want = hole < 0 || hole - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(hole - off);
+          ssize_t r = pread (fd, buf, want, off);
+          int ret;
+
+          if (r < 0 && errno == EINTR)
             continue;
-          return reg_make_error (err, errno, "read");
+          if (r < 0)
+            return reg_make_error (err, errno, "read");
+          if (r == 0)
+            goto end; /* the end (or the file shrank meanwhile) */
+          SHA256_Update (&ctx, buf, (size_t)r);
+          if (out_fd >= 0)
+            {
+              ret = pwrite_all (out_fd, buf, (size_t)r, off, err);
+              if (UNLIKELY (ret < 0))
+                return ret;
+              if (first)
+                reg_store_crash_point ("object-partial");
+            }
+          first = false;
+          off += r;
+          data_bytes += (uint64_t)r;
         }
-      if (r == 0)
-        break;
-      SHA256_Update (&ctx, buf, (size_t)r);
-      if (out_fd >= 0)
-        {
-          int ret = write_all (out_fd, buf, (size_t)r, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          if (first)
-            reg_store_crash_point ("object-partial");
-        }
-      first = false;
-      off += r;
     }
+end:
+  /* The copy's length, a final hole included.  */
+  if (out_fd >= 0 && ftruncate (out_fd, off) < 0)
+    return reg_make_error (err, errno, "truncate");
   if (bytes)
-    *bytes = (uint64_t)off;
+    *bytes = data_bytes;
   object_hash_end (&ctx, hex);
   return 0;
 }

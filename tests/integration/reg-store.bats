@@ -125,3 +125,41 @@ old_identities() {
   [ "$(grep -c "REG: minimal environment" "$T/debug.log")" -eq 0 ]
   rt delete --force "$C"
 }
+
+# base_image DIR: busybox (static) and the mount points.
+base_image() {
+  mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys" "$1/tmp"
+  cp /bin/busybox "$1/bin/busybox"
+}
+
+# The store's objects of more than SIZE (find -size) bytes.
+big_objects() {
+  find "$T/store/objects" -type f -size "+$1c"
+}
+
+@test "minimal: a sparse file keeps its holes in the store, its content unchanged" {
+  img=$T/sparse
+  base_image "$img"
+  # 2 GiB, of which a few bytes at the start, the middle and the end are data
+  truncate -s 2G "$img/big.sparse"
+  printf 'head' | dd of="$img/big.sparse" bs=1 conv=notrunc status=none
+  printf 'middle' | dd of="$img/big.sparse" bs=1 seek=1073741824 conv=notrunc status=none
+  printf 'tail' | dd of="$img/big.sparse" bs=1 seek=$((2 * 1073741824 - 4)) conv=notrunc status=none
+  src_blocks=$(stat -c %b "$img/big.sparse")
+  echo "source: $(stat -c '%s bytes, %b blocks' "$img/big.sparse")"
+
+  bundle "$img" minimal false /big.sparse -- /bin/busybox sh -c \
+    'busybox wc -c </big.sparse; busybox head -c 4 /big.sparse; busybox tail -c 4 /big.sparse'
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '2147483648\nheadtail')" ]
+
+  obj=$(big_objects 1073741824)
+  [ "$(echo "$obj" | wc -l)" -eq 1 ]
+  echo "object: $(stat -c '%s bytes, %b blocks' "$obj")"
+  [ "$(stat -c %s "$obj")" -eq 2147483648 ]
+  # about the blocks of the source (not 2 GiB of zeros written out)
+  [ "$(stat -c %b "$obj")" -le $((src_blocks + 64)) ]
+  cmp "$obj" "$img/big.sparse"
+}

@@ -1639,6 +1639,60 @@ test_identity_untrusted (void **state)
   reg_store_close (s);
 }
 
+/* A sparse file's object has its holes: the blocks of its data, not of
+   its length; its name is that of its whole content, zeros included; and
+   check re-hashes it clean.  Also a file that is all hole, and one that
+   ends in a hole.  */
+static void
+test_sparse_object (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  const size_t size = 8 << 20;
+  cleanup_free char *content = xmalloc0 (size);
+  const struct
+  {
+    const char *name;
+    size_t data[3]; /* where its 4096-byte runs of data are */
+    size_t n;
+  } files[] = {
+    { "sparse", { 0, 4 << 20, (8 << 20) - 4096 }, 3 },
+    { "hole", { 0 }, 0 },
+    { "ends-in-hole", { 4096 }, 1 },
+  };
+
+  for (size_t i = 0; i < sizeof (files) / sizeof (files[0]); i++)
+    {
+      cleanup_free char *d = NULL;
+      char want[REG_DIGEST_HEX_LEN + 1];
+      struct stat src, obj;
+      int fd;
+
+      memset (content, 0, size);
+      fd = openat (f->imgfd, files[i].name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      assert_true (fd >= 0);
+      assert_int_equal (ftruncate (fd, (off_t)size), 0);
+      for (size_t k = 0; k < files[i].n; k++)
+        {
+          memset (content + files[i].data[k], 'a' + (int)k, 4096);
+          assert_int_equal (pwrite (fd, content + files[i].data[k], 4096, (off_t)files[i].data[k]), 4096);
+        }
+      assert_int_equal (fstat (fd, &src), 0);
+      close (fd);
+
+      d = add_ok (s, f, files[i].name);
+      reg_store_digest_buffer (content, size, 0644, geteuid (), getegid (), want);
+      assert_string_equal (d, want);
+      stat_object (f, d, &obj);
+      print_message ("# %s: %lld bytes, %lld blocks; object %lld blocks\n", files[i].name, (long long)src.st_size,
+                     (long long)src.st_blocks, (long long)obj.st_blocks);
+      assert_int_equal (obj.st_size, (off_t)size);
+      assert_true (obj.st_blocks <= src.st_blocks + 16);
+    }
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
 /* --- the link limit ----------------------------------------------------- */
 
 /* More links than the file system allows to one inode: the environment
@@ -1714,6 +1768,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
