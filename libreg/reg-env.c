@@ -56,6 +56,15 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
         ret = reg_store_shareable (fd, id.mode, err); /* counting only */
       if (UNLIKELY (ret < 0))
         return ret;
+      if (ret == REG_STORE_UNSHARED_SIZE && all)
+        /* Left out, the program would miss it; copied privately, every
+           container would pay its length at each create.  */
+        return reg_make_error (err, EFBIG,
+                               "REG minimal: `%s` (%s, %llu bytes) is larger than the store's max_object_size (%llu "
+                               "bytes): raise max_object_size in the runtime's configuration (reg.conf), leave the "
+                               "file out of the environment, or run the container with run.reg.mode=share or off",
+                               e->path, e->reason, (unsigned long long)id.size,
+                               (unsigned long long)reg_store_max_object_size (store));
       if (ret > 0)
         {
           if (store && all)

@@ -19,6 +19,7 @@ struct reg_store
   int cache_files_fd;
   int cache_envs_fd;
   unsigned long tmp_counter;
+  uint64_t max_object_size;
   struct reg_store_counters counters;
 };
 

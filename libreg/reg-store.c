@@ -290,6 +290,18 @@ reg_store_root (struct reg_store *s)
 }
 
 void
+reg_store_set_max_object_size (struct reg_store *s, uint64_t bytes)
+{
+  s->max_object_size = bytes;
+}
+
+uint64_t
+reg_store_max_object_size (struct reg_store *s)
+{
+  return s->max_object_size;
+}
+
+void
 reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out)
 {
   *out = s->counters;
@@ -306,6 +318,8 @@ reg_store_unshared_reason (int code)
       return "has extended attributes";
     case REG_STORE_UNSHARED_OWNER:
       return "owner cannot be reproduced by this process";
+    case REG_STORE_UNSHARED_SIZE:
+      return "larger than the store's max_object_size";
     default:
       return "shared";
     }
@@ -352,6 +366,7 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
   int ret;
 
   s->root = xstrdup (root);
+  s->max_object_size = REG_STORE_DEFAULT_MAX_OBJECT_SIZE;
   s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_files_fd = s->cache_envs_fd = -1;
 
   /* 0700: only the runtime reaches objects by path; containers see them
@@ -608,6 +623,9 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
 
   if (!S_ISREG (id->mode))
     return reg_make_error (err, EINVAL, "not a regular file");
+  /* Before anything is read: hashing costs its length, holes included.  */
+  if (id->size > s->max_object_size)
+    return REG_STORE_UNSHARED_SIZE;
   ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;

@@ -35,12 +35,21 @@
 
 #define REG_DIGEST_HEX_LEN 64
 
+/* The largest file the store shares unless told otherwise (reg.conf's
+   max_object_size): every byte of a file, holes included, is hashed.  */
+#define REG_STORE_DEFAULT_MAX_OBJECT_SIZE ((uint64_t)1 << 30)
+
 struct reg_store;
 
 /* Open (creating as needed) the store at ROOT and take its shared lock.  */
 int reg_store_open (const char *root, struct reg_store **out, reg_error_t *err);
 void reg_store_close (struct reg_store *s);
 const char *reg_store_root (struct reg_store *s);
+
+/* Files larger than BYTES (their length, holes included) are not shared
+   (REG_STORE_UNSHARED_SIZE).  */
+void reg_store_set_max_object_size (struct reg_store *s, uint64_t bytes);
+uint64_t reg_store_max_object_size (struct reg_store *s);
 
 /* --- objects ------------------------------------------------------------ */
 
@@ -51,6 +60,7 @@ enum reg_store_unshared
   REG_STORE_UNSHARED_SETID = 1, /* set-uid or set-gid */
   REG_STORE_UNSHARED_XATTR = 2, /* carries an extended attribute (security.*, ACLs, user.*) */
   REG_STORE_UNSHARED_OWNER = 3, /* owned by a uid/gid this process cannot give an object */
+  REG_STORE_UNSHARED_SIZE = 4,  /* larger than the store's max_object_size */
 };
 const char *reg_store_unshared_reason (int code);
 

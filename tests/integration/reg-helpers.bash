@@ -78,8 +78,10 @@ copy_prog() {
   done
 }
 
+# rt ARGS...: the runtime on the file's state dir and store, with the
+# configuration file $REG_CONF when set.
 rt() {
-  "$REG_RUNC" --root "$T/state" --reg-root "$T/store" "$@"
+  "$REG_RUNC" --root "$T/state" --reg-root "$T/store" ${REG_CONF:+--config "$REG_CONF"} "$@"
 }
 
 # bundle IMAGE MODE [READONLY] [INCLUDE] -- ARGS...: a new bundle for IMAGE

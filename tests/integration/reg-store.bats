@@ -25,6 +25,7 @@ teardown_file() {
 setup() {
   reg_setup
   LOOP=
+  REG_CONF=
 }
 
 teardown() {
@@ -147,6 +148,9 @@ big_objects() {
   printf 'tail' | dd of="$img/big.sparse" bs=1 seek=$((2 * 1073741824 - 4)) conv=notrunc status=none
   src_blocks=$(stat -c %b "$img/big.sparse")
   echo "source: $(stat -c '%s bytes, %b blocks' "$img/big.sparse")"
+  # above the default max_object_size (its holes are hashed as zeros)
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 3G" >"$REG_CONF"
 
   bundle "$img" minimal false /big.sparse -- /bin/busybox sh -c \
     'busybox wc -c </big.sparse; busybox head -c 4 /big.sparse; busybox tail -c 4 /big.sparse'
@@ -162,4 +166,55 @@ big_objects() {
   # about the blocks of the source (not 2 GiB of zeros written out)
   [ "$(stat -c %b "$obj")" -le $((src_blocks + 64)) ]
   cmp "$obj" "$img/big.sparse"
+}
+
+@test "max_object_size: share leaves a larger library the image's own, the container runs" {
+  img=$T/limit-share
+  base_image "$img"
+  copy_prog "$img" /usr/bin/sha256sum
+  [ "$(stat -c %s "$img$LIBC")" -gt 1048576 ]
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 1M" >"$REG_CONF"
+  rm -rf "$T/store"
+  bundle "$img" share -- /usr/bin/sha256sum "$LIBC"
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "${output%% *}" = "$(sha256sum "$img$LIBC" | cut -d' ' -f1)" ]
+  # the smaller files of the closure are in the store, libc is not
+  [ -n "$(find "$T/store/objects" -type f)" ]
+  [ -z "$(big_objects 1048576)" ]
+}
+
+@test "max_object_size: minimal refuses a larger file with one clear error, leaving nothing" {
+  img=$T/limit-minimal
+  base_image "$img"
+  head -c 5242880 /dev/urandom >"$img/big.data"
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 4M" >"$REG_CONF"
+  rm -rf "$T/store"
+  bundle "$img" minimal false /big.data -- /bin/busybox wc -c /big.data
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -ne 0 ]
+  [ "$(echo "$stderr" | wc -l)" -eq 1 ]
+  [[ "$stderr" == *'`/big.data` (run.reg.include, 5242880 bytes) is larger than the store'"'"'s max_object_size (4194304 bytes): raise max_object_size'* ]]
+  [ -z "$(big_objects 4194304)" ]
+  # with the limit raised it runs
+  echo "max_object_size = 5M" >"$REG_CONF"
+  bundle "$img" minimal false /big.data -- /bin/busybox wc -c /big.data
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = "5242880 /big.data" ]
+}
+
+@test "reg.conf: a bad max_object_size is one clear error naming the key" {
+  REG_CONF=$T/reg.conf
+  printf 'mode = share\nmax_object_size = lots\n' >"$REG_CONF"
+  run rt list
+  echo "status $status, out: $output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"reg.conf:2: max_object_size: expected a size in bytes"*"not \`lots\`"* ]]
 }

@@ -90,6 +90,14 @@ write_img (struct fixture *f, const char *name, const char *content, mode_t mode
   assert_int_equal (fchmodat (f->imgfd, name, mode, 0), 0);
 }
 
+/* truncate(2) of image file NAME.  */
+static int
+truncate_at (struct fixture *f, const char *name, off_t len)
+{
+  cleanup_close int fd = openat (f->imgfd, name, O_WRONLY | O_CLOEXEC);
+  return fd < 0 ? -1 : ftruncate (fd, len);
+}
+
 static struct reg_store *
 open_store (struct fixture *f)
 {
@@ -1693,6 +1701,33 @@ test_sparse_object (void **state)
   reg_store_close (s);
 }
 
+/* A file larger than the store's max_object_size is not shared, and not
+   even read (hashing costs its length, holes included); one of exactly
+   that size is.  */
+static void
+test_size_limit (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *d = NULL;
+  struct reg_store_counters c;
+
+  assert_true (reg_store_max_object_size (s) == REG_STORE_DEFAULT_MAX_OBJECT_SIZE);
+  reg_store_set_max_object_size (s, 4096);
+  write_img (f, "edge", "", 0644);
+  write_img (f, "big", "", 0644);
+  assert_int_equal (truncate_at (f, "edge", 4096), 0);
+  assert_int_equal (truncate_at (f, "big", 4097), 0);
+  assert_int_equal (add_img (s, f, "big", NULL), REG_STORE_UNSHARED_SIZE);
+  assert_string_equal (reg_store_unshared_reason (REG_STORE_UNSHARED_SIZE), "larger than the store's max_object_size");
+  d = add_ok (s, f, "edge");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (count_files (f->store, "objects"), 1);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_store_close (s);
+}
+
 /* --- the link limit ----------------------------------------------------- */
 
 /* More links than the file system allows to one inode: the environment
@@ -1769,6 +1804,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
