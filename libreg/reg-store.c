@@ -462,10 +462,12 @@ reg_store_identity_record_parse (const char *data, size_t len, struct reg_identi
   return reg_store_digest_valid (digest);
 }
 
-/* The digest recorded for ID, or NULL.  Problems reading the cache are
-   misses: it is only an optimisation.  */
+/* The digest recorded for ID, or NULL.  With *ELSEWHERE set, the record
+   is of the same file but seen through another mount: a hint, not an
+   answer.  Problems reading the cache are misses: it is only an
+   optimisation.  */
 static char *
-identity_lookup (struct reg_store *s, const struct reg_identity *id)
+identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsewhere)
 {
   cleanup_free char *dir = NULL;
   cleanup_free char *name = identity_name (id, &dir);
@@ -475,7 +477,11 @@ identity_lookup (struct reg_store *s, const struct reg_identity *id)
   size_t len;
 
   if (read_all_file_at (s->cache_files_fd, name, 4096, &data, &len, NULL) < 0
-      || !reg_store_identity_record_parse (data, len, &was, digest) || reg_identity_cmp (&was, id) != 0)
+      || !reg_store_identity_record_parse (data, len, &was, digest))
+    return NULL;
+  *elsewhere = was.mnt != id->mnt;
+  was.mnt = id->mnt;
+  if (reg_identity_cmp (&was, id) != 0)
     return NULL;
   return xstrdup (digest);
 }
@@ -617,7 +623,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct reg_identity after;
-  bool created = false, trust_identity;
+  bool created = false, trust_identity, elsewhere = false;
   struct statfs sfs;
   int ret;
 
@@ -635,12 +641,35 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
      no identity cache there.  */
   trust_identity = reg_identity_trusted (id) && fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
   if (trust_identity)
-    cached = identity_lookup (s, id);
-  if (cached && object_exists (s, cached))
+    cached = identity_lookup (s, id, &elsewhere);
+  if (cached && !elsewhere && object_exists (s, cached))
     {
       s->counters.identity_hits++;
       memcpy (hex, cached, sizeof (hex));
       goto done;
+    }
+  if (cached && elsewhere && object_exists (s, cached))
+    {
+      /* Seen through another mount (an engine that makes an overlay per
+         container shows the same inodes through a new mount each time):
+         most likely the same content, but only its hash can tell, the
+         device may be another file system's by now.  So it is hashed, and
+         written only when no object has that hash: no copy, no fsync.  Its
+         record stays the first mount's: rewritten at every new mount, it
+         would cost a new file per file (a cached create on one mount is
+         answered by the environment cache anyway).  */
+      uint64_t bytes = 0;
+
+      ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      s->counters.files_read++;
+      s->counters.bytes_read += bytes;
+      if (object_exists (s, hex))
+        {
+          s->counters.files_hashed_only++;
+          goto done;
+        }
     }
 
   tmp = reg_store_tmp_name (s, "obj");

@@ -1467,6 +1467,16 @@ test_identity_names_mount_and_owner (void **state)
   assert_int_equal (c.identity_hits, 0);
   assert_int_equal (c.files_read, 1);
   assert_string_equal (plain, again);
+  /* hashed again, but not copied: its object was there */
+  assert_int_equal (c.files_hashed_only, 1);
+  assert_int_equal (c.objects_created, 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  /* the record stays the first mount's: answered there */
+  free (steal_pointer (&again));
+  assert_int_equal (add_at (s, f->imgfd, "lib", &again), 0);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.identity_hits, 1);
+  assert_int_equal (c.files_read, 1);
 
   idmapped = idmapped_view (f);
   if (idmapped >= 0)
