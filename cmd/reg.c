@@ -396,7 +396,7 @@ static const struct
   { "ls", cmd_reg_ls, "list the environments of the store" },
   { "stats", cmd_reg_stats, "bytes stored and shared, sharing degree" },
   { "gc", cmd_reg_gc, "remove unreferenced environments and objects" },
-  { "check", cmd_reg_check, "verify every object against its digest" },
+  { "check", cmd_reg_check, "verify objects against their digests (all, or --since TIME, --sample N)" },
   { "profile", cmd_reg_profile, "list, show or remove learned profiles" },
 };
 

@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
@@ -783,24 +784,51 @@ object_name_digest (const char *dir, const char *name, char *digest)
   return reg_store_digest_valid (digest);
 }
 
+/* An object picked for hashing: kept by name (opened when its turn
+   comes) so that a sample of a large store costs its size, not the
+   store's.  */
+struct check_pick
+{
+  char dir[3];
+  char *name;
+};
+
+struct check_walk
+{
+  const struct reg_check_options *opts;
+  struct reg_check_result *res;
+  struct check_pick *picks; /* the reservoir, when sampling */
+  uint64_t seen;            /* candidates so far */
+  uint64_t rng;
+};
+
+/* xorshift64*: which objects a sample takes need not be secret, only not
+   the same every time (a seed from getrandom).  */
+static uint64_t
+check_random (struct check_walk *w)
+{
+  w->rng ^= w->rng >> 12;
+  w->rng ^= w->rng << 25;
+  w->rng ^= w->rng >> 27;
+  return w->rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* Hash object DIR/NAME, open in DIRFD, and compare with the digest its
+   name claims.  */
 static int
-check_object (int dirfd, const char *dir, const char *name, struct reg_check_result *res, reg_error_t *err)
+hash_check (int dirfd, const char *dir, const char *name, struct reg_check_result *res, reg_error_t *err)
 {
   char claimed[REG_DIGEST_HEX_LEN + 1], actual[REG_DIGEST_HEX_LEN + 1];
   cleanup_close int fd = -1;
   struct stat st;
   int ret;
 
-  if (!object_name_digest (dir, name, claimed))
-    {
-      add_problem (res, dir, name, "not an object name");
-      return 0;
-    }
+  object_name_digest (dir, name, claimed);
   fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return 0;
+        return 0; /* removed meanwhile (gc) */
       add_problem (res, dir, name, "cannot open: %s", strerror (errno));
       return 0;
     }
@@ -824,20 +852,84 @@ check_object (int dirfd, const char *dir, const char *name, struct reg_check_res
   return 0;
 }
 
+/* Entry NAME of fan-out DIR: what its name and type say at once, then
+   hashed now, picked for the sample, or skipped.  */
 static int
-check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+check_entry (struct check_walk *w, int dirfd, const char *dir, const char *name, reg_error_t *err)
 {
+  char claimed[REG_DIGEST_HEX_LEN + 1];
+  struct stat st;
+  uint64_t slot;
+
+  if (!object_name_digest (dir, name, claimed))
+    {
+      add_problem (w->res, dir, name, "not an object name");
+      return 0;
+    }
+  if (w->opts->since || w->opts->sample)
+    {
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno != ENOENT)
+            add_problem (w->res, dir, name, "cannot stat: %s", strerror (errno));
+          return 0;
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          add_problem (w->res, dir, name, "not a regular file");
+          return 0;
+        }
+      /* The ctime: any write, chmod or chown of the object moves it, and
+         nothing short of the clock moves it back.  */
+      if (st.st_ctim.tv_sec < w->opts->since)
+        {
+          w->res->skipped++;
+          return 0;
+        }
+    }
+  if (w->opts->sample == 0)
+    return hash_check (dirfd, dir, name, w->res, err);
+
+  /* Reservoir sampling: each candidate ends up picked with the same
+     probability, sample / candidates.  */
+  slot = w->seen++;
+  if (slot >= w->opts->sample)
+    {
+      slot = check_random (w) % w->seen;
+      w->res->skipped++;
+      if (slot >= w->opts->sample)
+        return 0;
+      free (w->picks[slot].name);
+    }
+  memcpy (w->picks[slot].dir, dir, 3);
+  w->picks[slot].name = xstrdup (name);
+  return 0;
+}
+
+static int
+check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res, reg_error_t *err)
+{
+  static const struct reg_check_options all = { 0 };
+  struct check_walk w = { .opts = opts ? opts : &all, .res = res };
   cleanup_dir DIR *top = NULL;
   struct dirent *de;
-  int fd = openat (s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd, ret = 0;
 
+  if (w.opts->sample)
+    {
+      w.picks = xmalloc0 ((size_t)w.opts->sample * sizeof (*w.picks));
+      if (getrandom (&w.rng, sizeof (w.rng), 0) != sizeof (w.rng) || w.rng == 0)
+        w.rng = (uint64_t)time (NULL) ^ ((uint64_t)getpid () << 32) ^ 0x9E3779B97F4A7C15ULL;
+    }
+  fd = openat (s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || (top = fdopendir (fd)) == NULL)
     {
       if (fd >= 0)
         close (fd);
-      return reg_make_error (err, errno, "open `objects`");
+      ret = reg_make_error (err, errno, "open `objects`");
+      goto out;
     }
-  while ((de = readdir (top)))
+  while (ret == 0 && (de = readdir (top)))
     {
       cleanup_dir DIR *sub = NULL;
       struct dirent *e;
@@ -857,26 +949,37 @@ check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
               res->problems[res->n_problems++].problem = xstrdup ("not a directory");
               continue;
             }
-          return reg_make_error (err, errno, "open `objects/%s`", de->d_name);
+          ret = reg_make_error (err, errno, "open `objects/%s`", de->d_name);
+          break;
         }
-      while ((e = readdir (sub)))
+      while (ret == 0 && (e = readdir (sub)))
         {
-          int ret;
           if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
             continue;
-          ret = check_object (dirfd (sub), de->d_name, e->d_name, res, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
+          ret = check_entry (&w, dirfd (sub), de->d_name, e->d_name, err);
         }
     }
-  return 0;
+  for (uint64_t i = 0; ret == 0 && i < w.opts->sample && i < w.seen; i++)
+    {
+      cleanup_close int dirfd = openat (s->objects_fd, w.picks[i].dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (dirfd < 0)
+        continue; /* its fan-out directory went away meanwhile (gc) */
+      ret = hash_check (dirfd, w.picks[i].dir, w.picks[i].name, res, err);
+    }
+
+out:
+  for (uint64_t i = 0; i < w.opts->sample; i++)
+    free (w.picks ? w.picks[i].name : NULL);
+  free (w.picks);
+  return ret;
 }
 
 int
-reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+reg_store_check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res,
+                 reg_error_t *err)
 {
   memset (res, 0, sizeof (*res));
-  return reg_store_wrap (s, err, check (s, res, err));
+  return reg_store_wrap (s, err, check (s, opts, res, err));
 }
 
 void

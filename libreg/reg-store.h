@@ -249,15 +249,24 @@ struct reg_check_problem
 };
 struct reg_check_result
 {
-  uint64_t objects;
+  uint64_t objects; /* hashed */
   uint64_t bytes;
+  uint64_t skipped; /* objects not hashed: older than `since`, or not in the sample */
   struct reg_check_problem *problems;
   size_t n_problems;
 };
-/* Re-hash every object with its inode's mode/uid/gid and compare with its
-   name.  Problems are listed in RES; the return value is < 0 only when the
-   check itself could not run.  */
-int reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err);
+/* What to re-hash, so that a check can run often on a large store.  */
+struct reg_check_options
+{
+  int64_t since;   /* only objects whose ctime (seconds since the epoch) is at or after this; 0: all */
+  uint64_t sample; /* at most this many of them, chosen at random; 0: all */
+};
+/* Re-hash the objects OPTS selects (NULL: every one) with their inodes'
+   mode/uid/gid and compare with their names; every object's name and type
+   are checked whatever OPTS says.  Problems are listed in RES; the return
+   value is < 0 only when the check itself could not run.  */
+int reg_store_check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res,
+                     reg_error_t *err);
 void reg_check_result_clear (struct reg_check_result *res);
 
 #endif

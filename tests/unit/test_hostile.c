@@ -1232,7 +1232,7 @@ test_store_full_disk (void **state)
   assert_int_equal (cnt.objects_created, 1);
 
   /* Nothing partial: every object checks, tmp/ is already empty.  */
-  assert_int_equal (reg_store_check (s, &chk, &err), 0);
+  assert_int_equal (reg_store_check (s, NULL, &chk, &err), 0);
   assert_int_equal (chk.n_problems, 0);
   assert_int_equal (chk.objects, 1);
   reg_check_result_clear (&chk);

@@ -287,7 +287,7 @@ test_share_concurrent_32 (void **state)
   assert_string_equal (envs[0].id, env0);
   assert_int_equal (envs[0].n_refs, N);
   reg_env_info_free (envs, n_envs);
-  assert_int_equal (reg_store_check (s, &chk, &err), 0);
+  assert_int_equal (reg_store_check (s, NULL, &chk, &err), 0);
   assert_int_equal (chk.n_problems, 0);
   assert_true (chk.objects > 0);
   reg_check_result_clear (&chk);

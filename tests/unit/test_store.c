@@ -220,7 +220,7 @@ assert_check_clean (struct reg_store *s)
 {
   struct reg_check_result res;
   reg_error_t err = NULL;
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   for (size_t i = 0; i < res.n_problems; i++)
     fprintf (stderr, "check: %s: %s\n", res.problems[i].object, res.problems[i].problem);
   assert_int_equal (res.n_problems, 0);
@@ -958,7 +958,7 @@ test_check_corrupt (void **state)
   close (fd);
   assert_int_equal (chmod (path, 0444), 0);
 
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   assert_int_equal (res.objects, 2);
   assert_int_equal (res.n_problems, 1);
   assert_non_null (strstr (res.problems[0].object, d2 + 2));
@@ -969,7 +969,7 @@ test_check_corrupt (void **state)
   free (path);
   path = reg_store_object_path (s, d1);
   assert_int_equal (chmod (path, 0600), 0);
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   assert_int_equal (res.n_problems, 2);
   reg_check_result_clear (&res);
   reg_store_close (s);
@@ -1738,6 +1738,73 @@ test_size_limit (void **state)
   reg_store_close (s);
 }
 
+/* check --since and --sample: only objects changed since (their ctime),
+   a random sample of a given size; names and types of all are checked.  */
+static void
+test_check_some (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *da = NULL, *db = NULL, *dc = NULL, *path = NULL, *junk = NULL;
+  struct reg_check_result res;
+  struct reg_check_options opts = { 0 };
+  reg_error_t err = NULL;
+  struct stat st;
+  time_t before;
+  int fd;
+
+  write_img (f, "a", "content a", 0644);
+  write_img (f, "b", "content b", 0644);
+  write_img (f, "c", "content c", 0644);
+  da = add_ok (s, f, "a");
+  db = add_ok (s, f, "b");
+  dc = add_ok (s, f, "c");
+
+  /* a sample of 1, of 2, of more than there are */
+  for (uint64_t n = 1; n <= 4; n++)
+    {
+      opts.sample = n;
+      check_err (reg_store_check (s, &opts, &res, &err), &err);
+      assert_int_equal (res.objects, n < 3 ? n : 3);
+      assert_int_equal (res.skipped, n < 3 ? 3 - n : 0);
+      assert_int_equal (res.n_problems, 0);
+      reg_check_result_clear (&res);
+    }
+  opts.sample = 0;
+
+  /* b changed after the others (a second later: ctimes are compared in
+     seconds): only b is checked, and found.  */
+  before = time (NULL);
+  while (time (NULL) == before)
+    usleep (50000);
+  xasprintf (&path, "%s/objects/%.2s/%s", f->store, db, db + 2);
+  assert_int_equal (chmod (path, 0644), 0);
+  fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  assert_true (fd >= 0 && write (fd, "x", 1) == 1);
+  close (fd);
+  assert_int_equal (stat (path, &st), 0);
+  opts.since = st.st_ctim.tv_sec;
+  check_err (reg_store_check (s, &opts, &res, &err), &err);
+  assert_int_equal (res.objects, 1);
+  assert_int_equal (res.skipped, 2);
+  assert_int_equal (res.n_problems, 1);
+  assert_non_null (strstr (res.problems[0].object, db + 2));
+  reg_check_result_clear (&res);
+
+  /* nothing changed since a time to come: nothing hashed, but a file that
+     is no object is still named */
+  xasprintf (&junk, "%s/objects/%.2s/junk", f->store, da);
+  check_err (write_file (junk, "j", 1, &err), &err);
+  opts.since = time (NULL) + 3600;
+  check_err (reg_store_check (s, &opts, &res, &err), &err);
+  assert_int_equal (res.objects, 0);
+  assert_int_equal (res.skipped, 3);
+  assert_int_equal (res.n_problems, 1);
+  assert_string_equal (res.problems[0].problem, "not an object name");
+  reg_check_result_clear (&res);
+  reg_store_close (s);
+}
+
 /* --- the link limit ----------------------------------------------------- */
 
 /* More links than the file system allows to one inode: the environment
@@ -1815,6 +1882,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_some, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);
