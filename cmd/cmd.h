@@ -20,6 +20,7 @@ struct reg_global_args
   const char *cgroup_manager; /* "cgroupfs", "systemd", "disabled" or NULL */
   const char *reg_root;      /* REG store, NULL: from the config file */
   const char *reg_mode;      /* host default REG mode, NULL: from the config file */
+  uint64_t reg_max_object_size; /* from the config file, 0: the store's default */
   const char *config_file;
 };
 

@@ -16,6 +16,7 @@ cmd_context (struct reg_global_args *g, struct reg_context *ctx)
   ctx->cgroups_disabled = g->cgroup_manager && strcmp (g->cgroup_manager, "disabled") == 0;
   ctx->reg_root = g->reg_root;
   ctx->reg_mode = g->reg_mode;
+  ctx->reg_max_object_size = g->reg_max_object_size;
 }
 
 enum

@@ -225,22 +225,23 @@ main (int argc, char **argv)
       return 1;
     }
 
-  /* The host's REG defaults, under the global flags.  */
-  if (g.reg_mode == NULL || g.reg_root == NULL)
-    {
-      static struct reg_host_config host;
+  /* The host's REG defaults, under the global flags.  Read even when the
+     flags give mode and store: max_object_size has no flag.  */
+  {
+    static struct reg_host_config host;
 
-      if (reg_host_config_load (g.config_file, &host, &err) < 0)
-        {
-          reg_error_print (&err, "reg-runc");
-          reg_error_release (&err);
-          return 1;
-        }
-      if (g.reg_mode == NULL)
-        g.reg_mode = host.mode;
-      if (g.reg_root == NULL)
-        g.reg_root = host.store;
-    }
+    if (reg_host_config_load (g.config_file, &host, &err) < 0)
+      {
+        reg_error_print (&err, "reg-runc");
+        reg_error_release (&err);
+        return 1;
+      }
+    if (g.reg_mode == NULL)
+      g.reg_mode = host.mode;
+    if (g.reg_root == NULL)
+      g.reg_root = host.store;
+    g.reg_max_object_size = host.max_object_size;
+  }
 
   if (optind >= argc)
     {

@@ -389,36 +389,116 @@ cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   return 0;
 }
 
+/* A decimal number, nothing else (parse_uint64 also takes 0x...).  */
+static bool
+parse_decimal (const char *s, uint64_t *out)
+{
+  return *s && strspn (s, "0123456789") == strlen (s) && parse_uint64 (s, out) == 0;
+}
+
+/* --since TIME: "@SECONDS" since the epoch, "YYYY-MM-DDTHH:MM:SSZ" (UTC), or
+   a time ago, "N" with s, m, h or d.  */
+static int
+parse_since (const char *arg, time_t now, int64_t *out)
+{
+  static const struct
+  {
+    char unit;
+    int64_t seconds;
+  } units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 } };
+  uint64_t n;
+  size_t len = strlen (arg);
+
+  if (arg[0] == '@')
+    {
+      if (!parse_decimal (arg + 1, &n) || n > INT64_MAX)
+        return -1;
+      *out = (int64_t)n;
+      return 0;
+    }
+  for (size_t i = 0; len > 1 && i < sizeof (units) / sizeof (units[0]); i++)
+    if (arg[len - 1] == units[i].unit)
+      {
+        cleanup_free char *num = xstrndup (arg, len - 1);
+        if (!parse_decimal (num, &n) || n > (uint64_t)now / units[i].seconds)
+          return -1;
+        *out = (int64_t)now - (int64_t)n * units[i].seconds;
+        return 0;
+      }
+  {
+    struct tm tm;
+    const char *end;
+
+    memset (&tm, 0, sizeof (tm));
+    end = strptime (arg, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (end == NULL || *end != '\0')
+      return -1;
+    *out = (int64_t)timegm (&tm);
+    return 0;
+  }
+}
+
 int
 cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 {
+  static const struct option long_options[] = {
+    { "since", required_argument, NULL, 's' },
+    { "sample", required_argument, NULL, 'n' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  struct reg_check_options opts = { 0 };
   struct reg_check_result res = { 0 };
   struct reg_store *s = NULL;
-  bool help;
-  int first, ret;
+  int c, ret;
 
-  ret = parse_options ("reg check",
-                       "reg check\n"
-                       "Re-hash every object of the REG store; list the corrupted ones and exit 1.",
-                       false, argc, argv, NULL, &first, &help, err);
-  if (ret < 0 || help)
-    return ret;
-  if (first != argc)
-    return cmd_usage_error (err, "reg check", "unexpected argument `%s`", argv[first]);
+  optind = 0;
+  opterr = 0;
+  while ((c = getopt_long (argc, argv, "+h", long_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case 's':
+          if (parse_since (optarg, time (NULL), &opts.since) < 0)
+            return cmd_usage_error (err, "reg check",
+                                    "--since: expected @SECONDS, YYYY-MM-DDTHH:MM:SSZ or a time ago (N with s, m, h "
+                                    "or d), got `%s`",
+                                    optarg);
+          break;
+        case 'n':
+          if (!parse_decimal (optarg, &opts.sample) || opts.sample == 0)
+            return cmd_usage_error (err, "reg check", "--sample: expected a number of objects above 0, got `%s`",
+                                    optarg);
+          break;
+        case 'h':
+          printf ("Usage: reg-runc reg check [--since TIME] [--sample N]\n"
+                  "Re-hash the objects of the REG store; list the corrupted ones and exit 1.\n\n"
+                  "      --since TIME  only objects created or changed (their ctime) since TIME: @SECONDS,\n"
+                  "                    YYYY-MM-DDTHH:MM:SSZ, or a time ago: 90m, 24h, 7d\n"
+                  "      --sample N    at most N of them, chosen at random\n");
+          return 0;
+        default:
+          return cmd_usage_error (err, "reg check", "unknown or incomplete option `%s`", argv[optind - 1]);
+        }
+    }
+  if (optind != argc)
+    return cmd_usage_error (err, "reg check", "unexpected argument `%s`", argv[optind]);
   ret = open_existing_store (g, &s, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (s)
     {
-      ret = reg_store_check (s, &res, err);
+      ret = reg_store_check (s, &opts, &res, err);
       reg_store_close (s);
       if (UNLIKELY (ret < 0))
         return ret;
     }
   for (size_t i = 0; i < res.n_problems; i++)
     printf ("%s/%s: %s\n", cmd_store_root (g), res.problems[i].object, res.problems[i].problem);
-  printf ("%llu objects, %llu bytes checked: %s\n", (unsigned long long)res.objects, (unsigned long long)res.bytes,
-          res.n_problems ? "CORRUPTED" : "ok");
+  printf ("%llu objects, %llu bytes checked", (unsigned long long)res.objects, (unsigned long long)res.bytes);
+  if (res.skipped)
+    printf (", %llu not (--since, --sample)", (unsigned long long)res.skipped);
+  printf (": %s\n", res.n_problems ? "CORRUPTED" : "ok");
   ret = res.n_problems ? 1 : 0;
   reg_check_result_clear (&res);
   return ret;

@@ -75,7 +75,7 @@ closure_volume (const struct reg_closure *c, struct volume *v)
     if (c->entries[i].kind == REG_CLOSURE_FILE)
       {
         v->closure_files++;
-        v->closure_bytes += c->entries[i].size;
+        v->closure_bytes += c->entries[i].id.size;
       }
 }
 
@@ -142,7 +142,7 @@ print_text (int rootfd, const struct reg_closure *c)
           continue;
         }
       object_digest (rootfd, e->path, hex);
-      printf ("%-7s %10llu  %.12s  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->size, hex, e->path,
+      printf ("%-7s %10llu  %.12s  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->id.size, hex, e->path,
               e->reason);
     }
   for (size_t i = 0; i < c->n_missing; i++)
@@ -217,7 +217,7 @@ print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg
       cmd_gen_str (g, "elf");
       yajl_gen_bool (g, e->elf);
       cmd_gen_str (g, "size");
-      yajl_gen_integer (g, (long long)e->size);
+      yajl_gen_integer (g, (long long)e->id.size);
       if (e->kind == REG_CLOSURE_FILE)
         {
           char hex[REG_DIGEST_HEX_LEN + 1];
@@ -226,7 +226,7 @@ print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg
           cmd_gen_str (g, hex);
         }
       cmd_gen_str (g, "mode");
-      yajl_gen_integer (g, (long long)(e->mode & 07777));
+      yajl_gen_integer (g, (long long)(e->id.mode & 07777));
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -396,7 +396,7 @@ static const struct
   { "ls", cmd_reg_ls, "list the environments of the store" },
   { "stats", cmd_reg_stats, "bytes stored and shared, sharing degree" },
   { "gc", cmd_reg_gc, "remove unreferenced environments and objects" },
-  { "check", cmd_reg_check, "verify every object against its digest" },
+  { "check", cmd_reg_check, "verify objects against their digests (all, or --since TIME, --sample N)" },
   { "profile", cmd_reg_profile, "list, show or remove learned profiles" },
 };
 

@@ -648,6 +648,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   /* The REG phase: after the config is validated, before any mount.  */
   c->reg_opts.store_root = ctx->reg_root;
   c->reg_opts.default_mode = ctx->reg_mode;
+  c->reg_opts.max_object_size = ctx->reg_max_object_size;
   c->reg_opts.container_id = c->id;
   c->reg_opts.state_dir = c->state_dir;
   if (mode != REG_MODE_OFF)

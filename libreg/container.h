@@ -9,6 +9,7 @@
 #define REG_CONTAINER_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "error.h"
@@ -21,6 +22,7 @@ struct reg_context
   bool cgroups_disabled; /* --cgroup-manager disabled */
   const char *reg_root;  /* REG store, NULL: default */
   const char *reg_mode;  /* host default REG mode, NULL: "off" */
+  uint64_t reg_max_object_size; /* 0: the store's default */
 };
 
 struct reg_create_options

@@ -206,7 +206,7 @@ struct walk_link
 {
   char *path;
   char *target;
-  struct stat st;
+  struct reg_identity id;
 };
 
 struct walk
@@ -214,7 +214,7 @@ struct walk
   char *canon; /* canonical absolute path */
   int fd;      /* the file, O_RDONLY (O_PATH when unreadable) */
   bool readable;
-  struct stat st;
+  struct reg_identity id;
   struct walk_link *links;
   size_t n_links;
 };
@@ -262,7 +262,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
   cleanup_close int dirfd = -1;
   size_t pos = 0;
   int links = 0, ret;
-  struct stat st;
+  struct reg_identity id;
 
   memset (w, 0, sizeof (*w));
   w->fd = -1;
@@ -304,10 +304,11 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
         }
       if (strlen (comp) > NAME_MAX)
         return -ENAMETOOLONG;
-      if (fstatat (dirfd, comp, &st, AT_SYMLINK_NOFOLLOW) < 0)
-        return -errno;
+      ret = reg_identity_at (dirfd, comp, AT_SYMLINK_NOFOLLOW, &id, NULL);
+      if (ret < 0)
+        return ret;
 
-      if (S_ISLNK (st.st_mode))
+      if (S_ISLNK (id.mode))
         {
           char target[PATH_MAX];
           ssize_t n;
@@ -324,7 +325,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
           w->links = xrealloc (w->links, sizeof (*w->links) * (w->n_links + 1));
           w->links[w->n_links].path = path_join (cur[0] ? cur : "/", comp);
           w->links[w->n_links].target = xstrdup (target);
-          w->links[w->n_links].st = st;
+          w->links[w->n_links].id = id;
           w->n_links++;
 
           xasprintf (&next, "%s%s", target, rest + pos);
@@ -349,7 +350,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
       if (!final)
         {
           int fd;
-          if (!S_ISDIR (st.st_mode))
+          if (!S_ISDIR (id.mode))
             return -ENOTDIR;
           fd = openat (dirfd, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (fd < 0)
@@ -363,9 +364,9 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
 
   if (last == NULL)
     return -EISDIR; /* the path named a directory (or the root) */
-  if (S_ISDIR (st.st_mode))
+  if (S_ISDIR (id.mode))
     return -EISDIR;
-  if (!S_ISREG (st.st_mode))
+  if (!S_ISREG (id.mode))
     return -EINVAL;
 
   /* O_PATH|O_NOFOLLOW first, then a real open only of a regular file: if
@@ -375,14 +376,10 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
     cleanup_close int pathfd = openat (dirfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);
     if (pathfd < 0)
       return -errno;
-    w->fd = reopen_regular (pathfd, O_RDONLY, &w->st);
+    w->fd = reopen_regular (pathfd, O_RDONLY, NULL);
     w->readable = w->fd >= 0;
     if (w->fd == -EACCES)
-      {
-        w->fd = steal_fd (&pathfd);
-        if (fstat (w->fd, &w->st) < 0)
-          return -errno;
-      }
+      w->fd = steal_fd (&pathfd);
     if (w->fd < 0)
       {
         ret = w->fd;
@@ -390,7 +387,11 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
         return ret;
       }
   }
-  if (!S_ISREG (w->st.st_mode))
+  /* The identity of what was opened, not of the name looked up before.  */
+  ret = reg_identity_at (w->fd, "", AT_EMPTY_PATH, &w->id, NULL);
+  if (ret < 0)
+    return ret;
+  if (!S_ISREG (w->id.mode))
     return -EINVAL;
   w->canon = steal_pointer (&cur);
   return 0;
@@ -434,7 +435,7 @@ read_config_in_root (int rootfd, const char *path, char **out)
 
 static size_t
 add_entry (struct reg_closure *c, const char *path, enum reg_closure_kind kind, const char *target, const char *reason,
-           bool elf, const struct stat *st)
+           bool elf, const struct reg_identity *id)
 {
   struct reg_analysis *a = c->priv;
   struct reg_closure_entry *e;
@@ -450,14 +451,7 @@ add_entry (struct reg_closure *c, const char *path, enum reg_closure_kind kind, 
   e->link_target = xstrdup (target);
   e->reason = xstrdup (reason);
   e->elf = elf;
-  e->size = (uint64_t)st->st_size;
-  e->mode = st->st_mode;
-  e->uid = st->st_uid;
-  e->gid = st->st_gid;
-  e->dev = st->st_dev;
-  e->ino = st->st_ino;
-  e->mtime = st->st_mtim;
-  e->ctime = st->st_ctim;
+  e->id = *id;
   hmap_put (&a->entries, path, c->n);
   return c->n++;
 }
@@ -466,8 +460,8 @@ static void
 commit_walk (struct reg_closure *c, const struct walk *w, const char *reason, bool elf)
 {
   for (size_t i = 0; i < w->n_links; i++)
-    add_entry (c, w->links[i].path, REG_CLOSURE_SYMLINK, w->links[i].target, "symlink", false, &w->links[i].st);
-  add_entry (c, w->canon, REG_CLOSURE_FILE, NULL, reason, elf, &w->st);
+    add_entry (c, w->links[i].path, REG_CLOSURE_SYMLINK, w->links[i].target, "symlink", false, &w->links[i].id);
+  add_entry (c, w->canon, REG_CLOSURE_FILE, NULL, reason, elf, &w->id);
 }
 
 static void

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "reg-identity.h"
 
 /* Bounds that keep the work finite on absurd images.  */
 #define REG_ANALYZE_MAX_LINKS 40     /* symlinks followed per path, as the kernel */
@@ -38,15 +39,9 @@ struct reg_closure_entry
   char *reason;      /* "entrypoint", "interpreter", "shebang", "needed by /usr/bin/x", "nss",
                         "libgcc_s", "gconv", "symlink" */
   bool elf;          /* FILE: an ELF object */
-  /* From fstat of the file we opened (lstat for a symlink): later stages
-     use the identity without opening it again.  */
-  uint64_t size;
-  mode_t mode;
-  uid_t uid;
-  gid_t gid;
-  dev_t dev;
-  ino_t ino;
-  struct timespec mtime, ctime;
+  /* Of the file we opened (not following a symlink): later stages use it
+     without opening it again.  */
+  struct reg_identity id;
 };
 
 struct reg_missing

@@ -22,20 +22,17 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       const struct reg_closure_entry *e = &c->entries[i];
       cleanup_close int fd = -1;
       cleanup_free char *digest = NULL;
-      struct stat st;
+      struct reg_identity id;
 
       if (e->kind == REG_CLOSURE_SYMLINK)
         {
-          struct stat lst = {
-            .st_dev = e->dev, .st_ino = e->ino, .st_size = (off_t)e->size, .st_mtim = e->mtime, .st_ctim = e->ctime
-          };
-          reg_sources_add (src, e->path, &lst);
+          reg_sources_add (src, e->path, &e->id);
           if (!all)
             continue;
           added->symlinks++;
           if (store == NULL)
             continue;
-          ret = reg_manifest_add_symlink (m, e->path, e->link_target, e->uid, e->gid, err);
+          ret = reg_manifest_add_symlink (m, e->path, e->link_target, e->id.uid, e->id.gid, err);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
@@ -43,22 +40,31 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       {
         /* O_PATH first: what is no longer a regular file is never opened.  */
         cleanup_close int pathfd = open_in_root_raw (rootfd, e->path, O_PATH | O_NOFOLLOW, 0);
-        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, &st);
+        fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, NULL);
       }
-      if (fd < 0)
+      if ((fd < 0 ? fd : reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL)) < 0)
         {
           reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);
           continue;
         }
-      reg_sources_add (src, e->path, &st);
+      reg_sources_add (src, e->path, &id);
       if (!all && !e->elf)
         continue;
       if (store)
-        ret = reg_store_add_file (store, fd, &st, &digest, NULL, err);
+        ret = reg_store_add_file (store, fd, &id, &digest, NULL, err);
       else
-        ret = reg_store_shareable (fd, &st, err); /* counting only */
+        ret = reg_store_shareable (fd, id.mode, err); /* counting only */
       if (UNLIKELY (ret < 0))
         return ret;
+      if (ret == REG_STORE_UNSHARED_SIZE && all)
+        /* Left out, the program would miss it; copied privately, every
+           container would pay its length at each create.  */
+        return reg_make_error (err, EFBIG,
+                               "REG minimal: `%s` (%s, %llu bytes) is larger than the store's max_object_size (%llu "
+                               "bytes): raise max_object_size in the runtime's configuration (reg.conf), leave the "
+                               "file out of the environment, or run the container with run.reg.mode=share or off",
+                               e->path, e->reason, (unsigned long long)id.size,
+                               (unsigned long long)reg_store_max_object_size (store));
       if (ret > 0)
         {
           if (store && all)
@@ -68,11 +74,11 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
           added->unshared++;
           continue;
         }
-      ret = store ? reg_manifest_add_file (m, e->path, digest, st.st_mode & 07777, st.st_uid, st.st_gid, err) : 0;
+      ret = store ? reg_manifest_add_file (m, e->path, digest, id.mode & 07777, id.uid, id.gid, err) : 0;
       if (UNLIKELY (ret < 0))
         return ret;
       added->files++;
-      added->bytes += (uint64_t)st.st_size;
+      added->bytes += id.size;
     }
   return 0;
 }

@@ -104,16 +104,18 @@ reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **k
   fd = open_entrypoint (rootfd, p, &path);
   if (fd >= 0)
     {
+      struct reg_identity id;
       struct stat st;
-      if (fstat (fd, &st) < 0)
-        return reg_make_error (err, errno, "stat `%s` in the rootfs", path);
+      ret = reg_identity_at (fd, "", AT_EMPTY_PATH, &id, &st);
+      if (ret < 0)
+        return reg_make_error (err, -ret, "stat `%s` in the rootfs", path);
       if (s)
-        ret = reg_store_add_file (s, fd, &st, &digest, NULL, err);
+        ret = reg_store_add_file (s, fd, &id, &digest, NULL, err);
       else
         {
           /* The same name, nothing written (reg analyze).  */
           char hex[REG_DIGEST_HEX_LEN + 1];
-          ret = reg_store_shareable (fd, &st, err);
+          ret = reg_store_shareable (fd, id.mode, err);
           if (ret == 0)
             ret = reg_store_hash_object_fd (fd, &st, hex, err);
           if (ret == 0)

@@ -163,7 +163,7 @@ struct node
   char *path; /* absolute, canonical in the image */
   enum node_type type;
   char *target;
-  struct stat st;
+  struct reg_identity id; /* the image's (from_image); else only the mode */
   bool from_image;
 };
 
@@ -217,7 +217,7 @@ node_find (struct selection *s, const char *path)
 }
 
 static struct node *
-node_add (struct selection *s, const char *path, enum node_type type, const char *target, const struct stat *st,
+node_add (struct selection *s, const char *path, enum node_type type, const char *target, const struct reg_identity *id,
           bool from_image)
 {
   struct node *n = xmalloc0 (sizeof (*n));
@@ -226,8 +226,8 @@ node_add (struct selection *s, const char *path, enum node_type type, const char
   n->path = xstrdup (path);
   n->type = type;
   n->target = target ? xstrdup (target) : NULL;
-  if (st)
-    n->st = *st;
+  if (id)
+    n->id = *id;
   n->from_image = from_image;
   slot = tsearch (n, &s->tree, cmp_node);
   if (slot == NULL)
@@ -279,13 +279,13 @@ note_missing (struct selection *s, const char *path)
 
   while ((slash = strrchr (p, '/')))
     {
-      struct stat st;
+      struct reg_identity id;
       cleanup_close int fd = -1;
       slash[slash == p ? 1 : 0] = '\0';
       fd = open_in_root_raw (s->rootfd, p, O_PATH, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0)
+      if (fd >= 0 && reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) == 0)
         {
-          reg_sources_add (&s->sources, p, &st);
+          reg_sources_add (&s->sources, p, &id);
           return;
         }
       if (strcmp (p, "/") == 0)
@@ -329,7 +329,7 @@ add_link_chain (struct selection *s, const char *path)
       char *slash = strrchr (parent, '/');
       char target[PATH_MAX];
       const char *base;
-      struct stat st;
+      struct reg_identity id;
       ssize_t n;
 
       if (slash == NULL || slash[1] == '\0')
@@ -339,14 +339,14 @@ add_link_chain (struct selection *s, const char *path)
       pfd = open_in_root_raw (s->rootfd, *parent ? parent : "/", O_PATH | O_DIRECTORY, 0);
       if (pfd < 0 || (canon_parent = canonical_path (s->rootfd, pfd)) == NULL)
         return;
-      if (fstatat (pfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISLNK (st.st_mode))
+      if (reg_identity_at (pfd, base, AT_SYMLINK_NOFOLLOW, &id, NULL) < 0 || !S_ISLNK (id.mode))
         return;
       n = readlinkat (pfd, base, target, sizeof (target) - 1);
       if (n <= 0)
         return;
       target[n] = '\0';
       xasprintf (&link, "%s/%s", strcmp (canon_parent, "/") == 0 ? "" : canon_parent, base);
-      node_add (s, link, NODE_SYMLINK, target, &st, true);
+      node_add (s, link, NODE_SYMLINK, target, &id, true);
       free (cur);
       if (target[0] == '/')
         cur = xstrdup (target);
@@ -367,22 +367,24 @@ include_path (struct selection *s, const char *path, const char *reason, bool re
 {
   cleanup_close int fd = -1;
   cleanup_free char *canon = NULL;
-  struct stat st;
+  struct reg_identity id;
+  int ret;
 
   fd = open_in_root_raw (s->rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
   if (fd < 0)
     fd = open_in_root_raw (s->rootfd, path, O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0)
     return add_file (s, path, reason, warn_missing, err);
-  if (fstat (fd, &st) < 0 || (canon = canonical_path (s->rootfd, fd)) == NULL)
-    return reg_make_error (err, errno ? errno : EINVAL, "%s: `%s` in the rootfs", reason, path);
+  ret = reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0 || (canon = canonical_path (s->rootfd, fd)) == NULL)
+    return reg_make_error (err, ret < 0 ? -ret : EINVAL, "%s: `%s` in the rootfs", reason, path);
   if (strcmp (path, canon) != 0)
     /* Symlinks on the way: keep the names the program uses too.  */
     add_link_chain (s, path);
   if (!recursive)
     {
       if (strcmp (canon, "/") != 0)
-        node_add (s, canon, NODE_DIR, NULL, &st, true);
+        node_add (s, canon, NODE_DIR, NULL, &id, true);
       return 0;
     }
   return include_tree (s, fd, canon, reason, depth, err);
@@ -393,7 +395,7 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
 {
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
-  struct stat st;
+  struct reg_identity id;
   int fd;
 
   if (depth > MAX_INCLUDE_DEPTH)
@@ -404,10 +406,13 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
   if (tfind (canon, &s->visited_dirs, (int (*) (const void *, const void *))strcmp))
     return 0;
   tsearch (xstrdup (canon), &s->visited_dirs, (int (*) (const void *, const void *))strcmp);
-  if (fstat (dirfd, &st) < 0)
-    return reg_make_error (err, errno, "stat `%s`", canon);
+  {
+    int r = reg_identity_at (dirfd, "", AT_EMPTY_PATH, &id, NULL);
+    if (r < 0)
+      return reg_make_error (err, -r, "stat `%s`", canon);
+  }
   if (strcmp (canon, "/") != 0)
-    node_add (s, canon, NODE_DIR, NULL, &st, true);
+    node_add (s, canon, NODE_DIR, NULL, &id, true);
 
   fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || (d = fdopendir (fd)) == NULL)
@@ -419,30 +424,30 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
   while ((de = readdir (d)))
     {
       cleanup_free char *child = NULL;
-      struct stat cst;
+      struct reg_identity cid;
       int ret = 0;
 
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
       xasprintf (&child, "%s/%s", strcmp (canon, "/") == 0 ? "" : canon, de->d_name);
-      if (fstatat (dirfd, de->d_name, &cst, AT_SYMLINK_NOFOLLOW) < 0)
+      if (reg_identity_at (dirfd, de->d_name, AT_SYMLINK_NOFOLLOW, &cid, NULL) < 0)
         continue;
-      if (S_ISDIR (cst.st_mode))
+      if (S_ISDIR (cid.mode))
         {
           cleanup_close int sub = openat (dirfd, de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
           if (sub >= 0)
             ret = include_tree (s, sub, child, reason, depth + 1, err);
         }
-      else if (S_ISREG (cst.st_mode))
+      else if (S_ISREG (cid.mode))
         ret = add_file (s, child, reason, false, err);
-      else if (S_ISLNK (cst.st_mode))
+      else if (S_ISLNK (cid.mode))
         {
           char target[PATH_MAX];
           ssize_t n = readlinkat (dirfd, de->d_name, target, sizeof (target) - 1);
           if (n <= 0)
             continue;
           target[n] = '\0';
-          node_add (s, child, NODE_SYMLINK, target, &cst, true);
+          node_add (s, child, NODE_SYMLINK, target, &cid, true);
           ret = include_path (s, child, reason, true, false, depth + 1, err);
         }
       if (UNLIKELY (ret < 0))
@@ -728,7 +733,7 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
           cleanup_free char *child = NULL;
           cleanup_free char *pointee = NULL;
           ssize_t len;
-          struct stat st;
+          struct reg_identity id;
 
           if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
             continue;
@@ -742,8 +747,8 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
           if (reg_closure_find (s->closure, pointee) == NULL)
             continue;
           xasprintf (&child, "%s/%s", dir, de->d_name);
-          if (fstatat (fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
-            node_add (s, child, NODE_SYMLINK, target, &st, true);
+          if (reg_identity_at (fd, de->d_name, AT_SYMLINK_NOFOLLOW, &id, NULL) == 0)
+            node_add (s, child, NODE_SYMLINK, target, &id, true);
         }
     }
   tdestroy (dirs, free);
@@ -759,7 +764,7 @@ add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *
   cleanup_free char *path = xstrdup ("");
   cleanup_free char *copy = xstrdup (dest);
   char *save = NULL;
-  struct stat def = { .st_mode = S_IFDIR | 0755 };
+  struct reg_identity def = { .mode = S_IFDIR | 0755 };
 
   (void)err;
   for (char *c = strtok_r (copy, "/", &save); c; c = strtok_r (NULL, "/", &save))
@@ -767,7 +772,7 @@ add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *
       cleanup_close int fd = -1;
       bool last = save == NULL || *save == '\0';
       char *next = NULL;
-      struct stat st;
+      struct reg_identity id;
 
       if (strcmp (c, ".") == 0)
         continue;
@@ -780,37 +785,37 @@ add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *
       free (path);
       path = next;
       fd = open_in_root_raw (s->rootfd, path, O_PATH | O_NOFOLLOW, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0)
+      if (fd >= 0 && reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) == 0)
         {
-          if (S_ISDIR (st.st_mode))
+          if (S_ISDIR (id.mode))
             {
-              node_add (s, path, NODE_DIR, NULL, &st, true);
+              node_add (s, path, NODE_DIR, NULL, &id, true);
               continue;
             }
-          if (S_ISLNK (st.st_mode))
+          if (S_ISLNK (id.mode))
             {
               char target[PATH_MAX];
               ssize_t n = readlinkat (fd, "", target, sizeof (target) - 1);
               if (n > 0)
                 {
                   target[n] = '\0';
-                  node_add (s, path, NODE_SYMLINK, target, &st, true);
+                  node_add (s, path, NODE_SYMLINK, target, &id, true);
                 }
               return 0;
             }
-          if (S_ISREG (st.st_mode) && last)
+          if (S_ISREG (id.mode) && last)
             return add_file (s, path, "mount point", false, err);
           return 0;
         }
       note_missing (s, path);
       if (last && file)
         {
-          struct stat fst = { .st_mode = S_IFREG | 0644 };
-          node_add (s, path, NODE_EMPTY_FILE, NULL, &fst, false);
+          struct reg_identity fid = { .mode = S_IFREG | 0644 };
+          node_add (s, path, NODE_EMPTY_FILE, NULL, &fid, false);
         }
       else
         {
-          def.st_mode = S_IFDIR | (strcmp (path, "/tmp") == 0 ? 01777 : 0755);
+          def.mode = S_IFDIR | (strcmp (path, "/tmp") == 0 ? 01777 : 0755);
           node_add (s, path, NODE_DIR, NULL, &def, false);
         }
     }
@@ -861,7 +866,7 @@ add_parents (struct selection *s, const char *path)
   while ((slash = strrchr (p, '/')) && slash != p)
     {
       cleanup_close int fd = -1;
-      struct stat st;
+      struct reg_identity id;
 
       *slash = '\0';
       if (node_find (s, p))
@@ -872,11 +877,11 @@ add_parents (struct selection *s, const char *path)
           return;
         }
       fd = open_in_root_raw (s->rootfd, p, O_PATH | O_NOFOLLOW, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0 && S_ISDIR (st.st_mode))
-        node_add (s, p, NODE_DIR, NULL, &st, true);
+      if (fd >= 0 && reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) == 0 && S_ISDIR (id.mode))
+        node_add (s, p, NODE_DIR, NULL, &id, true);
       else
         {
-          struct stat def = { .st_mode = S_IFDIR | 0755 };
+          struct reg_identity def = { .mode = S_IFDIR | 0755 };
           node_add (s, p, NODE_DIR, NULL, &def, false);
         }
     }
@@ -907,12 +912,15 @@ static int
 empty_object (struct reg_store *store, char **digest, reg_error_t *err)
 {
   cleanup_close int fd = memfd_create ("reg-empty", MFD_CLOEXEC);
-  struct stat st;
+  struct reg_identity id;
   int ret;
 
-  if (fd < 0 || fchmod (fd, 0644) < 0 || fstat (fd, &st) < 0)
+  if (fd < 0 || fchmod (fd, 0644) < 0)
     return reg_make_error (err, errno, "empty file for a mount point");
-  ret = reg_store_add_file (store, fd, &st, digest, NULL, err);
+  ret = reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0)
+    return reg_make_error (err, -ret, "empty file for a mount point");
+  ret = reg_store_add_file (store, fd, &id, digest, NULL, err);
   if (ret > 0)
     return reg_make_error (err, EPERM, "empty file for a mount point: %s", reg_store_unshared_reason (ret));
   return ret;
@@ -923,11 +931,11 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
                 reg_error_t *err)
 {
   cleanup_free char *empty = NULL;
-  struct stat root_st;
+  struct reg_identity root_id;
   int ret;
 
-  if (fstat (s->rootfd, &root_st) == 0)
-    reg_sources_add (&s->sources, "/", &root_st);
+  if (reg_identity_at (s->rootfd, "", AT_EMPTY_PATH, &root_id, NULL) == 0)
+    reg_sources_add (&s->sources, "/", &root_id);
 
   /* Parents first, so every directory has the image's mode.  */
   for (size_t i = 0; i < s->closure->n; i++)
@@ -954,7 +962,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
       if (reg_closure_find (s->closure, n->path) || under_non_dir (s, n->path))
         continue;
       if (n->from_image)
-        reg_sources_add (&s->sources, n->path, &n->st);
+        reg_sources_add (&s->sources, n->path, &n->id);
       if (store == NULL)
         {
           /* Counting only (reg_minimal_measure).  */
@@ -966,11 +974,11 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
       switch (n->type)
         {
         case NODE_DIR:
-          ret = reg_manifest_add_dir (m, n->path, n->st.st_mode & 07777, n->st.st_uid, n->st.st_gid, err);
+          ret = reg_manifest_add_dir (m, n->path, n->id.mode & 07777, n->id.uid, n->id.gid, err);
           res->dirs++;
           break;
         case NODE_SYMLINK:
-          ret = reg_manifest_add_symlink (m, n->path, n->target, n->st.st_uid, n->st.st_gid, err);
+          ret = reg_manifest_add_symlink (m, n->path, n->target, n->id.uid, n->id.gid, err);
           res->symlinks++;
           break;
         case NODE_EMPTY_FILE:
@@ -998,12 +1006,12 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
             char target[PATH_MAX];
             cleanup_free char *abs = NULL;
             cleanup_free char *top = NULL;
-            struct stat st;
+            struct reg_identity id;
             struct node *t;
             size_t len;
             ssize_t n = readlinkat (dfd, de->d_name, target, sizeof (target) - 1);
 
-            if (n <= 0 || fstatat (dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+            if (n <= 0 || reg_identity_at (dfd, de->d_name, AT_SYMLINK_NOFOLLOW, &id, NULL) < 0)
               continue;
             target[n] = '\0';
             xasprintf (&abs, "%s%s", target[0] == '/' ? "" : "/", target);
@@ -1014,11 +1022,11 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
             t = node_find (s, abs);
             if (t == NULL || t->type != NODE_DIR || node_find (s, top) || reg_closure_find (s->closure, top))
               continue;
-            reg_sources_add (&s->sources, top, &st);
+            reg_sources_add (&s->sources, top, &id);
             res->symlinks++;
             if (store == NULL)
               continue;
-            ret = reg_manifest_add_symlink (m, top, target, st.st_uid, st.st_gid, err);
+            ret = reg_manifest_add_symlink (m, top, target, id.uid, id.gid, err);
             if (UNLIKELY (ret < 0))
               return ret;
           }

@@ -73,21 +73,26 @@ reg_options_store_root (const struct reg_options *opts)
 
 /* The environment cache key: everything the closure is computed from
    besides the files themselves (whose identities the cache checks).  The
-   rootfs directory's identity keeps two images apart.  */
+   rootfs directory's identity keeps two images apart; the store's size
+   limit decides which files are shared.  */
 static char *
-env_cache_key (enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
+env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
-  struct stat st;
+  struct reg_identity id;
   FILE *f = open_memstream (&buf, &len);
   char hex[REG_DIGEST_HEX_LEN + 1];
 
   if (f == NULL)
     abort ();
-  if (fstat (rootfd, &st) == 0)
-    fprintf (f, "root %llu %llu\n", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
-  fprintf (f, "mode %s\ncwd %s\n", reg_mode_name (mode), p->cwd ? p->cwd : "/");
+  /* The mount too: two images on one reused loop device would otherwise
+     share one key (and overwrite each other's record).  */
+  if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+    fprintf (f, "root %llu %llu %llu\n", (unsigned long long)id.mnt, (unsigned long long)id.dev,
+             (unsigned long long)id.ino);
+  fprintf (f, "mode %s\ncwd %s\nmax_object_size %llu\n", reg_mode_name (mode), p->cwd ? p->cwd : "/",
+           (unsigned long long)reg_store_max_object_size (store));
   for (size_t i = 0; i < p->args.len; i++)
     fprintf (f, "arg %zu %s\n", strlen (p->args.items[i]), p->args.items[i]);
   for (size_t i = 0; i < p->env.len; i++)
@@ -196,10 +201,10 @@ add_closure_inputs (struct reg_sources *src, int rootfd)
 {
   for (const char *const *in = closure_inputs; *in; in++)
     {
-      struct stat st;
+      struct reg_identity id;
       cleanup_close int fd = open_in_root_raw (rootfd, *in, O_PATH | O_NOFOLLOW, 0);
-      if (fd >= 0 && fstat (fd, &st) == 0)
-        reg_sources_add (src, *in, &st);
+      if (fd >= 0 && reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+        reg_sources_add (src, *in, &id);
     }
 }
 
@@ -417,6 +422,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   ret = reg_store_open (reg_options_store_root (opts), &store, err);
   if (UNLIKELY (ret < 0))
     return ret;
+  if (opts->max_object_size)
+    reg_store_set_max_object_size (store, opts->max_object_size);
 
   if (mode == REG_MODE_MINIMAL || mode == REG_MODE_LEARN)
     {
@@ -440,7 +447,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
         return ret;
     }
 
-  key = env_cache_key (mode, config->process, rootfd, extra);
+  key = env_cache_key (store, mode, config->process, rootfd, extra);
   ret = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
   if (UNLIKELY (ret < 0))
     return ret;

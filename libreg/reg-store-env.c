@@ -18,7 +18,6 @@
  * manifest.  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -425,7 +424,9 @@ read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
 
 /* --- the environment cache ---------------------------------------------- */
 
-#define ENV_CACHE_MAGIC "reg-env-cache 1\n"
+/* A record: the magic, the env id, the boot id, then one line per source,
+   "IDENTITY PATH" (reg_identity_write, the path escaped).  */
+#define ENV_CACHE_MAGIC "reg-env-cache 2\n"
 
 static void
 env_cache_name (const char *key, char *dir, char **name)
@@ -437,40 +438,22 @@ env_cache_name (const char *key, char *dir, char **name)
   xasprintf (name, "%.2s/%s", hex, hex + 2);
 }
 
-/* ST's identity into ID (its path untouched).  */
-static void
-identity_of (struct reg_source_identity *id, const struct stat *st)
+void
+reg_source_identity_set (struct reg_source_identity *src, const char *path, const struct reg_identity *id)
 {
-  id->dev = st->st_dev;
-  id->ino = st->st_ino;
-  id->size = (uint64_t)st->st_size;
-  id->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
-  id->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
-}
-
-/* The identities of A and B, paths aside.  */
-static int
-identity_cmp (const struct reg_source_identity *a, const struct reg_source_identity *b)
-{
-  return memcmp (&a->dev, &b->dev, sizeof (*a) - offsetof (struct reg_source_identity, dev));
+  src->path = xstrdup (path);
+  src->id = *id;
 }
 
 void
-reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st)
-{
-  id->path = xstrdup (path);
-  identity_of (id, st);
-}
-
-void
-reg_sources_add (struct reg_sources *s, const char *path, const struct stat *st)
+reg_sources_add (struct reg_sources *s, const char *path, const struct reg_identity *id)
 {
   if (s->n == s->cap)
     {
       s->cap = s->cap ? 2 * s->cap : 64;
       s->items = xrealloc (s->items, s->cap * sizeof (*s->items));
     }
-  reg_source_identity_set (&s->items[s->n++], path, st);
+  reg_source_identity_set (&s->items[s->n++], path, id);
 }
 
 void
@@ -490,7 +473,7 @@ cmp_source (const void *a, const void *b)
   const struct reg_source_identity *y = *(const struct reg_source_identity *const *)b;
   int c = strcmp (x->path, y->path);
 
-  return c ? c : identity_cmp (x, y);
+  return c ? c : reg_identity_cmp (&x->id, &y->id);
 }
 
 int
@@ -508,11 +491,15 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
 
   if (!reg_store_digest_valid (env_id))
     return reg_store_wrap (s, err, reg_make_error (err, EINVAL, "invalid environment id `%s`", env_id));
+  /* A record no lookup may trust is not worth writing.  */
+  for (size_t i = 0; i < n; i++)
+    if (!reg_identity_trusted (&sources[i].id))
+      return 0;
   env_cache_name (key, dir, &name);
   f = open_memstream (&data, &len);
   if (f == NULL)
     abort ();
-  fprintf (f, "%s%s\n", ENV_CACHE_MAGIC, env_id);
+  fprintf (f, "%s%s\n%s\n", ENV_CACHE_MAGIC, env_id, reg_boot_id () ? reg_boot_id () : "");
   /* Each identity once (a directory is the source of every absent file it
      would hold): every line is a lookup at each cached create.  */
   sorted = xmalloc ((n ? n : 1) * sizeof (*sorted));
@@ -526,8 +513,8 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
       if (i > 0 && cmp_source (&sorted[i - 1], &sorted[i]) == 0)
         continue;
       esc = reg_store_escape (id->path);
-      fprintf (f, "%llu %llu %llu %lld %lld %s\n", (unsigned long long)id->dev, (unsigned long long)id->ino,
-               (unsigned long long)id->size, (long long)id->mtime_ns, (long long)id->ctime_ns, esc);
+      reg_identity_write (f, &id->id);
+      fprintf (f, "%s\n", esc);
     }
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
@@ -542,37 +529,6 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   return 0;
 }
 
-/* "DEV INO SIZE MTIME CTIME " of a cache line, by hand: sscanf was a
-   third of the validation of a large environment.  */
-static int
-parse_identity (const char **pp, const char *eol, struct reg_source_identity *id)
-{
-  uint64_t *u[] = { &id->dev, &id->ino, &id->size };
-  int64_t *t[] = { &id->mtime_ns, &id->ctime_ns };
-  const char *p = *pp;
-
-  for (size_t i = 0; i < 5; i++)
-    {
-      bool neg = i >= 3 && p < eol && *p == '-';
-      uint64_t v = 0;
-      const char *digits;
-
-      p += neg;
-      digits = p;
-      while (p < eol && *p >= '0' && *p <= '9' && p - digits < 19)
-        v = v * 10 + (uint64_t)(*p++ - '0');
-      if (p == digits || p >= eol || *p != ' ')
-        return -1;
-      p++;
-      if (i < 3)
-        *u[i] = v;
-      else
-        *t[i - 3] = neg ? -(int64_t)v : (int64_t)v;
-    }
-  *pp = p;
-  return 0;
-}
-
 /* The directory of the previous source, kept open: the cache lists its
    sources sorted, so most share their predecessor's directory.  */
 struct source_dir
@@ -581,12 +537,12 @@ struct source_dir
   int fd;
 };
 
-/* lstat PATH in the root as open_in_root_raw (O_PATH | O_NOFOLLOW) would
-   find it: the directory resolved in the root (RESOLVE_IN_ROOT), the last
-   component not followed.  One fstatat per source instead of an openat2,
-   an fstat and a close.  */
+/* The identity of PATH in the root as open_in_root_raw (O_PATH |
+   O_NOFOLLOW) would find it: the directory resolved in the root
+   (RESOLVE_IN_ROOT), the last component not followed.  One statx per
+   source instead of an openat2, a statx and a close.  */
 static int
-stat_source (int rootfd, const char *path, struct source_dir *dir, struct stat *st)
+stat_source (int rootfd, const char *path, struct source_dir *dir, struct reg_identity *id)
 {
   const char *slash = strrchr (path, '/');
   const char *leaf = slash ? slash + 1 : path;
@@ -595,7 +551,7 @@ stat_source (int rootfd, const char *path, struct source_dir *dir, struct stat *
   if (slash == NULL || *leaf == '\0' || strcmp (leaf, ".") == 0 || strcmp (leaf, "..") == 0)
     {
       int fd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
-      int ret = fd >= 0 ? fstat (fd, st) : -1;
+      int ret = fd >= 0 ? reg_identity_at (fd, "", AT_EMPTY_PATH, id, NULL) : fd;
       if (fd >= 0)
         close (fd);
       return ret;
@@ -610,7 +566,7 @@ stat_source (int rootfd, const char *path, struct source_dir *dir, struct stat *
     }
   if (dir->fd < 0)
     return -1;
-  return fstatat (dir->fd, leaf, st, AT_SYMLINK_NOFOLLOW);
+  return reg_identity_at (dir->fd, leaf, AT_SYMLINK_NOFOLLOW, id, NULL);
 }
 
 static void
@@ -619,6 +575,24 @@ source_dir_clear (struct source_dir *dir)
   if (dir->fd >= 0)
     close (dir->fd);
   free (dir->path);
+}
+
+const char *
+reg_store_env_record_parse (const char *data, size_t len, char *id)
+{
+  const char *boot = reg_boot_id ();
+  const char *p = data;
+  size_t mlen = strlen (ENV_CACHE_MAGIC);
+
+  if (boot == NULL || len < mlen + REG_DIGEST_HEX_LEN + 1 + strlen (boot) + 1 || memcmp (p, ENV_CACHE_MAGIC, mlen) != 0)
+    return NULL;
+  p += mlen;
+  memcpy (id, p, REG_DIGEST_HEX_LEN);
+  id[REG_DIGEST_HEX_LEN] = '\0';
+  p += REG_DIGEST_HEX_LEN;
+  if (*p++ != '\n' || memcmp (p, boot, strlen (boot)) != 0 || p[strlen (boot)] != '\n' || !reg_store_digest_valid (id))
+    return NULL;
+  return p + strlen (boot) + 1;
 }
 
 int
@@ -640,32 +614,23 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   if (read_all_file_at (s->cache_envs_fd, name, 64 << 20, &data, &len, NULL) < 0)
     return 0;
   end = data + len;
-  if (len < strlen (ENV_CACHE_MAGIC) + REG_DIGEST_HEX_LEN + 1
-      || memcmp (data, ENV_CACHE_MAGIC, strlen (ENV_CACHE_MAGIC)) != 0)
-    return 0;
-  p = data + strlen (ENV_CACHE_MAGIC);
-  memcpy (id, p, REG_DIGEST_HEX_LEN);
-  id[REG_DIGEST_HEX_LEN] = '\0';
-  p += REG_DIGEST_HEX_LEN;
-  if (*p++ != '\n' || !env_exists (s, id))
+  p = reg_store_env_record_parse (data, len, id);
+  if (p == NULL || !env_exists (s, id))
     return 0;
   while (p < end)
     {
       const char *eol = memchr (p, '\n', (size_t)(end - p));
-      struct reg_source_identity was = { 0 }, now = { 0 };
+      struct reg_identity was, now;
       cleanup_free char *path = NULL;
-      struct stat st;
 
-      if (eol == NULL || parse_identity (&p, eol, &was) < 0)
+      if (eol == NULL || reg_identity_parse (&p, eol, &was) < 0)
         return 0;
       path = reg_store_unescape (&p, eol);
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      if (stat_source (rootfd, path, &sdir, &st) < 0)
-        return 0;
-      identity_of (&now, &st);
-      if (identity_cmp (&was, &now) != 0)
+      if (stat_source (rootfd, path, &sdir, &now) < 0 || !reg_identity_trusted (&now)
+          || reg_identity_cmp (&was, &now) != 0)
         return 0;
     }
   *env_id = xstrdup (id);

@@ -201,7 +201,8 @@ gc_object (struct reg_store *s, int dirfd, const char *dir, const char *name, co
 }
 
 /* Identity-cache entries naming a removed object, environment-cache
-   entries naming a removed environment, and the temporaries of
+   entries naming a removed environment, entries no lookup would trust
+   (of another boot, or of an older format), and the temporaries of
    write_file_atomic_at (".NAME.tmp.PID") that a killed process left.  */
 static int
 gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result *res, reg_error_t *err)
@@ -224,21 +225,23 @@ gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result 
       while ((e = readdir (sub)))
         {
           cleanup_free char *data = NULL;
-          char digest[REG_DIGEST_HEX_LEN + 2] = "";
+          char digest[REG_DIGEST_HEX_LEN + 1] = "";
+          struct reg_identity id;
           bool keep = false;
           struct stat st;
+          size_t len;
 
           if (is_dot (e->d_name))
             continue;
-          if (e->d_name[0] != '.' && read_all_file_at (dirfd (sub), e->d_name, 64 << 20, &data, NULL, NULL) == 0)
+          if (e->d_name[0] != '.' && read_all_file_at (dirfd (sub), e->d_name, 64 << 20, &data, &len, NULL) == 0)
             {
               if (envs)
-                keep = sscanf (data, "reg-env-cache 1\n%65s", digest) == 1 && reg_store_digest_valid (digest)
+                keep = reg_store_env_record_parse (data, len, digest) != NULL
                        && fstatat (s->envs_fd, digest, &st, AT_SYMLINK_NOFOLLOW) == 0;
               else
                 {
                   cleanup_free char *rel = NULL;
-                  keep = sscanf (data, "1 %*u %*d %*d %65s", digest) == 1 && reg_store_digest_valid (digest);
+                  keep = reg_store_identity_record_parse (data, len, &id, digest);
                   if (keep)
                     {
                       rel = reg_store_object_rel (digest, 0);

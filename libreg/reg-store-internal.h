@@ -19,6 +19,7 @@ struct reg_store
   int cache_files_fd;
   int cache_envs_fd;
   unsigned long tmp_counter;
+  uint64_t max_object_size;
   struct reg_store_counters counters;
 };
 
@@ -49,6 +50,16 @@ char *reg_store_unescape (const char **p, const char *end);
 /* rm -rf of DIRFD/NAME, making directories writable first (an
    environment's read-only directories), without following symlinks.  */
 int reg_store_remove_tree (int dirfd, const char *name, reg_error_t *err);
+
+/* A file-identity record (cache/files) of this boot: its identity and the
+   digest (REG_DIGEST_HEX_LEN + 1 bytes) it names.  False when DATA is
+   none (damaged, of an older format or of another boot).  */
+bool reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest);
+
+/* An environment-cache record (cache/envs) of this boot: the environment
+   id it names (REG_DIGEST_HEX_LEN + 1 bytes) and where its source lines
+   begin; NULL when DATA is none.  */
+const char *reg_store_env_record_parse (const char *data, size_t len, char *id);
 
 /* Error with the store root as context: "store `ROOT`: ...".  */
 int reg_store_wrap (struct reg_store *s, reg_error_t *err, int ret);

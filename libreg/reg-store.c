@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
@@ -137,43 +138,112 @@ reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid
   object_hash_end (&ctx, hex);
 }
 
-/* Read all of FD from offset 0, hashing it and, when OUT_FD >= 0, copying
-   it there.  */
+/* LEN zero bytes into CTX: a hole reads as zeros.  */
+static void
+hash_zeros (SHA256_CTX *ctx, off_t len)
+{
+  static const unsigned char zeros[COPY_CHUNK];
+
+  while (len > 0)
+    {
+      size_t n = len < COPY_CHUNK ? (size_t)len : COPY_CHUNK;
+      SHA256_Update (ctx, zeros, n);
+      len -= (off_t)n;
+    }
+}
+
 static int
-hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
+pwrite_all (int fd, const void *buf, size_t len, off_t off, reg_error_t *err)
+{
+  while (len > 0)
+    {
+      ssize_t w = pwrite (fd, buf, len, off);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return reg_make_error (err, errno, "write");
+      buf = (const char *)buf + w;
+      len -= (size_t)w;
+      off += w;
+    }
+  return 0;
+}
+
+/* Read all of FD from offset 0, hashing it (as an object with MODE, UID,
+   GID) and, when OUT_FD >= 0, copying it there.  Holes (SEEK_HOLE) are
+   hashed as the zeros they read as but neither read nor written, so the
+   copy has the holes of the file: a 2 GiB sparse file of 16 KiB of data
+   takes 16 KiB in the store, not 2 GiB.  FD's offset is changed.  What is
+   hashed is what is copied, even if the file changes meanwhile.  */
+static int
+hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
 {
   cleanup_free char *buf = xmalloc (COPY_CHUNK);
   SHA256_CTX ctx;
+  uint64_t data_bytes = 0;
   off_t off = 0;
   bool first = true;
 
-  object_hash_begin (&ctx, st->st_mode, st->st_uid, st->st_gid);
-
+  object_hash_begin (&ctx, mode, uid, gid);
   for (;;)
     {
-      ssize_t r = pread (fd, buf, COPY_CHUNK, off);
-      if (r < 0)
+      off_t data = lseek (fd, off, SEEK_DATA), hole;
+
+      if (data < 0 && errno == ENXIO)
         {
-          if (errno == EINTR)
+          /* No data after OFF: a hole up to the end, or the end.  */
+          off_t end = lseek (fd, 0, SEEK_END);
+          if (end < 0)
+            return reg_make_error (err, errno, "seek");
+          if (end > off)
+            hash_zeros (&ctx, end - off);
+          off = end > off ? end : off;
+          break;
+        }
+      if (data < 0 && errno != EINVAL && errno != EOPNOTSUPP)
+        return reg_make_error (err, errno, "seek");
+      if (data < 0)
+        {
+          /* No SEEK_DATA here: all data, read up to the end.  */
+          data = off;
+          hole = -1;
+        }
+      else if ((hole = lseek (fd, data, SEEK_HOLE)) < 0)
+        return reg_make_error (err, errno, "seek");
+      hash_zeros (&ctx, data - off);
+      off = data;
+      while (hole < 0 || off < hole)
+        {
+          size_t want = hole < 0 || hole - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(hole - off);
+          ssize_t r = pread (fd, buf, want, off);
+          int ret;
+
+          if (r < 0 && errno == EINTR)
             continue;
-          return reg_make_error (err, errno, "read");
+          if (r < 0)
+            return reg_make_error (err, errno, "read");
+          if (r == 0)
+            goto end; /* the end (or the file shrank meanwhile) */
+          SHA256_Update (&ctx, buf, (size_t)r);
+          if (out_fd >= 0)
+            {
+              ret = pwrite_all (out_fd, buf, (size_t)r, off, err);
+              if (UNLIKELY (ret < 0))
+                return ret;
+              if (first)
+                reg_store_crash_point ("object-partial");
+            }
+          first = false;
+          off += r;
+          data_bytes += (uint64_t)r;
         }
-      if (r == 0)
-        break;
-      SHA256_Update (&ctx, buf, (size_t)r);
-      if (out_fd >= 0)
-        {
-          int ret = write_all (out_fd, buf, (size_t)r, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          if (first)
-            reg_store_crash_point ("object-partial");
-        }
-      first = false;
-      off += r;
     }
+end:
+  /* The copy's length, a final hole included.  */
+  if (out_fd >= 0 && ftruncate (out_fd, off) < 0)
+    return reg_make_error (err, errno, "truncate");
   if (bytes)
-    *bytes = (uint64_t)off;
+    *bytes = data_bytes;
   object_hash_end (&ctx, hex);
   return 0;
 }
@@ -181,7 +251,7 @@ hash_copy (int fd, const struct stat *st, int out_fd, char *hex, uint64_t *bytes
 int
 reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err)
 {
-  return hash_copy (fd, st, -1, hex, NULL, err);
+  return hash_copy (fd, st->st_mode, st->st_uid, st->st_gid, -1, hex, NULL, err);
 }
 
 char *
@@ -221,6 +291,18 @@ reg_store_root (struct reg_store *s)
 }
 
 void
+reg_store_set_max_object_size (struct reg_store *s, uint64_t bytes)
+{
+  s->max_object_size = bytes;
+}
+
+uint64_t
+reg_store_max_object_size (struct reg_store *s)
+{
+  return s->max_object_size;
+}
+
+void
 reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out)
 {
   *out = s->counters;
@@ -237,6 +319,8 @@ reg_store_unshared_reason (int code)
       return "has extended attributes";
     case REG_STORE_UNSHARED_OWNER:
       return "owner cannot be reproduced by this process";
+    case REG_STORE_UNSHARED_SIZE:
+      return "larger than the store's max_object_size";
     default:
       return "shared";
     }
@@ -283,6 +367,7 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
   int ret;
 
   s->root = xstrdup (root);
+  s->max_object_size = REG_STORE_DEFAULT_MAX_OBJECT_SIZE;
   s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_files_fd = s->cache_envs_fd = -1;
 
   /* 0700: only the runtime reaches objects by path; containers see them
@@ -341,62 +426,92 @@ fail:
 
 /* --- the identity cache ------------------------------------------------- */
 
+/* One file per (device, inode), whatever the mount: a file seen through
+   many mounts (a new overlay per container) keeps one record, the last.
+   Its text: "2 BOOT IDENTITY DIGEST\n" (reg_identity_write).  */
+#define IDENTITY_MAGIC "2 "
+
 static char *
-identity_name (const struct stat *st, char **dir)
+identity_name (const struct reg_identity *id, char **dir)
 {
   char *name = NULL;
-  xasprintf (dir, "%02x", (unsigned)(st->st_ino & 0xff));
-  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)st->st_dev, (unsigned long long)st->st_ino);
+  xasprintf (dir, "%02x", (unsigned)(id->ino & 0xff));
+  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)id->dev, (unsigned long long)id->ino);
   return name;
 }
 
-static int64_t
-ts_ns (const struct timespec *t)
+bool
+reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest)
 {
-  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+  const char *boot = reg_boot_id ();
+  const char *p = data, *end = data + len;
+  size_t blen;
+
+  if (boot == NULL)
+    return false;
+  blen = strlen (boot);
+  if (len < strlen (IDENTITY_MAGIC) + blen + 1 || memcmp (p, IDENTITY_MAGIC, strlen (IDENTITY_MAGIC)) != 0)
+    return false;
+  p += strlen (IDENTITY_MAGIC);
+  if (memcmp (p, boot, blen) != 0 || p[blen] != ' ')
+    return false;
+  p += blen + 1;
+  if (reg_identity_parse (&p, end, id) < 0 || end - p != REG_DIGEST_HEX_LEN + 1 || p[REG_DIGEST_HEX_LEN] != '\n')
+    return false;
+  memcpy (digest, p, REG_DIGEST_HEX_LEN);
+  digest[REG_DIGEST_HEX_LEN] = '\0';
+  return reg_store_digest_valid (digest);
 }
 
-/* The digest recorded for ST's identity, or NULL.  Problems reading the
-   cache are misses: it is only an optimisation.  */
+/* The digest recorded for ID, or NULL.  With *ELSEWHERE set, the record
+   is of the same file but seen through another mount: a hint, not an
+   answer.  Problems reading the cache are misses: it is only an
+   optimisation.  */
 static char *
-identity_lookup (struct reg_store *s, const struct stat *st)
+identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsewhere)
 {
   cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *name = identity_name (id, &dir);
   cleanup_free char *data = NULL;
-  char digest[REG_DIGEST_HEX_LEN + 2];
-  unsigned long long size;
-  long long mtime, ctime;
+  char digest[REG_DIGEST_HEX_LEN + 1];
+  struct reg_identity was;
+  size_t len;
 
-  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, NULL, NULL) < 0)
+  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, &len, NULL) < 0
+      || !reg_store_identity_record_parse (data, len, &was, digest))
     return NULL;
-  if (sscanf (data, "1 %llu %lld %lld %65s", &size, &mtime, &ctime, digest) != 4)
-    return NULL;
-  if (size != (unsigned long long)st->st_size || mtime != ts_ns (&st->st_mtim) || ctime != ts_ns (&st->st_ctim)
-      || !reg_store_digest_valid (digest))
+  *elsewhere = was.mnt != id->mnt;
+  was.mnt = id->mnt;
+  if (reg_identity_cmp (&was, id) != 0)
     return NULL;
   return xstrdup (digest);
 }
 
 static void
-identity_record (struct reg_store *s, const struct stat *st, const char *digest)
+identity_record (struct reg_store *s, const struct reg_identity *id, const char *digest)
 {
   cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (st, &dir);
+  cleanup_free char *name = identity_name (id, &dir);
   cleanup_free char *data = NULL;
   cleanup_close int dirfd = -1;
   reg_error_t err = NULL;
-  int len;
+  size_t len = 0;
+  FILE *f;
 
-  len = xasprintf (&data, "1 %llu %lld %lld %s\n", (unsigned long long)st->st_size, (long long)ts_ns (&st->st_mtim),
-                   (long long)ts_ns (&st->st_ctim), digest);
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fprintf (f, IDENTITY_MAGIC "%s ", reg_boot_id ());
+  reg_identity_write (f, id);
+  fprintf (f, "%s\n", digest);
+  fclose (f);
   if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
     return;
   dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
     return;
   reg_store_crash_point ("identity-write");
-  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, (size_t)len, 0600, false, &err) < 0)
+  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, len, 0600, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
       reg_error_release (&err);
@@ -433,10 +548,24 @@ publish_tmp (struct reg_store *s, const char *tmp, const char *rel, bool *create
   return 0;
 }
 
-/* A temporary object with ST's owner and mode, filled from SRC_FD.  1 when
-   the owner cannot be given.  */
+static struct timespec
+ns_timespec (int64_t ns)
+{
+  int64_t sec = ns / 1000000000, rem = ns % 1000000000;
+
+  if (rem < 0)
+    {
+      sec--;
+      rem += 1000000000;
+    }
+  return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)rem };
+}
+
+/* A temporary object with ID's owner, mode and mtime, filled from SRC_FD.
+   1 when the owner cannot be given.  */
 static int
-write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const char *tmp, char *hex, reg_error_t *err)
+write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, char *hex,
+                  reg_error_t *err)
 {
   cleanup_close int fd = -1;
   uint64_t bytes = 0;
@@ -446,22 +575,22 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
   if (UNLIKELY (fd < 0))
     return reg_make_error (err, errno, "create `tmp/%s`", tmp);
   reg_store_crash_point ("object-tmp");
-  if ((st->st_uid != geteuid () || st->st_gid != getegid ()) && fchown (fd, st->st_uid, st->st_gid) < 0)
+  if ((id->uid != geteuid () || id->gid != getegid ()) && fchown (fd, id->uid, id->gid) < 0)
     {
       if (errno == EPERM || errno == EINVAL)
         return 1;
       return reg_make_error (err, errno, "chown `tmp/%s`", tmp);
     }
-  ret = hash_copy (src_fd, st, fd, hex, &bytes, err);
+  ret = hash_copy (src_fd, id->mode, id->uid, id->gid, fd, hex, &bytes, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "copy to `tmp/%s`", tmp);
-  if (fchmod (fd, st->st_mode & 07777) < 0)
+  if (fchmod (fd, id->mode & 07777) < 0)
     return reg_make_error (err, errno, "chmod `tmp/%s`", tmp);
   /* The first publisher's mtime, not the time of publishing: programs
      compare it with what they recorded (Python's .pyc keeps its source's
      mtime and recompiles on a mismatch), and copies of one image agree.  */
   {
-    const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, st->st_mtim };
+    const struct timespec times[2] = { { .tv_nsec = UTIME_OMIT }, ns_timespec (id->mtime_ns) };
     if (futimens (fd, times) < 0)
       return reg_make_error (err, errno, "set the times of `tmp/%s`", tmp);
   }
@@ -474,11 +603,11 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct stat *st, const 
 }
 
 int
-reg_store_shareable (int fd, const struct stat *st, reg_error_t *err)
+reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
 {
   ssize_t r;
 
-  if (st->st_mode & (S_ISUID | S_ISGID))
+  if (mode & (S_ISUID | S_ISGID))
     return REG_STORE_UNSHARED_SETID;
   r = flistxattr (fd, NULL, 0);
   if (r < 0 && errno != ENOTSUP && errno != ENOSYS)
@@ -486,46 +615,66 @@ reg_store_shareable (int fd, const struct stat *st, reg_error_t *err)
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
-static bool
-same_identity (const struct stat *a, const struct stat *b)
-{
-  return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size
-         && ts_ns (&a->st_mtim) == ts_ns (&b->st_mtim) && ts_ns (&a->st_ctim) == ts_ns (&b->st_ctim);
-}
-
 static int
-add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path, reg_error_t *err)
+add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
+          reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
   cleanup_free char *tmp = NULL;
   cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
-  struct stat after;
-  bool created = false, trust_identity;
+  struct reg_identity after;
+  bool created = false, trust_identity, elsewhere = false;
   struct statfs sfs;
   int ret;
 
-  if (!S_ISREG (st->st_mode))
+  if (!S_ISREG (id->mode))
     return reg_make_error (err, EINVAL, "not a regular file");
-  ret = reg_store_shareable (fd, st, err);
+  /* Before anything is read: hashing costs its length, holes included.  */
+  if (id->size > s->max_object_size)
+    return REG_STORE_UNSHARED_SIZE;
+  ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
 
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:
      no identity cache there.  */
-  trust_identity = fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+  trust_identity = reg_identity_trusted (id) && fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
   if (trust_identity)
-    cached = identity_lookup (s, st);
-  if (cached && object_exists (s, cached))
+    cached = identity_lookup (s, id, &elsewhere);
+  if (cached && !elsewhere && object_exists (s, cached))
     {
       s->counters.identity_hits++;
       memcpy (hex, cached, sizeof (hex));
       goto done;
     }
+  if (cached && elsewhere && object_exists (s, cached))
+    {
+      /* Seen through another mount (an engine that makes an overlay per
+         container shows the same inodes through a new mount each time):
+         most likely the same content, but only its hash can tell, the
+         device may be another file system's by now.  So it is hashed, and
+         written only when no object has that hash: no copy, no fsync.  Its
+         record stays the first mount's: rewritten at every new mount, it
+         would cost a new file per file (a cached create on one mount is
+         answered by the environment cache anyway).  */
+      uint64_t bytes = 0;
+
+      ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      s->counters.files_read++;
+      s->counters.bytes_read += bytes;
+      if (object_exists (s, hex))
+        {
+          s->counters.files_hashed_only++;
+          goto done;
+        }
+    }
 
   tmp = reg_store_tmp_name (s, "obj");
-  ret = write_tmp_object (s, fd, st, tmp, hex, err);
+  ret = write_tmp_object (s, fd, id, tmp, hex, err);
   if (ret != 0)
     {
       unlinkat (s->tmp_fd, tmp, 0);
@@ -543,8 +692,9 @@ add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, cha
 
   /* Record the identity only when the file did not change while it was
      read: otherwise the digest may not be that of the identity.  */
-  if (trust_identity && fstat (fd, &after) == 0 && same_identity (st, &after))
-    identity_record (s, st, hex);
+  if (trust_identity && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
+      && reg_identity_cmp (id, &after) == 0)
+    identity_record (s, id, hex);
 
 done:
   if (digest)
@@ -555,10 +705,10 @@ done:
 }
 
 int
-reg_store_add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path,
+reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                     reg_error_t *err)
 {
-  return reg_store_wrap (s, err, add_file (s, fd, st, digest, object_path, err));
+  return reg_store_wrap (s, err, add_file (s, fd, id, digest, object_path, err));
 }
 
 int
@@ -567,13 +717,14 @@ reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int
   cleanup_free char *tmp = reg_store_tmp_name (s, "copy");
   cleanup_free char *rel = reg_store_object_rel (digest, copy);
   char hex[REG_DIGEST_HEX_LEN + 1];
-  struct stat st;
+  struct reg_identity id;
   bool created = false;
   int ret;
 
-  if (fstat (src_fd, &st) < 0)
-    return reg_make_error (err, errno, "stat object %s", digest);
-  ret = write_tmp_object (s, src_fd, &st, tmp, hex, err);
+  ret = reg_identity_at (src_fd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0)
+    return reg_make_error (err, -ret, "stat object %s", digest);
+  ret = write_tmp_object (s, src_fd, &id, tmp, hex, err);
   if (ret == 1)
     ret = reg_make_error (err, EPERM, "copy object %s: cannot give the copy the object's owner", digest);
   if (ret == 0 && strcmp (hex, digest) != 0)
@@ -633,24 +784,51 @@ object_name_digest (const char *dir, const char *name, char *digest)
   return reg_store_digest_valid (digest);
 }
 
+/* An object picked for hashing: kept by name (opened when its turn
+   comes) so that a sample of a large store costs its size, not the
+   store's.  */
+struct check_pick
+{
+  char dir[3];
+  char *name;
+};
+
+struct check_walk
+{
+  const struct reg_check_options *opts;
+  struct reg_check_result *res;
+  struct check_pick *picks; /* the reservoir, when sampling */
+  uint64_t seen;            /* candidates so far */
+  uint64_t rng;
+};
+
+/* xorshift64*: which objects a sample takes need not be secret, only not
+   the same every time (a seed from getrandom).  */
+static uint64_t
+check_random (struct check_walk *w)
+{
+  w->rng ^= w->rng >> 12;
+  w->rng ^= w->rng << 25;
+  w->rng ^= w->rng >> 27;
+  return w->rng * 0x2545F4914F6CDD1DULL;
+}
+
+/* Hash object DIR/NAME, open in DIRFD, and compare with the digest its
+   name claims.  */
 static int
-check_object (int dirfd, const char *dir, const char *name, struct reg_check_result *res, reg_error_t *err)
+hash_check (int dirfd, const char *dir, const char *name, struct reg_check_result *res, reg_error_t *err)
 {
   char claimed[REG_DIGEST_HEX_LEN + 1], actual[REG_DIGEST_HEX_LEN + 1];
   cleanup_close int fd = -1;
   struct stat st;
   int ret;
 
-  if (!object_name_digest (dir, name, claimed))
-    {
-      add_problem (res, dir, name, "not an object name");
-      return 0;
-    }
+  object_name_digest (dir, name, claimed);
   fd = openat (dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     {
       if (errno == ENOENT)
-        return 0;
+        return 0; /* removed meanwhile (gc) */
       add_problem (res, dir, name, "cannot open: %s", strerror (errno));
       return 0;
     }
@@ -674,20 +852,84 @@ check_object (int dirfd, const char *dir, const char *name, struct reg_check_res
   return 0;
 }
 
+/* Entry NAME of fan-out DIR: what its name and type say at once, then
+   hashed now, picked for the sample, or skipped.  */
 static int
-check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+check_entry (struct check_walk *w, int dirfd, const char *dir, const char *name, reg_error_t *err)
 {
+  char claimed[REG_DIGEST_HEX_LEN + 1];
+  struct stat st;
+  uint64_t slot;
+
+  if (!object_name_digest (dir, name, claimed))
+    {
+      add_problem (w->res, dir, name, "not an object name");
+      return 0;
+    }
+  if (w->opts->since || w->opts->sample)
+    {
+      if (fstatat (dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        {
+          if (errno != ENOENT)
+            add_problem (w->res, dir, name, "cannot stat: %s", strerror (errno));
+          return 0;
+        }
+      if (!S_ISREG (st.st_mode))
+        {
+          add_problem (w->res, dir, name, "not a regular file");
+          return 0;
+        }
+      /* The ctime: any write, chmod or chown of the object moves it, and
+         nothing short of the clock moves it back.  */
+      if (st.st_ctim.tv_sec < w->opts->since)
+        {
+          w->res->skipped++;
+          return 0;
+        }
+    }
+  if (w->opts->sample == 0)
+    return hash_check (dirfd, dir, name, w->res, err);
+
+  /* Reservoir sampling: each candidate ends up picked with the same
+     probability, sample / candidates.  */
+  slot = w->seen++;
+  if (slot >= w->opts->sample)
+    {
+      slot = check_random (w) % w->seen;
+      w->res->skipped++;
+      if (slot >= w->opts->sample)
+        return 0;
+      free (w->picks[slot].name);
+    }
+  memcpy (w->picks[slot].dir, dir, 3);
+  w->picks[slot].name = xstrdup (name);
+  return 0;
+}
+
+static int
+check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res, reg_error_t *err)
+{
+  static const struct reg_check_options all = { 0 };
+  struct check_walk w = { .opts = opts ? opts : &all, .res = res };
   cleanup_dir DIR *top = NULL;
   struct dirent *de;
-  int fd = openat (s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int fd, ret = 0;
 
+  if (w.opts->sample)
+    {
+      w.picks = xmalloc0 ((size_t)w.opts->sample * sizeof (*w.picks));
+      if (getrandom (&w.rng, sizeof (w.rng), 0) != sizeof (w.rng) || w.rng == 0)
+        w.rng = (uint64_t)time (NULL) ^ ((uint64_t)getpid () << 32) ^ 0x9E3779B97F4A7C15ULL;
+    }
+  fd = openat (s->objects_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0 || (top = fdopendir (fd)) == NULL)
     {
       if (fd >= 0)
         close (fd);
-      return reg_make_error (err, errno, "open `objects`");
+      ret = reg_make_error (err, errno, "open `objects`");
+      goto out;
     }
-  while ((de = readdir (top)))
+  while (ret == 0 && (de = readdir (top)))
     {
       cleanup_dir DIR *sub = NULL;
       struct dirent *e;
@@ -707,26 +949,37 @@ check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
               res->problems[res->n_problems++].problem = xstrdup ("not a directory");
               continue;
             }
-          return reg_make_error (err, errno, "open `objects/%s`", de->d_name);
+          ret = reg_make_error (err, errno, "open `objects/%s`", de->d_name);
+          break;
         }
-      while ((e = readdir (sub)))
+      while (ret == 0 && (e = readdir (sub)))
         {
-          int ret;
           if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
             continue;
-          ret = check_object (dirfd (sub), de->d_name, e->d_name, res, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
+          ret = check_entry (&w, dirfd (sub), de->d_name, e->d_name, err);
         }
     }
-  return 0;
+  for (uint64_t i = 0; ret == 0 && i < w.opts->sample && i < w.seen; i++)
+    {
+      cleanup_close int dirfd = openat (s->objects_fd, w.picks[i].dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (dirfd < 0)
+        continue; /* its fan-out directory went away meanwhile (gc) */
+      ret = hash_check (dirfd, w.picks[i].dir, w.picks[i].name, res, err);
+    }
+
+out:
+  for (uint64_t i = 0; i < w.opts->sample; i++)
+    free (w.picks ? w.picks[i].name : NULL);
+  free (w.picks);
+  return ret;
 }
 
 int
-reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err)
+reg_store_check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res,
+                 reg_error_t *err)
 {
   memset (res, 0, sizeof (*res));
-  return reg_store_wrap (s, err, check (s, res, err));
+  return reg_store_wrap (s, err, check (s, opts, res, err));
 }
 
 void

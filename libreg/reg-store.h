@@ -9,7 +9,7 @@
  *   envs/<id>/root/           its tree: hard links to objects, symlinks, directories
  *   envs/<id>/refs/<name>     one empty file per container that uses it
  *   envs/<id>/image           the volume of the image it was first built from
- *   cache/files/<xx>/<dev>-<ino>  identity cache: size, mtime, ctime -> digest
+ *   cache/files/<xx>/<dev>-<ino>  identity cache: boot, identity (reg-identity.h) -> digest
  *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
  *   tmp/                      work in progress; only gc (exclusive lock) empties it
  *
@@ -31,8 +31,13 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "reg-identity.h"
 
 #define REG_DIGEST_HEX_LEN 64
+
+/* The largest file the store shares unless told otherwise (reg.conf's
+   max_object_size): every byte of a file, holes included, is hashed.  */
+#define REG_STORE_DEFAULT_MAX_OBJECT_SIZE ((uint64_t)1 << 30)
 
 struct reg_store;
 
@@ -40,6 +45,11 @@ struct reg_store;
 int reg_store_open (const char *root, struct reg_store **out, reg_error_t *err);
 void reg_store_close (struct reg_store *s);
 const char *reg_store_root (struct reg_store *s);
+
+/* Files larger than BYTES (their length, holes included) are not shared
+   (REG_STORE_UNSHARED_SIZE).  */
+void reg_store_set_max_object_size (struct reg_store *s, uint64_t bytes);
+uint64_t reg_store_max_object_size (struct reg_store *s);
 
 /* --- objects ------------------------------------------------------------ */
 
@@ -50,16 +60,18 @@ enum reg_store_unshared
   REG_STORE_UNSHARED_SETID = 1, /* set-uid or set-gid */
   REG_STORE_UNSHARED_XATTR = 2, /* carries an extended attribute (security.*, ACLs, user.*) */
   REG_STORE_UNSHARED_OWNER = 3, /* owned by a uid/gid this process cannot give an object */
+  REG_STORE_UNSHARED_SIZE = 4,  /* larger than the store's max_object_size */
 };
 const char *reg_store_unshared_reason (int code);
 
-/* Add the regular file open as FD (any offset; it is read with pread) whose
-   fstat is ST.  Returns 0 with the object's digest (64 hex) and host path in
-   *DIGEST and *OBJECT_PATH (either may be NULL), a reg_store_unshared value
-   (> 0) when the file must not be shared (nothing is left behind), or < 0 on
-   error.  A file whose (st_dev, st_ino, size, mtime, ctime) was seen before
-   and whose object still exists is not read again.  */
-int reg_store_add_file (struct reg_store *s, int fd, const struct stat *st, char **digest, char **object_path,
+/* Add the regular file open as FD (any offset; it is read with pread)
+   whose identity (reg_identity_at) is ID.  Returns 0 with the object's
+   digest (64 hex) and host path in *DIGEST and *OBJECT_PATH (either may be
+   NULL), a reg_store_unshared value (> 0) when the file must not be shared
+   (nothing is left behind), or < 0 on error.  A file whose whole identity
+   (mount, inode, times, mode, owner) was seen before in this boot and
+   whose object still exists is not read again.  */
+int reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                         reg_error_t *err);
 
 /* The host path of the object DIGEST (which need not exist).  */
@@ -70,11 +82,11 @@ char *reg_store_object_path (struct reg_store *s, const char *digest);
    and tools; reg_store_add_file computes it while copying.  */
 void reg_store_digest_buffer (const void *content, size_t len, mode_t mode, uid_t uid, gid_t gid, char *hex);
 
-/* 0 when the regular file open as FD (whose fstat is ST) may be shared,
-   else the REG_STORE_UNSHARED_* reason (set-uid/set-gid, extended
+/* 0 when the regular file open as FD (whose st_mode is MODE) may be
+   shared, else the REG_STORE_UNSHARED_* reason (set-uid/set-gid, extended
    attributes; an owner this process cannot give is found only when the
    object is written), or a negative error.  */
-int reg_store_shareable (int fd, const struct stat *st, reg_error_t *err);
+int reg_store_shareable (int fd, mode_t mode, reg_error_t *err);
 
 /* The object name the regular file open as FD (whose fstat is ST) would
    get, without adding it: for tools (`reg analyze`).  */
@@ -85,6 +97,7 @@ struct reg_store_counters
 {
   uint64_t files_read; /* files whose content was read and hashed */
   uint64_t bytes_read;
+  uint64_t files_hashed_only; /* of those, seen before through another mount: their object was there */
   uint64_t identity_hits;   /* files answered by the identity cache */
   uint64_t objects_created; /* objects this handle published */
   uint64_t envs_created;
@@ -155,11 +168,10 @@ int reg_store_env_unref (struct reg_store *s, const char *env_id, const char *re
 struct reg_source_identity
 {
   char *path;
-  uint64_t dev, ino, size;
-  int64_t mtime_ns, ctime_ns;
+  struct reg_identity id;
 };
-/* Fill ID from ST (PATH is copied).  */
-void reg_source_identity_set (struct reg_source_identity *id, const char *path, const struct stat *st);
+/* PATH (copied) with identity ID.  */
+void reg_source_identity_set (struct reg_source_identity *src, const char *path, const struct reg_identity *id);
 
 /* A growing list of source identities, as the environment cache records.  */
 struct reg_sources
@@ -167,13 +179,15 @@ struct reg_sources
   struct reg_source_identity *items;
   size_t n, cap;
 };
-void reg_sources_add (struct reg_sources *s, const char *path, const struct stat *st);
+void reg_sources_add (struct reg_sources *s, const char *path, const struct reg_identity *id);
 void reg_sources_clear (struct reg_sources *s);
 int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                              const struct reg_source_identity *sources, size_t n, reg_error_t *err);
-/* 1 with *ENV_ID when KEY is cached, its environment exists and every source
-   still has its identity inside ROOTFD (lstat through RESOLVE_IN_ROOT); 0 on
-   a miss (nothing computed from it may be trusted).  */
+/* 1 with *ENV_ID when KEY is cached in this boot, its environment exists
+   and every source still has its identity inside ROOTFD (statx without
+   following the last component, its directory resolved RESOLVE_IN_ROOT);
+   0 on a miss (nothing computed from it may be trusted).  A record with an
+   untrusted identity (reg_identity_trusted) is never written.  */
 int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err);
 
 /* Record the volume of the image (rootfs) ENV_ID was built from: its
@@ -235,15 +249,24 @@ struct reg_check_problem
 };
 struct reg_check_result
 {
-  uint64_t objects;
+  uint64_t objects; /* hashed */
   uint64_t bytes;
+  uint64_t skipped; /* objects not hashed: older than `since`, or not in the sample */
   struct reg_check_problem *problems;
   size_t n_problems;
 };
-/* Re-hash every object with its inode's mode/uid/gid and compare with its
-   name.  Problems are listed in RES; the return value is < 0 only when the
-   check itself could not run.  */
-int reg_store_check (struct reg_store *s, struct reg_check_result *res, reg_error_t *err);
+/* What to re-hash, so that a check can run often on a large store.  */
+struct reg_check_options
+{
+  int64_t since;   /* only objects whose ctime (seconds since the epoch) is at or after this; 0: all */
+  uint64_t sample; /* at most this many of them, chosen at random; 0: all */
+};
+/* Re-hash the objects OPTS selects (NULL: every one) with their inodes'
+   mode/uid/gid and compare with their names; every object's name and type
+   are checked whatever OPTS says.  Problems are listed in RES; the return
+   value is < 0 only when the check itself could not run.  */
+int reg_store_check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res,
+                     reg_error_t *err);
 void reg_check_result_clear (struct reg_check_result *res);
 
 #endif

@@ -66,6 +66,35 @@ reg_host_config_clear (struct reg_host_config *cfg)
   free (cfg->mode);
   free (cfg->store);
   cfg->mode = cfg->store = NULL;
+  cfg->max_object_size = 0;
+}
+
+/* A size: decimal bytes, or with a K, M, G or T suffix (powers of 1024),
+   more than 0.  */
+static int
+size_parse (const char *value, uint64_t *out)
+{
+  static const char units[] = "KMGT";
+  uint64_t n = 0, mul = 1;
+  const char *p = value, *u;
+
+  if (*p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++)
+    {
+      if (n > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+        return -1;
+      n = n * 10 + (uint64_t)(*p - '0');
+    }
+  if (*p && (u = strchr (units, toupper ((unsigned char)*p))) != NULL)
+    {
+      mul = (uint64_t)1 << (10 * (u - units + 1));
+      p++;
+    }
+  if (*p != '\0' || n == 0 || n > UINT64_MAX / mul)
+    return -1;
+  *out = n * mul;
+  return 0;
 }
 
 static char *
@@ -139,8 +168,17 @@ reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t
           free (cfg->store);
           cfg->store = xstrdup (value);
         }
+      else if (strcmp (key, "max_object_size") == 0)
+        {
+          if (size_parse (value, &cfg->max_object_size) < 0)
+            return reg_make_error (err, 0,
+                                   "%s:%zu: max_object_size: expected a size in bytes, or a number with a K, M, G or "
+                                   "T suffix (powers of 1024), more than 0, not `%s`",
+                                   path, lineno, value);
+        }
       else
-        return reg_make_error (err, 0, "%s:%zu: unknown key `%s` (expected mode or store)", path, lineno, key);
+        return reg_make_error (err, 0, "%s:%zu: unknown key `%s` (expected mode, store or max_object_size)", path,
+                               lineno, key);
     }
   return 0;
 }

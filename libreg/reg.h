@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "error.h"
 #include "oci-spec.h"
@@ -63,6 +64,7 @@ struct reg_options
   const char *default_mode;  /* host default ("off" when NULL) */
   const char *container_id;
   const char *state_dir;     /* the container's state directory */
+  uint64_t max_object_size;  /* 0: REG_STORE_DEFAULT_MAX_OBJECT_SIZE */
 };
 
 /* The mode for CONFIG: its run.reg.mode annotation, else DEFAULT_MODE.  An
@@ -73,13 +75,16 @@ const char *reg_mode_name (enum reg_mode mode);
 
 /* The runtime's configuration file (REG_CONFIG_FILE, or --config):
    `key = value` lines, `#` comments.  Keys: `mode` (the host default REG
-   mode) and `store` (the store root).  A missing file is an empty
-   configuration; an unknown key or mode is an error naming the line.  The
-   strings are owned by the struct.  */
+   mode), `store` (the store root) and `max_object_size` (bytes, or a
+   number with a K, M, G or T suffix: powers of 1024; the largest file the
+   store shares).  A missing file is an empty configuration; an unknown key
+   or a bad value is an error naming the line and the key.  The strings are
+   owned by the struct.  */
 struct reg_host_config
 {
   char *mode;
   char *store;
+  uint64_t max_object_size; /* 0: not set */
 };
 int reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t *err);
 void reg_host_config_clear (struct reg_host_config *cfg);

@@ -109,6 +109,25 @@ object_digest() {
   run rt reg check
   [ "$status" -eq 1 ]
   [[ "$output" == *"${obj#"$T/store/"}"* ]]
+  # the cheap checks find it too: it changed within the hour, and a sample
+  # of the store's size takes every object
+  run rt reg check --since 1h
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"${obj#"$T/store/"}"* ]]
+  n=$(find "$T/store/objects" -type f | wc -l)
+  run rt reg check --sample "$n"
+  [ "$status" -eq 1 ]
+  [[ "$output" == *"${obj#"$T/store/"}"* ]]
+  run rt reg check --sample 1
+  [[ "$output" == *"1 objects, "*" bytes checked, $((n - 1)) not (--since, --sample): "* ]]
+  # nothing changed since a time to come: nothing hashed
+  run rt reg check --since "@$(($(date +%s) + 3600))"
+  [ "$status" -eq 0 ]
+  [ "$output" = "0 objects, 0 bytes checked, $n not (--since, --sample): ok" ]
+  run rt reg check --since yesterday
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"--since: expected @SECONDS"*"got \`yesterday\`"* ]]
 
   # Nothing references the environment any more: gc removes it.
   run rt reg gc

@@ -66,8 +66,22 @@ reg_teardown() {
   fi
 }
 
+# copy_prog IMAGE FILE...: each host FILE and the libraries ldd names for it,
+# at the same paths (ldd's paths: /lib/..., /lib64/...; no merged /usr).
+copy_prog() {
+  local img=$1 f
+  shift
+  for f in "$@" $(for f in "$@"; do ldd "$f" 2>/dev/null | grep -o '/[^ ]*'; done | sort -u); do
+    [ -e "$img$f" ] && continue
+    mkdir -p "$img$(dirname "$f")"
+    cp -L "$f" "$img$f"
+  done
+}
+
+# rt ARGS...: the runtime on the file's state dir and store, with the
+# configuration file $REG_CONF when set.
 rt() {
-  "$REG_RUNC" --root "$T/state" --reg-root "$T/store" "$@"
+  "$REG_RUNC" --root "$T/state" --reg-root "$T/store" ${REG_CONF:+--config "$REG_CONF"} "$@"
 }
 
 # bundle IMAGE MODE [READONLY] [INCLUDE] -- ARGS...: a new bundle for IMAGE

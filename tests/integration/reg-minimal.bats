@@ -8,18 +8,6 @@
 
 bats_require_minimum_version 1.5.0
 
-# copy_prog IMAGE FILE...: each host FILE and the libraries ldd names for it,
-# at the same paths (ldd's paths: /lib/..., /lib64/...; no merged /usr).
-copy_prog() {
-  local img=$1 f
-  shift
-  for f in "$@" $(for f in "$@"; do ldd "$f" 2>/dev/null | grep -o '/[^ ]*'; done | sort -u); do
-    [ -e "$img$f" ] && continue
-    mkdir -p "$img$(dirname "$f")"
-    cp -L "$f" "$img$f"
-  done
-}
-
 # base_image DIR: busybox (static), ls, id, dash as /bin/sh, a user database,
 # NSS files module, a secret file no program names, and a few other things
 # of an image's that no program needs.

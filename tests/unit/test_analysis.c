@@ -479,9 +479,9 @@ test_closure_ls (void **state)
   assert_true (e->elf);
   /* The identity is the fixture's copy, from the fd we opened.  */
   assert_int_equal (stat (fxls, &st), 0);
-  assert_int_equal (e->ino, st.st_ino);
-  assert_int_equal (e->dev, st.st_dev);
-  assert_int_equal (e->size, (uint64_t)st.st_size);
+  assert_int_equal (e->id.ino, st.st_ino);
+  assert_int_equal (e->id.dev, st.st_dev);
+  assert_int_equal (e->id.size, (uint64_t)st.st_size);
   assert_ldd_closure (f, c, "/bin/ls");
   /* The interpreter has its reason.  */
   {
@@ -826,7 +826,7 @@ test_symlink_escape (void **state)
   assert_int_equal (reg_closure_add_path (f->rootfd, c, "/app/up", "include", &err), 0);
   assert_int_equal (find (c, "/app/up")->kind, REG_CLOSURE_SYMLINK);
   assert_file (c, "/etc/passwd");
-  assert_int_equal (find (c, "/etc/passwd")->size, strlen (fx_passwd));
+  assert_int_equal (find (c, "/etc/passwd")->id.size, strlen (fx_passwd));
   assert_int_equal (reg_closure_add_path (f->rootfd, c, "/app/dirlink/passwd", "include", &err), 0);
   assert_int_equal (find (c, "/app/dirlink")->kind, REG_CLOSURE_SYMLINK);
   reg_closure_free (c);

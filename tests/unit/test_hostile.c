@@ -141,7 +141,7 @@ assert_clean (const struct reg_closure *c, struct host *h)
       if (e->kind != REG_CLOSURE_FILE)
         continue;
       for (size_t k = 0; k < canaries.n; k++)
-        if (e->dev == canaries.dev[k] && e->ino == canaries.ino[k])
+        if (e->id.dev == canaries.dev[k] && e->id.ino == canaries.ino[k])
           fail_msg ("closure entry %s is a host file outside the rootfs", e->path);
     }
 }
@@ -780,7 +780,7 @@ test_sparse_library (void **state)
   print_message ("# sparse %lld-byte library: analysis in %.2f s\n", (long long)size, t);
   assert_true (t < 10);
   assert_non_null (find (c, lib));
-  assert_int_equal (find (c, lib)->size, (uint64_t)size);
+  assert_int_equal (find (c, lib)->id.size, (uint64_t)size);
   reg_closure_free (c);
   fx_free (f);
 }
@@ -1182,7 +1182,7 @@ test_store_full_disk (void **state)
   struct reg_gc_result gc = { 0 };
   struct reg_store_counters cnt;
   reg_error_t err = NULL;
-  struct stat st;
+  struct reg_identity id;
   char *digest = NULL;
   int fd, ret;
 
@@ -1203,8 +1203,8 @@ test_store_full_disk (void **state)
   fd = open (src, O_RDWR | O_CREAT | O_TRUNC, 0644);
   assert_true (fd >= 0);
   assert_int_equal (write (fd, "small\n", 6), 6);
-  assert_int_equal (fstat (fd, &st), 0);
-  assert_int_equal (reg_store_add_file (s, fd, &st, &digest, NULL, &err), 0);
+  assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+  assert_int_equal (reg_store_add_file (s, fd, &id, &digest, NULL, &err), 0);
   free (digest);
   digest = NULL;
   close (fd);
@@ -1217,8 +1217,8 @@ test_store_full_disk (void **state)
     for (int i = 0; i < 64; i++)
       assert_int_equal (write (fd, buf, sizeof buf), (ssize_t)sizeof buf);
   }
-  assert_int_equal (fstat (fd, &st), 0);
-  ret = reg_store_add_file (s, fd, &st, &digest, NULL, &err);
+  assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+  ret = reg_store_add_file (s, fd, &id, &digest, NULL, &err);
   close (fd);
   unlink (src);
   assert_true (ret < 0);
@@ -1232,7 +1232,7 @@ test_store_full_disk (void **state)
   assert_int_equal (cnt.objects_created, 1);
 
   /* Nothing partial: every object checks, tmp/ is already empty.  */
-  assert_int_equal (reg_store_check (s, &chk, &err), 0);
+  assert_int_equal (reg_store_check (s, NULL, &chk, &err), 0);
   assert_int_equal (chk.n_problems, 0);
   assert_int_equal (chk.objects, 1);
   reg_check_result_clear (&chk);

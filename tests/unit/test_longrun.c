@@ -108,7 +108,7 @@ gc_and_check (const char *store)
     fail_msg ("store open: %s", err->msg);
   if (reg_store_gc (s, &gc, &err) < 0)
     fail_msg ("gc: %s", err->msg);
-  if (reg_store_check (s, &chk, &err) < 0)
+  if (reg_store_check (s, NULL, &chk, &err) < 0)
     fail_msg ("check: %s", err->msg);
   assert_int_equal (chk.n_problems, 0);
   reg_check_result_clear (&chk);

@@ -287,7 +287,7 @@ test_share_concurrent_32 (void **state)
   assert_string_equal (envs[0].id, env0);
   assert_int_equal (envs[0].n_refs, N);
   reg_env_info_free (envs, n_envs);
-  assert_int_equal (reg_store_check (s, &chk, &err), 0);
+  assert_int_equal (reg_store_check (s, NULL, &chk, &err), 0);
   assert_int_equal (chk.n_problems, 0);
   assert_true (chk.objects > 0);
   reg_check_result_clear (&chk);
@@ -434,7 +434,7 @@ test_host_config (void **state)
 
   write_conf (path, "mode = share\nspeed = 11\n");
   assert_true (reg_host_config_load (path, &cfg, &err) < 0);
-  assert_true (has_suffix (err->msg, "reg.conf:2: unknown key `speed` (expected mode or store)"));
+  assert_true (has_suffix (err->msg, "reg.conf:2: unknown key `speed` (expected mode, store or max_object_size)"));
   reg_error_release (&err);
   reg_host_config_clear (&cfg);
 
@@ -453,6 +453,42 @@ test_host_config (void **state)
   assert_true (has_suffix (err->msg, "reg.conf: contains a NUL byte"));
   reg_error_release (&err);
   reg_host_config_clear (&cfg);
+
+  /* Sizes: bytes or K, M, G, T (powers of 1024), either case.  */
+  {
+    static const struct
+    {
+      const char *value;
+      uint64_t bytes;
+    } good[] = { { "4096", 4096 }, { "256M", 256ULL << 20 }, { "1g", 1ULL << 30 }, { "3T", 3ULL << 40 } };
+    static const char *const bad[]
+        = { "", "lots", "12X", "-1", "0", "0K", "1.5G", "256 M", "256MB", "99999999999999999999", "20000000T" };
+    char text[128];
+
+    for (size_t i = 0; i < sizeof (good) / sizeof (good[0]); i++)
+      {
+        snprintf (text, sizeof text, "mode = share\nmax_object_size = %s\n", good[i].value);
+        write_conf (path, text);
+        assert_int_equal (reg_host_config_load (path, &cfg, &err), 0);
+        assert_int_equal (cfg.max_object_size, good[i].bytes);
+        reg_host_config_clear (&cfg);
+      }
+    for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+      {
+        cleanup_free char *want = NULL;
+        snprintf (text, sizeof text, "\nmax_object_size = %s\n", bad[i]);
+        write_conf (path, text);
+        assert_true (reg_host_config_load (path, &cfg, &err) < 0);
+        xasprintf (&want,
+                   "reg.conf:2: max_object_size: expected a size in bytes, or a number with a K, M, G or T "
+                   "suffix (powers of 1024), more than 0, not `%s`",
+                   bad[i]);
+        if (!has_suffix (err->msg, want))
+          fail_msg ("`%s`: %s", bad[i], err->msg);
+        reg_error_release (&err);
+        reg_host_config_clear (&cfg);
+      }
+  }
 
   write_conf (path, "just words\n");
   assert_true (reg_host_config_load (path, &cfg, &err) < 0);

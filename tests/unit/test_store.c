@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -89,6 +90,14 @@ write_img (struct fixture *f, const char *name, const char *content, mode_t mode
   assert_int_equal (fchmodat (f->imgfd, name, mode, 0), 0);
 }
 
+/* truncate(2) of image file NAME.  */
+static int
+truncate_at (struct fixture *f, const char *name, off_t len)
+{
+  cleanup_close int fd = openat (f->imgfd, name, O_WRONLY | O_CLOEXEC);
+  return fd < 0 ? -1 : ftruncate (fd, len);
+}
+
 static struct reg_store *
 open_store (struct fixture *f)
 {
@@ -98,20 +107,45 @@ open_store (struct fixture *f)
   return s;
 }
 
+/* The identity of the file open as FD.  */
+static struct reg_identity
+fd_identity (int fd)
+{
+  struct reg_identity id;
+  assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+  return id;
+}
+
+/* Add DIRFD/NAME; returns reg_store_add_file's value.  */
+static int
+add_at (struct reg_store *s, int dirfd, const char *name, char **digest)
+{
+  reg_error_t err = NULL;
+  cleanup_close int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+  struct reg_identity id;
+  int ret;
+
+  assert_true (fd >= 0);
+  id = fd_identity (fd);
+  ret = reg_store_add_file (s, fd, &id, digest, NULL, &err);
+  check_err (ret, &err);
+  return ret;
+}
+
 /* Add image file NAME; returns reg_store_add_file's value.  */
 static int
 add_img (struct reg_store *s, struct fixture *f, const char *name, char **digest)
 {
-  reg_error_t err = NULL;
-  cleanup_close int fd = openat (f->imgfd, name, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  int ret;
+  return add_at (s, f->imgfd, name, digest);
+}
 
-  assert_true (fd >= 0);
-  assert_int_equal (fstat (fd, &st), 0);
-  ret = reg_store_add_file (s, fd, &st, digest, NULL, &err);
-  check_err (ret, &err);
-  return ret;
+/* SRC: PATH with the identity of DIRFD/NAME (not followed).  */
+static void
+source_at (struct reg_source_identity *src, int dirfd, const char *name, const char *path)
+{
+  struct reg_identity id;
+  assert_int_equal (reg_identity_at (dirfd, name, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH, &id, NULL), 0);
+  reg_source_identity_set (src, path, &id);
 }
 
 static char *
@@ -186,7 +220,7 @@ assert_check_clean (struct reg_store *s)
 {
   struct reg_check_result res;
   reg_error_t err = NULL;
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   for (size_t i = 0; i < res.n_problems; i++)
     fprintf (stderr, "check: %s: %s\n", res.problems[i].object, res.problems[i].problem);
   assert_int_equal (res.n_problems, 0);
@@ -295,14 +329,14 @@ test_add_error_leaves_nothing (void **state)
   struct reg_store *s = open_store (f);
   reg_error_t err = NULL;
   char *digest = NULL;
-  struct stat st;
+  struct reg_identity id;
   int fd, ret;
 
   write_img (f, "wo", "write only", 0644);
   fd = openat (f->imgfd, "wo", O_WRONLY | O_CLOEXEC);
   assert_true (fd >= 0);
-  assert_int_equal (fstat (fd, &st), 0);
-  ret = reg_store_add_file (s, fd, &st, &digest, NULL, &err);
+  id = fd_identity (fd);
+  ret = reg_store_add_file (s, fd, &id, &digest, NULL, &err);
   close (fd);
   assert_true (ret < 0);
   assert_null (digest);
@@ -420,7 +454,7 @@ nonroot_owner_checks (struct fixture *f, const char *store)
   struct reg_store *s = NULL;
   reg_error_t err = NULL;
   cleanup_close int fd = -1;
-  struct stat st;
+  struct reg_identity id;
   int ret;
 
   if (reg_store_open (store, &s, &err) < 0)
@@ -430,9 +464,9 @@ nonroot_owner_checks (struct fixture *f, const char *store)
     }
   /* /etc/passwd: world-readable, owned by root.  */
   fd = open ("/etc/passwd", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || fstat (fd, &st) < 0 || st.st_uid == geteuid ())
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0 || id.uid == geteuid ())
     return 11;
-  ret = reg_store_add_file (s, fd, &st, NULL, NULL, &err);
+  ret = reg_store_add_file (s, fd, &id, NULL, NULL, &err);
   if (ret != REG_STORE_UNSHARED_OWNER)
     return 12;
   if (count_entries (store, "tmp") != 0 || count_files (store, "objects") != 0)
@@ -924,7 +958,7 @@ test_check_corrupt (void **state)
   close (fd);
   assert_int_equal (chmod (path, 0444), 0);
 
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   assert_int_equal (res.objects, 2);
   assert_int_equal (res.n_problems, 1);
   assert_non_null (strstr (res.problems[0].object, d2 + 2));
@@ -935,7 +969,7 @@ test_check_corrupt (void **state)
   free (path);
   path = reg_store_object_path (s, d1);
   assert_int_equal (chmod (path, 0600), 0);
-  check_err (reg_store_check (s, &res, &err), &err);
+  check_err (reg_store_check (s, NULL, &res, &err), &err);
   assert_int_equal (res.n_problems, 2);
   reg_check_result_clear (&res);
   reg_store_close (s);
@@ -963,15 +997,15 @@ do_create (struct fixture *f, const char *store, const char **names, size_t n, c
     {
       cleanup_close int fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
       cleanup_free char *digest = NULL;
-      struct stat st;
-      if (fd < 0 || fstat (fd, &st) < 0)
+      struct reg_identity id;
+      if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0)
         {
           reg_make_error (&err, errno, "open `%s`", names[i]);
           goto fail;
         }
-      if (reg_store_add_file (s, fd, &st, &digest, NULL, &err) != 0)
+      if (reg_store_add_file (s, fd, &id, &digest, NULL, &err) != 0)
         goto fail;
-      if (reg_manifest_add_file (m, names[i], digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+      if (reg_manifest_add_file (m, names[i], digest, id.mode, id.uid, id.gid, &err) < 0)
         goto fail;
     }
   if (reg_store_env_get (s, m, env_id, NULL, &err) < 0)
@@ -1111,15 +1145,16 @@ test_concurrent_creates (void **state)
           for (int i = 0; i < N_FILES; i++)
             {
               cleanup_free char *digest = NULL;
-              struct stat st;
+              struct reg_identity id;
               int fd;
               xasprintf (&names[i], "p%d-f%d", p, i);
               fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
-              if (fd < 0 || fstat (fd, &st) < 0 || reg_store_add_file (cs, fd, &st, &digest, NULL, &err) != 0)
+              if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL) < 0
+                  || reg_store_add_file (cs, fd, &id, &digest, NULL, &err) != 0)
                 _exit (7);
               close (fd);
               snprintf (ref, sizeof (ref), "usr/lib/f%d", i);
-              if (reg_manifest_add_file (m, ref, digest, st.st_mode, st.st_uid, st.st_gid, &err) < 0)
+              if (reg_manifest_add_file (m, ref, digest, id.mode, id.uid, id.gid, &err) < 0)
                 _exit (8);
               free (names[i]);
             }
@@ -1182,14 +1217,11 @@ test_env_cache (void **state)
   cleanup_free char *id = NULL, *hit = NULL, *hit2 = NULL;
   struct reg_source_identity src[2];
   reg_error_t err = NULL;
-  struct stat st;
   struct timespec later[2];
 
   check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
-  assert_int_equal (fstatat (f->imgfd, "a", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[0], "/a", &st);
-  assert_int_equal (fstatat (f->imgfd, "x", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[1], "x", &st);
+  source_at (&src[0], f->imgfd, "a", "/a");
+  source_at (&src[1], f->imgfd, "x", "x");
 
   assert_int_equal (reg_store_env_cache_get (s, "image-1 /a", f->imgfd, &hit, &err), 0);
   check_err (reg_store_env_cache_put (s, "image-1 /a", id, src, 2, &err), &err);
@@ -1223,7 +1255,6 @@ test_env_cache_dirs (void **state)
   cleanup_free char *id = NULL, *hit = NULL, *outside = NULL, *outside_f = NULL;
   struct reg_source_identity src[4];
   reg_error_t err = NULL;
-  struct stat st;
   int fd;
 
   check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
@@ -1237,12 +1268,10 @@ test_env_cache_dirs (void **state)
   xasprintf (&outside_f, "%s/outside/f", f->dir);
   assert_int_equal (mkdir (outside, 0755), 0);
   assert_int_equal (linkat (f->imgfd, "d/f", AT_FDCWD, outside_f, 0), 0);
-  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[0], "/lnk/f", &st);
-  reg_source_identity_set (&src[1], "/d/f", &st);
-  reg_source_identity_set (&src[2], "/d/f", &st);
-  assert_int_equal (fstatat (f->imgfd, "lnk", &st, AT_SYMLINK_NOFOLLOW), 0);
-  reg_source_identity_set (&src[3], "/lnk", &st);
+  source_at (&src[0], f->imgfd, "d/f", "/lnk/f");
+  source_at (&src[1], f->imgfd, "d/f", "/d/f");
+  source_at (&src[2], f->imgfd, "d/f", "/d/f");
+  source_at (&src[3], f->imgfd, "lnk", "/lnk");
 
   check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
@@ -1267,11 +1296,10 @@ test_env_cache_dirs (void **state)
   assert_int_equal (unlinkat (f->imgfd, "d", 0), 0);
   assert_int_equal (renameat (f->imgfd, "d.old", f->imgfd, "d"), 0);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 0);
-  assert_int_equal (fstatat (f->imgfd, "d/f", &st, AT_SYMLINK_NOFOLLOW), 0);
   for (size_t i = 0; i < 3; i++)
     {
       free (src[i].path);
-      reg_source_identity_set (&src[i], i == 0 ? "/lnk/f" : "/d/f", &st);
+      source_at (&src[i], f->imgfd, "d/f", i == 0 ? "/lnk/f" : "/d/f");
     }
   check_err (reg_store_env_cache_put (s, "image-1 dirs", id, src, 4, &err), &err);
   assert_int_equal (reg_store_env_cache_get (s, "image-1 dirs", f->imgfd, &hit, &err), 1);
@@ -1285,6 +1313,495 @@ test_env_cache_dirs (void **state)
   for (size_t i = 0; i < 4; i++)
     free (src[i].path);
   reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* --- identities name the mount and the owner ---------------------------- */
+
+/* A user namespace that maps 0-65535 to 100000-165535, as Podman's
+   --uidmap 0:100000:65536: an fd of it, or -errno.  */
+static int
+mapped_userns (void)
+{
+  int ready[2], hold[2], fd = -1, e = 0;
+  char c = 0;
+  pid_t pid;
+
+  if (pipe2 (ready, O_CLOEXEC) < 0)
+    return -errno;
+  if (pipe2 (hold, O_CLOEXEC) < 0)
+    {
+      e = errno;
+      close (ready[0]);
+      close (ready[1]);
+      return -e;
+    }
+  pid = fork ();
+  if (pid == 0)
+    {
+      close (ready[0]);
+      close (hold[1]);
+      if (unshare (CLONE_NEWUSER) < 0 || write (ready[1], "r", 1) != 1)
+        _exit (1);
+      /* Until the parent has the namespace.  */
+      if (read (hold[0], &c, 1) < 0)
+        _exit (1);
+      _exit (0);
+    }
+  close (ready[1]);
+  close (hold[0]);
+  if (pid < 0 || read (ready[0], &c, 1) != 1)
+    e = pid < 0 ? errno : EPERM;
+  for (const char *const *map = (const char *const[]){ "uid_map", "gid_map", NULL }; e == 0 && *map; map++)
+    {
+      char path[64];
+      int mfd;
+
+      snprintf (path, sizeof (path), "/proc/%d/%s", (int)pid, *map);
+      mfd = open (path, O_WRONLY | O_CLOEXEC);
+      if (mfd < 0 || write (mfd, "0 100000 65536\n", 15) != 15)
+        e = errno ? errno : EIO;
+      if (mfd >= 0)
+        close (mfd);
+    }
+  if (e == 0)
+    {
+      char path[64];
+      snprintf (path, sizeof (path), "/proc/%d/ns/user", (int)pid);
+      fd = open (path, O_RDONLY | O_CLOEXEC);
+      e = fd < 0 ? errno : 0;
+    }
+  close (hold[1]);
+  close (ready[0]);
+  if (pid > 0)
+    waitpid (pid, NULL, 0);
+  return fd >= 0 ? fd : -e;
+}
+
+/* A new mount of DIR's file system, detached (open_tree OPEN_TREE_CLONE;
+   closing the fd unmounts it): the same device, inodes and times, another
+   mount.  Idmapped through USERNS_FD when >= 0.  The fd, or -errno.  */
+static int
+clone_mount (const char *dir, int userns_fd)
+{
+  int fd = open_tree (AT_FDCWD, dir, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  int e;
+
+  if (fd < 0)
+    return -errno;
+  if (userns_fd >= 0)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+      if (mount_setattr (fd, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+        {
+          e = errno;
+          close (fd);
+          return -e;
+        }
+    }
+  return fd;
+}
+
+/* DIR (a mount from clone_mount) shows NAME with A's device, inode, size
+   and times.  */
+static void
+assert_same_metadata (const struct stat *a, int dir, const char *name)
+{
+  struct stat b;
+
+  assert_int_equal (fstatat (dir, name, &b, AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH), 0);
+  assert_true (a->st_dev == b.st_dev && a->st_ino == b.st_ino && a->st_size == b.st_size);
+  assert_true (a->st_mtim.tv_sec == b.st_mtim.tv_sec && a->st_mtim.tv_nsec == b.st_mtim.tv_nsec);
+  assert_true (a->st_ctim.tv_sec == b.st_ctim.tv_sec && a->st_ctim.tv_nsec == b.st_ctim.tv_nsec);
+}
+
+/* The idmapped view of the image (owner 0 shown as 100000), or -1 after
+   saying why there is none.  */
+static int
+idmapped_view (struct fixture *f)
+{
+  cleanup_close int userns = mapped_userns ();
+  int fd = userns >= 0 ? clone_mount (f->img, userns) : userns;
+
+  if (fd < 0)
+    fprintf (stderr, "no idmapped mount here (%s): that part is not tested\n", strerror (-fd));
+  return fd < 0 ? -1 : fd;
+}
+
+/* The identity cache answers only for the file it saw: the same inode
+   through another mount (a loop device's next image has the same device
+   number; a bind or an overlay is another view) is read again, and an
+   idmapped view (Podman --uidmap) gets an object with the owner it
+   shows.  */
+static void
+test_identity_names_mount_and_owner (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *plain = NULL, *again = NULL, *mapped = NULL;
+  cleanup_close int view = -1, idmapped = -1;
+  struct reg_store_counters c;
+  struct reg_store *s;
+  struct stat a, o;
+
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "skip: needs root (mounts)\n");
+      skip ();
+    }
+  write_img (f, "lib", "AAAA", 0755);
+  view = clone_mount (f->img, -1);
+  if (view < 0)
+    {
+      fprintf (stderr, "skip: open_tree: %s\n", strerror (-view));
+      skip ();
+    }
+  assert_int_equal (fstatat (f->imgfd, "lib", &a, 0), 0);
+  assert_same_metadata (&a, view, "lib");
+
+  s = open_store (f);
+  assert_int_equal (add_at (s, f->imgfd, "lib", &plain), 0);
+  reg_store_close (s);
+  s = open_store (f);
+  assert_int_equal (add_at (s, view, "lib", &again), 0);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.identity_hits, 0);
+  assert_int_equal (c.files_read, 1);
+  assert_string_equal (plain, again);
+  /* hashed again, but not copied: its object was there */
+  assert_int_equal (c.files_hashed_only, 1);
+  assert_int_equal (c.objects_created, 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  /* the record stays the first mount's: answered there */
+  free (steal_pointer (&again));
+  assert_int_equal (add_at (s, f->imgfd, "lib", &again), 0);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.identity_hits, 1);
+  assert_int_equal (c.files_read, 1);
+
+  idmapped = idmapped_view (f);
+  if (idmapped >= 0)
+    {
+      assert_int_equal (fstatat (idmapped, "lib", &o, 0), 0);
+      assert_int_equal (o.st_uid, 100000);
+      a.st_uid = o.st_uid;
+      assert_same_metadata (&a, idmapped, "lib");
+      assert_int_equal (add_at (s, idmapped, "lib", &mapped), 0);
+      assert_string_not_equal (plain, mapped);
+      stat_object (f, mapped, &o);
+      assert_int_equal (o.st_uid, 100000);
+      assert_int_equal (o.st_gid, 100000);
+    }
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* The environment cache likewise: its sources seen through another mount
+   or an idmapped one are not the sources it recorded.  */
+static void
+test_env_cache_names_mount_and_owner (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *id = NULL, *hit = NULL;
+  cleanup_close int view = -1, idmapped = -1;
+  struct reg_source_identity src[2];
+  struct reg_manifest *m;
+  reg_error_t err = NULL;
+  struct reg_store *s;
+  struct stat a;
+
+  if (geteuid () != 0)
+    {
+      fprintf (stderr, "skip: needs root (mounts)\n");
+      skip ();
+    }
+  s = open_store (f);
+  m = make_manifest (s, f, false);
+  check_err (reg_store_env_get (s, m, &id, NULL, &err), &err);
+  source_at (&src[0], f->imgfd, "", "/");
+  source_at (&src[1], f->imgfd, "a", "/a");
+  check_err (reg_store_env_cache_put (s, "image-1", id, src, 2, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+
+  view = clone_mount (f->img, -1);
+  if (view < 0)
+    {
+      fprintf (stderr, "skip: open_tree: %s\n", strerror (-view));
+      skip ();
+    }
+  assert_int_equal (fstatat (f->imgfd, "a", &a, 0), 0);
+  assert_same_metadata (&a, view, "a");
+  assert_int_equal (reg_store_env_cache_get (s, "image-1", view, &hit, &err), 0);
+  assert_null (hit);
+
+  idmapped = idmapped_view (f);
+  if (idmapped >= 0)
+    assert_int_equal (reg_store_env_cache_get (s, "image-1", idmapped, &hit, &err), 0);
+  assert_null (hit);
+
+  free (src[0].path);
+  free (src[1].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* What a cache may not trust.  An identity without a unique mount id (a
+   kernel before 6.8) is never recorded nor answered for; a record of
+   another boot (unique mount ids start again at each boot) is a miss; and
+   an owner or mode other than recorded is another file, the rest equal.  */
+static void
+test_identity_untrusted (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *env = NULL, *hit = NULL, *d = NULL, *rec = NULL, *data = NULL;
+  struct reg_source_identity src[1];
+  struct reg_store_counters c;
+  struct reg_gc_result gc;
+  struct reg_manifest *m;
+  struct reg_identity id;
+  reg_error_t err = NULL;
+  cleanup_close int fd = -1;
+  size_t len;
+  char *boot;
+
+  id = fd_identity (f->imgfd);
+  if (!reg_identity_trusted (&id))
+    {
+      fprintf (stderr, "skip: no unique mount ids on this kernel\n");
+      reg_store_close (s);
+      skip ();
+    }
+
+  /* No mount id: read at every add, nothing recorded.  */
+  write_img (f, "lib", "AAAA", 0644);
+  fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+  id = fd_identity (fd);
+  id.mnt = 0;
+  assert_false (reg_identity_trusted (&id));
+  for (int i = 0; i < 2; i++)
+    {
+      free (d);
+      check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+    }
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 2);
+  assert_int_equal (count_files (f->store, "cache/files"), 0);
+
+  /* Recorded, then the record said to be of another boot: read again.  */
+  id = fd_identity (fd);
+  free (d);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  assert_int_equal (count_files (f->store, "cache/files"), 1);
+  xasprintf (&rec, "%s/cache/files/%02x/%llx-%llx", f->store, (unsigned)(id.ino & 0xff), (unsigned long long)id.dev,
+             (unsigned long long)id.ino);
+  check_err (read_all_file (rec, 0, &data, &len, &err), &err);
+  assert_non_null (boot = strstr (data, reg_boot_id ()));
+  boot[0] = boot[0] == '0' ? '1' : '0';
+  check_err (write_file (rec, data, len, &err), &err);
+  free (d);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 4);
+  assert_int_equal (c.identity_hits, 0);
+
+  /* The environment cache: no record without mount ids; a record of
+     another boot or of another owner or mode is a miss.  */
+  m = make_manifest (s, f, false);
+  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
+  source_at (&src[0], f->imgfd, "a", "/a");
+  src[0].id.mnt = 0;
+  check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+  assert_int_equal (count_files (f->store, "cache/envs"), 0);
+  free (src[0].path);
+
+  source_at (&src[0], f->imgfd, "a", "/a");
+  check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+  assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+  free (steal_pointer (&hit));
+  {
+    cleanup_free char *dir = NULL, *path = NULL, *rdata = NULL;
+    char hex[REG_DIGEST_HEX_LEN + 1];
+    size_t rlen;
+
+    reg_sha256_hex ("k", 1, hex);
+    xasprintf (&path, "%s/cache/envs/%.2s/%s", f->store, hex, hex + 2);
+    check_err (read_all_file (path, 0, &rdata, &rlen, &err), &err);
+    assert_non_null (boot = strstr (rdata, reg_boot_id ()));
+    boot[0] = boot[0] == '0' ? '1' : '0';
+    check_err (write_file (path, rdata, rlen, &err), &err);
+    assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 0);
+    /* and gc drops it, the environment (referenced) kept */
+    check_err (reg_store_env_ref (s, env, "c1", &err), &err);
+    check_err (reg_store_gc (s, &gc, &err), &err);
+    assert_int_equal (count_files (f->store, "cache/envs"), 0);
+    assert_int_equal (gc.envs_removed, 0);
+  }
+  for (int i = 0; i < 3; i++)
+    {
+      source_at (&src[0], f->imgfd, "a", "/a");
+      check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+      assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+      free (steal_pointer (&hit));
+      if (i == 0)
+        src[0].id.uid++;
+      else if (i == 1)
+        src[0].id.gid++;
+      else
+        src[0].id.mode ^= 0111;
+      check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+      assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 0);
+      free (src[0].path);
+    }
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
+/* A sparse file's object has its holes: the blocks of its data, not of
+   its length; its name is that of its whole content, zeros included; and
+   check re-hashes it clean.  Also a file that is all hole, and one that
+   ends in a hole.  */
+static void
+test_sparse_object (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  const size_t size = 8 << 20;
+  cleanup_free char *content = xmalloc0 (size);
+  const struct
+  {
+    const char *name;
+    size_t data[3]; /* where its 4096-byte runs of data are */
+    size_t n;
+  } files[] = {
+    { "sparse", { 0, 4 << 20, (8 << 20) - 4096 }, 3 },
+    { "hole", { 0 }, 0 },
+    { "ends-in-hole", { 4096 }, 1 },
+  };
+
+  for (size_t i = 0; i < sizeof (files) / sizeof (files[0]); i++)
+    {
+      cleanup_free char *d = NULL;
+      char want[REG_DIGEST_HEX_LEN + 1];
+      struct stat src, obj;
+      int fd;
+
+      memset (content, 0, size);
+      fd = openat (f->imgfd, files[i].name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+      assert_true (fd >= 0);
+      assert_int_equal (ftruncate (fd, (off_t)size), 0);
+      for (size_t k = 0; k < files[i].n; k++)
+        {
+          memset (content + files[i].data[k], 'a' + (int)k, 4096);
+          assert_int_equal (pwrite (fd, content + files[i].data[k], 4096, (off_t)files[i].data[k]), 4096);
+        }
+      assert_int_equal (fstat (fd, &src), 0);
+      close (fd);
+
+      d = add_ok (s, f, files[i].name);
+      reg_store_digest_buffer (content, size, 0644, geteuid (), getegid (), want);
+      assert_string_equal (d, want);
+      stat_object (f, d, &obj);
+      print_message ("# %s: %lld bytes, %lld blocks; object %lld blocks\n", files[i].name, (long long)src.st_size,
+                     (long long)src.st_blocks, (long long)obj.st_blocks);
+      assert_int_equal (obj.st_size, (off_t)size);
+      assert_true (obj.st_blocks <= src.st_blocks + 16);
+    }
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* A file larger than the store's max_object_size is not shared, and not
+   even read (hashing costs its length, holes included); one of exactly
+   that size is.  */
+static void
+test_size_limit (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *d = NULL;
+  struct reg_store_counters c;
+
+  assert_true (reg_store_max_object_size (s) == REG_STORE_DEFAULT_MAX_OBJECT_SIZE);
+  reg_store_set_max_object_size (s, 4096);
+  write_img (f, "edge", "", 0644);
+  write_img (f, "big", "", 0644);
+  assert_int_equal (truncate_at (f, "edge", 4096), 0);
+  assert_int_equal (truncate_at (f, "big", 4097), 0);
+  assert_int_equal (add_img (s, f, "big", NULL), REG_STORE_UNSHARED_SIZE);
+  assert_string_equal (reg_store_unshared_reason (REG_STORE_UNSHARED_SIZE), "larger than the store's max_object_size");
+  d = add_ok (s, f, "edge");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (count_files (f->store, "objects"), 1);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_store_close (s);
+}
+
+/* check --since and --sample: only objects changed since (their ctime),
+   a random sample of a given size; names and types of all are checked.  */
+static void
+test_check_some (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *da = NULL, *db = NULL, *dc = NULL, *path = NULL, *junk = NULL;
+  struct reg_check_result res;
+  struct reg_check_options opts = { 0 };
+  reg_error_t err = NULL;
+  struct stat st;
+  time_t before;
+  int fd;
+
+  write_img (f, "a", "content a", 0644);
+  write_img (f, "b", "content b", 0644);
+  write_img (f, "c", "content c", 0644);
+  da = add_ok (s, f, "a");
+  db = add_ok (s, f, "b");
+  dc = add_ok (s, f, "c");
+
+  /* a sample of 1, of 2, of more than there are */
+  for (uint64_t n = 1; n <= 4; n++)
+    {
+      opts.sample = n;
+      check_err (reg_store_check (s, &opts, &res, &err), &err);
+      assert_int_equal (res.objects, n < 3 ? n : 3);
+      assert_int_equal (res.skipped, n < 3 ? 3 - n : 0);
+      assert_int_equal (res.n_problems, 0);
+      reg_check_result_clear (&res);
+    }
+  opts.sample = 0;
+
+  /* b changed after the others (a second later: ctimes are compared in
+     seconds): only b is checked, and found.  */
+  before = time (NULL);
+  while (time (NULL) == before)
+    usleep (50000);
+  xasprintf (&path, "%s/objects/%.2s/%s", f->store, db, db + 2);
+  assert_int_equal (chmod (path, 0644), 0);
+  fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  assert_true (fd >= 0 && write (fd, "x", 1) == 1);
+  close (fd);
+  assert_int_equal (stat (path, &st), 0);
+  opts.since = st.st_ctim.tv_sec;
+  check_err (reg_store_check (s, &opts, &res, &err), &err);
+  assert_int_equal (res.objects, 1);
+  assert_int_equal (res.skipped, 2);
+  assert_int_equal (res.n_problems, 1);
+  assert_non_null (strstr (res.problems[0].object, db + 2));
+  reg_check_result_clear (&res);
+
+  /* nothing changed since a time to come: nothing hashed, but a file that
+     is no object is still named */
+  xasprintf (&junk, "%s/objects/%.2s/junk", f->store, da);
+  check_err (write_file (junk, "j", 1, &err), &err);
+  opts.since = time (NULL) + 3600;
+  check_err (reg_store_check (s, &opts, &res, &err), &err);
+  assert_int_equal (res.objects, 0);
+  assert_int_equal (res.skipped, 3);
+  assert_int_equal (res.n_problems, 1);
+  assert_string_equal (res.problems[0].problem, "not an object name");
+  reg_check_result_clear (&res);
   reg_store_close (s);
 }
 
@@ -1360,6 +1877,12 @@ main (void)
     cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_dirs, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_names_mount_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_some, setup, teardown),
     cmocka_unit_test_setup_teardown (test_link_limit, setup, teardown),
   };
   return cmocka_run_group_tests_name ("store", tests, NULL, NULL);

@@ -1,0 +1,166 @@
+/* libreg: file identities (see reg-identity.h).  */
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "reg-identity.h"
+#include "utils.h"
+
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+#define BOOT_ID_LEN 36
+
+static int64_t
+stx_ns (const struct statx_timestamp *t)
+{
+  return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
+}
+
+int
+reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id, struct stat *st)
+{
+  struct statx stx;
+
+  if (statx (dirfd, path, flags, STATX_BASIC_STATS | STATX_MNT_ID_UNIQUE, &stx) < 0)
+    return -errno;
+  /* A kernel without unique mount ids ignores the request: stx_mnt_id is
+     then the reusable STATX_MNT_ID, or nothing.  */
+  id->mnt = (stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : 0;
+  id->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
+  id->ino = stx.stx_ino;
+  id->size = stx.stx_size;
+  id->mtime_ns = stx_ns (&stx.stx_mtime);
+  id->ctime_ns = stx_ns (&stx.stx_ctime);
+  id->mode = stx.stx_mode;
+  id->uid = stx.stx_uid;
+  id->gid = stx.stx_gid;
+  if (st)
+    {
+      memset (st, 0, sizeof (*st));
+      st->st_dev = (dev_t)id->dev;
+      st->st_ino = (ino_t)stx.stx_ino;
+      st->st_mode = stx.stx_mode;
+      st->st_nlink = stx.stx_nlink;
+      st->st_uid = stx.stx_uid;
+      st->st_gid = stx.stx_gid;
+      st->st_rdev = makedev (stx.stx_rdev_major, stx.stx_rdev_minor);
+      st->st_size = (off_t)stx.stx_size;
+      st->st_blksize = (blksize_t)stx.stx_blksize;
+      st->st_blocks = (blkcnt_t)stx.stx_blocks;
+      st->st_atim = (struct timespec){ stx.stx_atime.tv_sec, stx.stx_atime.tv_nsec };
+      st->st_mtim = (struct timespec){ stx.stx_mtime.tv_sec, stx.stx_mtime.tv_nsec };
+      st->st_ctim = (struct timespec){ stx.stx_ctime.tv_sec, stx.stx_ctime.tv_nsec };
+    }
+  return 0;
+}
+
+const char *
+reg_boot_id (void)
+{
+  static char boot[BOOT_ID_LEN + 1];
+  static int state; /* 0: not read yet, 1: read, -1: unreadable */
+  cleanup_close int fd = -1;
+  char buf[BOOT_ID_LEN + 2];
+  ssize_t n;
+
+  if (state != 0)
+    return state > 0 ? boot : NULL;
+  state = -1;
+  fd = open ("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return NULL;
+  n = read (fd, buf, sizeof (buf));
+  if (n < BOOT_ID_LEN)
+    return NULL;
+  for (size_t i = 0; i < BOOT_ID_LEN; i++)
+    if (!((buf[i] >= '0' && buf[i] <= '9') || (buf[i] >= 'a' && buf[i] <= 'f') || buf[i] == '-'))
+      return NULL;
+  memcpy (boot, buf, BOOT_ID_LEN);
+  boot[BOOT_ID_LEN] = '\0';
+  state = 1;
+  return boot;
+}
+
+bool
+reg_identity_trusted (const struct reg_identity *id)
+{
+  return id->mnt != 0 && reg_boot_id () != NULL;
+}
+
+int
+reg_identity_cmp (const struct reg_identity *a, const struct reg_identity *b)
+{
+  /* Field by field: the struct has padding a memcmp would compare.  */
+  const uint64_t x[]
+      = { a->mnt, a->dev, a->ino, a->size, (uint64_t)a->mtime_ns, (uint64_t)a->ctime_ns, a->mode, a->uid, a->gid };
+  const uint64_t y[]
+      = { b->mnt, b->dev, b->ino, b->size, (uint64_t)b->mtime_ns, (uint64_t)b->ctime_ns, b->mode, b->uid, b->gid };
+
+  for (size_t i = 0; i < sizeof (x) / sizeof (x[0]); i++)
+    if (x[i] != y[i])
+      return x[i] < y[i] ? -1 : 1;
+  return 0;
+}
+
+void
+reg_identity_write (FILE *f, const struct reg_identity *id)
+{
+  fprintf (f, "%llu %llu %llu %llu %lld %lld %u %u %u ", (unsigned long long)id->mnt, (unsigned long long)id->dev,
+           (unsigned long long)id->ino, (unsigned long long)id->size, (long long)id->mtime_ns, (long long)id->ctime_ns,
+           (unsigned)id->mode, (unsigned)id->uid, (unsigned)id->gid);
+}
+
+/* By hand: sscanf was a third of the validation of a large environment
+   (every source is one line of its cache record).  */
+int
+reg_identity_parse (const char **pp, const char *end, struct reg_identity *id)
+{
+  enum
+  {
+    U64,
+    I64,
+    U32
+  };
+  static const int kind[] = { U64, U64, U64, U64, I64, I64, U32, U32, U32 };
+  uint64_t v[9];
+  const char *p = *pp;
+
+  for (size_t i = 0; i < 9; i++)
+    {
+      bool neg = kind[i] == I64 && p < end && *p == '-';
+      const char *digits;
+      uint64_t n = 0;
+
+      p += neg;
+      digits = p;
+      while (p < end && *p >= '0' && *p <= '9')
+        {
+          uint64_t d = (uint64_t)(*p++ - '0');
+          if (n > (UINT64_MAX - d) / 10)
+            return -1;
+          n = n * 10 + d;
+        }
+      if (p == digits || p >= end || *p != ' ')
+        return -1;
+      if ((kind[i] == I64 && n > (uint64_t)INT64_MAX) || (kind[i] == U32 && n > UINT32_MAX))
+        return -1;
+      v[i] = neg ? -n : n; /* two's complement: read back as int64_t */
+      p++;
+    }
+  id->mnt = v[0];
+  id->dev = v[1];
+  id->ino = v[2];
+  id->size = v[3];
+  id->mtime_ns = (int64_t)v[4];
+  id->ctime_ns = (int64_t)v[5];
+  id->mode = (uint32_t)v[6];
+  id->uid = (uint32_t)v[7];
+  id->gid = (uint32_t)v[8];
+  *pp = p;
+  return 0;
+}

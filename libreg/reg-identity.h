@@ -1,0 +1,64 @@
+/* libreg: file identities, what REG's caches know a file by.
+ *
+ * The identity cache (file -> object digest) and the environment cache
+ * (sources -> environment) trust that a file whose identity is unchanged
+ * has unchanged content.  An identity is taken by one statx and is the
+ * whole of:
+ *
+ *   the mount   STATX_MNT_ID_UNIQUE (Linux 6.8): never reused while the
+ *               machine runs.  st_dev alone is not enough: a loop device's
+ *               number goes to the next image attached to it, an anonymous
+ *               device number (tmpfs, overlay) to the next such mount, so a
+ *               crafted file system could give its files the device, inodes
+ *               and times of a later, genuine one.  Unique mount ids start
+ *               again at each boot, so the caches also record the boot id
+ *               (reg_boot_id) and trust nothing of another boot.  Without a
+ *               unique mount id (older kernels) nothing is trusted: mnt is
+ *               0, the caches are not used and every file is hashed.
+ *   device, inode, size, mtime, ctime
+ *   mode and owner   an idmapped mount (Podman --uidmap) shows one inode
+ *               with other owners, its times unchanged.
+ *
+ * A file seen through a new mount (each container's overlay, a bind mount
+ * of an image) is therefore a new file to the caches: it is hashed again,
+ * and its object is found in the store by its digest.  */
+#ifndef REG_IDENTITY_H
+#define REG_IDENTITY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+
+struct reg_identity
+{
+  uint64_t mnt; /* unique mount id; 0 when the kernel gives none */
+  uint64_t dev, ino, size;
+  int64_t mtime_ns, ctime_ns;
+  uint32_t mode; /* st_mode, type bits included */
+  uint32_t uid, gid;
+};
+
+/* One statx of DIRFD/PATH (FLAGS: AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW...)
+   into *ID and, when ST is not NULL, the same data as a struct stat.
+   0 or -errno.  */
+int reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id, struct stat *st);
+
+/* Whether a cache may trust ID: the kernel named its mount, and the boot
+   id is known.  */
+bool reg_identity_trusted (const struct reg_identity *id);
+
+/* 0 when A and B are the same identity.  */
+int reg_identity_cmp (const struct reg_identity *a, const struct reg_identity *b);
+
+/* The text of an identity in a cache record: "MNT DEV INO SIZE MTIME CTIME
+   MODE UID GID " (decimal, a space after each).  parse reads one from *P
+   (not past END) and moves *P past it; -1 when it is not one.  */
+void reg_identity_write (FILE *f, const struct reg_identity *id);
+int reg_identity_parse (const char **p, const char *end, struct reg_identity *id);
+
+/* This boot's id (/proc/sys/kernel/random/boot_id, 36 characters), read
+   once per process; NULL when it cannot be read.  */
+const char *reg_boot_id (void);
+
+#endif

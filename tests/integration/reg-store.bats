@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# The REG store's trust in what it has seen (issue 15): the identity and
+# environment caches name a file by its mount and owner too, not only by
+# device, inode and times.  One private state dir and one private REG store
+# for the whole file (reg-helpers.bash).
+
+bats_require_minimum_version 1.5.0
+
+load reg-helpers
+
+LIBC=/lib/x86_64-linux-gnu/libc.so.6
+
+setup_file() {
+  reg_setup_file reg-store-bats || return 0
+  [ -x /bin/busybox ] || {
+    reg_skip_file "needs busybox-static"
+    return 0
+  }
+}
+
+teardown_file() {
+  reg_teardown_file
+}
+
+setup() {
+  reg_setup
+  LOOP=
+  REG_CONF=
+}
+
+teardown() {
+  local id
+  if [ -n "$LOOP" ]; then
+    for id in "${IDS[@]}"; do
+      rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
+    done
+    umount "$T/mnt" 2>/dev/null || true
+    losetup -d "$LOOP" 2>/dev/null || true
+  fi
+  reg_teardown
+}
+
+# ext4_image DIR IMG: an ext4 image of DIR whose every inode (root and
+# lost+found included) has the same fixed times, so that two images of
+# trees with the same names and sizes have the same inode numbers, sizes
+# and times: what an attacker crafts to impersonate a later image.
+ext4_image() {
+  local dir=$1 img=$2 p f
+  truncate -s 32M "$img"
+  mkfs.ext4 -q -d "$dir" "$img"
+  { echo lost+found; (cd "$dir" && find . -printf '%P\n'); } | while read -r p; do
+    for f in atime mtime ctime crtime; do
+      echo "set_inode_field /$p $f 20231114221320"
+      echo "set_inode_field /$p ${f}_extra 0"
+    done
+  done | debugfs -w -f - "$img" >/dev/null 2>&1
+}
+
+# The metadata the caches knew a file by before: device, inode, size, times,
+# owner, mode of every file of the mounted image.
+old_identities() {
+  (cd "$T/mnt" && find . -printf '%p\n' | sort | xargs stat -c '%n %d %i %s %.9Y %.9Z %u %g %a')
+}
+
+@test "a crafted image on a reused loop device does not give the next image its files (share and minimal)" {
+  command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null || skip "needs e2fsprogs"
+  # Two images with the same names, sizes and (crafted) times: the genuine
+  # one (B) and the attacker's (A), whose data file and libc differ.
+  rm -rf "$T/good" "$T/evil"
+  mkdir -p "$T/good/bin" "$T/good/proc" "$T/good/dev" "$T/good/sys" "$T/good/tmp"
+  cp /bin/busybox "$T/good/bin/busybox"
+  copy_prog "$T/good" /usr/bin/sha256sum
+  echo good >"$T/good/data.txt"
+  cp -a "$T/good" "$T/evil"
+  echo evil >"$T/evil/data.txt"
+  # a libc of the same size that is not the genuine one (a letter of the
+  # banner it prints when run as a program, so that it still works)
+  off=$(grep -obUa 'GNU C Library' "$T/evil$LIBC" | head -1 | cut -d: -f1)
+  [ -n "$off" ]
+  printf 'X' | dd of="$T/evil$LIBC" bs=1 seek="$off" conv=notrunc status=none
+  [ "$(cmp "$T/good$LIBC" "$T/evil$LIBC" | wc -l)" -eq 1 ]
+  good_libc=$(sha256sum "$T/good$LIBC" | cut -d' ' -f1)
+  ext4_image "$T/evil" "$T/evil.img"
+  ext4_image "$T/good" "$T/good.img"
+  mkdir -p "$T/mnt"
+
+  # The attacker's image on a loop device: containers of it fill the caches.
+  LOOP=$(losetup -f --show "$T/evil.img") || skip "no loop device"
+  mount -o ro "$LOOP" "$T/mnt"
+  old_identities >"$T/evil.ids"
+  bundle "$T/mnt" share -- /usr/bin/sha256sum "$LIBC"
+  crun
+  echo "evil share: $status $output $stderr"
+  [ "$status" -eq 0 ]
+  bundle "$T/mnt" minimal false /data.txt -- /bin/busybox cat /data.txt
+  crun
+  echo "evil minimal: $status $output $stderr"
+  [ "$output" = evil ]
+
+  # Detached; the genuine image gets the same loop device, so the same
+  # device number, and is mounted at the same place.
+  umount "$T/mnt"
+  losetup -d "$LOOP"
+  losetup "$LOOP" "$T/good.img" || skip "$LOOP was taken by someone else meanwhile"
+  mount -o ro "$LOOP" "$T/mnt"
+  old_identities >"$T/good.ids"
+  # the crafting worked: by device, inode, size, times, owner and mode the
+  # genuine image's files are the attacker's
+  diff "$T/evil.ids" "$T/good.ids"
+
+  bundle "$T/mnt" share -- /usr/bin/sha256sum "$LIBC"
+  crun
+  echo "good share: $status $output $stderr"
+  [ "$status" -eq 0 ]
+  [ "${output%% *}" = "$good_libc" ]
+  bundle "$T/mnt" minimal false /data.txt -- /bin/busybox cat /data.txt
+  crun
+  echo "good minimal: $status $output $stderr"
+  [ "$output" = good ]
+
+  # and the same image again, on the same mount, is answered by the caches
+  bundle "$T/mnt" minimal false /data.txt -- /bin/busybox cat /data.txt
+  IDS+=("$C")
+  rt --debug create --bundle "$B" "$C" </dev/null 2>"$T/debug.log"
+  cat "$T/debug.log"
+  [ "$(grep -c "REG: minimal environment" "$T/debug.log")" -eq 0 ]
+  rt delete --force "$C"
+}
+
+# base_image DIR: busybox (static) and the mount points.
+base_image() {
+  mkdir -p "$1/bin" "$1/proc" "$1/dev" "$1/sys" "$1/tmp"
+  cp /bin/busybox "$1/bin/busybox"
+}
+
+# The store's objects of more than SIZE (find -size) bytes.
+big_objects() {
+  find "$T/store/objects" -type f -size "+$1c"
+}
+
+@test "minimal: a sparse file keeps its holes in the store, its content unchanged" {
+  img=$T/sparse
+  base_image "$img"
+  # 2 GiB, of which a few bytes at the start, the middle and the end are data
+  truncate -s 2G "$img/big.sparse"
+  printf 'head' | dd of="$img/big.sparse" bs=1 conv=notrunc status=none
+  printf 'middle' | dd of="$img/big.sparse" bs=1 seek=1073741824 conv=notrunc status=none
+  printf 'tail' | dd of="$img/big.sparse" bs=1 seek=$((2 * 1073741824 - 4)) conv=notrunc status=none
+  src_blocks=$(stat -c %b "$img/big.sparse")
+  echo "source: $(stat -c '%s bytes, %b blocks' "$img/big.sparse")"
+  # above the default max_object_size (its holes are hashed as zeros)
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 3G" >"$REG_CONF"
+
+  bundle "$img" minimal false /big.sparse -- /bin/busybox sh -c \
+    'busybox wc -c </big.sparse; busybox head -c 4 /big.sparse; busybox tail -c 4 /big.sparse'
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = "$(printf '2147483648\nheadtail')" ]
+
+  obj=$(big_objects 1073741824)
+  [ "$(echo "$obj" | wc -l)" -eq 1 ]
+  echo "object: $(stat -c '%s bytes, %b blocks' "$obj")"
+  [ "$(stat -c %s "$obj")" -eq 2147483648 ]
+  # about the blocks of the source (not 2 GiB of zeros written out)
+  [ "$(stat -c %b "$obj")" -le $((src_blocks + 64)) ]
+  cmp "$obj" "$img/big.sparse"
+}
+
+@test "max_object_size: share leaves a larger library the image's own, the container runs" {
+  img=$T/limit-share
+  base_image "$img"
+  copy_prog "$img" /usr/bin/sha256sum
+  [ "$(stat -c %s "$img$LIBC")" -gt 1048576 ]
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 1M" >"$REG_CONF"
+  rm -rf "$T/store"
+  bundle "$img" share -- /usr/bin/sha256sum "$LIBC"
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "${output%% *}" = "$(sha256sum "$img$LIBC" | cut -d' ' -f1)" ]
+  # the smaller files of the closure are in the store, libc is not
+  [ -n "$(find "$T/store/objects" -type f)" ]
+  [ -z "$(big_objects 1048576)" ]
+}
+
+@test "max_object_size: minimal refuses a larger file with one clear error, leaving nothing" {
+  img=$T/limit-minimal
+  base_image "$img"
+  head -c 5242880 /dev/urandom >"$img/big.data"
+  REG_CONF=$T/reg.conf
+  echo "max_object_size = 4M" >"$REG_CONF"
+  rm -rf "$T/store"
+  bundle "$img" minimal false /big.data -- /bin/busybox wc -c /big.data
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -ne 0 ]
+  [ "$(echo "$stderr" | wc -l)" -eq 1 ]
+  [[ "$stderr" == *'`/big.data` (run.reg.include, 5242880 bytes) is larger than the store'"'"'s max_object_size (4194304 bytes): raise max_object_size'* ]]
+  [ -z "$(big_objects 4194304)" ]
+  # with the limit raised it runs
+  echo "max_object_size = 5M" >"$REG_CONF"
+  bundle "$img" minimal false /big.data -- /bin/busybox wc -c /big.data
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$status" -eq 0 ]
+  [ "$output" = "5242880 /big.data" ]
+}
+
+@test "reg.conf: a bad max_object_size is one clear error naming the key" {
+  REG_CONF=$T/reg.conf
+  printf 'mode = share\nmax_object_size = lots\n' >"$REG_CONF"
+  run rt list
+  echo "status $status, out: $output"
+  [ "$status" -ne 0 ]
+  [ "${#lines[@]}" -eq 1 ]
+  [[ "$output" == *"reg.conf:2: max_object_size: expected a size in bytes"*"not \`lots\`"* ]]
+}
