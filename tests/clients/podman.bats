@@ -20,8 +20,10 @@ setup_file () {
   [ -x "$REG_RUNC" ] || skip "runtime under test not built: $REG_RUNC"
   write_podman_conf
   make_images
-  # What exists before the suite, so teardown_file removes only its own.
-  ip link show cni-podman0 > /dev/null 2>&1 && echo 1 > "$BATS_FILE_TMPDIR/had-bridge" || true
+  # What exists before the suite, so teardown_file removes only its own (the
+  # test network's bridge, never one of the host's networks such as
+  # cni-podman0 of Podman's default network).
+  ip link show "$REGTEST_BRIDGE" > /dev/null 2>&1 && echo 1 > "$BATS_FILE_TMPDIR/had-bridge" || true
   cgroup_dirs_of libpod_parent > "$BATS_FILE_TMPDIR/had-cgroups"
   cni_chains_present && echo 1 > "$BATS_FILE_TMPDIR/had-cni-chains" || true
   # A seccomp profile that refuses mkdir/mkdirat with EPERM.
@@ -50,8 +52,8 @@ teardown_file () {
   command -v podman > /dev/null || return 0
   podman --runtime "$REG_RUNC" pod rm -af -t 0 > /dev/null 2>&1 || true
   podman --runtime "$REG_RUNC" rm -af -t 0 > /dev/null 2>&1 || true
-  if [ ! -s "$BATS_FILE_TMPDIR/had-bridge" ] && ip link show cni-podman0 > /dev/null 2>&1; then
-    ip link del cni-podman0 || true
+  if [ ! -s "$BATS_FILE_TMPDIR/had-bridge" ] && ip link show "$REGTEST_BRIDGE" > /dev/null 2>&1; then
+    ip link del "$REGTEST_BRIDGE" || true
   fi
   [ -s "$BATS_FILE_TMPDIR/had-cni-chains" ] || remove_cni_chains
   local d left=()
@@ -343,10 +345,16 @@ wait_until () {
 }
 
 @test "podman: --network bridge gets an address on the test network" {
+  local host_default
+  host_default=$(ip -4 -o addr show dev cni-podman0 2> /dev/null || true)
   run pm run --rm --network bridge "$BUSYBOX_IMAGE" sh -c 'ip -4 -o addr show eth0; ip route'
   [ "$status" -eq 0 ] || fail "run"
-  [[ "$output" == *"inet 10.231.0."* ]] || fail "no address in 10.231.0.0/24"
-  [[ "$output" == *"default via 10.231.0.1"* ]] || fail "no default route"
+  [[ "$output" == *"inet $REGTEST_NET."* ]] || fail "no address in $REGTEST_SUBNET"
+  [[ "$output" == *"default via $REGTEST_GATEWAY"* ]] || fail "no default route"
+  # on the test network's own bridge; the host's default network untouched
+  run ip -4 -o addr show dev "$REGTEST_BRIDGE"
+  [[ "$output" == *"inet $REGTEST_GATEWAY/24"* ]] || fail "$REGTEST_BRIDGE has no $REGTEST_GATEWAY"
+  [ "$(ip -4 -o addr show dev cni-podman0 2> /dev/null || true)" = "$host_default" ] || fail "cni-podman0 changed"
   [ "$(readlink /proc/self/ns/net)" != "" ]
   # the container's netns is released with it
   run bash -c 'ls /run/netns 2>/dev/null | grep -c ^cni-'
