@@ -18,12 +18,16 @@ pm () {
 setup_file () {
   command -v podman > /dev/null || skip "podman not installed (contrib/install-client-deps.sh)"
   [ -x "$REG_RUNC" ] || skip "runtime under test not built: $REG_RUNC"
-  write_podman_conf
-  make_images
-  # What exists before the suite, so teardown_file removes only its own.
-  ip link show cni-podman0 > /dev/null 2>&1 && echo 1 > "$BATS_FILE_TMPDIR/had-bridge" || true
+  # What exists before the suite, so teardown_file removes only its own (the
+  # test network's bridge, never one of the host's networks such as
+  # cni-podman0 of Podman's default network).  First, so that a setup_file
+  # failing below still leaves teardown_file the record.
+  ip link show "$REGTEST_BRIDGE" > /dev/null 2>&1 && echo 1 > "$BATS_FILE_TMPDIR/had-bridge" || true
   cgroup_dirs_of libpod_parent > "$BATS_FILE_TMPDIR/had-cgroups"
   cni_chains_present && echo 1 > "$BATS_FILE_TMPDIR/had-cni-chains" || true
+  touch "$BATS_FILE_TMPDIR/recorded"
+  write_podman_conf
+  make_images
   # A seccomp profile that refuses mkdir/mkdirat with EPERM.
   cat > "$BATS_FILE_TMPDIR/seccomp.json" <<'EOJ'
 {
@@ -46,19 +50,38 @@ teardown () {
   podman --runtime "$REG_RUNC" rm -af -t 0 > /dev/null 2>&1 || true
 }
 
+# The ids of every container and pod the private Podman made: its events log
+# (events_logger = "file", under REG_RUNC_TEST_RUN).
+our_podman_ids () {
+  local log=$REG_RUNC_TEST_RUN/podman/tmp/events/events.log
+  [ -f "$log" ] || return 0
+  jq -r 'select(.Type == "container" or .Type == "pod") | .ID // empty' "$log" 2> /dev/null | sort -u
+}
+
 teardown_file () {
-  command -v podman > /dev/null || return 0
+  [ -e "$BATS_FILE_TMPDIR/recorded" ] || return 0
   podman --runtime "$REG_RUNC" pod rm -af -t 0 > /dev/null 2>&1 || true
   podman --runtime "$REG_RUNC" rm -af -t 0 > /dev/null 2>&1 || true
-  if [ ! -s "$BATS_FILE_TMPDIR/had-bridge" ] && ip link show cni-podman0 > /dev/null 2>&1; then
-    ip link del cni-podman0 || true
+  if [ ! -s "$BATS_FILE_TMPDIR/had-bridge" ] && ip link show "$REGTEST_BRIDGE" > /dev/null 2>&1; then
+    ip link del "$REGTEST_BRIDGE" || true
   fi
   [ -s "$BATS_FILE_TMPDIR/had-cni-chains" ] || remove_cni_chains
-  local d left=()
+  # libpod_parent is shared with every other Podman on the host (cgroupfs):
+  # only the cgroups of this Podman's containers and pods are cleaned (their
+  # processes ended), then libpod_parent itself if it is new and empty.
+  local d id ours=() new=()
   for d in $(cgroup_dirs_of libpod_parent); do
-    grep -qx "$d" "$BATS_FILE_TMPDIR/had-cgroups" || left+=("$d")
+    grep -qx "$d" "$BATS_FILE_TMPDIR/had-cgroups" || new+=("$d")
+    for id in $(our_podman_ids); do
+      [ -d "$d/libpod-$id" ] && ours+=("$d/libpod-$id")
+      [ -d "$d/$id" ] && ours+=("$d/$id")
+    done
   done
-  remove_empty_cgroups "${left[@]}"
+  remove_empty_cgroups "${ours[@]}"
+  for d in "${new[@]}"; do
+    rmdir "$d/conmon" 2> /dev/null || true
+    rmdir "$d" 2> /dev/null || echo "# cgroup still in use: $d" >&3
+  done
   podman unmount -a > /dev/null 2>&1 || true
   check_no_mounts "$REG_RUNC_TEST_CACHE" "$REG_RUNC_TEST_RUN"
 }
@@ -343,10 +366,16 @@ wait_until () {
 }
 
 @test "podman: --network bridge gets an address on the test network" {
+  local host_default
+  host_default=$(ip -4 -o addr show dev cni-podman0 2> /dev/null || true)
   run pm run --rm --network bridge "$BUSYBOX_IMAGE" sh -c 'ip -4 -o addr show eth0; ip route'
   [ "$status" -eq 0 ] || fail "run"
-  [[ "$output" == *"inet 10.231.0."* ]] || fail "no address in 10.231.0.0/24"
-  [[ "$output" == *"default via 10.231.0.1"* ]] || fail "no default route"
+  [[ "$output" == *"inet $REGTEST_NET."* ]] || fail "no address in $REGTEST_SUBNET"
+  [[ "$output" == *"default via $REGTEST_GATEWAY"* ]] || fail "no default route"
+  # on the test network's own bridge; the host's default network untouched
+  run ip -4 -o addr show dev "$REGTEST_BRIDGE"
+  [[ "$output" == *"inet $REGTEST_GATEWAY/24"* ]] || fail "$REGTEST_BRIDGE has no $REGTEST_GATEWAY"
+  [ "$(ip -4 -o addr show dev cni-podman0 2> /dev/null || true)" = "$host_default" ] || fail "cni-podman0 changed"
   [ "$(readlink /proc/self/ns/net)" != "" ]
   # the container's netns is released with it
   run bash -c 'ls /run/netns 2>/dev/null | grep -c ^cni-'

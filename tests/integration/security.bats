@@ -451,15 +451,23 @@ seccomp_rules() {
 
 # rootless_bundle: the bundle owned by uid 1000 with the config that
 # `reg-runc spec --rootless` writes for it, XDG_RUNTIME_DIR in the test dir
-# (teardown cleans the state there).
+# (teardown cleans the state there).  uid 1000 runs a copy of the runtime in
+# the test dir ($RL_RUNC): the build may live where it cannot go (a checkout
+# in root's 0700 home); the probe and busybox are copies in the rootfs already.
 rootless_bundle() {
   command -v setpriv >/dev/null || skip "setpriv is not installed"
   XDG=$TEST_DIR/xdg
-  mkdir -p "$XDG"
-  chmod 755 "$TEST_DIR"
+  RL_RUNC=$TEST_DIR/bin/$(basename "$REG_RUNC")
+  mkdir -p "$XDG" "$TEST_DIR/bin"
+  cp "$REG_RUNC" "$RL_RUNC"
+  chmod 755 "$TEST_DIR" "$TEST_DIR/bin" "$RL_RUNC"
+  if ! as_user test -x "$RL_RUNC"; then
+    echo "uid 1000 cannot reach $TEST_DIR: a directory above it is not searchable (TMPDIR=${TMPDIR:-})" >&2
+    return 1
+  fi
   chown -R 1000:1000 "$BUNDLE" "$XDG"
   rm "$BUNDLE/config.json"
-  (cd "$BUNDLE" && as_user "$REG_RUNC" spec --rootless)
+  (cd "$BUNDLE" && as_user "$RL_RUNC" spec --rootless)
   update_config '.process.terminal = false'
   chown 1000:1000 "$BUNDLE/config.json"
   TEST_ROOT_STATE=$XDG/reg-runc
@@ -474,19 +482,19 @@ as_user() {
   set_args /bin/sh -c '/bin/probe id; /bin/probe cat /proc/self/uid_map'
   # stdio on files: the created container keeps them open.
   status=0
-  as_user "$REG_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
+  as_user "$RL_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
   output=$(cat "$TEST_DIR/c.err")
   assert_status 0
   [ "$(stat -c %u "$XDG/reg-runc/$CID")" = 1000 ]
-  [ "$(as_user "$REG_RUNC" state "$CID" | jq -r .status)" = created ]
-  run as_user "$REG_RUNC" start "$CID"
+  [ "$(as_user "$RL_RUNC" state "$CID" | jq -r .status)" = created ]
+  run as_user "$RL_RUNC" start "$CID"
   assert_status 0
   wait_status "$CID" stopped
   grep -qx uid=0 "$TEST_DIR/c.out"
-  run as_user "$REG_RUNC" delete "$CID"
+  run as_user "$RL_RUNC" delete "$CID"
   assert_status 0
   set_args /bin/sh -c '/bin/probe id; /bin/probe cat /proc/self/uid_map'
-  run --separate-stderr as_user "$REG_RUNC" run --bundle "$BUNDLE" "$CID"
+  run --separate-stderr as_user "$RL_RUNC" run --bundle "$BUNDLE" "$CID"
   assert_status 0
   assert_has_line uid=0
   [ "$(echo "$output" | awk '$2 == 1000 { print $1, $2, $3 }')" = "0 1000 1" ]
@@ -497,7 +505,7 @@ as_user() {
   rootless_bundle
   update_config '.linux.resources = {"memory": {"limit": 104857600}}'
   status=0
-  as_user "$REG_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
+  as_user "$RL_RUNC" create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || status=$?
   output=$(cat "$TEST_DIR/c.err")
   if [ "$status" -eq 0 ]; then
     skip "uid 1000 has a delegated cgroup here"
