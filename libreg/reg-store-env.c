@@ -276,7 +276,7 @@ env_build (struct reg_store *s, const struct reg_manifest *m, const char *id, co
 fail:
   {
     reg_error_t err2 = NULL;
-    if (reg_store_remove_tree (s->tmp_fd, tmp, &err2) < 0)
+    if (remove_tree_at (s->tmp_fd, tmp, &err2) < 0)
       {
         reg_warning ("store `%s`: %s", s->root, err2->msg);
         reg_error_release (&err2);

@@ -35,45 +35,6 @@ is_dot (const char *name)
   return strcmp (name, ".") == 0 || strcmp (name, "..") == 0;
 }
 
-int
-reg_store_remove_tree (int parentfd, const char *name, reg_error_t *err)
-{
-  cleanup_dir DIR *d = NULL;
-  struct dirent *de;
-  struct stat st;
-
-  if (fstatat (parentfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-    {
-      if (errno == ENOENT)
-        return 0;
-      return reg_make_error (err, errno, "stat `%s`", name);
-    }
-  if (!S_ISDIR (st.st_mode))
-    {
-      if (unlinkat (parentfd, name, 0) < 0 && errno != ENOENT)
-        return reg_make_error (err, errno, "unlink `%s`", name);
-      return 0;
-    }
-  /* An environment's directories may be read-only.  */
-  if ((st.st_mode & 0700) != 0700 && fchmodat (parentfd, name, 0700, 0) < 0)
-    return reg_make_error (err, errno, "chmod `%s`", name);
-  d = open_dir_at (parentfd, name);
-  if (d == NULL)
-    return reg_make_error (err, errno, "open `%s`", name);
-  while ((de = readdir (d)))
-    {
-      int ret;
-      if (is_dot (de->d_name))
-        continue;
-      ret = reg_store_remove_tree (dirfd (d), de->d_name, err);
-      if (UNLIKELY (ret < 0))
-        return reg_error_wrap (err, "remove `%s`", name);
-    }
-  if (unlinkat (parentfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-    return reg_make_error (err, errno, "rmdir `%s`", name);
-  return 0;
-}
-
 static int
 gc_tmp (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
 {
@@ -87,7 +48,7 @@ gc_tmp (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
       int ret;
       if (is_dot (de->d_name))
         continue;
-      ret = reg_store_remove_tree (s->tmp_fd, de->d_name, err);
+      ret = remove_tree_at (s->tmp_fd, de->d_name, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "tmp");
       res->temps_removed++;
@@ -131,7 +92,7 @@ gc_envs (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
       if (renameat (s->envs_fd, de->d_name, s->tmp_fd, tmp) < 0)
         return reg_make_error (err, errno, "move `envs/%s` to `tmp/%s`", de->d_name, tmp);
       reg_store_crash_point ("gc-env-moved");
-      ret = reg_store_remove_tree (s->tmp_fd, tmp, err);
+      ret = remove_tree_at (s->tmp_fd, tmp, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "remove environment %s", de->d_name);
       res->envs_removed++;

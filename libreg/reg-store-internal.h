@@ -47,10 +47,6 @@ const struct reg_manifest_entry *reg_manifest_lookup (const struct reg_manifest 
 char *reg_store_escape (const char *s);
 char *reg_store_unescape (const char **p, const char *end);
 
-/* rm -rf of DIRFD/NAME, making directories writable first (an
-   environment's read-only directories), without following symlinks.  */
-int reg_store_remove_tree (int dirfd, const char *name, reg_error_t *err);
-
 /* A file-identity record (cache/files) of this boot: its identity and the
    digest (REG_DIGEST_HEX_LEN + 1 bytes) it names.  False when DATA is
    none (damaged, of an older format or of another boot).  */

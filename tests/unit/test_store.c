@@ -63,7 +63,7 @@ teardown (void **state)
   reg_error_t err = NULL;
 
   close (f->imgfd);
-  if (reg_store_remove_tree (AT_FDCWD, f->dir, &err) < 0)
+  if (remove_tree_at (AT_FDCWD, f->dir, &err) < 0)
     {
       fprintf (stderr, "cleanup: %s\n", err->msg);
       reg_error_release (&err);
