@@ -491,6 +491,30 @@ reg_wrapper () {
   timeout "$CMD_TIMEOUT" podman rm -f -t 0 regt-sh1 regt-sh2 > /dev/null
 }
 
+@test "podman: --uidmap with run.reg.mode=share and minimal: two maps of one image, each its own objects, read-only" {
+  "$REG_RUNC" --version | grep -q '^reg-runc' || skip "REG needs reg-runc (runtime is $REG_RUNC)"
+  local rt want map mode
+  rt=$(reg_wrapper)
+  want=$(tar -xOf "$BOOKWORM_TAR" ./etc/debian_version)
+  # Podman's remapped view of a file has the plain view's device, inode and
+  # times, only another owner; the init runs in the user namespace and
+  # cannot reach the 0700 store.  A second map is what --userns=auto gives.
+  for map in 0:100000:65536 0:300000:65536; do
+    run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --uidmap "$map" --gidmap "$map" \
+      --annotation run.reg.mode=share "$DEBIAN_IMAGE" sh -c \
+      'cat /etc/debian_version; stat -c "%u:%g" /usr/lib/x86_64-linux-gnu/libc.so.6; grep -c " /usr/lib/x86_64-linux-gnu/libc.so.6 ro," /proc/self/mountinfo'
+    [ "$status" -eq 0 ] || fail "share, --uidmap $map: $output"
+    # the image's owner as the container sees it, and a read-only object
+    [ "$output" = "$want
+0:0
+1" ] || fail "share, --uidmap $map: $output"
+    run timeout "$CMD_TIMEOUT" podman --runtime "$rt" run --rm --uidmap "$map" --gidmap "$map" \
+      --annotation run.reg.mode=minimal "$DEBIAN_IMAGE" cat /etc/os-release
+    [ "$status" -eq 0 ] || fail "minimal, --uidmap $map: $output"
+    [[ "$output" == *'ID=debian'* ]] || fail "minimal, --uidmap $map: $output"
+  done
+}
+
 @test "podman: run.reg.mode=learn, then minimal runs the same command in the minimized root" {
   "$REG_RUNC" --version | grep -q '^reg-runc' || skip "REG needs reg-runc (runtime is $REG_RUNC)"
   local rt want
