@@ -3,7 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
-#include "reg-features.h"
+#include "runtime-features.h"
 #include "utils.h"
 
 int

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../libreg/error.h"
+#include "error.h"
 
 #define OCI_SPEC_VERSION "1.3.0"
 /* Largest config.json / process.json we read.  */

@@ -258,6 +258,6 @@ needs_probe () {
   [ -s "$BATS_FILE_TMPDIR/probe.out" ] || return 0
   ! grep -Eq "$1" "$BATS_FILE_TMPDIR/probe.out" || skip "needs $RUNTIME_NAME $2"
 }
-needs_caps () { needs_probe '^CapBnd:[[:space:]]*0*[1-9a-f]' "process.capabilities applied by init (security wiring, libreg/caps.h)"; }
-needs_seccomp () { needs_probe '^Seccomp:[[:space:]]*0' "linux.seccomp loaded by init (security wiring, libreg/seccomp.h)"; }
+needs_caps () { needs_probe '^CapBnd:[[:space:]]*0*[1-9a-f]' "process.capabilities applied by init (security wiring, libreg/runtime/caps.h)"; }
+needs_seccomp () { needs_probe '^Seccomp:[[:space:]]*0' "linux.seccomp loaded by init (security wiring, libreg/runtime/seccomp-filter.h)"; }
 needs_resources () { needs_probe '^max$' "linux.resources applied to the cgroup (issue 5: cgroup resources, update)"; }

@@ -715,7 +715,7 @@ test_learn_recorder (void **state)
   close (go[0]);
   rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   assert_true (rootfd >= 0);
-  if (reg_learn_start (&o, &plan, rootfd, child, NULL, &rec, &err) < 0)
+  if (reg_learn_start (&o, &plan, rootfd, child, NULL, NULL, &rec, &err) < 0)
     {
       kill (child, SIGKILL);
       waitpid (child, NULL, 0);
@@ -791,7 +791,7 @@ test_learn_recorder_stop (void **state)
     }
   /* root_fd -1 would be /proc/CHILD/root, the host's "/": use the path.  */
   fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  assert_int_equal (reg_learn_start (&o, &plan, fd, child, NULL, NULL, &err), 0);
+  assert_int_equal (reg_learn_start (&o, &plan, fd, child, NULL, NULL, NULL, &err), 0);
   close (fd);
   {
     cleanup_free char *x = NULL;

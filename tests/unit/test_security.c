@@ -33,7 +33,7 @@
 
 #include "caps.h"
 #include "lsm.h"
-#include "reg-seccomp.h"
+#include "seccomp-filter.h"
 #include "utils.h"
 
 #define SKIP(...)                                                                                                      \

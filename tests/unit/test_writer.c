@@ -13,7 +13,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "oci-spec.h"
-#include "reg-features.h"
+#include "runtime-features.h"
 #include "utils.h"
 
 static yajl_val

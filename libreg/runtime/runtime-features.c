@@ -9,8 +9,8 @@
 #include "config.h"
 #include "lsm.h"
 #include "oci-spec.h"
-#include "reg-features.h"
-#include "reg-seccomp.h"
+#include "runtime-features.h"
+#include "seccomp-filter.h"
 #include "utils.h"
 
 static const char *const hooks[]

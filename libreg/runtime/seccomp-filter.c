@@ -15,7 +15,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "reg-seccomp.h"
+#include "seccomp-filter.h"
 #include "utils.h"
 
 #define SECCOMP_PATH "config.json: linux.seccomp"

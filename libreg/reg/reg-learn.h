@@ -66,7 +66,6 @@
 #define REG_PROFILE_MAX_PATHS 65536u
 #define REG_PROFILE_MAX_BYTES (8u << 20)
 
-struct reg_cgroup;
 
 /* The profile key of process P in the rootfs open as ROOTFD (64 hex, in
    *KEY).  The entrypoint's digest comes from the store's identity cache
@@ -107,12 +106,11 @@ int reg_profile_remove (const char *store_root, const char *key, reg_error_t *er
    /proc/INIT_PID/root (the container's root once it has pivoted).  Call it
    after the container's root is mounted and before its init execs the
    entrypoint; the mark is in place when it returns.  OPTS->state_dir must
-   exist.  CGROUP is the container's (reg_cgroup_enter): the recorder runs
-   there, bounded by its limits; NULL or none made, it stays in the
-   caller's.  *RECORDER_PID (may be NULL) is the recorder's pid, for
+   exist.  PLACE (with PLACE_DATA) puts the recorder in the container's
+   cgroup, bounded by its limits; NULL: it stays in the caller's.  *RECORDER_PID (may be NULL) is the recorder's pid, for
    logs.  */
 int reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
-                     struct reg_cgroup *cgroup, pid_t *recorder_pid, reg_error_t *err);
+                     reg_place_fn place, void *place_data, pid_t *recorder_pid, reg_error_t *err);
 
 /* The pid of the container's running recorder (STATE_DIR), 0 when there is
    none: a process of its cgroup that is not the container's.  */

@@ -1,7 +1,7 @@
 /* reg-runc: the runtime-spec `features` document of this build and host.
  * (Not "features.h": that name is glibc's, and libreg/ is on the include path.)  */
-#ifndef REG_FEATURES_H
-#define REG_FEATURES_H
+#ifndef REG_RUNTIME_FEATURES_H
+#define REG_RUNTIME_FEATURES_H
 
 #include <stddef.h>
 

@@ -7,7 +7,7 @@
 
 #include "caps.h"
 #include "oci-spec.h"
-#include "reg-seccomp.h"
+#include "seccomp-filter.h"
 #include "reg.h"
 
 struct reg_init_args

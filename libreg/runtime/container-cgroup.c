@@ -8,7 +8,7 @@
 #include "cgroup.h"
 #include "container-cgroup.h"
 #include "container-internal.h"
-#include "reg-learn.h"
+#include "reg.h"
 #include "status.h"
 #include "utils.h"
 
@@ -102,7 +102,7 @@ reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct reg_c
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
-  recorder = reg_learn_recorder (state_dir);
+  recorder = reg_phase_helper_pid (state_dir);
   for (size_t i = 0; recorder > 0 && i < *n; i++)
     if ((*pids)[i] == recorder)
       {

@@ -25,7 +25,7 @@
 #include "exec.h"
 #include "lsm.h"
 #include "process.h"
-#include "reg-seccomp.h"
+#include "seccomp-filter.h"
 #include "status.h"
 #include "sync.h"
 #include "terminal.h"

@@ -8,6 +8,7 @@
 #define REG_REG_H
 
 #include <stdbool.h>
+#include <sys/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -92,10 +93,35 @@ void reg_host_config_clear (struct reg_host_config *cfg);
 /* The store OPTS names, or the built-in default.  */
 const char *reg_options_store_root (const struct reg_options *opts);
 
+/* Check CONFIG's REG annotations (before anything is made): 1 when REG has
+   work for it (reg_phase_prepare), 0 when its mode is off.  */
+int reg_phase_validate (const oci_config *config, const char *default_mode, reg_error_t *err);
+
 /* Run REG for a container whose root directory is open as ROOTFD.  *PLAN is
    NULL when the mode is off.  */
 int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd,
                        struct reg_plan **plan, reg_error_t *err);
+
+/* A process of REG's that must run in the container's cgroup (learn's
+   recorder): the runtime's way of putting PID there.  */
+typedef int (*reg_place_fn) (void *data, pid_t pid, reg_error_t *err);
+
+/* Once the container's init exists and waits before execve: start what
+   PLAN runs beside the container (learn's recorder, placed with PLACE and
+   DATA; NULL: in the caller's cgroup).  Nothing for other plans.  */
+int reg_phase_start (const struct reg_options *opts, const struct reg_plan *plan, pid_t init_pid, reg_place_fn place,
+                     void *data, reg_error_t *err);
+
+/* At delete, before the container's cgroup is emptied: let what
+   reg_phase_start started finish its work (learn writes its profile).  */
+int reg_phase_stop (const struct reg_options *opts, reg_error_t *err);
+
+/* REG's process in the container's cgroup (STATE_DIR), which is not the
+   container's (ps and kill --all leave it out); 0 when there is none.  */
+pid_t reg_phase_helper_pid (const char *state_dir);
+
+/* The name of PLAN's mode for the state ("off" for NULL).  */
+const char *reg_plan_mode_name (const struct reg_plan *plan);
 
 /* At delete, once the container's processes are gone: stop a learn
    recorder (waiting until its profile is written), remove minimal's

@@ -893,8 +893,7 @@ share_binds (const struct reg_plan *plan, int rootfd, reg_error_t *err)
 bool
 reg_mounts_reg_needed (const struct reg_plan *plan)
 {
-  return plan
-         && ((plan->mode == REG_MODE_MINIMAL && plan->lower_dir) || (plan->mode == REG_MODE_SHARE && plan->n_binds));
+  return plan && (plan->lower_dir || plan->n_binds);
 }
 
 int
@@ -910,7 +909,7 @@ reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_er
   dirfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return reg_make_error (err, errno, "open root `%s`", rootfs);
-  if (plan->mode == REG_MODE_MINIMAL)
+  if (plan->lower_dir)
     {
       cleanup_close int mfd = minimal_root (plan, rootfs, err);
       if (UNLIKELY (mfd < 0))
@@ -942,7 +941,7 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
   dirfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
     return reg_make_error (err, errno, "open root `%s`", ctx->rootfs);
-  if (plan && plan->mode == REG_MODE_MINIMAL && plan->lower_dir)
+  if (plan && plan->lower_dir)
     {
       mfd = minimal_root (plan, ctx->rootfs, err);
       if (UNLIKELY (mfd < 0))
@@ -957,7 +956,7 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
   ret = attach (mfd, dirfd, ctx->rootfs, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (plan && plan->mode == REG_MODE_SHARE)
+  if (plan && plan->n_binds)
     {
       ret = share_binds (plan, mfd, err);
       if (UNLIKELY (ret < 0))

@@ -28,8 +28,7 @@
 #include "namespaces.h"
 #include "oci-spec.h"
 #include "process.h"
-#include "reg-learn.h"
-#include "reg-seccomp.h"
+#include "seccomp-filter.h"
 #include "reg.h"
 #include "status.h"
 #include "sync.h"
@@ -244,7 +243,7 @@ save_creating (struct creation *c, reg_error_t *err)
   cleanup_free char *text = NULL;
   int ret;
 
-  xasprintf (&text, "mode %s\n", reg_mode_name (c->plan ? c->plan->mode : REG_MODE_OFF));
+  xasprintf (&text, "mode %s\n", reg_plan_mode_name (c->plan));
   if (c->plan && c->plan->env_id)
     {
       char *t;
@@ -602,13 +601,20 @@ check_security (struct creation *c, reg_error_t *err)
   return reg_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
 }
 
+/* REG's helper processes run in the container's cgroup.  */
+static int
+place_in_cgroup (void *data, pid_t pid, reg_error_t *err)
+{
+  return reg_cgroup_enter (data, pid, err);
+}
+
 /* create and run: everything up to the init waiting for start.  */
 static int
 create_container (struct creation *c, const struct reg_create_options *opts, bool foreground, reg_error_t *err)
 {
   struct reg_context *ctx = c->ctx;
   const oci_process *p;
-  enum reg_mode mode;
+  bool reg_wanted;
   struct reg_status st;
   cleanup_free char *created = NULL;
   cleanup_free char *owner = NULL;
@@ -622,9 +628,10 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (UNLIKELY (ret < 0))
     return ret;
   p = c->config->process;
-  ret = reg_mode_from_config (c->config, ctx->reg_mode, &mode, err);
+  ret = reg_phase_validate (c->config, ctx->reg_mode, err);
   if (UNLIKELY (ret < 0))
     return ret;
+  reg_wanted = ret > 0;
   ret = check_security (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -651,7 +658,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   c->reg_opts.max_object_size = ctx->reg_max_object_size;
   c->reg_opts.container_id = c->id;
   c->reg_opts.state_dir = c->state_dir;
-  if (mode != REG_MODE_OFF)
+  if (reg_wanted)
     {
       cleanup_close int rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (rootfd < 0)
@@ -710,14 +717,9 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (UNLIKELY (ret < 0))
     return ret;
 
-  /* learn: the init has its root and waits before execve; mark the root
-     mount now so the first file the entrypoint opens is recorded.  */
-  if (mode == REG_MODE_LEARN && c->plan)
-    {
-      ret = reg_learn_start (&c->reg_opts, c->plan, -1, c->pid, &c->cgroup, NULL, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-    }
+  ret = reg_phase_start (&c->reg_opts, c->plan, c->pid, place_in_cgroup, &c->cgroup, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
 
   if (reg_proc_stat (c->pid, &start_time, NULL) < 0)
     return reg_make_error (err, ESRCH, "container init exited during create");
@@ -731,7 +733,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.rootfs = c->rootfs;
   st.created = created;
   st.owner = owner;
-  st.reg_mode = (char *) reg_mode_name (mode);
+  st.reg_mode = (char *) reg_plan_mode_name (c->plan);
   st.reg_env = c->plan ? c->plan->env_id : NULL;
   st.cgroup_paths = c->cgroup.paths;
   st.annotations = c->config->annotations;
@@ -882,12 +884,11 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
   xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
   reg_opts.state_dir = state_dir;
 
-  /* learn's recorder is in the container's cgroup, which destroy empties
-     with SIGKILL: the profile is written first.  */
-  if (st->reg_mode && strcmp (st->reg_mode, "learn") == 0)
+  /* REG's helper (learn's recorder) is in the container's cgroup, which
+     destroy empties with SIGKILL: it finishes its work first.  */
     {
       reg_error_t tmp = NULL;
-      if (reg_learn_stop (&reg_opts, 10000, &tmp) < 0)
+      if (reg_phase_stop (&reg_opts, &tmp) < 0)
         {
           reg_warning ("%s", tmp->msg);
           reg_error_release (&tmp);

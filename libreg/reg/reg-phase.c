@@ -530,3 +530,42 @@ reg_phase_release (const struct reg_options *opts, const char *env_id, reg_error
   ref = ref_name (opts);
   return reg_store_env_unref (store, env_id, ref, err);
 }
+
+int
+reg_phase_start (const struct reg_options *opts, const struct reg_plan *plan, pid_t init_pid, reg_place_fn place,
+                 void *data, reg_error_t *err)
+{
+  /* The init has its root and waits before execve: the mark on its root
+     mount is in place before the entrypoint opens its first file.  */
+  if (plan == NULL || plan->mode != REG_MODE_LEARN)
+    return 0;
+  return reg_learn_start (opts, plan, -1, init_pid, place, data, NULL, err);
+}
+
+int
+reg_phase_stop (const struct reg_options *opts, reg_error_t *err)
+{
+  return reg_learn_stop (opts, 10000, err);
+}
+
+pid_t
+reg_phase_helper_pid (const char *state_dir)
+{
+  return reg_learn_recorder (state_dir);
+}
+
+const char *
+reg_plan_mode_name (const struct reg_plan *plan)
+{
+  return reg_mode_name (plan ? plan->mode : REG_MODE_OFF);
+}
+
+int
+reg_phase_validate (const oci_config *config, const char *default_mode, reg_error_t *err)
+{
+  enum reg_mode mode;
+  int ret = reg_mode_from_config (config, default_mode, &mode, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return mode != REG_MODE_OFF;
+}

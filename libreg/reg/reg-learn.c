@@ -19,7 +19,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cgroup.h"
 #include "reg-learn.h"
 #include "utils.h"
 
@@ -781,7 +780,7 @@ static void __attribute__ ((noreturn)) recorder_main (struct recorder *r, int so
 
 int
 reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
-                 struct reg_cgroup *cgroup, pid_t *recorder_pid, reg_error_t *err)
+                 reg_place_fn place, void *place_data, pid_t *recorder_pid, reg_error_t *err)
 {
   struct recorder r = { .fan_fd = -1, .pidfd = -1, .stop_fd = -1, .sig_fd = -1, .root_fd = -1, .state_fd = -1 };
   cleanup_close int lock_fd = -1;
@@ -878,9 +877,9 @@ reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, in
       goto fail;
     }
   /* Before it allocates anything: the container's limits bound it.  */
-  if (cgroup)
+  if (place)
     {
-      ret = reg_cgroup_enter (cgroup, grandchild, err);
+      ret = place (place_data, grandchild, err);
       if (UNLIKELY (ret < 0))
         {
           reg_error_wrap (err, "REG learn: move the recorder into the container's cgroup");

@@ -19,8 +19,8 @@
  * reg_seccomp_load and execve the init may only make syscalls the filter
  * allows (and must not block on a NOTIFY rule: the agent has no fd yet);
  * reg_seccomp_build refuses NOTIFY on write and sendmsg for that reason.  */
-#ifndef REG_REG_SECCOMP_H
-#define REG_REG_SECCOMP_H
+#ifndef REG_SECCOMP_FILTER_H
+#define REG_SECCOMP_FILTER_H
 
 #include <stdbool.h>
 #include <sys/types.h>
