@@ -1,6 +1,6 @@
-/* reg-runc: small helpers shared by oci-spec, libreg and the CLI.
- * Allocation helpers abort on out-of-memory so no caller checks for NULL;
- * cleanup_* attributes release resources when a local goes out of scope.  */
+/* reg-runc: small helpers shared by oci-spec, libreg and the CLI (files,
+ * paths in a root, numbers, times, signals); allocation and cleanups are
+ * xalloc.h's.  */
 #ifndef REG_UTILS_H
 #define REG_UTILS_H
 
@@ -14,49 +14,8 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "xalloc.h"
 
-void *xmalloc (size_t size);
-void *xmalloc0 (size_t size);
-void *xrealloc (void *ptr, size_t size);
-char *xstrdup (const char *s);
-char *xstrndup (const char *s, size_t n);
-int xasprintf (char **p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
-
-static inline void
-cleanup_freep (void *p)
-{
-  void **pp = (void **) p;
-  free (*pp);
-}
-void cleanup_closep (int *fd);
-void cleanup_dirp (DIR **d);
-void cleanup_filep (FILE **f);
-void free_string_array (char **a);
-static inline void
-cleanup_string_arrayp (char ***p)
-{
-  free_string_array (*p);
-}
-
-#define cleanup_free __attribute__ ((cleanup (cleanup_freep)))
-#define cleanup_close __attribute__ ((cleanup (cleanup_closep)))
-#define cleanup_dir __attribute__ ((cleanup (cleanup_dirp)))
-#define cleanup_file __attribute__ ((cleanup (cleanup_filep)))
-#define cleanup_string_array __attribute__ ((cleanup (cleanup_string_arrayp)))
-
-/* Take ownership out of a cleanup-managed local.  */
-#define steal_pointer(pp)                       \
-  ({                                            \
-    __typeof__ (*(pp)) _p = *(pp);              \
-    *(pp) = NULL;                               \
-    _p;                                         \
-  })
-#define steal_fd(fdp)                           \
-  ({                                            \
-    int _fd = *(fdp);                           \
-    *(fdp) = -1;                                \
-    _fd;                                        \
-  })
 
 /* Move FD to a number >= FLOOR, close-on-exec, closing the old one (so
    it survives a close_range of the fds a container keeps).  A negative FD

@@ -65,12 +65,6 @@ static const char *const closure_inputs[] = {
   NULL,
 };
 
-const char *
-reg_options_store_root (const struct reg_options *opts)
-{
-  return opts->store_root && *opts->store_root ? opts->store_root : REG_DEFAULT_STORE;
-}
-
 /* The environment cache key: everything the closure is computed from
    besides the files themselves (whose identities the cache checks).  The
    rootfs directory's identity keeps two images apart; the store's size

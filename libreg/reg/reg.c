@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "reg.h"
 #include "utils.h"
 
@@ -181,4 +182,10 @@ reg_host_config_load (const char *path, struct reg_host_config *cfg, reg_error_t
                                lineno, key);
     }
   return 0;
+}
+
+const char *
+reg_options_store_root (const struct reg_options *opts)
+{
+  return opts->store_root && *opts->store_root ? opts->store_root : REG_DEFAULT_STORE;
 }

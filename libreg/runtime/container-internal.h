@@ -27,9 +27,8 @@ int reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct r
 
 int reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err);
 
-/* exec.c: keep a copy of BUNDLE's config.json in the state dir DIRFD, so
-   that exec applies the config of create, not a later edit of the bundle.  */
+/* The config.json create parsed, kept in the state dir: exec applies the
+   config of create, not a later edit of the bundle.  */
 #define REG_EXEC_CONFIG "config.json"
-int reg_exec_save_config (int dirfd, const char *bundle, reg_error_t *err);
 
 #endif

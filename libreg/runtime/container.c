@@ -152,6 +152,8 @@ struct creation
   char *bundle;
   char *rootfs;
   oci_config *config;
+  char *config_data; /* config.json as parsed: kept in the state dir for exec */
+  size_t config_len;
   int dirfd;        /* locked state dir */
   bool dir_made;
   struct reg_plan *plan;
@@ -230,6 +232,7 @@ creation_free (struct creation *c)
   reg_caps_free (c->caps);
   reg_seccomp_free (c->seccomp);
   oci_config_free (c->config);
+  free (c->config_data);
   free (c->bundle);
   free (c->rootfs);
   free (c->state_dir);
@@ -286,7 +289,11 @@ load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
   if (c->bundle == NULL)
     return reg_make_error (err, errno, "bundle `%s`", bundle_arg ? bundle_arg : ".");
   xasprintf (&config_path, "%s/config.json", c->bundle);
-  ret = oci_config_parse_file (config_path, &c->config, err);
+  /* Read once: what exec finds in the state dir is what was parsed.  */
+  ret = read_regular_file (config_path, OCI_MAX_DOCUMENT, &c->config_data, &c->config_len, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = oci_config_parse (c->config_data, c->config_len, "config.json", &c->config, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (c->config->root_path == NULL)
@@ -745,7 +752,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   ret = reg_status_write (c->dirfd, &st, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
-  ret = reg_exec_save_config (c->dirfd, c->bundle, err);
+  ret = write_file_atomic_at (c->dirfd, REG_EXEC_CONFIG, c->config_data, c->config_len, 0600, false, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container's config in `%s`", c->state_dir);
   if (opts->pid_file)

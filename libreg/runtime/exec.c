@@ -725,21 +725,6 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   return wait_exec (r, st, !o->detach && o->console_socket == NULL, err);
 }
 
-int
-reg_exec_save_config (int dirfd, const char *bundle, reg_error_t *err)
-{
-  cleanup_free char *path = NULL;
-  cleanup_free char *data = NULL;
-  size_t len = 0;
-  int ret;
-
-  xasprintf (&path, "%s/config.json", bundle);
-  ret = read_regular_file (path, OCI_MAX_DOCUMENT, &data, &len, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  return write_file_atomic_at (dirfd, REG_EXEC_CONFIG, data, len, 0600, false, err);
-}
-
 static int
 load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, const struct reg_status *st,
               reg_error_t *err)
