@@ -75,6 +75,10 @@ void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
 int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
                               reg_error_t *err);
 
+/* The options of a command that takes only an id (start, pause, resume,
+   state): *ID, or NULL after --help (HELP is its text).  */
+int cmd_parse_id (const char *cmd, const char *help, int argc, char **argv, const char **id, reg_error_t *err);
+
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */
 int cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)

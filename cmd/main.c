@@ -90,6 +90,29 @@ cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)
   return reg_make_error (err, 0, "%s: %s (see `reg-runc %s --help`)", cmd, msg, cmd);
 }
 
+int
+cmd_parse_id (const char *cmd, const char *help, int argc, char **argv, const char **id, reg_error_t *err)
+{
+  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  int c;
+
+  opterr = 0;
+  while ((c = getopt_long_only (argc, argv, "h", opts, NULL)) != -1)
+    switch (c)
+      {
+      case 'h':
+        printf ("Usage: reg-runc %s ID\n\n%s\n", cmd, help);
+        *id = NULL;
+        return 0;
+      default:
+        return cmd_usage_error (err, cmd, "unknown or incomplete option `%s`", argv[optind - 1]);
+      }
+  if (argc - optind != 1)
+    return cmd_usage_error (err, cmd, argc - optind < 1 ? "missing the container id" : "too many arguments");
+  *id = argv[optind];
+  return 0;
+}
+
 enum
 {
   OPT_ROOT = 1000,
