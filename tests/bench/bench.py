@@ -568,6 +568,41 @@ class Bench:
         shutil.rmtree(os.path.join(self.tmp, "wc-store-cold"), ignore_errors=True)
         self.results["warmcold"] = res
 
+    # ----------------------------------------------------------------- 1b exec
+    def bench_exec(self):
+        """`exec ID /bin/true` into one running busybox `sleep` container per runtime."""
+        n = 10 if self.quick else self.args.n
+        times = {rt.label: {"exec": []} for rt in self.avail()}
+        fails = {rt.label: [] for rt in self.avail()}
+        running = []  # (runtime, id, pid): created and started once, for all rounds
+        for rt in self.avail():
+            # minimal keeps only what the entrypoint needs: name the exec'd program
+            b = self.write_bundle(os.path.join(self.tmp, "b/exec", rt.label), self.busybox,
+                                  ["/bin/sleep", "100000"], rt.mode, include="/bin/true")
+            cid = self.cid("exec", rt.label)
+            rc, _, err, pid = self.create(rt, cid, b)
+            if rc == 0:
+                rc, _, err = self.call(rt.cmd("start", cid))
+            if rc != 0:
+                fails[rt.label].append("create/start: " + err)
+                self.destroy(rt, cid, pid)
+                continue
+            running.append((rt, cid, pid))
+        log("exec: %d rounds x %d runtimes" % (n, len(running)))
+        for i in range(-1, n):  # round -1 warms caches and is not counted
+            k = i % len(running) if running else 0
+            for rt, cid, pid in running[k:] + running[:k]:
+                # returns once /bin/true has exited: no --detach
+                rc, dt, err = self.call(rt.cmd("exec", cid, "/bin/true"))
+                if rc != 0:
+                    fails[rt.label].append("exec: " + err)
+                elif i >= 0:
+                    times[rt.label]["exec"].append(dt)
+            reap_orphans()
+        for rt, cid, pid in running:
+            self.destroy(rt, cid, pid)
+        self.results["exec"] = {"times": times, "fails": fails, "n": n}
+
     # -------------------------------------------------------- 2 runtime cost
     def bench_cost(self):
         reps = 3 if self.quick else 10
@@ -951,14 +986,14 @@ class Bench:
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small N: a smoke run of under two minutes")
-    ap.add_argument("--only", default="lifecycle,cost,density,storm,volume,sharing",
-                    help="comma-separated subset of: lifecycle,cost,density,storm,volume,sharing")
+    ap.add_argument("--only", default="lifecycle,exec,cost,density,storm,volume,sharing",
+                    help="comma-separated subset of: lifecycle,exec,cost,density,storm,volume,sharing")
     ap.add_argument("--out", default="bench-results")
     ap.add_argument("--cache", default=os.environ.get("REG_BENCH_CACHE", CACHE_DEFAULT))
     ap.add_argument("--reg-runc", default=os.environ.get("REG_RUNC"))
     ap.add_argument("--reg-runc-base", default=os.environ.get("REG_RUNC_BASE"),
                     help="a second reg-runc build, measured beside the first as base-off, base-share, base-minimal")
-    ap.add_argument("--n", type=int, default=200, help="lifecycle rounds (full run)")
+    ap.add_argument("--n", type=int, default=200, help="lifecycle and exec rounds (full run)")
     ap.add_argument("--srcdir", default=os.getcwd())
     ap.add_argument("--keep-cgroup-layout", action="store_true")
     args = ap.parse_args()
@@ -975,7 +1010,7 @@ def main():
         b.mk_template()
         b.make_images()
         b.probe()
-        for name in ("lifecycle", "cost", "sharing", "volume", "density", "storm"):
+        for name in ("lifecycle", "exec", "cost", "sharing", "volume", "density", "storm"):
             if name in only:
                 t = time.time()
                 getattr(b, "bench_" + name)()

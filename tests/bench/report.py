@@ -157,6 +157,21 @@ def write(b):
                     w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
         w("")
 
+    # ------------------------------------------------------------- exec
+    ex = res.get("exec")
+    if ex:
+        w("## 1b. Exec into a running container (sequential, interleaved per round)\n")
+        w("One busybox container running `sleep` per runtime, created and started once; then `exec ID /bin/true` "
+          "(no `--detach`: the runtime returns once `/bin/true` has exited), N=%d rounds, one uncounted warm-up "
+          "round first (minimal gets `run.reg.include=/bin/true`: its environment holds only what the entrypoint "
+          "needs). Wall-clock of the runtime command, in ms; the containers are deleted at the end.%s\n"
+          % (ex["n"], BASE_NOTE if b.base else ""))
+        time_table(w, ex["times"], ("exec",), os.path.join(o, "exec.dat"))
+        for r, f in ex["fails"].items():
+            if f:
+                w("\n%s: %d failures, first: `%s`" % (r, len(f), f[0][:300]))
+        w("")
+
     # ------------------------------------------------------------- cost
     cost = res.get("cost")
     if cost:
