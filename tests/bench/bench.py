@@ -243,9 +243,9 @@ class Bench:
         self.add_reg_runtimes("reg", reg, reason)
         # a second build (e.g. the commit before a change) measured in the same
         # run; its own state root and store, so neither build reads the other's
-        self.base = os.path.abspath(self.args.reg_runc_base) if self.args.reg_runc_base else None
+        self.base = self.args.reg_runc_base
         if self.base:
-            reason = "" if os.access(self.base, os.X_OK) else "--reg-runc-base %s is not executable" % self.base
+            reason = "" if shutil.which(self.base) else "--reg-runc-base %s: no such executable" % self.base
             self.add_reg_runtimes("base", self.base, reason)
 
     def add_reg_runtimes(self, name, binary, reason):

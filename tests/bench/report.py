@@ -34,6 +34,11 @@ def gnuplot(out_dir, name, script):
     return "![%s](%s.png)" % (name, name)
 
 
+def build_version(binary):
+    """The version and commit lines of reg-runc --version."""
+    return "; ".join(l for l in out([binary, "--version"]).splitlines() if l.startswith(("reg-runc", "commit")))
+
+
 def signed(x):
     return "–" if x != x else "%+.2f" % x
 
@@ -87,13 +92,11 @@ def write(b):
     w("| runc | %s |" % " ".join(out(["runc", "--version"]).splitlines()[:2]))
     if b.reg:
         git = out(["git", "-C", b.srcdir, "log", "-1", "--format=%h %s"])
-        w("| reg-runc | %s (%s; commit %s) |" % (out([b.reg, "--version"]).splitlines()[0], b.reg, git))
+        w("| reg-runc (`reg-*`) | %s (%s; source tree at %s) |" % (build_version(b.reg), b.reg, git))
     else:
         w("| reg-runc | not found |")
     if b.base:
-        v = out([b.base, "--version"]).splitlines()
-        w("| reg-runc base (`base-*`) | %s (%s) |" % ("; ".join(l for l in v if l.startswith(("reg-runc", "commit"))),
-                                                     b.base))
+        w("| reg-runc base (`base-*`) | %s (%s) |" % (build_version(b.base), b.base))
     w("| python3 in the images | Debian bookworm %s |" % out(["python3", "--version"]))
     w("")
     w("**Cgroups, and fairness.** crun 1.8 refuses this host's hybrid layout (`cgroups in hybrid mode not "
