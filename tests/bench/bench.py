@@ -193,6 +193,12 @@ class Runtime:
     def cmd(self, *args):
         return self.argv + list(args)
 
+    def with_store(self, store):
+        """The same reg-runc runtime with another REG store (--reg-root)."""
+        argv = list(self.argv)
+        argv[argv.index("--reg-root") + 1] = store
+        return Runtime(self.label, self.binary, argv, self.mode)
+
 
 class Bench:
     def __init__(self, args):
@@ -218,9 +224,8 @@ class Bench:
         # point runtimes (minimal's upper layer lives there too).
         os.makedirs(state)
         sh(["mount", "-t", "tmpfs", "-o", "mode=0700,size=1g", "reg-bench-state", state])
-        self.store = os.path.join(self.tmp, "reg-store")
-        regconf = os.path.join(self.tmp, "reg.conf")
-        with open(regconf, "w") as f:
+        self.regconf = os.path.join(self.tmp, "reg.conf")
+        with open(self.regconf, "w") as f:
             f.write("# reg-runc benchmark: REG mode comes from each config.json annotation\nmode = off\n")
         crun = shutil.which("crun")
         runc = shutil.which("runc")
@@ -234,18 +239,26 @@ class Bench:
                     reg = p
                     break
         self.reg = reg
-        self.regconf = regconf
-        for mode in ("off", "share", "minimal"):
-            rt = Runtime("reg-" + mode, reg,
-                         [reg or "reg-runc", "--root", state + "/reg", "--reg-root", self.store,
-                          "--config", regconf], mode)
-            if not reg:
-                rt.available, rt.reason = False, "no reg-runc binary (build it, or pass --reg-runc)"
-            self.runtimes.append(rt)
+        reason = "" if reg else "no reg-runc binary (build it, or pass --reg-runc)"
+        self.add_reg_runtimes("reg", reg, reason)
+        # a second build (e.g. the commit before a change) measured in the same
+        # run; its own state root and store, so neither build reads the other's
+        self.base = self.args.reg_runc_base
+        if self.base:
+            reason = "" if shutil.which(self.base) else "--reg-runc-base %s: no such executable" % self.base
+            self.add_reg_runtimes("base", self.base, reason)
 
-    def reg_argv(self, store):
-        return [self.reg, "--root", os.path.join(self.tmp, "state/reg"), "--reg-root", store,
-                "--config", self.regconf]
+    def add_reg_runtimes(self, name, binary, reason):
+        """NAME-off, NAME-share, NAME-minimal: one reg-runc build in each REG mode."""
+        state = os.path.join(self.tmp, "state", name)
+        store = os.path.join(self.tmp, "store-" + name)
+        for mode in ("off", "share", "minimal"):
+            rt = Runtime(name + "-" + mode, binary,
+                         [binary or "reg-runc", "--root", state, "--reg-root", store,
+                          "--config", self.regconf], mode)
+            if reason:
+                rt.available, rt.reason = False, reason
+            self.runtimes.append(rt)
 
     def mk_template(self):
         d = os.path.join(self.tmp, "template")
@@ -521,7 +534,7 @@ class Bench:
     def bench_warm_cold(self):
         """create time with the REG environment cached vs an empty store."""
         k = 3 if self.quick else 20
-        rts = self.avail(["reg-share", "reg-minimal"])
+        rts = self.avail(["reg-share", "reg-minimal", "base-share", "base-minimal"])
         res = {}
         if not rts:
             self.results["warmcold"] = res
@@ -534,7 +547,8 @@ class Bench:
             for rt in rts:
                 b = self.write_bundle(os.path.join(self.tmp, "b/wc", img, rt.label), rootfs, args, rt.mode,
                                       include=PY_INCLUDE if img == "python" else None)
-                warm_store = os.path.join(self.tmp, "wc-store-warm")
+                # one warm store per build (reg, base): neither reads the other's
+                warm_store = os.path.join(self.tmp, "wc-store-warm-" + rt.label.split("-")[0])
                 cold, warm, fails = [], [], []
                 for i in range(-1, rounds):
                     # round -1 only fills the warm store
@@ -542,7 +556,7 @@ class Bench:
                         store = warm_store if kind == "warm" else os.path.join(self.tmp, "wc-store-cold")
                         if kind == "cold" and os.path.isdir(store):
                             shutil.rmtree(store)
-                        r = Runtime(rt.label, self.reg, self.reg_argv(store), rt.mode)
+                        r = rt.with_store(store)
                         cid = self.cid("wc", img, rt.label, kind, i)
                         rc, dt, err, pid = self.create(r, cid, b)
                         if rc != 0:
@@ -553,6 +567,41 @@ class Bench:
                 res.setdefault(img, {})[rt.label] = {"cold": cold, "warm": warm, "fails": fails}
         shutil.rmtree(os.path.join(self.tmp, "wc-store-cold"), ignore_errors=True)
         self.results["warmcold"] = res
+
+    # ----------------------------------------------------------------- 1b exec
+    def bench_exec(self):
+        """`exec ID /bin/true` into one running busybox `sleep` container per runtime."""
+        n = 10 if self.quick else self.args.n
+        times = {rt.label: {"exec": []} for rt in self.avail()}
+        fails = {rt.label: [] for rt in self.avail()}
+        running = []  # (runtime, id, pid): created and started once, for all rounds
+        for rt in self.avail():
+            # minimal keeps only what the entrypoint needs: name the exec'd program
+            b = self.write_bundle(os.path.join(self.tmp, "b/exec", rt.label), self.busybox,
+                                  ["/bin/sleep", "100000"], rt.mode, include="/bin/true")
+            cid = self.cid("exec", rt.label)
+            rc, _, err, pid = self.create(rt, cid, b)
+            if rc == 0:
+                rc, _, err = self.call(rt.cmd("start", cid))
+            if rc != 0:
+                fails[rt.label].append("create/start: " + err)
+                self.destroy(rt, cid, pid)
+                continue
+            running.append((rt, cid, pid))
+        log("exec: %d rounds x %d runtimes" % (n, len(running)))
+        for i in range(-1, n):  # round -1 warms caches and is not counted
+            k = i % len(running) if running else 0
+            for rt, cid, pid in running[k:] + running[:k]:
+                # returns once /bin/true has exited: no --detach
+                rc, dt, err = self.call(rt.cmd("exec", cid, "/bin/true"))
+                if rc != 0:
+                    fails[rt.label].append("exec: " + err)
+                elif i >= 0:
+                    times[rt.label]["exec"].append(dt)
+            reap_orphans()
+        for rt, cid, pid in running:
+            self.destroy(rt, cid, pid)
+        self.results["exec"] = {"times": times, "fails": fails, "n": n}
 
     # -------------------------------------------------------- 2 runtime cost
     def bench_cost(self):
@@ -799,7 +848,7 @@ class Bench:
             for rt in self.avail(["reg-minimal", "reg-share"]):
                 store = os.path.join(self.tmp, "vol-store-%s" % rt.label)
                 shutil.rmtree(store, ignore_errors=True)
-                r = Runtime(rt.label, self.reg, self.reg_argv(store), rt.mode)
+                r = rt.with_store(store)
                 b = self.write_bundle(os.path.join(self.tmp, "b/vol", rt.label, name.replace(" ", "_")), root,
                                       args, rt.mode, include=PY_INCLUDE if "python" in args[0] else None)
                 cid = self.cid("vol", rt.label, len(e))
@@ -813,7 +862,7 @@ class Bench:
         rt = (self.avail(["reg-minimal"]) or self.avail(["reg-share"]) or [None])[0]
         if rt:
             store = os.path.join(self.tmp, "vol-store-10")
-            r = Runtime(rt.label, self.reg, self.reg_argv(store), rt.mode)
+            r = rt.with_store(store)
             npy, nc, nbb = (1, 1, 1) if self.quick else (4, 3, 3)
             mix = ([("python", p, ["/usr/bin/python3", "/app/main.py"]) for p in self.copies(self.pyimg, npy, "python")] +
                    [("debian-c", p, ["/usr/local/bin/hello"]) for p in self.copies(cdeb, nc, "debian-c-more")] +
@@ -937,12 +986,14 @@ class Bench:
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small N: a smoke run of under two minutes")
-    ap.add_argument("--only", default="lifecycle,cost,density,storm,volume,sharing",
-                    help="comma-separated subset of: lifecycle,cost,density,storm,volume,sharing")
+    ap.add_argument("--only", default="lifecycle,exec,cost,density,storm,volume,sharing",
+                    help="comma-separated subset of: lifecycle,exec,cost,density,storm,volume,sharing")
     ap.add_argument("--out", default="bench-results")
     ap.add_argument("--cache", default=os.environ.get("REG_BENCH_CACHE", CACHE_DEFAULT))
     ap.add_argument("--reg-runc", default=os.environ.get("REG_RUNC"))
-    ap.add_argument("--n", type=int, default=200, help="lifecycle rounds (full run)")
+    ap.add_argument("--reg-runc-base", default=os.environ.get("REG_RUNC_BASE"),
+                    help="a second reg-runc build, measured beside the first as base-off, base-share, base-minimal")
+    ap.add_argument("--n", type=int, default=200, help="lifecycle and exec rounds (full run)")
     ap.add_argument("--srcdir", default=os.getcwd())
     ap.add_argument("--keep-cgroup-layout", action="store_true")
     args = ap.parse_args()
@@ -959,7 +1010,7 @@ def main():
         b.mk_template()
         b.make_images()
         b.probe()
-        for name in ("lifecycle", "cost", "sharing", "volume", "density", "storm"):
+        for name in ("lifecycle", "exec", "cost", "sharing", "volume", "density", "storm"):
             if name in only:
                 t = time.time()
                 getattr(b, "bench_" + name)()

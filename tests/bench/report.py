@@ -8,6 +8,9 @@ import time
 from bench import fmt, median, out, p95, ratio
 
 MiB = 1024.0 * 1024.0
+BASE_NOTE = (" `base-*` are the second build (`--reg-runc-base`) in the same modes, measured in the same "
+             "rounds; `reg-MODE/base-MODE (Δ ms)` is the ratio of the medians and, in brackets, their difference in ms "
+             "(above 1, or positive: `reg-*` is slower than the base).")
 
 
 def cgroup_layout():
@@ -29,6 +32,41 @@ def gnuplot(out_dir, name, script):
     if r.returncode != 0:
         return "(chart %s failed: %s)" % (name, r.stderr.strip()[:200])
     return "![%s](%s.png)" % (name, name)
+
+
+def build_version(binary):
+    """The version and commit lines of reg-runc --version."""
+    return "; ".join(l for l in out([binary, "--version"]).splitlines() if l.startswith(("reg-runc", "commit")))
+
+
+def signed(x):
+    return "–" if x != x else "%+.2f" % x
+
+
+def build_pairs(rts):
+    """(reg-MODE, base-MODE) for each REG mode that both builds measured."""
+    return [(r, "base" + r[3:]) for r in rts if r.startswith("reg-") and "base" + r[3:] in rts]
+
+
+def time_table(w, times, steps, dat):
+    """One row per step: median (p95) ms of each runtime, its ratio to crun, and
+    reg/base per REG mode when a base build ran; the medians also to the file dat."""
+    rts = list(times.keys())
+    others = [r for r in rts if r != "crun"]
+    pairs = build_pairs(rts)
+    w("| step | " + " | ".join("%s median (p95)" % r for r in rts) + " | " +
+      " | ".join("%s/crun" % r for r in others) + "".join(" | %s/%s (Δ ms)" % p for p in pairs) + " |")
+    w("|---" * (1 + len(rts) + len(others) + len(pairs)) + "|")
+    with open(dat, "w") as f:
+        f.write("step " + " ".join(rts) + "\n")
+        for step in steps:
+            meds = {r: median(times[r][step]) * 1000 for r in rts}
+            p95s = {r: p95(times[r][step]) * 1000 for r in rts}
+            base = meds.get("crun")
+            w("| %s | " % step + " | ".join("%s (%s)" % (fmt(meds[r]), fmt(p95s[r])) for r in rts) + " | " +
+              " | ".join(fmt(ratio(meds[r], base)) for r in others) +
+              "".join(" | %s (%s)" % (fmt(ratio(meds[a], meds[bb])), signed(meds[a] - meds[bb])) for a, bb in pairs) + " |")
+            f.write(step + " " + " ".join(fmt(meds[r], 3).replace("–", "NaN") for r in rts) + "\n")
 
 
 def write(b):
@@ -54,9 +92,11 @@ def write(b):
     w("| runc | %s |" % " ".join(out(["runc", "--version"]).splitlines()[:2]))
     if b.reg:
         git = out(["git", "-C", b.srcdir, "log", "-1", "--format=%h %s"])
-        w("| reg-runc | %s (%s; commit %s) |" % (out([b.reg, "--version"]).splitlines()[0], b.reg, git))
+        w("| reg-runc (`reg-*`) | %s (%s; source tree at %s) |" % (build_version(b.reg), b.reg, git))
     else:
         w("| reg-runc | not found |")
+    if b.base:
+        w("| reg-runc base (`base-*`) | %s (%s) |" % (build_version(b.base), b.base))
     w("| python3 in the images | Debian bookworm %s |" % out(["python3", "--version"]))
     w("")
     w("**Cgroups, and fairness.** crun 1.8 refuses this host's hybrid layout (`cgroups in hybrid mode not "
@@ -69,8 +109,8 @@ def write(b):
       "the `run.reg.mode` annotation; its store is private to the run (`--reg-root`).\n")
     w("Runtimes:\n")
     for rt in b.runtimes:
-        w("- **%s**: %s%s" % (rt.label, " ".join(os.path.basename(a) if i == 0 else a
-                                                 for i, a in enumerate(rt.argv[:1])),
+        # reg-runc builds by path: with a base build there are two
+        w("- **%s**: %s%s" % (rt.label, rt.binary if rt.mode and rt.binary else os.path.basename(rt.argv[0]),
                               "" if rt.available else " — *not measured*: " + rt.reason))
     w("")
     for n in b.notes:
@@ -83,23 +123,12 @@ def write(b):
         w("`create`, `start` (then the harness waits for `/bin/true` to exit), `delete`, and `run` (create + start "
           "+ wait + delete in one call) of `/bin/true`. Times are wall-clock of the runtime command as "
           "spawned by the harness, in ms. One warm-up round (not counted) first, so REG environments are "
-          "cached.\n")
+          "cached.%s\n" % (BASE_NOTE if b.base else ""))
         for img, d in lc.items():
             rts = list(d["times"].keys())
             w("### %s image, N=%d rounds\n" % (img, d["n"]))
-            w("| step | " + " | ".join("%s median (p95)" % r for r in rts) + " | " +
-              " | ".join("%s/crun" % r for r in rts if r != "crun") + " |")
-            w("|---" * (1 + len(rts) + len(rts) - (1 if "crun" in rts else 0)) + "|")
-            dat = os.path.join(o, "lifecycle-%s.dat" % img)
-            with open(dat, "w") as f:
-                f.write("step " + " ".join(rts) + "\n")
-                for step in ("create", "start", "delete", "run"):
-                    meds = {r: median(d["times"][r][step]) * 1000 for r in rts}
-                    p95s = {r: p95(d["times"][r][step]) * 1000 for r in rts}
-                    base = meds.get("crun")
-                    w("| %s | " % step + " | ".join("%s (%s)" % (fmt(meds[r]), fmt(p95s[r])) for r in rts) + " | " +
-                      " | ".join(fmt(ratio(meds[r], base)) for r in rts if r != "crun") + " |")
-                    f.write(step + " " + " ".join(fmt(meds[r], 3).replace("–", "NaN") for r in rts) + "\n")
+            time_table(w, d["times"], ("create", "start", "delete", "run"),
+                       os.path.join(o, "lifecycle-%s.dat" % img))
             for r in rts:
                 if d["fails"][r]:
                     w("\n%s: %d failures, first: `%s`" % (r, len(d["fails"][r]), d["fails"][r][0][:300]))
@@ -129,6 +158,21 @@ def write(b):
                                                        fmt(ratio(wm, crun_create))))
                 if e["fails"]:
                     w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
+        w("")
+
+    # ------------------------------------------------------------- exec
+    ex = res.get("exec")
+    if ex:
+        w("## 1b. Exec into a running container (sequential, interleaved per round)\n")
+        w("One busybox container running `sleep` per runtime, created and started once; then `exec ID /bin/true` "
+          "(no `--detach`: the runtime returns once `/bin/true` has exited), N=%d rounds, one uncounted warm-up "
+          "round first (minimal gets `run.reg.include=/bin/true`: its environment holds only what the entrypoint "
+          "needs). Wall-clock of the runtime command, in ms; the containers are deleted at the end.%s\n"
+          % (ex["n"], BASE_NOTE if b.base else ""))
+        time_table(w, ex["times"], ("exec",), os.path.join(o, "exec.dat"))
+        for r, f in ex["fails"].items():
+            if f:
+                w("\n%s: %d failures, first: `%s`" % (r, len(f), f[0][:300]))
         w("")
 
     # ------------------------------------------------------------- cost

@@ -1,7 +1,8 @@
 #!/bin/bash
 # reg-runc benchmarks against crun and runc: one entry command.
 #
-#   tests/bench/run.sh [--quick] [--only LIST] [--out DIR] [--reg-runc PATH] [--keep-cgroup-layout]
+#   tests/bench/run.sh [--quick] [--only LIST] [--out DIR] [--reg-runc PATH]
+#                      [--reg-runc-base PATH] [--keep-cgroup-layout]
 #
 # Installs crun, runc, gnuplot and time from Debian when missing, then runs
 # tests/bench/bench.py in a private mount namespace and writes DIR/report.md
