@@ -17,6 +17,10 @@ cmd_context (struct reg_global_args *g, struct reg_context *ctx)
   ctx->reg_root = g->reg_root;
   ctx->reg_mode = g->reg_mode;
   ctx->reg_max_object_size = g->reg_max_object_size;
+  if (g->rootless && strcmp (g->rootless, "true") == 0)
+    ctx->rootless = REG_ROOTLESS_TRUE;
+  else if (g->rootless && strcmp (g->rootless, "false") == 0)
+    ctx->rootless = REG_ROOTLESS_FALSE;
 }
 
 enum

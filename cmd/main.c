@@ -224,6 +224,12 @@ main (int argc, char **argv)
       fprintf (stderr, "reg-runc: --log-format: expected `text` or `json`, got `%s`\n", log_format);
       return 1;
     }
+  if (g.rootless && strcmp (g.rootless, "true") != 0 && strcmp (g.rootless, "false") != 0
+      && strcmp (g.rootless, "auto") != 0)
+    {
+      fprintf (stderr, "reg-runc: --rootless: expected `true`, `false` or `auto`, got `%s`\n", g.rootless);
+      return 1;
+    }
   if (g.root == NULL)
     g.root = default_root ();
   if (g.config_file == NULL)

@@ -712,7 +712,7 @@ fd_above (int fd, int floor, reg_error_t *err)
     return fd;
   n = fcntl (fd, F_DUPFD_CLOEXEC, floor);
   if (n < 0)
-    return reg_make_error (err, errno, "dup fd");
+    n = reg_make_error (err, errno, "dup fd");
   close (fd);
   return n;
 }

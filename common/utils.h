@@ -18,8 +18,8 @@
 
 
 /* Move FD to a number >= FLOOR, close-on-exec, closing the old one (so
-   it survives a close_range of the fds a container keeps).  A negative FD
-   passes through.  */
+   it survives a close_range of the fds a container keeps); the old one is
+   closed on failure too.  A negative FD passes through.  */
 int fd_above (int fd, int floor, reg_error_t *err);
 
 /* Retry on EINTR.  */

@@ -371,10 +371,18 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   if (UNLIKELY (ret < 0))
     return ret;
   pair[0] = fd_above (pair[0], keep, err);
-  pair[1] = fd_above (pair[1], keep, err);
-  c->fifo_fd = fd_above (c->fifo_fd, keep, err);
+  if (pair[0] >= 0)
+    pair[1] = fd_above (pair[1], keep, err);
+  if (pair[0] >= 0 && pair[1] >= 0)
+    c->fifo_fd = fd_above (c->fifo_fd, keep, err);
   if (pair[0] < 0 || pair[1] < 0 || c->fifo_fd < 0)
-    return reg_error_ret (err);
+    {
+      /* fd_above closed the one it could not move.  */
+      for (int i = 0; i < 2; i++)
+        if (pair[i] >= 0)
+          close (pair[i]);
+      return reg_error_ret (err);
+    }
   if (c->result_fd >= 0)
     {
       c->result_fd = fd_above (c->result_fd, keep, err);
@@ -563,11 +571,12 @@ has_limits (const oci_resources *r)
    create is skipped, as runc does, unless the config sets limits; then the
    error says what is missing.  True when *ERR was dropped.  */
 static bool
-rootless_without_cgroup (const oci_config *config, reg_error_t *err)
+rootless_without_cgroup (enum reg_rootless rootless, const oci_config *config, reg_error_t *err)
 {
   int e = (err && *err) ? (*err)->status : 0;
+  bool is_rootless = rootless == REG_ROOTLESS_TRUE || (rootless == REG_ROOTLESS_AUTO && geteuid () != 0);
 
-  if (geteuid () == 0 || ! (e == EACCES || e == EPERM || e == EROFS))
+  if (! is_rootless || ! (e == EACCES || e == EPERM || e == EROFS))
     return false;
   if (has_limits (&config->linux_cfg.resources))
     {
@@ -687,7 +696,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (! ctx->cgroups_disabled)
     {
       ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
-      if (UNLIKELY (ret < 0) && rootless_without_cgroup (c->config, err))
+      if (UNLIKELY (ret < 0) && rootless_without_cgroup (ctx->rootless, c->config, err))
         ret = 0;
       if (UNLIKELY (ret < 0))
         return ret;

@@ -23,6 +23,14 @@ struct reg_context
   const char *reg_root;  /* REG store, NULL: default */
   const char *reg_mode;  /* host default REG mode, NULL: "off" */
   uint64_t reg_max_object_size; /* 0: the store's default */
+  /* --rootless: whether a cgroup we may not create is skipped (runc's
+     flag); auto: when not root.  */
+  enum reg_rootless
+  {
+    REG_ROOTLESS_AUTO = 0,
+    REG_ROOTLESS_TRUE,
+    REG_ROOTLESS_FALSE,
+  } rootless;
 };
 
 struct reg_create_options

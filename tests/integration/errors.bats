@@ -258,3 +258,13 @@ create_fails() {
   [ "$status" -ne 0 ]
   [ -n "$output" ]
 }
+
+@test "global --rootless: true, false and auto are read; anything else is one clear error" {
+  run reg_runc --rootless maybe list
+  [ "$status" -ne 0 ]
+  [ "$output" = "reg-runc: --rootless: expected \`true\`, \`false\` or \`auto\`, got \`maybe\`" ]
+  for v in true false auto; do
+    run reg_runc --rootless "$v" list -q
+    assert_status 0
+  done
+}
