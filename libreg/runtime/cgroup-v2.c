@@ -10,7 +10,7 @@
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
 /* Enable in each new ancestor every controller its parent offers, so the
-   limits of issue 5 can be set in the leaf.  Best effort: a controller that
+   limits can be set in the leaf.  Best effort: a controller that
    cannot be enabled (threaded, busy) is left out.  */
 static void
 enable_controllers (const char *path)

@@ -5,7 +5,7 @@
  * /sys/fs/cgroup itself), chosen once.  A container's cgroup is the list of
  * its directories, one per hierarchy; it is recorded in the state so that
  * later commands act on exactly those.  Resource limits, freeze/thaw and
- * stats (issue 5) slot into the same table.  */
+ * stats slot into the same table.  */
 #ifndef REG_CGROUP_H
 #define REG_CGROUP_H
 

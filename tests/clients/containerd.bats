@@ -3,10 +3,6 @@
 # runtime under test as the shim's binary (ctr --runc-binary "$REG_RUNC"), and
 # the runtime handler "reg" of contrib/containerd/config.toml through the CRI
 # plugin (cri.bats).
-#
-# Tests marked "# needs: FEATURE" use a runtime feature that reg-runc gains in
-# a later issue; their needs_* line (helpers.bash) skips them only while the
-# runtime under test lacks it.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -124,8 +120,7 @@ wait_until () {
   [[ "$output" == *"exit code 137"* ]] || fail "exit status"
 }
 
-@test "containerd: ctr task exec, with its exit status" { # needs: exec
-  needs_command exec "issue 6"
+@test "containerd: ctr task exec, with its exit status" {
   ctr_run -d "$BUSYBOX_IMAGE" regt-exec sh -c 'echo marker-1 > /tmp/m; exec sleep 1000'
   local pid
   pid=$(task_pid regt-exec)
@@ -138,8 +133,7 @@ wait_until () {
   run -5 ctr_ tasks exec --exec-id e3 regt-exec sh -c 'exit 5'
 }
 
-@test "containerd: ctr task exec --tty" { # needs: exec
-  needs_command exec "issue 6"
+@test "containerd: ctr task exec --tty" {
   ctr_run -d "$BUSYBOX_IMAGE" regt-exec-t sleep 1000
   run timeout "$CMD_TIMEOUT" script -qec "ctr --address '$CTRD_DIR/containerd.sock' -n $CTR_NS tasks exec -t --exec-id et regt-exec-t tty" /dev/null
   [ "$status" -eq 0 ] || fail "exec -t"
@@ -152,8 +146,7 @@ wait_until () {
   [[ "$output" == */dev/pts/0* ]] || fail "no terminal"
 }
 
-@test "containerd: pause and resume" { # needs: pause
-  needs_command pause "issue 5"; needs_command resume "issue 5"
+@test "containerd: pause and resume" {
   ctr_run -d "$BUSYBOX_IMAGE" regt-p sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
   local pid a b
   pid=$(task_pid regt-p)
@@ -173,8 +166,7 @@ wait_until () {
   [ "$(cat "/proc/$pid/root/tmp/c")" -gt "$a" ] || fail "counter did not move after resume"
 }
 
-@test "containerd: ctr task ps lists the container's processes" { # needs: ps
-  needs_command ps "issue 5"
+@test "containerd: ctr task ps lists the container's processes" {
   ctr_run -d "$BUSYBOX_IMAGE" regt-ps sh -c 'sleep 1000 & wait'
   local pid
   pid=$(task_pid regt-ps)
@@ -193,7 +185,6 @@ wait_until () {
 }
 
 @test "containerd: --memory-limit is the limit seen inside" {
-  needs_resources
   # ctr's default spec has no /sys/fs/cgroup: mount it, as Docker and CRI do.
   run ctr_run --rm --memory-limit 67108864 --mount type=cgroup,src=cgroup,dst=/sys/fs/cgroup,options=ro:nosuid:noexec:nodev "$BUSYBOX_IMAGE" regt-mem sh -c "$(cg_path_script memory memory.limit_in_bytes memory.max)"
   [ "$status" -eq 0 ] || fail "run"

@@ -6,10 +6,6 @@
 # runtimeclass.yaml): RunPodSandbox, CreateContainer, StartContainer,
 # ExecSync, UpdateContainerResources, StopContainer, RemovePodSandbox.
 # The pod uses the host network (no CNI configuration needed).
-#
-# Tests marked "# needs: FEATURE" use a runtime feature that reg-runc gains in
-# a later issue; their needs_* line (helpers.bash) skips them only while the
-# runtime under test lacks it.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -154,10 +150,7 @@ exec_sync () {
   [ ! -e "$RT_ROOT/$CTR_ID" ] || fail "runtime state left after RemoveContainer"
 }
 
-@test "cri: ExecSync and UpdateContainerResources in a reg pod" { # needs: exec update
-  needs_command exec "issue 6"
-  needs_command update "issue 5"
-  needs_resources
+@test "cri: ExecSync and UpdateContainerResources in a reg pod" {
   POD_NAME=regt-pod3
   run_pod "$POD_NAME"
   create_container app 67108864 '["sleep", "1000"]'

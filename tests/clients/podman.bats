@@ -2,10 +2,6 @@
 # End-to-end tests through the real Podman (and conmon) with the runtime under
 # test: podman --runtime "$REG_RUNC".  Podman's configuration and storage are
 # private (env.sh); images come from make-image.sh (built offline, cached).
-#
-# Tests marked "# needs: FEATURE" use a runtime feature that reg-runc gains in
-# a later issue; their needs_* line (helpers.bash) skips them only while the
-# runtime under test lacks it.
 
 load helpers
 bats_require_minimum_version 1.5.0
@@ -144,8 +140,7 @@ wait_until () {
   [[ "$output" == */dev/pts/* ]] || fail "no terminal on stdin"
 }
 
-@test "podman: exec into a running container" { # needs: exec
-  needs_command exec "issue 6"
+@test "podman: exec into a running container" {
   pm run -d --name regt-exec --hostname regt-exec-host "$BUSYBOX_IMAGE" sleep 1000
   run pm exec regt-exec cat /etc/hostname
   [ "$status" -eq 0 ] || fail "exec"
@@ -161,16 +156,14 @@ wait_until () {
   [ "$output" = "65534 /tmp x" ] || fail "exec user/workdir/env"
 }
 
-@test "podman: exec -it under script gets a terminal" { # needs: exec
-  needs_command exec "issue 6"
+@test "podman: exec -it under script gets a terminal" {
   pm run -d --name regt-exec-tty "$BUSYBOX_IMAGE" sleep 1000
   run timeout "$CMD_TIMEOUT" script -qec "podman --runtime '$REG_RUNC' exec -it regt-exec-tty tty" /dev/null
   [ "$status" -eq 0 ] || fail "exec -it"
   [[ "$output" == */dev/pts/* ]] || fail "exec has no terminal"
 }
 
-@test "podman: exec -d runs in the background" { # needs: exec
-  needs_command exec "issue 6"
+@test "podman: exec -d runs in the background" {
   pm run -d --name regt-exec-d "$BUSYBOX_IMAGE" sleep 1000
   run pm exec -d regt-exec-d sh -c 'sleep 0.5; echo done > /tmp/exec-d'
   [ "$status" -eq 0 ] || fail "exec -d"
@@ -239,8 +232,7 @@ wait_until () {
   [ "$status" -ne 0 ] || fail "runtime still has state for $id"
 }
 
-@test "podman: pause freezes the container, unpause thaws it" { # needs: pause
-  needs_command pause "issue 5"; needs_command resume "issue 5"
+@test "podman: pause freezes the container, unpause thaws it" {
   pm run -d --name regt-pause "$BUSYBOX_IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
   local pid a b
   pid=$(cpid regt-pause)
@@ -262,14 +254,12 @@ wait_until () {
 }
 
 @test "podman: --memory is the container's memory limit" {
-  needs_resources
   run pm run --rm --memory 64m "$BUSYBOX_IMAGE" sh -c "$(cg_path_script memory memory.limit_in_bytes memory.max)"
   [ "$status" -eq 0 ] || fail "run --memory"
   [ "$output" = 67108864 ] || fail "limit seen inside: $output"
 }
 
 @test "podman: --memory is enforced (a process over the limit is OOM-killed)" {
-  needs_resources
   # tail keeps the whole last "line" (100 MiB of NULs) in memory
   run pm run --rm --memory 32m --memory-swap 32m "$BUSYBOX_IMAGE" sh -c 'echo started; head -c 100m /dev/zero | tail > /dev/null && echo survived'
   [[ "$output" == *started* ]] || fail "container did not run"
@@ -277,14 +267,12 @@ wait_until () {
 }
 
 @test "podman: --pids-limit is the container's pids limit" {
-  needs_resources
   run pm run --rm --pids-limit 42 "$BUSYBOX_IMAGE" sh -c "$(cg_path_script pids pids.max pids.max)"
   [ "$status" -eq 0 ] || fail "run --pids-limit"
   [ "$output" = 42 ] || fail "pids.max seen inside: $output"
 }
 
 @test "podman: --cpus is the container's CFS quota" {
-  needs_resources
   run pm run --rm --cpus 0.5 "$BUSYBOX_IMAGE" sh -c \
     'if [ -d /sys/fs/cgroup/cpu ]; then echo $(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us); else cat /sys/fs/cgroup/cpu.max; fi'
   [ "$status" -eq 0 ] || fail "run --cpus"
@@ -292,7 +280,6 @@ wait_until () {
 }
 
 @test "podman: --cap-drop all --cap-add NET_BIND_SERVICE leaves only that capability" {
-  needs_caps
   run pm run --rm --cap-drop all --cap-add NET_BIND_SERVICE "$BUSYBOX_IMAGE" grep -E '^Cap(Eff|Prm|Bnd):' /proc/self/status
   [ "$status" -eq 0 ] || fail "run"
   [[ "$output" == *"CapEff:	0000000000000400"* ]] || fail "CapEff"
@@ -300,7 +287,6 @@ wait_until () {
 }
 
 @test "podman: --cap-drop CHOWN removes it from the default set" {
-  needs_caps
   run pm run --rm "$BUSYBOX_IMAGE" awk '/^CapEff/ {print $2}' /proc/self/status
   local def=$output
   [ $((0x$def & 1)) -eq 1 ] || fail "CHOWN not in the default set ($def)"
@@ -337,7 +323,6 @@ wait_until () {
 }
 
 @test "podman: --security-opt seccomp=PROFILE is applied" {
-  needs_seccomp
   run pm run --rm --security-opt seccomp="$BATS_FILE_TMPDIR/seccomp.json" "$BUSYBOX_IMAGE" sh -c 'grep ^Seccomp: /proc/self/status; mkdir /tmp/d'
   [ "$status" -ne 0 ] || fail "mkdir worked under the profile"
   [[ "$output" == *"Seccomp:	2"* ]] || fail "no seccomp filter"
@@ -409,10 +394,7 @@ wait_until () {
   [ "$status" -eq 0 ] || fail "pod rm"
 }
 
-@test "podman: update --memory changes the limit seen inside" { # needs: update exec
-  needs_command update "issue 5"
-  needs_command exec "issue 6"
-  needs_resources
+@test "podman: update --memory changes the limit seen inside" {
   pm run -d --name regt-update --memory 64m "$BUSYBOX_IMAGE" sleep 1000
   run pm update --memory 128m regt-update
   [ "$status" -eq 0 ] || fail "update"
@@ -437,8 +419,7 @@ wait_until () {
   [[ "$output" =~ \ [1-9][0-9]*$ ]] || fail "no pids"
 }
 
-@test "podman: healthcheck run reports healthy, then unhealthy" { # needs: exec
-  needs_command exec "issue 6"
+@test "podman: healthcheck run reports healthy, then unhealthy" {
   pm run -d --name regt-health --health-cmd 'test ! -e /tmp/sick' --health-interval 1h --health-retries 1 "$BUSYBOX_IMAGE" sleep 1000
   run pm healthcheck run regt-health
   [ "$status" -eq 0 ] || fail "healthcheck run"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Concurrency and fd hygiene (issue 11): 200 parallel create/start/wait/
+# Concurrency and fd hygiene: 200 parallel create/start/wait/
 # delete lifecycles with REG share on one private store; `reg gc` in a loop
 # while share containers are created; the fds a container's init and exec'd
 # processes see.  Afterwards nothing is left (state dirs, mounts, cgroups,

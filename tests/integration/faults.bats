@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Faults and concurrency (issue 11): reg-runc killed with SIGKILL at
+# Faults and concurrency: reg-runc killed with SIGKILL at
 # increasing delays into create and delete (plain and with REG share), and
 # one container id driven by several runtime processes at once.  After each
 # fault `delete --force` succeeds (or the container does not exist) and

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# Hostile images run as real containers (issue 11): /proc, /dev, /sys and
+# Hostile images run as real containers: /proc, /dev, /sys and
 # mount destinations that are symlinks pointing out of the rootfs, or files
 # where a directory belongs, and a mount destination that races into a
 # symlink while containers are created.  Each case ends with a container

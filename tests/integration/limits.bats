@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The runtime under tight limits (issue 11): reg-runc itself in a tiny
+# The runtime under tight limits: reg-runc itself in a tiny
 # memory cgroup, with RLIMIT_NOFILE 64, and with its state dir (--root, like
 # /run/reg-runc) on a full tmpfs.  Each either works or fails with one clear
 # error line, and leaves nothing: no state dir, mount, cgroup or process.

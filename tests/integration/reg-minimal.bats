@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# REG `minimal` and `learn` end to end (issue 8): what the container sees and
+# REG `minimal` and `learn` end to end: what the container sees and
 # prints.  Self-contained images made from host programs with the libraries
 # ldd names (minimal needs shared libraries, which the busybox-static bundles
 # of helpers.bash do not have).  One private state dir and one private REG
@@ -359,7 +359,7 @@ deep_tree_bundle() {
 }
 
 @test "minimal: delete and delete --force remove an upper layer deeper than the runtime's open file limit" {
-  # (issue 15 item 5: one fd per level made both fail for ever, EMFILE)
+  # (one fd per level made both fail for ever, EMFILE)
   deep_tree_bundle true
   local tries=100
   while [ "$(rt state "$C" | jq -r .status)" != stopped ] && [ $tries -gt 0 ]; do
@@ -381,7 +381,7 @@ deep_tree_bundle() {
 }
 
 @test "minimal: 5000 run.reg.include paths that match nothing: a few warnings, then one that counts the rest" {
-  # (issue 15: one warning per path, 100,000 paths made 100,000 lines)
+  # (one warning per path, 100,000 paths made 100,000 lines)
   local inc
   inc=$(seq -f '/nowhere/%g' 1 5000 | paste -sd, -)
   bundle "$T/base" minimal false "$inc,/nowhere/glob-*" -- /usr/bin/busybox echo still runs
@@ -395,7 +395,7 @@ deep_tree_bundle() {
   [[ "$stderr" == *"and 4996 more"* ]]
 }
 
-# --- learn's bounds (issue 15, item 6) ---------------------------------------
+# --- learn's bounds ---------------------------------------
 # The recorder runs in the container's cgroup (its memory limit bounds it), a
 # profile holds at most 65536 paths and 8 MiB (REG_PROFILE_MAX_PATHS/_BYTES:
 # past them it is cut, with one warning at delete), and a profile never makes

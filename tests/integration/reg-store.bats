@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The REG store's trust in what it has seen (issue 15): the identity and
+# The REG store's trust in what it has seen: the identity and
 # environment caches name a file by its mount and owner too, not only by
 # device, inode and times.  One private state dir and one private REG store
 # for the whole file (reg-helpers.bash).

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# REG volume (issue 8): a real Debian bookworm image (debootstrap minbase +
+# REG volume: a real Debian bookworm image (debootstrap minbase +
 # python3 from the apt mirror, cached by tests/lib/bookworm.sh) running a
 # real python3 program that imports C extension modules, dlopens a library
 # (ctypes), reads a data file and execs a helper through subprocess.  learn,

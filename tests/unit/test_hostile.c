@@ -1,4 +1,4 @@
-/* Hostile images for the REG analysis and the store (issue 11).
+/* Hostile images for the REG analysis and the store.
  *
  * Every test makes a rootfs fixture and, beside it, a "host" directory
  * outside the fixture holding canaries: files an image's symlinks point at.

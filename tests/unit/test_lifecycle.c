@@ -336,7 +336,7 @@ make_deep_tree (const char *dir, int depth, const char *canary)
 }
 
 /* remove_tree_at (state dirs, REG upper layers) with a handful of fds
-   whatever the depth (issue 15: a container's 3000-level tree made delete
+   whatever the depth (a container's 3000-level tree made delete
    fail with EMFILE for ever), never through a symlink, and through a
    read-only directory.  */
 static void

@@ -1,4 +1,4 @@
-/* A long-running caller of libreg (issue 11): one process loops the REG
+/* A long-running caller of libreg: one process loops the REG
    analysis, the REG phase of create (share and minimal: store writes and
    environment builds) and its release, gc and check, a few hundred times,
    and its open fds (the set of numbers and what each one is) are the same
