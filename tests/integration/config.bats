@@ -50,8 +50,10 @@ teardown() {
   update_config '.process.user = {"uid": 1000, "gid": 1000}'
   run_probe id
   assert_status 0
-  [ "$(value uid)" = 1000 ] && [ "$(value euid)" = 1000 ]
-  [ "$(value gid)" = 1000 ] && [ "$(value egid)" = 1000 ]
+  [ "$(value uid)" = 1000 ]
+  [ "$(value euid)" = 1000 ]
+  [ "$(value gid)" = 1000 ]
+  [ "$(value egid)" = 1000 ]
 }
 
 @test "process.user: additionalGids are the supplementary groups" {
@@ -270,7 +272,8 @@ readonly" ] || { echo "$output"; false; }
   rstatus=$status rout=$output
   run_probe cat /b/sub/f
   bstatus=$status bout=$output
-  [ "$rstatus" -eq 0 ] && [ "$rout" = inner ]
+  [ "$rstatus" -eq 0 ]
+  [ "$rout" = inner ]
   [ "$bout" = ENOENT ]
 }
 
@@ -309,7 +312,8 @@ readonly" ] || { echo "$output"; false; }
   if [ "$(value type)" = symlink ]; then
     [ "$(value target)" = pts/ptmx ]
   else
-    [ "$(value type)" = char ] && [ "$(value rdev)" = 5:2 ]
+    [ "$(value type)" = char ]
+    [ "$(value rdev)" = 5:2 ]
   fi
 }
 
@@ -343,7 +347,8 @@ readonly" ] || { echo "$output"; false; }
   update_config '.linux.maskedPaths += ["/secretdir", "/secretfile"]'
   run_probe stat /proc/kcore
   assert_status 0
-  [ "$(value type)" = char ] && [ "$(value rdev)" = 1:3 ]
+  [ "$(value type)" = char ]
+  [ "$(value rdev)" = 1:3 ]
   run_probe cat /secretfile
   assert_status 0
   [ -z "$output" ]

@@ -326,7 +326,8 @@ procs() {
   assert_has_line tty=/dev/pts/0
   assert_has_line type=char
   rdev=$(value rdev)
-  [ "${rdev%%:*}" -ge 136 ] && [ "${rdev%%:*}" -le 143 ]
+  [ "${rdev%%:*}" -ge 136 ]
+  [ "${rdev%%:*}" -le 143 ]
 }
 
 @test "exec: consoleSize from --process" {

@@ -41,7 +41,8 @@ teardown() {
   # RFC 3339, within the last minute.
   t=$(date -d "$created" +%s)
   now=$(date +%s)
-  [ $((now - t)) -ge 0 ] && [ $((now - t)) -lt 60 ]
+  [ $((now - t)) -ge 0 ]
+  [ $((now - t)) -lt 60 ]
   [ "$(jq -r '.owner | type' <<<"$output")" = string ]
 }
 
@@ -252,7 +253,8 @@ teardown() {
   run_probe keyring
   assert_status 0
   id=$(value id)
-  [ -n "$id" ] && [ "$id" != "$host_id" ]
+  [ -n "$id" ]
+  [ "$id" != "$host_id" ]
   run --separate-stderr reg_runc run --no-new-keyring --bundle "$BUNDLE" "$CID"
   assert_status 0
   [ "$(value id)" = "$host_id" ]
@@ -392,9 +394,15 @@ teardown() {
   assert_status 0
   [ "${#lines[@]}" -eq 2 ]
   read -r -a head <<<"${lines[0]}"
-  [ "${head[0]}" = ID ] && [ "${head[1]}" = PID ] && [ "${head[2]}" = STATUS ] && [ "${head[3]}" = BUNDLE ]
+  [ "${head[0]}" = ID ]
+  [ "${head[1]}" = PID ]
+  [ "${head[2]}" = STATUS ]
+  [ "${head[3]}" = BUNDLE ]
   read -r -a row <<<"${lines[1]}"
-  [ "${row[0]}" = "$CID" ] && [ "${row[1]}" = "$(cat "$TEST_DIR/pid")" ] && [ "${row[2]}" = created ] && [ "${row[3]}" = "$BUNDLE" ]
+  [ "${row[0]}" = "$CID" ]
+  [ "${row[1]}" = "$(cat "$TEST_DIR/pid")" ]
+  [ "${row[2]}" = created ]
+  [ "${row[3]}" = "$BUNDLE" ]
 }
 
 @test "list: an empty state dir lists nothing" {

@@ -421,7 +421,8 @@ learn_start() {
   REC=$(grep -o 'REG learn: recorder [0-9]*' "$T/$C.err" | grep -o '[0-9]*$')
   INIT=$(rt state "$C" | jq -r .pid)
   echo "recorder $REC, init $INIT"
-  [ -n "$REC" ] && [ -n "$INIT" ]
+  [ -n "$REC" ]
+  [ -n "$INIT" ]
   rt start "$C"
 }
 

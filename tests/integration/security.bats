@@ -307,7 +307,8 @@ seccomp_rules() {
   user_ns
   run_probe stat /
   assert_status 0
-  [ "$(value uid)" = 0 ] && [ "$(value gid)" = 0 ]
+  [ "$(value uid)" = 0 ]
+  [ "$(value gid)" = 0 ]
   update_config '.process.user = {"uid": 1000, "gid": 1000}'
   run_probe stat /home/user
   [ "$(value uid)" = 1000 ]
@@ -326,7 +327,8 @@ seccomp_rules() {
   assert_status 0
   assert_contains "$output" proc
   run_probe stat /scratch
-  [ "$(value uid)" = 0 ] && [ "$(value mode)" = 0700 ]
+  [ "$(value uid)" = 0 ]
+  [ "$(value mode)" = 0700 ]
   set_args /bin/sh -c 'echo hi >/scratch/f && cat /scratch/f'
   run --separate-stderr reg_runc run --bundle "$BUNDLE" "$CID"
   assert_status 0

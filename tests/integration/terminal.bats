@@ -57,7 +57,8 @@ run_terminal() {
   assert_has_line type=char
   rdev=$(value rdev)
   # A Unix98 pty slave: major 136-143.
-  [ "${rdev%%:*}" -ge 136 ] && [ "${rdev%%:*}" -le 143 ]
+  [ "${rdev%%:*}" -ge 136 ]
+  [ "${rdev%%:*}" -le 143 ]
   assert_contains "$output" "0=/dev/pts/"
 }
 
