@@ -212,7 +212,7 @@ test_ldcache_host_libc (void **state)
   bool match = false;
 
   if (access ("/etc/ld.so.cache", R_OK) != 0)
-    skip ();
+    TEST_SKIP ("no /etc/ld.so.cache on this host");
   rootfd = open ("/", O_PATH | O_DIRECTORY);
   if (reg_ldcache_load_in_root (rootfd, "/etc/ld.so.cache", &cache, &err) < 0)
     fail_msg ("%s", err->msg);
@@ -257,7 +257,7 @@ test_ldcache_garbage (void **state)
   size_t rejected = 0;
 
   if (access ("/etc/ld.so.cache", R_OK) != 0)
-    skip ();
+    TEST_SKIP ("no /etc/ld.so.cache on this host");
   assert_int_equal (read_all_file ("/etc/ld.so.cache", 0, &data, &len, &err), 0);
 
   /* Every truncation of the first 4 KiB and a few later ones.  */
@@ -346,12 +346,12 @@ test_ldcache_compat_hwcaps (void **state)
   bool plain = false, v3 = false;
 
   if (access ("/sbin/ldconfig", X_OK) != 0 && access ("/usr/sbin/ldconfig", X_OK) != 0)
-    skip ();
+    TEST_SKIP ("no ldconfig on this host");
   for (size_t i = 0; i < nl; i++)
     if (strstr (libs[i], "libc.so.6") == NULL && strstr (libs[i], "ld-linux") == NULL)
       lib = libs[i];
   if (lib == NULL)
-    skip ();
+    TEST_SKIP ("the host has none of the libraries this test needs");
   f = fx_new ();
   canon = host_copy (f, lib, NULL, NULL, 0);
   base = strrchr (canon, '/') + 1;
@@ -380,7 +380,7 @@ test_ldcache_compat_hwcaps (void **state)
     {
       free (cmd);
       fx_free (f);
-      skip ();
+      TEST_SKIP ("ldconfig could not build the fixture's ld.so.cache");
     }
   free (cmd);
   if (reg_ldcache_load_in_root (f->rootfd, "/etc/ld.so.cache", &cache, &err) < 0)
@@ -515,7 +515,7 @@ test_closure_python (void **state)
   if (access ("/usr/bin/python3", X_OK) != 0)
     {
       print_message ("no /usr/bin/python3 on this host\n");
-      skip ();
+      TEST_SKIP ("no /usr/bin/python3 on this host");
     }
   f = fx_base ();
   copy_program (f, "/usr/bin/python3");
@@ -636,7 +636,7 @@ test_rpath_runpath_origin (void **state)
   struct reg_closure *c;
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
 
@@ -694,7 +694,7 @@ test_ld_library_path_and_missing (void **state)
   struct reg_closure *c;
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
   {
@@ -736,7 +736,7 @@ test_glibc_hwcaps_dir (void **state)
   const char *argv[] = { "/opt/app/bin/prog", NULL };
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
   fx_mkdirs (f, "/opt/app/lib/glibc-hwcaps/x86-64-v3");
@@ -766,7 +766,7 @@ test_ld_so_conf_without_cache (void **state)
   char *cache;
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
   cache = fx_path (f, "/etc/ld.so.cache");
@@ -861,7 +861,7 @@ test_corrupt_library_in_closure (void **state)
   reg_error_t err = NULL;
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
   p = fx_path (f, "/opt/app/lib/libfoo.so");
@@ -905,7 +905,7 @@ test_needed_cycle (void **state)
   const char *argv[] = { "/opt/cyc/prog", NULL };
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   fx_mkdirs (f, "/opt/cyc");
   fx_text (f, "/opt/cyc/a.c", "int b (void); int a (void) { return 0; }\n", 0644);
@@ -940,7 +940,7 @@ test_huge_rpath (void **state)
   struct timespec t0, t1;
 
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   build_app (f);
   rpath = malloc (10000 * 12 + 64);
@@ -1071,10 +1071,10 @@ test_musl_search (void **state)
   reg_error_t err = NULL;
 
 #if !defined(__x86_64__)
-  skip ();
+  TEST_SKIP ("needs x86_64");
 #endif
   if (!need_gcc ())
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_new ();
   build_app (f);
   p = fx_path (f, "/opt/app/bin/prog-runpath");
@@ -1085,7 +1085,7 @@ test_musl_search (void **state)
       free (p);
       free (data);
       fx_free (f);
-      skip ();
+      TEST_SKIP ("the fixture's library is not in the cache");
     }
   memset (hit, 0, sizeof glibc_interp);
   memcpy (hit, musl_interp, sizeof musl_interp);
@@ -1142,7 +1142,7 @@ test_static_program (void **state)
   char *real;
 
   if (access ("/bin/busybox", R_OK) != 0)
-    skip ();
+    TEST_SKIP ("no /bin/busybox (busybox-static)");
   {
     int fd = open ("/bin/busybox", O_RDONLY);
     struct reg_elf_info *info = NULL;
@@ -1152,7 +1152,7 @@ test_static_program (void **state)
     reg_elf_info_free (info);
     reg_error_release (&err);
     if (!is_static)
-      skip ();
+      TEST_SKIP ("/bin/busybox is not static");
   }
   f = fx_new ();
   real = host_copy (f, "/bin/busybox", NULL, NULL, 0);

@@ -360,7 +360,7 @@ test_escape_library_and_loader (void **state)
   const char *argv[] = { "/bin/ls", NULL };
 
   if (lib == NULL || ld == NULL)
-    skip ();
+    TEST_SKIP ("the host has no libc or loader to copy");
   host_copy_file (h, "lib.so", lib);
   host_copy_file (h, "ld.so", ld);
   hlib = host_path (h, "lib.so");
@@ -415,7 +415,7 @@ test_escape_loader_configuration (void **state)
   cleanup_free char *libc = NULL, *nssmod = NULL, *src = NULL, *dst = NULL;
 
   if (!have_program ("gcc"))
-    skip ();
+    TEST_SKIP ("no gcc on this host");
   f = fx_base ();
   h = host_new ();
   build_canary (f);
@@ -763,7 +763,7 @@ test_sparse_library (void **state)
   int fd;
 
   if (lib == NULL)
-    skip ();
+    TEST_SKIP ("the host has no libc to copy");
   p = fx_path (f, lib);
   /* The real library's first 64 KiB (headers, dynamic section), then a
      hole to 1 TiB: read whole, it would take many minutes.  */
@@ -827,7 +827,7 @@ test_fifo_and_device_nodes (void **state)
   size_t opened = 0;
 
   if (lib == NULL)
-    skip ();
+    TEST_SKIP ("the host has no libc to copy");
   fx_mkdirs (f, "/app");
   fx_text (f, "/app/script", "#!/app/fifo-interp\n", 0755);
   for (size_t i = 0; i < sizeof fifos / sizeof fifos[0]; i++)
@@ -1187,13 +1187,13 @@ test_store_full_disk (void **state)
   int fd, ret;
 
   if (geteuid () != 0)
-    skip ();
+    TEST_SKIP ("needs root (mount)");
   assert_non_null (mkdtemp (dir));
   if (mount ("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755") < 0)
     {
       print_message ("# mount tmpfs: %s\n", strerror (errno));
       rmdir (dir);
-      skip ();
+      TEST_SKIP ("cannot mount a tmpfs");
     }
   strcpy (store_mnt, dir);
   assert_int_equal (reg_store_open (dir, &s, &err), 0);

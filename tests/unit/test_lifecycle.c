@@ -25,6 +25,7 @@
 #include "namespaces.h"
 #include "process.h"
 #include "status.h"
+#include "rootfs-fixture.h"
 #include "utils.h"
 
 static void
@@ -405,7 +406,7 @@ test_remove_tree_mount (void **state)
   if (geteuid () != 0)
     {
       rmdir (dir);
-      skip ();
+      TEST_SKIP ("needs root (mount)");
     }
   assert_non_null (dir);
   xasprintf (&tree, "%s/tree", dir);

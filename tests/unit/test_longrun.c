@@ -127,8 +127,7 @@ test_long_running_caller (void **state)
 
   if (geteuid () != 0)
     {
-      printf ("# SKIP share and minimal need root: the store gives objects the image files' owners\n");
-      return;
+      TEST_SKIP ("share and minimal need root: the store gives objects the image files' owners");
     }
   f = fx_base ();
   xasprintf (&store, "%s/store", work_dir);
@@ -186,8 +185,7 @@ test_large_closure_few_fds (void **state)
 
   if (geteuid () != 0)
     {
-      printf ("# SKIP share needs root\n");
-      return;
+      TEST_SKIP ("share needs root");
     }
   /* The host program with the most libraries among a few usual ones.  */
   for (size_t i = 0; i < sizeof progs / sizeof progs[0]; i++)
@@ -206,8 +204,7 @@ test_large_closure_few_fds (void **state)
     }
   if (big == NULL || most < 8)
     {
-      printf ("# SKIP no host program with 8 or more libraries\n");
-      return;
+      TEST_SKIP ("no host program with 8 or more libraries");
     }
   f = fx_new ();
   copy_program (f, big);

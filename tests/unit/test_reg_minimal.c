@@ -60,7 +60,7 @@ skip_unless_root (void)
 {
   if (geteuid () == 0)
     return false;
-  printf ("# SKIP needs root: the store gives objects the image files' owners\n");
+  TEST_SKIP ("needs root: the store gives objects the image files' owners");
   return true;
 }
 
@@ -670,23 +670,20 @@ test_learn_recorder (void **state)
   (void)state;
   if (geteuid () != 0)
     {
-      printf ("# SKIP the recorder needs root (fanotify, mount)\n");
-      return;
+      TEST_SKIP ("the recorder needs root (fanotify, mount)");
     }
   if (access ("/bin/busybox", X_OK) != 0)
     {
-      printf ("# SKIP no /bin/busybox (busybox-static)\n");
-      return;
+      TEST_SKIP ("no /bin/busybox (busybox-static)");
     }
   assert_non_null (mkdtemp (dir));
   xasprintf (&root, "%s/root", dir);
   assert_int_equal (mkdir (root, 0755), 0);
   if (mount ("tmpfs", root, "tmpfs", 0, "mode=0755") < 0)
     {
-      printf ("# SKIP cannot mount a tmpfs: %s\n", strerror (errno));
       rmdir (root);
       rmdir (dir);
-      return;
+      TEST_SKIP ("cannot mount a tmpfs: %s", strerror (errno));
     }
   xsystem ("cp /bin/busybox %s/busybox && mkdir -p %s/sub %s/list && echo a > %s/a && echo b > %s/b "
            "&& echo c > %s/sub/c && echo u > %s/unused && touch %s/list/x",
@@ -771,16 +768,14 @@ test_learn_recorder_stop (void **state)
   (void)state;
   if (geteuid () != 0)
     {
-      printf ("# SKIP the recorder needs root (fanotify, mount)\n");
-      return;
+      TEST_SKIP ("the recorder needs root (fanotify, mount)");
     }
   assert_non_null (mkdtemp (dir));
   xasprintf (&root, "%s/root", dir);
   assert_int_equal (mkdir (root, 0755), 0);
   if (mount (root, root, NULL, MS_BIND, NULL) < 0)
     {
-      printf ("# SKIP cannot bind-mount: %s\n", strerror (errno));
-      return;
+      TEST_SKIP ("cannot bind-mount: %s", strerror (errno));
     }
   xsystem ("echo x > %s/x", root);
   child = fork ();

@@ -63,7 +63,7 @@ skip_unless_root (void)
 {
   if (geteuid () == 0)
     return false;
-  printf ("# SKIP share needs root: the store gives objects the image files' owners\n");
+  TEST_SKIP ("share needs root: the store gives objects the image files' owners");
   return true;
 }
 

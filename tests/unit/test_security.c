@@ -33,17 +33,11 @@
 
 #include "caps.h"
 #include "lsm.h"
+#include "rootfs-fixture.h"
 #include "seccomp-filter.h"
 #include "utils.h"
 
-#define SKIP(...)                                                                                                      \
-  do                                                                                                                   \
-    {                                                                                                                  \
-      printf ("# SKIP: " __VA_ARGS__);                                                                                 \
-      printf ("\n");                                                                                                   \
-      skip ();                                                                                                         \
-    }                                                                                                                  \
-  while (0)
+#define SKIP TEST_SKIP
 #define NEED_ROOT()                                                                                                    \
   do                                                                                                                   \
     {                                                                                                                  \
