@@ -106,6 +106,34 @@ read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_er
 }
 
 int
+read_regular_file_or_pipe (const char *path, size_t max, char **out, size_t *len, reg_error_t *err)
+{
+  cleanup_close int pathfd = -1;
+  cleanup_close int fd = -1;
+  char proc[64];
+  struct stat st;
+  int ret;
+
+  if (strcmp (path, "-") == 0)
+    return read_all_fd (0, "stdin", max, out, len, err);
+  pathfd = open (path, O_PATH | O_CLOEXEC);
+  if (pathfd < 0 || fstat (pathfd, &st) < 0)
+    return reg_make_error (err, errno, "open `%s`", path);
+  if (! S_ISFIFO (st.st_mode))
+    return read_regular_file (path, max, out, len, err);
+  /* Opened without blocking: a FIFO nobody writes to is an end of file at
+     once, never a hang; then blocking reads wait for a writer's data.  */
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
+  fd = open (proc, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 || fcntl (fd, F_SETFL, 0) < 0)
+    return reg_make_error (err, errno, "open `%s`", path);
+  ret = read_all_fd (fd, path, max, out, len, err);
+  if (ret == 0 && *len == 0)
+    return reg_make_error (err, 0, "`%s`: a pipe with nothing to read", path);
+  return ret;
+}
+
+int
 write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
                       reg_error_t *err)
 {

@@ -43,6 +43,9 @@ int read_all_file_at (int dirfd, const char *path, size_t max, char **out, size_
    would block for ever and a device can act when opened, so neither is
    opened: "open `PATH`: not a regular file".  */
 int read_regular_file (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
+/* The same, but a pipe or FIFO is read too (exec --process <(...)); one
+   with no writer is an error at once, never a hang.  */
+int read_regular_file_or_pipe (const char *path, size_t max, char **out, size_t *len, reg_error_t *err);
 
 /* Write DATA to DIRFD/NAME atomically: a temporary name in the same
    directory, fsync when DURABLE, rename over NAME.  */

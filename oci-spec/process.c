@@ -358,6 +358,6 @@ oci_process_parse_file (const char *path, oci_process **out, reg_error_t *err)
   size_t len;
 
   *out = NULL;
-  CHECK (read_regular_file (path, OCI_MAX_DOCUMENT, &data, &len, err));
+  CHECK (read_regular_file_or_pipe (path, OCI_MAX_DOCUMENT, &data, &len, err));
   return oci_process_parse (data, len, base ? base + 1 : path, out, err);
 }
