@@ -419,6 +419,31 @@ readonly" ] || { echo "$output"; false; }
   [ "$(value mode)" = 0600 ]
 }
 
+@test "linux.devices: fileMode with the file-type bits (Podman's S_IFCHR|0660, S_IFBLK|0600)" {
+  # 8624 = 020660, 24960 = 060600: Podman and Docker write fileMode so.
+  update_config '.linux.devices = [{"path": "/dev/mychr", "type": "c", "major": 1, "minor": 5, "fileMode": 8624},
+                                   {"path": "/dev/myblk", "type": "b", "major": 7, "minor": 200, "fileMode": 24960}]'
+  run_probe stat /dev/mychr
+  assert_status 0
+  [ "$(value type)" = char ]
+  [ "$(value rdev)" = 1:5 ]
+  [ "$(value mode)" = 0660 ]
+  run_probe stat /dev/myblk
+  assert_status 0
+  [ "$(value type)" = block ]
+  [ "$(value mode)" = 0600 ]
+}
+
+@test "linux.devices: fileMode whose file-type bits are not the type's: one line naming the field, nothing left" {
+  skip_if_runc "runc masks the type bits without checking them"
+  update_config '.linux.devices = [{"path": "/dev/mychr", "type": "b", "major": 1, "minor": 5, "fileMode": 8624}]'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
+  assert_contains "$output" "linux.devices[0].fileMode: file type bits 020000 do not match type \"b\""
+  assert_nothing_left "$CID"
+}
+
 # --- namespaces ----------------------------------------------------------
 
 # ns_check TYPE NSFILE: with TYPE in linux.namespaces the container's NSFILE
