@@ -1121,15 +1121,25 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
       cleanup_free pid_t *pids = NULL;
       size_t n = 0;
 
+      /* As runc: a stopped container with nothing left in its cgroup, or
+         no cgroup at all, has nothing to signal and that is no error
+         (containerd's shim sends kill --all at every stop).  */
       if (st.cgroup_paths == NULL || st.cgroup_paths[0] == NULL)
-        return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+        {
+          if (s == REG_STATUS_STOPPED)
+            return 0;
+          return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+        }
       reg_cgroup_load (st.cgroup_paths, &cg);
       ret = reg_cgroup_pids (&cg, &pids, &n, err);
       reg_cgroup_clear (&cg);
+      if (UNLIKELY (ret < 0) && s == REG_STATUS_STOPPED && (*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          return 0;
+        }
       if (UNLIKELY (ret < 0))
         return ret;
-      if (n == 0 && s == REG_STATUS_STOPPED)
-        return reg_make_error (err, 0, "container not running");
       for (size_t i = 0; i < n; i++)
         {
           int fd = pidfd_open (pids[i]);
