@@ -144,10 +144,10 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
     return 0;
   if (m->has_kernel && m->kernel)
     reg_warning ("linux.resources.memory.kernel is ignored (deprecated by the kernel)");
-  if (m->has_kernel_tcp && m->kernel_tcp)
-    reg_warning ("linux.resources.memory.kernelTCP is ignored");
   if (l->v2)
     {
+      if (m->has_kernel_tcp && m->kernel_tcp)
+        reg_warning ("linux.resources.memory.kernelTCP is not available on cgroup v2: ignored");
       if (m->has_limit && m->limit != 0)
         add (p, "", "memory.max", "%s", max_or (m->limit, b, sizeof (b)));
       if (m->has_reservation && m->reservation != 0)
@@ -185,6 +185,10 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
     add (p, "memory", "memory.oom_control", "1");
   if (m->has_use_hierarchy)
     add_full (p, "memory", "memory.use_hierarchy", NULL, true, "%d", m->use_hierarchy ? 1 : 0);
+  /* NOT RECOMMENDED by the spec and gone from cgroup v2: a kernel without
+     the file only warns.  */
+  if (m->has_kernel_tcp && m->kernel_tcp)
+    add_full (p, "memory", "memory.kmem.tcp.limit_in_bytes", NULL, true, "%" PRId64, m->kernel_tcp);
   return 0;
 }
 

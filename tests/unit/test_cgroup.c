@@ -236,9 +236,13 @@ test_v2_mapping (void **state)
 static void
 test_v1_mapping (void **state)
 {
-  static const char *const mem_files[]
-      = { "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
-          "memory.swappiness",     "memory.oom_control",         NULL };
+  static const char *const mem_files[] = { "memory.limit_in_bytes",
+                                           "memory.soft_limit_in_bytes",
+                                           "memory.memsw.limit_in_bytes",
+                                           "memory.swappiness",
+                                           "memory.oom_control",
+                                           "memory.kmem.tcp.limit_in_bytes",
+                                           NULL };
   static const char *const cpu_files[]
       = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.rt_period_us", "cpu.rt_runtime_us", NULL };
   static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems", NULL };
@@ -284,6 +288,7 @@ test_v1_mapping (void **state)
   assert_file (mem, "memory.memsw.limit_in_bytes", "209715200");
   assert_file (mem, "memory.swappiness", "0");
   assert_file (mem, "memory.oom_control", "1");
+  assert_file (mem, "memory.kmem.tcp.limit_in_bytes", "5");
   assert_file (cpu, "cpu.shares", "512");
   assert_file (cpu, "cpu.cfs_period_us", "50000");
   assert_file (cpu, "cpu.cfs_quota_us", "20000");
