@@ -683,7 +683,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
          its first instruction.  */
       ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
       if (UNLIKELY (ret < 0))
-        return reg_error_wrap (err, "linux.resources");
+        return ret;
     }
 
   if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
