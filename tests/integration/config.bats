@@ -494,6 +494,63 @@ ns_check() {
   [ "$(value mnt)" != "$(host_ns mnt)" ]
 }
 
+@test "namespaces: without a mount namespace the container shares the runtime's, in its rootfs; nothing left after delete" {
+  skip_if_runc "runc 1.1 refuses maskedPaths without a mount namespace, and leaves its mounts on the host"
+  local prop
+  prop=$(findmnt -n -o PROPAGATION /)
+  update_config '.linux.namespaces |= map(select(.type != "mount"))'
+  echo in-the-rootfs >"$ROOTFS/marker"
+  run_probe ns
+  assert_status 0
+  [ "$(value mnt)" = "$(host_ns mnt)" ]
+  # Its root is the rootfs, not the host's "/"; its mounts are there
+  # (the bundle is not: the host's paths are out of its reach).
+  run_probe cat /marker
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  run_probe stat "$BUNDLE"
+  [ "$output" = ENOENT ]
+  run_probe stat /dev/null
+  [ "$(value type)" = char ]
+  [ "$(value rdev)" = 1:3 ]
+  run_probe cat /proc/self/mountinfo
+  assert_status 0
+  assert_contains "$output" " / ro,"
+  # root.readonly holds (on its own mount: the rootfs stays writable on the
+  # host), masked paths too.
+  run_probe write /x
+  [ "$output" = EROFS ]
+  touch "$ROOTFS/x"
+  run_probe stat /proc/keys
+  [ "$(value rdev)" = 1:3 ]
+  assert_nothing_left "$CID"
+  # While it exists its mounts are in the runtime's namespace below the
+  # rootfs; delete takes every one of them away.
+  set_args /bin/probe sleep 100
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ -n "$(leaked_mounts | grep -Fx "$ROOTFS/proc")" ]
+  run reg_runc exec "$CID" /bin/probe cat /marker
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  run reg_runc delete --force "$CID"
+  assert_status 0
+  assert_nothing_left "$CID"
+  # The host's "/" kept its propagation.
+  [ "$(findmnt -n -o PROPAGATION /)" = "$prop" ]
+}
+
+@test "namespaces: a user namespace without a mount namespace: one line naming the field, nothing left" {
+  skip_if_runc
+  update_config '.linux.namespaces |= (map(select(.type != "mount")) + [{"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "$output" = "config.json: linux.namespaces: a user namespace needs a mount namespace" ]
+  assert_nothing_left "$CID"
+}
+
 @test "namespaces: user with uid/gid mappings" {
   # The mapped root must reach the rootfs.
   chmod 0755 "$TEST_DIR"
