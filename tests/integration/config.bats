@@ -540,6 +540,23 @@ ns_check() {
   [ "$(findmnt -n -o PROPAGATION /)" = "$prop" ]
 }
 
+@test "namespaces: the runtime's own mount namespace joined by path is as none: the rootfs, no pivot_root of the host" {
+  skip_if_runc
+  update_config '.linux.namespaces |= (map(select(.type != "mount")) + [{"type": "mount", "path": "/proc/self/ns/mnt"}])'
+  echo in-the-rootfs >"$ROOTFS/marker"
+  set_args /bin/probe cat /marker
+  # In a mount namespace of its own: were the runtime to pivot_root in the
+  # namespace it joined, only that one would lose its root.
+  run unshare -m --propagation private sh -c 'root=$(stat -c %d:%i /)
+    "$0" --root "$1" run --bundle "$2" "$3" || exit
+    [ "$(stat -c %d:%i /)" = "$root" ] || { echo "the root moved"; exit 1; }
+    awk -v p="$4" "index(\$5, p) == 1 { print \"left: \" \$5 }" /proc/self/mountinfo' \
+    "$REG_RUNC" "$TEST_ROOT_STATE" "$BUNDLE" "$CID" "$ROOTFS"
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  assert_nothing_left "$CID"
+}
+
 @test "namespaces: a user namespace without a mount namespace: one line naming the field, nothing left" {
   skip_if_runc
   update_config '.linux.namespaces |= (map(select(.type != "mount")) + [{"type": "user"}])
