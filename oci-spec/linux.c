@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 
 #include "json-internal.h"
 #include "utils.h"
@@ -174,9 +175,19 @@ device_entry (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   d->type = type[0];
   CHECK (ji64 (c, v, "major", d->type != 'p', INT64_MIN, INT64_MAX, &d->has_major, &d->major));
   CHECK (ji64 (c, v, "minor", d->type != 'p', INT64_MIN, INT64_MAX, &d->has_minor, &d->minor));
-  CHECK (ju64 (c, v, "fileMode", false, 07777, &d->has_file_mode, &mode));
+  /* Podman and Docker put the file-type bits in fileMode (S_IFCHR|0660) and
+     runc accepts them: take the permission bits, but type bits that say
+     another kind of file than "type" are a mistake worth reporting.  */
+  CHECK (ju64 (c, v, "fileMode", false, S_IFMT | 07777, &d->has_file_mode, &mode));
   if (d->has_file_mode)
-    d->file_mode = (uint32_t) mode;
+    {
+      mode_t kind = d->type == 'b' ? S_IFBLK : d->type == 'p' ? S_IFIFO : S_IFCHR;
+
+      if ((mode & S_IFMT) != 0 && (mode & S_IFMT) != kind)
+        return jerror_at (c, "fileMode", "file type bits 0%o do not match type \"%c\" (0%o)", (unsigned)(mode & S_IFMT),
+                          d->type, (unsigned)kind);
+      d->file_mode = (uint32_t)(mode & 07777);
+    }
   CHECK (ju32 (c, v, "uid", false, &d->has_uid, &d->uid));
   CHECK (ju32 (c, v, "gid", false, &d->has_gid, &d->gid));
   return 0;

@@ -49,9 +49,11 @@ add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const c
 
   p->w = xrealloc (p->w, (p->n + 1) * sizeof (*p->w));
   w = &p->w[p->n++];
+  w->field = p->field ? p->field : "linux.resources";
   w->ctrl = xstrdup (ctrl);
   w->file = xstrdup (file);
   w->alt = alt ? xstrdup (alt) : NULL;
+  w->alt_value = NULL;
   w->optional = optional;
   va_start (ap, fmt);
   if (vasprintf (&w->value, fmt, ap) < 0)
@@ -61,6 +63,27 @@ add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const c
 
 #define add(p, ctrl, file, ...) add_full (p, ctrl, file, NULL, false, __VA_ARGS__)
 
+/* The value the last write's alternative file takes.  */
+static void alt_value (struct reg_cgroup_plan *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+
+static void
+alt_value (struct reg_cgroup_plan *p, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  if (vasprintf (&p->w[p->n - 1].alt_value, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+}
+
+/* What cgroup v2 has no file for.  */
+static int
+not_on_v2 (const char *field, reg_error_t *err)
+{
+  return reg_make_error (err, 0, "%s: not available on cgroup v2", field);
+}
+
 void
 reg_cgroup_plan_clear (struct reg_cgroup_plan *p)
 {
@@ -69,6 +92,7 @@ reg_cgroup_plan_clear (struct reg_cgroup_plan *p)
       free (p->w[i].ctrl);
       free (p->w[i].file);
       free (p->w[i].alt);
+      free (p->w[i].alt_value);
       free (p->w[i].value);
     }
   free (p->w);
@@ -144,10 +168,10 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
     return 0;
   if (m->has_kernel && m->kernel)
     reg_warning ("linux.resources.memory.kernel is ignored (deprecated by the kernel)");
-  if (m->has_kernel_tcp && m->kernel_tcp)
-    reg_warning ("linux.resources.memory.kernelTCP is ignored");
   if (l->v2)
     {
+      if (m->has_kernel_tcp && m->kernel_tcp)
+        reg_warning ("linux.resources.memory.kernelTCP is not available on cgroup v2: ignored");
       if (m->has_limit && m->limit != 0)
         add (p, "", "memory.max", "%s", max_or (m->limit, b, sizeof (b)));
       if (m->has_reservation && m->reservation != 0)
@@ -158,13 +182,18 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
           int ret = reg_cgroup_swap_v2 (m->has_swap ? m->swap : 0, m->has_limit ? m->limit : 0, &sw, err);
           if (UNLIKELY (ret < 0))
             return ret;
+          /* Unlimited swap holds without the file (no swap accounting);
+             a limit needs it.  */
           if (sw != 0)
-            add_full (p, "", "memory.swap.max", NULL, true, "%s", max_or (sw, b, sizeof (b)));
+            add_full (p, "", "memory.swap.max", NULL, sw < 0, "%s", max_or (sw, b, sizeof (b)));
         }
       if (m->has_swappiness)
-        reg_warning ("linux.resources.memory.swappiness is not available on cgroup v2: ignored");
+        return not_on_v2 ("linux.resources.memory.swappiness", err);
       if (m->has_disable_oom_killer && m->disable_oom_killer)
-        reg_warning ("linux.resources.memory.disableOOMKiller is not available on cgroup v2: ignored");
+        return not_on_v2 ("linux.resources.memory.disableOOMKiller", err);
+      /* v2 is always hierarchical.  */
+      if (m->has_use_hierarchy && !m->use_hierarchy)
+        return not_on_v2 ("linux.resources.memory.useHierarchy: false", err);
       return 0;
     }
   if (m->has_limit && m->limit != 0)
@@ -184,7 +213,11 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
   if (m->has_disable_oom_killer && m->disable_oom_killer)
     add (p, "memory", "memory.oom_control", "1");
   if (m->has_use_hierarchy)
-    add_full (p, "memory", "memory.use_hierarchy", NULL, true, "%d", m->use_hierarchy ? 1 : 0);
+    add (p, "memory", "memory.use_hierarchy", "%d", m->use_hierarchy ? 1 : 0);
+  /* NOT RECOMMENDED by the spec and gone from cgroup v2: a kernel without
+     the file only warns.  */
+  if (m->has_kernel_tcp && m->kernel_tcp)
+    add_full (p, "memory", "memory.kmem.tcp.limit_in_bytes", NULL, true, "%" PRId64, m->kernel_tcp);
   return 0;
 }
 
@@ -250,46 +283,57 @@ plan_throttle (struct reg_cgroup_plan *p, const struct reg_cgroup_layout *l, con
     }
 }
 
-static void
-plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p)
+static int
+plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p, reg_error_t *err)
 {
   if (!b->present)
-    return;
+    return 0;
   if (l->v2)
     {
-      /* BFQ takes the v1 scale; io.weight (iocost) the v2 one.  */
+      /* BFQ's file takes the v1 scale; without BFQ, io.weight (iocost)
+         takes the v2 one.  One of them, as runc and crun.  */
       if (b->has_weight && b->weight)
-        add_full (p, "", "io.bfq.weight", NULL, true, "%u", b->weight);
-      if (b->has_weight && b->weight)
-        add_full (p, "", "io.weight", NULL, true, "default %" PRIu64, reg_cgroup_blkio_to_io_weight (b->weight));
-      if (b->has_leaf_weight)
-        reg_warning ("linux.resources.blockIO.leafWeight is not available on cgroup v2: ignored");
+        {
+          add_full (p, "", "io.bfq.weight", "io.weight", false, "%u", b->weight);
+          alt_value (p, "default %" PRIu64, reg_cgroup_blkio_to_io_weight (b->weight));
+        }
+      if (b->has_leaf_weight && b->leaf_weight)
+        return not_on_v2 ("linux.resources.blockIO.leafWeight", err);
       for (size_t i = 0; i < b->n_weight_device; i++)
-        if (b->weight_device[i].has_weight)
-          add_full (p, "", "io.bfq.weight", "io.weight", true, "%" PRId64 ":%" PRId64 " %u", b->weight_device[i].major,
-                    b->weight_device[i].minor, b->weight_device[i].weight);
+        {
+          const oci_blkio_weight_device *d = &b->weight_device[i];
+          if (d->has_leaf_weight && d->leaf_weight)
+            return not_on_v2 ("linux.resources.blockIO.weightDevice[].leafWeight", err);
+          if (!d->has_weight)
+            continue;
+          add_full (p, "", "io.bfq.weight", "io.weight", false, "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
+                    d->weight);
+          alt_value (p, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
+                     reg_cgroup_blkio_to_io_weight (d->weight));
+        }
     }
   else
     {
       if (b->has_weight && b->weight)
-        add_full (p, "blkio", "blkio.weight", "blkio.bfq.weight", true, "%u", b->weight);
+        add_full (p, "blkio", "blkio.weight", "blkio.bfq.weight", false, "%u", b->weight);
       if (b->has_leaf_weight && b->leaf_weight)
-        add_full (p, "blkio", "blkio.leaf_weight", NULL, true, "%u", b->leaf_weight);
+        add (p, "blkio", "blkio.leaf_weight", "%u", b->leaf_weight);
       for (size_t i = 0; i < b->n_weight_device; i++)
         {
           const oci_blkio_weight_device *d = &b->weight_device[i];
           if (d->has_weight)
-            add_full (p, "blkio", "blkio.weight_device", "blkio.bfq.weight_device", true, "%" PRId64 ":%" PRId64 " %u",
+            add_full (p, "blkio", "blkio.weight_device", "blkio.bfq.weight_device", false, "%" PRId64 ":%" PRId64 " %u",
                       d->major, d->minor, d->weight);
-          if (d->has_leaf_weight)
-            add_full (p, "blkio", "blkio.leaf_weight_device", NULL, true, "%" PRId64 ":%" PRId64 " %u", d->major,
-                      d->minor, d->leaf_weight);
+          if (d->has_leaf_weight && d->leaf_weight)
+            add (p, "blkio", "blkio.leaf_weight_device", "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
+                 d->leaf_weight);
         }
     }
   plan_throttle (p, l, b->throttle_read_bps, b->n_throttle_read_bps, "blkio.throttle.read_bps_device", "rbps");
   plan_throttle (p, l, b->throttle_write_bps, b->n_throttle_write_bps, "blkio.throttle.write_bps_device", "wbps");
   plan_throttle (p, l, b->throttle_read_iops, b->n_throttle_read_iops, "blkio.throttle.read_iops_device", "riops");
   plan_throttle (p, l, b->throttle_write_iops, b->n_throttle_write_iops, "blkio.throttle.write_iops_device", "wiops");
+  return 0;
 }
 
 int
@@ -302,17 +346,20 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
   memset (out, 0, sizeof (*out));
   if (r == NULL || !r->present)
     return 0;
+  out->field = "linux.resources.memory";
   ret = plan_memory (&r->memory, l, out, err);
+  out->field = "linux.resources.cpu";
   if (ret == 0)
     ret = plan_cpu (&r->cpu, l, out, err);
+  out->field = "linux.resources.blockIO";
+  if (ret == 0)
+    ret = plan_blkio (&r->block_io, l, out, err);
   if (UNLIKELY (ret < 0))
-    {
-      reg_cgroup_plan_clear (out);
-      return ret;
-    }
+    goto fail;
+  out->field = "linux.resources.pids";
   if (r->has_pids && r->pids_limit != 0)
     add (out, l->v2 ? "" : "pids", "pids.max", "%s", max_or (r->pids_limit, b, sizeof (b)));
-  plan_blkio (&r->block_io, l, out);
+  out->field = "linux.resources.hugepageLimits";
   for (size_t i = 0; i < r->n_hugepage_limits; i++)
     {
       const oci_hugepage_limit *h = &r->hugepage_limits[i];
@@ -325,30 +372,40 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
         }
       if (!l->v2 && !l->unified)
         {
-          reg_cgroup_plan_clear (out);
-          return reg_make_error (err, 0, "linux.resources.hugepageLimits: no hugetlb controller");
+          ret = reg_make_error (err, 0, "linux.resources.hugepageLimits: no hugetlb controller");
+          goto fail;
         }
       /* v2, and hybrid hosts whose hugetlb controller is in the cgroup2
          hierarchy.  */
       xasprintf (&f, "hugetlb.%s.max", h->page_size);
       add (out, "", f, "%" PRIu64, h->limit);
       free (f);
+      /* The spec's fallback: page-fault accounting where the kernel has no
+         reservation limit.  */
       xasprintf (&f, "hugetlb.%s.rsvd.max", h->page_size);
       add_full (out, "", f, NULL, true, "%" PRIu64, h->limit);
     }
-  if (r->has_network)
+  out->field = "linux.resources.network";
+  if (r->has_network && (r->has_class_id || r->n_net_priorities))
     {
-      if (l->v2 || !l->net_v1)
-        reg_warning ("linux.resources.network: no net_cls/net_prio controller: ignored");
-      else
+      /* runc and crun refuse it too: a container must not run without the
+         traffic class or priorities it asked for.  */
+      if (l->v2)
         {
-          if (r->has_class_id)
-            add (out, "net_cls", "net_cls.classid", "%u", r->class_id);
-          for (size_t i = 0; i < r->n_net_priorities; i++)
-            add (out, "net_prio", "net_prio.ifpriomap", "%s %u", r->net_priorities[i].name,
-                 r->net_priorities[i].priority);
+          ret = not_on_v2 ("linux.resources.network", err);
+          goto fail;
         }
+      if (!l->net_v1)
+        {
+          ret = reg_make_error (err, 0, "linux.resources.network: no net_cls/net_prio controller on this host");
+          goto fail;
+        }
+      if (r->has_class_id)
+        add (out, "net_cls", "net_cls.classid", "%u", r->class_id);
+      for (size_t i = 0; i < r->n_net_priorities; i++)
+        add (out, "net_prio", "net_prio.ifpriomap", "%s %u", r->net_priorities[i].name, r->net_priorities[i].priority);
     }
+  out->field = "linux.resources.rdma";
   for (size_t i = 0; i < r->n_rdma; i++)
     {
       const oci_rdma *d = &r->rdma[i];
@@ -357,28 +414,33 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
         snprintf (h, sizeof (h), "%u", d->hca_handles);
       if (d->has_hca_objects)
         snprintf (o, sizeof (o), "%u", d->hca_objects);
-      /* Hosts without RDMA (no rdma controller) only warn.  */
-      add_full (out, l->v2 ? "" : "rdma", "rdma.max", NULL, true, "%s hca_handle=%s hca_object=%s", d->device, h, o);
+      add (out, l->v2 ? "" : "rdma", "rdma.max", "%s hca_handle=%s hca_object=%s", d->device, h, o);
     }
+  out->field = "linux.resources.unified";
   if (r->unified.len)
     {
       if (!l->v2 && !l->unified)
         {
-          reg_cgroup_plan_clear (out);
-          return reg_make_error (err, 0, "linux.resources.unified: needs cgroup v2 (this host has only v1)");
+          ret = reg_make_error (err, 0, "linux.resources.unified: needs cgroup v2 (this host has only v1)");
+          goto fail;
         }
       for (size_t i = 0; i < r->unified.len; i++)
         {
           const char *k = r->unified.items[i].key;
           if (*k == '\0' || strchr (k, '/') || k[0] == '.')
             {
-              reg_cgroup_plan_clear (out);
-              return reg_make_error (err, 0, "linux.resources.unified: invalid key \"%s\"", k);
+              ret = reg_make_error (err, 0, "linux.resources.unified: invalid key \"%s\"", k);
+              goto fail;
             }
           add (out, "", k, "%s", r->unified.items[i].value);
         }
     }
+  out->field = NULL;
   return 0;
+
+fail:
+  reg_cgroup_plan_clear (out);
+  return ret;
 }
 
 /* Devices.  */
@@ -432,6 +494,7 @@ reg_cgroup_device_rules (const oci_resources *r, struct reg_device_rule **out, s
 void
 reg_cgroup_plan_devices_v1 (const struct reg_device_rule *rules, size_t n, struct reg_cgroup_plan *p)
 {
+  p->field = "linux.resources.devices";
   for (size_t i = 0; i < n; i++)
     {
       const struct reg_device_rule *d = &rules[i];
@@ -680,7 +743,7 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
       for (size_t i = 0; i < p->n; i++)
         {
           const struct reg_cgroup_write *w = &p->w[i];
-          const char *dir;
+          const char *dir, *used;
           int ret;
 
           if (done[i])
@@ -690,11 +753,11 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
             {
               if (w->optional)
                 {
-                  reg_warning ("no %s cgroup: `%s` not set", *w->ctrl ? w->ctrl : "cgroup2", w->file);
+                  reg_warning ("%s: no %s cgroup: `%s` not set", w->field, *w->ctrl ? w->ctrl : "cgroup2", w->file);
                   done[i] = true;
                   continue;
                 }
-              return reg_make_error (err, 0, "cannot set `%s`: the container has no %s cgroup", w->file,
+              return reg_make_error (err, 0, "%s: cannot set `%s`: the container has no %s cgroup", w->field, w->file,
                                      *w->ctrl ? w->ctrl : "cgroup2");
             }
           if (!l->v2 && *w->ctrl == '\0' && has_prefix (w->file, "hugetlb.") && !hugetlb_enabled)
@@ -702,12 +765,16 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
               enable_unified_controller (root, dir, "hugetlb");
               hugetlb_enabled = true;
             }
+          used = w->file;
           ret = write_one (dir, w->file, w->value);
           if (ret == -ENOENT && w->alt)
-            ret = write_one (dir, w->alt, w->value);
+            {
+              used = w->alt;
+              ret = write_one (dir, w->alt, w->alt_value ? w->alt_value : w->value);
+            }
           if (ret == -ENOENT && w->optional)
             {
-              reg_warning ("the kernel has no `%s`: not set", w->file);
+              reg_warning ("%s: the kernel has no `%s`: not set", w->field, w->file);
               ret = 0;
             }
           if (ret == 0)
@@ -715,8 +782,12 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
               done[i] = true;
               continue;
             }
+          if (pass == 1 && ret == -ENOENT)
+            return reg_make_error (err, 0, "%s: cannot be applied: no `%s`%s%s%s in `%s`", w->field, w->file,
+                                   w->alt ? " or `" : "", w->alt ? w->alt : "", w->alt ? "`" : "", dir);
           if (pass == 1)
-            return reg_make_error (err, -ret, "write `%s` to `%s/%s`", w->value, dir, w->file);
+            return reg_make_error (err, -ret, "%s: write `%s` to `%s/%s`", w->field,
+                                   used == w->alt && w->alt_value ? w->alt_value : w->value, dir, used);
           failed++;
         }
       if (failed == 0)

@@ -27,23 +27,28 @@ struct reg_cgroup_layout
 
 struct reg_cgroup_write
 {
-  char *ctrl; /* v1 controller name ("memory"), "" for the cgroup2 directory */
-  char *file; /* "memory.limit_in_bytes" */
-  char *alt;  /* used when FILE does not exist, or NULL */
+  const char *field; /* the config field it comes from, for messages */
+  char *ctrl;        /* v1 controller name ("memory"), "" for the cgroup2 directory */
+  char *file;        /* "memory.limit_in_bytes" */
+  char *alt;         /* used when FILE does not exist, or NULL */
+  char *alt_value;   /* what ALT takes when not VALUE (another scale), or NULL */
   char *value;
-  bool optional; /* a kernel without the file only warns */
+  bool optional; /* nothing to enforce, or the spec allows doing without: a
+                    kernel without the file only warns */
 };
 
 struct reg_cgroup_plan
 {
   struct reg_cgroup_write *w;
   size_t n;
+  const char *field; /* while planning: the field of the writes being added */
 };
 
 void reg_cgroup_layout_detect (struct reg_cgroup_layout *l);
 
-/* The writes for R (devices excepted), in order.  UPDATE: a change of a
-   running container's limits (devices refused elsewhere).  */
+/* The writes for R (devices excepted), in order.  What the host cannot
+   apply (a controller or a cgroup version without it) is an error naming
+   the field, never a warning.  */
 int reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *out,
                                reg_error_t *err);
 void reg_cgroup_plan_clear (struct reg_cgroup_plan *p);

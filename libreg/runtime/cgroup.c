@@ -447,8 +447,10 @@ planned:
               && parse_uint64 (cur, &usage) == 0 && (uint64_t) r->memory.limit < usage)
             {
               reg_cgroup_plan_clear (&plan);
-              return reg_make_error (err, 0, "memory limit %lld is below the current usage %llu (checkBeforeUpdate)",
-                                     (long long) r->memory.limit, (unsigned long long) usage);
+              return reg_make_error (err, 0,
+                                     "linux.resources.memory: limit %lld is below the current usage %llu "
+                                     "(checkBeforeUpdate)",
+                                     (long long)r->memory.limit, (unsigned long long)usage);
             }
         }
     }
@@ -466,7 +468,7 @@ planned:
           reg_cgroup_bpf_program (rules, n_rules, &insns, &n);
           ret = reg_cgroup_bpf_attach (dir, insns, n, err);
           if (UNLIKELY (ret < 0))
-            return ret;
+            return reg_error_wrap (err, "linux.resources.devices");
         }
     }
   return 0;

@@ -171,6 +171,7 @@ struct creation
   int master_fd;    /* pty master, run without --console-socket */
   struct reg_caps *caps;
   struct reg_seccomp *seccomp;
+  char *host_root; /* no mount namespace: the root's mount, made here */
 };
 
 static void
@@ -201,6 +202,9 @@ creation_abort (struct creation *c)
     waitpid (c->pid, NULL, 0);
   if (c->cgroup.paths)
     reg_cgroup_destroy (&c->cgroup, &tmp);
+  reg_error_release (&tmp);
+  if (c->host_root)
+    reg_mounts_host_root_release (c->rootfs, c->host_root, &tmp);
   reg_error_release (&tmp);
   if (c->plan)
     reg_phase_release (&c->reg_opts, c->plan->env_id, &tmp);
@@ -236,6 +240,7 @@ creation_free (struct creation *c)
   free (c->bundle);
   free (c->rootfs);
   free (c->state_dir);
+  free (c->host_root);
 }
 
 /* Record what a killed create would leave outside the state dir (see
@@ -264,6 +269,13 @@ save_creating (struct creation *c, reg_error_t *err)
       free (text);
       text = t;
     }
+  if (c->host_root)
+    {
+      char *t;
+      xasprintf (&t, "%shost-root %s %s\n", text, c->host_root, c->rootfs);
+      free (text);
+      text = t;
+    }
   for (char **p = c->cgroup.paths; p && *p; p++)
     {
       char *t;
@@ -275,6 +287,20 @@ save_creating (struct creation *c, reg_error_t *err)
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
   return 0;
+}
+
+/* The container lives in our mount namespace: none asked for, or ours
+   joined by path (where pivot_root would move the host's root).  */
+static bool
+in_our_mntns (const oci_config *cfg)
+{
+  const oci_namespace *ns = oci_config_namespace (cfg, OCI_NS_MOUNT);
+  struct stat a, b;
+
+  if (ns == NULL)
+    return true;
+  return ns->path && stat (ns->path, &a) == 0 && stat ("/proc/self/ns/mnt", &b) == 0 && a.st_dev == b.st_dev
+         && a.st_ino == b.st_ino;
 }
 
 static int
@@ -307,8 +333,10 @@ load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
     return reg_make_error (err, errno, "config.json: root.path `%s`", root);
   if (! S_ISDIR (st.st_mode))
     return reg_make_error (err, ENOTDIR, "config.json: root.path `%s`", root);
-  if (oci_config_namespace (c->config, OCI_NS_MOUNT) == NULL)
-    return reg_make_error (err, 0, "config.json: linux.namespaces: a mount namespace is required");
+  /* Without a mount namespace the container shares the runtime's, whose
+     mounts a new user namespace may not change.  */
+  if (in_our_mntns (c->config) && oci_config_namespace (c->config, OCI_NS_USER))
+    return reg_make_error (err, 0, "config.json: linux.namespaces: a user namespace needs a mount namespace");
   return 0;
 }
 
@@ -335,6 +363,32 @@ build_env (const oci_process *p, int listen_fds)
       env[j++] = xstrdup ("LISTEN_PID=1");
     }
   return env;
+}
+
+/* No mount namespace: the root's mount in ours (see reg_mounts_host_root),
+   recorded at once so that delete, even of a create killed from here on,
+   takes it away.  */
+static int
+make_host_root (struct creation *c, const struct reg_create_options *opts, reg_error_t *err)
+{
+  struct reg_mount_ctx mctx = {
+    .config = c->config,
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .plan = c->plan,
+    .cgroupns = oci_config_namespace (c->config, OCI_NS_CGROUP) != NULL,
+    .cgroup_paths = c->cgroup.paths,
+    .no_pivot = opts->no_pivot,
+    .host_mntns = true,
+  };
+  /* As in the init, which makes the root everywhere else.  */
+  mode_t old = umask (0);
+  int ret = reg_mounts_host_root (&mctx, &c->host_root, err);
+
+  umask (old);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return save_creating (c, err);
 }
 
 static int
@@ -405,6 +459,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   a.unshare_flags = indirect ? new_flags : (new_flags & CLONE_NEWCGROUP);
   a.hooks = hooks;
   a.no_pivot = opts->no_pivot;
+  a.host_mntns = c->host_root != NULL;
   a.no_new_keyring = opts->no_new_keyring;
   a.preserve_fds = keep - 3;
   a.env = build_env (cfg->process, listen_fds);
@@ -707,7 +762,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
          its first instruction.  */
       ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
       if (UNLIKELY (ret < 0))
-        return reg_error_wrap (err, "linux.resources");
+        return ret;
     }
 
   if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
@@ -727,6 +782,13 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
       c->result_fd = openat (c->dirfd, REG_START_RESULT, O_RDWR | O_CLOEXEC);
       if (c->result_fd < 0)
         return reg_make_error (err, errno, "open `%s`", REG_START_RESULT);
+    }
+
+  if (in_our_mntns (c->config))
+    {
+      ret = make_host_root (c, opts, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
     }
 
   ret = spawn (c, opts, foreground, err);
@@ -752,6 +814,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.reg_mode = (char *) reg_plan_mode_name (c->plan);
   st.reg_env = c->plan ? c->plan->env_id : NULL;
   st.cgroup_paths = c->cgroup.paths;
+  st.host_root = c->host_root;
   st.annotations = c->config->annotations;
   st.no_process = p == NULL;
   st.poststart = c->config->hooks.poststart;
@@ -918,6 +981,13 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
       if (UNLIKELY (ret < 0))
         return ret;
     }
+  /* Before REG's release: minimal's upper layer is below this mount.  */
+  if (st->host_root)
+    {
+      ret = reg_mounts_host_root_release (st->rootfs, st->host_root, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   /* Every REG mode but off has something to release: the environment
      reference, minimal's upper layer, learn's recorder.  */
   if (st->reg_mode && strcmp (st->reg_mode, "off") != 0)
@@ -980,6 +1050,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   cleanup_free char *env_id = NULL;
   bool reg_used = false, systemd = false;
   cleanup_free char *cgroups_path = NULL;
+  cleanup_free char *host_root = NULL;
   struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
   char **paths = NULL;
   size_t n = 0;
@@ -1006,6 +1077,8 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
         systemd = strcmp (l + 8, "1") == 0;
       else if (has_prefix (l, "env ") && env_id == NULL)
         env_id = xstrdup (l + 4);
+      else if (has_prefix (l, "host-root ") && host_root == NULL)
+        host_root = xstrdup (l + 10); /* "ID ROOTFS" */
       else if (has_prefix (l, "cgroup "))
         {
           paths = xrealloc (paths, (n + 2) * sizeof (char *));
@@ -1037,6 +1110,14 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   free_string_array (paths);
   if (UNLIKELY (ret < 0))
     return ret;
+  if (host_root && strchr (host_root, ' '))
+    {
+      char *rootfs = strchr (host_root, ' ');
+      *rootfs++ = '\0';
+      ret = reg_mounts_host_root_release (rootfs, host_root, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
   reg_opts.state_dir = state_dir;
   /* As destroy_locked: every mode but off has something to release.  */
@@ -1150,15 +1231,25 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
       cleanup_free pid_t *pids = NULL;
       size_t n = 0;
 
+      /* As runc: a stopped container with nothing left in its cgroup, or
+         no cgroup at all, has nothing to signal and that is no error
+         (containerd's shim sends kill --all at every stop).  */
       if (st.cgroup_paths == NULL || st.cgroup_paths[0] == NULL)
-        return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+        {
+          if (s == REG_STATUS_STOPPED)
+            return 0;
+          return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
+        }
       reg_cgroup_load (st.cgroup_paths, &cg);
       ret = reg_container_cgroup_pids (ctx, id, &cg, &pids, &n, err);
       reg_cgroup_clear (&cg);
+      if (UNLIKELY (ret < 0) && s == REG_STATUS_STOPPED && (*err)->status == ENOENT)
+        {
+          reg_error_release (err);
+          return 0;
+        }
       if (UNLIKELY (ret < 0))
         return ret;
-      if (n == 0 && s == REG_STATUS_STOPPED)
-        return reg_make_error (err, 0, "container not running");
       for (size_t i = 0; i < n; i++)
         {
           int fd = pidfd_open (pids[i]);

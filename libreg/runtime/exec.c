@@ -283,6 +283,8 @@ struct exec_child
   int init_pidfd;
   int ns_flags;     /* namespaces to join */
   int ns_fds[N_NS]; /* /proc/PID/ns files, for kernels without pidfd setns */
+  int root_fd;      /* the init's root when it shares our mount namespace
+                       (a container without one): we chroot there */
   int preserve_fds;
 };
 
@@ -310,6 +312,20 @@ join_namespaces (struct exec_child *a, reg_error_t *err)
   for (size_t i = 0; i < N_NS; i++)
     if ((a->ns_flags & ns_kinds[i].flag) && setns (a->ns_fds[i], ns_kinds[i].flag) < 0)
       return reg_make_error (err, errno, "setns into the container's %s namespace", ns_kinds[i].name);
+  return 0;
+}
+
+/* Joining a mount namespace moves us to its root; sharing ours, the
+   container's root is where its init chrooted.  */
+static int
+enter_root (struct exec_child *a, reg_error_t *err)
+{
+  if (a->root_fd < 0)
+    return 0;
+  if (fchdir (a->root_fd) < 0 || chroot (".") < 0)
+    return reg_make_error (err, errno, "chroot into the container's root");
+  close (a->root_fd);
+  a->root_fd = -1;
   return 0;
 }
 
@@ -481,7 +497,7 @@ helper_main (struct exec_child *a)
   if (reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, &err) < 0)
     _exit (1);
   reg_sync_msg_clear (&msg);
-  if (join_namespaces (a, &err) < 0)
+  if (join_namespaces (a, &err) < 0 || enter_root (a, &err) < 0)
     child_die (a, &err);
   for (size_t i = 0; i < N_NS; i++)
     if (a->ns_fds[i] >= 0)
@@ -531,6 +547,8 @@ exec_run_free (struct exec_run *r)
       close (r->a.ns_fds[i]);
   if (r->a.init_pidfd >= 0)
     close (r->a.init_pidfd);
+  if (r->a.root_fd >= 0)
+    close (r->a.root_fd);
   if (r->a.sync_fd >= 0)
     close (r->a.sync_fd);
   if (r->sync_fd >= 0)
@@ -582,7 +600,19 @@ open_namespaces (struct exec_run *r, pid_t init, int floor, reg_error_t *err)
           return reg_make_error (err, errno, "stat `%s`", path);
         }
       if (stat (self, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
-        continue;
+        {
+          if (ns_kinds[i].flag == CLONE_NEWNS)
+            {
+              snprintf (path, sizeof (path), "/proc/%d/root", init);
+              r->a.root_fd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+              if (r->a.root_fd < 0)
+                return reg_make_error (err, errno, "open `%s`", path);
+              r->a.root_fd = fd_above (r->a.root_fd, floor, err);
+              if (r->a.root_fd < 0)
+                return reg_error_ret (err);
+            }
+          continue;
+        }
       r->a.ns_fds[i] = open (path, O_RDONLY | O_CLOEXEC);
       if (r->a.ns_fds[i] < 0)
         return reg_make_error (err, errno, "open `%s`", path);
@@ -820,7 +850,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   int ret;
 
   memset (&r, 0, sizeof (r));
-  r.console_fd = r.sync_fd = r.pidfd = r.master = r.a.sync_fd = r.a.init_pidfd = -1;
+  r.console_fd = r.sync_fd = r.pidfd = r.master = r.a.sync_fd = r.a.init_pidfd = r.a.root_fd = -1;
   for (size_t i = 0; i < N_NS; i++)
     r.a.ns_fds[i] = -1;
 

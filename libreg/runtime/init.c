@@ -282,6 +282,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     .cgroup_paths = a->cgroup_paths,
     .no_pivot = a->no_pivot,
     .reg_premounted = a->reg_premount,
+    .host_mntns = a->host_mntns,
   };
   struct reg_sync_msg msg;
   cleanup_close int rootfd = -1;
@@ -322,9 +323,18 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
 
   /* Devices get the modes asked for, not masked by the caller's umask.  */
   umask (0);
-  ret = reg_mounts_prepare_root (&mctx, &rootfd, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
+  if (a->host_mntns)
+    {
+      rootfd = open (a->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        return reg_make_error (err, errno, "open root `%s`", a->rootfs);
+    }
+  else
+    {
+      ret = reg_mounts_prepare_root (&mctx, &rootfd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   ret = reg_mounts_config (&mctx, rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;

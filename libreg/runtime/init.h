@@ -28,6 +28,7 @@ struct reg_init_args
   int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
   bool hooks;       /* stop before pivot_root for the hooks */
   bool no_pivot;
+  bool host_mntns; /* no mount namespace: the root is already mounted (reg_mounts_host_root) */
   bool no_new_keyring;
   int preserve_fds; /* fds 3 .. 3+N-1 stay open */
   char **env;       /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */

@@ -932,10 +932,11 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
 
   /* Nothing we mount may reach the host: "/" becomes a slave (or private
      when asked); a shared rootfsPropagation is applied after pivot_root,
-     which refuses a shared parent.  */
+     which refuses a shared parent.  Without a mount namespace "/" is the
+     host's own, which is not ours to change.  */
   if (prop && (propagation_flags (prop) & MS_PRIVATE))
     root_prop = MS_PRIVATE | MS_REC;
-  if (mount (NULL, "/", NULL, root_prop, NULL) < 0)
+  if (!ctx->host_mntns && mount (NULL, "/", NULL, root_prop, NULL) < 0)
     return reg_make_error (err, errno, "make \"/\" a %s mount", root_prop & MS_PRIVATE ? "private" : "slave");
 
   dirfd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -963,6 +964,64 @@ reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error
         return ret;
     }
   *rootfd = steal_fd (&mfd);
+  return 0;
+}
+
+#ifndef STATX_MNT_ID_UNIQUE
+#define STATX_MNT_ID_UNIQUE 0x00004000U
+#endif
+
+/* "unique:N" (Linux 6.8: never reused) or "id:N" for the mount at
+   DIRFD/PATH when it is the root of a mount there, else NULL.  */
+static char *
+mount_id_at (int dirfd, const char *path, int flags)
+{
+  struct statx stx;
+  char *out;
+
+  if (statx (dirfd, path, flags | AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT, STATX_MNT_ID | STATX_MNT_ID_UNIQUE, &stx) < 0)
+    return NULL;
+  if (!(stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) || !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+    return NULL;
+  if (stx.stx_mask & STATX_MNT_ID_UNIQUE)
+    xasprintf (&out, "unique:%llu", (unsigned long long)stx.stx_mnt_id);
+  else if (stx.stx_mask & STATX_MNT_ID)
+    xasprintf (&out, "id:%llu", (unsigned long long)stx.stx_mnt_id);
+  else
+    return NULL;
+  return out;
+}
+
+int
+reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *err)
+{
+  cleanup_close int rootfd = -1;
+  int ret;
+
+  ret = reg_mounts_prepare_root (ctx, &rootfd, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  *id = mount_id_at (rootfd, "", AT_EMPTY_PATH);
+  if (*id == NULL)
+    {
+      /* Not one delete could find again: take it away now.  */
+      char p[FD_PATH_MAX];
+      umount2 (fd_path (p, rootfd), MNT_DETACH);
+      return reg_make_error (err, 0, "the container's root `%s`: the kernel does not say its mount id", ctx->rootfs);
+    }
+  return 0;
+}
+
+int
+reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err)
+{
+  cleanup_free char *now = mount_id_at (AT_FDCWD, rootfs, 0);
+
+  /* Already gone (a reboot, or an earlier delete): nothing of ours there.  */
+  if (now == NULL || strcmp (now, id) != 0)
+    return 0;
+  if (umount2 (rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+    return reg_make_error (err, errno, "unmount the container's root `%s`", rootfs);
   return 0;
 }
 
@@ -1132,6 +1191,18 @@ reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err)
 int
 reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
 {
+  /* pivot_root or a move onto "/" in the runtime's namespace would change
+     the root of every process on the host.  */
+  if (ctx->host_mntns)
+    {
+      if (fchdir (rootfd) < 0)
+        return reg_make_error (err, errno, "chdir to the root");
+      if (chroot (".") < 0)
+        return reg_make_error (err, errno, "chroot");
+      if (chdir ("/") < 0)
+        return reg_make_error (err, errno, "chdir \"/\"");
+      return 0;
+    }
   if (ctx->no_pivot)
     {
       if (fchdir (rootfd) < 0)

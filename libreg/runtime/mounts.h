@@ -25,6 +25,7 @@ struct reg_mount_ctx
   char **cgroup_paths;       /* the container's cgroup directories, for `cgroup` mounts */
   bool no_pivot;
   bool reg_premounted;       /* REG's mounts came with the rootfs (reg_mounts_reg_premount) */
+  bool host_mntns;           /* no mount namespace: the runtime's is shared (see reg_mounts_host_root) */
 };
 
 /* What a mount's options ask for (pure; unit-tested).  */
@@ -54,6 +55,17 @@ int reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, re
 /* Propagation of "/", the root as a mount point (or the REG root), REG
    binds; *ROOTFD is an O_PATH fd of the new root.  */
 int reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err);
+
+/* A container without a mount namespace lives in the runtime's (the spec's
+   inherited namespace, as runc): its root is still a mount of its own over
+   the rootfs, made by the runtime in its namespace (the propagation of "/"
+   left alone) with everything the container mounts below it, and the init
+   chroots into it instead of pivot_root.  Delete detaches that one mount and
+   so everything below it: nothing stays on the host.  *ID names the mount
+   (its unique id where the kernel has them) for reg_mounts_host_root_release,
+   which leaves alone whatever is at ROOTFS now when it is another mount.  */
+int reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *err);
+int reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err);
 /* config.json's mounts, in order.  */
 int reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* Default devices, linux.devices, /dev symlinks (unless /dev is a bind).  */
@@ -62,7 +74,7 @@ int reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t
 int reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err);
 /* Make sure DIR exists inside the root (process.cwd).  */
 int reg_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err);
-/* pivot_root (or chroot with no_pivot) into ROOTFD.  */
+/* pivot_root (or chroot with no_pivot or host_mntns) into ROOTFD.  */
 int reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* After pivot: masked paths, read-only paths, root.readonly,
    rootfsPropagation.  */

@@ -246,6 +246,7 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_kv (g, "owner", st->owner);
   gen_kv (g, "reg_mode", st->reg_mode);
   gen_kv (g, "reg_env", st->reg_env);
+  gen_kv (g, "host_root", st->host_root);
   if (st->cgroup_paths)
     gen_strv (g, "cgroup_paths", st->cgroup_paths, 0);
   if (st->no_process)
@@ -355,6 +356,7 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
   st->owner = tree_strdup (root, "owner");
   st->reg_mode = tree_strdup (root, "reg_mode");
   st->reg_env = tree_strdup (root, "reg_env");
+  st->host_root = tree_strdup (root, "host_root");
   {
     const char *np[] = { "no_process", NULL };
     st->no_process = yajl_tree_get (root, np, yajl_t_true) != NULL;
@@ -441,6 +443,7 @@ reg_status_clear (struct reg_status *st)
   free (st->owner);
   free (st->reg_mode);
   free (st->reg_env);
+  free (st->host_root);
   free_string_array (st->cgroup_paths);
   for (size_t i = 0; i < st->annotations.len; i++)
     {

@@ -49,6 +49,7 @@ struct reg_status
   char *reg_mode;
   char *reg_env;
   char **cgroup_paths; /* NULL-terminated: one directory per hierarchy */
+  char *host_root;     /* no mount namespace: the root's mount (reg_mounts_host_root), or NULL */
   oci_map annotations;
   bool no_process; /* config.json without process: start must fail */
   oci_hooks_list poststart; /* run by start */

@@ -338,6 +338,34 @@ wait_until () {
   [ "$(echo "$output" | sed -n 2p)" != 1 ] || fail "the command is PID 1"
 }
 
+# Podman writes linux.devices[].fileMode with the file-type bits
+# (S_IFCHR|0666 = 8630): they must be accepted and the node made as asked.
+@test "podman: --device /dev/null and --device /dev/null:/dev/regt-null" {
+  run pm run --rm --network none --device /dev/null "$BUSYBOX_IMAGE" sh -c 'stat -c "%F %t:%T %a" /dev/null; echo x > /dev/null && echo written'
+  [ "$status" -eq 0 ] || fail "run --device /dev/null"
+  [ "$output" = "$(printf 'character special file 1:3 666\nwritten')" ] || fail "got: $output"
+  run pm run --rm --network none --device /dev/null:/dev/regt-null "$BUSYBOX_IMAGE" sh -c 'stat -c "%F %t:%T %a" /dev/regt-null; echo x > /dev/regt-null && echo written'
+  [ "$status" -eq 0 ] || fail "run --device /dev/null:/dev/regt-null"
+  [ "$output" = "$(printf 'character special file 1:3 666\nwritten')" ] || fail "got: $output"
+}
+
+@test "podman: --device /dev/fuse:/dev/fuse:rwm can be opened inside" {
+  [ -c /dev/fuse ] || skip "the host has no /dev/fuse"
+  run pm run --rm --network none --device /dev/fuse:/dev/fuse:rwm "$BUSYBOX_IMAGE" sh -c 'stat -c "%F %t:%T" /dev/fuse; exec 3<>/dev/fuse && echo opened'
+  [ "$status" -eq 0 ] || fail "run --device /dev/fuse"
+  # 10:229 in hex
+  [ "$output" = "$(printf 'character special file a:e5\nopened')" ] || fail "got: $output"
+}
+
+@test "podman: --privileged sees the host's devices and has every capability" {
+  [ -c /dev/loop-control ] || skip "the host has no /dev/loop-control"
+  run pm run --rm --network none --privileged "$BUSYBOX_IMAGE" sh -c 'stat -c "%F %t:%T" /dev/loop-control; exec 3<>/dev/loop-control && echo opened; grep ^CapEff: /proc/self/status'
+  [ "$status" -eq 0 ] || fail "run --privileged"
+  [ "$(echo "$output" | sed -n 1p)" = "character special file a:ed" ] || fail "/dev/loop-control: $output"
+  [ "$(echo "$output" | sed -n 2p)" = opened ] || fail "not opened: $output"
+  [ "$(echo "$output" | sed -n 3p)" = "CapEff:	$(awk '/^CapBnd:/ {print $2}' /proc/self/status)" ] || fail "capabilities: $output"
+}
+
 @test "podman: --network none has only loopback" {
   run pm run --rm --network none "$BUSYBOX_IMAGE" sh -c 'ls /sys/class/net'
   [ "$status" -eq 0 ] || fail "run"

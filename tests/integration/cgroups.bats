@@ -25,6 +25,22 @@ need_v1() {
   [ -z "$CG_V2" ] || skip "cgroup v1 files (this host is cgroup v2)"
 }
 
+# create_refused_line MESSAGE: create fails with MESSAGE as its only line of
+# stderr (runc words it its own way) and leaves nothing behind (state,
+# cgroups, mounts).
+create_refused_line() {
+  run_detached create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  is_runc || [ "$output" = "$1" ] || {
+    echo "expected the one line '$1', got:" >&2
+    echo "$output" >&2
+    return 1
+  }
+  run reg_runc state "$CID"
+  [ "$status" -ne 0 ]
+  assert_nothing_left "$CID"
+}
+
 # The container's cgroup directory on the host for hierarchy $1 (v1) or the
 # unified one.
 host_cg() {
@@ -49,15 +65,23 @@ counter() {
 
 # --- resources at create -------------------------------------------------
 
-@test "memory: limit, reservation, swap, swappiness, disableOOMKiller seen inside" {
+@test "memory: limit, reservation, swap, swappiness, kernelTCP, disableOOMKiller seen inside" {
   need_v1
   update_config '.linux.resources.memory = {"limit": 67108864, "reservation": 33554432, "swap": 134217728,
                                             "swappiness": 10, "kernelTCP": 1048576}'
   run_probe cat /sys/fs/cgroup/memory/memory.limit_in_bytes
   assert_status 0
   [ "$output" = 67108864 ]
-  # kernelTCP is ignored with a warning, not an error.
-  assert_contains "$stderr" "kernelTCP"
+  # kernelTCP where the kernel has the file (crun writes it too), else a
+  # warning that names it.
+  if [ -e "$MEMDIR/memory.kmem.tcp.limit_in_bytes" ]; then
+    [ -z "$stderr" ]
+    run_probe cat /sys/fs/cgroup/memory/memory.kmem.tcp.limit_in_bytes
+    assert_status 0
+    [ "$output" = 1048576 ]
+  else
+    assert_contains "$stderr" "memory.kmem.tcp.limit_in_bytes"
+  fi
   run_probe cat /sys/fs/cgroup/memory/memory.soft_limit_in_bytes
   [ "$output" = 33554432 ]
   run_probe cat /sys/fs/cgroup/memory/memory.swappiness
@@ -145,18 +169,20 @@ counter() {
   fi
 }
 
-@test "blockIO: weight (skipped without a weight file)" {
+@test "blockIO: weight where the kernel has a weight file, else refused with one line naming it" {
   need_v1
   update_config '.linux.resources.blockIO = {"weight": 300}'
+  if [ ! -e /sys/fs/cgroup/blkio/blkio.weight ] && [ ! -e /sys/fs/cgroup/blkio/blkio.bfq.weight ]; then
+    # No CFQ/BFQ scheduler: the weight cannot be applied (runc refuses too).
+    create_refused_line "linux.resources.blockIO: cannot be applied: no \`blkio.weight\` or \`blkio.bfq.weight\` in \`/sys/fs/cgroup/blkio$CGPATH\`"
+    return
+  fi
   run_detached create --bundle "$BUNDLE" "$CID"
   assert_status 0
   local d=/sys/fs/cgroup/blkio$CGPATH f=
   for f in blkio.weight blkio.bfq.weight; do
     [ -e "$d/$f" ] && break
   done
-  if [ ! -e "$d/$f" ]; then
-    skip "no blkio.weight or blkio.bfq.weight here (no CFQ/BFQ scheduler)"
-  fi
   grep -q 300 "$d/$f"
 }
 
@@ -170,6 +196,31 @@ counter() {
   run_probe cat /sys/fs/cgroup/blkio/blkio.throttle.read_bps_device
   assert_status 0
   [ "$output" = "$dev 1048576" ]
+}
+
+@test "network: classID and priorities seen inside where net_cls/net_prio are mounted, else refused with one line" {
+  need_v1
+  update_config '.linux.resources.network = {"classID": 1048577, "priorities": [{"name": "lo", "priority": 5}]}'
+  if [ ! -d /sys/fs/cgroup/net_cls ] && [ ! -d /sys/fs/cgroup/net_prio ]; then
+    create_refused_line "linux.resources.network: no net_cls/net_prio controller on this host"
+    # An empty object asks for nothing.
+    update_config '.linux.resources.network = {}'
+    run_probe pid
+    assert_status 0
+    return
+  fi
+  run_probe cat /sys/fs/cgroup/net_cls/net_cls.classid
+  assert_status 0
+  [ "$output" = 1048577 ]
+  run_probe cat /sys/fs/cgroup/net_prio/net_prio.ifpriomap
+  assert_has_line "lo 5"
+}
+
+@test "rdma: refused with one line naming it where the host has no rdma controller" {
+  need_v1
+  [ ! -d /sys/fs/cgroup/rdma ] || skip "this host has an rdma hierarchy"
+  update_config '.linux.resources.rdma = {"mlx5_0": {"hcaHandles": 3}}'
+  create_refused_line "linux.resources.rdma: cannot set \`rdma.max\`: the container has no rdma cgroup"
 }
 
 @test "hugepageLimits: the hugetlb limit (v1 controller or the cgroup2 hierarchy)" {

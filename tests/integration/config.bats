@@ -424,6 +424,31 @@ readonly" ] || { echo "$output"; false; }
   [ "$(value mode)" = 0600 ]
 }
 
+@test "linux.devices: fileMode with the file-type bits (Podman's S_IFCHR|0660, S_IFBLK|0600)" {
+  # 8624 = 020660, 24960 = 060600: Podman and Docker write fileMode so.
+  update_config '.linux.devices = [{"path": "/dev/mychr", "type": "c", "major": 1, "minor": 5, "fileMode": 8624},
+                                   {"path": "/dev/myblk", "type": "b", "major": 7, "minor": 200, "fileMode": 24960}]'
+  run_probe stat /dev/mychr
+  assert_status 0
+  [ "$(value type)" = char ]
+  [ "$(value rdev)" = 1:5 ]
+  [ "$(value mode)" = 0660 ]
+  run_probe stat /dev/myblk
+  assert_status 0
+  [ "$(value type)" = block ]
+  [ "$(value mode)" = 0600 ]
+}
+
+@test "linux.devices: fileMode whose file-type bits are not the type's: one line naming the field, nothing left" {
+  skip_if_runc "runc masks the type bits without checking them"
+  update_config '.linux.devices = [{"path": "/dev/mychr", "type": "b", "major": 1, "minor": 5, "fileMode": 8624}]'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "$(printf '%s\n' "$output" | wc -l)" = 1 ]
+  assert_contains "$output" "linux.devices[0].fileMode: file type bits 020000 do not match type \"b\""
+  assert_nothing_left "$CID"
+}
+
 # --- namespaces ----------------------------------------------------------
 
 # ns_check TYPE NSFILE: with TYPE in linux.namespaces the container's NSFILE
@@ -472,6 +497,80 @@ ns_check() {
   run_probe ns
   assert_status 0
   [ "$(value mnt)" != "$(host_ns mnt)" ]
+}
+
+@test "namespaces: without a mount namespace the container shares the runtime's, in its rootfs; nothing left after delete" {
+  skip_if_runc "runc 1.1 refuses maskedPaths without a mount namespace, and leaves its mounts on the host"
+  local prop
+  prop=$(findmnt -n -o PROPAGATION /)
+  update_config '.linux.namespaces |= map(select(.type != "mount"))'
+  echo in-the-rootfs >"$ROOTFS/marker"
+  run_probe ns
+  assert_status 0
+  [ "$(value mnt)" = "$(host_ns mnt)" ]
+  # Its root is the rootfs, not the host's "/"; its mounts are there
+  # (the bundle is not: the host's paths are out of its reach).
+  run_probe cat /marker
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  run_probe stat "$BUNDLE"
+  [ "$output" = ENOENT ]
+  run_probe stat /dev/null
+  [ "$(value type)" = char ]
+  [ "$(value rdev)" = 1:3 ]
+  run_probe cat /proc/self/mountinfo
+  assert_status 0
+  assert_contains "$output" " / ro,"
+  # root.readonly holds (on its own mount: the rootfs stays writable on the
+  # host), masked paths too.
+  run_probe write /x
+  [ "$output" = EROFS ]
+  touch "$ROOTFS/x"
+  run_probe stat /proc/keys
+  [ "$(value rdev)" = 1:3 ]
+  assert_nothing_left "$CID"
+  # While it exists its mounts are in the runtime's namespace below the
+  # rootfs; delete takes every one of them away.
+  set_args /bin/probe sleep 100
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  [ -n "$(leaked_mounts | grep -Fx "$ROOTFS/proc")" ]
+  run reg_runc exec "$CID" /bin/probe cat /marker
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  run reg_runc delete --force "$CID"
+  assert_status 0
+  assert_nothing_left "$CID"
+  # The host's "/" kept its propagation.
+  [ "$(findmnt -n -o PROPAGATION /)" = "$prop" ]
+}
+
+@test "namespaces: the runtime's own mount namespace joined by path is as none: the rootfs, no pivot_root of the host" {
+  skip_if_runc
+  update_config '.linux.namespaces |= (map(select(.type != "mount")) + [{"type": "mount", "path": "/proc/self/ns/mnt"}])'
+  echo in-the-rootfs >"$ROOTFS/marker"
+  set_args /bin/probe cat /marker
+  # In a mount namespace of its own: were the runtime to pivot_root in the
+  # namespace it joined, only that one would lose its root.
+  run unshare -m --propagation private sh -c 'root=$(stat -c %d:%i /)
+    "$0" --root "$1" run --bundle "$2" "$3" || exit
+    [ "$(stat -c %d:%i /)" = "$root" ] || { echo "the root moved"; exit 1; }
+    awk -v p="$4" "index(\$5, p) == 1 { print \"left: \" \$5 }" /proc/self/mountinfo' \
+    "$REG_RUNC" "$TEST_ROOT_STATE" "$BUNDLE" "$CID" "$ROOTFS"
+  assert_status 0
+  [ "$output" = in-the-rootfs ]
+  assert_nothing_left "$CID"
+}
+
+@test "namespaces: a user namespace without a mount namespace: one line naming the field, nothing left" {
+  skip_if_runc
+  update_config '.linux.namespaces |= (map(select(.type != "mount")) + [{"type": "user"}])
+    | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]'
+  run_detached create --bundle "$BUNDLE" "$CID"
+  [ "$status" -ne 0 ]
+  [ "$output" = "config.json: linux.namespaces: a user namespace needs a mount namespace" ]
+  assert_nothing_left "$CID"
 }
 
 @test "namespaces: user with uid/gid mappings" {

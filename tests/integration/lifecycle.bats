@@ -163,6 +163,27 @@ teardown() {
   assert_contains "$output" "container not running"
 }
 
+@test "kill --all: a stopped container whose cgroup is empty exits 0 (as runc; containerd sends it at every stop)" {
+  set_args /bin/probe exit 0
+  run_detached run --detach --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  wait_status "$CID" stopped
+  [ -z "$(cat /sys/fs/cgroup/pids/"$CG_NAME"/cgroup.procs 2>/dev/null)" ]
+  run reg_runc kill --all "$CID" KILL
+  assert_status 0
+  [ -z "$output" ]
+  run reg_runc kill --all "$CID"
+  assert_status 0
+  [ "$(state_field "$CID" status)" = stopped ]
+  # Its cgroup removed behind the runtime's back: still nothing to signal.
+  for d in $(leaked_cgroups); do rmdir "$d"; done
+  run reg_runc kill --all "$CID" KILL
+  assert_status 0
+  run reg_runc delete "$CID"
+  assert_status 0
+  assert_nothing_left "$CID"
+}
+
 @test "run: exits with the container's exit status and removes it" {
   run_probe exit 7
   assert_status 7

@@ -67,6 +67,14 @@ content (const char *dir, const char *file)
   return out;
 }
 
+static void
+unlink_file (const char *dir, const char *file)
+{
+  cleanup_free char *f = NULL;
+  xasprintf (&f, "%s/%s", dir, file);
+  assert_int_equal (unlink (f), 0);
+}
+
 #define assert_file(dir, file, want)                                                                                   \
   do                                                                                                                   \
     {                                                                                                                  \
@@ -153,7 +161,7 @@ test_v2_mapping (void **state)
           "io.bfq.weight", "io.max",     "hugetlb.2MB.max", "hugetlb.2MB.rsvd.max", "rdma.max",
           "memory.high",   NULL };
   const char *json = "{\"memory\":{\"limit\":104857600,\"reservation\":52428800,\"swap\":209715200,"
-                     "\"kernel\":1000,\"swappiness\":10},"
+                     "\"kernel\":1000,\"useHierarchy\":true},"
                      "\"cpu\":{\"shares\":1024,\"quota\":50000,\"period\":100000,\"burst\":1000,\"idle\":1,"
                      "\"cpus\":\"0-1\",\"mems\":\"0\"},"
                      "\"pids\":{\"limit\":42},"
@@ -185,7 +193,7 @@ test_v2_mapping (void **state)
   assert_file (dir, "cpuset.cpus", "0-1");
   assert_file (dir, "cpuset.mems", "0");
   assert_file (dir, "pids.max", "42");
-  /* BFQ takes the v1 scale; io.weight is absent here (optional).  */
+  /* BFQ takes the v1 scale.  */
   assert_file (dir, "io.bfq.weight", "500");
   assert_file (dir, "io.max", "8:0 rbps=1048576");
   assert_file (dir, "hugetlb.2MB.max", "4194304");
@@ -231,14 +239,103 @@ test_v2_mapping (void **state)
   oci_resources_clear (&r);
 }
 
+/* What cgroup v2 cannot apply fails with one line naming the field, never
+   a warning; where one of two files will do, the other is used.  */
+static void
+test_v2_refusals (void **state)
+{
+  static const struct
+  {
+    const char *json, *msg;
+  } bad[] = {
+    { "{\"network\":{\"classID\":1048577}}", "linux.resources.network: not available on cgroup v2" },
+    { "{\"network\":{\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]}}",
+      "linux.resources.network: not available on cgroup v2" },
+    { "{\"memory\":{\"swappiness\":10}}", "linux.resources.memory.swappiness: not available on cgroup v2" },
+    { "{\"memory\":{\"disableOOMKiller\":true}}",
+      "linux.resources.memory.disableOOMKiller: not available on cgroup v2" },
+    { "{\"memory\":{\"useHierarchy\":false}}",
+      "linux.resources.memory.useHierarchy: false: not available on cgroup v2" },
+    { "{\"blockIO\":{\"leafWeight\":10}}", "linux.resources.blockIO.leafWeight: not available on cgroup v2" },
+    { "{\"blockIO\":{\"weightDevice\":[{\"major\":8,\"minor\":0,\"leafWeight\":10}]}}",
+      "linux.resources.blockIO.weightDevice[].leafWeight: not available on cgroup v2" },
+  };
+  static const char *const no_files[] = { NULL };
+  static const char *const iocost[] = { "io.weight", NULL };
+  struct reg_cgroup_layout l = { .v2 = true };
+  struct reg_cgroup_plan p = { 0 };
+  oci_resources r;
+  reg_error_t err = NULL;
+  cleanup_free char *bare = fake_dir ("v2r/bare", no_files);
+  cleanup_free char *io = fake_dir ("v2r/io", iocost);
+  char *bare_paths[] = { bare, NULL };
+  char *io_paths[] = { io, NULL };
+  cleanup_free char *root = NULL;
+
+  (void)state;
+  xasprintf (&root, "%s/v2r", tmp_root);
+  for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+    {
+      parse (bad[i].json, &r);
+      assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+      assert_string_equal (err->msg, bad[i].msg);
+      assert_int_equal (p.n, 0);
+      reg_error_release (&err);
+      oci_resources_clear (&r);
+    }
+  /* An empty network object asks for nothing.  */
+  parse ("{\"network\":{}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (p.n, 0);
+  oci_resources_clear (&r);
+
+  /* A controller the cgroup lacks (no rdma, no io files): an error naming
+     the field and the files, at write time.  */
+  parse ("{\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "linux.resources.rdma: cannot be applied: no `rdma.max`"));
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  parse ("{\"blockIO\":{\"weight\":500}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `io.bfq.weight` or `io.weight`"));
+  reg_error_release (&err);
+  /* Without BFQ, io.weight on its own scale.  */
+  assert_int_equal (reg_cgroup_write_plan (io_paths, root, &l, &p, &err), 0);
+  assert_file (io, "io.weight", "default 4950");
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  /* Swap unlimited where swap is not accounted: nothing to enforce.  */
+  parse ("{\"memory\":{\"swap\":-1}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err), 0);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  /* A swap limit there cannot be applied.  */
+  parse ("{\"memory\":{\"limit\":1000,\"swap\":2000}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "linux.resources.memory: cannot be applied"));
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+}
+
 /* v1 (with co-mounted cpu,cpuacct, BFQ-only blkio, hugetlb in the cgroup2
    hierarchy as on this machine).  */
 static void
 test_v1_mapping (void **state)
 {
-  static const char *const mem_files[]
-      = { "memory.limit_in_bytes", "memory.soft_limit_in_bytes", "memory.memsw.limit_in_bytes",
-          "memory.swappiness",     "memory.oom_control",         NULL };
+  static const char *const mem_files[] = { "memory.limit_in_bytes",
+                                           "memory.soft_limit_in_bytes",
+                                           "memory.memsw.limit_in_bytes",
+                                           "memory.swappiness",
+                                           "memory.oom_control",
+                                           "memory.kmem.tcp.limit_in_bytes",
+                                           NULL };
   static const char *const cpu_files[]
       = { "cpu.shares", "cpu.cfs_period_us", "cpu.cfs_quota_us", "cpu.rt_period_us", "cpu.rt_runtime_us", NULL };
   static const char *const cpuset_files[] = { "cpuset.cpus", "cpuset.mems", NULL };
@@ -284,6 +381,7 @@ test_v1_mapping (void **state)
   assert_file (mem, "memory.memsw.limit_in_bytes", "209715200");
   assert_file (mem, "memory.swappiness", "0");
   assert_file (mem, "memory.oom_control", "1");
+  assert_file (mem, "memory.kmem.tcp.limit_in_bytes", "5");
   assert_file (cpu, "cpu.shares", "512");
   assert_file (cpu, "cpu.cfs_period_us", "50000");
   assert_file (cpu, "cpu.cfs_quota_us", "20000");
@@ -341,6 +439,46 @@ test_v1_mapping (void **state)
   assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
   assert_string_equal (p.w[0].ctrl, "hugetlb");
   assert_string_equal (p.w[0].file, "hugetlb.1GB.limit_in_bytes");
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+
+  /* No net_cls/net_prio hierarchy on the host: refused at planning.  */
+  l.net_v1 = false;
+  parse ("{\"network\":{\"classID\":1048577}}", &r);
+  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_string_equal (err->msg, "linux.resources.network: no net_cls/net_prio controller on this host");
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  /* No rdma hierarchy, no blkio weight file (neither CFQ nor BFQ), no
+     leaf weight: errors naming the field, not warnings.  */
+  parse ("{\"rdma\":{\"mlx5_0\":{\"hcaObjects\":3}}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_string_equal (err->msg, "linux.resources.rdma: cannot set `rdma.max`: the container has no rdma cgroup");
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  unlink_file (blkio, "blkio.bfq.weight");
+  parse ("{\"blockIO\":{\"weight\":300}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_non_null (
+      strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `blkio.weight` or `blkio.bfq.weight`"));
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  parse ("{\"blockIO\":{\"leafWeight\":30}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `blkio.leaf_weight`"));
+  reg_error_release (&err);
+  reg_cgroup_plan_clear (&p);
+  oci_resources_clear (&r);
+  /* kernelTCP where the kernel has no file: a warning, set nothing.  */
+  unlink_file (mem, "memory.kmem.tcp.limit_in_bytes");
+  parse ("{\"memory\":{\"kernelTCP\":5}}", &r);
+  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
   reg_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 }
@@ -658,6 +796,7 @@ main (void)
     cmocka_unit_test (test_conversions), cmocka_unit_test (test_parse_bytes), cmocka_unit_test (test_v2_mapping),
     cmocka_unit_test (test_v1_mapping),  cmocka_unit_test (test_devices_v1),  cmocka_unit_test (test_bpf_program),
     cmocka_unit_test (test_stats_v2),    cmocka_unit_test (test_stats_v1),    cmocka_unit_test (test_freeze_v2),
+    cmocka_unit_test (test_v2_refusals),
   };
   return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);
 }

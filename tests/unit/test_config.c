@@ -452,7 +452,7 @@ test_every_linux_field (void **state)
       "  'execCPUAffinity':{'initial':'0-3, 7','final':'1'}},"
       "'linux':{'namespaces':[{'type':'time'},{'type':'cgroup'}],"
       "  'timeOffsets':{'boottime':{'secs':-5,'nanosecs':9},'monotonic':{'secs':7}},"
-      "  'devices':[{'path':'/dev/fifo','type':'p','fileMode':438,'uid':1,'gid':2},{'path':'/dev/null','type':'c','major':1,'minor':3}],"
+      "  'devices':[{'path':'/dev/fifo','type':'p','fileMode':438,'uid':1,'gid':2},{'path':'/dev/null','type':'c','major':1,'minor':3,'fileMode':8624}],"
       "  'netDevices':{'eth1':{'name':'in0'},'eth2':{}},"
       "  'resources':{'devices':[{'allow':false,'access':'rwm'},{'allow':true,'type':'c','major':1,'minor':-1,'access':'r'}],"
       "    'memory':{'limit':-1,'kernelTCP':5,'swappiness':60,'disableOOMKiller':true,'useHierarchy':false,'checkBeforeUpdate':true},"
@@ -523,6 +523,8 @@ test_every_linux_field (void **state)
   assert_int_equal (l->devices[0].type, 'p');
   assert_false (l->devices[0].has_major);
   assert_int_equal (l->devices[0].file_mode, 0666);
+  /* Podman's S_IFCHR|0660: the type bits go, the permission bits stay.  */
+  assert_int_equal (l->devices[1].file_mode, 0660);
   assert_int_equal (l->devices[1].minor, 3);
   assert_int_equal (l->n_net_devices, 2);
   assert_string_equal (l->net_devices[0].new_name, "in0");
@@ -666,8 +668,12 @@ static const struct bad_case bad_cases[] = {
   { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':1}]}}", "config.json: linux.devices[0].minor: required" },
   { "{" V ",'linux':{'devices':[{'path':'dev/x','type':'p'}]}}",
     "config.json: linux.devices[0].path: not an absolute path: \"dev/x\"" },
-  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'p','fileMode':4096}]}}",
-    "config.json: linux.devices[0].fileMode: out of range: 4096 (maximum 4095)" },
+  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'p','fileMode':65536}]}}",
+    "config.json: linux.devices[0].fileMode: out of range: 65536 (maximum 65535)" },
+  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':1,'minor':1,'fileMode':8624}]}}",
+    "config.json: linux.devices[0].fileMode: file type bits 020000 do not match type \"b\" (060000)" },
+  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'c','major':1,'minor':1,'fileMode':16877}]}}",
+    "config.json: linux.devices[0].fileMode: file type bits 040000 do not match type \"c\" (020000)" },
   { "{" V ",'linux':{'resources':{'devices':[{'allow':true,'type':'x'}]}}}",
     "config.json: linux.resources.devices[0].type: unknown device type \"x\" (expected a, c or b)" },
   { "{" V ",'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}}",
