@@ -67,7 +67,7 @@ remove_empty_cgroups () {
 
 # Mounts under a directory (there must be none after the suite).
 mounts_under () {
-  awk -v p="$1" 'index($5, p) == 1 {print $5}' /proc/self/mountinfo
+  awk -v p="${1%/}" '$5 == p || index($5, p "/") == 1 {print $5}' /proc/self/mountinfo
 }
 
 # check_no_mounts DIR...: fail, naming them, if mounts are left under the
