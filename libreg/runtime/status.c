@@ -248,6 +248,8 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_kv (g, "reg_env", st->reg_env);
   if (st->cgroup_paths)
     gen_strv (g, "cgroup_paths", st->cgroup_paths, 0);
+  if (st->cgroup_unit)
+    gen_kv (g, "cgroup_unit", st->cgroup_unit);
   if (st->no_process)
     {
       gen_str (g, "no_process");
@@ -355,6 +357,7 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
   st->owner = tree_strdup (root, "owner");
   st->reg_mode = tree_strdup (root, "reg_mode");
   st->reg_env = tree_strdup (root, "reg_env");
+  st->cgroup_unit = tree_strdup (root, "cgroup_unit");
   {
     const char *np[] = { "no_process", NULL };
     st->no_process = yajl_tree_get (root, np, yajl_t_true) != NULL;
@@ -442,6 +445,7 @@ reg_status_clear (struct reg_status *st)
   free (st->reg_mode);
   free (st->reg_env);
   free_string_array (st->cgroup_paths);
+  free (st->cgroup_unit);
   for (size_t i = 0; i < st->annotations.len; i++)
     {
       free (st->annotations.items[i].key);
