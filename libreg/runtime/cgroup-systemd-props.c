@@ -154,9 +154,12 @@ reg_sd_cpuset_mask (const char *list, uint8_t **mask, size_t *n, reg_error_t *er
       char *dash, *end;
       unsigned long lo, hi;
 
-      while (*tok == ' ' || *tok == '\n')
+      size_t tl;
+      while (isspace ((unsigned char)*tok))
         tok++;
-      tok[strcspn (tok, " \n")] = '\0';
+      tl = strlen (tok);
+      while (tl && isspace ((unsigned char)tok[tl - 1]))
+        tok[--tl] = '\0';
       if (*tok == '\0')
         continue;
       dash = strchr (tok, '-');
