@@ -250,7 +250,7 @@ run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char 
   sd_bus_error e = SD_BUS_ERROR_NULL;
   struct job_wait w = { 0 };
   const char *job = NULL;
-  uint64_t deadline;
+  uint64_t deadline, t0 = now_usec (), t1 = 0;
   int r, ret = 0;
 
   /* Before the call, so that the signal cannot be missed; a direct
@@ -277,7 +277,8 @@ run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char 
       goto out;
     }
   w.path = job;
-  deadline = now_usec () + JOB_TIMEOUT_USEC;
+  t1 = now_usec ();
+  deadline = t1 + JOB_TIMEOUT_USEC;
   while (w.result == NULL)
     {
       uint64_t t;
@@ -303,6 +304,8 @@ run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char 
           goto out;
         }
     }
+  reg_debug ("systemd: %s `%s`: queued in %llu us, done in %llu us more", what, unit, (unsigned long long)(t1 - t0),
+             (unsigned long long)(now_usec () - t1));
   if (strcmp (w.result, "done") != 0)
     ret = reg_make_error (err, 0, "systemd: %s `%s`: the job ended `%s` (journalctl -u %s says why)", what, unit,
                           w.result, unit);
