@@ -364,3 +364,25 @@ mark_args() {
   assert_contains "$output" "NoSuchProperty"
   [ -z "$(sd_leaks "$ID")" ]
 }
+
+# rt_bus ARGS: the runtime with systemd's private socket hidden from it (a
+# mount namespace of its own), so it talks through the system bus's broker.
+rt_bus() {
+  sdc "$SDC_NAME" unshare -m sh -c 'mount -t tmpfs tmpfs /run/systemd && "$@" </dev/null >/dev/null 2>/t/bus.err ||
+    { cat /t/bus.err >&2; exit 1; }' sh "$IN_RT" --root "$IN_ROOT" "$@"
+}
+
+@test "systemd: through the system bus (dbus-daemon) when systemd's private socket is not there" {
+  mark_args
+  sd_config '.linux.resources.pids = {"limit": 33}'
+  # create, update and delete through the broker (the job signals matched
+  # by sender there)
+  rt_bus --systemd-cgroup create --bundle "/t/$ID" "$ID"
+  [ "$(show "$UNIT" TasksMax)" = 33 ]
+  rt start "$ID"
+  rt_bus update --pids-limit 44 "$ID"
+  [ "$(show "$UNIT" TasksMax)" = 44 ]
+  [ "$(limit_inside "$ID" pids pids.max pids.max)" = 44 ]
+  rt_bus delete --force "$ID"
+  [ -z "$(sd_leaks "$ID")" ]
+}
