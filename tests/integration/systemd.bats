@@ -78,6 +78,7 @@ setup() {
 
 teardown() {
   local id left
+  [ -n "${SDC2:-}" ] && sdc_stop "$SDC2"
   for id in $(sdc "$SDC_NAME" sh -c "ls $IN_ROOT 2>/dev/null" || true); do
     rt delete --force "$id" >/dev/null 2>&1 || true
   done
@@ -385,4 +386,33 @@ rt_bus() {
   [ "$(limit_inside "$ID" pids pids.max pids.max)" = 44 ]
   rt_bus delete --force "$ID"
   [ -z "$(sd_leaks "$ID")" ]
+}
+
+@test "systemd: a systemd on the unified hierarchy alone (the v2 layout): scope, device policy, pause, delete" {
+  [ -z "$V2" ] || skip "the host is cgroup v2: every other test ran on the v2 layout"
+  # On this v1/hybrid host the cgroup2 hierarchy has no controllers to
+  # delegate: no limits here, the v2 paths, freezer and device filter only.
+  SDC2=$SDC_NAME-v2
+  sdc_start "$SDC2" "$SD_DIR" unified || {
+    echo "FAIL: cannot make the unified systemd container: $SDC_ERROR" >&2
+    false
+  }
+  [ "$(sdc "$SDC2" stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+  mark_args
+  sdc "$SDC2" sh -c '"$@" </dev/null >/dev/null 2>/t/$0/err || { cat /t/$0/err; exit 1; }' "$ID" \
+    "$IN_RT" --root "$IN_ROOT" --systemd-cgroup run -d --bundle "/t/$ID" "$ID"
+  [ "$(sdc "$SDC2" systemctl show -p ActiveState --value "$UNIT")" = active ]
+  [ "$(sdc "$SDC2" systemctl show -p DevicePolicy --value "$UNIT")" = strict ]
+  local pid
+  pid=$(sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" state "$ID" | jq -r .pid)
+  sdc "$SDC2" grep -qx "$pid" "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.procs"
+  # the device filters (systemd's and the runtime's) let /dev/null through
+  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" exec "$ID" /bin/probe cat /dev/null
+  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" pause "$ID"
+  [ "$(sdc "$SDC2" cat "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.freeze")" = 1 ]
+  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" resume "$ID"
+  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" delete --force "$ID"
+  [ "$(sdc "$SDC2" systemctl show -p LoadState --value "$UNIT")" = not-found ]
+  run sdc "$SDC2" test -e "/sys/fs/cgroup/$SLICE/$UNIT"
+  [ "$status" -ne 0 ]
 }

@@ -5,8 +5,12 @@
 # its own, which sees the host's cgroup layout (v1, hybrid or v2) and owns its
 # part of it.  Sourced by tests/integration/systemd.bats.
 #
-#   sdc_start NAME DIR   boot a container NAME with DIR bind-mounted at /t
-#                        (read-write); SDC_ERROR says why on failure
+#   sdc_start NAME DIR [unified]
+#                        boot a container NAME with DIR bind-mounted at /t
+#                        (read-write); SDC_ERROR says why on failure.
+#                        unified: systemd on a cgroup2 hierarchy alone (the
+#                        v2 layout), whatever the host's layout; on a v1 or
+#                        hybrid host it has no controllers to delegate
 #   sdc NAME CMD...      run CMD in it (podman exec), bounded in time
 #   sdc_stop NAME        remove it and the cgroup directories it was given
 #
@@ -91,13 +95,16 @@ sdc() {
 
 # shellcheck disable=SC2034 # SDC_ERROR is read by the callers
 sdc_start() {
-  local name=$1 dir=$2 out state
+  local name=$1 dir=$2 out state init=(/lib/systemd/systemd)
   SDC_ERROR=
   sdc_podman_conf
   sdc_image || return 1
+  if [ "${3:-}" = unified ]; then
+    init=(/bin/sh -c 'umount -R /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec /lib/systemd/systemd')
+  fi
   if ! out=$(timeout "$SDC_TIMEOUT" podman --runtime "$(sdc_runtime)" run -d --name "$name" \
     --cgroup-parent "/$name" --cgroupns private --privileged --systemd always --network none \
-    -v "$dir:/t" "$SDC_IMAGE" /lib/systemd/systemd 2>&1); then
+    -v "$dir:/t" "$SDC_IMAGE" "${init[@]}" 2>&1); then
     SDC_ERROR="podman run of the systemd container failed: $out"
     return 1
   fi
@@ -119,10 +126,16 @@ sdc_stop() {
   sdc_podman_conf
   timeout "$SDC_TIMEOUT" podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
   # The parent Podman made for --cgroup-parent (its child went with the
-  # container), in every hierarchy.
+  # container), in every hierarchy; conmon's own cgroup below it empties a
+  # moment after podman rm returns.
   for d in /sys/fs/cgroup/"$name" /sys/fs/cgroup/*/"$name"; do
     [ -d "$d" ] || continue
-    find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
-    rmdir "$d" 2>/dev/null || echo "# cgroup still in use: $d" >&2
+    for _ in $(seq 50); do
+      find "$d" -depth -mindepth 1 -type d -exec rmdir {} \; 2>/dev/null || true
+      rmdir "$d" 2>/dev/null && break
+      sleep 0.1
+    done
+    [ -d "$d" ] && echo "# cgroup still in use: $d" >&2
   done
+  return 0
 }
