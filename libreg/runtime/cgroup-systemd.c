@@ -45,7 +45,7 @@ struct sd_state
   char *id;
   char *path; /* the unit's cgroup path, below each hierarchy's root */
   unsigned version;
-  bool started; /* the unit runs (or is loaded from the state) */
+  bool started; /* the unit is the container's: systemd took its start job, or the state says so */
   /* create, until enter: what the unit starts with */
   struct reg_sd_props ann; /* org.systemd.property.* */
   struct reg_sd_props res; /* linux.resources */
@@ -240,9 +240,10 @@ now_usec (void)
 }
 
 /* Send CALL (a method that queues a job for UNIT) and wait for the job's
-   JobRemoved.  MISSING_OK: a unit systemd no longer has is done too.  */
+   JobRemoved.  MISSING_OK: a unit systemd no longer has is done too.
+   *QUEUED (may be NULL): systemd took the job.  */
 static int
-run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char *unit, bool missing_ok,
+run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char *unit, bool missing_ok, bool *queued,
          reg_error_t *err)
 {
   sd_bus_slot *slot = NULL;
@@ -277,6 +278,8 @@ run_job (struct sd_state *s, sd_bus_message *call, const char *what, const char 
       goto out;
     }
   w.path = job;
+  if (queued)
+    *queued = true;
   t1 = now_usec ();
   deadline = t1 + JOB_TIMEOUT_USEC;
   while (w.result == NULL)
@@ -401,13 +404,18 @@ make_missing_dirs (struct reg_cgroup *cg, reg_error_t *err)
       if (stat (*p, &st) == 0 || rel == NULL)
         continue;
       mount = xstrndup (*p, (size_t)(rel - *p));
-      ret = reg_cgroup_mkdir (mount, rel, strstr (hier, "cpuset") != NULL && hier < rel, err);
+      /* "cpuset", or co-mounted "cpu,cpuset": v1 cpuset starts empty */
+      ret = reg_cgroup_mkdir (mount, rel, strstr (mount + strlen (CGROUP_ROOT "/"), "cpuset") != NULL, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
   return 0;
 }
 
+/* Start the unit with PID in it.  Once systemd took the job, the unit is
+   the container's (s->started), whether the job succeeds or not: destroy
+   stops it.  A refused call (a unit of that name exists, a property systemd
+   rejects) leaves nothing of the container's in systemd.  */
 static int
 sd_start_unit (struct reg_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t *err)
 {
@@ -441,7 +449,7 @@ sd_start_unit (struct reg_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t
       sd_bus_message_unref (m);
       return reg_make_error (err, -r, "systemd: build the StartTransientUnit call for `%s`", cg->unit);
     }
-  ret = run_job (s, m, "start the transient unit", cg->unit, false, err);
+  ret = run_job (s, m, "start the transient unit", cg->unit, false, &s->started, err);
   sd_bus_message_unref (m);
   return ret;
 }
@@ -457,7 +465,6 @@ sd_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
   ret = sd_start_unit (cg, s, pid, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  s->started = true;
   if (reg_cgroup_mode () != REG_CGROUP_V2)
     {
       ret = make_missing_dirs (cg, err);
@@ -606,7 +613,7 @@ stop_unit (struct reg_cgroup *cg, reg_error_t *err)
   if (r < 0)
     ret = reg_make_error (err, -r, "systemd: build the StopUnit call for `%s`", cg->unit);
   else
-    ret = run_job (s, m, "stop", cg->unit, true, err);
+    ret = run_job (s, m, "stop", cg->unit, true, NULL, err);
   sd_bus_message_unref (m);
   return ret;
 }
@@ -614,9 +621,15 @@ stop_unit (struct reg_cgroup *cg, reg_error_t *err)
 static int
 sd_destroy (struct reg_cgroup *cg, reg_error_t *err)
 {
+  struct sd_state *s = cg->priv;
   reg_error_t tmp = NULL;
   int ret = 0;
 
+  /* A create that never got its unit started made nothing: the unit and
+     the directories of that name, if any, are another container's.  (A
+     create killed midway is undone from its record, as a loaded unit.)  */
+  if (s && !s->started)
+    return 0;
   /* Killed first: the stop is then immediate, not systemd's SIGTERM and
      TimeoutStopSec.  An empty scope stops (and is unloaded) by itself, so
      the unit may be gone already: that is no error.  */

@@ -366,6 +366,25 @@ mark_args() {
   [ -z "$(sd_leaks "$ID")" ]
 }
 
+@test "systemd: a unit name another container has: create fails, that container is untouched" {
+  mark_args
+  rt_bg "$ID" --systemd-cgroup run -d --bundle "/t/$ID" "$ID"
+  [ "$status" -eq 0 ]
+  # a second container with the same cgroupsPath (so the same unit)
+  local other=$ID-b
+  mkdir -p "$SD_DIR/$other"
+  cp "$BUNDLE/config.json" "$SD_DIR/$other/"
+  rt_bg "$other" --systemd-cgroup create --bundle "/t/$other" "$other"
+  [ "$status" -ne 0 ]
+  assert_contains "$output" "$UNIT"
+  [ -z "$(sd_leaks "$other" | grep -v "$UNIT")" ]
+  [ "$(show "$UNIT" ActiveState)" = active ]
+  [ "$(rt state "$ID" | jq -r .status)" = running ]
+  sdc "$SDC_NAME" test -d "$(unit_dir pids)"
+  rm -rf "${SD_DIR:?}/$other"
+  rt delete --force "$ID"
+}
+
 # rt_bus ARGS: the runtime with systemd's private socket hidden from it (a
 # mount namespace of its own), so it talks through the system bus's broker.
 rt_bus() {
