@@ -57,7 +57,7 @@ usage (FILE *out)
                 "  --log FILE             write logs to FILE\n"
                 "  --log-format FMT       text or json\n"
                 "  --debug                debug logging\n"
-                "  --systemd-cgroup       cgroupsPath is slice:prefix:name\n"
+                "  --systemd-cgroup       a systemd scope per container (cgroupsPath slice:prefix:name)\n"
                 "  --rootless true|false|auto\n"
                 "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
                 "  --reg-root DIR         REG store (default " REG_DEFAULT_STORE ")\n"

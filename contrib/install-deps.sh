@@ -5,7 +5,7 @@ set -eu
 
 PACKAGES="
   meson ninja-build pkg-config gcc
-  libseccomp-dev libcap-dev libyajl-dev libmount-dev libelf-dev libssl-dev
+  libseccomp-dev libcap-dev libyajl-dev libmount-dev libelf-dev libssl-dev libsystemd-dev
   libcmocka-dev bats busybox-static python3 python3-jsonschema jq
   iproute2 util-linux procps
   clang libclang-rt-14-dev

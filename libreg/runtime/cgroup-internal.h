@@ -1,4 +1,5 @@
-/* libreg: helpers shared by the cgroup backends (cgroup-v1.c, cgroup-v2.c).  */
+/* libreg: helpers shared by the cgroup backends (cgroup-v1.c, cgroup-v2.c,
+   cgroup-systemd.c).  */
 #ifndef REG_CGROUP_INTERNAL_H
 #define REG_CGROUP_INTERNAL_H
 
@@ -6,6 +7,12 @@
 
 extern const struct reg_cgroup_manager reg_cgroup_manager_v1;
 extern const struct reg_cgroup_manager reg_cgroup_manager_v2;
+extern const struct reg_cgroup_manager reg_cgroup_manager_systemd;
+
+/* v1/hybrid: PATH's directory in every hierarchy mounted under
+   /sys/fs/cgroup (a relative PATH below the caller's cgroup there), made
+   when MAKE.  */
+int reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err);
 
 /* The caller's cgroup in the hierarchy whose controllers are CONTROLLERS
    ("memory", "name=systemd", "" for cgroup2), from /proc/self/cgroup.  */
@@ -20,5 +27,7 @@ int reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, boo
 /* Poll FILE in DIR until a line equal to WANT (about 10 s).  */
 int reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err);
 bool reg_cgroup_has_line (const char *dir, const char *file, const char *want);
+/* update: memory.checkBeforeUpdate refuses a limit below the usage.  */
+int reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, reg_error_t *err);
 
 #endif

@@ -30,16 +30,17 @@ controllers_of (const char *name, bool v2)
   return xstrdup (name);
 }
 
-static int
-v1_create (struct reg_cgroup *cg, const char *path, reg_error_t *err)
+int
+reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err)
 {
   cleanup_dir DIR *d = opendir (CGROUP_ROOT);
+  cleanup_string_array char **paths = NULL;
   struct dirent *de;
   size_t n = 0, cap = 16;
 
   if (d == NULL)
     return reg_make_error (err, errno, "open `%s`", CGROUP_ROOT);
-  cg->paths = xmalloc0 (cap * sizeof (char *));
+  paths = xmalloc0 (cap * sizeof (char *));
   while ((de = readdir (d)))
     {
       cleanup_free char *mount = NULL;
@@ -47,7 +48,6 @@ v1_create (struct reg_cgroup *cg, const char *path, reg_error_t *err)
       cleanup_free char *rel = NULL;
       struct statfs sfs;
       bool v2;
-      int ret;
 
       /* Co-mounted controllers appear once as a directory ("cpu,cpuacct")
          and again as symlinks ("cpu"): only directories count.  */
@@ -65,15 +65,35 @@ v1_create (struct reg_cgroup *cg, const char *path, reg_error_t *err)
           own = reg_cgroup_own_path (ctrl);
         }
       rel = reg_cgroup_resolve (own, path);
-      ret = reg_cgroup_mkdir (mount, rel, strstr (de->d_name, "cpuset") != NULL, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
+      if (make)
+        {
+          int ret = reg_cgroup_mkdir (mount, rel, strstr (de->d_name, "cpuset") != NULL, err);
+          if (UNLIKELY (ret < 0))
+            {
+              /* The caller removes what was made: hand over the list.  */
+              *out = paths;
+              paths = NULL;
+              return ret;
+            }
+        }
       if (n + 1 >= cap)
-        cg->paths = xrealloc (cg->paths, (cap *= 2) * sizeof (char *));
-      xasprintf (&cg->paths[n++], "%s%s", mount, rel);
-      cg->paths[n] = NULL;
+        paths = xrealloc (paths, (cap *= 2) * sizeof (char *));
+      xasprintf (&paths[n++], "%s%s", mount, rel);
+      paths[n] = NULL;
     }
+  *out = paths;
+  paths = NULL;
   return 0;
+}
+
+static int
+v1_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err)
+{
+  cleanup_free char *path = NULL;
+  int ret = reg_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  return reg_cgroup_v1_paths (path, true, &cg->paths, err);
 }
 
 /* The freezer: v1's freezer hierarchy, or on a hybrid host without one

@@ -55,12 +55,16 @@ enable_controllers (const char *path)
 }
 
 static int
-v2_create (struct reg_cgroup *cg, const char *path, reg_error_t *err)
+v2_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err)
 {
+  cleanup_free char *path = NULL;
   cleanup_free char *own = NULL;
   cleanup_free char *rel = NULL;
   int ret;
 
+  ret = reg_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   if (path[0] != '/')
     own = reg_cgroup_own_path ("");
   rel = reg_cgroup_resolve (own, path);

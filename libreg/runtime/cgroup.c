@@ -41,8 +41,8 @@ reg_cgroup_manager_for (enum reg_cgroup_mode mode)
 
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests
    slices; "-.slice" is the root.  */
-static int
-expand_slice (const char *slice, char **out, reg_error_t *err)
+int
+reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
 {
   size_t len = strlen (slice);
   cleanup_free char *name = NULL;
@@ -74,8 +74,55 @@ expand_slice (const char *slice, char **out, reg_error_t *err)
 }
 
 int
+reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice_out, char **unit_out,
+                          reg_error_t *err)
+{
+  cleanup_free char *copy = xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
+  cleanup_free char *slice_path = NULL;
+  const char *slice, *prefix, *name;
+  char *c1, *c2;
+  int ret;
+
+  if (*copy == '\0')
+    {
+      *slice_out = xstrdup ("system.slice");
+      xasprintf (unit_out, "reg-runc-%s.scope", id);
+      return 0;
+    }
+  c1 = strchr (copy, ':');
+  c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+  if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
+    return reg_make_error (err, 0, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup",
+                           cgroups_path);
+  *c1 = *c2 = '\0';
+  slice = *copy ? copy : "system.slice";
+  prefix = c1 + 1;
+  name = c2 + 1;
+  /* Only to refuse a slice name systemd would refuse.  */
+  ret = reg_cgroup_slice_path (slice, &slice_path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (*name == '\0')
+    name = id;
+  *slice_out = xstrdup (slice);
+  /* A name that is already a unit keeps its suffix, as runc does.  */
+  if (has_suffix (name, ".slice"))
+    *unit_out = xstrdup (name);
+  else if (*prefix)
+    xasprintf (unit_out, "%s-%s%s", prefix, name, has_suffix (name, ".scope") ? "" : ".scope");
+  else
+    xasprintf (unit_out, "%s%s", name, has_suffix (name, ".scope") ? "" : ".scope");
+  return 0;
+}
+
+int
 reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err)
 {
+  cleanup_free char *slice = NULL;
+  cleanup_free char *unit = NULL;
+  cleanup_free char *slice_path = NULL;
+  int ret;
+
   if (! systemd)
     {
       if (cgroups_path == NULL || *cgroups_path == '\0')
@@ -84,51 +131,17 @@ reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, cha
         *out = xstrdup (cgroups_path);
       return 0;
     }
-  else
-    {
-      cleanup_free char *copy = xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
-      cleanup_free char *slice_path = NULL;
-      const char *slice, *prefix, *name;
-      char *c1, *c2;
-      int ret;
-
-      if (*copy == '\0')
-        {
-          ret = expand_slice ("system.slice", &slice_path, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          xasprintf (out, "%s/reg-runc-%s.scope", slice_path, id);
-          return 0;
-        }
-      c1 = strchr (copy, ':');
-      c2 = c1 ? strchr (c1 + 1, ':') : NULL;
-      if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-        return reg_make_error (err, 0, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup",
-                               cgroups_path);
-      *c1 = *c2 = '\0';
-      slice = *copy ? copy : "system.slice";
-      prefix = c1 + 1;
-      name = c2 + 1;
-      ret = expand_slice (slice, &slice_path, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      if (*name == '\0')
-        name = id;
-      /* A name that is already a unit keeps its suffix, as runc does.  */
-      if (has_suffix (name, ".slice"))
-        {
-          cleanup_free char *sub = NULL;
-          ret = expand_slice (name, &sub, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
-          xasprintf (out, "%s", sub);
-        }
-      else if (*prefix)
-        xasprintf (out, "%s/%s-%s%s", slice_path, prefix, name, has_suffix (name, ".scope") ? "" : ".scope");
-      else
-        xasprintf (out, "%s/%s%s", slice_path, name, has_suffix (name, ".scope") ? "" : ".scope");
-      return 0;
-    }
+  ret = reg_cgroup_systemd_names (cgroups_path, id, &slice, &unit, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* A slice unit is a cgroup of its own, nested by its name.  */
+  if (has_suffix (unit, ".slice"))
+    return reg_cgroup_slice_path (unit, out, err);
+  ret = reg_cgroup_slice_path (slice, &slice_path, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  xasprintf (out, "%s/%s", slice_path, unit);
+  return 0;
 }
 
 char *
@@ -312,17 +325,13 @@ reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 int
-reg_cgroup_create (const char *cgroups_path, const char *id, bool systemd, struct reg_cgroup *cg, reg_error_t *err)
+reg_cgroup_create (const struct reg_cgroup_args *a, struct reg_cgroup *cg, reg_error_t *err)
 {
-  cleanup_free char *path = NULL;
   int ret;
 
   memset (cg, 0, sizeof (*cg));
-  ret = reg_cgroup_path_for (cgroups_path, id, systemd, &path, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
-  cg->ops = reg_cgroup_manager_for (reg_cgroup_mode ());
-  ret = cg->ops->create (cg, path, err);
+  cg->ops = a->systemd ? &reg_cgroup_manager_systemd : reg_cgroup_manager_for (reg_cgroup_mode ());
+  ret = cg->ops->create (cg, a, err);
   if (UNLIKELY (ret < 0))
     {
       reg_error_t tmp = NULL;
@@ -335,10 +344,12 @@ reg_cgroup_create (const char *cgroups_path, const char *id, bool systemd, struc
 }
 
 void
-reg_cgroup_load (char **paths, struct reg_cgroup *cg)
+reg_cgroup_load (char **paths, const char *unit, struct reg_cgroup *cg)
 {
   size_t n = 0;
-  cg->ops = reg_cgroup_manager_for (reg_cgroup_mode ());
+  memset (cg, 0, sizeof (*cg));
+  cg->ops = unit ? &reg_cgroup_manager_systemd : reg_cgroup_manager_for (reg_cgroup_mode ());
+  cg->unit = unit ? xstrdup (unit) : NULL;
   while (paths && paths[n])
     n++;
   cg->paths = xmalloc0 ((n + 1) * sizeof (char *));
@@ -378,9 +389,36 @@ reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err)
 void
 reg_cgroup_clear (struct reg_cgroup *cg)
 {
+  if (cg->ops && cg->ops->release)
+    cg->ops->release (cg);
   free_string_array (cg->paths);
-  cg->paths = NULL;
-  cg->ops = NULL;
+  free (cg->unit);
+  memset (cg, 0, sizeof (*cg));
+}
+
+/* memory.checkBeforeUpdate: a limit below what is in use is refused
+   rather than reclaimed (or OOM-killed).  */
+int
+reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, reg_error_t *err)
+{
+  struct reg_cgroup_layout l;
+  const char *dir;
+  cleanup_free char *file = NULL;
+  cleanup_free char *cur = NULL;
+  uint64_t usage;
+
+  if (r == NULL || ! r->memory.check_before_update || ! r->memory.has_limit || r->memory.limit <= 0)
+    return 0;
+  reg_cgroup_layout_detect (&l);
+  dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
+  if (dir == NULL)
+    return 0;
+  xasprintf (&file, "%s/%s", dir, l.v2 ? "memory.current" : "memory.usage_in_bytes");
+  if (read_all_file (file, 64, &cur, NULL, NULL) == 0 && (cur[strcspn (cur, "\n")] = '\0', true)
+      && parse_uint64 (cur, &usage) == 0 && (uint64_t) r->memory.limit < usage)
+    return reg_make_error (err, 0, "linux.resources.memory: limit %lld is below the current usage %llu (checkBeforeUpdate)",
+                           (long long) r->memory.limit, (unsigned long long) usage);
+  return 0;
 }
 
 int
@@ -432,26 +470,13 @@ planned:
       if (! l.v2)
         reg_cgroup_plan_devices_v1 (rules, n_rules, &plan);
     }
-  /* memory.checkBeforeUpdate: a limit below what is in use is refused
-     rather than reclaimed (or OOM-killed).  */
-  if (! devices && r && r->memory.check_before_update && r->memory.has_limit && r->memory.limit > 0)
+  if (! devices)
     {
-      const char *dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
-      cleanup_free char *file = NULL;
-      cleanup_free char *cur = NULL;
-      uint64_t usage;
-      if (dir)
+      ret = reg_cgroup_check_before_update (cg, r, err);
+      if (UNLIKELY (ret < 0))
         {
-          xasprintf (&file, "%s/%s", dir, l.v2 ? "memory.current" : "memory.usage_in_bytes");
-          if (read_all_file (file, 64, &cur, NULL, NULL) == 0 && (cur[strcspn (cur, "\n")] = '\0', true)
-              && parse_uint64 (cur, &usage) == 0 && (uint64_t) r->memory.limit < usage)
-            {
-              reg_cgroup_plan_clear (&plan);
-              return reg_make_error (err, 0,
-                                     "linux.resources.memory: limit %lld is below the current usage %llu "
-                                     "(checkBeforeUpdate)",
-                                     (long long)r->memory.limit, (unsigned long long)usage);
-            }
+          reg_cgroup_plan_clear (&plan);
+          return ret;
         }
     }
   ret = reg_cgroup_write_plan (cg->paths, CGROUP_ROOT, &l, &plan, err);
@@ -543,7 +568,7 @@ reg_cgroup_paths_frozen (char **paths)
 
   if (paths == NULL || paths[0] == NULL)
     return false;
-  reg_cgroup_load (paths, &cg);
+  reg_cgroup_load (paths, NULL, &cg);
   out = reg_cgroup_frozen (&cg);
   reg_cgroup_clear (&cg);
   return out;

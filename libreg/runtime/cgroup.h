@@ -2,10 +2,12 @@
  *
  * One manager per cgroup layout (v1 or hybrid: every mounted hierarchy under
  * /sys/fs/cgroup, the cgroup2 one at /sys/fs/cgroup/unified included; v2:
- * /sys/fs/cgroup itself), chosen once.  A container's cgroup is the list of
- * its directories, one per hierarchy; it is recorded in the state so that
- * later commands act on exactly those.  Resource limits, freeze/thaw and
- * stats slot into the same table.  */
+ * /sys/fs/cgroup itself), chosen once, and the systemd driver
+ * (--systemd-cgroup: a transient scope unit that systemd makes and owns, on
+ * either layout).  A container's cgroup is the list of its directories, one
+ * per hierarchy, and the systemd unit when there is one; both are recorded in
+ * the state so that later commands act on exactly those.  Resource limits,
+ * freeze/thaw and stats slot into the same table.  */
 #ifndef REG_CGROUP_H
 #define REG_CGROUP_H
 
@@ -24,13 +26,25 @@ enum reg_cgroup_mode
 
 struct reg_cgroup;
 
+/* What create is asked for.  */
+struct reg_cgroup_args
+{
+  const char *cgroups_path;   /* linux.cgroupsPath, or NULL */
+  const char *id;             /* the container */
+  bool systemd;               /* --systemd-cgroup: the systemd driver, cgroupsPath slice:prefix:name */
+  const oci_map *annotations; /* org.systemd.property.* (systemd), or NULL */
+};
+
 struct reg_cgroup_manager
 {
   const char *name;
-  /* Make the directories for PATH (absolute inside each hierarchy, or
-     relative to the caller's cgroup there) and fill cg->paths.  */
-  int (*create) (struct reg_cgroup *cg, const char *path, reg_error_t *err);
-  /* Move PID into every directory.  */
+  /* Make the directories for A's cgroupsPath (absolute inside each
+     hierarchy, or relative to the caller's cgroup there) and fill cg->paths;
+     systemd: name the unit and its directories, which systemd makes when
+     enter starts the unit.  */
+  int (*create) (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err);
+  /* Move PID into every directory (systemd, the first time: start the unit
+     with PID in it).  */
   int (*enter) (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
   /* The pids in the cgroup.  */
   int (*pids) (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
@@ -43,12 +57,16 @@ struct reg_cgroup_manager
   int (*freeze) (struct reg_cgroup *cg, reg_error_t *err);
   int (*thaw) (struct reg_cgroup *cg, reg_error_t *err);
   bool (*frozen) (struct reg_cgroup *cg);
+  /* Free what the backend keeps in cg->priv (may be NULL).  */
+  void (*release) (struct reg_cgroup *cg);
 };
 
 struct reg_cgroup
 {
   const struct reg_cgroup_manager *ops;
   char **paths; /* NULL-terminated absolute directories, one per hierarchy */
+  char *unit;   /* systemd: the scope unit that owns PATHS, else NULL */
+  void *priv;   /* the backend's own state during one command */
 };
 
 enum reg_cgroup_mode reg_cgroup_mode (void);
@@ -56,18 +74,24 @@ const struct reg_cgroup_manager *reg_cgroup_manager_for (enum reg_cgroup_mode mo
 
 /* The cgroup path for a container (pure): CGROUPS_PATH as given, or
    /reg-runc/ID when NULL; with SYSTEMD, "slice:prefix:name" becomes
-   /slice-path/prefix-name.scope (systemd does not run here: the path is made
-   on cgroupfs).  */
+   /slice-path/prefix-name.scope, where systemd puts the unit (below its own
+   root cgroup).  */
 int reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err);
 
 /* A relative PATH under the caller's OWN cgroup, or PATH itself (pure).  */
 char *reg_cgroup_resolve (const char *own, const char *path);
 
+/* systemd: "slice:prefix:name" (NULL or "": system.slice, reg-runc-ID) as
+   the slice and the unit "prefix-name.scope" (pure).  */
+int reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice, char **unit, reg_error_t *err);
+/* "a-b.slice" as systemd nests it: "/a.slice/a-b.slice"; "-.slice": "" (pure).  */
+int reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err);
+
 /* Create the container's cgroup (not entered yet).  */
-int reg_cgroup_create (const char *cgroups_path, const char *id, bool systemd, struct reg_cgroup *cg,
-                       reg_error_t *err);
-/* The cgroup recorded in the state.  */
-void reg_cgroup_load (char **paths, struct reg_cgroup *cg);
+int reg_cgroup_create (const struct reg_cgroup_args *a, struct reg_cgroup *cg, reg_error_t *err);
+/* The cgroup recorded in the state: its directories and systemd unit
+   (NULL: none).  */
+void reg_cgroup_load (char **paths, const char *unit, struct reg_cgroup *cg);
 int reg_cgroup_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
 int reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err);

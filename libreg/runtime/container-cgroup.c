@@ -27,7 +27,7 @@ open_container (struct reg_context *ctx, const char *id, bool shared, int *dirfd
     return ret;
   if (st->cgroup_paths == NULL || st->cgroup_paths[0] == NULL)
     return reg_make_error (err, 0, "container \"%s\" has no cgroup", id);
-  reg_cgroup_load (st->cgroup_paths, cg);
+  reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, cg);
   return 0;
 }
 

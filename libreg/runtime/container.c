@@ -283,6 +283,14 @@ save_creating (struct creation *c, reg_error_t *err)
       free (text);
       text = t;
     }
+  if (c->cgroup.unit)
+    {
+      /* systemd's scope, which delete --force stops.  */
+      char *t;
+      xasprintf (&t, "%sunit %s\n", text, c->cgroup.unit);
+      free (text);
+      text = t;
+    }
   ret = write_file_atomic_at (c->dirfd, REG_CREATING_FILE, text, strlen (text), 0600, false, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
@@ -750,7 +758,11 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
     }
   if (! ctx->cgroups_disabled)
     {
-      ret = reg_cgroup_create (c->config->linux_cfg.cgroups_path, c->id, ctx->systemd_cgroup, &c->cgroup, err);
+      struct reg_cgroup_args cga = { .cgroups_path = c->config->linux_cfg.cgroups_path,
+                                     .id = c->id,
+                                     .systemd = ctx->systemd_cgroup,
+                                     .annotations = &c->config->annotations };
+      ret = reg_cgroup_create (&cga, &c->cgroup, err);
       if (UNLIKELY (ret < 0) && rootless_without_cgroup (ctx->rootless, c->config, err))
         ret = 0;
       if (UNLIKELY (ret < 0))
@@ -815,6 +827,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.reg_env = c->plan ? c->plan->env_id : NULL;
   st.cgroup_paths = c->cgroup.paths;
   st.host_root = c->host_root;
+  st.cgroup_unit = c->cgroup.unit;
   st.annotations = c->config->annotations;
   st.no_process = p == NULL;
   st.poststart = c->config->hooks.poststart;
@@ -975,7 +988,7 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
     }
   if (st->cgroup_paths)
     {
-      reg_cgroup_load (st->cgroup_paths, &cg);
+      reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
       ret = reg_cgroup_destroy (&cg, err);
       reg_cgroup_clear (&cg);
       if (UNLIKELY (ret < 0))
@@ -1017,7 +1030,7 @@ thaw_after_kill (const struct reg_status *st)
 
   if (st->cgroup_paths == NULL || ! reg_cgroup_paths_frozen (st->cgroup_paths))
     return;
-  reg_cgroup_load (st->cgroup_paths, &cg);
+  reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
   if (reg_cgroup_thaw (&cg, &tmp) < 0)
     reg_warning ("thaw container \"%s\": %s", st->id, tmp->msg);
   reg_error_release (&tmp);
@@ -1051,6 +1064,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   bool reg_used = false, systemd = false;
   cleanup_free char *cgroups_path = NULL;
   cleanup_free char *host_root = NULL;
+  cleanup_free char *unit = NULL;
   struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
   char **paths = NULL;
   size_t n = 0;
@@ -1079,6 +1093,8 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
         env_id = xstrdup (l + 4);
       else if (has_prefix (l, "host-root ") && host_root == NULL)
         host_root = xstrdup (l + 10); /* "ID ROOTFS" */
+      else if (has_prefix (l, "unit ") && unit == NULL)
+        unit = xstrdup (l + 5);
       else if (has_prefix (l, "cgroup "))
         {
           paths = xrealloc (paths, (n + 2) * sizeof (char *));
@@ -1089,7 +1105,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   if (n > 0)
     {
       struct reg_cgroup cg = { 0 };
-      reg_cgroup_load (paths, &cg);
+      reg_cgroup_load (paths, unit, &cg);
       ret = reg_cgroup_destroy (&cg, err);
       reg_cgroup_clear (&cg);
     }
@@ -1097,10 +1113,13 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
     {
       /* Killed while it made the directories, some of them may exist:
          make them all (mkdir tolerates existing ones) to learn their
-         paths, then remove them.  Nothing ran in them yet.  */
+         paths, then remove them.  Nothing ran in them yet.  (systemd: the
+         unit's name and directories, for destroy to stop and remove.)  */
       struct reg_cgroup cg = { 0 };
+      struct reg_cgroup_args cga
+          = { .cgroups_path = cgroups_path[0] ? cgroups_path : NULL, .id = id, .systemd = systemd };
       reg_error_t tmp = NULL;
-      if (reg_cgroup_create (cgroups_path[0] ? cgroups_path : NULL, id, systemd, &cg, &tmp) == 0)
+      if (reg_cgroup_create (&cga, &cg, &tmp) == 0)
         {
           ret = reg_cgroup_destroy (&cg, err);
           reg_cgroup_clear (&cg);
@@ -1240,7 +1259,7 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
             return 0;
           return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
         }
-      reg_cgroup_load (st.cgroup_paths, &cg);
+      reg_cgroup_load (st.cgroup_paths, st.cgroup_unit, &cg);
       ret = reg_container_cgroup_pids (ctx, id, &cg, &pids, &n, err);
       reg_cgroup_clear (&cg);
       if (UNLIKELY (ret < 0) && s == REG_STATUS_STOPPED && (*err)->status == ENOENT)

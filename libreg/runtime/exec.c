@@ -250,7 +250,8 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
 static int
 exec_cgroup (char **paths, const char *sub, struct reg_cgroup *cg, reg_error_t *err)
 {
-  reg_cgroup_load (paths, cg);
+  /* Joined through the directories, a systemd unit's too (as runc).  */
+  reg_cgroup_load (paths, NULL, cg);
   if (sub == NULL || *sub == '\0')
     return 0;
   if (sub[0] == '/' || strstr (sub, "..") || strchr (sub, ':'))

@@ -42,8 +42,10 @@ reg_features_json (size_t *len)
   f.capabilities = reg_caps_known_names ();
   f.cgroup_v1 = true;
   f.cgroup_v2 = true;
-  f.cgroup_systemd = false;
-  f.cgroup_systemd_user = false;
+  /* The systemd driver: the system manager as root, the user's manager
+     without root (--systemd-cgroup).  */
+  f.cgroup_systemd = true;
+  f.cgroup_systemd_user = true;
   f.cgroup_rdma = true;
   f.seccomp_enabled = true;
   f.seccomp_actions = reg_seccomp_actions ();

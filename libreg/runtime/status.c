@@ -249,6 +249,8 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_kv (g, "host_root", st->host_root);
   if (st->cgroup_paths)
     gen_strv (g, "cgroup_paths", st->cgroup_paths, 0);
+  if (st->cgroup_unit)
+    gen_kv (g, "cgroup_unit", st->cgroup_unit);
   if (st->no_process)
     {
       gen_str (g, "no_process");
@@ -357,6 +359,7 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
   st->reg_mode = tree_strdup (root, "reg_mode");
   st->reg_env = tree_strdup (root, "reg_env");
   st->host_root = tree_strdup (root, "host_root");
+  st->cgroup_unit = tree_strdup (root, "cgroup_unit");
   {
     const char *np[] = { "no_process", NULL };
     st->no_process = yajl_tree_get (root, np, yajl_t_true) != NULL;
@@ -445,6 +448,7 @@ reg_status_clear (struct reg_status *st)
   free (st->reg_env);
   free (st->host_root);
   free_string_array (st->cgroup_paths);
+  free (st->cgroup_unit);
   for (size_t i = 0; i < st->annotations.len; i++)
     {
       free (st->annotations.items[i].key);

@@ -20,7 +20,8 @@
    execve (a failed hook) here, for start to report.  */
 #define REG_START_RESULT "start.result"
 /* Written by create before anything outside the state dir exists that
-   delete must undo, until the status is: "env ID" and "cgroup PATH" lines,
+   delete must undo, until the status is: "env ID", "cgroup PATH" and
+   "unit NAME" (systemd) lines,
    so delete --force can undo a create that was killed midway.  */
 #define REG_CREATING_FILE "creating"
 /* An id is the name of its state directory, ROOT/ID, so it must fit in
@@ -50,6 +51,7 @@ struct reg_status
   char *reg_env;
   char **cgroup_paths; /* NULL-terminated: one directory per hierarchy */
   char *host_root;     /* no mount namespace: the root's mount (reg_mounts_host_root), or NULL */
+  char *cgroup_unit;   /* the systemd scope owning them, or NULL */
   oci_map annotations;
   bool no_process; /* config.json without process: start must fail */
   oci_hooks_list poststart; /* run by start */

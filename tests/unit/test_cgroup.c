@@ -1,7 +1,9 @@
 /* Unit tests of the cgroup decisions: linux.resources -> file writes on v1,
    hybrid and v2 layouts (carried out on a fake cgroupfs tree in a temporary
    directory), the device rules and the eBPF device program (run by a small
-   interpreter of the instructions it uses), the stats document, sizes.  */
+   interpreter of the instructions it uses), the stats document, sizes; the
+   systemd driver's unit names and unit properties (resources, devices,
+   org.systemd.property.* annotations).  */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -19,6 +21,7 @@
 
 #include "cgroup-internal.h"
 #include "cgroup-resources.h"
+#include "cgroup-systemd.h"
 #include "cgroup.h"
 #include "utils.h"
 
@@ -768,6 +771,404 @@ test_freeze_v2 (void **state)
   assert_false (reg_cgroup_frozen (&cg));
 }
 
+/* ---- the systemd driver ---- */
+
+static void
+check_names (const char *cgroups_path, const char *want_slice, const char *want_unit)
+{
+  reg_error_t err = NULL;
+  cleanup_free char *slice = NULL;
+  cleanup_free char *unit = NULL;
+  int ret = reg_cgroup_systemd_names (cgroups_path, "ID", &slice, &unit, &err);
+  if (ret < 0)
+    fail_msg ("%s: %s", cgroups_path, err->msg);
+  assert_string_equal (slice, want_slice);
+  assert_string_equal (unit, want_unit);
+}
+
+static void
+test_sd_names (void **state)
+{
+  reg_error_t err = NULL;
+  char *slice = NULL, *unit = NULL;
+  (void)state;
+
+  check_names ("machine.slice:libpod:abc", "machine.slice", "libpod-abc.scope");
+  check_names ("kubepods-burstable-pod1.slice:cri-containerd:abc", "kubepods-burstable-pod1.slice",
+               "cri-containerd-abc.scope");
+  check_names (NULL, "system.slice", "reg-runc-ID.scope");
+  check_names ("", "system.slice", "reg-runc-ID.scope");
+  check_names (":p:", "system.slice", "p-ID.scope");
+  check_names ("machine.slice::n", "machine.slice", "n.scope");
+  check_names ("machine.slice:p:x.scope", "machine.slice", "p-x.scope");
+  check_names ("-.slice:p:n", "-.slice", "p-n.scope");
+  assert_true (reg_cgroup_systemd_names ("/a/b", "ID", &slice, &unit, &err) < 0);
+  assert_non_null (strstr (err->msg, "slice:prefix:name"));
+  reg_error_release (&err);
+  assert_true (reg_cgroup_systemd_names ("a:b:c:d", "ID", &slice, &unit, &err) < 0);
+  reg_error_release (&err);
+  assert_true (reg_cgroup_systemd_names ("notaslice:p:n", "ID", &slice, &unit, &err) < 0);
+  reg_error_release (&err);
+  assert_true (reg_cgroup_systemd_names ("a--b.slice:p:n", "ID", &slice, &unit, &err) < 0);
+  reg_error_release (&err);
+}
+
+static const struct reg_sd_prop *
+prop (const struct reg_sd_props *p, const char *name, const char *sig)
+{
+  const struct reg_sd_prop *e = reg_sd_props_find (p, name);
+  if (e == NULL)
+    fail_msg ("no property %s", name);
+  assert_string_equal (e->sig, sig);
+  return e;
+}
+
+#define assert_u64_prop(p, name, want) assert_true (prop ((p), (name), "t")->u == (uint64_t)(want))
+
+static void
+resource_props (const char *json, const struct reg_sd_host *h, bool devices, struct reg_sd_props *out)
+{
+  oci_resources r = { 0 };
+  reg_error_t err = NULL;
+  parse (json, &r);
+  if (reg_sd_resource_props (&r, h, devices, out, &err) < 0)
+    fail_msg ("%s: %s", json, err->msg);
+  oci_resources_clear (&r);
+}
+
+static void
+test_sd_resources_v2 (void **state)
+{
+  struct reg_sd_host h = { .v2 = true, .version = 252 };
+  struct reg_sd_props p = { 0 };
+  const struct reg_sd_prop *e;
+  (void)state;
+
+  resource_props ("{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": 134217728},"
+                  " \"cpu\": {\"shares\": 512, \"quota\": 12345, \"period\": 100000, \"cpus\": \"0-3,8\","
+                  " \"mems\": \"0\"},"
+                  " \"pids\": {\"limit\": 42}, \"blockIO\": {\"weight\": 500}}",
+                  &h, false, &p);
+  assert_u64_prop (&p, "MemoryMax", 67108864);
+  assert_u64_prop (&p, "MemoryLow", 33554432);
+  /* v1's memory+swap total, as v2's swap alone */
+  assert_u64_prop (&p, "MemorySwapMax", 134217728 - 67108864);
+  assert_u64_prop (&p, "CPUWeight", reg_cgroup_shares_to_weight (512));
+  /* 12.345 % rounded up to whole percents */
+  assert_u64_prop (&p, "CPUQuotaPerSecUSec", 130000);
+  assert_u64_prop (&p, "CPUQuotaPeriodUSec", 100000);
+  assert_u64_prop (&p, "TasksMax", 42);
+  assert_u64_prop (&p, "IOWeight", reg_cgroup_blkio_to_io_weight (500));
+  e = prop (&p, "AllowedCPUs", "ay");
+  assert_int_equal (e->n, 2);
+  assert_int_equal (e->bytes[0], 0x0f);
+  assert_int_equal (e->bytes[1], 0x01);
+  e = prop (&p, "AllowedMemoryNodes", "ay");
+  assert_int_equal (e->n, 1);
+  assert_int_equal (e->bytes[0], 0x01);
+  assert_null (reg_sd_props_find (&p, "CPUShares"));
+  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
+  reg_sd_props_clear (&p);
+
+  /* -1: systemd's infinity; 0 and absent: not set */
+  resource_props ("{\"memory\": {\"limit\": -1, \"swap\": -1}, \"cpu\": {\"quota\": -1}, \"pids\": {\"limit\": -1}}",
+                  &h, false, &p);
+  assert_u64_prop (&p, "MemoryMax", REG_SD_INFINITY);
+  assert_u64_prop (&p, "MemorySwapMax", REG_SD_INFINITY);
+  assert_u64_prop (&p, "CPUQuotaPerSecUSec", REG_SD_INFINITY);
+  assert_u64_prop (&p, "TasksMax", REG_SD_INFINITY);
+  assert_null (reg_sd_props_find (&p, "CPUQuotaPeriodUSec"));
+  reg_sd_props_clear (&p);
+  resource_props ("{\"memory\": {\"limit\": 0}, \"pids\": {\"limit\": 0}, \"cpu\": {\"cpus\": \"\"}}", &h, false, &p);
+  assert_int_equal (p.n, 0);
+  reg_sd_props_clear (&p);
+
+  /* Older managers: no CPUQuotaPeriodUSec before 242, no AllowedCPUs
+     before 244.  */
+  h.version = 243;
+  resource_props ("{\"cpu\": {\"quota\": 50000, \"period\": 100000, \"cpus\": \"1\"}}", &h, false, &p);
+  assert_u64_prop (&p, "CPUQuotaPeriodUSec", 100000);
+  assert_null (reg_sd_props_find (&p, "AllowedCPUs"));
+  reg_sd_props_clear (&p);
+  h.version = 239;
+  resource_props ("{\"cpu\": {\"quota\": 50000, \"period\": 100000}}", &h, false, &p);
+  assert_u64_prop (&p, "CPUQuotaPerSecUSec", 500000);
+  assert_null (reg_sd_props_find (&p, "CPUQuotaPeriodUSec"));
+  reg_sd_props_clear (&p);
+}
+
+static void
+test_sd_resources_v1 (void **state)
+{
+  struct reg_sd_host h = { .v2 = false, .version = 252 };
+  struct reg_sd_props p = { 0 };
+  oci_resources r = { 0 };
+  reg_error_t err = NULL;
+  (void)state;
+
+  resource_props ("{\"memory\": {\"limit\": 67108864, \"reservation\": 1048576, \"swap\": 134217728},"
+                  " \"cpu\": {\"shares\": 512, \"quota\": 25000, \"cpus\": \"0\"},"
+                  " \"pids\": {\"limit\": 42}, \"blockIO\": {\"weight\": 500}}",
+                  &h, false, &p);
+  assert_u64_prop (&p, "MemoryMax", 67108864);
+  /* the kernel's value as it is (CPUWeight would be converted back) */
+  assert_u64_prop (&p, "CPUShares", 512);
+  assert_u64_prop (&p, "CPUQuotaPerSecUSec", 250000);
+  assert_u64_prop (&p, "TasksMax", 42);
+  assert_u64_prop (&p, "BlockIOWeight", 500);
+  /* unified-only properties are left to the files */
+  assert_null (reg_sd_props_find (&p, "CPUWeight"));
+  assert_null (reg_sd_props_find (&p, "MemoryLow"));
+  assert_null (reg_sd_props_find (&p, "MemorySwapMax"));
+  assert_null (reg_sd_props_find (&p, "AllowedCPUs"));
+  assert_null (reg_sd_props_find (&p, "IOWeight"));
+  reg_sd_props_clear (&p);
+
+  /* An invalid cpuset is refused (v2) before anything starts.  */
+  h.v2 = true;
+  parse ("{\"cpu\": {\"cpus\": \"3-1\"}}", &r);
+  assert_true (reg_sd_resource_props (&r, &h, false, &p, &err) < 0);
+  assert_non_null (strstr (err->msg, "cpus"));
+  reg_error_release (&err);
+  oci_resources_clear (&r);
+  reg_sd_props_clear (&p);
+}
+
+static void
+test_sd_cpuset_mask (void **state)
+{
+  uint8_t *m = NULL;
+  size_t n = 0;
+  reg_error_t err = NULL;
+  const char *bad[] = { "3-1", "a", "1-", "-1", "1,,x", "99999", "1 2", NULL };
+  (void)state;
+
+  assert_int_equal (reg_sd_cpuset_mask ("1,3", &m, &n, &err), 0);
+  assert_int_equal (n, 1);
+  assert_int_equal (m[0], 0x0a);
+  free (m);
+  assert_int_equal (reg_sd_cpuset_mask ("0-9, 15", &m, &n, &err), 0);
+  assert_int_equal (n, 2);
+  assert_int_equal (m[0], 0xff);
+  assert_int_equal (m[1], 0x83);
+  free (m);
+  for (const char **b = bad; *b; b++)
+    {
+      m = NULL;
+      if (reg_sd_cpuset_mask (*b, &m, &n, &err) == 0)
+        fail_msg ("`%s` accepted", *b);
+      reg_error_release (&err);
+    }
+}
+
+static const char proc_devices[] = "Character devices:\n  1 mem\n  4 /dev/vc/0\n  4 tty\n  5 /dev/tty\n"
+                                   "  5 /dev/console\n  5 /dev/ptmx\n136 pts\n\nBlock devices:\n  7 loop\n  8 sd\n";
+
+/* DeviceAllow as "path perms" lines, in order.  */
+static char *
+device_allow (const struct reg_sd_props *p, const char *want_policy)
+{
+  const struct reg_sd_prop *pol = prop (p, "DevicePolicy", "s");
+  const struct reg_sd_prop *e = prop (p, "DeviceAllow", "a(ss)");
+  char *out = xstrdup ("");
+  assert_string_equal (pol->s, want_policy);
+  for (char **pp = e->strv; pp && pp[0]; pp += 2)
+    {
+      char *t;
+      xasprintf (&t, "%s%s %s\n", out, pp[0], pp[1]);
+      free (out);
+      out = t;
+    }
+  return out;
+}
+
+static void
+test_sd_devices (void **state)
+{
+  struct reg_sd_host h = { .v2 = true, .version = 252, .proc_devices = proc_devices };
+  struct reg_sd_props p = { 0 };
+  (void)state;
+
+  /* What Podman sends: deny all, then a few; the defaults follow.  */
+  resource_props ("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+                  " {\"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 200, \"access\": \"rwm\"},"
+                  " {\"allow\": true, \"type\": \"b\", \"major\": 7, \"access\": \"rw\"}]}",
+                  &h, true, &p);
+  {
+    cleanup_free char *l = device_allow (&p, "strict");
+    assert_string_equal (l, "/dev/char/10:200 rwm\n"
+                            "block-loop rw\n"
+                            "char-* m\n"
+                            "block-* m\n"
+                            "/dev/char/1:3 rwm\n"
+                            "/dev/char/1:5 rwm\n"
+                            "/dev/char/1:7 rwm\n"
+                            "/dev/char/1:8 rwm\n"
+                            "/dev/char/1:9 rwm\n"
+                            "/dev/char/5:0 rwm\n"
+                            "/dev/char/5:1 rwm\n"
+                            "/dev/char/5:2 rwm\n"
+                            "char-pts rwm\n");
+  }
+  reg_sd_props_clear (&p);
+
+  /* Without devices (update), or without rules: no device properties.  */
+  resource_props ("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", &h, false, &p);
+  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
+  reg_sd_props_clear (&p);
+  resource_props ("{\"memory\": {\"limit\": 1048576}}", &h, true, &p);
+  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
+  reg_sd_props_clear (&p);
+
+  /* Denies after allows narrow the list; a wildcard allow cannot be split
+     (kept whole: systemd never stricter than the rules); what systemd has
+     no name for widens to the kind; a deny list is "auto".  */
+  {
+    struct reg_device_rule rules[] = {
+      { false, 'a', -1, -1, 7 },
+      { true, 'c', 1, 3, 7 },
+      { false, 'c', 1, 3, REG_DEV_WRITE },
+      { true, 'c', 1, -1, REG_DEV_READ },
+      { false, 'c', 1, 5, REG_DEV_READ },
+      { true, 'c', -1, 9, REG_DEV_READ },
+      { true, 'b', 250, -1, REG_DEV_READ },
+      { true, 'c', 4, 4, 7 },
+      { false, 'c', 4, 4, 7 },
+    };
+    cleanup_free char *l = NULL;
+    reg_sd_device_props (rules, sizeof rules / sizeof rules[0], proc_devices, &p);
+    l = device_allow (&p, "strict");
+    assert_string_equal (l, "/dev/char/1:3 rm\n"
+                            "char-mem r\n"
+                            "char-* r\n"
+                            "block-* r\n");
+    reg_sd_props_clear (&p);
+  }
+  {
+    struct reg_device_rule rules[] = { { false, 'c', 1, 3, 7 } };
+    cleanup_free char *l = NULL;
+    reg_sd_device_props (rules, 1, proc_devices, &p);
+    l = device_allow (&p, "auto");
+    assert_string_equal (l, "");
+    reg_sd_props_clear (&p);
+  }
+  {
+    struct reg_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'a', -1, -1, 7 } };
+    cleanup_free char *l = NULL;
+    reg_sd_device_props (rules, 2, NULL, &p);
+    l = device_allow (&p, "auto");
+    assert_string_equal (l, "");
+    reg_sd_props_clear (&p);
+  }
+  {
+    /* No /proc/devices: a "c 136:*" rule widens to the kind.  */
+    struct reg_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'c', 136, -1, 7 } };
+    cleanup_free char *l = NULL;
+    reg_sd_device_props (rules, 2, NULL, &p);
+    l = device_allow (&p, "strict");
+    assert_string_equal (l, "char-* rwm\n");
+    reg_sd_props_clear (&p);
+  }
+}
+
+static void
+test_sd_scope (void **state)
+{
+  struct reg_sd_host h = { .v2 = true, .version = 252 };
+  struct reg_sd_props p = { 0 };
+  const struct reg_sd_prop *e;
+  (void)state;
+
+  reg_sd_scope_props ("c1", "machine.slice", 4242, &h, &p);
+  assert_string_equal (prop (&p, "Slice", "s")->s, "machine.slice");
+  assert_int_equal (prop (&p, "Delegate", "b")->u, 1);
+  e = prop (&p, "PIDs", "au");
+  assert_int_equal (e->n, 1);
+  assert_int_equal (e->u32[0], 4242);
+  assert_int_equal (prop (&p, "DefaultDependencies", "b")->u, 0);
+  assert_string_equal (prop (&p, "CollectMode", "s")->s, "inactive-or-failed");
+  assert_non_null (strstr (prop (&p, "Description", "s")->s, "c1"));
+  assert_int_equal (prop (&p, "IOAccounting", "b")->u, 1);
+  assert_null (reg_sd_props_find (&p, "BlockIOAccounting"));
+  reg_sd_props_clear (&p);
+  h.v2 = false;
+  h.version = 235;
+  reg_sd_scope_props ("c1", "system.slice", 1, &h, &p);
+  assert_int_equal (prop (&p, "BlockIOAccounting", "b")->u, 1);
+  assert_null (reg_sd_props_find (&p, "CollectMode"));
+  reg_sd_props_clear (&p);
+
+  assert_int_equal (reg_sd_parse_version ("252.39-1~deb12u2"), 252);
+  assert_int_equal (reg_sd_parse_version ("v255"), 255);
+  assert_int_equal (reg_sd_parse_version ("249 (249.11-0ubuntu3.12)"), 249);
+  assert_int_equal (reg_sd_parse_version (""), 0);
+  assert_int_equal (reg_sd_parse_version (NULL), 0);
+}
+
+static void
+test_sd_annotations (void **state)
+{
+  oci_kv kv[] = {
+    { (char *)"org.systemd.property.TimeoutStopUSec", (char *)"uint64 123456789" },
+    { (char *)"org.systemd.property.CollectMode", (char *)"'inactive-or-failed'" },
+    { (char *)"org.systemd.property.SendSIGHUP", (char *)"true" },
+    { (char *)"org.systemd.property.RuntimeMaxSec", (char *)"5" },
+    { (char *)"org.systemd.property.TimeoutStartSec", (char *)"1.5" },
+    { (char *)"org.systemd.property.Wants", (char *)"['a.service', \"b.service\"]" },
+    { (char *)"org.systemd.property.CPUWeight", (char *)"@t 7" },
+    { (char *)"org.systemd.property.Nice", (char *)"int32 -3" },
+    { (char *)"org.systemd.property.KillMode", (char *)"mixed" },
+    { (char *)"org.systemd.property.MemoryHigh", (char *)"1048576" },
+    { (char *)"io.podman.annotations.other", (char *)"ignored" },
+  };
+  oci_map m = { kv, sizeof kv / sizeof kv[0] };
+  struct reg_sd_props p = { 0 };
+  reg_error_t err = NULL;
+  const struct reg_sd_prop *e;
+  const char *bad[][2] = {
+    { "lower", "1" },
+    { "Bad-Name", "1" },
+    { "X", "uint64 x" },
+    { "X", "uint64 -1" },
+    { "X", "int32 4294967296" },
+    { "X", "'unterminated" },
+    { "X", "['a', 1]" },
+    { "TimeoutStopSec", "'str'" },
+    { "TimeoutStopSec", "-1" },
+    { "X", "boolean maybe" },
+    { NULL, NULL },
+  };
+  (void)state;
+
+  assert_int_equal (reg_sd_annotation_props (&m, &p, &err), 0);
+  assert_int_equal (p.n, 10);
+  assert_u64_prop (&p, "TimeoutStopUSec", 123456789);
+  assert_string_equal (prop (&p, "CollectMode", "s")->s, "inactive-or-failed");
+  assert_int_equal (prop (&p, "SendSIGHUP", "b")->u, 1);
+  /* seconds, as runc: *Sec becomes *USec */
+  assert_u64_prop (&p, "RuntimeMaxUSec", 5000000);
+  assert_u64_prop (&p, "TimeoutStartUSec", 1500000);
+  assert_null (reg_sd_props_find (&p, "RuntimeMaxSec"));
+  e = prop (&p, "Wants", "as");
+  assert_string_equal (e->strv[0], "a.service");
+  assert_string_equal (e->strv[1], "b.service");
+  assert_null (e->strv[2]);
+  assert_u64_prop (&p, "CPUWeight", 7);
+  assert_int_equal (prop (&p, "Nice", "i")->i, -3);
+  assert_string_equal (prop (&p, "KillMode", "s")->s, "mixed");
+  assert_u64_prop (&p, "MemoryHigh", 1048576);
+  reg_sd_props_clear (&p);
+
+  for (size_t i = 0; bad[i][0]; i++)
+    {
+      if (reg_sd_parse_value (bad[i][0], bad[i][1], &p, &err) == 0)
+        fail_msg ("%s=%s accepted", bad[i][0], bad[i][1]);
+      assert_non_null (strstr (err->msg, bad[i][0]));
+      reg_error_release (&err);
+      assert_int_equal (p.n, 0);
+    }
+}
+
 static int
 setup (void **state)
 {
@@ -793,9 +1194,14 @@ int
 main (void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test (test_conversions), cmocka_unit_test (test_parse_bytes), cmocka_unit_test (test_v2_mapping),
-    cmocka_unit_test (test_v1_mapping),  cmocka_unit_test (test_devices_v1),  cmocka_unit_test (test_bpf_program),
-    cmocka_unit_test (test_stats_v2),    cmocka_unit_test (test_stats_v1),    cmocka_unit_test (test_freeze_v2),
+    cmocka_unit_test (test_conversions),     cmocka_unit_test (test_parse_bytes),
+    cmocka_unit_test (test_v2_mapping),      cmocka_unit_test (test_v1_mapping),
+    cmocka_unit_test (test_devices_v1),      cmocka_unit_test (test_bpf_program),
+    cmocka_unit_test (test_stats_v2),        cmocka_unit_test (test_stats_v1),
+    cmocka_unit_test (test_freeze_v2),       cmocka_unit_test (test_sd_names),
+    cmocka_unit_test (test_sd_resources_v2), cmocka_unit_test (test_sd_resources_v1),
+    cmocka_unit_test (test_sd_cpuset_mask),  cmocka_unit_test (test_sd_devices),
+    cmocka_unit_test (test_sd_scope),        cmocka_unit_test (test_sd_annotations),
     cmocka_unit_test (test_v2_refusals),
   };
   return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);

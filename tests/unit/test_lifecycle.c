@@ -232,6 +232,7 @@ test_status_roundtrip (void **state)
   in.owner = "root";
   in.reg_mode = "off";
   in.cgroup_paths = paths;
+  in.cgroup_unit = "machine.slice-x.scope";
   in.annotations.items = ann;
   in.annotations.len = 2;
   in.poststop.items = hooks;
@@ -244,6 +245,7 @@ test_status_roundtrip (void **state)
   assert_string_equal (out.bundle, "/b \"quoted\"");
   assert_string_equal (out.cgroup_paths[1], paths[1]);
   assert_null (out.cgroup_paths[2]);
+  assert_string_equal (out.cgroup_unit, "machine.slice-x.scope");
   assert_null (out.reg_env);
   assert_int_equal (out.annotations.len, 2);
   assert_string_equal (out.annotations.items[1].value, "share");
