@@ -118,7 +118,8 @@ test_features (void **state)
       assert_int_equal (strspn (c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_"), strlen (c));
     }
   assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "v2")));
-  assert_true (YAJL_IS_FALSE (get (v, "linux", "cgroup", "systemd")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "systemd")));
+  assert_true (YAJL_IS_TRUE (get (v, "linux", "cgroup", "systemdUser")));
   assert_true (YAJL_IS_TRUE (get (v, "linux", "seccomp", "enabled")));
   assert_true (array_has (get (v, "linux", "seccomp", "actions"), "SCMP_ACT_ERRNO"));
   assert_int_equal (get (v, "linux", "seccomp", "operators")->u.array.len, 7);
