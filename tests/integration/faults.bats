@@ -180,9 +180,6 @@ store_ok() {
   # Learn how long a share create takes on a cold store, so the delays cover it.
   local d st=0
   rt create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/c.out" 2>"$TEST_DIR/c.err" || st=$?
-  if [ $st -ne 0 ] && grep -qiE "not (yet )?(implemented|supported)" "$TEST_DIR/c.err"; then
-    skip "REG share: $(cat "$TEST_DIR/c.err")"
-  fi
   [ $st -eq 0 ] || { echo "share create: $(cat "$TEST_DIR/c.err")" >&2; return 1; }
   rt delete --force "$CID"
   assert_clean "first share create"
