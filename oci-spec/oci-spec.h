@@ -399,6 +399,13 @@ int oci_process_parse (const char *data, size_t len, const char *name, oci_proce
 int oci_process_parse_file (const char *path, oci_process **out, reg_error_t *err);
 void oci_process_free (oci_process *p);
 
+/* What execvp searches when process.env has no PATH (runc's and crun's
+   default too).  */
+#define OCI_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+/* The value of NAME in ENV (process.env, "NAME=value" strings,
+   NULL-terminated), or NULL.  */
+const char *oci_env_get (const char *const *env, const char *name);
+
 /* A linux.resources document on its own (update --resources).  */
 int oci_resources_parse (const char *data, size_t len, const char *name, oci_resources *out, reg_error_t *err);
 void oci_resources_clear (oci_resources *r);

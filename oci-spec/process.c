@@ -361,3 +361,13 @@ oci_process_parse_file (const char *path, oci_process **out, reg_error_t *err)
   CHECK (read_regular_file_or_pipe (path, OCI_MAX_DOCUMENT, &data, &len, err));
   return oci_process_parse (data, len, base ? base + 1 : path, out, err);
 }
+
+const char *
+oci_env_get (const char *const *env, const char *name)
+{
+  size_t n = strlen (name);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
+      return env[i] + n + 1;
+  return NULL;
+}

@@ -245,7 +245,7 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
 {
   static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
   static const char *const env[]
-      = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
+      = { "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL };
   static const char *const dev_opts[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
   static const char *const pts_opts[]
       = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };

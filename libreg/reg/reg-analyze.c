@@ -19,12 +19,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "oci-spec.h"
 #include "reg-analyze.h"
 #include "reg-elf.h"
 #include "reg-ldcache.h"
 #include "utils.h"
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 /* The kernel reads this much of a file to find "#!" (BINPRM_BUF_SIZE).  */
 #define SHEBANG_BUF 256
 /* Config files we read (nsswitch.conf, ld.so.conf, musl path file).  */
@@ -1435,62 +1435,65 @@ add_program (struct reg_closure *c, const char *path, const char *reason, int de
   return 0;
 }
 
-/* NAME as execvp finds it: through PATH when it has no slash.  A program
-   not found is recorded as missing (needed by NEEDED_BY).  */
-static int
-resolve_command (struct reg_closure *c, const char *name, const char *reason, int depth, const char *needed_by)
+int
+reg_find_program (int rootfd, const char *name, const char *path_env, const char *cwd, char **path)
 {
-  struct reg_analysis *a = c->priv;
+  const char *p = path_env ? path_env : OCI_DEFAULT_PATH;
 
+  if (cwd == NULL || *cwd == '\0')
+    cwd = "/";
+  *path = NULL;
   if (*name == '\0')
     return -ENOENT;
   if (strchr (name, '/'))
     {
-      cleanup_free char *abs = absolute (a, name);
-      int ret = add_program (c, abs, reason, depth);
-      if (ret < 0)
-        add_missing (c, name, needed_by);
-      return ret;
+      *path = name[0] == '/' ? xstrdup (name) : path_join (cwd, name);
+      return exists_regular (rootfd, *path, false) ? 0 : -ENOENT;
     }
-  {
-    const char *p = a->path_env;
-    for (;;)
-      {
-        size_t n = strcspn (p, ":");
-        cleanup_free char *dir = xstrndup (p, n);
-        cleanup_free char *absdir = absolute (a, dir);
-        cleanup_free char *cand = path_join (absdir, name);
+  for (;;)
+    {
+      size_t n = strcspn (p, ":");
+      cleanup_free char *dir = xstrndup (p, n);
+      /* An empty or relative entry is relative to the working directory,
+         as for execvp.  */
+      cleanup_free char *absdir = dir[0] == '/' ? xstrdup (dir) : (*dir ? path_join (cwd, dir) : xstrdup (cwd));
+      char *cand = path_join (absdir, name);
 
-        if (exists_regular (a->rootfd, cand, true) && add_program (c, cand, reason, depth) == 0)
+      if (exists_regular (rootfd, cand, true))
+        {
+          *path = cand;
           return 0;
-        if (p[n] == '\0')
-          break;
-        p += n + 1;
-      }
-  }
+        }
+      free (cand);
+      if (p[n] == '\0')
+        break;
+      p += n + 1;
+    }
+  return -ENOENT;
+}
+
+/* NAME as execvp finds it (reg_find_program).  A program not found is
+   recorded as missing (needed by NEEDED_BY).  */
+static int
+resolve_command (struct reg_closure *c, const char *name, const char *reason, int depth, const char *needed_by)
+{
+  struct reg_analysis *a = c->priv;
+  cleanup_free char *path = NULL;
+
+  if (reg_find_program (a->rootfd, name, a->path_env, a->cwd, &path) == 0 && add_program (c, path, reason, depth) == 0)
+    return 0;
   add_missing (c, name, needed_by);
   return -ENOENT;
 }
 
 /* ------------------------------------------------------------- public */
 
-static const char *
-env_get (const char *const *env, const char *key)
-{
-  size_t kl = strlen (key);
-
-  for (size_t i = 0; env && env[i]; i++)
-    if (strncmp (env[i], key, kl) == 0 && env[i][kl] == '=')
-      return env[i] + kl + 1;
-  return NULL;
-}
-
 static struct reg_analysis *
 analysis_new (int rootfd, const char *const *env, const char *cwd)
 {
   struct reg_analysis *a = xmalloc0 (sizeof (*a));
-  const char *path = env_get (env, "PATH");
-  const char *llp = env_get (env, "LD_LIBRARY_PATH");
+  const char *path = oci_env_get (env, "PATH");
+  const char *llp = oci_env_get (env, "LD_LIBRARY_PATH");
 
   a->rootfd = rootfd;
   if (cwd == NULL || *cwd == '\0')
@@ -1499,7 +1502,7 @@ analysis_new (int rootfd, const char *const *env, const char *cwd)
     xasprintf (&a->cwd, "/%s", cwd);
   else
     a->cwd = xstrdup (cwd);
-  a->path_env = xstrdup (path ? path : DEFAULT_PATH);
+  a->path_env = xstrdup (path ? path : OCI_DEFAULT_PATH);
   a->ld_library_path = llp && *llp ? xstrdup (llp) : NULL;
   return a;
 }

@@ -68,6 +68,14 @@ struct reg_closure
    open as ROOTFD.  An entrypoint or library that cannot be found is recorded
    in `missing`, not an error; errors are for failures of the analysis
    itself.  */
+/* NAME as execvp finds it in the root ROOTFD (every path resolved inside
+   it): itself when it holds a slash (relative to CWD), else the first
+   executable regular file named NAME in PATH_ENV's directories (NULL: the
+   default PATH; a relative or empty entry is relative to CWD).  *PATH gets
+   its path in the root (even when it does not exist, for messages).
+   -ENOENT when none.  One lookup for the closure and the profile key.  */
+int reg_find_program (int rootfd, const char *name, const char *path_env, const char *cwd, char **path);
+
 int reg_analyze (int rootfd, const char *const *argv, const char *const *env, const char *cwd, struct reg_closure **out,
                  reg_error_t *err);
 

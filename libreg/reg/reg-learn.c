@@ -19,70 +19,39 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "reg-analyze.h"
 #include "reg-learn.h"
 #include "utils.h"
 
 #define PROFILE_MAGIC "reg-profile 1\n"
 #define PROFILES_DIR "profiles"
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* --- the key ------------------------------------------------------------ */
 
 static const char *
 env_get (const oci_process *p, const char *name)
 {
-  size_t len = strlen (name);
-  for (size_t i = 0; i < p->env.len; i++)
-    if (strncmp (p->env.items[i], name, len) == 0 && p->env.items[i][len] == '=')
-      return p->env.items[i] + len + 1;
-  return NULL;
+  return oci_env_get ((const char *const *) p->env.items, name);
 }
 
-/* args[0] as execvp finds it in the root: an open regular file, and its
-   path in *PATH.  -1 when not found.  */
+/* args[0] as execvp finds it in the root (reg_find_program, as the
+   closure does): an open regular file, and its path in *PATH.  -1 when not
+   found.  */
 static int
 open_entrypoint (int rootfd, const oci_process *p, char **path)
 {
-  const char *arg0 = p->args.items[0];
-  const char *search = env_get (p, "PATH");
-  const char *cwd = p->cwd && *p->cwd ? p->cwd : "/";
+  struct stat st;
+  int fd;
 
-  if (strchr (arg0, '/'))
+  if (reg_find_program (rootfd, p->args.items[0], env_get (p, "PATH"), p->cwd, path) < 0)
     {
-      int fd;
-      struct stat st;
-      if (arg0[0] == '/')
-        *path = xstrdup (arg0);
-      else
-        xasprintf (path, "%s/%s", cwd, arg0);
-      /* Never opens a FIFO or a device node the image put there.  */
-      fd = open_regular_in_root_raw (rootfd, *path, &st);
-      return fd >= 0 ? fd : -1;
-    }
-  if (search == NULL)
-    search = DEFAULT_PATH;
-  for (const char *it = search; it;)
-    {
-      const char *colon = strchr (it, ':');
-      size_t len = colon ? (size_t)(colon - it) : strlen (it);
-      struct stat st;
-      int fd;
-
       free (*path);
-      if (len == 0)
-        xasprintf (path, "%s/%s", cwd, arg0);
-      else
-        xasprintf (path, "%.*s/%s", (int)len, it, arg0);
-      fd = open_regular_in_root_raw (rootfd, *path, &st);
-      if (fd >= 0 && (st.st_mode & 0111))
-        return fd;
-      if (fd >= 0)
-        close (fd);
-      it = colon ? colon + 1 : NULL;
+      *path = xstrdup (p->args.items[0]);
+      return -1;
     }
-  free (*path);
-  *path = xstrdup (arg0);
-  return -1;
+  /* Never opens a FIFO or a device node the image put there.  */
+  fd = open_regular_in_root_raw (rootfd, *path, &st);
+  return fd >= 0 ? fd : -1;
 }
 
 int

@@ -249,7 +249,7 @@ reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, str
   if (UNLIKELY (ret < 0))
     return ret;
   /* The user's own view of the root decides what it may execute.  */
-  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, reg_process_getenv (&p->env, "PATH"),
+  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, oci_env_get ((const char *const *) p->env.items, "PATH"),
                                      exec_path, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -163,16 +163,6 @@ reg_process_set_user (const oci_process *p, reg_error_t *err)
   return 0;
 }
 
-const char *
-reg_process_getenv (const oci_strv *env, const char *name)
-{
-  size_t n = strlen (name);
-  for (size_t i = 0; env && i < env->len; i++)
-    if (strncmp (env->items[i], name, n) == 0 && env->items[i][n] == '=')
-      return env->items[i] + n + 1;
-  return NULL;
-}
-
 static bool
 is_executable (const char *path)
 {
@@ -239,7 +229,7 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
       *out = xstrdup (argv0);
       return 0;
     }
-  copy = xstrdup (path_env ? path_env : REG_DEFAULT_PATH);
+  copy = xstrdup (path_env ? path_env : OCI_DEFAULT_PATH);
   /* strtok_r would skip empty entries, which mean the current directory.  */
   for (char *dir = copy; dir; dir = save)
     {

@@ -10,7 +10,6 @@
 #include "error.h"
 #include "oci-spec.h"
 
-#define REG_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* personality, ioPriority, scheduler: while still root in the container.  */
 int reg_process_set_attributes (const oci_config *config, reg_error_t *err);
@@ -27,8 +26,6 @@ int reg_process_join_keyring (const char *name, reg_error_t *err);
    uid change (PR_SET_KEEPCAPS) for the capabilities step that follows.  */
 int reg_process_set_user (const oci_process *p, reg_error_t *err);
 
-/* The value of NAME in ENV ("PATH=..." entries), or NULL (pure).  */
-const char *reg_process_getenv (const oci_strv *env, const char *name);
 /* Resolve ARGV0 as execvp would, through PATH_ENV (NULL: the default PATH),
    in the current root: `exec: "x": executable file not found in $PATH`.  */
 /* In the container, before the user change: umask, cwd, the controlling
