@@ -839,29 +839,38 @@ cmp_str (const void *x, const void *y)
   return strcmp (*(char *const *)x, *(char *const *)y);
 }
 
-/* Files of the root matching PATTERN (a glob in its last component only),
-   sorted.  */
+/* reg_glob_in_root's recursion: PREFIX is matched, REST is still to be.  */
 static void
-glob_in_root (struct reg_analysis *a, const char *pattern, struct dirlist *out)
+glob_rest (int rootfd, const char *prefix, const char *rest, char ***out, size_t *n)
 {
-  cleanup_free char *dir = dir_name (pattern);
-  const char *base = base_name (pattern);
-  int fd;
+  cleanup_free char *comp = NULL;
+  const char *slash;
   cleanup_dir DIR *d = NULL;
   struct dirent *de;
-  size_t first = out->n;
+  int fd;
 
-  if (strpbrk (dir, "*?["))
+  while (*rest == '/')
+    rest++;
+  if (*rest == '\0')
     {
-      reg_debug ("analysis: glob `%s` with a pattern in a directory component, ignored", pattern);
+      if (*n < REG_GLOB_MAX_MATCHES)
+        {
+          *out = xrealloc (*out, (*n + 2) * sizeof (char *));
+          (*out)[(*n)++] = xstrdup (*prefix ? prefix : "/");
+          (*out)[*n] = NULL;
+        }
       return;
     }
-  if (!strpbrk (base, "*?["))
+  slash = strchr (rest, '/');
+  comp = slash ? xstrndup (rest, (size_t)(slash - rest)) : xstrdup (rest);
+  if (!strpbrk (comp, "*?["))
     {
-      dirlist_add (out, xstrdup (pattern));
+      cleanup_free char *next = NULL;
+      xasprintf (&next, "%s/%s", prefix, comp);
+      glob_rest (rootfd, next, slash ? slash : "", out, n);
       return;
     }
-  fd = open_in_root_raw (a->rootfd, dir, O_RDONLY | O_DIRECTORY, 0);
+  fd = open_in_root_raw (rootfd, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY, 0);
   if (fd < 0)
     return;
   d = fdopendir (fd);
@@ -871,9 +880,33 @@ glob_in_root (struct reg_analysis *a, const char *pattern, struct dirlist *out)
       return;
     }
   while ((de = readdir (d)))
-    if (fnmatch (base, de->d_name, FNM_PERIOD) == 0)
-      dirlist_add (out, path_join (dir, de->d_name));
-  qsort (out->dirs + first, out->n - first, sizeof (char *), cmp_str);
+    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0 && fnmatch (comp, de->d_name, FNM_PERIOD) == 0)
+      {
+        cleanup_free char *next = NULL;
+        xasprintf (&next, "%s/%s", prefix, de->d_name);
+        glob_rest (rootfd, next, slash ? slash : "", out, n);
+      }
+}
+
+void
+reg_glob_in_root (int rootfd, const char *pattern, char ***out, size_t *n)
+{
+  *out = xmalloc0 (sizeof (char *));
+  *n = 0;
+  glob_rest (rootfd, "", pattern, out, n);
+  qsort (*out, *n, sizeof (char *), cmp_str);
+}
+
+/* Files of the root matching PATTERN, sorted, into OUT.  */
+static void
+glob_in_root (struct reg_analysis *a, const char *pattern, struct dirlist *out)
+{
+  cleanup_string_array char **m = NULL;
+  size_t n;
+
+  reg_glob_in_root (a->rootfd, pattern, &m, &n);
+  for (size_t i = 0; i < n; i++)
+    dirlist_add (out, steal_pointer (&m[i]));
 }
 
 /* ldconfig reads /etc/ld.so.conf; ld.so itself reads only the cache.  Used

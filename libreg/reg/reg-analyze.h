@@ -68,6 +68,13 @@ struct reg_closure
    open as ROOTFD.  An entrypoint or library that cannot be found is recorded
    in `missing`, not an error; errors are for failures of the analysis
    itself.  */
+/* PATTERN's matches in the root ROOTFD, sorted: shell wildcards (`*`, `?`,
+   `[...]`) in any component, each directory read inside the root; a
+   component without one is taken as it is (not checked).  At most
+   REG_GLOB_MAX_MATCHES.  *OUT is NULL-terminated, for free_string_array.  */
+#define REG_GLOB_MAX_MATCHES 100000
+void reg_glob_in_root (int rootfd, const char *pattern, char ***out, size_t *n);
+
 /* NAME as execvp finds it in the root ROOTFD (every path resolved inside
    it): itself when it holds a slash (relative to CWD), else the first
    executable regular file named NAME in PATH_ENV's directories (NULL: the

@@ -22,7 +22,6 @@
 #include "utils.h"
 
 #define MAX_INCLUDE_DEPTH 64
-#define MAX_GLOB_MATCHES 100000
 
 /* --- annotations (pure) ------------------------------------------------- */
 
@@ -456,61 +455,6 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
   return 0;
 }
 
-/* PATTERN's matches in the root: wildcards in any component.  */
-static void
-glob_in_root (struct selection *s, const char *prefix, const char *rest, char ***out, size_t *n)
-{
-  cleanup_free char *comp = NULL;
-  const char *slash;
-  cleanup_dir DIR *d = NULL;
-  struct dirent *de;
-  int fd;
-
-  while (*rest == '/')
-    rest++;
-  if (*rest == '\0')
-    {
-      if (*n < MAX_GLOB_MATCHES)
-        {
-          *out = xrealloc (*out, (*n + 2) * sizeof (char *));
-          (*out)[(*n)++] = xstrdup (*prefix ? prefix : "/");
-          (*out)[*n] = NULL;
-        }
-      return;
-    }
-  slash = strchr (rest, '/');
-  comp = slash ? xstrndup (rest, (size_t)(slash - rest)) : xstrdup (rest);
-  if (!strpbrk (comp, "*?["))
-    {
-      cleanup_free char *next = NULL;
-      xasprintf (&next, "%s/%s", prefix, comp);
-      glob_in_root (s, next, slash ? slash : "", out, n);
-      return;
-    }
-  fd = open_in_root_raw (s->rootfd, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY, 0);
-  if (fd < 0)
-    return;
-  d = fdopendir (fd);
-  if (d == NULL)
-    {
-      close (fd);
-      return;
-    }
-  while ((de = readdir (d)))
-    if (strcmp (de->d_name, ".") != 0 && strcmp (de->d_name, "..") != 0 && fnmatch (comp, de->d_name, FNM_PERIOD) == 0)
-      {
-        cleanup_free char *next = NULL;
-        xasprintf (&next, "%s/%s", prefix, de->d_name);
-        glob_in_root (s, next, slash ? slash : "", out, n);
-      }
-}
-
-static int
-cmp_strp (const void *a, const void *b)
-{
-  return strcmp (*(char *const *)a, *(char *const *)b);
-}
-
 static int
 add_includes (struct selection *s, const char *value, reg_error_t *err)
 {
@@ -523,13 +467,11 @@ add_includes (struct selection *s, const char *value, reg_error_t *err)
     return ret;
   for (size_t i = 0; i < n; i++)
     {
-      cleanup_string_array char **matches = xmalloc0 (sizeof (char *));
+      cleanup_string_array char **matches = NULL;
       size_t n_matches = 0;
-
-      glob_in_root (s, "", paths[i], &matches, &n_matches);
       size_t found = 0;
 
-      qsort (matches, n_matches, sizeof (char *), cmp_strp);
+      reg_glob_in_root (s->rootfd, paths[i], &matches, &n_matches);
       for (size_t j = 0; j < n_matches; j++)
         {
           cleanup_close int fd = open_in_root_raw (s->rootfd, matches[j], O_PATH, 0);
