@@ -680,6 +680,20 @@ check_security (struct creation *c, reg_error_t *err)
   return reg_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
 }
 
+/* REG's options for container ID of CTX; *STATE_DIR gets its state dir
+   (the REG reference is named after it).  */
+static void
+reg_options_of (const struct reg_context *ctx, const char *id, char **state_dir, struct reg_options *o)
+{
+  xasprintf (state_dir, "%s/%s", ctx->state_root, id);
+  memset (o, 0, sizeof (*o));
+  o->store_root = ctx->reg_root;
+  o->default_mode = ctx->reg_mode;
+  o->max_object_size = ctx->reg_max_object_size;
+  o->container_id = id;
+  o->state_dir = *state_dir;
+}
+
 /* REG's helper processes run in the container's cgroup.  */
 static int
 place_in_cgroup (void *data, pid_t pid, reg_error_t *err)
@@ -729,14 +743,8 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (UNLIKELY (ret < 0))
     return ret;
   c->dir_made = true;
-  xasprintf (&c->state_dir, "%s/%s", ctx->state_root, c->id);
-
   /* The REG phase: after the config is validated, before any mount.  */
-  c->reg_opts.store_root = ctx->reg_root;
-  c->reg_opts.default_mode = ctx->reg_mode;
-  c->reg_opts.max_object_size = ctx->reg_max_object_size;
-  c->reg_opts.container_id = c->id;
-  c->reg_opts.state_dir = c->state_dir;
+  reg_options_of (ctx, c->id, &c->state_dir, &c->reg_opts);
   if (reg_wanted)
     {
       cleanup_close int rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -969,12 +977,10 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
 {
   struct reg_cgroup cg = { 0 };
   cleanup_free char *state_dir = NULL;
-  struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
+  struct reg_options reg_opts;
   int ret;
 
-  /* The REG reference is named after the state dir, as create made it.  */
-  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
-  reg_opts.state_dir = state_dir;
+  reg_options_of (ctx, id, &state_dir, &reg_opts);
 
   /* REG's helper (learn's recorder) is in the container's cgroup, which
      destroy empties with SIGKILL: it finishes its work first.  */
@@ -1065,7 +1071,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   cleanup_free char *cgroups_path = NULL;
   cleanup_free char *host_root = NULL;
   cleanup_free char *unit = NULL;
-  struct reg_options reg_opts = { .store_root = ctx->reg_root, .default_mode = ctx->reg_mode, .container_id = id };
+  struct reg_options reg_opts;
   char **paths = NULL;
   size_t n = 0;
   char *save = NULL;
@@ -1137,8 +1143,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
-  reg_opts.state_dir = state_dir;
+  reg_options_of (ctx, id, &state_dir, &reg_opts);
   /* As destroy_locked: every mode but off has something to release.  */
   if (reg_used)
     {
