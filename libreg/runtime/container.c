@@ -399,6 +399,120 @@ make_host_root (struct creation *c, const struct reg_create_options *opts, reg_e
   return save_creating (c, err);
 }
 
+/* The parent's side of the init's birth: its cgroup and oom_score_adj
+   before any namespace of its own, its id maps, then "go"; with an
+   intermediate, the init's pid from it.  */
+static int
+release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indirect, reg_error_t *err)
+{
+  struct reg_sync_msg msg;
+  int ret;
+
+  /* Cgroup first: the cgroup namespace is made after this, with the
+     container's cgroup as its root.  */
+  ret = reg_cgroup_enter (&c->cgroup, pid, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  ret = reg_process_set_oom_score_adj (pid, c->config->process, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (new_flags & CLONE_NEWUSER)
+    {
+      if (indirect)
+        {
+          ret = reg_sync_expect (c->sync_fd, REG_SYNC_USERNS, &msg, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          reg_sync_msg_clear (&msg);
+        }
+      ret = reg_ns_write_id_maps (pid, c->config, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  ret = reg_sync_send (c->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (indirect)
+    {
+      pid_t intermediate = c->intermediate;
+      c->intermediate = 0;
+      close (pidfd);
+      ret = reg_sync_take_pid (c->sync_fd, intermediate, &c->pid, &c->pidfd, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+
+  return 0;
+}
+
+/* Serve the init until it is set up and waits for start: its console, its
+   seccomp notify fd, the creation hooks; an error it sends is ours.  */
+static int
+wait_created (struct creation *c, bool want_master, reg_error_t *err)
+{
+  struct reg_sync_msg msg;
+  int ret;
+
+  for (;;)
+    {
+      ret = reg_sync_recv (c->sync_fd, &msg, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      if (msg.type == REG_SYNC_CREATED)
+        {
+          reg_sync_msg_clear (&msg);
+          return 0;
+        }
+      if (msg.type == REG_SYNC_ERROR)
+        {
+          ret = reg_make_error (err, 0, "%s", msg.data);
+          (*err)->status = msg.error;
+          ret = msg.error > 0 ? -msg.error : ret;
+          reg_sync_msg_clear (&msg);
+          return ret;
+        }
+      if (msg.type == REG_SYNC_CONSOLE)
+        {
+          ret = reg_terminal_forward_master (c->console_fd, want_master, &msg.fd, &c->master_fd, err);
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          continue;
+        }
+      if (msg.type == REG_SYNC_SECCOMP)
+        {
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations, c->rootfs,
+                                                NULL, NULL, false);
+          ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
+                           : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
+                                                        reg_seccomp_listener_metadata (c->seccomp), err);
+          reg_sync_msg_clear (&msg);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          continue;
+        }
+      if (msg.type == REG_SYNC_HOOKS)
+        {
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations, c->rootfs,
+                                                NULL, NULL, false);
+          reg_sync_msg_clear (&msg);
+          /* prestart and createRuntime: in the runtime's namespaces.  */
+          ret = reg_hooks_run (&c->config->hooks.prestart, "prestart", json, false, err);
+          if (ret == 0)
+            ret = reg_hooks_run (&c->config->hooks.create_runtime, "createRuntime", json, false, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          ret = reg_sync_send (c->sync_fd, REG_SYNC_HOOKS_DONE, 0, json, strlen (json) + 1, -1, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+          continue;
+        }
+      ret = reg_make_error (err, EPROTO, "sync: unexpected message %d", msg.type);
+      reg_sync_msg_clear (&msg);
+      return ret;
+    }
+}
+
 static int
 spawn (struct creation *c, const struct reg_create_options *opts, bool want_master, reg_error_t *err)
 {
@@ -416,7 +530,6 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   struct clone_args ca = { .exit_signal = SIGCHLD };
   int pair[2];
   int pidfd = -1;
-  struct reg_sync_msg msg;
   bool hooks = has_creation_hooks (cfg);
   pid_t pid;
   int ret;
@@ -520,102 +633,9 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
     close (c->result_fd);
   c->result_fd = -1;
 
-  /* Cgroup first: the cgroup namespace is made after this, with the
-     container's cgroup as its root.  */
-  ret = reg_cgroup_enter (&c->cgroup, pid, err);
-  if (UNLIKELY (ret < 0))
-    goto fail;
-  ret = reg_process_set_oom_score_adj (pid, cfg->process, err);
-  if (UNLIKELY (ret < 0))
-    goto fail;
-  if (new_flags & CLONE_NEWUSER)
-    {
-      if (indirect)
-        {
-          ret = reg_sync_expect (c->sync_fd, REG_SYNC_USERNS, &msg, err);
-          if (UNLIKELY (ret < 0))
-            goto fail;
-          reg_sync_msg_clear (&msg);
-        }
-      ret = reg_ns_write_id_maps (pid, cfg, err);
-      if (UNLIKELY (ret < 0))
-        goto fail;
-    }
-  ret = reg_sync_send (c->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
-  if (UNLIKELY (ret < 0))
-    goto fail;
-  if (indirect)
-    {
-      pid_t intermediate = c->intermediate;
-      c->intermediate = 0;
-      close (pidfd);
-      ret = reg_sync_take_pid (c->sync_fd, intermediate, &c->pid, &c->pidfd, err);
-      if (UNLIKELY (ret < 0))
-        goto fail;
-    }
-
-  for (;;)
-    {
-      ret = reg_sync_recv (c->sync_fd, &msg, err);
-      if (UNLIKELY (ret < 0))
-        goto fail;
-      if (msg.type == REG_SYNC_CREATED)
-        {
-          reg_sync_msg_clear (&msg);
-          break;
-        }
-      if (msg.type == REG_SYNC_ERROR)
-        {
-          ret = reg_make_error (err, 0, "%s", msg.data);
-          (*err)->status = msg.error;
-          ret = msg.error > 0 ? -msg.error : ret;
-          reg_sync_msg_clear (&msg);
-          goto fail;
-        }
-      if (msg.type == REG_SYNC_CONSOLE)
-        {
-          ret = reg_terminal_forward_master (c->console_fd, want_master, &msg.fd, &c->master_fd, err);
-          reg_sync_msg_clear (&msg);
-          if (UNLIKELY (ret < 0))
-            goto fail;
-          continue;
-        }
-      if (msg.type == REG_SYNC_SECCOMP)
-        {
-          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
-                                                NULL, NULL, false);
-          ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
-                           : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
-                                                        reg_seccomp_listener_metadata (c->seccomp), err);
-          reg_sync_msg_clear (&msg);
-          if (UNLIKELY (ret < 0))
-            goto fail;
-          continue;
-        }
-      if (msg.type == REG_SYNC_HOOKS)
-        {
-          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &cfg->annotations, c->rootfs,
-                                                NULL, NULL, false);
-          reg_sync_msg_clear (&msg);
-          /* prestart and createRuntime: in the runtime's namespaces.  */
-          ret = reg_hooks_run (&cfg->hooks.prestart, "prestart", json, false, err);
-          if (ret == 0)
-            ret = reg_hooks_run (&cfg->hooks.create_runtime, "createRuntime", json, false, err);
-          if (UNLIKELY (ret < 0))
-            goto fail;
-          ret = reg_sync_send (c->sync_fd, REG_SYNC_HOOKS_DONE, 0, json, strlen (json) + 1, -1, err);
-          if (UNLIKELY (ret < 0))
-            goto fail;
-          continue;
-        }
-      ret = reg_make_error (err, EPROTO, "sync: unexpected message %d", msg.type);
-      reg_sync_msg_clear (&msg);
-      goto fail;
-    }
-  free (a.env);
-  return 0;
-
-fail:
+  ret = release_init (c, pid, pidfd, new_flags, indirect, err);
+  if (LIKELY (ret == 0))
+    ret = wait_created (c, want_master, err);
   free (a.env);
   return ret;
 }
