@@ -839,9 +839,17 @@ cmp_str (const void *x, const void *y)
   return strcmp (*(char *const *)x, *(char *const *)y);
 }
 
+/* reg_glob_in_root's matches; grown geometrically (a directory of the
+   image may hold 100,000 entries).  */
+struct matches
+{
+  char **v;
+  size_t n, cap;
+};
+
 /* reg_glob_in_root's recursion: PREFIX is matched, REST is still to be.  */
 static void
-glob_rest (int rootfd, const char *prefix, const char *rest, char ***out, size_t *n)
+glob_rest (int rootfd, const char *prefix, const char *rest, struct matches *m)
 {
   cleanup_free char *comp = NULL;
   const char *slash;
@@ -853,11 +861,15 @@ glob_rest (int rootfd, const char *prefix, const char *rest, char ***out, size_t
     rest++;
   if (*rest == '\0')
     {
-      if (*n < REG_GLOB_MAX_MATCHES)
+      if (m->n < REG_GLOB_MAX_MATCHES)
         {
-          *out = xrealloc (*out, (*n + 2) * sizeof (char *));
-          (*out)[(*n)++] = xstrdup (*prefix ? prefix : "/");
-          (*out)[*n] = NULL;
+          if (m->n + 2 > m->cap)
+            {
+              m->cap = m->cap ? 2 * m->cap : 16;
+              m->v = xrealloc (m->v, m->cap * sizeof (char *));
+            }
+          m->v[m->n++] = xstrdup (*prefix ? prefix : "/");
+          m->v[m->n] = NULL;
         }
       return;
     }
@@ -867,7 +879,7 @@ glob_rest (int rootfd, const char *prefix, const char *rest, char ***out, size_t
     {
       cleanup_free char *next = NULL;
       xasprintf (&next, "%s/%s", prefix, comp);
-      glob_rest (rootfd, next, slash ? slash : "", out, n);
+      glob_rest (rootfd, next, slash ? slash : "", m);
       return;
     }
   fd = open_in_root_raw (rootfd, *prefix ? prefix : "/", O_RDONLY | O_DIRECTORY, 0);
@@ -884,17 +896,21 @@ glob_rest (int rootfd, const char *prefix, const char *rest, char ***out, size_t
       {
         cleanup_free char *next = NULL;
         xasprintf (&next, "%s/%s", prefix, de->d_name);
-        glob_rest (rootfd, next, slash ? slash : "", out, n);
+        glob_rest (rootfd, next, slash ? slash : "", m);
       }
 }
 
 void
 reg_glob_in_root (int rootfd, const char *pattern, char ***out, size_t *n)
 {
-  *out = xmalloc0 (sizeof (char *));
-  *n = 0;
-  glob_rest (rootfd, "", pattern, out, n);
-  qsort (*out, *n, sizeof (char *), cmp_str);
+  struct matches m = { 0 };
+
+  glob_rest (rootfd, "", pattern, &m);
+  if (m.v == NULL)
+    m.v = xmalloc0 (sizeof (char *));
+  qsort (m.v, m.n, sizeof (char *), cmp_str);
+  *out = m.v;
+  *n = m.n;
 }
 
 /* Files of the root matching PATTERN, sorted, into OUT.  */

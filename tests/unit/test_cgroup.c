@@ -1167,6 +1167,7 @@ test_sd_annotations (void **state)
       reg_error_release (&err);
       assert_int_equal (p.n, 0);
     }
+  reg_sd_props_clear (&p);
 }
 
 static int

@@ -366,6 +366,7 @@ test_remove_tree (void **state)
   assert_int_equal (mkdir (ro, 0755), 0);
   make_deep_tree (ro, 3, canary);
   assert_int_equal (chmod (ro, 0555), 0);
+  free (ro);
   xasprintf (&ro, "%s/tree/ro/d", dir);
   assert_int_equal (chmod (ro, 0), 0);
 

@@ -1637,6 +1637,7 @@ test_identity_untrusted (void **state)
     assert_int_equal (count_files (f->store, "cache/envs"), 0);
     assert_int_equal (gc.envs_removed, 0);
   }
+  free (src[0].path);
   for (int i = 0; i < 3; i++)
     {
       source_at (&src[0], f->imgfd, "a", "/a");
