@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <dlfcn.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -24,10 +25,96 @@
 
 #include <systemd/sd-bus.h>
 
+
 #include "cgroup-internal.h"
 #include "cgroup-resources.h"
 #include "cgroup-systemd.h"
 #include "utils.h"
+
+/* libsystemd is loaded only by the systemd driver (dlopen on its first bus
+   connection): linked in, it and its libraries (gcrypt, lzma, zstd, lz4)
+   cost every command of the runtime ~1 ms of loading and relocation.  */
+#define SD_BUS_FUNCS(X) \
+  X (sd_bus_call) \
+  X (sd_bus_error_free) \
+  X (sd_bus_error_get_errno) \
+  X (sd_bus_error_has_name) \
+  X (sd_bus_error_is_set) \
+  X (sd_bus_flush_close_unref) \
+  X (sd_bus_get_property_string) \
+  X (sd_bus_match_signal) \
+  X (sd_bus_message_append) \
+  X (sd_bus_message_append_array) \
+  X (sd_bus_message_append_strv) \
+  X (sd_bus_message_close_container) \
+  X (sd_bus_message_new_method_call) \
+  X (sd_bus_message_open_container) \
+  X (sd_bus_message_read) \
+  X (sd_bus_message_unref) \
+  X (sd_bus_new) \
+  X (sd_bus_open_system) \
+  X (sd_bus_open_user) \
+  X (sd_bus_process) \
+  X (sd_bus_set_address) \
+  X (sd_bus_slot_unref) \
+  X (sd_bus_start) \
+  X (sd_bus_unref) \
+  X (sd_bus_wait)
+
+#define SD_BUS_PTR(f) __typeof__ (f) *p_##f;
+static struct
+{
+  SD_BUS_FUNCS (SD_BUS_PTR)
+} sd_bus_dl;
+
+static int
+sd_bus_load (reg_error_t *err)
+{
+  static void *lib;
+  void *h;
+
+  if (lib)
+    return 0;
+  h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
+  if (h == NULL)
+    return reg_make_error (err, 0, "--systemd-cgroup: load libsystemd: %s", dlerror ());
+#define SD_BUS_SYM(f)                                                                                                  \
+  if ((sd_bus_dl.p_##f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                                    \
+    {                                                                                                                  \
+      dlclose (h);                                                                                                     \
+      return reg_make_error (err, 0, "--systemd-cgroup: libsystemd has no `%s`", #f);                                  \
+    }
+  SD_BUS_FUNCS (SD_BUS_SYM)
+#undef SD_BUS_SYM
+  lib = h;
+  return 0;
+}
+
+#define sd_bus_call (*sd_bus_dl.p_sd_bus_call)
+#define sd_bus_error_free (*sd_bus_dl.p_sd_bus_error_free)
+#define sd_bus_error_get_errno (*sd_bus_dl.p_sd_bus_error_get_errno)
+#define sd_bus_error_has_name (*sd_bus_dl.p_sd_bus_error_has_name)
+#define sd_bus_error_is_set (*sd_bus_dl.p_sd_bus_error_is_set)
+#define sd_bus_flush_close_unref (*sd_bus_dl.p_sd_bus_flush_close_unref)
+#define sd_bus_get_property_string (*sd_bus_dl.p_sd_bus_get_property_string)
+#define sd_bus_match_signal (*sd_bus_dl.p_sd_bus_match_signal)
+#define sd_bus_message_append (*sd_bus_dl.p_sd_bus_message_append)
+#define sd_bus_message_append_array (*sd_bus_dl.p_sd_bus_message_append_array)
+#define sd_bus_message_append_strv (*sd_bus_dl.p_sd_bus_message_append_strv)
+#define sd_bus_message_close_container (*sd_bus_dl.p_sd_bus_message_close_container)
+#define sd_bus_message_new_method_call (*sd_bus_dl.p_sd_bus_message_new_method_call)
+#define sd_bus_message_open_container (*sd_bus_dl.p_sd_bus_message_open_container)
+#define sd_bus_message_read (*sd_bus_dl.p_sd_bus_message_read)
+#define sd_bus_message_unref (*sd_bus_dl.p_sd_bus_message_unref)
+#define sd_bus_new (*sd_bus_dl.p_sd_bus_new)
+#define sd_bus_open_system (*sd_bus_dl.p_sd_bus_open_system)
+#define sd_bus_open_user (*sd_bus_dl.p_sd_bus_open_user)
+#define sd_bus_process (*sd_bus_dl.p_sd_bus_process)
+#define sd_bus_set_address (*sd_bus_dl.p_sd_bus_set_address)
+#define sd_bus_slot_unref (*sd_bus_dl.p_sd_bus_slot_unref)
+#define sd_bus_start (*sd_bus_dl.p_sd_bus_start)
+#define sd_bus_unref (*sd_bus_dl.p_sd_bus_unref)
+#define sd_bus_wait (*sd_bus_dl.p_sd_bus_wait)
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 #define SD_DEST "org.freedesktop.systemd1"
@@ -116,6 +203,8 @@ bus_open (struct sd_state *s, reg_error_t *err)
 
   if (s->bus)
     return 0;
+  if (sd_bus_load (err) < 0)
+    return reg_error_ret (err);
   if (!user)
     socket = xstrdup ("/run/systemd/private");
   else if (xdg && *xdg)

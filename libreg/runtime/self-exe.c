@@ -35,16 +35,16 @@ extern char **environ;
 static bool
 fd_is_protected (int fd)
 {
-  struct statfs sfs;
   struct statvfs svfs;
   int seals = fcntl (fd, F_GET_SEALS);
 
   if (seals >= 0)
     return (seals & SEALS) == SEALS;
-  /* Our own overlay has no upper layer: read-only by construction, whatever
-     anyone does to the mount's flags.  */
-  return fstatfs (fd, &sfs) == 0 && sfs.f_type == OVERLAYFS_SUPER_MAGIC && fstatvfs (fd, &svfs) == 0
-         && (svfs.f_flag & ST_RDONLY);
+  /* A file of a read-only mount (our copy's bind, our overlay without an
+     upper layer, a read-only /usr): nothing can open it for writing through
+     that mount, and a container cannot reach the host's mounts to change
+     their flags.  */
+  return fstatvfs (fd, &svfs) == 0 && (svfs.f_flag & ST_RDONLY);
 }
 
 bool
@@ -52,6 +52,85 @@ reg_self_exe_is_protected (void)
 {
   cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   return fd >= 0 && fd_is_protected (fd);
+}
+
+/* The runtime's binary copied once per boot (and per installed version)
+   into REG_SELF_EXE_DIR, a root-only directory of /run, and bound
+   read-only over itself: an O_PATH fd of it.  Every later command re-executes
+   from it at the cost of one execve: no copy, no mount made or torn down.
+   -errno when it cannot be made (not root, no /run).  */
+static int
+persistent_copy (int self)
+{
+  cleanup_free char *name = NULL;
+  cleanup_free char *tmp = NULL;
+  cleanup_close int dirfd = -1;
+  cleanup_close int out = -1;
+  cleanup_close int mnt = -1;
+  struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV };
+  struct stat st;
+  off_t off = 0;
+  int fd;
+
+  if (fstat (self, &st) < 0)
+    return -errno;
+  /* Named after the installed binary's identity: an upgrade gets a copy of
+     its own.  */
+  xasprintf (&name, "reg-runc-%llx-%llx-%llx-%llx.%lx", (unsigned long long) st.st_dev,
+             (unsigned long long) st.st_ino, (unsigned long long) st.st_size, (unsigned long long) st.st_mtim.tv_sec,
+             (unsigned long) st.st_mtim.tv_nsec);
+  if (mkdir (REG_SELF_EXE_DIR, 0700) < 0 && errno != EEXIST)
+    return -errno;
+  dirfd = open (REG_SELF_EXE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return -errno;
+  fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0 && fd_is_protected (fd))
+    return fd;
+  if (fd >= 0)
+    close (fd);
+  /* Not there yet (or a create killed before its bind): copy, publish by
+     rename, bind read-only; concurrent creates may each do it, harmlessly.  */
+  xasprintf (&tmp, ".%s.%d", name, getpid ());
+  out = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0555);
+  if (out < 0)
+    return -errno;
+  while (off < st.st_size)
+    {
+      ssize_t n = sendfile (out, self, &off, (size_t) (st.st_size - off));
+      if (n <= 0)
+        {
+          unlinkat (dirfd, tmp, 0);
+          return n < 0 ? -errno : -EIO;
+        }
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      unlinkat (dirfd, tmp, 0);
+      return -errno;
+    }
+  fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  mnt = open_tree (fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+  if (mnt < 0 || mount_setattr (mnt, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0
+      || move_mount (mnt, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return -e;
+    }
+  close (fd);
+  /* The path again, now through the read-only bind.  */
+  fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (! fd_is_protected (fd))
+    {
+      close (fd);
+      return -EROFS;
+    }
+  return fd;
 }
 
 /* An O_PATH fd of the binary seen through a private overlay whose only
@@ -157,7 +236,9 @@ reg_self_exe_protect (char **argv, reg_error_t *err)
       if (len < 0)
         return reg_make_error (err, errno, "readlink /proc/self/exe");
       exe[len] = '\0';
-      copy = overlay_copy (exe);
+      copy = persistent_copy (self);
+      if (copy < 0)
+        copy = overlay_copy (exe);
       if (copy < 0)
         copy = memfd_copy (self);
       if (copy < 0)

@@ -6,8 +6,10 @@
  * container that gets hold of it could open the host's binary for writing
  * once the clone has exec'd.  Before a command that puts a process into a
  * container does anything, the runtime re-executes itself from a copy that
- * nobody can write: a private read-only overlay of the binary's directory
- * (no copy, the page cache is shared), else a sealed memfd copy (rootless).
+ * nobody can write: a copy made once per boot (and installed version) in
+ * a root-only directory of /run and bound read-only over itself, so each
+ * command costs one execve; else a private read-only overlay of the
+ * binary's directory; else a sealed memfd copy (rootless).
  * The processes are also made non-dumpable, so a container process cannot
  * even open their /proc/PID/exe or fds without CAP_SYS_PTRACE on the host.  */
 #ifndef REG_SELF_EXE_H
@@ -16,6 +18,9 @@
 #include <stdbool.h>
 
 #include "error.h"
+
+/* Where the read-only copies of the runtime live (root only).  */
+#define REG_SELF_EXE_DIR "/run/reg-runc-exe"
 
 /* True when /proc/self/exe cannot be opened for writing by anyone: a sealed
    memfd, or a file of a read-only overlay.  */
