@@ -357,6 +357,24 @@ note_image_volume (struct reg_store *store, const char *env_id, int rootfd)
              (unsigned long long)size.files, (unsigned long long)size.bytes);
 }
 
+/* What this create cost the store, in one debug line: how a create is
+   answered (environment cache, identity cache, hashing, copying) is what
+   its time depends on, and tests assert on it.  */
+static void
+log_store_work (struct reg_store *store, bool env_cached)
+{
+  struct reg_store_counters c;
+
+  if (!reg_log_debug_enabled ())
+    return;
+  reg_store_get_counters (store, &c);
+  reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu identity-cache hits, %llu "
+             "objects written, %llu environments built",
+             env_cached ? "hit" : "miss", (unsigned long long)c.files_read, (unsigned long long)c.bytes_read,
+             (unsigned long long)c.identity_hits, (unsigned long long)c.objects_created,
+             (unsigned long long)c.envs_created);
+}
+
 /* The process REG analyses.  An init the engine mounts into the container
    (Podman's --init: catatonit bound from the host at /run/podman-init;
    tini, dumb-init) is not part of the image: the program it runs is the
@@ -407,7 +425,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   enum reg_mode mode;
   oci_config cfg;
   oci_process entry;
-  int ret;
+  int ret, ret_cached;
 
   *plan = NULL;
   ret = reg_mode_from_config (config, opts->default_mode, &mode, err);
@@ -448,7 +466,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     }
 
   key = env_cache_key (store, mode, config->process, rootfd, extra);
-  ret = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
+  ret = ret_cached = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (ret == 0)
@@ -471,6 +489,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
         return ret;
     }
 
+  log_store_work (store, ret_cached);
   p = xmalloc0 (sizeof (*p));
   p->mode = mode;
   p->profile_key = steal_pointer (&profile_key);

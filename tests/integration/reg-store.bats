@@ -26,10 +26,17 @@ setup() {
   reg_setup
   LOOP=
   REG_CONF=
+  OVERLAYS=()
 }
 
 teardown() {
-  local id
+  local id m
+  for id in "${IDS[@]}"; do
+    rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
+  done
+  for m in "${OVERLAYS[@]}"; do
+    umount "$m" 2>/dev/null || true
+  done
   if [ -n "$LOOP" ]; then
     for id in "${IDS[@]}"; do
       rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
@@ -217,4 +224,49 @@ big_objects() {
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *"reg.conf:2: max_object_size: expected a size in bytes"*"not \`lots\`"* ]]
+}
+
+# overlay_root LOWER...: a new overlay of the layers LOWER (top first) with an
+# empty upper layer of its own, as Podman and containerd give each
+# container; sets R (its merged directory) and U (its upper directory).
+overlay_root() {
+  local d lower
+  d=$(mktemp -d "$T/ov.XXXXXX")
+  lower=$(IFS=:; echo "$*")
+  mkdir "$d/upper" "$d/work" "$d/merged"
+  mount -t overlay overlay -o "lowerdir=$lower,upperdir=$d/upper,workdir=$d/work" "$d/merged"
+  OVERLAYS+=("$d/merged")
+  R=$d/merged
+  U=$d/upper
+}
+
+# debug_create: create the bundle B as C with --debug; $log is the
+# runtime's stderr, $hashed the number of files its store hashed.
+debug_create() {
+  IDS+=("$C")
+  rt --debug create --bundle "$B" "$C" </dev/null 2>"$T/debug.log"
+  log=$(cat "$T/debug.log")
+  hashed=$(sed -n 's/.*REG: store: .*, \([0-9]*\) files hashed.*/\1/p' "$T/debug.log")
+  echo "$log" | grep "REG: store:"
+  [ -n "$hashed" ]
+}
+
+# layer_image DIR: busybox, sha256sum with its libraries, /data.txt.
+layer_image() {
+  base_image "$1"
+  copy_prog "$1" /usr/bin/sha256sum
+  echo layer >"$1/data.txt"
+}
+
+@test "a create's debug log says what the store did: a first create hashes and writes, a repeated one is cached" {
+  layer_image "$T/plain"
+  rm -rf "$T/store"
+  bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
+  debug_create
+  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, $hashed objects written, 1 environments built"* ]]
+  [ "$hashed" -ge 3 ]
+  rt delete --force "$C"
+  bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
+  debug_create
+  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 objects written, 0 environments built"* ]]
 }
