@@ -369,10 +369,10 @@ log_store_work (struct reg_store *store, bool env_cached)
     return;
   reg_store_get_counters (store, &c);
   reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu identity-cache hits, %llu "
-             "objects written, %llu environments built",
+             "files copied, %llu new objects, %llu environments built",
              env_cached ? "hit" : "miss", (unsigned long long)c.files_read, (unsigned long long)c.bytes_read,
-             (unsigned long long)c.identity_hits, (unsigned long long)c.objects_created,
-             (unsigned long long)c.envs_created);
+             (unsigned long long)c.identity_hits, (unsigned long long)c.files_copied,
+             (unsigned long long)c.objects_created, (unsigned long long)c.envs_created);
 }
 
 /* The process REG analyses.  An init the engine mounts into the container

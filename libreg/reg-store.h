@@ -97,7 +97,8 @@ struct reg_store_counters
 {
   uint64_t files_read; /* files whose content was read and hashed */
   uint64_t bytes_read;
-  uint64_t files_hashed_only; /* of those, seen before through another mount: their object was there */
+  uint64_t files_hashed_only; /* of those, whose object was there: nothing written */
+  uint64_t files_copied;      /* files written into the store (fsync included) */
   uint64_t identity_hits;   /* files answered by the identity cache */
   uint64_t objects_created; /* objects this handle published */
   uint64_t envs_created;

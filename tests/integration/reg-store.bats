@@ -241,12 +241,14 @@ overlay_root() {
 }
 
 # debug_create: create the bundle B as C with --debug; $log is the
-# runtime's stderr, $hashed the number of files its store hashed.
+# runtime's stderr, $hashed and $copied the numbers of files its store
+# hashed and copied.
 debug_create() {
   IDS+=("$C")
   rt --debug create --bundle "$B" "$C" </dev/null 2>"$T/debug.log"
   log=$(cat "$T/debug.log")
   hashed=$(sed -n 's/.*REG: store: .*, \([0-9]*\) files hashed.*/\1/p' "$T/debug.log")
+  copied=$(sed -n 's/.*REG: store: .*, \([0-9]*\) files copied.*/\1/p' "$T/debug.log")
   echo "$log" | grep "REG: store:"
   [ -n "$hashed" ]
 }
@@ -263,10 +265,27 @@ layer_image() {
   rm -rf "$T/store"
   bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
   debug_create
-  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, $hashed objects written, 1 environments built"* ]]
+  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, $hashed files copied, $hashed new objects, 1 environments built"* ]]
   [ "$hashed" -ge 3 ]
   rt delete --force "$C"
   bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
   debug_create
-  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 objects written, 0 environments built"* ]]
+  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 files copied, 0 new objects, 0 environments built"* ]]
+}
+
+@test "a new copy of an image with a warm store: its files are hashed, none is copied (share and minimal)" {
+  layer_image "$T/orig"
+  for mode in share minimal; do
+    rm -rf "$T/copy"
+    bundle "$T/orig" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    cp -a "$T/orig" "$T/copy"
+    bundle "$T/copy" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    [ "$hashed" -gt 0 ]
+    [ "$copied" -eq 0 ]
+    [ -z "$(ls "$T/store/tmp")" ]
+  done
 }
