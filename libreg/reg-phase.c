@@ -27,6 +27,7 @@
 #include "config.h"
 #include "reg-analyze.h"
 #include "reg-env.h"
+#include "reg-layers.h"
 #include "reg-learn.h"
 #include "reg-minimal.h"
 #include "reg-store.h"
@@ -40,6 +41,13 @@ cleanup_storep (struct reg_store **s)
     reg_store_close (*s);
 }
 #define cleanup_store __attribute__ ((cleanup (cleanup_storep)))
+
+static void
+cleanup_layersp (struct reg_layers **l)
+{
+  reg_layers_free (*l);
+}
+#define cleanup_layers __attribute__ ((cleanup (cleanup_layersp)))
 
 static void
 cleanup_closurep (struct reg_closure **c)
@@ -369,9 +377,9 @@ log_store_work (struct reg_store *store, bool env_cached)
     return;
   reg_store_get_counters (store, &c);
   reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu identity-cache hits, %llu "
-             "files copied, %llu new objects, %llu environments built",
+             "files of lower layers, %llu files copied, %llu new objects, %llu environments built",
              env_cached ? "hit" : "miss", (unsigned long long)c.files_read, (unsigned long long)c.bytes_read,
-             (unsigned long long)c.identity_hits, (unsigned long long)c.files_copied,
+             (unsigned long long)c.identity_hits, (unsigned long long)c.layer_files, (unsigned long long)c.files_copied,
              (unsigned long long)c.objects_created, (unsigned long long)c.envs_created);
 }
 
@@ -415,6 +423,7 @@ int
 reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
                    reg_error_t *err)
 {
+  cleanup_layers struct reg_layers *layers = NULL;
   cleanup_store struct reg_store *store = NULL;
   cleanup_free char *key = NULL;
   cleanup_free char *extra = NULL;
@@ -442,6 +451,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (opts->max_object_size)
     reg_store_set_max_object_size (store, opts->max_object_size);
+  layers = reg_layers_of_root (rootfd);
+  reg_store_set_layers (store, layers);
 
   if (mode == REG_MODE_MINIMAL || mode == REG_MODE_LEARN)
     {

@@ -303,6 +303,12 @@ reg_store_max_object_size (struct reg_store *s)
 }
 
 void
+reg_store_set_layers (struct reg_store *s, const struct reg_layers *layers)
+{
+  s->layers = layers;
+}
+
+void
 reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out)
 {
   *out = s->counters;
@@ -634,6 +640,20 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
+
+  /* A file of an overlay rootfs is known by the lower-layer file it is,
+     the same in every container of the image (reg-layers.h).  */
+  if (s->layers)
+    {
+      cleanup_close int lower_fd = -1;
+      struct reg_identity lower_id;
+
+      if (reg_layers_lower_file (s->layers, fd, id, &lower_fd, &lower_id) == 0)
+        {
+          s->counters.layer_files++;
+          return add_file (s, lower_fd, &lower_id, digest, object_path, err);
+        }
+    }
 
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:

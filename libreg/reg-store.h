@@ -92,6 +92,13 @@ int reg_store_shareable (int fd, mode_t mode, reg_error_t *err);
    get, without adding it: for tools (`reg analyze`).  */
 int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
 
+/* The files added from now on are of the rootfs with these layers (NULL:
+   none; borrowed until the next call): a file of a lower layer is known by
+   that layer file's identity (reg-layers.h), so a new overlay of known
+   layers is not hashed again.  */
+struct reg_layers;
+void reg_store_set_layers (struct reg_store *s, const struct reg_layers *layers);
+
 /* What this handle has done, for logs and tests.  */
 struct reg_store_counters
 {
@@ -99,8 +106,9 @@ struct reg_store_counters
   uint64_t bytes_read;
   uint64_t files_hashed_only; /* of those, whose object was there: nothing written */
   uint64_t files_copied;      /* files written into the store (fsync included) */
-  uint64_t identity_hits;   /* files answered by the identity cache */
-  uint64_t objects_created; /* objects this handle published */
+  uint64_t identity_hits;     /* files answered by the identity cache */
+  uint64_t layer_files;       /* files of an overlay known by their lower-layer file */
+  uint64_t objects_created;   /* objects this handle published */
   uint64_t envs_created;
   uint64_t link_copies; /* extra object copies made because of EMLINK */
 };

@@ -27,6 +27,7 @@ setup() {
   LOOP=
   REG_CONF=
   OVERLAYS=()
+  OV_DIR=
 }
 
 teardown() {
@@ -227,11 +228,12 @@ big_objects() {
 }
 
 # overlay_root LOWER...: a new overlay of the layers LOWER (top first) with an
-# empty upper layer of its own, as Podman and containerd give each
-# container; sets R (its merged directory) and U (its upper directory).
+# empty upper layer of its own (in $OV_DIR, default $T), as Podman and
+# containerd give each container; sets R (its merged directory) and U (its
+# upper directory).
 overlay_root() {
   local d lower
-  d=$(mktemp -d "$T/ov.XXXXXX")
+  d=$(mktemp -d "${OV_DIR:-$T}/ov.XXXXXX")
   lower=$(IFS=:; echo "$*")
   mkdir "$d/upper" "$d/work" "$d/merged"
   mount -t overlay overlay -o "lowerdir=$lower,upperdir=$d/upper,workdir=$d/work" "$d/merged"
@@ -265,12 +267,12 @@ layer_image() {
   rm -rf "$T/store"
   bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
   debug_create
-  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, $hashed files copied, $hashed new objects, 1 environments built"* ]]
+  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, 0 files of lower layers, $hashed files copied, $hashed new objects, 1 environments built"* ]]
   [ "$hashed" -ge 3 ]
   rt delete --force "$C"
   bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
   debug_create
-  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 files copied, 0 new objects, 0 environments built"* ]]
+  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 files of lower layers, 0 files copied, 0 new objects, 0 environments built"* ]]
 }
 
 @test "a new copy of an image with a warm store: its files are hashed, none is copied (share and minimal)" {
@@ -287,5 +289,104 @@ layer_image() {
     [ "$hashed" -gt 0 ]
     [ "$copied" -eq 0 ]
     [ -z "$(ls "$T/store/tmp")" ]
+  done
+}
+@test "an overlay per container (Podman, containerd): only the first create of its layers hashes (share and minimal)" {
+  layer_image "$T/layer"
+  for mode in share minimal; do
+    # the first container of the image hashes its files ...
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [ "$hashed" -gt 0 ]
+    rt delete --force "$C"
+    # ... every later one, on an overlay of its own, none
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [ "$hashed" -eq 0 ]
+    rt delete --force "$C"
+    # and runs with the layer's files
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    echo "$mode: status $status, out: $output, err: $stderr"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cd "$T/layer" && sha256sum "${LIBC#/}" data.txt | sed 's|  |  /|')" ]
+  done
+}
+
+@test "an overlay per container: a file of its upper layer is the container's own, hashed and shown as it is there" {
+  layer_image "$T/layer2"
+  overlay_root "$T/layer2"
+  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  crun
+  [ "$output" = layer ]
+  # the engine (or a restarted container) has its own /data.txt above the layer
+  overlay_root "$T/layer2"
+  echo mine >"$U/data.txt"
+  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  debug_create
+  rt delete --force "$C"
+  [ "$hashed" -eq 1 ]
+  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$output" = mine ]
+}
+
+@test "layers on a reused loop device: an overlay of the genuine image is not given the attacker's files (share and minimal)" {
+  command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null || skip "needs e2fsprogs"
+  # the layer in img/ of each file system image, the containers' upper
+  # layers next to it (one file system: the layers can be named)
+  rm -rf "$T/good" "$T/evil"
+  layer_image "$T/good/img"
+  echo good >"$T/good/img/data.txt"
+  cp -a "$T/good" "$T/evil"
+  echo evil >"$T/evil/img/data.txt"
+  # a libc of the same size that is not the genuine one
+  off=$(grep -obUa 'GNU C Library' "$T/evil/img$LIBC" | head -1 | cut -d: -f1)
+  printf 'X' | dd of="$T/evil/img$LIBC" bs=1 seek="$off" conv=notrunc status=none
+  good_sums=$(cd "$T/good/img" && sha256sum "${LIBC#/}" data.txt | sed 's|  |  /|')
+  ext4_image "$T/evil" "$T/evil.img"
+  ext4_image "$T/good" "$T/good.img"
+  mkdir -p "$T/mnt"
+  OV_DIR=$T/mnt
+  LOOP=$(losetup -f --show "$T/evil.img") || skip "no loop device"
+  mount "$LOOP" "$T/mnt"
+  (cd "$T/mnt/img" && find . -printf '%p %i %s %.9Y %.9Z\n' | sort) >"$T/evil.ids"
+  for mode in share minimal; do
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [[ "$log" != *" 0 files of lower layers"* ]]
+    rt delete --force "$C"
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    [ "$status" -eq 0 ]
+    [ "$output" != "$good_sums" ]
+  done
+  for m in "${OVERLAYS[@]}"; do umount "$m"; done
+  OVERLAYS=()
+  umount "$T/mnt"
+  losetup -d "$LOOP"
+  losetup "$LOOP" "$T/good.img" || skip "$LOOP was taken by someone else meanwhile"
+  mount "$LOOP" "$T/mnt"
+  (cd "$T/mnt/img" && find . -printf '%p %i %s %.9Y %.9Z\n' | sort) >"$T/good.ids"
+  # the layer files have the attacker's inodes, sizes and times
+  diff "$T/evil.ids" "$T/good.ids"
+  for mode in share minimal; do
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    [[ "$log" != *" 0 files of lower layers"* ]]
+    [ "$hashed" -gt 0 ]
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    echo "$mode: status $status, out: $output, err: $stderr"
+    [ "$output" = "$good_sums" ]
   done
 }
