@@ -17,26 +17,47 @@
 /* The kernel's own limit of lower layers.  */
 #define MAX_LOWER 500
 
+/* A layer, and the directory of its last lookup: paths come sorted, so
+   most share their predecessor's directory.  */
+struct layer
+{
+  int fd; /* O_PATH */
+  char *dir;
+  int dir_fd; /* -errno when DIR is not a directory of the layer */
+};
+
 struct reg_layers
 {
-  uint64_t mnt;    /* the overlay's unique mount id */
-  char *mnt_point; /* where it is mounted, as /proc/self/fd shows it */
-  uint64_t dev;    /* the one file system of every layer */
-  int upper_fd;    /* O_PATH; -1 when the overlay has no upper layer */
-  int *lower_fds;  /* O_PATH, top first */
+  int root_fd;         /* the overlay's root */
+  uint64_t mnt;        /* the overlay's unique mount id */
+  char *mnt_point;     /* where it is mounted, as /proc/self/fd shows it */
+  uint64_t dev;        /* the one file system of every layer */
+  struct layer upper;  /* fd -1 when the overlay has no upper layer */
+  struct layer *lower; /* top first */
   size_t n_lower;
 };
+
+static void
+layer_clear (struct layer *y)
+{
+  if (y->fd >= 0)
+    close (y->fd);
+  if (y->dir_fd >= 0)
+    close (y->dir_fd);
+  free (y->dir);
+}
 
 void
 reg_layers_free (struct reg_layers *l)
 {
   if (l == NULL)
     return;
-  if (l->upper_fd >= 0)
-    close (l->upper_fd);
+  if (l->root_fd >= 0)
+    close (l->root_fd);
+  layer_clear (&l->upper);
   for (size_t i = 0; i < l->n_lower; i++)
-    close (l->lower_fds[i]);
-  free (l->lower_fds);
+    layer_clear (&l->lower[i]);
+  free (l->lower);
   free (l->mnt_point);
   free (l);
 }
@@ -91,8 +112,8 @@ add_lower (struct reg_layers *l, const char *path)
 
   if (l->n_lower == MAX_LOWER || (fd = open_layer (path, &l->dev)) < 0)
     return false;
-  l->lower_fds = xrealloc (l->lower_fds, (l->n_lower + 1) * sizeof (int));
-  l->lower_fds[l->n_lower++] = fd;
+  l->lower = xrealloc (l->lower, (l->n_lower + 1) * sizeof (*l->lower));
+  l->lower[l->n_lower++] = (struct layer){ .fd = fd, .dir_fd = -1 };
   return true;
 }
 
@@ -154,7 +175,7 @@ parse_options (struct reg_layers *l, char *opts)
         return false;
       else if (strcmp (o, "upperdir") == 0)
         {
-          if (l->upper_fd >= 0 || (l->upper_fd = open_layer (eq, &l->dev)) < 0)
+          if (l->upper.fd >= 0 || (l->upper.fd = open_layer (eq, &l->dev)) < 0)
             return false;
         }
     }
@@ -232,10 +253,11 @@ reg_layers_of_root (int rootfd)
   point[n] = '\0';
 
   l = xmalloc0 (sizeof (*l));
-  l->upper_fd = -1;
+  l->upper = (struct layer){ .fd = -1, .dir_fd = -1 };
+  l->root_fd = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
   l->mnt = id.mnt;
   l->mnt_point = xstrdup (strcmp (point, "/") == 0 ? "" : point);
-  if (!parse_mountinfo (l, stx.stx_mnt_id))
+  if (l->root_fd < 0 || !parse_mountinfo (l, stx.stx_mnt_id))
     {
       reg_layers_free (l);
       return NULL;
@@ -250,32 +272,39 @@ enum lookup
   HIDDEN, /* a non-directory on the way hides the layers below */
 };
 
-/* PATH (relative, no symlink in it) in the layer LAYERFD.  */
+/* PATH (relative, no symlink in it) in layer Y; with FD, a regular file
+   found is opened (O_RDONLY) there.  */
 static enum lookup
-lookup (int layerfd, const char *path, struct reg_identity *id, int *fd)
+lookup (struct layer *y, const char *path, struct reg_identity *id, int *fd)
 {
-  cleanup_free char *dir = NULL;
-  cleanup_close int dirfd = -1;
   const char *slash = strrchr (path, '/');
   const char *leaf = slash ? slash + 1 : path;
-  int ret;
+  size_t dlen = slash ? (size_t)(slash - path) : 0;
+  int dirfd = y->fd, ret;
 
   if (slash)
     {
-      dir = xstrndup (path, (size_t)(slash - path));
-      dirfd = open_real_path_in_root_raw (layerfd, dir, O_PATH | O_DIRECTORY);
-      if (dirfd == -ENOENT)
+      if (y->dir == NULL || strlen (y->dir) != dlen || memcmp (y->dir, path, dlen) != 0)
+        {
+          if (y->dir_fd >= 0)
+            close (y->dir_fd);
+          free (y->dir);
+          y->dir = xstrndup (path, dlen);
+          y->dir_fd = open_real_path_in_root_raw (y->fd, y->dir, O_PATH | O_DIRECTORY);
+        }
+      if (y->dir_fd == -ENOENT)
         return ABSENT;
-      if (dirfd < 0)
+      if (y->dir_fd < 0)
         return HIDDEN;
+      dirfd = y->dir_fd;
     }
-  ret = reg_identity_at (slash ? dirfd : layerfd, leaf, AT_SYMLINK_NOFOLLOW, id, NULL);
+  ret = reg_identity_at (dirfd, leaf, AT_SYMLINK_NOFOLLOW, id, NULL);
   if (ret == -ENOENT)
     return ABSENT;
   if (ret < 0)
     return HIDDEN;
   if (fd && S_ISREG (id->mode))
-    *fd = openat (slash ? dirfd : layerfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    *fd = openat (dirfd, leaf, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
   return FOUND;
 }
 
@@ -296,14 +325,47 @@ has_overlay_xattr (int fd)
   return false;
 }
 
+/* The lower layer entry the overlay shows at PATH (relative) as ID: its
+   layer and identity; with FD, the regular file opened.  */
+static int
+lower_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t *layer,
+             struct reg_identity *lower_id, int *fd)
+{
+  struct reg_identity found;
+
+  if (l == NULL || id->mnt != l->mnt || S_ISDIR (id->mode) || *path == '\0')
+    return -1;
+  if (l->upper.fd >= 0 && lookup (&l->upper, path, &found, NULL) != ABSENT)
+    return -1;
+  for (size_t i = 0; i < l->n_lower; i++)
+    {
+      switch (lookup (&l->lower[i], path, &found, fd))
+        {
+        case ABSENT:
+          continue;
+        case HIDDEN:
+          return -1;
+        case FOUND:
+          break;
+        }
+      if (found.dev != l->dev || found.ino != id->ino || found.size != id->size || found.mtime_ns != id->mtime_ns
+          || found.ctime_ns != id->ctime_ns || found.mode != id->mode || found.uid != id->uid || found.gid != id->gid
+          || !reg_identity_trusted (&found))
+        return -1;
+      *layer = i;
+      *lower_id = found;
+      return 0;
+    }
+  return -1;
+}
+
 int
-reg_layers_lower_file (const struct reg_layers *l, int fd, const struct reg_identity *id, int *lower_fd,
+reg_layers_lower_file (struct reg_layers *l, int fd, const struct reg_identity *id, int *lower_fd,
                        struct reg_identity *lower_id)
 {
+  cleanup_close int lfd = -1;
   char proc[64], path[PATH_MAX];
-  const char *rel;
-  struct reg_identity found;
-  size_t plen;
+  size_t plen, layer;
   ssize_t n;
 
   if (l == NULL || id->mnt != l->mnt || !S_ISREG (id->mode))
@@ -314,32 +376,61 @@ reg_layers_lower_file (const struct reg_layers *l, int fd, const struct reg_iden
     return -1;
   path[n] = '\0';
   plen = strlen (l->mnt_point);
-  if (strncmp (path, l->mnt_point, plen) != 0 || path[plen] != '/' || path[plen + 1] == '\0')
+  if (strncmp (path, l->mnt_point, plen) != 0 || path[plen] != '/')
     return -1;
-  rel = path + plen + 1;
+  if (lower_entry (l, path + plen + 1, id, &layer, lower_id, &lfd) < 0 || lfd < 0 || has_overlay_xattr (lfd))
+    return -1;
+  *lower_fd = steal_fd (&lfd);
+  return 0;
+}
 
-  if (l->upper_fd >= 0 && lookup (l->upper_fd, rel, &found, NULL) != ABSENT)
+int
+reg_layers_lower_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t *layer,
+                        struct reg_identity *lower_id)
+{
+  cleanup_close int lfd = -1;
+
+  while (*path == '/')
+    path++;
+  if (lower_entry (l, path, id, layer, lower_id, S_ISREG (id->mode) ? &lfd : NULL) < 0)
     return -1;
+  return S_ISREG (id->mode) && (lfd < 0 || has_overlay_xattr (lfd)) ? -1 : 0;
+}
+
+int
+reg_layers_check_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t layer,
+                        const struct reg_identity *lower_id)
+{
+  struct reg_identity found;
+  size_t at;
+
+  while (*path == '/')
+    path++;
+  if (lower_entry (l, path, id, &at, &found, NULL) < 0 || at != layer)
+    return -1;
+  return reg_identity_cmp (&found, lower_id) == 0 ? 0 : -1;
+}
+
+int
+reg_layers_root (const struct reg_layers *l)
+{
+  return l->root_fd;
+}
+
+bool
+reg_layers_own_mount (const struct reg_layers *l, const struct reg_identity *id)
+{
+  return l && id->mnt == l->mnt;
+}
+
+void
+reg_layers_write_key (const struct reg_layers *l, FILE *f)
+{
   for (size_t i = 0; i < l->n_lower; i++)
     {
-      cleanup_close int lfd = -1;
-
-      switch (lookup (l->lower_fds[i], rel, &found, &lfd))
-        {
-        case ABSENT:
-          continue;
-        case HIDDEN:
-          return -1;
-        case FOUND:
-          break;
-        }
-      if (lfd < 0 || found.dev != l->dev || found.ino != id->ino || found.size != id->size
-          || found.mtime_ns != id->mtime_ns || found.ctime_ns != id->ctime_ns || found.mode != id->mode
-          || found.uid != id->uid || found.gid != id->gid || !reg_identity_trusted (&found) || has_overlay_xattr (lfd))
-        return -1;
-      *lower_fd = steal_fd (&lfd);
-      *lower_id = found;
-      return 0;
+      struct reg_identity id;
+      if (reg_identity_at (l->lower[i].fd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+        fprintf (f, "lower %zu %llu %llu %llu\n", i, (unsigned long long)id.mnt, (unsigned long long)id.dev,
+                 (unsigned long long)id.ino);
     }
-  return -1;
 }

@@ -26,7 +26,9 @@
 #ifndef REG_LAYERS_H
 #define REG_LAYERS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "reg-identity.h"
 
@@ -42,7 +44,30 @@ void reg_layers_free (struct reg_layers *l);
    is: 0 with *LOWER_FD (O_RDONLY) and *LOWER_ID, its identity on the
    layers' mount; -1 when it is not one unchanged lower-layer file (another
    mount, the upper layer, copied up, overlay metadata, not found).  */
-int reg_layers_lower_file (const struct reg_layers *l, int fd, const struct reg_identity *id, int *lower_fd,
+int reg_layers_lower_file (struct reg_layers *l, int fd, const struct reg_identity *id, int *lower_fd,
                            struct reg_identity *lower_id);
+
+/* The same for the file or symlink at PATH of the root (a directory is
+   never a lower layer's alone: the upper layer's part of it differs by
+   container), whose identity through the overlay is ID: 0 with the index
+   of its layer (0: the top lower layer) and the layer file's identity.  */
+int reg_layers_lower_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t *layer,
+                            struct reg_identity *lower_id);
+/* 0 when the overlay shows at PATH (as ID) the file of lower layer LAYER
+   whose identity is LOWER_ID, as reg_layers_lower_entry found it before
+   (a changed file has another identity: its metadata is not read).  */
+int reg_layers_check_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t layer,
+                            const struct reg_identity *lower_id);
+
+/* The overlay's root (the fd of_root was given, duplicated).  */
+int reg_layers_root (const struct reg_layers *l);
+
+/* Whether ID is of the overlay's own mount: known there only, never in
+   another container.  */
+bool reg_layers_own_mount (const struct reg_layers *l, const struct reg_identity *id);
+
+/* The lower layers for a cache key: one line each, "lower N MNT DEV INO",
+   top first (the upper layer, each container's own, is not one).  */
+void reg_layers_write_key (const struct reg_layers *l, FILE *f);
 
 #endif

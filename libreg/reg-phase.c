@@ -84,7 +84,8 @@ reg_options_store_root (const struct reg_options *opts)
    rootfs directory's identity keeps two images apart; the store's size
    limit decides which files are shared.  */
 static char *
-env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
+env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p, int rootfd,
+               const struct reg_layers *layers, const char *extra)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
@@ -95,8 +96,12 @@ env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p
   if (f == NULL)
     abort ();
   /* The mount too: two images on one reused loop device would otherwise
-     share one key (and overwrite each other's record).  */
-  if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+     share one key (and overwrite each other's record).  An overlay root,
+     new for each container, by its lower layers instead: every container
+     of the image finds the record.  */
+  if (layers)
+    reg_layers_write_key (layers, f);
+  else if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
     fprintf (f, "root %llu %llu %llu\n", (unsigned long long)id.mnt, (unsigned long long)id.dev,
              (unsigned long long)id.ino);
   fprintf (f, "mode %s\ncwd %s\nmax_object_size %llu\n", reg_mode_name (mode), p->cwd ? p->cwd : "/",
@@ -476,7 +481,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
         return ret;
     }
 
-  key = env_cache_key (store, mode, config->process, rootfd, extra);
+  key = env_cache_key (store, mode, config->process, rootfd, layers, extra);
   ret = ret_cached = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -303,7 +303,7 @@ reg_store_max_object_size (struct reg_store *s)
 }
 
 void
-reg_store_set_layers (struct reg_store *s, const struct reg_layers *layers)
+reg_store_set_layers (struct reg_store *s, struct reg_layers *layers)
 {
   s->layers = layers;
 }

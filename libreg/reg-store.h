@@ -11,6 +11,7 @@
  *   envs/<id>/image           the volume of the image it was first built from
  *   cache/files/<xx>/<dev>-<ino>  identity cache: boot, identity (reg-identity.h) -> digest
  *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
+ *                             (of an overlay root: of its layers' files, see reg-store-env.c)
  *   tmp/                      work in progress; only gc (exclusive lock) empties it
  *
  * Everything becomes visible by one link(2) or rename(2) of a finished file
@@ -92,12 +93,12 @@ int reg_store_shareable (int fd, mode_t mode, reg_error_t *err);
    get, without adding it: for tools (`reg analyze`).  */
 int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
 
-/* The files added from now on are of the rootfs with these layers (NULL:
-   none; borrowed until the next call): a file of a lower layer is known by
-   that layer file's identity (reg-layers.h), so a new overlay of known
-   layers is not hashed again.  */
+/* The files added from now on, and the environment cache's sources, are
+   of the rootfs with these layers (NULL: none; borrowed until the next
+   call): a file of a lower layer is known by that layer file's identity
+   (reg-layers.h), so a new overlay of known layers is not hashed again.  */
 struct reg_layers;
-void reg_store_set_layers (struct reg_store *s, const struct reg_layers *layers);
+void reg_store_set_layers (struct reg_store *s, struct reg_layers *layers);
 
 /* What this handle has done, for logs and tests.  */
 struct reg_store_counters
@@ -196,7 +197,12 @@ int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *e
    and every source still has its identity inside ROOTFD (statx without
    following the last component, its directory resolved RESOLVE_IN_ROOT);
    0 on a miss (nothing computed from it may be trusted).  A record with an
-   untrusted identity (reg_identity_trusted) is never written.  */
+   untrusted identity (reg_identity_trusted) is never written.  With layers
+   (reg_store_set_layers, of ROOTFD's overlay), a source that is a lower
+   layer's file is recorded and checked as that file, a directory by its
+   mode, owner and entries: what the next container's overlay of the same
+   layers shows again; a record with a source of the container's own upper
+   layer is not written.  */
 int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err);
 
 /* Record the volume of the image (rootfs) ENV_ID was built from: its

@@ -300,11 +300,13 @@ layer_image() {
     debug_create
     [ "$hashed" -gt 0 ]
     rt delete --force "$C"
-    # ... every later one, on an overlay of its own, none
+    # ... every later one, on an overlay of its own, none: its environment
+    # is found by its layers
     overlay_root "$T/layer"
     bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
     debug_create
     [ "$hashed" -eq 0 ]
+    [[ "$log" == *"REG: store: environment cache hit"* ]]
     rt delete --force "$C"
     # and runs with the layer's files
     overlay_root "$T/layer"
@@ -316,23 +318,34 @@ layer_image() {
   done
 }
 
-@test "an overlay per container: a file of its upper layer is the container's own, hashed and shown as it is there" {
+@test "an overlay per container: what its upper layer holds is the container's own, hashed and shown as it is there" {
   layer_image "$T/layer2"
+  mkdir "$T/layer2/app"
+  echo a >"$T/layer2/app/a"
   overlay_root "$T/layer2"
-  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
   crun
-  [ "$output" = layer ]
+  [ "$output" = "$(printf 'layer\na')" ]
   # the engine (or a restarted container) has its own /data.txt above the layer
   overlay_root "$T/layer2"
   echo mine >"$U/data.txt"
-  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
   debug_create
   rt delete --force "$C"
+  [[ "$log" == *"REG: store: environment cache miss"* ]]
   [ "$hashed" -eq 1 ]
-  bundle "$R" minimal false /data.txt -- /bin/busybox cat /data.txt
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
   crun
   echo "status $status, out: $output, err: $stderr"
-  [ "$output" = mine ]
+  [ "$output" = "$(printf 'mine\na')" ]
+  # and a file of its own in a directory of the layer
+  overlay_root "$T/layer2"
+  mkdir "$U/app"
+  echo b >"$U/app/b"
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$output" = "$(printf 'layer\na\nb')" ]
 }
 
 @test "layers on a reused loop device: an overlay of the genuine image is not given the attacker's files (share and minimal)" {

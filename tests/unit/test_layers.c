@@ -148,7 +148,7 @@ skip_unless_mount (void)
 /* The lower-layer file of ROOTFD/REL through L: its fd (or -1) and
    identity.  */
 static int
-lower_of (const struct reg_layers *l, int rootfd, const char *rel, struct reg_identity *lid)
+lower_of (struct reg_layers *l, int rootfd, const char *rel, struct reg_identity *lid)
 {
   cleanup_close int fd = openat (rootfd, rel, O_RDONLY | O_CLOEXEC);
   struct reg_identity id;
@@ -333,6 +333,76 @@ test_store_second_overlay (void **state)
   assert_string_equal (d1, d2);
 }
 
+/* The sources of an environment as an overlay shows them (SRC[3]: "/",
+   /usr/lib, /usr/lib/libz.so).  */
+static void
+overlay_sources (int rootfd, struct reg_source_identity *src)
+{
+  static const char *const paths[] = { "/", "/usr/lib", "/usr/lib/libz.so" };
+
+  for (size_t i = 0; i < 3; i++)
+    {
+      struct reg_identity id;
+      cleanup_close int fd = openat (rootfd, i ? paths[i] + 1 : ".", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+      assert_true (fd >= 0);
+      assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+      reg_source_identity_set (&src[i], paths[i], &id);
+    }
+}
+
+/* The environment cache of an overlay root, keyed on its layers: a record
+   written through one container's overlay holds in the next one's; a
+   changed layer file, or a file of the container's own upper layer in a
+   source directory, is a miss.  */
+static void
+test_env_cache_across_overlays (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *store_dir = fpath (f, "store");
+  cleanup_free char *env = NULL;
+  struct reg_manifest *m = reg_manifest_new ();
+  struct reg_source_identity src[3];
+  struct reg_store *s = NULL;
+  reg_error_t err = NULL;
+
+  if (skip_unless_mount ())
+    skip ();
+  write_at (f, "img/usr/lib/libz.so", "zzzz");
+  check_err (reg_store_open (store_dir, &s, &err), &err);
+  check_err (reg_manifest_add_dir (m, "usr", 0755, geteuid (), getegid (), &err), &err);
+  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
+  reg_manifest_free (m);
+
+  for (int round = 0; round < 5; round++)
+    {
+      cleanup_close int r = overlay (f, "img", round == 3 ? "usr/lib/own.so" : NULL, NULL);
+      struct reg_layers *l = reg_layers_of_root (r);
+      cleanup_free char *hit = NULL;
+      int want = round == 1 || round == 2;
+
+      assert_non_null (l);
+      reg_store_set_layers (s, l);
+      if (round == 4)
+        {
+          /* the layer's file changed (its ctime moves) */
+          cleanup_free char *p = fpath (f, "img/usr/lib/libz.so");
+          assert_int_equal (chmod (p, 0600), 0);
+        }
+      if (round > 0)
+        assert_int_equal (reg_store_env_cache_get (s, "layers", r, &hit, &err), want);
+      if (round == 0)
+        {
+          overlay_sources (r, src);
+          check_err (reg_store_env_cache_put (s, "layers", env, src, 3, &err), &err);
+          for (size_t i = 0; i < 3; i++)
+            free (src[i].path);
+        }
+      reg_store_set_layers (s, NULL);
+      reg_layers_free (l);
+    }
+  reg_store_close (s);
+}
+
 int
 main (void)
 {
@@ -341,6 +411,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_upper_and_copied_up, setup, teardown),
     cmocka_unit_test_setup_teardown (test_no_layers, setup, teardown),
     cmocka_unit_test_setup_teardown (test_store_second_overlay, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_across_overlays, setup, teardown),
   };
 
   /* Mounts of our own, private to this process.  */
