@@ -349,25 +349,24 @@ remove_upper (const struct reg_options *opts)
 }
 
 /* The first image an environment is built from leaves its volume with it,
-   for `reg ls` (environment bytes against image bytes).  Only when the
-   environment has none yet: a cache miss for another copy of one image
-   walks nothing.  Information only: a failure is a debug line.  */
+   for `reg ls` (environment bytes against image bytes): where it is, to be
+   measured when `reg ls` asks (walking every entry of the image here was a
+   third of a create with an empty store).  Only when the environment has
+   no record yet.  Information only: a failure is a debug line.  */
 static void
 note_image_volume (struct reg_store *store, const char *env_id, int rootfd)
 {
-  struct reg_tree_size size;
   reg_error_t e = NULL;
 
   if (reg_store_env_has_image (store, env_id))
     return;
-  if (reg_tree_size (rootfd, &size, &e) < 0 || reg_store_env_set_image (store, env_id, size.files, size.bytes, &e) < 0)
+  if (reg_store_env_set_image_root (store, env_id, rootfd, &e) < 0)
     {
-      reg_debug ("REG: environment %s: image volume not recorded: %s", env_id, e->msg);
+      reg_debug ("REG: environment %s: image not recorded: %s", env_id, e->msg);
       reg_error_release (&e);
       return;
     }
-  reg_debug ("REG: environment %s: built from an image of %llu files, %llu bytes", env_id,
-             (unsigned long long)size.files, (unsigned long long)size.bytes);
+  reg_debug ("REG: environment %s: its image's volume is measured when `reg ls` asks", env_id);
 }
 
 /* What this create cost the store, in one debug line: how a create is

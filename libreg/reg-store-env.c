@@ -19,6 +19,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +28,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "reg-env.h"
 #include "reg-store-internal.h"
 
 static bool
@@ -383,6 +386,20 @@ reg_store_env_has_image (struct reg_store *s, const char *env_id)
   return fstatat (s->envs_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Whether ENV_ID's image record has its volume (not only where the image
+   was).  */
+static bool
+env_image_measured (struct reg_store *s, const char *env_id)
+{
+  cleanup_free char *rel = NULL;
+  cleanup_free char *data = NULL;
+  size_t len;
+
+  xasprintf (&rel, "%s/image", env_id);
+  return read_all_file_at (s->envs_fd, rel, 8192, &data, &len, NULL) == 0 && len > strlen (ENV_IMAGE_MAGIC)
+         && has_prefix (data + strlen (ENV_IMAGE_MAGIC), "files ");
+}
+
 int
 reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err)
 {
@@ -392,7 +409,7 @@ reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files
 
   if (!env_exists (s, env_id))
     return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
-  if (reg_store_env_has_image (s, env_id))
+  if (env_image_measured (s, env_id))
     return 0;
   dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
@@ -402,6 +419,86 @@ reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files
   if (UNLIKELY (ret < 0))
     return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
   return 0;
+}
+
+/* Where the image is, for a volume not measured yet: "root " IDENTITY
+   PATH (its root directory's identity, the path escaped).  */
+#define ENV_IMAGE_ROOT "root "
+
+int
+reg_store_env_set_image_root (struct reg_store *s, const char *env_id, int rootfd, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_free char *esc = NULL;
+  cleanup_close int dirfd = -1;
+  char proc[64], path[PATH_MAX];
+  struct reg_identity id;
+  size_t len = 0;
+  ssize_t n;
+  FILE *f;
+  int ret;
+
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
+  if (reg_store_env_has_image (s, env_id))
+    return 0;
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", rootfd);
+  n = readlink (proc, path, sizeof (path) - 1);
+  if (n <= 0 || path[0] != '/')
+    return reg_store_wrap (s, err, reg_make_error (err, n < 0 ? errno : EINVAL, "the image's path"));
+  path[n] = '\0';
+  ret = reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, -ret, "stat the image's root"));
+  esc = reg_store_escape (path);
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fputs (ENV_IMAGE_MAGIC ENV_IMAGE_ROOT, f);
+  reg_identity_write (f, &id);
+  fprintf (f, "%s\n", esc);
+  fclose (f);
+  dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "open `envs/%s`", env_id));
+  ret = write_file_atomic_at (dirfd, "image", data, len, 0600, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
+  return 0;
+}
+
+/* The volume of the image a record of reg_store_env_set_image_root names
+   (after the magic: P up to END), when it is still there with the same
+   root (mount, inode, times): measured now and recorded.  */
+static void
+measure_env_image (struct reg_store *s, const char *env_id, const char *p, const char *end, struct reg_env_info *info)
+{
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+  struct reg_identity was, now;
+  struct reg_tree_size size;
+  reg_error_t err = NULL;
+
+  if (end - p < (ptrdiff_t)strlen (ENV_IMAGE_ROOT) || memcmp (p, ENV_IMAGE_ROOT, strlen (ENV_IMAGE_ROOT)) != 0)
+    return;
+  p += strlen (ENV_IMAGE_ROOT);
+  if (end > p && end[-1] == '\n')
+    end--;
+  if (reg_identity_parse (&p, end, &was) < 0 || (path = reg_store_unescape (&p, end)) == NULL || p != end)
+    return;
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* Gone, or another directory there now (its volume is not the image's).  */
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0 || now.mnt != was.mnt || now.dev != was.dev
+      || now.ino != was.ino)
+    return;
+  if (reg_tree_size (fd, &size, &err) < 0 || reg_store_env_set_image (s, env_id, size.files, size.bytes, &err) < 0)
+    {
+      reg_debug ("store `%s`: environment %s: image volume: %s", s->root, env_id, err->msg);
+      reg_error_release (&err);
+      return;
+    }
+  info->image_files = size.files;
+  info->image_bytes = size.bytes;
 }
 
 /* The image record of ENV_ID into INFO; nothing when there is none or it
@@ -415,11 +512,15 @@ read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
   size_t len;
 
   xasprintf (&rel, "%s/image", id);
-  if (read_all_file_at (s->envs_fd, rel, 4096, &data, &len, NULL) < 0)
+  if (read_all_file_at (s->envs_fd, rel, 8192, &data, &len, NULL) < 0)
     return;
-  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0
-      || sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0)
     return;
+  if (sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+    {
+      measure_env_image (s, id, data + strlen (ENV_IMAGE_MAGIC), data + len, info);
+      return;
+    }
   info->image_files = files;
   info->image_bytes = bytes;
 }
