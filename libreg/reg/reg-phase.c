@@ -27,6 +27,7 @@
 #include "config.h"
 #include "reg-analyze.h"
 #include "reg-env.h"
+#include "reg-layers.h"
 #include "reg-learn.h"
 #include "reg-minimal.h"
 #include "reg-store.h"
@@ -40,6 +41,13 @@ cleanup_storep (struct reg_store **s)
     reg_store_close (*s);
 }
 #define cleanup_store __attribute__ ((cleanup (cleanup_storep)))
+
+static void
+cleanup_layersp (struct reg_layers **l)
+{
+  reg_layers_free (*l);
+}
+#define cleanup_layers __attribute__ ((cleanup (cleanup_layersp)))
 
 static void
 cleanup_closurep (struct reg_closure **c)
@@ -70,7 +78,8 @@ static const char *const closure_inputs[] = {
    rootfs directory's identity keeps two images apart; the store's size
    limit decides which files are shared.  */
 static char *
-env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p, int rootfd, const char *extra)
+env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p, int rootfd,
+               const struct reg_layers *layers, const char *extra)
 {
   cleanup_free char *buf = NULL;
   size_t len = 0;
@@ -81,8 +90,12 @@ env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p
   if (f == NULL)
     abort ();
   /* The mount too: two images on one reused loop device would otherwise
-     share one key (and overwrite each other's record).  */
-  if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
+     share one key (and overwrite each other's record).  An overlay root,
+     new for each container, by its lower layers instead: every container
+     of the image finds the record.  */
+  if (layers)
+    reg_layers_write_key (layers, f);
+  else if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
     fprintf (f, "root %llu %llu %llu\n", (unsigned long long)id.mnt, (unsigned long long)id.dev,
              (unsigned long long)id.ino);
   fprintf (f, "mode %s\ncwd %s\nmax_object_size %llu\n", reg_mode_name (mode), p->cwd ? p->cwd : "/",
@@ -330,25 +343,42 @@ remove_upper (const struct reg_options *opts)
 }
 
 /* The first image an environment is built from leaves its volume with it,
-   for `reg ls` (environment bytes against image bytes).  Only when the
-   environment has none yet: a cache miss for another copy of one image
-   walks nothing.  Information only: a failure is a debug line.  */
+   for `reg ls` (environment bytes against image bytes): where it is, to be
+   measured when `reg ls` asks (walking every entry of the image here was a
+   third of a create with an empty store).  Only when the environment has
+   no record yet.  Information only: a failure is a debug line.  */
 static void
 note_image_volume (struct reg_store *store, const char *env_id, int rootfd)
 {
-  struct reg_tree_size size;
   reg_error_t e = NULL;
 
   if (reg_store_env_has_image (store, env_id))
     return;
-  if (reg_tree_size (rootfd, &size, &e) < 0 || reg_store_env_set_image (store, env_id, size.files, size.bytes, &e) < 0)
+  if (reg_store_env_set_image_root (store, env_id, rootfd, &e) < 0)
     {
-      reg_debug ("REG: environment %s: image volume not recorded: %s", env_id, e->msg);
+      reg_debug ("REG: environment %s: image not recorded: %s", env_id, e->msg);
       reg_error_release (&e);
       return;
     }
-  reg_debug ("REG: environment %s: built from an image of %llu files, %llu bytes", env_id,
-             (unsigned long long)size.files, (unsigned long long)size.bytes);
+  reg_debug ("REG: environment %s: its image's volume is measured when `reg ls` asks", env_id);
+}
+
+/* What this create cost the store, in one debug line: how a create is
+   answered (environment cache, identity cache, hashing, copying) is what
+   its time depends on, and tests assert on it.  */
+static void
+log_store_work (struct reg_store *store, bool env_cached)
+{
+  struct reg_store_counters c;
+
+  if (!reg_log_debug_enabled ())
+    return;
+  reg_store_get_counters (store, &c);
+  reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu identity-cache hits, %llu "
+             "files of lower layers, %llu files copied, %llu new objects, %llu environments built",
+             env_cached ? "hit" : "miss", (unsigned long long)c.files_read, (unsigned long long)c.bytes_read,
+             (unsigned long long)c.identity_hits, (unsigned long long)c.layer_files, (unsigned long long)c.files_copied,
+             (unsigned long long)c.objects_created, (unsigned long long)c.envs_created);
 }
 
 /* The process REG analyses.  An init the engine mounts into the container
@@ -391,6 +421,7 @@ int
 reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
                    reg_error_t *err)
 {
+  cleanup_layers struct reg_layers *layers = NULL;
   cleanup_store struct reg_store *store = NULL;
   cleanup_free char *key = NULL;
   cleanup_free char *extra = NULL;
@@ -401,7 +432,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   enum reg_mode mode;
   oci_config cfg;
   oci_process entry;
-  int ret;
+  int ret, ret_cached;
 
   *plan = NULL;
   ret = reg_mode_from_config (config, opts->default_mode, &mode, err);
@@ -418,6 +449,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
     return ret;
   if (opts->max_object_size)
     reg_store_set_max_object_size (store, opts->max_object_size);
+  layers = reg_layers_of_root (rootfd);
+  reg_store_set_layers (store, layers);
 
   if (mode == REG_MODE_MINIMAL || mode == REG_MODE_LEARN)
     {
@@ -441,8 +474,8 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
         return ret;
     }
 
-  key = env_cache_key (store, mode, config->process, rootfd, extra);
-  ret = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
+  key = env_cache_key (store, mode, config->process, rootfd, layers, extra);
+  ret = ret_cached = reg_store_env_cache_get (store, key, rootfd, &env_id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (ret == 0)
@@ -465,6 +498,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
         return ret;
     }
 
+  log_store_work (store, ret_cached);
   p = xmalloc0 (sizeof (*p));
   p->mode = mode;
   p->profile_key = steal_pointer (&profile_key);

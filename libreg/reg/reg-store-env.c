@@ -16,14 +16,19 @@
  * that may not give them (non-root, outside a user namespace mapping them)
  * fails clearly rather than build an environment that differs from its
  * manifest.  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "reg-env.h"
 #include "reg-store-internal.h"
 
 static bool
@@ -381,6 +386,20 @@ reg_store_env_has_image (struct reg_store *s, const char *env_id)
   return fstatat (s->envs_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
+/* Whether ENV_ID's image record has its volume (not only where the image
+   was).  */
+static bool
+env_image_measured (struct reg_store *s, const char *env_id)
+{
+  cleanup_free char *rel = NULL;
+  cleanup_free char *data = NULL;
+  size_t len;
+
+  xasprintf (&rel, "%s/image", env_id);
+  return read_all_file_at (s->envs_fd, rel, 8192, &data, &len, NULL) == 0 && len > strlen (ENV_IMAGE_MAGIC)
+         && has_prefix (data + strlen (ENV_IMAGE_MAGIC), "files ");
+}
+
 int
 reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err)
 {
@@ -390,7 +409,7 @@ reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files
 
   if (!env_exists (s, env_id))
     return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
-  if (reg_store_env_has_image (s, env_id))
+  if (env_image_measured (s, env_id))
     return 0;
   dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
@@ -400,6 +419,86 @@ reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files
   if (UNLIKELY (ret < 0))
     return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
   return 0;
+}
+
+/* Where the image is, for a volume not measured yet: "root " IDENTITY
+   PATH (its root directory's identity, the path escaped).  */
+#define ENV_IMAGE_ROOT "root "
+
+int
+reg_store_env_set_image_root (struct reg_store *s, const char *env_id, int rootfd, reg_error_t *err)
+{
+  cleanup_free char *data = NULL;
+  cleanup_free char *esc = NULL;
+  cleanup_close int dirfd = -1;
+  char proc[64], path[PATH_MAX];
+  struct reg_identity id;
+  size_t len = 0;
+  ssize_t n;
+  FILE *f;
+  int ret;
+
+  if (!env_exists (s, env_id))
+    return reg_store_wrap (s, err, reg_make_error (err, ENOENT, "environment `%s`", env_id));
+  if (reg_store_env_has_image (s, env_id))
+    return 0;
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", rootfd);
+  n = readlink (proc, path, sizeof (path) - 1);
+  if (n <= 0 || path[0] != '/')
+    return reg_store_wrap (s, err, reg_make_error (err, n < 0 ? errno : EINVAL, "the image's path"));
+  path[n] = '\0';
+  ret = reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL);
+  if (ret < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, -ret, "stat the image's root"));
+  esc = reg_store_escape (path);
+  f = open_memstream (&data, &len);
+  if (f == NULL)
+    abort ();
+  fputs (ENV_IMAGE_MAGIC ENV_IMAGE_ROOT, f);
+  reg_identity_write (f, &id);
+  fprintf (f, "%s\n", esc);
+  fclose (f);
+  dirfd = openat (s->envs_fd, env_id, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (dirfd < 0)
+    return reg_store_wrap (s, err, reg_make_error (err, errno, "open `envs/%s`", env_id));
+  ret = write_file_atomic_at (dirfd, "image", data, len, 0600, false, err);
+  if (UNLIKELY (ret < 0))
+    return reg_store_wrap (s, err, reg_error_wrap (err, "environment %s: image record", env_id));
+  return 0;
+}
+
+/* The volume of the image a record of reg_store_env_set_image_root names
+   (after the magic: P up to END), when it is still there with the same
+   root (mount, inode, times): measured now and recorded.  */
+static void
+measure_env_image (struct reg_store *s, const char *env_id, const char *p, const char *end, struct reg_env_info *info)
+{
+  cleanup_free char *path = NULL;
+  cleanup_close int fd = -1;
+  struct reg_identity was, now;
+  struct reg_tree_size size;
+  reg_error_t err = NULL;
+
+  if (end - p < (ptrdiff_t)strlen (ENV_IMAGE_ROOT) || memcmp (p, ENV_IMAGE_ROOT, strlen (ENV_IMAGE_ROOT)) != 0)
+    return;
+  p += strlen (ENV_IMAGE_ROOT);
+  if (end > p && end[-1] == '\n')
+    end--;
+  if (reg_identity_parse (&p, end, &was) < 0 || (path = reg_store_unescape (&p, end)) == NULL || p != end)
+    return;
+  fd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  /* Gone, or another directory there now (its volume is not the image's).  */
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0 || now.mnt != was.mnt || now.dev != was.dev
+      || now.ino != was.ino)
+    return;
+  if (reg_tree_size (fd, &size, &err) < 0 || reg_store_env_set_image (s, env_id, size.files, size.bytes, &err) < 0)
+    {
+      reg_debug ("store `%s`: environment %s: image volume: %s", s->root, env_id, err->msg);
+      reg_error_release (&err);
+      return;
+    }
+  info->image_files = size.files;
+  info->image_bytes = size.bytes;
 }
 
 /* The image record of ENV_ID into INFO; nothing when there is none or it
@@ -413,20 +512,35 @@ read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
   size_t len;
 
   xasprintf (&rel, "%s/image", id);
-  if (read_all_file_at (s->envs_fd, rel, 4096, &data, &len, NULL) < 0)
+  if (read_all_file_at (s->envs_fd, rel, 8192, &data, &len, NULL) < 0)
     return;
-  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0
-      || sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+  if (len < strlen (ENV_IMAGE_MAGIC) || memcmp (data, ENV_IMAGE_MAGIC, strlen (ENV_IMAGE_MAGIC)) != 0)
     return;
+  if (sscanf (data + strlen (ENV_IMAGE_MAGIC), "files %llu\nbytes %llu\n", &files, &bytes) != 2)
+    {
+      measure_env_image (s, id, data + strlen (ENV_IMAGE_MAGIC), data + len, info);
+      return;
+    }
   info->image_files = files;
   info->image_bytes = bytes;
 }
 
 /* --- the environment cache ---------------------------------------------- */
 
-/* A record: the magic, the env id, the boot id, then one line per source,
-   "IDENTITY PATH" (reg_identity_write, the path escaped).  */
-#define ENV_CACHE_MAGIC "reg-env-cache 2\n"
+/* A record: the magic, the env id, the boot id, then one line per source
+   (identities as reg_identity_write writes them, paths escaped):
+
+     f IDENTITY PATH              the root has a file, symlink or directory with IDENTITY at PATH
+     l N IDENTITY PATH            an overlay root shows at PATH the file or symlink of its lower layer N
+                                  whose identity is IDENTITY (reg-layers.h)
+     d MODE UID GID NAMES PATH    an overlay root has a directory at PATH with that mode and owner,
+                                  whose entries' names and types hash to NAMES
+
+   Each container's overlay gives the files it shows new identities: those
+   of the layer files, and the content of the directories (their layers'
+   and the container's upper layer's part), are what the next container of
+   the same layers finds again.  */
+#define ENV_CACHE_MAGIC "reg-env-cache 3\n"
 
 static void
 env_cache_name (const char *key, char *dir, char **name)
@@ -476,6 +590,98 @@ cmp_source (const void *a, const void *b)
   return c ? c : reg_identity_cmp (&x->id, &y->id);
 }
 
+static int
+cmp_name (const void *a, const void *b)
+{
+  return strcmp (*(char *const *)a, *(char *const *)b);
+}
+
+/* The names and types of the entries of directory FD (any offset), each
+   "TYPE NAME\0" (the d_type digit), sorted: what a directory's content is
+   whatever mount shows it.  0, or -1 when it cannot be read.  */
+static int
+dir_names_digest (int fd, char *hex)
+{
+  cleanup_dir DIR *d = NULL;
+  cleanup_free char *buf = NULL;
+  char **names = NULL;
+  size_t n = 0, cap = 0, len = 0;
+  struct dirent *de;
+  FILE *f;
+  int dup_fd = openat (fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (dup_fd < 0 || (d = fdopendir (dup_fd)) == NULL)
+    {
+      if (dup_fd >= 0)
+        close (dup_fd);
+      return -1;
+    }
+  while ((de = readdir (d)))
+    {
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (n == cap)
+        {
+          cap = cap ? 2 * cap : 64;
+          names = xrealloc (names, cap * sizeof (*names));
+        }
+      xasprintf (&names[n++], "%u %s", (unsigned)de->d_type, de->d_name);
+    }
+  if (n > 1)
+    qsort (names, n, sizeof (*names), cmp_name);
+  f = open_memstream (&buf, &len);
+  if (f == NULL)
+    abort ();
+  for (size_t i = 0; i < n; i++)
+    {
+      fwrite (names[i], 1, strlen (names[i]) + 1, f);
+      free (names[i]);
+    }
+  free (names);
+  fclose (f);
+  reg_sha256_hex (buf, len, hex);
+  return 0;
+}
+
+/* The record line of source SRC of an overlay root with layers L, or NULL
+   when none would hold in another container: a file of the container's own
+   upper layer, or a directory that changed since it was seen.  */
+static char *
+overlay_source_line (struct reg_layers *l, const struct reg_source_identity *src, const char *esc)
+{
+  struct reg_identity lower;
+  char *line = NULL;
+  size_t layer;
+
+  if (S_ISDIR (src->id.mode))
+    {
+      cleanup_close int fd = open_in_root_raw (reg_layers_root (l), src->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+      char hex[REG_DIGEST_HEX_LEN + 1];
+      struct reg_identity now;
+
+      /* Listed as it was when the environment was computed from it.  */
+      if (fd < 0 || dir_names_digest (fd, hex) < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0
+          || reg_identity_cmp (&now, &src->id) != 0)
+        return NULL;
+      xasprintf (&line, "d %u %u %u %s %s\n", (unsigned)src->id.mode, (unsigned)src->id.uid, (unsigned)src->id.gid, hex,
+                 esc);
+      return line;
+    }
+  if (reg_layers_lower_entry (l, src->path, &src->id, &layer, &lower) < 0)
+    return NULL;
+  {
+    cleanup_free char *id = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream (&id, &len);
+    if (f == NULL)
+      abort ();
+    reg_identity_write (f, &lower);
+    fclose (f);
+    xasprintf (&line, "l %zu %s%s\n", layer, id, esc);
+  }
+  return line;
+}
+
 int
 reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                          const struct reg_source_identity *sources, size_t n, reg_error_t *err)
@@ -510,11 +716,26 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
     {
       const struct reg_source_identity *id = sorted[i];
       cleanup_free char *esc = NULL;
+      cleanup_free char *line = NULL;
       if (i > 0 && cmp_source (&sorted[i - 1], &sorted[i]) == 0)
         continue;
       esc = reg_store_escape (id->path);
-      reg_identity_write (f, &id->id);
-      fprintf (f, "%s\n", esc);
+      if (!reg_layers_own_mount (s->layers, &id->id))
+        {
+          fputs ("f ", f);
+          reg_identity_write (f, &id->id);
+          fprintf (f, "%s\n", esc);
+          continue;
+        }
+      line = overlay_source_line (s->layers, id, esc);
+      if (line == NULL)
+        {
+          /* Not worth writing: it would replace a record that holds.  */
+          fclose (f);
+          free (data);
+          return 0;
+        }
+      fputs (line, f);
     }
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
@@ -577,6 +798,24 @@ source_dir_clear (struct source_dir *dir)
   free (dir->path);
 }
 
+/* A decimal number and the space after it, from *P (not past END).  */
+static int
+parse_line_uint (const char **pp, const char *end, uint64_t *out)
+{
+  const char *p = *pp;
+  uint64_t n = 0;
+
+  if (p >= end || *p < '0' || *p > '9')
+    return -1;
+  while (p < end && *p >= '0' && *p <= '9' && n < UINT64_MAX / 10)
+    n = n * 10 + (uint64_t)(*p++ - '0');
+  if (p >= end || *p != ' ')
+    return -1;
+  *pp = p + 1;
+  *out = n;
+  return 0;
+}
+
 const char *
 reg_store_env_record_parse (const char *data, size_t len, char *id)
 {
@@ -622,15 +861,53 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
       const char *eol = memchr (p, '\n', (size_t)(end - p));
       struct reg_identity was, now;
       cleanup_free char *path = NULL;
+      char kind = *p;
+      uint64_t layer = 0, mode = 0, uid = 0, gid = 0;
+      char names[REG_DIGEST_HEX_LEN + 1];
 
-      if (eol == NULL || reg_identity_parse (&p, eol, &was) < 0)
+      if (eol == NULL || eol - p < 2 || p[1] != ' ')
         return 0;
+      p += 2;
+      switch (kind)
+        {
+        case 'l':
+          if (parse_line_uint (&p, eol, &layer) < 0)
+            return 0;
+          /* fall through */
+        case 'f':
+          if (reg_identity_parse (&p, eol, &was) < 0)
+            return 0;
+          break;
+        case 'd':
+          if (parse_line_uint (&p, eol, &mode) < 0 || parse_line_uint (&p, eol, &uid) < 0
+              || parse_line_uint (&p, eol, &gid) < 0 || eol - p <= REG_DIGEST_HEX_LEN || p[REG_DIGEST_HEX_LEN] != ' ')
+            return 0;
+          memcpy (names, p, REG_DIGEST_HEX_LEN);
+          names[REG_DIGEST_HEX_LEN] = '\0';
+          if (!reg_store_digest_valid (names))
+            return 0;
+          p += REG_DIGEST_HEX_LEN + 1;
+          break;
+        default:
+          return 0;
+        }
       path = reg_store_unescape (&p, eol);
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      if (stat_source (rootfd, path, &sdir, &now) < 0 || !reg_identity_trusted (&now)
-          || reg_identity_cmp (&was, &now) != 0)
+      if (kind == 'd')
+        {
+          cleanup_close int fd = open_in_root_raw (rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+          char hex[REG_DIGEST_HEX_LEN + 1];
+          if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0 || now.mode != mode || now.uid != uid
+              || now.gid != gid || dir_names_digest (fd, hex) < 0 || strcmp (hex, names) != 0)
+            return 0;
+          continue;
+        }
+      if (stat_source (rootfd, path, &sdir, &now) < 0 || !reg_identity_trusted (&now))
+        return 0;
+      if (kind == 'f' ? reg_identity_cmp (&was, &now) != 0
+                      : reg_layers_check_entry (s->layers, path, &now, (size_t)layer, &was) < 0)
         return 0;
     }
   *env_id = xstrdup (id);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "reg-layers.h"
 #include "reg-store.h"
 #include "utils.h"
 
@@ -20,6 +21,7 @@ struct reg_store
   int cache_envs_fd;
   unsigned long tmp_counter;
   uint64_t max_object_size;
+  struct reg_layers *layers; /* of the rootfs files are added from; not owned */
   struct reg_store_counters counters;
 };
 

@@ -303,6 +303,12 @@ reg_store_max_object_size (struct reg_store *s)
 }
 
 void
+reg_store_set_layers (struct reg_store *s, struct reg_layers *layers)
+{
+  s->layers = layers;
+}
+
+void
 reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out)
 {
   *out = s->counters;
@@ -568,7 +574,6 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id
                   reg_error_t *err)
 {
   cleanup_close int fd = -1;
-  uint64_t bytes = 0;
   int ret;
 
   fd = openat (s->tmp_fd, tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -581,7 +586,7 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id
         return 1;
       return reg_make_error (err, errno, "chown `tmp/%s`", tmp);
     }
-  ret = hash_copy (src_fd, id->mode, id->uid, id->gid, fd, hex, &bytes, err);
+  ret = hash_copy (src_fd, id->mode, id->uid, id->gid, fd, hex, NULL, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "copy to `tmp/%s`", tmp);
   if (fchmod (fd, id->mode & 07777) < 0)
@@ -597,8 +602,7 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id
   if (fsync (fd) < 0)
     return reg_make_error (err, errno, "fsync `tmp/%s`", tmp);
   reg_store_crash_point ("object-synced");
-  s->counters.files_read++;
-  s->counters.bytes_read += bytes;
+  s->counters.files_copied++;
   return 0;
 }
 
@@ -637,6 +641,20 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   if (ret != 0)
     return ret;
 
+  /* A file of an overlay rootfs is known by the lower-layer file it is,
+     the same in every container of the image (reg-layers.h).  */
+  if (s->layers)
+    {
+      cleanup_close int lower_fd = -1;
+      struct reg_identity lower_id;
+
+      if (reg_layers_lower_file (s->layers, fd, id, &lower_fd, &lower_id) == 0)
+        {
+          s->counters.layer_files++;
+          return add_file (s, lower_fd, &lower_id, digest, object_path, err);
+        }
+    }
+
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:
      no identity cache there.  */
@@ -649,28 +667,25 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
       memcpy (hex, cached, sizeof (hex));
       goto done;
     }
-  if (cached && elsewhere && object_exists (s, cached))
-    {
-      /* Seen through another mount (an engine that makes an overlay per
-         container shows the same inodes through a new mount each time):
-         most likely the same content, but only its hash can tell, the
-         device may be another file system's by now.  So it is hashed, and
-         written only when no object has that hash: no copy, no fsync.  Its
-         record stays the first mount's: rewritten at every new mount, it
-         would cost a new file per file (a cached create on one mount is
-         answered by the environment cache anyway).  */
-      uint64_t bytes = 0;
 
-      ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
-      s->counters.files_read++;
-      s->counters.bytes_read += bytes;
-      if (object_exists (s, hex))
-        {
-          s->counters.files_hashed_only++;
-          goto done;
-        }
+  /* Hashed before anything is written: the file of a new copy of an image,
+     or seen through a new mount (an engine's overlay per container), is
+     most often in the store already, and its copy and fsync would be
+     thrown away.  A new object's content is then read a second time, by
+     the copy, whose own hash names it.  */
+  {
+    uint64_t bytes = 0;
+
+    ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
+    if (UNLIKELY (ret < 0))
+      return ret;
+    s->counters.files_read++;
+    s->counters.bytes_read += bytes;
+  }
+  if (object_exists (s, hex))
+    {
+      s->counters.files_hashed_only++;
+      goto record;
     }
 
   tmp = reg_store_tmp_name (s, "obj");
@@ -690,9 +705,13 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   if (created)
     s->counters.objects_created++;
 
-  /* Record the identity only when the file did not change while it was
-     read: otherwise the digest may not be that of the identity.  */
-  if (trust_identity && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
+record:
+  /* Only when the file did not change while it was read (otherwise the
+     digest may not be that of the identity), and not over the record of
+     another mount: rewritten at every new mount (an overlay per
+     container), it would cost a new file per file, and a create on one
+     mount is answered by the environment cache anyway.  */
+  if (trust_identity && !elsewhere && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
       && reg_identity_cmp (id, &after) == 0)
     identity_record (s, id, hex);
 

@@ -11,6 +11,7 @@
  *   envs/<id>/image           the volume of the image it was first built from
  *   cache/files/<xx>/<dev>-<ino>  identity cache: boot, identity (reg-identity.h) -> digest
  *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
+ *                             (of an overlay root: of its layers' files, see reg-store-env.c)
  *   tmp/                      work in progress; only gc (exclusive lock) empties it
  *
  * Everything becomes visible by one link(2) or rename(2) of a finished file
@@ -92,14 +93,23 @@ int reg_store_shareable (int fd, mode_t mode, reg_error_t *err);
    get, without adding it: for tools (`reg analyze`).  */
 int reg_store_hash_object_fd (int fd, const struct stat *st, char *hex, reg_error_t *err);
 
+/* The files added from now on, and the environment cache's sources, are
+   of the rootfs with these layers (NULL: none; borrowed until the next
+   call): a file of a lower layer is known by that layer file's identity
+   (reg-layers.h), so a new overlay of known layers is not hashed again.  */
+struct reg_layers;
+void reg_store_set_layers (struct reg_store *s, struct reg_layers *layers);
+
 /* What this handle has done, for logs and tests.  */
 struct reg_store_counters
 {
   uint64_t files_read; /* files whose content was read and hashed */
   uint64_t bytes_read;
-  uint64_t files_hashed_only; /* of those, seen before through another mount: their object was there */
-  uint64_t identity_hits;   /* files answered by the identity cache */
-  uint64_t objects_created; /* objects this handle published */
+  uint64_t files_hashed_only; /* of those, whose object was there: nothing written */
+  uint64_t files_copied;      /* files written into the store (fsync included) */
+  uint64_t identity_hits;     /* files answered by the identity cache */
+  uint64_t layer_files;       /* files of an overlay known by their lower-layer file */
+  uint64_t objects_created;   /* objects this handle published */
   uint64_t envs_created;
   uint64_t link_copies; /* extra object copies made because of EMLINK */
 };
@@ -187,7 +197,12 @@ int reg_store_env_cache_put (struct reg_store *s, const char *key, const char *e
    and every source still has its identity inside ROOTFD (statx without
    following the last component, its directory resolved RESOLVE_IN_ROOT);
    0 on a miss (nothing computed from it may be trusted).  A record with an
-   untrusted identity (reg_identity_trusted) is never written.  */
+   untrusted identity (reg_identity_trusted) is never written.  With layers
+   (reg_store_set_layers, of ROOTFD's overlay), a source that is a lower
+   layer's file is recorded and checked as that file, a directory by its
+   mode, owner and entries: what the next container's overlay of the same
+   layers shows again; a record with a source of the container's own upper
+   layer is not written.  */
 int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err);
 
 /* Record the volume of the image (rootfs) ENV_ID was built from: its
@@ -195,7 +210,12 @@ int reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, c
    shows the environment's bytes against the image's; the first record
    stays (an environment is shared by every image with the same files).  */
 int reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t files, uint64_t bytes, reg_error_t *err);
-/* Whether ENV_ID has that record.  */
+/* Instead, where that image is: the path and identity of its root ROOTFD,
+   for reg_store_list_envs to measure it (and record its volume) while it is
+   still there.  A create need not walk the whole image (a third of a
+   create with an empty store).  Nothing when ENV_ID has a record.  */
+int reg_store_env_set_image_root (struct reg_store *s, const char *env_id, int rootfd, reg_error_t *err);
+/* Whether ENV_ID has either record.  */
 bool reg_store_env_has_image (struct reg_store *s, const char *env_id);
 
 struct reg_env_info
@@ -205,7 +225,7 @@ struct reg_env_info
   uint64_t symlinks;
   uint64_t dirs;
   uint64_t bytes;                    /* sum of the sizes of its files */
-  uint64_t image_files, image_bytes; /* the image it was built from; 0 when not recorded */
+  uint64_t image_files, image_bytes; /* the image it was built from; 0 when not known */
   char **refs;                       /* NULL-terminated names of the containers using it */
   size_t n_refs;
   int64_t created; /* seconds since the epoch */

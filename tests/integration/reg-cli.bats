@@ -134,3 +134,36 @@ object_digest() {
   [ "$status" -eq 0 ]
   [ "$(rt reg ls --format json | jq 'length')" -eq 0 ]
 }
+
+@test "reg ls: the image's volume is measured when reg ls asks, not by create; an image gone by then is not guessed" {
+  image_bytes=$(find "$T/rootfs" -type f -printf '%i %s\n' | sort -u | awk '{ s += $2 } END { print s }')
+  mkdir -p "$T/bundle"
+  rt spec --bundle "$T/bundle" >/dev/null
+  jq --arg root "$T/rootfs" '.process.terminal = false | .process.args = ["/usr/bin/sleep", "1000"]
+     | .root = {path: $root} | .annotations["run.reg.mode"] = "share"' "$T/bundle/config.json" >"$T/c.json"
+  mv "$T/c.json" "$T/bundle/config.json"
+  rt --debug create --bundle "$T/bundle" "$ID" </dev/null >"$T/create.log" 2>&1 || { cat "$T/create.log"; false; }
+  cat "$T/create.log"
+  grep -q "its image's volume is measured when \`reg ls\` asks" "$T/create.log"
+  env=$(ls "$T/store/envs")
+  [ "$(head -2 "$T/store/envs/$env/image" | tail -1 | cut -d' ' -f1)" = root ]
+  run rt reg ls --format json
+  [ "$status" -eq 0 ]
+  [ "$(jq '.[0].imageBytes' <<<"$output")" -eq "$image_bytes" ]
+  # measured once: kept when the image is gone
+  rt delete --force "$ID"
+  mv "$T/rootfs" "$T/rootfs.old"
+  run rt reg ls --format json
+  [ "$(jq '.[0].imageBytes' <<<"$output")" -eq "$image_bytes" ]
+
+  # a new environment whose image is gone before anyone asked: unknown
+  rm -rf "$T/store"
+  mv "$T/rootfs.old" "$T/rootfs"
+  rt create --bundle "$T/bundle" "$ID" </dev/null >"$T/create.log" 2>&1 || { cat "$T/create.log"; false; }
+  rt delete --force "$ID"
+  mv "$T/rootfs" "$T/rootfs.old"
+  mkdir "$T/rootfs"
+  run rt reg ls --format json
+  [ "$status" -eq 0 ]
+  [ "$(jq '.[0] | has("imageBytes")' <<<"$output")" = false ]
+}

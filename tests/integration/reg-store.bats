@@ -26,10 +26,18 @@ setup() {
   reg_setup
   LOOP=
   REG_CONF=
+  OVERLAYS=()
+  OV_DIR=
 }
 
 teardown() {
-  local id
+  local id m
+  for id in "${IDS[@]}"; do
+    rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
+  done
+  for m in "${OVERLAYS[@]}"; do
+    umount "$m" 2>/dev/null || true
+  done
   if [ -n "$LOOP" ]; then
     for id in "${IDS[@]}"; do
       rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
@@ -217,4 +225,181 @@ big_objects() {
   [ "$status" -ne 0 ]
   [ "${#lines[@]}" -eq 1 ]
   [[ "$output" == *"reg.conf:2: max_object_size: expected a size in bytes"*"not \`lots\`"* ]]
+}
+
+# overlay_root LOWER...: a new overlay of the layers LOWER (top first) with an
+# empty upper layer of its own (in $OV_DIR, default $T), as Podman and
+# containerd give each container; sets R (its merged directory) and U (its
+# upper directory).
+overlay_root() {
+  local d lower
+  d=$(mktemp -d "${OV_DIR:-$T}/ov.XXXXXX")
+  lower=$(IFS=:; echo "$*")
+  mkdir "$d/upper" "$d/work" "$d/merged"
+  mount -t overlay overlay -o "lowerdir=$lower,upperdir=$d/upper,workdir=$d/work" "$d/merged"
+  OVERLAYS+=("$d/merged")
+  R=$d/merged
+  U=$d/upper
+}
+
+# debug_create: create the bundle B as C with --debug; $log is the
+# runtime's stderr, $hashed and $copied the numbers of files its store
+# hashed and copied.
+debug_create() {
+  IDS+=("$C")
+  rt --debug create --bundle "$B" "$C" </dev/null 2>"$T/debug.log"
+  log=$(cat "$T/debug.log")
+  hashed=$(sed -n 's/.*REG: store: .*, \([0-9]*\) files hashed.*/\1/p' "$T/debug.log")
+  copied=$(sed -n 's/.*REG: store: .*, \([0-9]*\) files copied.*/\1/p' "$T/debug.log")
+  echo "$log" | grep "REG: store:"
+  [ -n "$hashed" ]
+}
+
+# layer_image DIR: busybox, sha256sum with its libraries, /data.txt.
+layer_image() {
+  base_image "$1"
+  copy_prog "$1" /usr/bin/sha256sum
+  echo layer >"$1/data.txt"
+}
+
+@test "a create's debug log says what the store did: a first create hashes and writes, a repeated one is cached" {
+  layer_image "$T/plain"
+  rm -rf "$T/store"
+  bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
+  debug_create
+  [[ "$log" == *"REG: store: environment cache miss, $hashed files hashed ("*" bytes), 0 identity-cache hits, 0 files of lower layers, $hashed files copied, $hashed new objects, 1 environments built"* ]]
+  [ "$hashed" -ge 3 ]
+  rt delete --force "$C"
+  bundle "$T/plain" share -- /usr/bin/sha256sum "$LIBC"
+  debug_create
+  [[ "$log" == *"REG: store: environment cache hit, 0 files hashed (0 bytes), 0 identity-cache hits, 0 files of lower layers, 0 files copied, 0 new objects, 0 environments built"* ]]
+}
+
+@test "a new copy of an image with a warm store: its files are hashed, none is copied (share and minimal)" {
+  layer_image "$T/orig"
+  for mode in share minimal; do
+    rm -rf "$T/copy"
+    bundle "$T/orig" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    cp -a "$T/orig" "$T/copy"
+    bundle "$T/copy" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    [ "$hashed" -gt 0 ]
+    [ "$copied" -eq 0 ]
+    [ -z "$(ls "$T/store/tmp")" ]
+  done
+}
+@test "an overlay per container (Podman, containerd): only the first create of its layers hashes (share and minimal)" {
+  layer_image "$T/layer"
+  for mode in share minimal; do
+    # the first container of the image hashes its files ...
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [ "$hashed" -gt 0 ]
+    rt delete --force "$C"
+    # ... every later one, on an overlay of its own, none: its environment
+    # is found by its layers
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [ "$hashed" -eq 0 ]
+    [[ "$log" == *"REG: store: environment cache hit"* ]]
+    rt delete --force "$C"
+    # and runs with the layer's files
+    overlay_root "$T/layer"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    echo "$mode: status $status, out: $output, err: $stderr"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(cd "$T/layer" && sha256sum "${LIBC#/}" data.txt | sed 's|  |  /|')" ]
+  done
+}
+
+@test "an overlay per container: what its upper layer holds is the container's own, hashed and shown as it is there" {
+  layer_image "$T/layer2"
+  mkdir "$T/layer2/app"
+  echo a >"$T/layer2/app/a"
+  overlay_root "$T/layer2"
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
+  crun
+  [ "$output" = "$(printf 'layer\na')" ]
+  # the engine (or a restarted container) has its own /data.txt above the layer
+  overlay_root "$T/layer2"
+  echo mine >"$U/data.txt"
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
+  debug_create
+  rt delete --force "$C"
+  [[ "$log" == *"REG: store: environment cache miss"* ]]
+  [ "$hashed" -eq 1 ]
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$output" = "$(printf 'mine\na')" ]
+  # and a file of its own in a directory of the layer
+  overlay_root "$T/layer2"
+  mkdir "$U/app"
+  echo b >"$U/app/b"
+  bundle "$R" minimal false /data.txt,/app -- /bin/busybox sh -c 'cat /data.txt; ls /app'
+  crun
+  echo "status $status, out: $output, err: $stderr"
+  [ "$output" = "$(printf 'layer\na\nb')" ]
+}
+
+@test "layers on a reused loop device: an overlay of the genuine image is not given the attacker's files (share and minimal)" {
+  command -v mkfs.ext4 >/dev/null && command -v debugfs >/dev/null || skip "needs e2fsprogs"
+  # the layer in img/ of each file system image, the containers' upper
+  # layers next to it (one file system: the layers can be named)
+  rm -rf "$T/good" "$T/evil"
+  layer_image "$T/good/img"
+  echo good >"$T/good/img/data.txt"
+  cp -a "$T/good" "$T/evil"
+  echo evil >"$T/evil/img/data.txt"
+  # a libc of the same size that is not the genuine one
+  off=$(grep -obUa 'GNU C Library' "$T/evil/img$LIBC" | head -1 | cut -d: -f1)
+  printf 'X' | dd of="$T/evil/img$LIBC" bs=1 seek="$off" conv=notrunc status=none
+  good_sums=$(cd "$T/good/img" && sha256sum "${LIBC#/}" data.txt | sed 's|  |  /|')
+  ext4_image "$T/evil" "$T/evil.img"
+  ext4_image "$T/good" "$T/good.img"
+  mkdir -p "$T/mnt"
+  OV_DIR=$T/mnt
+  LOOP=$(losetup -f --show "$T/evil.img") || skip "no loop device"
+  mount "$LOOP" "$T/mnt"
+  (cd "$T/mnt/img" && find . -printf '%p %i %s %.9Y %.9Z\n' | sort) >"$T/evil.ids"
+  for mode in share minimal; do
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    [[ "$log" != *" 0 files of lower layers"* ]]
+    rt delete --force "$C"
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    [ "$status" -eq 0 ]
+    [ "$output" != "$good_sums" ]
+  done
+  for m in "${OVERLAYS[@]}"; do umount "$m"; done
+  OVERLAYS=()
+  umount "$T/mnt"
+  losetup -d "$LOOP"
+  losetup "$LOOP" "$T/good.img" || skip "$LOOP was taken by someone else meanwhile"
+  mount "$LOOP" "$T/mnt"
+  (cd "$T/mnt/img" && find . -printf '%p %i %s %.9Y %.9Z\n' | sort) >"$T/good.ids"
+  # the layer files have the attacker's inodes, sizes and times
+  diff "$T/evil.ids" "$T/good.ids"
+  for mode in share minimal; do
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    debug_create
+    rt delete --force "$C"
+    [[ "$log" != *" 0 files of lower layers"* ]]
+    [ "$hashed" -gt 0 ]
+    overlay_root "$T/mnt/img"
+    bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+    crun
+    echo "$mode: status $status, out: $output, err: $stderr"
+    [ "$output" = "$good_sums" ]
+  done
 }

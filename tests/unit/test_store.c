@@ -683,9 +683,13 @@ test_env_image_record (void **state)
       assert_int_equal (mounted.bytes, size.bytes);
     }
 
-  check_err (reg_store_env_set_image (s, id, size.files, size.bytes, &err), &err);
+  /* Where the image is, measured when listed (and then recorded).  */
+  check_err (reg_store_env_set_image_root (s, id, f->imgfd, &err), &err);
   assert_true (reg_store_env_has_image (s, id));
-  /* The first record stays.  */
+  check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
+  assert_int_equal (envs[0].image_bytes, 32);
+  reg_env_info_free (envs, n);
+  /* The first measured record stays.  */
   check_err (reg_store_env_set_image (s, id, 1, 1, &err), &err);
   check_err (reg_store_list_envs (s, &envs, &n, &err), &err);
   assert_int_equal (n, 1);
