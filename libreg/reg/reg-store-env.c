@@ -298,6 +298,9 @@ env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_
   size_t len;
   int ret;
 
+  ret = reg_store_publish_pending (s, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   ret = reg_manifest_serialize (m, &data, &len, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -22,12 +22,17 @@ struct reg_store
   unsigned long tmp_counter;
   uint64_t max_object_size;
   struct reg_layers *layers; /* of the rootfs files are added from; not owned */
+  struct reg_store_pending *pending; /* new objects written, not yet synced and linked */
+  size_t n_pending;
   struct reg_store_counters counters;
 };
 
 /* Test hook: when REG_STORE_TEST_CRASH_AT names STEP, the process kills
    itself with SIGKILL there (crash-consistency tests).  */
 void reg_store_crash_point (const char *step);
+
+/* reg_store_flush without the store's name as context.  */
+int reg_store_publish_pending (struct reg_store *s, reg_error_t *err);
 
 /* A name for work in progress in tmp/: "<what>.<pid>.<n>.<random>".  */
 char *reg_store_tmp_name (struct reg_store *s, const char *what);

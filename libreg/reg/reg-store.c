@@ -354,8 +354,16 @@ out:
 void
 reg_store_close (struct reg_store *s)
 {
+  reg_error_t err = NULL;
+
   if (s == NULL)
     return;
+  /* What was added is published, as if added one by one.  */
+  if (s->n_pending && reg_store_publish_pending (s, &err) < 0)
+    {
+      reg_debug ("store `%s`: %s", s->root, err->msg);
+      reg_error_release (&err);
+    }
   int *fds[]
       = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_files_fd, &s->cache_envs_fd, &s->lock_fd };
   for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
@@ -567,11 +575,12 @@ ns_timespec (int64_t ns)
   return (struct timespec){ .tv_sec = (time_t)sec, .tv_nsec = (long)rem };
 }
 
-/* A temporary object with ID's owner, mode and mtime, filled from SRC_FD.
-   1 when the owner cannot be given.  */
+/* A temporary object with ID's owner, mode and mtime, filled from SRC_FD;
+   synced now (SYNC), or only its writeback started (reg_store_flush syncs
+   it).  1 when the owner cannot be given.  */
 static int
-write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, char *hex,
-                  reg_error_t *err)
+write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, bool sync,
+                  char *hex, reg_error_t *err)
 {
   cleanup_close int fd = -1;
   int ret;
@@ -599,10 +608,16 @@ write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id
     if (futimens (fd, times) < 0)
       return reg_make_error (err, errno, "set the times of `tmp/%s`", tmp);
   }
+  s->counters.files_copied++;
+  if (!sync)
+    {
+      /* Its data goes to the disk while the next files are read.  */
+      sync_file_range (fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+      return 0;
+    }
   if (fsync (fd) < 0)
     return reg_make_error (err, errno, "fsync `tmp/%s`", tmp);
   reg_store_crash_point ("object-synced");
-  s->counters.files_copied++;
   return 0;
 }
 
@@ -619,16 +634,103 @@ reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
+/* --- new objects, published together ------------------------------------
+
+   A new object is written to tmp/ and its writeback started; the objects of
+   one create are synced together, then linked: their writes overlap the
+   reading of the next files, and on a journalling file system the first
+   fsync commits what the others would each have waited for.  Nothing is
+   visible in objects/ before it is on the disk.  */
+
+struct reg_store_pending
+{
+  char *tmp;
+  char hex[REG_DIGEST_HEX_LEN + 1];
+};
+
+static struct reg_store_pending *
+pending_find (struct reg_store *s, const char *hex)
+{
+  for (size_t i = 0; i < s->n_pending; i++)
+    if (strcmp (s->pending[i].hex, hex) == 0)
+      return &s->pending[i];
+  return NULL;
+}
+
+static void
+pending_add (struct reg_store *s, char *tmp, const char *hex)
+{
+  s->pending = xrealloc (s->pending, (s->n_pending + 1) * sizeof (*s->pending));
+  s->pending[s->n_pending].tmp = tmp;
+  memcpy (s->pending[s->n_pending].hex, hex, REG_DIGEST_HEX_LEN + 1);
+  s->n_pending++;
+}
+
+/* Forget the list, removing what a failed publication left in tmp/ (gc
+   would, but nobody will use it).  */
+static void
+pending_drop (struct reg_store *s)
+{
+  for (size_t i = 0; i < s->n_pending; i++)
+    {
+      unlinkat (s->tmp_fd, s->pending[i].tmp, 0);
+      free (s->pending[i].tmp);
+    }
+  free (s->pending);
+  s->pending = NULL;
+  s->n_pending = 0;
+}
+
+int
+reg_store_publish_pending (struct reg_store *s, reg_error_t *err)
+{
+  int ret = 0;
+
+  for (size_t i = 0; i < s->n_pending && ret == 0; i++)
+    {
+      cleanup_close int fd = openat (s->tmp_fd, s->pending[i].tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || fsync (fd) < 0)
+        ret = reg_make_error (err, errno, "fsync `tmp/%s`", s->pending[i].tmp);
+    }
+  if (ret == 0 && s->n_pending)
+    reg_store_crash_point ("object-synced");
+  for (size_t i = 0; i < s->n_pending && ret == 0; i++)
+    {
+      cleanup_free char *rel = reg_store_object_rel (s->pending[i].hex, 0);
+      bool created = false;
+
+      ret = publish_tmp (s, s->pending[i].tmp, rel, &created, err);
+      if (UNLIKELY (ret < 0))
+        {
+          reg_error_wrap (err, "publish object %s", s->pending[i].hex);
+          break;
+        }
+      free (steal_pointer (&s->pending[i].tmp));
+      if (created)
+        s->counters.objects_created++;
+    }
+  for (size_t i = 0; i < s->n_pending; i++)
+    if (s->pending[i].tmp)
+      unlinkat (s->tmp_fd, s->pending[i].tmp, 0);
+  pending_drop (s);
+  return ret;
+}
+
+int
+reg_store_flush (struct reg_store *s, reg_error_t *err)
+{
+  return reg_store_wrap (s, err, reg_store_publish_pending (s, err));
+}
+
 static int
 add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
           reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
   cleanup_free char *tmp = NULL;
-  cleanup_free char *rel = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct reg_identity after;
-  bool created = false, trust_identity, elsewhere = false;
+  bool trust_identity, elsewhere = false;
   struct statfs sfs;
   int ret;
 
@@ -688,22 +790,21 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
       goto record;
     }
 
-  tmp = reg_store_tmp_name (s, "obj");
-  ret = write_tmp_object (s, fd, id, tmp, hex, err);
-  if (ret != 0)
+  if (pending_find (s, hex) == NULL)
     {
-      unlinkat (s->tmp_fd, tmp, 0);
-      return ret == 1 ? REG_STORE_UNSHARED_OWNER : ret;
+      tmp = reg_store_tmp_name (s, "obj");
+      ret = write_tmp_object (s, fd, id, tmp, false, hex, err);
+      if (ret != 0)
+        {
+          unlinkat (s->tmp_fd, tmp, 0);
+          return ret == 1 ? REG_STORE_UNSHARED_OWNER : ret;
+        }
+      /* Published with the others, after one round of syncs.  */
+      if (pending_find (s, hex) != NULL)
+        unlinkat (s->tmp_fd, tmp, 0);
+      else
+        pending_add (s, steal_pointer (&tmp), hex);
     }
-  rel = reg_store_object_rel (hex, 0);
-  ret = publish_tmp (s, tmp, rel, &created, err);
-  if (UNLIKELY (ret < 0))
-    {
-      unlinkat (s->tmp_fd, tmp, 0);
-      return reg_error_wrap (err, "publish object %s", hex);
-    }
-  if (created)
-    s->counters.objects_created++;
 
 record:
   /* Only when the file did not change while it was read (otherwise the
@@ -716,6 +817,13 @@ record:
     identity_record (s, id, hex);
 
 done:
+  /* A caller that wants the object's path may open it at once.  */
+  if (object_path && s->n_pending)
+    {
+      ret = reg_store_publish_pending (s, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   if (digest)
     *digest = xstrdup (hex);
   if (object_path)
@@ -743,7 +851,7 @@ reg_store_make_copy (struct reg_store *s, const char *digest, unsigned copy, int
   ret = reg_identity_at (src_fd, "", AT_EMPTY_PATH, &id, NULL);
   if (ret < 0)
     return reg_make_error (err, -ret, "stat object %s", digest);
-  ret = write_tmp_object (s, src_fd, &id, tmp, hex, err);
+  ret = write_tmp_object (s, src_fd, &id, tmp, true, hex, err);
   if (ret == 1)
     ret = reg_make_error (err, EPERM, "copy object %s: cannot give the copy the object's owner", digest);
   if (ret == 0 && strcmp (hex, digest) != 0)

@@ -68,12 +68,19 @@ const char *reg_store_unshared_reason (int code);
 /* Add the regular file open as FD (any offset; it is read with pread)
    whose identity (reg_identity_at) is ID.  Returns 0 with the object's
    digest (64 hex) and host path in *DIGEST and *OBJECT_PATH (either may be
-   NULL), a reg_store_unshared value (> 0) when the file must not be shared
+   NULL; a new object is published by reg_store_flush, at once when
+   OBJECT_PATH is asked for), a reg_store_unshared value (> 0) when the file must not be shared
    (nothing is left behind), or < 0 on error.  A file whose whole identity
    (mount, inode, times, mode, owner) was seen before in this boot and
    whose object still exists is not read again.  */
 int reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                         reg_error_t *err);
+
+/* Sync and publish the new objects added since the last call: an object
+   whose digest reg_store_add_file gave is in objects/ only after this (or
+   reg_store_env_get, or reg_store_close, which call it), so that the
+   objects of one create are synced together.  */
+int reg_store_flush (struct reg_store *s, reg_error_t *err);
 
 /* The host path of the object DIGEST (which need not exist).  */
 char *reg_store_object_path (struct reg_store *s, const char *digest);

@@ -1205,6 +1205,7 @@ test_store_full_disk (void **state)
   assert_int_equal (write (fd, "small\n", 6), 6);
   assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
   assert_int_equal (reg_store_add_file (s, fd, &id, &digest, NULL, &err), 0);
+  assert_int_equal (reg_store_flush (s, &err), 0);
   free (digest);
   digest = NULL;
   close (fd);

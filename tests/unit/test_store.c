@@ -129,6 +129,8 @@ add_at (struct reg_store *s, int dirfd, const char *name, char **digest)
   id = fd_identity (fd);
   ret = reg_store_add_file (s, fd, &id, digest, NULL, &err);
   check_err (ret, &err);
+  /* Its object published, as at a create's end.  */
+  check_err (reg_store_flush (s, &err), &err);
   return ret;
 }
 
@@ -297,6 +299,43 @@ test_dedup (void **state)
     assert_string_equal (data, "other bytes");
   }
   assert_int_equal (count_entries (f->store, "tmp"), 0);
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
+/* New objects are written to tmp/ and published together: none is in
+   objects/ before reg_store_flush (their syncs are batched), two files of
+   one content are written once, and a flush publishes them all.  */
+static void
+test_publish_batched (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  const char *names[] = { "b0", "b1", "b2" };
+  struct reg_store_counters c;
+  reg_error_t err = NULL;
+
+  write_img (f, "b0", "batched zero", 0755);
+  write_img (f, "b1", "batched one", 0644);
+  write_img (f, "b2", "batched zero", 0755);
+  for (size_t i = 0; i < 3; i++)
+    {
+      cleanup_close int fd = openat (f->imgfd, names[i], O_RDONLY | O_CLOEXEC);
+      cleanup_free char *digest = NULL;
+      struct reg_identity id;
+
+      assert_true (fd >= 0);
+      id = fd_identity (fd);
+      check_err (reg_store_add_file (s, fd, &id, &digest, NULL, &err), &err);
+    }
+  assert_int_equal (count_files (f->store, "objects"), 0);
+  assert_int_equal (count_entries (f->store, "tmp"), 2);
+  check_err (reg_store_flush (s, &err), &err);
+  assert_int_equal (count_files (f->store, "objects"), 2);
+  assert_int_equal (count_entries (f->store, "tmp"), 0);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_copied, 2);
+  assert_int_equal (c.objects_created, 2);
   assert_check_clean (s);
   reg_store_close (s);
 }
@@ -1867,6 +1906,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_digest_encoding, setup, teardown),
     cmocka_unit_test_setup_teardown (test_object_keeps_mtime, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dedup, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_publish_batched, setup, teardown),
     cmocka_unit_test_setup_teardown (test_add_error_leaves_nothing, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_setid_refused, setup, teardown),
