@@ -51,7 +51,7 @@ setup_file() {
   if [ -n "${SDC_IMAGE_BUILT:-}" ]; then
     echo "# the systemd image was built (debootstrap + import) in $SDC_IMAGE_BUILT s" >&3
   fi
-  echo "# systemd container booted in $((SECONDS - t0)) s" >&3
+  echo "# systemd container booted in $((SECONDS - t0 - ${SDC_IMAGE_BUILT:-0})) s" >&3
   # The runtime must load in the image (its libraries are in SDC_PACKAGES).
   local missing
   missing=$(sdc "$SDC_NAME" sh -c "ldd $IN_RT | grep 'not found'" || true)

@@ -5,12 +5,13 @@
 # its own, which sees the host's cgroup layout (v1, hybrid or v2) and owns its
 # part of it.  Sourced by tests/integration/systemd.bats.
 #
-#   sdc_start NAME DIR [unified]
+#   sdc_start NAME DIR [unified|clients]
 #                        boot a container NAME with DIR bind-mounted at /t
 #                        (read-write); SDC_ERROR says why on failure.
 #                        unified: systemd on a cgroup2 hierarchy alone (the
 #                        v2 layout), whatever the host's layout; on a v1 or
-#                        hybrid host it has no controllers to delegate
+#                        hybrid host it has no controllers to delegate.
+#                        clients: the image with Podman and containerd
 #   sdc NAME CMD...      run CMD in it (podman exec), bounded in time
 #   sdc_stop NAME        remove it and the cgroup directories it was given
 #   sdc_sweep            remove those of test runs that are gone
@@ -115,6 +116,39 @@ sdc_image() {
   SDC_IMAGE_BUILT=$((SECONDS - start))
 }
 
+# The image with Podman and containerd too (tests/integration/systemd-clients.bats),
+# made from the one above with apt-get in a container on the host's network
+# (debootstrap --include of podman fails configuring golang-github-containers-common).
+# Their units are masked (Podman's fail at boot without a storage that
+# works there); containerd runs, as on a node.
+SDC_CLIENTS_IMAGE=localhost/reg-test/debian-systemd-clients:bookworm
+SDC_CLIENT_PACKAGES=(podman containerd)
+
+sdc_clients_image() {
+  local name=reg-sdtest-${BATS_ROOT_PID:-$$}-build rc=0 out
+  sdc_podman image exists "$SDC_CLIENTS_IMAGE" && return 0
+  sdc_image || return 1
+  sdc_podman rm -f "$name" >/dev/null 2>&1
+  # shellcheck disable=SC2016 # expanded in the container
+  if ! out=$(sdc_bounded "$SDC_BUILD_TIMEOUT" "apt-get install ${SDC_CLIENT_PACKAGES[*]} in $name" \
+    podman --runtime "$(sdc_runtime)" run --name "$name" --network host "$SDC_IMAGE" sh -c '
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get update -q >/tmp/apt.log 2>&1 && apt-get install -y -q --no-install-recommends "$@" >>/tmp/apt.log 2>&1 ||
+        { tail -5 /tmp/apt.log; exit 1; }
+      systemctl mask podman.service podman.socket podman-restart.service podman-auto-update.service \
+        podman-auto-update.timer >/dev/null 2>&1
+      rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /tmp/apt.log' sh "${SDC_CLIENT_PACKAGES[@]}" 2>&1); then
+    SDC_ERROR="installing ${SDC_CLIENT_PACKAGES[*]} in the systemd image failed: $out"
+    rc=1
+  elif ! out=$(sdc_bounded "$SDC_BUILD_TIMEOUT" "podman commit $name" \
+    podman commit -q --change 'CMD ["/lib/systemd/systemd"]' "$name" "$SDC_CLIENTS_IMAGE" 2>&1); then
+    SDC_ERROR="podman commit of the clients image failed: $out"
+    rc=1
+  fi
+  sdc_podman rm -f "$name" >/dev/null 2>&1
+  return $rc
+}
+
 sdc() {
   local name=$1
   shift
@@ -142,16 +176,22 @@ sdc_sweep() {
 
 # shellcheck disable=SC2034 # SDC_ERROR is read by the callers
 sdc_start() {
-  local name=$1 dir=$2 out state init=(/lib/systemd/systemd)
+  local name=$1 dir=$2 out state init=(/lib/systemd/systemd) image=$SDC_IMAGE
   SDC_ERROR=
   sdc_podman_conf
   sdc_image || return 1
-  if [ "${3:-}" = unified ]; then
+  case "${3:-}" in
+  unified)
     init=(/bin/sh -c 'umount -R /sys/fs/cgroup && mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec /lib/systemd/systemd')
-  fi
+    ;;
+  clients)
+    sdc_clients_image || return 1
+    image=$SDC_CLIENTS_IMAGE
+    ;;
+  esac
   if ! out=$(sdc_podman --runtime "$(sdc_runtime)" run -d --name "$name" \
     --cgroup-parent "/$name" --cgroupns private --privileged --systemd always --network none \
-    -v "$dir:/t" "$SDC_IMAGE" "${init[@]}" 2>&1); then
+    -v "$dir:/t" "$image" "${init[@]}" 2>&1); then
     SDC_ERROR="podman run of the systemd container failed: $out"
     return 1
   fi
