@@ -83,6 +83,11 @@ network_config_dir = "$SDC_RUN/networks"
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
+# Locks of its own, in tmp_dir: with the default (shm), the first command
+# after tmp_dir is made frees every lock of the machine's one /libpod_lock
+# segment (libpod's refresh), so another Podman's containers (the client
+# suite's, the host's) and these could then share one.
+lock_type = "file"
 pull_policy = "never"
 tmp_dir = "$SDC_RUN/tmp"
 EOC
