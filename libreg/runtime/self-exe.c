@@ -38,8 +38,12 @@ fd_is_protected (int fd)
   struct statvfs svfs;
   int seals = fcntl (fd, F_GET_SEALS);
 
-  if (seals >= 0)
-    return (seals & SEALS) == SEALS;
+  /* A tmpfs file answers too (F_SEAL_SEAL alone) without being sealed:
+     a memfd with every seal is protected, anything else is judged by its
+     mount below (our copy in a /run that is a tmpfs, as where systemd is
+     init, is a file of a read-only bind).  */
+  if (seals >= 0 && (seals & SEALS) == SEALS)
+    return true;
   /* A file of a read-only mount (our copy's bind, our overlay without an
      upper layer, a read-only /usr): nothing can open it for writing through
      that mount, and a container cannot reach the host's mounts to change
@@ -236,6 +240,12 @@ reg_self_exe_protect (char **argv, reg_error_t *err)
       if (len < 0)
         return reg_make_error (err, errno, "readlink /proc/self/exe");
       exe[len] = '\0';
+      /* Already re-executed from a copy that is not protected after all:
+         an error, never a second copy of the copy (one per re-execution,
+         until /run is full).  */
+      if (strncmp (exe, REG_SELF_EXE_DIR "/", strlen (REG_SELF_EXE_DIR "/")) == 0
+          || strncmp (exe, "/memfd:reg-runc", strlen ("/memfd:reg-runc")) == 0)
+        return reg_make_error (err, EROFS, "the runtime's copy `%s` is not read-only", exe);
       copy = persistent_copy (self);
       if (copy < 0)
         copy = overlay_copy (exe);

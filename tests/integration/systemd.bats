@@ -32,17 +32,26 @@ setup_file() {
     echo "probe not built: $PROBE" >&2
     return 1
   }
+  # A run killed before its teardown_file (meson's timeout) left its
+  # container booted.
+  sdc_sweep 2>&1 | sed 's/^/# /' >&3
   SD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/reg-sdtest.XXXXXX")
-  SDC_NAME=reg-sdtest-$$-$RANDOM
+  # The bats process's PID: sdc_sweep removes the container once it is gone.
+  SDC_NAME=reg-sdtest-$BATS_ROOT_PID-$RANDOM
   export SD_DIR SDC_NAME
   cp "$REG_RUNC" "$SD_DIR/reg-runc"
   ROOTFS=$SD_DIR/rootfs
   mkdir -p "$ROOTFS"
   make_rootfs "$ROOTFS"
+  local t0=$SECONDS
   if ! sdc_start "$SDC_NAME" "$SD_DIR"; then
     echo "FAIL: cannot make the systemd container: $SDC_ERROR" >&2
     return 1
   fi
+  if [ -n "${SDC_IMAGE_BUILT:-}" ]; then
+    echo "# the systemd image was built (debootstrap + import) in $SDC_IMAGE_BUILT s" >&3
+  fi
+  echo "# systemd container booted in $((SECONDS - t0 - ${SDC_IMAGE_BUILT:-0})) s" >&3
   # The runtime must load in the image (its libraries are in SDC_PACKAGES).
   local missing
   missing=$(sdc "$SDC_NAME" sh -c "ldd $IN_RT | grep 'not found'" || true)
@@ -53,9 +62,13 @@ setup_file() {
 }
 
 teardown_file() {
-  [ -n "${SDC_NAME:-}" ] && sdc_stop "$SDC_NAME"
+  local rc=0
+  if [ -n "${SDC_NAME:-}" ]; then
+    sdc_stop "$SDC_NAME" || rc=1
+    sdc_stop "$SDC_NAME-v2" || rc=1
+  fi
   [ -n "${SD_DIR:-}" ] && rm -rf "$SD_DIR"
-  return 0
+  return $rc
 }
 
 setup() {
@@ -88,6 +101,19 @@ teardown() {
     echo "teardown: left behind: $left" >&2
     return 1
   fi
+}
+
+# sd_wait_status ID STATUS: wait (10 s at most) for the container's status;
+# fails naming what it waited for.
+sd_wait_status() {
+  local s=
+  for _ in $(seq 100); do
+    s=$(rt state "$1" | jq -r .status)
+    [ "$s" = "$2" ] && return 0
+    sleep 0.1
+  done
+  echo "container $1 is still '$s' after 10 s, waited for '$2'" >&2
+  return 1
 }
 
 sd_config() {
@@ -297,11 +323,7 @@ mark_args() {
   [ "$status" -eq 0 ]
   [ "$(show "$UNIT" ActiveState)" = active ]
   rt kill "$ID" KILL
-  local tries=50
-  while [ "$(rt state "$ID" | jq -r .status)" != stopped ] && [ $tries -gt 0 ]; do
-    sleep 0.1
-    tries=$((tries - 1))
-  done
+  sd_wait_status "$ID" stopped
   rt delete "$ID"
   [ -z "$(sd_leaks "$ID")" ]
 
@@ -310,11 +332,7 @@ mark_args() {
   sd_config '.process.args = ["/bin/probe", "exit", "0"]'
   rt_bg "$ID" --systemd-cgroup run -d --bundle "/t/$ID" "$ID"
   [ "$status" -eq 0 ]
-  tries=50
-  while [ "$(rt state "$ID" | jq -r .status)" != stopped ] && [ $tries -gt 0 ]; do
-    sleep 0.1
-    tries=$((tries - 1))
-  done
+  sd_wait_status "$ID" stopped
   rt delete "$ID"
   [ -z "$(sd_leaks "$ID")" ]
 }

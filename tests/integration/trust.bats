@@ -63,6 +63,27 @@ create_racing() {
   reg_runc delete --force "$CID"
 }
 
+@test "trust: with /run on a tmpfs (systemd hosts), create re-executes once from one read-only copy" {
+  # A tmpfs file answers F_GET_SEALS (F_SEAL_SEAL) without being sealed: the
+  # copy must still be taken for protected (it is on a read-only bind), not
+  # copied again under its own identity, and again, until /run is full.
+  # The tmpfs is over the copies' directory in a mount namespace of the
+  # test's own: the host's /run is not touched.
+  mkdir -p /run/reg-runc-exe
+  set_args /bin/probe pid
+  run timeout -k 5 20 unshare -m --propagation private sh -c '
+    mount -t tmpfs -o size=64m tmpfs /run/reg-runc-exe || exit 99
+    "$@" </dev/null >"$0.out" 2>"$0.err"; rc=$?
+    echo "copies=$(ls -A /run/reg-runc-exe | wc -l)"
+    exit $rc' "$TEST_DIR/tmpfs-run" "$REG_RUNC" --root "$TEST_ROOT_STATE" run --bundle "$BUNDLE" "$CID"
+  [ "$status" -eq 0 ] || {
+    echo "run: status $status (124: still re-executing after 20 s): $(cat "$TEST_DIR/tmpfs-run.err")" >&2
+    false
+  }
+  [ "$output" = copies=1 ]
+  [ "$(cat "$TEST_DIR/tmpfs-run.out")" = 1 ]
+}
+
 @test "trust: a container hunting the exec processes' executable never opens the runtime's binary for writing (50 execs)" {
   set_args /bin/probe exe-hunt 25
   run_detached run -d --bundle "$BUNDLE" "$CID"

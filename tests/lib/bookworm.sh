@@ -14,8 +14,11 @@
 #
 # DEBIAN_MIRROR overrides the mirror.  Concurrent builders of one tarball
 # (two test files, two CI jobs) wait for each other on a lock next to it.
+# Both are bounded: debootstrap by BOOKWORM_TIMEOUT seconds (600), the wait
+# for another builder by as long; past it BOOKWORM_ERROR says which.
 
 REG_RUNC_TEST_CACHE=${REG_RUNC_TEST_CACHE:-/var/cache/reg-runc-tests}
+BOOKWORM_TIMEOUT=${BOOKWORM_TIMEOUT:-600}
 # shellcheck disable=SC2034 # read by the callers
 BOOKWORM_ERROR=
 
@@ -62,7 +65,11 @@ bookworm_build() {
   mkdir -p "$(dirname "$tar")"
   lock=$tar.lock
   exec {lockfd}>"$lock"
-  flock "$lockfd"
+  if ! flock -w "$BOOKWORM_TIMEOUT" "$lockfd"; then
+    exec {lockfd}>&-
+    BOOKWORM_ERROR="another build of $tar held $lock for more than $BOOKWORM_TIMEOUT s"
+    return 1
+  fi
   if [ -s "$tar" ]; then # another builder finished meanwhile
     exec {lockfd}>&-
     return 0
@@ -75,9 +82,12 @@ bookworm_build() {
   )")
   bookworm_log "debootstrap --variant=minbase ${include[*]} bookworm from $mirror (once; cached as $tar)"
   start=$(date +%s)
-  if ! debootstrap --variant=minbase "${include[@]}" bookworm "$tmp/rootfs" "$mirror" >"$tmp/log" 2>&1; then
+  if ! timeout -k 10 "$BOOKWORM_TIMEOUT" debootstrap --variant=minbase "${include[@]}" bookworm "$tmp/rootfs" \
+    "$mirror" >"$tmp/log" 2>&1; then
     tail -20 "$tmp/log" >&2
     BOOKWORM_ERROR="debootstrap from $mirror failed: $(grep -m1 -E 'E:|W: Failure' "$tmp/log" || tail -1 "$tmp/log")"
+    [ $(($(date +%s) - start)) -ge "$BOOKWORM_TIMEOUT" ] &&
+      BOOKWORM_ERROR="debootstrap from $mirror did not finish in $BOOKWORM_TIMEOUT s (BOOKWORM_TIMEOUT)"
     rc=1
   else
     bookworm_log "debootstrap took $(($(date +%s) - start)) s"
@@ -91,7 +101,9 @@ bookworm_build() {
       rc=1
     fi
   fi
-  rm -rf "$tmp"
+  # A debootstrap cut short leaves its /proc and /sys mounted in the rootfs.
+  findmnt -rn -o TARGET | grep -F "$tmp/" | sort -r | while read -r m; do umount -l "$m"; done
+  rm -rf --one-file-system "$tmp"
   exec {lockfd}>&-
   return $rc
 }
