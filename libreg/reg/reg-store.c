@@ -615,6 +615,37 @@ reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
+/* In a user namespace (rootless Podman), a file whose owner or group has
+   no mapping shows the overflow uid/gid, which the namespace may well map
+   (65534 inside): its object would get an owner the file does not have.
+   Such files are never shared.  */
+static bool
+owner_unmapped (const struct reg_identity *id)
+{
+  static long overflow_uid = -2, overflow_gid = -2;
+
+  if (! running_rootless ())
+    return false;
+  if (overflow_uid == -2)
+    {
+      cleanup_free char *u = NULL, *g = NULL;
+      reg_error_t tmp = NULL;
+      size_t len;
+      int64_t v;
+
+      overflow_uid = overflow_gid = 65534;
+      if (read_all_file ("/proc/sys/kernel/overflowuid", 64, &u, &len, &tmp) == 0
+          && parse_int64 (strtok (u, "\n"), &v) == 0)
+        overflow_uid = v;
+      reg_error_release (&tmp);
+      if (read_all_file ("/proc/sys/kernel/overflowgid", 64, &g, &len, &tmp) == 0
+          && parse_int64 (strtok (g, "\n"), &v) == 0)
+        overflow_gid = v;
+      reg_error_release (&tmp);
+    }
+  return (long) id->uid == overflow_uid || (long) id->gid == overflow_gid;
+}
+
 static int
 add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
           reg_error_t *err)
@@ -636,6 +667,8 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
+  if (owner_unmapped (id))
+    return REG_STORE_UNSHARED_OWNER;
 
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:
