@@ -229,6 +229,26 @@ libc_map () {
   [[ "$output" == *"containers:             0"* ]] || fail "references left after rm: $output"
 }
 
+@test "rootless podman: REG with CAP_SYS_ADMIN in Podman's user namespace is refused (run and exec)" {
+  local msg="rootless, a process with CAP_SYS_ADMIN could make the store's read-only mounts writable"
+  # Control: without REG the same container runs (the refusal is REG's).
+  run rpm run --rm --network none --cap-add SYS_ADMIN localhost/deb-a true
+  [ "$status" -eq 0 ] || fail "off with SYS_ADMIN: $output"
+  run rpm run --rm --network none --cap-add SYS_ADMIN --annotation run.reg.mode=share localhost/deb-a true
+  [ "$status" -ne 0 ] || fail "share with SYS_ADMIN ran"
+  [[ "$output" == *"run.reg.mode=share: $msg"* ]] || fail "share with SYS_ADMIN: $output"
+  run rpm run --rm --network none --privileged --annotation run.reg.mode=minimal localhost/deb-a true
+  [ "$status" -ne 0 ] || fail "minimal --privileged ran"
+  [[ "$output" == *"run.reg.mode=minimal: $msg"* ]] || fail "minimal --privileged: $output"
+  rpm run -d --name rl-capx --network none --annotation run.reg.mode=share localhost/deb-a sleep 1000 > /dev/null
+  run rpm exec rl-capx cat /etc/debian_version
+  [ "$status" -eq 0 ] || fail "exec: $output"
+  run rpm exec --privileged rl-capx true
+  [ "$status" -ne 0 ] || fail "exec --privileged ran"
+  [[ "$output" == *"exec: run.reg.mode=share: $msg"* ]] || fail "exec --privileged: $output"
+  rpm rm -f -t 0 rl-capx > /dev/null
+}
+
 @test "rootless podman: run.reg.mode=minimal: the command runs in the minimized root, run.reg.include adds to it" {
   local want
   want=$(tar -xOf "$BOOKWORM_TAR" ./etc/debian_version)
