@@ -593,13 +593,6 @@ reg_phase_validate (const oci_config *config, const char *default_mode, reg_erro
   int ret = reg_mode_from_config (config, default_mode, &mode, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  /* The recorder's fanotify group reports file descriptors, which the
-     kernel gives only to root of the initial user namespace (a user
-     namespace's root gets file handles, which it may not open).  */
-  if (mode == REG_MODE_LEARN && running_rootless ())
-    return reg_make_error (err, 0,
-                           "run.reg.mode=learn: not available rootless (fanotify with file descriptors needs root of "
-                           "the initial user namespace): use run.reg.mode=minimal with run.reg.include, or share");
   /* REG mounts the store's objects from this process, before the
      container's own user namespace exists: an unprivileged user cannot.
      Rootless Podman runs us as uid 0 of its user namespace, which can.  */

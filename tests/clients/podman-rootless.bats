@@ -268,10 +268,24 @@ libc_map () {
   [ "$(echo "$output" | wc -l)" -ge 2 ] || fail "no environment in the user's store: $output"
 }
 
-@test "rootless podman: run.reg.mode=learn is one clear error, nothing left behind" {
-  run rpm run --name rl-learn --network none --annotation run.reg.mode=learn localhost/deb-a cat /etc/debian_version
-  [ "$status" -ne 0 ] || fail "learn ran rootless: $output"
-  [[ "$output" == *"run.reg.mode=learn: not available rootless"* ]] || fail "learn: $output"
+@test "rootless podman: run.reg.mode=learn, then minimal runs the same command in the minimized root" {
+  local want
+  want=$(tar -xOf "$BOOKWORM_TAR" ./etc/debian_version)
+  # deb-b: deb-a's minimal test above ran this command without a profile
+  run rpm run --rm --network none --annotation run.reg.mode=minimal localhost/deb-b cat /etc/debian_version
+  [ "$status" -eq 1 ] || fail "minimal before learn: $output"
+  run rpm run --rm --network none --annotation run.reg.mode=learn localhost/deb-b cat /etc/debian_version
+  [ "$status" -eq 0 ] || fail "learn: $output"
+  [ "$output" = "$want" ] || fail "learn: $output"
+  run rpm run --rm --network none --annotation run.reg.mode=minimal localhost/deb-b cat /etc/debian_version
+  [ "$status" -eq 0 ] || fail "minimal after learn: $output"
+  [ "$output" = "$want" ] || fail "minimal after learn: $output"
+  # The profile is in the user's store, with the file the program opened.
+  local key
+  key=$(as_rl reg-runc reg profile ls | awk '{ print $1 }')
+  [ -n "$key" ] || fail "no profile in the user's store"
+  run as_rl reg-runc reg profile show $key
+  [[ "$output" == *"/etc/debian_version"* ]] || fail "profile: $output"
   [ -z "$(ls "$RL_HOME/run/reg-runc")" ] || fail "state left behind"
 }
 
