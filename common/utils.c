@@ -684,12 +684,15 @@ read_uid_map (struct uid_range *r, size_t max)
 bool
 running_rootless (void)
 {
+  /* Per process: a child may have entered another user namespace.  */
+  static pid_t cached_pid;
   static int cached = -1;
   struct uid_range r[340];
   size_t n;
 
-  if (cached >= 0)
+  if (cached >= 0 && cached_pid == getpid ())
     return cached;
+  cached_pid = getpid ();
   if (geteuid () != 0)
     return (cached = 1);
   /* No /proc: nothing says we are in a user namespace.  */
