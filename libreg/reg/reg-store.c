@@ -612,6 +612,19 @@ reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
   r = flistxattr (fd, NULL, 0);
   if (r < 0 && errno != ENOTSUP && errno != ENOSYS)
     return reg_make_error (err, errno, "list extended attributes");
+  /* overlayfs answers the size query with its layer's list, its own
+     private attributes included (user.overlay.* of rootless Podman's
+     --uidmap layers), and leaves those out of the list itself: only the
+     list counts.  */
+  if (r > 0)
+    {
+      cleanup_free char *names = xmalloc ((size_t)r);
+      r = flistxattr (fd, names, (size_t)r);
+      if (r < 0 && errno == ERANGE)
+        return REG_STORE_UNSHARED_XATTR; /* one was added meanwhile */
+      if (r < 0)
+        return reg_make_error (err, errno, "list extended attributes");
+    }
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 

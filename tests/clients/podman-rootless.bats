@@ -229,7 +229,7 @@ libc_map () {
   [[ "$output" == *"containers:             0"* ]] || fail "references left after rm: $output"
 }
 
-@test "rootless podman: REG with CAP_SYS_ADMIN in Podman's user namespace is refused (run and exec)" {
+@test "rootless podman: REG with CAP_SYS_ADMIN in Podman's user namespace is refused (run and exec); with a user namespace of the container's own the object stays read-only" {
   local msg="rootless, a process with CAP_SYS_ADMIN could make the store's read-only mounts writable"
   # Control: without REG the same container runs (the refusal is REG's).
   run rpm run --rm --network none --cap-add SYS_ADMIN localhost/deb-a true
@@ -247,6 +247,19 @@ libc_map () {
   [ "$status" -ne 0 ] || fail "exec --privileged ran"
   [[ "$output" == *"exec: run.reg.mode=share: $msg"* ]] || fail "exec --privileged: $output"
   rpm rm -f -t 0 rl-capx > /dev/null
+  # A user namespace of the container's own (--uidmap) locks the flags:
+  # there CAP_SYS_ADMIN neither remounts nor writes the shared libc.
+  run rpm run --rm --network none --uidmap 0:1:5000 --gidmap 0:1:5000 --cap-add SYS_ADMIN \
+    --annotation run.reg.mode=share localhost/deb-a sh -c 'f=/usr/lib/x86_64-linux-gnu/libc.so.6
+      stat -c %u:%g $f
+      grep -c " $f ro," /proc/self/mountinfo
+      mount -o remount,rw,bind $f $f 2> /dev/null && echo remounted
+      touch -a $f 2> /dev/null && echo written
+      grep -c " $f ro," /proc/self/mountinfo'
+  [ "$status" -eq 0 ] || fail "share --uidmap: $output"
+  [ "$output" = "0:0
+1
+1" ] || fail "share --uidmap with SYS_ADMIN: $output"
 }
 
 @test "rootless podman: run.reg.mode=minimal: the command runs in the minimized root, run.reg.include adds to it" {
