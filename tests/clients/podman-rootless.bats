@@ -139,6 +139,8 @@ teardown_file () {
   fi
   check_no_mounts "$RL_BASE" || true
   rm -rf "$RL_BASE"
+  # Podman's lock file of the user (XDG_RUNTIME_DIR holds the rest).
+  rm -f "/dev/shm/libpod_rootless_lock_$RL_UID"
 }
 
 setup () {
@@ -227,6 +229,13 @@ libc_map () {
   rpm rm -f -t 0 rl-sh-a rl-sh-b > /dev/null
   run as_rl reg-runc reg stats
   [[ "$output" == *"containers:             0"* ]] || fail "references left after rm: $output"
+  # gc and check act on the user's store too: unreferenced environments go.
+  run as_rl reg-runc reg gc
+  [ "$status" -eq 0 ] || fail "reg gc: $output"
+  [ "$(as_rl reg-runc reg ls | wc -l)" -le 1 ] || fail "environments left after gc"
+  [ "$(find "$store/objects" -inum "${ma#* }" | wc -l)" -eq 0 ] || fail "the libc object survived gc"
+  run as_rl reg-runc reg check
+  [ "$status" -eq 0 ] || fail "reg check: $output"
 }
 
 @test "rootless podman: REG with CAP_SYS_ADMIN in Podman's user namespace is refused (run and exec); with a user namespace of the container's own the object stays read-only" {
