@@ -917,8 +917,8 @@ recorder_mark (struct recorder *r, int *step)
   if (r->fan_fd < 0 && errno == EPERM)
     r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
                                O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-  /* Root of a user namespace (rootless Podman) gets no fds: a directory's
-     handle and a name (mount marks are allowed on its own mounts).  */
+  /* Root of a user namespace (rootless Podman) gets no fds, only a
+     directory's handle and a name.  */
   if (r->fan_fd < 0 && errno == EPERM && running_rootless ())
     {
       r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME,
