@@ -24,7 +24,7 @@ rl_load () {
 # in its home, bounded in time.
 as_rl () {
   (cd "$RL_HOME" && timeout "$CMD_TIMEOUT" runuser -u "$RL_USER" -- env -i HOME="$RL_HOME" \
-    XDG_RUNTIME_DIR="$RL_HOME/run" PATH="$RL_BIN:/usr/sbin:/usr/bin:/sbin:/bin" USER="$RL_USER" "$@")
+    XDG_RUNTIME_DIR="$RL_HOME/run" TMPDIR="$RL_HOME/tmp" PATH="$RL_BIN:/usr/sbin:/usr/bin:/sbin:/bin" USER="$RL_USER" "$@")
 }
 
 # Podman as the test user, with reg-runc by the name its containers.conf gives.
@@ -81,7 +81,8 @@ setup_file () {
     -K SUB_UID_COUNT=0 -K SUB_GID_COUNT=0 "$RL_USER"
   touch "$RL_STATE.made"
   usermod --add-subuids "$RL_SUB-$((RL_SUB + 65535))" --add-subgids "$RL_SUB-$((RL_SUB + 65535))" "$RL_USER"
-  mkdir -p "$RL_HOME/run" "$RL_HOME/.config/containers" "$RL_BIN" "$RL_BASE/images"
+  # tmp: Podman's image copies (not /var/tmp)
+  mkdir -p "$RL_HOME/run" "$RL_HOME/tmp" "$RL_HOME/.config/containers" "$RL_BIN" "$RL_BASE/images"
   chmod 700 "$RL_HOME/run"
   # Where the build may not be reachable (a checkout in root's home): a copy.
   cp "$REG_RUNC" "$RL_BIN/reg-runc"
@@ -89,6 +90,7 @@ setup_file () {
   # contrib's rootless snippet, with the copy's path and no systemd here.
   sed -e "s|/usr/local/sbin/reg-runc|$RL_BIN/reg-runc|" \
     -e 's|^# cgroup_manager = |cgroup_manager = |' -e 's|^# events_logger = |events_logger = |' \
+    -e "s|^\\[engine\\]\$|[engine]\\nimage_copy_tmp_dir = \"$RL_HOME/tmp\"|" \
     "$SRCDIR/contrib/podman/containers-rootless.conf" > "$RL_HOME/.config/containers/containers.conf"
   printf '[storage]\ndriver = "overlay"\n' > "$RL_HOME/.config/containers/storage.conf"
   chown -R "$RL_USER:$RL_USER" "$RL_HOME"
@@ -123,12 +125,18 @@ teardown_file () {
     rpm rm -af -t 0 > /dev/null 2>&1 || true
     # Podman's pause process holds its user namespace; then whatever the
     # user (made by this file) still runs: processes this file started.
-    local pids
+    # A podman cut off by CMD_TIMEOUT may still start its pause process
+    # meanwhile: until none is left.
+    local pids round
     pids=$(cat "$RL_HOME/run/libpod/tmp/pause.pid" 2> /dev/null || true)
     [ -z "$pids" ] || kill -KILL $pids 2> /dev/null || true
-    pids=$(ps -o pid= -U "$RL_UID" 2> /dev/null || true)
-    [ -z "$pids" ] || kill -KILL $pids 2> /dev/null || true
-    sleep 0.2
+    for round in 1 2 3 4 5 6 7 8 9 10; do
+      pids=$(ps -o pid= -U "$RL_UID" 2> /dev/null || true)
+      [ -n "$pids" ] || break
+      kill -KILL $pids 2> /dev/null || true
+      sleep 0.2
+    done
+    [ -z "$pids" ] || echo "# processes of $RL_USER left (round $round):" $pids >&3
     usermod --del-subuids "$RL_SUB-$((RL_SUB + 65535))" --del-subgids "$RL_SUB-$((RL_SUB + 65535))" \
       "$RL_USER" 2> /dev/null || true
     userdel "$RL_USER" || echo "# userdel $RL_USER failed" >&3
