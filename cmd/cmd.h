@@ -18,7 +18,7 @@ struct reg_global_args
   bool systemd_cgroup;
   const char *rootless;      /* "true", "false", "auto" or NULL */
   const char *cgroup_manager; /* "cgroupfs", "systemd", "disabled" or NULL */
-  const char *reg_root;      /* REG store, NULL: from the config file */
+  const char *reg_root;      /* REG store: flag, config file, else main's default */
   const char *reg_mode;      /* host default REG mode, NULL: from the config file */
   uint64_t reg_max_object_size; /* from the config file, 0: the store's default */
   const char *config_file;
@@ -46,7 +46,8 @@ int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t 
 int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 
 /* `reg` subcommands on the REG store (cmd/reg-store.c); the store is
-   g->reg_root or REG_DEFAULT_STORE.  ARGV[0] is the subcommand name.  */
+   g->reg_root, which main chose (the user's when rootless), or
+   REG_DEFAULT_STORE.  ARGV[0] is the subcommand name.  */
 int cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
 int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);

@@ -1,6 +1,7 @@
 /* reg-runc: global options and the command table.  */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,9 +61,11 @@ usage (FILE *out)
                 "  --systemd-cgroup       a systemd scope per container (cgroupsPath slice:prefix:name)\n"
                 "  --rootless true|false|auto\n"
                 "  --cgroup-manager M     cgroupfs, systemd or disabled\n"
-                "  --reg-root DIR         REG store (default " REG_DEFAULT_STORE ")\n"
+                "  --reg-root DIR         REG store (default " REG_DEFAULT_STORE
+                ", rootless: $XDG_DATA_HOME/reg-runc or ~/.local/share/reg-runc)\n"
                 "  --reg-mode MODE        default REG mode: off, share, minimal, learn\n"
-                "  --config FILE          runtime configuration (default " REG_CONFIG_FILE ")\n"
+                "  --config FILE          runtime configuration (default " REG_CONFIG_FILE
+                ", rootless: $XDG_CONFIG_HOME/reg-runc/reg.conf or ~/.config/reg-runc/reg.conf)\n"
                 "  -v, --version          print the version\n"
                 "  -h, --help             this help\n");
 }
@@ -145,6 +148,50 @@ static const struct option global_options[] = {
   { NULL, 0, NULL, 0 },
 };
 
+/* Where a user's REG files go when the runtime is not root of the initial
+   user namespace: $XDG_VAR/LEAF, else HOME/FALLBACK/LEAF.  Rootless Podman
+   runs the runtime as uid 0 of its user namespace with the user's HOME
+   (but not at `delete`): without HOME, the home of the uid we map to.  NULL
+   when there is none.  */
+static char *
+user_dir (const char *xdg_var, const char *fallback, const char *leaf)
+{
+  const char *xdg = getenv (xdg_var);
+  const char *home = getenv ("HOME");
+  char *out = NULL;
+
+  if (xdg && xdg[0] == '/')
+    {
+      xasprintf (&out, "%s/%s", xdg, leaf);
+      return out;
+    }
+  if (home == NULL || home[0] != '/')
+    {
+      struct passwd *pw = getpwuid (host_euid ());
+      home = pw ? pw->pw_dir : NULL;
+    }
+  if (home && home[0] == '/')
+    xasprintf (&out, "%s/%s/%s", home, fallback, leaf);
+  return out;
+}
+
+/* The one place that chooses reg.conf and the REG store when no flag did:
+   the system's for root, the user's (XDG base directories) for anyone else,
+   rootless Podman's uid 0 included.  reg.conf's `store` comes between the
+   flag and this default.  */
+static void
+default_reg_paths (char **config_file, char **store)
+{
+  if (! running_rootless ())
+    {
+      *config_file = xstrdup (REG_CONFIG_FILE);
+      *store = xstrdup (REG_DEFAULT_STORE);
+      return;
+    }
+  *config_file = user_dir ("XDG_CONFIG_HOME", ".config", "reg-runc/reg.conf");
+  *store = user_dir ("XDG_DATA_HOME", ".local/share", "reg-runc");
+}
+
 static const char *
 default_root (void)
 {
@@ -162,6 +209,8 @@ main (int argc, char **argv)
   struct reg_global_args g = { .log_format = REG_LOG_TEXT };
   reg_error_t err = NULL;
   const char *log_format = NULL;
+  /* For the whole run: g points into them.  */
+  static char *default_config, *default_store;
   int c, ret;
 
   /* "+": stop at the first non-option, the command name.  */
@@ -232,8 +281,9 @@ main (int argc, char **argv)
     }
   if (g.root == NULL)
     g.root = default_root ();
+  default_reg_paths (&default_config, &default_store);
   if (g.config_file == NULL)
-    g.config_file = REG_CONFIG_FILE;
+    g.config_file = default_config;
 
   /* Before anything else: a command that puts a process into a container
      runs from a copy of the binary that the container cannot write.  */
@@ -259,16 +309,26 @@ main (int argc, char **argv)
   {
     static struct reg_host_config host;
 
-    if (reg_host_config_load (g.config_file, &host, &err) < 0)
+    if (g.config_file && reg_host_config_load (g.config_file, &host, &err) < 0)
       {
-        reg_error_print (&err, "reg-runc");
+        /* A user's default file under a HOME that is not theirs (setpriv
+           and sudo keep root's): as if absent.  One named by --config, or
+           the system's, must be read.  */
+        if (!(g.config_file == default_config && running_rootless () && err->status == EACCES))
+          {
+            reg_error_print (&err, "reg-runc");
+            reg_error_release (&err);
+            return 1;
+          }
+        reg_debug ("%s", err->msg);
         reg_error_release (&err);
-        return 1;
       }
     if (g.reg_mode == NULL)
       g.reg_mode = host.mode;
     if (g.reg_root == NULL)
       g.reg_root = host.store;
+    if (g.reg_root == NULL)
+      g.reg_root = default_store;
     g.reg_max_object_size = host.max_object_size;
   }
 

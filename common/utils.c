@@ -652,6 +652,68 @@ has_prefix (const char *s, const char *prefix)
   return strncmp (s, prefix, strlen (prefix)) == 0;
 }
 
+/* The lines of /proc/self/uid_map: "inside outside count".  */
+struct uid_range
+{
+  unsigned long inside, outside, count;
+};
+
+static size_t
+read_uid_map (struct uid_range *r, size_t max)
+{
+  cleanup_free char *data = NULL;
+  reg_error_t err = NULL;
+  size_t len = 0, n = 0;
+
+  if (read_all_file ("/proc/self/uid_map", 1 << 16, &data, &len, &err) < 0)
+    {
+      reg_error_release (&err);
+      return 0;
+    }
+  for (char *line = data, *next; line && *line && n < max; line = next)
+    {
+      next = strchr (line, '\n');
+      if (next)
+        *next++ = '\0';
+      if (sscanf (line, "%lu %lu %lu", &r[n].inside, &r[n].outside, &r[n].count) == 3)
+        n++;
+    }
+  return n;
+}
+
+bool
+running_rootless (void)
+{
+  /* Per process: a child may have entered another user namespace.  */
+  static pid_t cached_pid;
+  static int cached = -1;
+  struct uid_range r[340];
+  size_t n;
+
+  if (cached >= 0 && cached_pid == getpid ())
+    return cached;
+  cached_pid = getpid ();
+  if (geteuid () != 0)
+    return (cached = 1);
+  /* No /proc: nothing says we are in a user namespace.  */
+  n = read_uid_map (r, sizeof (r) / sizeof (r[0]));
+  cached = !(n == 0 || (n == 1 && r[0].inside == 0 && r[0].outside == 0 && r[0].count == 4294967295UL));
+  return cached;
+}
+
+uid_t
+host_euid (void)
+{
+  struct uid_range r[340];
+  uid_t uid = geteuid ();
+  size_t n = read_uid_map (r, sizeof (r) / sizeof (r[0]));
+
+  for (size_t i = 0; i < n; i++)
+    if (uid >= r[i].inside && uid - r[i].inside < r[i].count)
+      return (uid_t)(r[i].outside + (uid - r[i].inside));
+  return uid;
+}
+
 bool
 has_suffix (const char *s, const char *suffix)
 {

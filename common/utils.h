@@ -86,6 +86,15 @@ int open_regular_in_root_raw (int rootfd, const char *path, struct stat *st);
 int parse_uint64 (const char *s, uint64_t *out);
 int parse_int64 (const char *s, int64_t *out);
 
+/* Not root of the initial user namespace: an unprivileged user, or uid 0
+   of a user namespace (rootless Podman runs the runtime so, its HOME and
+   XDG_* the user's).  */
+bool running_rootless (void);
+/* The uid that our euid is in the parent user namespace (uid_map maps
+   to the parent's; rootless Podman's parent is the initial one), for
+   messages; our euid when not mapped or unknown.  */
+uid_t host_euid (void);
+
 bool has_prefix (const char *s, const char *prefix);
 bool has_suffix (const char *s, const char *suffix);
 

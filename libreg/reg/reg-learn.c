@@ -445,6 +445,11 @@ struct recorder
   bool overflow; /* the kernel dropped events */
   char *prefix;  /* the link prefix that last mapped to the root */
   struct stat root_st;
+  /* Rootless: the kernel reports a directory's file handle and a name
+     instead of an fd (FAN_REPORT_DFID_NAME); DIRS maps the handles of the
+     root's directories to their paths.  */
+  bool fid_mode;
+  void *dirs;
 };
 
 static int
@@ -538,6 +543,201 @@ record (struct recorder *r, char *path)
   r->bytes_seen += len;
 }
 
+/* --- rootless: directory handles ----------------------------------------- */
+
+#ifndef AT_HANDLE_FID
+#define AT_HANDLE_FID 0x200 /* Linux 6.5: the handle fanotify reports */
+#endif
+
+/* The root's directories at most: past these (a hostile image), opens in
+   the rest are not recorded.  */
+#define FID_MAX_DIRS 100000
+#define FID_MAX_DEPTH 128
+
+struct dir_entry
+{
+  char *key;  /* handle type and bytes, in hex */
+  char *path; /* "" for the root, else "/a/b" */
+};
+
+static int
+cmp_dir (const void *a, const void *b)
+{
+  return strcmp (((const struct dir_entry *)a)->key, ((const struct dir_entry *)b)->key);
+}
+
+static void
+free_dir (void *p)
+{
+  struct dir_entry *e = p;
+  free (e->key);
+  free (e->path);
+  free (e);
+}
+
+static char *
+handle_key (int type, const unsigned char *bytes, unsigned len)
+{
+  char *key = xmalloc (16 + 2 * (size_t)len);
+  int n = sprintf (key, "%x:", (unsigned)type);
+  for (unsigned i = 0; i < len; i++)
+    n += sprintf (key + n, "%02x", bytes[i]);
+  return key;
+}
+
+/* Mark directory FD (its opens and its entries' opens) and map its
+   handle to PATH.  */
+static void
+add_dir (struct recorder *r, int fd, const char *path)
+{
+  union
+  {
+    struct file_handle fh;
+    char buf[sizeof (struct file_handle) + MAX_HANDLE_SZ];
+  } h;
+  struct dir_entry *e;
+  int mount_id;
+
+  h.fh.handle_bytes = MAX_HANDLE_SZ;
+  if (name_to_handle_at (fd, "", &h.fh, &mount_id, AT_EMPTY_PATH | AT_HANDLE_FID) < 0)
+    return;
+  if (fanotify_mark (r->fan_fd, FAN_MARK_ADD, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR | FAN_EVENT_ON_CHILD, fd, NULL) < 0)
+    {
+      r->cut = true; /* fs.fanotify.max_user_marks */
+      return;
+    }
+  e = xmalloc (sizeof (*e));
+  e->key = handle_key (h.fh.handle_type, h.fh.f_handle, h.fh.handle_bytes);
+  e->path = xstrdup (path);
+  if (*(struct dir_entry **)tsearch (e, &r->dirs, cmp_dir) != e)
+    free_dir (e);
+}
+
+/* Mark every directory of the root on its file system (add_dir): breadth
+   first, each opened inside the root (RESOLVE_IN_ROOT, no symlink followed): glibc's
+   nftw follows paths from the host's root, so it is written here.  */
+static void
+map_dirs (struct recorder *r)
+{
+  struct pending
+  {
+    char *path;
+    unsigned depth;
+  } *queue = xmalloc (sizeof (*queue));
+  size_t head = 0, tail = 0, cap = 1, n_dirs = 0;
+  int root = openat (r->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+  if (root < 0)
+    {
+      free (queue);
+      return;
+    }
+  add_dir (r, root, "");
+  queue[tail++] = (struct pending){ xstrdup (""), 0 };
+  while (head < tail)
+    {
+      struct pending cur = queue[head++];
+      cleanup_close int fd = -1;
+      DIR *d;
+      struct dirent *de;
+
+      fd = *cur.path ? open_in_root_raw (root, cur.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0) : dup (root);
+      d = fd < 0 ? NULL : fdopendir (fd);
+      if (d == NULL)
+        {
+          free (cur.path);
+          continue;
+        }
+      fd = -1; /* the DIR owns it */
+      while ((de = readdir (d)) != NULL)
+        {
+          struct stat st;
+          int sub;
+          char *path;
+
+          if (de->d_type != DT_DIR && de->d_type != DT_UNKNOWN)
+            continue;
+          if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+            continue;
+          if (n_dirs >= FID_MAX_DIRS || cur.depth + 1 > FID_MAX_DEPTH)
+            {
+              r->cut = true;
+              break;
+            }
+          sub = openat (dirfd (d), de->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+          if (sub < 0)
+            continue;
+          /* Another file system (a mount in the container) is not the image.  */
+          if (fstat (sub, &st) < 0 || st.st_dev != r->root_st.st_dev)
+            {
+              close (sub);
+              continue;
+            }
+          xasprintf (&path, "%s/%s", cur.path, de->d_name);
+          add_dir (r, sub, path);
+          close (sub);
+          n_dirs++;
+          if (tail == cap)
+            {
+              cap *= 2;
+              queue = xrealloc (queue, cap * sizeof (*queue));
+            }
+          queue[tail++] = (struct pending){ path, cur.depth + 1 };
+        }
+      closedir (d);
+      free (cur.path);
+    }
+  while (head < tail)
+    free (queue[head++].path);
+  free (queue);
+  close (root);
+}
+
+/* The path of a FAN_REPORT_DFID_NAME event M, NULL when its directory is
+   not one of the root's.  */
+static char *
+map_fid_event (struct recorder *r, const struct fanotify_event_metadata *m)
+{
+  const char *p = (const char *)(m + 1), *end = (const char *)m + m->event_len;
+
+  while (p + sizeof (struct fanotify_event_info_header) <= end)
+    {
+      const struct fanotify_event_info_header *h = (const void *)p;
+      if (h->len == 0 || p + h->len > end)
+        return NULL;
+      if (h->info_type == FAN_EVENT_INFO_TYPE_DFID_NAME
+          && h->len >= sizeof (struct fanotify_event_info_fid) + sizeof (struct file_handle))
+        {
+          const struct fanotify_event_info_fid *fid = (const void *)p;
+          const struct file_handle *fh = (const void *)fid->handle;
+          const char *name = (const char *)fh->f_handle + fh->handle_bytes;
+          struct dir_entry probe, **found;
+          bool dir = (m->mask & FAN_ONDIR) != 0;
+          char *out = NULL;
+
+          if ((const char *)fh->f_handle + fh->handle_bytes >= p + h->len
+              || memchr (name, '\0', (size_t)(p + h->len - name)) == NULL)
+            return NULL;
+          probe.key = handle_key (fh->handle_type, fh->f_handle, fh->handle_bytes);
+          found = tfind (&probe, &r->dirs, cmp_dir);
+          free (probe.key);
+          if (found == NULL)
+            return NULL;
+          if (strcmp (name, ".") == 0)
+            {
+              if ((*found)->path[0] == '\0')
+                return NULL; /* the root itself */
+              xasprintf (&out, "%s/", (*found)->path);
+            }
+          else if (strchr (name, '/') == NULL && strcmp (name, "..") != 0)
+            xasprintf (&out, "%s/%s%s", (*found)->path, name, dir ? "/" : "");
+          return out;
+        }
+      p += h->len;
+    }
+  return NULL;
+}
+
 /* Read what is queued; false when the fanotify fd failed.  */
 static bool
 drain_events (struct recorder *r)
@@ -561,6 +761,13 @@ drain_events (struct recorder *r)
              memory cgroup refuses the kernel their memory.  */
           if (m->mask & FAN_Q_OVERFLOW)
             r->overflow = true;
+          if (r->fid_mode && m->pid != getpid () && !(m->mask & FAN_Q_OVERFLOW))
+            {
+              char *path = map_fid_event (r, m);
+              if (path)
+                record (r, path);
+              continue;
+            }
           if (m->fd < 0)
             continue;
           if (m->pid != getpid ())
@@ -613,6 +820,8 @@ recorder_finish (struct recorder *r)
                  r->key);
   free (collected);
   tdestroy (r->seen, free);
+  if (r->dirs)
+    tdestroy (r->dirs, free_dir);
   unlinkat (r->state_fd, REG_LEARN_STOP_FIFO, 0);
   unlinkat (r->state_fd, REG_LEARN_LOCK, 0);
   return ret;
@@ -708,9 +917,25 @@ recorder_mark (struct recorder *r, int *step)
   if (r->fan_fd < 0 && errno == EPERM)
     r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_QUEUE,
                                O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+  /* Root of a user namespace (rootless Podman) gets no fds, only a
+     directory's handle and a name.  */
+  if (r->fan_fd < 0 && errno == EPERM && running_rootless ())
+    {
+      r->fan_fd = fanotify_init (FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME,
+                                 O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+      r->fid_mode = r->fan_fd >= 0;
+    }
   *step = 0;
   if (r->fan_fd < 0)
     return -errno;
+  /* Mount marks need handles the file system can decode, which an overlay
+     without nfs_export cannot: each directory gets an inode mark.  */
+  if (r->fid_mode)
+    {
+      map_dirs (r);
+      *step = 1;
+      return r->dirs ? 0 : -EOPNOTSUPP;
+    }
   /* "." through the fd: fanotify_mark does not take an O_PATH fd alone.  */
   if (fanotify_mark (r->fan_fd, FAN_MARK_ADD | FAN_MARK_MOUNT, FAN_OPEN | FAN_OPEN_EXEC | FAN_ONDIR, r->root_fd, ".")
       < 0)

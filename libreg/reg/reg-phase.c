@@ -588,11 +588,54 @@ reg_plan_mode_name (const struct reg_plan *plan)
   return reg_mode_name (plan ? plan->mode : REG_MODE_OFF);
 }
 
+static bool
+strv_has (const oci_strv *v, const char *s)
+{
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp (v->items[i], s) == 0)
+      return true;
+  return false;
+}
+
+/* Rootless, a container without a user namespace of its own has its mount
+   namespace owned by the user namespace we run in (rootless Podman's), and
+   the kernel locks mount flags only across user namespaces: CAP_SYS_ADMIN
+   there could remount a store object's read-only bind writable and change
+   it under the user's other containers.  */
+int
+reg_phase_check_process (const oci_config *config, const oci_process *process, const char *mode, reg_error_t *err)
+{
+  const oci_capabilities *c = process ? &process->capabilities : NULL;
+
+  if (mode == NULL || strcmp (mode, "off") == 0 || c == NULL || !running_rootless ()
+      || oci_config_namespace (config, OCI_NS_USER) != NULL)
+    return 0;
+  if (strv_has (&c->bounding, "CAP_SYS_ADMIN") || strv_has (&c->effective, "CAP_SYS_ADMIN")
+      || strv_has (&c->permitted, "CAP_SYS_ADMIN") || strv_has (&c->ambient, "CAP_SYS_ADMIN"))
+    return reg_make_error (err, 0,
+                           "run.reg.mode=%s: rootless, a process with CAP_SYS_ADMIN could make the store's read-only "
+                           "mounts writable (no user namespace of the container's own locks them): drop "
+                           "CAP_SYS_ADMIN (--privileged, --cap-add) or use run.reg.mode=off",
+                           mode);
+  return 0;
+}
+
 int
 reg_phase_validate (const oci_config *config, const char *default_mode, reg_error_t *err)
 {
   enum reg_mode mode;
   int ret = reg_mode_from_config (config, default_mode, &mode, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  /* REG mounts the store's objects from this process, before the
+     container's own user namespace exists: an unprivileged user cannot.
+     Rootless Podman runs us as uid 0 of its user namespace, which can.  */
+  if (mode != REG_MODE_OFF && geteuid () != 0)
+    return reg_make_error (err, 0,
+                           "run.reg.mode=%s: REG needs the runtime to run as root, or as uid 0 of a user namespace "
+                           "(rootless Podman); started by uid %d, use run.reg.mode=off",
+                           reg_mode_name (mode), (int)geteuid ());
+  ret = reg_phase_check_process (config, config->process, reg_mode_name (mode), err);
   if (UNLIKELY (ret < 0))
     return ret;
   return mode != REG_MODE_OFF;

@@ -631,6 +631,19 @@ reg_store_shareable (int fd, mode_t mode, reg_error_t *err)
   r = flistxattr (fd, NULL, 0);
   if (r < 0 && errno != ENOTSUP && errno != ENOSYS)
     return reg_make_error (err, errno, "list extended attributes");
+  /* overlayfs answers the size query with its layer's list, its own
+     private attributes included (user.overlay.* of rootless Podman's
+     --uidmap layers), and leaves those out of the list itself: only the
+     list counts.  */
+  if (r > 0)
+    {
+      cleanup_free char *names = xmalloc ((size_t)r);
+      r = flistxattr (fd, names, (size_t)r);
+      if (r < 0 && errno == ERANGE)
+        return REG_STORE_UNSHARED_XATTR; /* one was added meanwhile */
+      if (r < 0)
+        return reg_make_error (err, errno, "list extended attributes");
+    }
   return r > 0 ? REG_STORE_UNSHARED_XATTR : 0;
 }
 
@@ -722,6 +735,37 @@ reg_store_flush (struct reg_store *s, reg_error_t *err)
   return reg_store_wrap (s, err, reg_store_publish_pending (s, err));
 }
 
+/* In a user namespace (rootless Podman), a file whose owner or group has
+   no mapping shows the overflow uid/gid, which the namespace may well map
+   (65534 inside): its object would get an owner the file does not have.
+   Such files are never shared.  */
+static bool
+owner_unmapped (const struct reg_identity *id)
+{
+  static long overflow_uid = -2, overflow_gid = -2;
+
+  if (! running_rootless ())
+    return false;
+  if (overflow_uid == -2)
+    {
+      cleanup_free char *u = NULL, *g = NULL;
+      reg_error_t tmp = NULL;
+      size_t len;
+      int64_t v;
+
+      overflow_uid = overflow_gid = 65534;
+      if (read_all_file ("/proc/sys/kernel/overflowuid", 64, &u, &len, &tmp) == 0
+          && parse_int64 (strtok (u, "\n"), &v) == 0)
+        overflow_uid = v;
+      reg_error_release (&tmp);
+      if (read_all_file ("/proc/sys/kernel/overflowgid", 64, &g, &len, &tmp) == 0
+          && parse_int64 (strtok (g, "\n"), &v) == 0)
+        overflow_gid = v;
+      reg_error_release (&tmp);
+    }
+  return (long) id->uid == overflow_uid || (long) id->gid == overflow_gid;
+}
+
 static int
 add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
           reg_error_t *err)
@@ -742,6 +786,8 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
+  if (owner_unmapped (id))
+    return REG_STORE_UNSHARED_OWNER;
 
   /* A file of an overlay rootfs is known by the lower-layer file it is,
      the same in every container of the image (reg-layers.h).  */

@@ -640,35 +640,63 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   return ret;
 }
 
-/* Does R ask for anything a cgroup must enforce?  Device rules do not: a
-   user namespace cannot make device nodes usable anyway.  */
-static bool
-has_limits (const oci_resources *r)
+/* The limits of R that a cgroup must enforce, as their config.json names
+   ("memory, pids"), NULL when none.  Device rules are not: a user
+   namespace cannot make device nodes usable anyway.  */
+static char *
+limit_names (const oci_resources *r)
 {
-  return r->present
-         && (r->memory.present || r->cpu.present || r->has_pids || r->block_io.present || r->n_hugepage_limits
-             || r->has_network || r->n_rdma || r->unified.len);
+  const struct
+  {
+    bool set;
+    const char *name;
+  } limits[] = {
+    { r->memory.present, "memory" },
+    { r->cpu.present, "cpu" },
+    { r->has_pids, "pids" },
+    { r->block_io.present, "blockIO" },
+    { r->n_hugepage_limits, "hugepageLimits" },
+    { r->has_network, "network" },
+    { r->n_rdma, "rdma" },
+    { r->unified.len, "unified" },
+  };
+  char *out = NULL;
+
+  if (!r->present)
+    return NULL;
+  for (size_t i = 0; i < sizeof (limits) / sizeof (limits[0]); i++)
+    if (limits[i].set)
+      {
+        char *prev = out;
+        if (prev)
+          xasprintf (&out, "%s, %s", prev, limits[i].name);
+        else
+          out = xstrdup (limits[i].name);
+        free (prev);
+      }
+  return out;
 }
 
-/* Rootless (not root, in a user namespace of our own): a cgroup we may not
-   create is skipped, as runc does, unless the config sets limits; then the
-   error says what is missing.  True when *ERR was dropped.  */
+/* Rootless (not root of the initial user namespace: an unprivileged user,
+   or rootless Podman's uid 0): a cgroup we may not create is skipped, as
+   runc does.  Limits that were asked for then cannot hold: a warning names
+   them, and the container runs (what rootless Podman does on cgroup v1
+   hosts, where it drops them itself).  True when *ERR was dropped.  */
 static bool
 rootless_without_cgroup (enum reg_rootless rootless, const oci_config *config, reg_error_t *err)
 {
   int e = (err && *err) ? (*err)->status : 0;
-  bool is_rootless = rootless == REG_ROOTLESS_TRUE || (rootless == REG_ROOTLESS_AUTO && geteuid () != 0);
+  bool is_rootless = rootless == REG_ROOTLESS_TRUE || (rootless == REG_ROOTLESS_AUTO && running_rootless ());
+  cleanup_free char *limits = NULL;
 
   if (! is_rootless || ! (e == EACCES || e == EPERM || e == EROFS))
     return false;
-  if (has_limits (&config->linux_cfg.resources))
-    {
-      reg_error_wrap (err, "rootless: linux.resources needs a cgroup delegated to uid %d (e.g. systemd "
-                      "Delegate=yes), or remove the limits",
-                      (int) geteuid ());
-      return false;
-    }
-  reg_debug ("rootless: no cgroup (not delegated to uid %d)", (int) geteuid ());
+  limits = limit_names (&config->linux_cfg.resources);
+  if (limits)
+    reg_warning ("rootless: no cgroup delegated to uid %d (%s): linux.resources %s not applied", (int)host_euid (),
+                 (*err)->msg, limits);
+  else
+    reg_debug ("rootless: no cgroup (not delegated to uid %d)", (int)host_euid ());
   reg_error_release (err);
   return true;
 }

@@ -793,6 +793,9 @@ load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, c
   r->a.p = r->process;
   r->a.config = r->config;
   r->a.id = st->id;
+  ret = reg_phase_check_process (r->config, r->process, st->reg_mode, err);
+  if (UNLIKELY (ret < 0))
+    return reg_error_wrap (err, "exec");
 
   ret = reg_caps_resolve_at (&r->process->capabilities, from_file ? "process.json: capabilities" : "exec: capabilities",
                              &r->a.caps, err);

@@ -277,7 +277,8 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     .bundle = a->bundle,
     .rootfs = a->rootfs,
     .plan = a->plan,
-    .userns = oci_config_namespace (c, OCI_NS_USER) != NULL,
+    /* Rootless Podman's uid 0 runs us in its user namespace: no mknod.  */
+    .userns = oci_config_namespace (c, OCI_NS_USER) != NULL || running_rootless (),
     .cgroupns = oci_config_namespace (c, OCI_NS_CGROUP) != NULL,
     .cgroup_paths = a->cgroup_paths,
     .no_pivot = a->no_pivot,

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -411,6 +413,178 @@ write_conf (const char *path, const char *text)
   assert_int_equal (write_file (path, text, strlen (text), &err), 0);
 }
 
+/* A config whose process has CAPS (a JSON list) in its bounding set, with a
+   user namespace of its own when USERNS.  */
+static oci_config *
+caps_config (const char *mode, const char *caps, bool userns)
+{
+  cleanup_free char *json = NULL;
+  oci_config *c = NULL;
+  reg_error_t err = NULL;
+
+  xasprintf (&json,
+             "{\"ociVersion\":\"1.3.0\",\"root\":{\"path\":\"rootfs\"},"
+             "\"process\":{\"args\":[\"ls\"],\"cwd\":\"/\",\"user\":{\"uid\":0,\"gid\":0},"
+             "\"capabilities\":{\"bounding\":%s}},"
+             "\"linux\":{\"namespaces\":[{\"type\":\"mount\"}%s]},"
+             "\"annotations\":{\"run.reg.mode\":\"%s\"}}",
+             caps, userns ? ",{\"type\":\"user\"}" : "", mode);
+  if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
+    fail_msg ("parse: %s", err->msg);
+  return c;
+}
+
+/* What the child of test_rootless finds, as an exit status: 0 when all
+   holds, else the number of the check that failed.  */
+static int
+rootless_checks (void)
+{
+  oci_config *admin = caps_config ("share", "[\"CAP_SYS_ADMIN\",\"CAP_CHOWN\"]", false);
+  oci_config *plain = caps_config ("share", "[\"CAP_CHOWN\"]", false);
+  oci_config *own_ns = caps_config ("minimal", "[\"CAP_SYS_ADMIN\"]", true);
+  oci_config *off = caps_config ("off", "[\"CAP_SYS_ADMIN\"]", false);
+  reg_error_t err = NULL;
+
+  /* uid 0 of a user namespace is rootless, and maps to 1000 outside.  */
+  if (geteuid () != 0)
+    return 1;
+  if (!running_rootless ())
+    return 2;
+  if (host_euid () != 1000)
+    return 3;
+  if (reg_phase_validate (admin, NULL, &err) >= 0
+      || strstr (err->msg, "run.reg.mode=share: rootless, a process with CAP_SYS_ADMIN") == NULL)
+    return 4;
+  reg_error_release (&err);
+  if (reg_phase_check_process (admin, admin->process, "minimal", &err) >= 0)
+    return 5;
+  reg_error_release (&err);
+  if (reg_phase_validate (plain, NULL, &err) != 1)
+    return 6;
+  if (reg_phase_validate (own_ns, NULL, &err) != 1)
+    return 7;
+  if (reg_phase_validate (off, NULL, &err) != 0)
+    return 8;
+  return 0;
+}
+
+/* In the child of test_rootless (uid 0 inside = 1000 outside): a file of
+   host root (no mapping: it shows 65534) is never shared, the user's own
+   is.  0 when that holds.  */
+static int
+unmapped_checks (const char *dir)
+{
+  struct reg_store *s = NULL;
+  struct reg_identity id;
+  struct stat st;
+  reg_error_t err = NULL;
+  char path[256];
+  int fd, ret;
+
+  snprintf (path, sizeof (path), "%s/store", dir);
+  if (reg_store_open (path, &s, &err) < 0)
+    return 20;
+  snprintf (path, sizeof (path), "%s/roots", dir);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, &st) < 0 || st.st_uid != 65534)
+    return 21;
+  ret = reg_store_add_file (s, fd, &id, NULL, NULL, &err);
+  close (fd);
+  if (ret != REG_STORE_UNSHARED_OWNER)
+    return 22;
+  snprintf (path, sizeof (path), "%s/users", dir);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &id, &st) < 0 || st.st_uid != 0 || st.st_gid != 0)
+    return 23;
+  ret = reg_store_add_file (s, fd, &id, NULL, NULL, &err);
+  close (fd);
+  if (ret != 0)
+    return 24;
+  reg_store_close (s);
+  return 0;
+}
+
+/* Rootless is "not root of the initial user namespace": uid 0 of a user
+   namespace whose uid_map maps it to 1000 is rootless; there a process with
+   CAP_SYS_ADMIN gets no REG, unless the container has a user namespace of
+   its own, and REG off is always allowed; a file whose owner has no mapping
+   is not shared.  */
+static void
+test_rootless (void **state)
+{
+  int go[2], ready[2], status;
+  char dir[] = "/tmp/reg-rootless-XXXXXX";
+  cleanup_free char *map = NULL;
+  pid_t pid;
+  char c = 0;
+
+  (void)state;
+  if (geteuid () != 0)
+    {
+      TEST_SKIP ("writing another process's uid_map needs root");
+      return;
+    }
+  assert_int_equal (pipe (go), 0);
+  assert_int_equal (pipe (ready), 0);
+  /* A file of host root and one of uid 1000, and a store directory of
+     uid 1000's, for unmapped_checks.  */
+  assert_non_null (mkdtemp (dir));
+  assert_int_equal (chown (dir, 1000, 1000), 0);
+  {
+    reg_error_t err = NULL;
+    char path[256];
+    snprintf (path, sizeof (path), "%s/roots", dir);
+    if (write_file (path, "root's\n", 7, &err) < 0)
+      fail_msg ("%s", err->msg);
+    snprintf (path, sizeof (path), "%s/users", dir);
+    if (write_file (path, "the user's\n", 11, &err) < 0)
+      fail_msg ("%s", err->msg);
+    assert_int_equal (chown (path, 1000, 1000), 0);
+  }
+  pid = fork ();
+  assert_true (pid >= 0);
+  if (pid == 0)
+    {
+      close (go[1]);
+      close (ready[0]);
+      /* uid 1000 outside, as a user starting rootless Podman.  */
+      if (setgroups (0, NULL) < 0 || setresgid (1000, 1000, 1000) < 0 || setresuid (1000, 1000, 1000) < 0
+          || unshare (CLONE_NEWUSER) < 0 || write (ready[1], "u", 1) != 1 || read (go[0], &c, 1) != 1)
+        _exit (100);
+      status = rootless_checks ();
+      _exit (status ? status : unmapped_checks (dir));
+    }
+  close (go[0]);
+  close (ready[1]);
+  assert_int_equal (read (ready[0], &c, 1), 1);
+  xasprintf (&map, "/proc/%d/uid_map", (int)pid);
+  {
+    reg_error_t err = NULL;
+    /* 65534 mapped too, as in rootless Podman's namespace: the overflow
+       id an unmapped owner shows is then an id the store could give.  */
+    static const char ids[] = "0 1000 1\n65534 1001 1\n";
+    if (write_file (map, ids, strlen (ids), &err) < 0)
+      fail_msg ("%s", err->msg);
+    free (map);
+    xasprintf (&map, "/proc/%d/gid_map", (int)pid);
+    if (write_file (map, ids, strlen (ids), &err) < 0)
+      fail_msg ("%s", err->msg);
+  }
+  assert_int_equal (write (go[1], "g", 1), 1);
+  assert_int_equal (waitpid (pid, &status, 0), pid);
+  {
+    reg_error_t err = NULL;
+    if (remove_tree_at (AT_FDCWD, dir, &err) < 0)
+      fail_msg ("%s", err->msg);
+  }
+  assert_true (WIFEXITED (status));
+  assert_int_equal (WEXITSTATUS (status), 0);
+  close (go[1]);
+  close (ready[0]);
+  assert_false (running_rootless ());
+  assert_int_equal (host_euid (), 0);
+}
+
 static void
 test_host_config (void **state)
 {
@@ -509,6 +683,7 @@ main (void)
     cmocka_unit_test (test_share_release_and_gc),
     cmocka_unit_test (test_share_cached),
     cmocka_unit_test (test_host_config),
+    cmocka_unit_test (test_rootless),
     cmocka_unit_test (test_share_concurrent_32),
   };
   return cmocka_run_group_tests_name ("reg_phase", tests, setup_store, teardown_store);

@@ -96,6 +96,10 @@ const char *reg_options_store_root (const struct reg_options *opts);
 /* Check CONFIG's REG annotations (before anything is made): 1 when REG has
    work for it (reg_phase_prepare), 0 when its mode is off.  */
 int reg_phase_validate (const oci_config *config, const char *default_mode, reg_error_t *err);
+/* Whether PROCESS (the container's, or one exec'd into it) may run in a
+   container of CONFIG whose REG mode is MODE: rootless, not while it could
+   make a store object's read-only mount writable (reg-phase.c).  */
+int reg_phase_check_process (const oci_config *config, const oci_process *process, const char *mode, reg_error_t *err);
 
 /* Run REG for a container whose root directory is open as ROOTFD.  *PLAN is
    NULL when the mode is off.  */
