@@ -11,6 +11,7 @@ import argparse
 import ctypes
 import json
 import os
+import random
 import re
 import select
 import shutil
@@ -216,6 +217,17 @@ class Bench:
         os.makedirs(self.out, exist_ok=True)
         self.runtimes = []
         self.template = None
+        # every interleaved benchmark shuffles the runtimes' order each round
+        # (a fixed rotation biased whoever followed runc); seeded, so a run can
+        # be repeated with --seed
+        self.seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+        self.rng = random.Random(self.seed)
+
+    def shuffled(self, items):
+        """A new list: items in this round's random order."""
+        items = list(items)
+        self.rng.shuffle(items)
+        return items
 
     # ----------------------------------------------------------------- setup
     def setup_runtimes(self):
@@ -492,8 +504,7 @@ class Bench:
             fails = {rt.label: [] for rt in rts}
             log("lifecycle %s: %d rounds x %d runtimes" % (img, n, len(rts)))
             for i in range(-1, n):  # round -1 warms caches (REG environments too) and is not counted
-                order = rts[(i % len(rts)):] + rts[:(i % len(rts))]
-                for rt in order:
+                for rt in self.shuffled(rts):
                     t = times[rt.label]
                     cid = self.cid("lc", img, rt.label, i)
                     rc, dt_c, err, pid = self.create(rt, cid, bundles[rt.label])
@@ -552,7 +563,7 @@ class Bench:
                 cold, warm, fails = [], [], []
                 for i in range(-1, rounds):
                     # round -1 only fills the warm store
-                    for kind in (("warm",) if i < 0 else ("cold", "warm") if i % 2 else ("warm", "cold")):
+                    for kind in (("warm",) if i < 0 else self.shuffled(("cold", "warm"))):
                         store = warm_store if kind == "warm" else os.path.join(self.tmp, "wc-store-cold")
                         if kind == "cold" and os.path.isdir(store):
                             shutil.rmtree(store)
@@ -590,8 +601,7 @@ class Bench:
             running.append((rt, cid, pid))
         log("exec: %d rounds x %d runtimes" % (n, len(running)))
         for i in range(-1, n):  # round -1 warms caches and is not counted
-            k = i % len(running) if running else 0
-            for rt, cid, pid in running[k:] + running[:k]:
+            for rt, cid, pid in self.shuffled(running):
                 # returns once /bin/true has exited: no --detach
                 rc, dt, err = self.call(rt.cmd("exec", cid, "/bin/true"))
                 if rc != 0:
@@ -612,7 +622,7 @@ class Bench:
                                                ["/bin/true"], rt.mode) for rt in rts}
         log("peak RSS of create: %d reps" % reps)
         for i in range(reps):
-            for rt in rts[i % len(rts):] + rts[:i % len(rts)]:
+            for rt in self.shuffled(rts):
                 cid = self.cid("rss", rt.label, i)
                 tf = os.path.join(self.tmp, "time.out")
                 pidfile = os.path.join(self.tmp, "pids", cid)
@@ -692,7 +702,7 @@ class Bench:
                     rc, _, err, pid = self.create(rt, cid, bundles[(rt.label, i)])
                     self.destroy(rt, cid, pid)
         for n in ns:
-            for rt in rts:
+            for rt in self.shuffled(rts):
                 log("density: %s N=%d" % (rt.label, n))
                 drop_caches()
                 time.sleep(1.5)  # let reclaim settle before the baseline
@@ -768,8 +778,7 @@ class Bench:
         with open(dscript, "w") as f:
             f.write('#!/bin/sh\n$RT delete "$1" 2>/dev/null || $RT delete --force "$1" 2>/dev/null\nexit 0\n')
         for count, par in configs:
-            for k, rt in enumerate(rts):
-                rt = rts[(k + count // 100 + par) % len(rts)]  # rotate who goes first
+            for rt in self.shuffled(rts):
                 log("storm: %s %d containers, %d in parallel" % (rt.label, count, par))
                 b = self.write_bundle(os.path.join(self.tmp, "b/storm", rt.label), self.busybox,
                                       ["/bin/sleep", "100000"], rt.mode)
@@ -994,6 +1003,8 @@ def main():
     ap.add_argument("--reg-runc-base", default=os.environ.get("REG_RUNC_BASE"),
                     help="a second reg-runc build, measured beside the first as base-off, base-share, base-minimal")
     ap.add_argument("--n", type=int, default=200, help="lifecycle and exec rounds (full run)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="seed of the runtimes' random order per round (default: random, printed in the report)")
     ap.add_argument("--srcdir", default=os.getcwd())
     ap.add_argument("--keep-cgroup-layout", action="store_true")
     args = ap.parse_args()

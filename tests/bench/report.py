@@ -107,6 +107,8 @@ def write(b):
       "namespaces, default mounts, masked/readonly paths, no seccomp, no `cgroupsPath`, so each runtime "
       "makes its default cgroup per container under the cgroupfs manager). reg-runc's REG mode comes from "
       "the `run.reg.mode` annotation; its store is private to the run (`--reg-root`).\n")
+    w("**Order.** Every interleaved benchmark runs the runtimes in a new random order each round (seed %d; "
+      "`--seed %d` repeats the order), so no runtime always follows the same one.\n" % (b.seed, b.seed))
     w("Runtimes:\n")
     for rt in b.runtimes:
         # reg-runc builds by path: with a base build there are two
