@@ -30,6 +30,9 @@ DEBIAN_NAME = "debian-bookworm-python3"
 # ELF, so they are named (a learned profile would do the same)
 PY_INCLUDE = "/usr/lib/python3.11,/app"
 PR_SET_CHILD_SUBREAPER = 36
+# every benchmark, in the order they run (--only picks some)
+BENCHES = ("lifecycle", "first", "exec", "cost", "sharing", "volume", "density", "storm")
+PY_ARGS = ["/usr/bin/python3", "/app/main.py"]
 
 PY_PROGRAM = """\
 import collections, datetime, decimal, hashlib, json, os, re, sqlite3, sys, time
@@ -348,6 +351,10 @@ class Bench:
         src = self.ensure_debian()
         self.debian = os.path.join(img, "debian")
         sh(["cp", "-a", src, self.debian])
+        # the density program in the Debian image too (Debian python workloads)
+        os.makedirs(os.path.join(self.debian, "app"), exist_ok=True)
+        with open(os.path.join(self.debian, "app/main.py"), "w") as f:
+            f.write(PY_PROGRAM)
         # the C program lives in a copy of the Debian image (as `FROM debian` + a binary)
         self.c_bin = os.path.join(self.tmp, "hello")
         with open(self.c_bin + ".c", "w") as f:
@@ -578,6 +585,69 @@ class Bench:
                 res.setdefault(img, {})[rt.label] = {"cold": cold, "warm": warm, "fails": fails}
         shutil.rmtree(os.path.join(self.tmp, "wc-store-cold"), ignore_errors=True)
         self.results["warmcold"] = res
+
+    # ------------------------------------------- 1c first start: cold, new copy
+    def bench_first(self):
+        """`create` of a Debian image REG has not seen, two ways, beside crun's and
+        runc's `create` of the same copy in the same round: cold (an empty store)
+        and new copy (a warm store whose environment was built from copy A, then
+        a fresh `cp -a` copy B: new inodes, same content).  Each round makes a new
+        copy B, shared by every runtime in that round (a create does not change it)."""
+        k = 3 if self.quick else 20
+        rts = self.avail()
+        # (case, runtime, store): crun, runc and reg-off have no store to warm
+        cases = []
+        for rt in rts:
+            if rt.mode in ("share", "minimal"):
+                cases += [(rt.label + " new-copy", rt, "warm"), (rt.label + " cold", rt, "cold")]
+            else:
+                cases.append((rt.label, rt, None))
+        workloads = (("debian /bin/true", ["/bin/true"]), ("debian python", PY_ARGS))
+        res = {}
+        for w, args in workloads:
+            tag = "py" if "python" in w else "true"
+            include = PY_INCLUDE if tag == "py" else None
+            log("first start, %s: %d rounds x %d cases" % (w, k, len(cases)))
+            copy_a = self.copies(self.debian, 1, "first-a-" + tag)[0]
+            warm = {}
+            for rt in rts:
+                if rt.mode in ("share", "minimal"):
+                    # the warm store knows the image from copy A
+                    warm[rt.label] = rt.with_store(os.path.join(self.tmp, "first-store", tag, rt.label))
+                    b = self.write_bundle(os.path.join(self.tmp, "b/first-a", tag, rt.label), copy_a, args,
+                                          rt.mode, include=include)
+                    cid = self.cid("firsta", tag, rt.label)
+                    rc, _, err, pid = self.create(warm[rt.label], cid, b)
+                    self.destroy(warm[rt.label], cid, pid)
+            times = {c: [] for c, _, _ in cases}  # per round: seconds, None when it failed
+            fails = {c: [] for c, _, _ in cases}
+            cold_store = os.path.join(self.tmp, "first-store-cold")
+            for i in range(k):
+                copy_b = os.path.join(self.tmp, "copies", "first-b-%s-%d" % (tag, i))
+                t = time.perf_counter()
+                sh(["cp", "-a", self.debian, copy_b])
+                log("first start, %s: round %d (copy B made in %.1f s)" % (w, i, time.perf_counter() - t))
+                for case, rt, store in self.shuffled(cases):
+                    if store == "warm":
+                        r = warm[rt.label]
+                    elif store == "cold":
+                        shutil.rmtree(cold_store, ignore_errors=True)
+                        r = rt.with_store(cold_store)
+                    else:
+                        r = rt
+                    b = self.write_bundle(os.path.join(self.tmp, "b/first", tag, case.replace(" ", "_")), copy_b,
+                                          args, rt.mode, include=include)
+                    cid = self.cid("first", tag, case.replace(" ", "-"), i)
+                    rc, dt, err, pid = self.create(r, cid, b)
+                    times[case].append(dt if rc == 0 else None)
+                    if rc != 0:
+                        fails[case].append(err)
+                    self.destroy(r, cid, pid)
+                shutil.rmtree(copy_b)
+                reap_orphans()
+            shutil.rmtree(cold_store, ignore_errors=True)
+            res[w] = {"times": times, "fails": fails, "n": k}
+        self.results["first"] = res
 
     # ----------------------------------------------------------------- 1b exec
     def bench_exec(self):
@@ -995,8 +1065,8 @@ class Bench:
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small N: a smoke run of under two minutes")
-    ap.add_argument("--only", default="lifecycle,exec,cost,density,storm,volume,sharing",
-                    help="comma-separated subset of: lifecycle,exec,cost,density,storm,volume,sharing")
+    ap.add_argument("--only", default=",".join(BENCHES),
+                    help="comma-separated subset of: " + ",".join(BENCHES))
     ap.add_argument("--out", default="bench-results")
     ap.add_argument("--cache", default=os.environ.get("REG_BENCH_CACHE", CACHE_DEFAULT))
     ap.add_argument("--reg-runc", default=os.environ.get("REG_RUNC"))
@@ -1021,7 +1091,7 @@ def main():
         b.mk_template()
         b.make_images()
         b.probe()
-        for name in ("lifecycle", "exec", "cost", "sharing", "volume", "density", "storm"):
+        for name in BENCHES:
             if name in only:
                 t = time.time()
                 getattr(b, "bench_" + name)()

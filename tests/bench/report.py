@@ -69,6 +69,64 @@ def time_table(w, times, steps, dat):
             f.write(step + " " + " ".join(fmt(meds[r], 3).replace("–", "NaN") for r in rts) + "\n")
 
 
+def quantile(xs, q):
+    """Linear-interpolated quantile of the values that are not None."""
+    v = sorted(x for x in xs if x is not None)
+    if not v:
+        return float("nan")
+    pos = q * (len(v) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def paired_ratios(xs, ys):
+    """Round-by-round ratios x/y (both measured in the same round)."""
+    return [x / y for x, y in zip(xs, ys) if x is not None and y is not None and y > 0]
+
+
+def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("crun", "runc"), note=""):
+    """One row per series: median, IQR and p95 (values per round, None = failed),
+    the ratio of its median to each base's, and the round-by-round ratio to
+    the first base (median [IQR]); name.dat and a chart of the ratios to the
+    first base with their IQR.  Returns {label: (ratio of medians, paired p25, paired p75)}."""
+    bases = [x for x in bases if x in series]
+    w("| %s | median %s | IQR | p95 | " % ("case", unit) + " | ".join("/%s" % x for x in bases) +
+      (" | per-round /%s median [IQR] | failed |" % bases[0] if bases else " | failed |"))
+    w("|---" * (5 + len(bases) + (1 if bases else 0)) + "|")
+    out_ = {}
+    with open(os.path.join(o, name + ".dat"), "w") as f:
+        f.write("case ratio p25 p75\n")
+        for label, xs in series.items():
+            vals = [x * scale for x in xs if x is not None]
+            med = median(vals)
+            row = "| %s | %s | %s–%s | %s | " % (label, fmt(med), fmt(quantile(vals, 0.25)),
+                                                fmt(quantile(vals, 0.75)), fmt(p95(vals)))
+            row += " | ".join(fmt(ratio(med, median([x * scale for x in series[bb] if x is not None])))
+                              for bb in bases)
+            if bases:
+                pr = paired_ratios(xs, series[bases[0]])
+                r0 = ratio(med, median([x * scale for x in series[bases[0]] if x is not None]))
+                lo, hi = quantile(pr, 0.25), quantile(pr, 0.75)
+                out_[label] = (r0, lo, hi)
+                row += " | %s [%s–%s]" % (fmt(median(pr)), fmt(lo), fmt(hi))
+                f.write('"%s" %s %s %s\n' % (label, fmt(r0, 3).replace("–", "NaN"), fmt(lo, 3).replace("–", "NaN"),
+                                             fmt(hi, 3).replace("–", "NaN")))
+            w(row + " | %d |" % sum(1 for x in xs if x is None))
+    w("")
+    if note:
+        w(note + "\n")
+    if bases:
+        w(gnuplot(o, name, "set title '%s: ratio of the median to %s (bars: IQR of the per-round ratios)'\n"
+                  "set style fill solid 0.7 border -1\nset boxwidth 0.6\nset yrange [0:*]\nset grid ytics\n"
+                  "set xtics rotate by -30\nset key off\nset ylabel 'x %s'\nset arrow from graph 0, first 1 to "
+                  "graph 1, first 1 nohead dt 2\n"
+                  "plot '%s.dat' u 0:2:xtic(1) w boxes, '' u 0:2:3:4 w yerrorbars lc rgb 'black' pt 0\n"
+                  % (title, bases[0], bases[0], name)))
+        w("")
+    return out_
+
+
 def write(b):
     o = b.out
     res = b.results
@@ -161,6 +219,26 @@ def write(b):
                 if e["fails"]:
                     w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
         w("")
+
+    # ------------------------------------------------- first start: cold, new copy
+    first = res.get("first")
+    if first:
+        w("## 1c. First start: cold and new-copy `create` of the Debian image, beside crun\n")
+        w("Each round makes a new `cp -a` copy B of the Debian image (new inodes, same content) and every case "
+          "creates a container from it, in random order; times are wall-clock of `create` in ms. `cold`: an empty "
+          "REG store (a new `--reg-root` for each create). `new-copy`: a warm store, whose environment was built "
+          "by one create from copy A before the rounds; copy B is unknown to it. crun, runc and reg-off have no "
+          "store: their create of the same copy B is the baseline. `/bin/true`, and python (`python3 "
+          "/app/main.py`; minimal with `run.reg.include=%s`). Per-round ratio: this case's create / crun's create "
+          "of the same copy in the same round.\n" % "/usr/lib/python3.11,/app")
+        for wl, d in first.items():
+            w("### %s, N=%d rounds\n" % (wl, d["n"]))
+            b.first_ratios = getattr(b, "first_ratios", {})
+            b.first_ratios[wl] = ratio_section(w, o, "first-" + wl.split()[-1].strip("/").replace("/", "-"),
+                                               "create, %s" % wl, d["times"])
+            for c, f in d["fails"].items():
+                if f:
+                    w("%s: %d failures, first: `%s`\n" % (c, len(f), f[0][:300]))
 
     # ------------------------------------------------------------- exec
     ex = res.get("exec")
