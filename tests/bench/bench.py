@@ -31,7 +31,10 @@ DEBIAN_NAME = "debian-bookworm-python3"
 PY_INCLUDE = "/usr/lib/python3.11,/app"
 PR_SET_CHILD_SUBREAPER = 36
 # every benchmark, in the order they run (--only picks some)
-BENCHES = ("lifecycle", "first", "exec", "cost", "sharing", "volume", "density", "storm")
+BENCHES = ("lifecycle", "first", "exec", "cost", "sharing", "volume", "density", "first_density", "storm",
+           "debian_storm", "clients")
+# the Debian storm's containers: python that imports little and sleeps
+STORM_ARGS = ["/usr/bin/python3", "-c", "import time; time.sleep(1000000)"]
 PY_ARGS = ["/usr/bin/python3", "/app/main.py"]
 
 PY_PROGRAM = """\
@@ -774,50 +777,86 @@ class Bench:
         for n in ns:
             for rt in self.shuffled(rts):
                 log("density: %s N=%d" % (rt.label, n))
-                drop_caches()
-                time.sleep(1.5)  # let reclaim settle before the baseline
-                before = meminfo()
-                rfd, wfd = os.pipe()
-                started, fails = [], []
-                t0 = time.perf_counter()
-                for i in range(n):
-                    cid = self.cid("dens", rt.label, n, i)
-                    rc, _, err, pid = self.create(rt, cid, bundles[(rt.label, i)], stdout=wfd)
-                    if rc != 0:
-                        fails.append("create: " + err)
-                        self.destroy(rt, cid)
-                        continue
-                    rc, _, err = self.call(rt.cmd("start", cid))
-                    if rc != 0:
-                        fails.append("start: " + err)
-                        self.destroy(rt, cid, pid)
-                        continue
-                    started.append((cid, pid))
-                os.close(wfd)
-                ready = self.read_ready(rfd, len(started), 60 + 2 * n)
-                os.close(rfd)
-                t_ready = time.perf_counter() - t0
-                time.sleep(1.0)
-                after = meminfo()
-                pss = {"Pss": 0, "Pss_File": 0, "Pss_Anon": 0, "Rss": 0}
-                nproc = 0
-                for cid, pid in started:
-                    for p in descendants(pid):
-                        sr = smaps_rollup(p)
-                        nproc += 1
-                        for k in pss:
-                            pss[k] += sr.get(k, 0)
-                res[rt.label][n] = {
-                    "pss": pss, "nproc": nproc, "ready": ready, "started": len(started), "fails": fails,
-                    "cached": after["Cached"] - before["Cached"],
-                    "avail_drop": before["MemAvailable"] - after["MemAvailable"],
-                    "free_drop": before["MemFree"] - after["MemFree"],
-                    "t_ready": t_ready,
-                }
-                for cid, pid in started:
-                    self.destroy(rt, cid, pid)
-                reap_orphans()
+                res[rt.label][n] = self.density_series(rt, [bundles[(rt.label, i)] for i in range(n)],
+                                                       "dens-%s-%d" % (rt.label, n))
         self.results["density"] = {"ns": ns, "res": res}
+
+    def density_series(self, rt, bundles, tag):
+        """Caches dropped, then one container per bundle created and started in
+        turn, each printing "ready" once python has imported its modules; once
+        all are ready: ΣPSS over their processes, growth of Cached, MemAvailable
+        and MemFree drop, seconds from the first create until all were ready.
+        The containers are deleted afterwards."""
+        n = len(bundles)
+        drop_caches()
+        time.sleep(1.5)  # let reclaim settle before the baseline
+        before = meminfo()
+        rfd, wfd = os.pipe()
+        started, fails = [], []
+        t0 = time.perf_counter()
+        for i, b in enumerate(bundles):
+            cid = self.cid(tag, i)
+            rc, _, err, pid = self.create(rt, cid, b, stdout=wfd)
+            if rc != 0:
+                fails.append("create: " + err)
+                self.destroy(rt, cid)
+                continue
+            rc, _, err = self.call(rt.cmd("start", cid))
+            if rc != 0:
+                fails.append("start: " + err)
+                self.destroy(rt, cid, pid)
+                continue
+            started.append((cid, pid))
+        os.close(wfd)
+        ready = self.read_ready(rfd, len(started), 60 + 2 * n)
+        os.close(rfd)
+        t_ready = time.perf_counter() - t0
+        time.sleep(1.0)
+        after = meminfo()
+        pss = {"Pss": 0, "Pss_File": 0, "Pss_Anon": 0, "Rss": 0}
+        nproc = 0
+        for cid, pid in started:
+            for p in descendants(pid):
+                sr = smaps_rollup(p)
+                nproc += 1
+                for k in pss:
+                    pss[k] += sr.get(k, 0)
+        for cid, pid in started:
+            self.destroy(rt, cid, pid)
+        reap_orphans()
+        return {
+            "pss": pss, "nproc": nproc, "ready": ready, "started": len(started), "fails": fails,
+            "cached": after["Cached"] - before["Cached"],
+            "avail_drop": before["MemAvailable"] - after["MemAvailable"],
+            "free_drop": before["MemFree"] - after["MemFree"],
+            "t_ready": t_ready,
+        }
+
+    # ------------------------------------------------ 3b first-start density
+    def bench_first_density(self):
+        """N python containers, each from its own copy of the Debian image, caches
+        dropped first: started with an empty store (the first start builds the
+        environments during the measurement), then again from the same copies
+        with the store as the first start left it (steady state)."""
+        n = 5 if self.quick else 50
+        reps = 1 if self.quick else 3
+        rts = self.avail(["crun", "runc", "reg-off", "reg-share", "reg-minimal"])
+        log("first-start density: %d copies of the Debian image" % n)
+        copies = self.copies(self.debian, n, "debian")
+        res = {rt.label: {"first": [], "steady": []} for rt in rts}
+        for rep in range(reps):
+            for rt in self.shuffled(rts):
+                store = os.path.join(self.tmp, "fdens-store")
+                shutil.rmtree(store, ignore_errors=True)
+                r = rt.with_store(store) if "--reg-root" in rt.argv else rt
+                bundles = [self.write_bundle(os.path.join(self.tmp, "b/fdens", rt.label, str(i)), root, PY_ARGS,
+                                             rt.mode, env=["BENCH_ID=%d" % i], include=PY_INCLUDE)
+                           for i, root in enumerate(copies)]
+                for phase in ("first", "steady"):
+                    log("first-start density: %s N=%d, %s (%d/%d)" % (rt.label, n, phase, rep + 1, reps))
+                    res[rt.label][phase].append(self.density_series(r, bundles, "fd%s-%s-%d" % (phase[0], rt.label, rep)))
+                shutil.rmtree(store, ignore_errors=True)
+        self.results["first_density"] = {"n": n, "reps": reps, "res": res}
 
     def read_ready(self, rfd, want, timeout):
         got, buf = 0, b""
@@ -834,75 +873,329 @@ class Bench:
         return got
 
     # ---------------------------------------------------------------- 4 storm
+    def storm_scripts(self):
+        """storm-one.sh ID (create and start one container; its bundle is
+        $BUNDLE, or $BUNDLEDIR/ID) and storm-del.sh ID, written once."""
+        script = os.path.join(self.tmp, "storm-one.sh")
+        dscript = os.path.join(self.tmp, "storm-del.sh")
+        if not os.path.exists(script):
+            with open(script, "w") as f:
+                f.write('#!/bin/sh\n# storm-one.sh ID: create and start one container\n'
+                        'id=$1\nb=${BUNDLE:-$BUNDLEDIR/$id}\n'
+                        '$RT create --bundle "$b" --pid-file "$PIDDIR/$id" "$id" 2>>"$ERRS" || { echo "$id" >>"$FAILS"; exit 0; }\n'
+                        '$RT start "$id" 2>>"$ERRS" || echo "$id" >>"$FAILS"\n')
+            with open(dscript, "w") as f:
+                f.write('#!/bin/sh\n$RT delete "$1" 2>/dev/null || $RT delete --force "$1" 2>/dev/null\nexit 0\n')
+        return script, dscript
+
+    def storm_once(self, rt, ids, par, tag, bundle=None, bundledir=None):
+        """Create and start the containers ids by `xargs -P par`; seconds until
+        every `start` returned, failures (a failed create/start, or a container
+        not running afterwards); then kill, reap and delete them all."""
+        script, dscript = self.storm_scripts()
+        d = os.path.join(self.tmp, "storm", tag)
+        piddir = os.path.join(d, "pids")
+        os.makedirs(piddir)
+        for cid in ids:
+            self.created[cid] = rt
+        env = dict(os.environ, RT=" ".join(rt.argv), PIDDIR=piddir,
+                   ERRS=os.path.join(d, "errors"), FAILS=os.path.join(d, "failed"))
+        if bundle:
+            env["BUNDLE"] = bundle
+        else:
+            env["BUNDLEDIR"] = bundledir
+        reap_orphans()
+        t0 = time.perf_counter()
+        p = subprocess.run(["xargs", "-P", str(par), "-n", "1", "sh", script],
+                           input="\n".join(ids) + "\n", text=True, env=env,
+                           stdout=DEVNULL, stderr=DEVNULL)
+        wall = time.perf_counter() - t0
+        failed = set()
+        if os.path.exists(env["FAILS"]):
+            failed = set(open(env["FAILS"]).read().split())
+        pids = {}
+        for cid in ids:
+            try:
+                pids[cid] = int(open(os.path.join(piddir, cid)).read())
+            except (OSError, ValueError):
+                failed.add(cid)
+        running = 0
+        for cid, pid in pids.items():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    st = f.read().rsplit(")", 1)[1].split()[0]
+                if st not in ("Z", "X") and cid not in failed:
+                    running += 1
+            except OSError:
+                failed.add(cid)
+        errs = ""
+        if os.path.exists(env["ERRS"]):
+            errs = open(env["ERRS"]).read()[-300:].strip().replace("\n", " | ")
+        # tear down: SIGKILL by pid, reap, then delete in parallel
+        for pid in pids.values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in pids.values():
+            wait_exit(pid, 5)
+        subprocess.run(["xargs", "-P", "8", "-n", "1", "sh", dscript], input="\n".join(ids) + "\n",
+                       text=True, env=env, stdout=DEVNULL, stderr=DEVNULL)
+        reap_orphans()
+        for cid in ids:
+            self.created.pop(cid, None)
+        return {"wall": wall, "failed": len(failed), "running": running, "err": errs, "xargs_rc": p.returncode}
+
     def bench_storm(self):
         configs = [(20, 8)] if self.quick else [(100, 8), (100, 32), (500, 8), (500, 32)]
         rts = self.avail()
         res = {}
-        script = os.path.join(self.tmp, "storm-one.sh")
-        with open(script, "w") as f:
-            f.write('#!/bin/sh\n# storm-one.sh ID: create and start one container\n'
-                    'id=$1\n'
-                    '$RT create --bundle "$BUNDLE" --pid-file "$PIDDIR/$id" "$id" 2>>"$ERRS" || { echo "$id" >>"$FAILS"; exit 0; }\n'
-                    '$RT start "$id" 2>>"$ERRS" || echo "$id" >>"$FAILS"\n')
-        dscript = os.path.join(self.tmp, "storm-del.sh")
-        with open(dscript, "w") as f:
-            f.write('#!/bin/sh\n$RT delete "$1" 2>/dev/null || $RT delete --force "$1" 2>/dev/null\nexit 0\n')
         for count, par in configs:
             for rt in self.shuffled(rts):
                 log("storm: %s %d containers, %d in parallel" % (rt.label, count, par))
                 b = self.write_bundle(os.path.join(self.tmp, "b/storm", rt.label), self.busybox,
                                       ["/bin/sleep", "100000"], rt.mode)
-                d = os.path.join(self.tmp, "storm", "%s-%d-%d" % (rt.label, count, par))
-                piddir = os.path.join(d, "pids")
-                os.makedirs(piddir)
                 ids = [self.cid("st", rt.label, count, par, i) for i in range(count)]
-                for cid in ids:
-                    self.created[cid] = rt
-                env = dict(os.environ, RT=" ".join(rt.argv), BUNDLE=b, PIDDIR=piddir,
-                           ERRS=os.path.join(d, "errors"), FAILS=os.path.join(d, "failed"))
-                reap_orphans()
-                t0 = time.perf_counter()
-                p = subprocess.run(["xargs", "-P", str(par), "-n", "1", "sh", script],
-                                   input="\n".join(ids) + "\n", text=True, env=env,
-                                   stdout=DEVNULL, stderr=DEVNULL)
-                wall = time.perf_counter() - t0
-                failed = set()
-                if os.path.exists(env["FAILS"]):
-                    failed = set(open(env["FAILS"]).read().split())
-                pids = {}
-                for cid in ids:
-                    try:
-                        pids[cid] = int(open(os.path.join(piddir, cid)).read())
-                    except (OSError, ValueError):
-                        failed.add(cid)
-                running = 0
-                for cid, pid in pids.items():
-                    try:
-                        with open("/proc/%d/stat" % pid) as f:
-                            st = f.read().rsplit(")", 1)[1].split()[0]
-                        if st not in ("Z", "X") and cid not in failed:
-                            running += 1
-                    except OSError:
-                        failed.add(cid)
-                errs = ""
-                if os.path.exists(env["ERRS"]):
-                    errs = open(env["ERRS"]).read()[-300:].strip().replace("\n", " | ")
-                res.setdefault((count, par), {})[rt.label] = {
-                    "wall": wall, "failed": len(failed), "running": running, "err": errs, "xargs_rc": p.returncode}
-                # tear down: SIGKILL by pid, reap, then delete in parallel
-                for pid in pids.values():
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                for pid in pids.values():
-                    wait_exit(pid, 5)
-                subprocess.run(["xargs", "-P", "8", "-n", "1", "sh", dscript], input="\n".join(ids) + "\n",
-                               text=True, env=env, stdout=DEVNULL, stderr=DEVNULL)
-                reap_orphans()
-                for cid in ids:
-                    self.created.pop(cid, None)
+                res.setdefault((count, par), {})[rt.label] = self.storm_once(
+                    rt, ids, par, "%s-%d-%d" % (rt.label, count, par), bundle=b)
         self.results["storm"] = {"configs": configs, "res": res}
+
+    def bench_debian_storm(self):
+        """M python containers, P in parallel, each from its own copy of the Debian
+        image, every runtime (REG: an empty store at the start of each storm)."""
+        count, par = (20, 32) if self.quick else (200, 32)
+        reps = 1 if self.quick else 3
+        rts = self.avail()
+        log("Debian storm: %d copies of the Debian image" % count)
+        copies = self.copies(self.debian, count, "debian")
+        res = {rt.label: [] for rt in rts}
+        for rep in range(reps):
+            for rt in self.shuffled(rts):
+                log("Debian storm: %s %d containers, %d in parallel (%d/%d)" % (rt.label, count, par, rep + 1, reps))
+                store = os.path.join(self.tmp, "dstorm-store")
+                shutil.rmtree(store, ignore_errors=True)
+                r = rt.with_store(store) if "--reg-root" in rt.argv else rt
+                ids = [self.cid("dst", rt.label, rep, i) for i in range(count)]
+                bdir = os.path.join(self.tmp, "b/dstorm", rt.label)
+                for cid, root in zip(ids, copies):
+                    self.write_bundle(os.path.join(bdir, cid), root, STORM_ARGS, rt.mode, include=PY_INCLUDE)
+                res[rt.label].append(self.storm_once(r, ids, par, "deb-%s-%d" % (rt.label, rep), bundledir=bdir))
+                shutil.rmtree(store, ignore_errors=True)
+        self.results["debian_storm"] = {"count": count, "par": par, "reps": reps, "res": res}
+
+    # -------------------------------------------------------------- 7 clients
+    def client_wrappers(self, rts):
+        """One executable per runtime for the clients, named as the runtime (Podman
+        decides what a runtime supports by its name): `exec BINARY ARGS "$@"`.
+        reg-runc's carry its private store (each runtime its own, empty at the
+        start) and config; crun's and runc's the same sh exec, for fairness."""
+        wrappers = {}
+        for rt in rts:
+            d = os.path.join(self.tmp, "clients", "rt", rt.label)
+            os.makedirs(d)
+            if rt.mode:
+                name = "reg-runc"
+                args = [rt.binary, "--reg-root", os.path.join(self.tmp, "clients", "store-" + rt.label),
+                        "--config", self.regconf]
+            else:
+                name, args = os.path.basename(rt.binary), [rt.binary]
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(args))
+            os.chmod(path, 0o755)
+            wrappers[rt.label] = path
+        return wrappers
+
+    def client_series(self, what, rts, run_cmd, n):
+        """Each runtime's first run of the image (random order), then n rounds of
+        one run per runtime in a new random order each round; wall time of the
+        client command.  run_cmd(rt, cid) gives its argv."""
+        first, times, fails = {}, {rt.label: [] for rt in rts}, {rt.label: [] for rt in rts}
+        log("%s: first run of the image, %d runtimes" % (what, len(rts)))
+        for rt in self.shuffled(rts):
+            rc, dt, err = self.call(run_cmd(rt, self.cid(what, rt.label, "first")), timeout=180)
+            first[rt.label] = dt if rc == 0 else None
+            if rc != 0:
+                fails[rt.label].append("first run: " + err)
+        log("%s: %d rounds x %d runtimes" % (what, n, len(rts)))
+        for i in range(n):
+            for rt in self.shuffled(rts):
+                rc, dt, err = self.call(run_cmd(rt, self.cid(what, rt.label, i)), timeout=180)
+                times[rt.label].append(dt if rc == 0 else None)
+                if rc != 0:
+                    fails[rt.label].append(err)
+        return {"first": first, "times": times, "fails": fails, "n": n}
+
+    def podman_setup(self, base):
+        """A private Podman: storage, run root, tmp dir and networks under base
+        (nothing of the host's Podman is read or written); returns its env."""
+        conf = os.path.join(base, "conf")
+        for d in ("conf", "storage", "runroot", "tmp", "networks", "volumes"):
+            os.makedirs(os.path.join(base, d))
+        with open(os.path.join(conf, "storage.conf"), "w") as f:
+            f.write('[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/runroot"\n' % (base, base))
+        with open(os.path.join(conf, "registries.conf"), "w") as f:
+            f.write("unqualified-search-registries = []\n")
+        with open(os.path.join(conf, "containers.conf"), "w") as f:
+            f.write('[containers]\ndefault_ulimits = ["nofile=20000:20000"]\nlog_driver = "k8s-file"\n\n'
+                    '[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s/networks"\n\n'
+                    '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\npull_policy = "never"\n'
+                    'tmp_dir = "%s/tmp"\nvolume_path = "%s/volumes"\n'
+                    'runtime_supports_json = ["crun", "runc", "reg-runc"]\n'
+                    'runtime_supports_nocgroups = ["crun", "reg-runc"]\n' % (base, base, base))
+        env = dict(os.environ, CONTAINERS_CONF=os.path.join(conf, "containers.conf"),
+                   CONTAINERS_STORAGE_CONF=os.path.join(conf, "storage.conf"),
+                   CONTAINERS_REGISTRIES_CONF=os.path.join(conf, "registries.conf"))
+        env.pop("XDG_RUNTIME_DIR", None)
+        return env
+
+    def containerd_start(self, base):
+        """A private containerd (root, state, socket under base; no CRI plugin).
+        Returns (Popen, address) or (None, error)."""
+        os.makedirs(base)
+        sock = os.path.join(base, "ctrd.sock")
+        with open(os.path.join(base, "config.toml"), "w") as f:
+            f.write('version = 2\nroot = "%s/root"\nstate = "%s/state"\n'
+                    'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", '
+                    '"io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", '
+                    '"io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", '
+                    '"io.containerd.tracing.processor.v1.otlp"]\n'
+                    '[grpc]\n  address = "%s"\n[ttrpc]\n  address = "%s.ttrpc"\n' % (base, base, sock, sock))
+        logf = open(os.path.join(base, "containerd.log"), "w")
+        p = subprocess.Popen(["containerd", "--config", os.path.join(base, "config.toml")],
+                             stdin=DEVNULL, stdout=logf, stderr=logf)
+        for _ in range(100):
+            if subprocess.run(["ctr", "--address", sock, "version"], stdout=DEVNULL, stderr=DEVNULL).returncode == 0:
+                return p, sock
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+        p.kill()
+        p.wait()
+        return None, open(os.path.join(base, "containerd.log")).read()[-300:]
+
+    def bench_clients(self):
+        """`podman run --rm` and `ctr run --rm` of the Debian image (/bin/true) with
+        each runtime: its first run, then n interleaved rounds."""
+        n = 3 if self.quick else 30
+        rts = self.avail(["crun", "runc", "reg-off", "reg-share", "reg-minimal"])
+        base = os.path.join(self.tmp, "clients")
+        os.makedirs(base)
+        res = {}
+        wrappers = self.client_wrappers(rts)
+        tar = os.path.join(base, "debian.tar")
+        sh(["tar", "-C", self.debian, "-cf", tar, "."])
+        image = "localhost/reg-bench/debian:bookworm"
+        cgparent = "/%s-clients" % self.prefix
+        if shutil.which("podman"):
+            env = self.podman_setup(os.path.join(base, "podman"))
+            pm = ["podman", "--log-level=error"]
+            log("clients: podman import of the Debian image")
+            r = subprocess.run(pm + ["import", "-q", "--change", 'CMD ["/bin/bash"]', tar, image], env=env,
+                               stdout=DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode == 0:
+                # Podman's own first use of the image (no runtime is called)
+                subprocess.run(pm + ["create", "--name", self.prefix + "-warm", image, "/bin/true"], env=env,
+                               stdout=DEVNULL, stderr=DEVNULL)
+                subprocess.run(pm + ["rm", self.prefix + "-warm"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+
+                def podman_run(rt, cid):
+                    return (pm + ["--runtime", wrappers[rt.label], "run", "--rm", "--name", cid, "--network", "none",
+                                  "--cgroup-parent", cgparent] +
+                            (["--annotation", "run.reg.mode=" + rt.mode] if rt.mode in ("share", "minimal") else []) +
+                            [image, "/bin/true"])
+                saved = os.environ.copy()
+                os.environ.update({k: v for k, v in env.items() if k.startswith("CONTAINERS_")})
+                try:
+                    res["podman"] = self.client_series("podman", rts, podman_run, n)
+                finally:
+                    os.environ.clear()
+                    os.environ.update(saved)
+                subprocess.run(pm + ["rm", "-a", "-f"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+                if shutil.which("containerd") and shutil.which("ctr"):
+                    r2 = subprocess.run(pm + ["save", "--format", "oci-archive", "-o",
+                                              os.path.join(base, "debian.oci.tar"), image], env=env,
+                                        stdout=DEVNULL, stderr=subprocess.PIPE, text=True)
+                    if r2.returncode != 0:
+                        self.notes.append("clients: podman save failed: %s" % r2.stderr.strip()[:200])
+                subprocess.run(pm + ["rmi", "-a", "-f"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+            else:
+                self.notes.append("clients: podman import failed: %s" % r.stderr.strip()[:200])
+        else:
+            self.notes.append("clients: podman not installed: not measured")
+        oci = os.path.join(base, "debian.oci.tar")
+        if os.path.exists(oci):
+            had_run_containerd = os.path.exists("/run/containerd")
+            proc, sock = self.containerd_start(os.path.join(base, "containerd"))
+            if proc:
+                ns = self.prefix + "-ctr"
+                ctr = ["ctr", "--address", sock, "-n", ns]
+                try:
+                    log("clients: ctr images import of the Debian image")
+                    r = subprocess.run(ctr + ["images", "import", oci], stdout=DEVNULL, stderr=subprocess.PIPE,
+                                       text=True)
+                    if r.returncode == 0:
+                        runc_root = os.path.join(self.tmp, "state", "ctr-runc-root")
+                        fifo = os.path.join(base, "containerd", "fifo")
+                        # containerd's own first use of the image: its snapshot
+                        subprocess.run(ctr + ["containers", "create", image, self.prefix + "-warm", "/bin/true"],
+                                       stdout=DEVNULL, stderr=DEVNULL)
+                        subprocess.run(ctr + ["containers", "delete", self.prefix + "-warm"],
+                                       stdout=DEVNULL, stderr=DEVNULL)
+
+                        def ctr_run(rt, cid):
+                            return (ctr + ["run", "--rm", "--fifo-dir", fifo, "--runtime", "io.containerd.runc.v2",
+                                           "--runc-binary", wrappers[rt.label], "--runc-root", runc_root,
+                                           "--cgroup", "%s/%s" % (cgparent, cid)] +
+                                    (["--annotation", "run.reg.mode=" + rt.mode] if rt.mode in ("share", "minimal")
+                                     else []) + [image, cid, "/bin/true"])
+                        res["containerd"] = self.client_series("ctr", rts, ctr_run, n)
+                    else:
+                        self.notes.append("clients: ctr images import failed: %s" % r.stderr.strip()[:200])
+                finally:
+                    self.containerd_stop(proc, ctr)
+                    if not had_run_containerd:
+                        # the shims' sockets go to /run/containerd/s whatever the state dir:
+                        # remove what we made there (empty directories only)
+                        for root, dirs, files in os.walk("/run/containerd", topdown=False):
+                            try:
+                                os.rmdir(root)
+                            except OSError:
+                                pass
+            else:
+                self.notes.append("clients: the private containerd did not start: %s" % sock)
+        self.remove_cgroup_tree(cgparent.lstrip("/"))
+        self.results["clients"] = res
+
+    def containerd_stop(self, proc, ctr):
+        """Remove every task and container of our namespace, then end containerd (by its pid)."""
+        for what in ("tasks", "containers"):
+            ids = subprocess.run(ctr + [what, "ls", "-q"], stdout=subprocess.PIPE, stderr=DEVNULL,
+                                 text=True).stdout.split()
+            for i in ids:
+                if what == "tasks":
+                    subprocess.run(ctr + ["tasks", "delete", "-f", i], stdout=DEVNULL, stderr=DEVNULL, timeout=60)
+                else:
+                    subprocess.run(ctr + ["containers", "delete", i], stdout=DEVNULL, stderr=DEVNULL, timeout=60)
+        subprocess.run(ctr + ["images", "rm", "localhost/reg-bench/debian:bookworm"], stdout=DEVNULL, stderr=DEVNULL)
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def remove_cgroup_tree(self, name):
+        """Remove the (empty) cgroup directories NAME of every hierarchy, deepest first."""
+        for h in os.listdir("/sys/fs/cgroup"):
+            top = os.path.join("/sys/fs/cgroup", h, name)
+            if os.path.islink(os.path.join("/sys/fs/cgroup", h)) or not os.path.isdir(top):
+                continue
+            for root, dirs, files in os.walk(top, topdown=False):
+                try:
+                    os.rmdir(root)
+                except OSError:
+                    pass
 
     # --------------------------------------------------------------- 5 volume
     def bench_volume(self):

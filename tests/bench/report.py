@@ -396,6 +396,71 @@ def write(b):
                       "set ylabel 'MiB'\nset yrange [0:*]\nset grid\nset key top left\nplot %s\n" % (what, plots)))
             w("")
 
+    # ------------------------------------------------ first-start density
+    fd = res.get("first_density")
+    if fd and fd["res"]:
+        n, dr = fd["n"], fd["res"]
+        w("## 3b. First-start density: %d python containers from %d copies of the Debian image\n" % (n, n))
+        w("Each container runs `python3 /app/main.py` (imports json, re, decimal, hashlib, sqlite3, datetime, "
+          "then sleeps) from its own `cp -a` copy of the Debian image (minimal: `run.reg.include=%s`). For each "
+          "runtime, in random order, %d time(s): caches dropped (`echo 3 > /proc/sys/vm/drop_caches`), then "
+          "**first start**: the %d containers created and started one after the other with an *empty* REG store "
+          "(the environments are built during the measurement), measured once all print ready, deleted; then "
+          "caches dropped again and **steady state**: the same copies started again with the store the first "
+          "start left. Memory = ΣPSS of the containers' processes + growth of `Cached` (page cache, which also "
+          "holds the store's new files); time = from the first `create` until every container is ready. Ratios "
+          "are to crun's in the same repetition (median [IQR] over the repetitions). Host-wide counters also "
+          "see whatever else the machine does.\n" % ("/usr/lib/python3.11,/app", fd["reps"], n))
+        w("| runtime | phase | ready | ΣPSS MiB | Pss_File MiB | page cache +MiB | ΣPSS + cache MiB | "
+          "time to all ready s |")
+        w("|---|---|---|---|---|---|---|---|")
+        for r, ph in dr.items():
+            for phase, es in ph.items():
+                w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    r, phase, ", ".join("%d/%d" % (e["ready"], n) for e in es),
+                    fmt(median([e["pss"]["Pss"] / MiB for e in es]), 1),
+                    fmt(median([e["pss"]["Pss_File"] / MiB for e in es]), 1),
+                    fmt(median([e["cached"] / MiB for e in es]), 1),
+                    fmt(median([(e["pss"]["Pss"] + e["cached"]) / MiB for e in es]), 1),
+                    fmt(median([e["t_ready"] for e in es]))))
+                for e in es:
+                    if e["fails"]:
+                        w("\n%s %s: %d failures: `%s`\n" % (r, phase, len(e["fails"]), e["fails"][0][:200]))
+        w("")
+        b.fd_ratios = {}
+        for phase in ("first", "steady"):
+            w("**%s, ΣPSS + page-cache growth (MiB)**\n" % phase)
+            b.fd_ratios[(phase, "mem")] = ratio_section(
+                w, o, "first-density-mem-" + phase, "Density %s start, PSS + page cache" % phase,
+                {r: [(e["pss"]["Pss"] + e["cached"]) for e in ph[phase]] for r, ph in dr.items()},
+                scale=1 / MiB, unit="MiB")
+            w("**%s, seconds until all %d are ready**\n" % (phase, n))
+            b.fd_ratios[(phase, "time")] = ratio_section(
+                w, o, "first-density-time-" + phase, "Density %s start, time to all ready" % phase,
+                {r: [e["t_ready"] for e in ph[phase]] for r, ph in dr.items()}, scale=1.0, unit="s")
+
+    # ------------------------------------------------------- Debian storm
+    ds = res.get("debian_storm")
+    if ds and ds["res"]:
+        w("## 4b. Start-up storm from distinct copies of the Debian image\n")
+        w("%d containers running `python3 -c 'import time; time.sleep(…)'` (minimal: `run.reg.include=%s`), "
+          "each from its own `cp -a` copy of the Debian image, created and started (`create` then `start`, one "
+          "shell per container) by `xargs -P %d`; seconds until every `start` has returned. REG runtimes start "
+          "each storm with an empty store. %d repetition(s), runtimes in random order; ratios to crun's storm "
+          "of the same repetition.\n" % (ds["count"], "/usr/lib/python3.11,/app", ds["par"], ds["reps"]))
+        b.ds_ratios = ratio_section(w, o, "debian-storm", "Debian storm %d/P%d" % (ds["count"], ds["par"]),
+                                    {r: [e["wall"] for e in es] for r, es in ds["res"].items()}, scale=1.0, unit="s")
+        w("| runtime | failures per storm | running after the storm |")
+        w("|---|---|---|")
+        for r, es in ds["res"].items():
+            w("| %s | %s | %s |" % (r, ", ".join(str(e["failed"]) for e in es),
+                                   ", ".join("%d/%d" % (e["running"], ds["count"]) for e in es)))
+        for r, es in ds["res"].items():
+            for e in es:
+                if e["failed"]:
+                    w("\n%s: %d failures; stderr: `%s`" % (r, e["failed"], e["err"][:300]))
+        w("")
+
     # ------------------------------------------------------------ storm
     storm = res.get("storm")
     if storm and storm["res"]:
