@@ -13,6 +13,7 @@ import json
 import os
 import random
 import re
+import resource
 import select
 import shutil
 import signal
@@ -995,7 +996,7 @@ class Bench:
             os.makedirs(d)
             if rt.mode:
                 name = "reg-runc"
-                args = [rt.binary, "--reg-root", os.path.join(self.tmp, "clients", "store-" + rt.label),
+                args = [os.path.abspath(rt.binary), "--reg-root", os.path.join(self.tmp, "clients", "store-" + rt.label),
                         "--config", self.regconf]
             else:
                 name, args = os.path.basename(rt.binary), [rt.binary]
@@ -1011,12 +1012,18 @@ class Bench:
         one run per runtime in a new random order each round; wall time of the
         client command.  run_cmd(rt, cid) gives its argv."""
         first, times, fails = {}, {rt.label: [] for rt in rts}, {rt.label: [] for rt in rts}
+        # the client's own first container (shim, overlay, caches) is paid by an
+        # uncounted run with crun (or whichever runtime comes first), not by the
+        # first runtime of the random order
+        warm = (self.avail(["crun"]) or rts)[0]
+        self.call(run_cmd(warm, self.cid(what, "warmup")), timeout=180)
         log("%s: first run of the image, %d runtimes" % (what, len(rts)))
         for rt in self.shuffled(rts):
             rc, dt, err = self.call(run_cmd(rt, self.cid(what, rt.label, "first")), timeout=180)
             first[rt.label] = dt if rc == 0 else None
             if rc != 0:
                 fails[rt.label].append("first run: " + err)
+                log("%s: %s first run failed: %s" % (what, rt.label, err))
         log("%s: %d rounds x %d runtimes" % (what, n, len(rts)))
         for i in range(n):
             for rt in self.shuffled(rts):
@@ -1024,6 +1031,7 @@ class Bench:
                 times[rt.label].append(dt if rc == 0 else None)
                 if rc != 0:
                     fails[rt.label].append(err)
+                    log("%s: %s failed: %s" % (what, rt.label, err))
         return {"first": first, "times": times, "fails": fails, "n": n}
 
     def podman_setup(self, base):
@@ -1036,9 +1044,16 @@ class Bench:
             f.write('[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/runroot"\n' % (base, base))
         with open(os.path.join(conf, "registries.conf"), "w") as f:
             f.write("unqualified-search-registries = []\n")
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        nofile, nproc = [min(x, cap) if x != resource.RLIM_INFINITY else cap
+                         for x, cap in ((nofile, 20000), (nproc, 32768))]
         with open(os.path.join(conf, "containers.conf"), "w") as f:
-            f.write('[containers]\ndefault_ulimits = ["nofile=20000:20000"]\nlog_driver = "k8s-file"\n\n'
-                    '[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s/networks"\n\n'
+            # Podman's default nofile/nproc limits may exceed this host's hard
+            # limits (setrlimit then fails): the harness's own hard limits
+            f.write('[containers]\ndefault_ulimits = ["nofile=%d:%d", "nproc=%d:%d"]\nlog_driver = "k8s-file"\n\n'
+                    % (nofile, nofile, nproc, nproc))
+            f.write('[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s/networks"\n\n'
                     '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\npull_policy = "never"\n'
                     'tmp_dir = "%s/tmp"\nvolume_path = "%s/volumes"\n'
                     'runtime_supports_json = ["crun", "runc", "reg-runc"]\n'
@@ -1087,6 +1102,9 @@ class Bench:
         sh(["tar", "-C", self.debian, "-cf", tar, "."])
         image = "localhost/reg-bench/debian:bookworm"
         cgparent = "/%s-clients" % self.prefix
+        # Podman may put conmon under libpod_parent whatever --cgroup-parent says
+        had_libpod = {h for h in os.listdir("/sys/fs/cgroup")
+                      if os.path.isdir(os.path.join("/sys/fs/cgroup", h, "libpod_parent"))}
         if shutil.which("podman"):
             env = self.podman_setup(os.path.join(base, "podman"))
             pm = ["podman", "--log-level=error"]
@@ -1165,6 +1183,9 @@ class Bench:
             else:
                 self.notes.append("clients: the private containerd did not start: %s" % sock)
         self.remove_cgroup_tree(cgparent.lstrip("/"))
+        for h in os.listdir("/sys/fs/cgroup"):
+            if h not in had_libpod and os.path.isdir(os.path.join("/sys/fs/cgroup", h, "libpod_parent")):
+                self.remove_cgroup_tree(os.path.join(h, "libpod_parent"), top=True)
         self.results["clients"] = res
 
     def containerd_stop(self, proc, ctr):
@@ -1185,8 +1206,16 @@ class Bench:
             proc.kill()
             proc.wait()
 
-    def remove_cgroup_tree(self, name):
-        """Remove the (empty) cgroup directories NAME of every hierarchy, deepest first."""
+    def remove_cgroup_tree(self, name, top=False):
+        """Remove the (empty) cgroup directories NAME of every hierarchy (top:
+        /sys/fs/cgroup/NAME only), deepest first."""
+        if top:
+            for root, dirs, files in os.walk(os.path.join("/sys/fs/cgroup", name), topdown=False):
+                try:
+                    os.rmdir(root)
+                except OSError:
+                    pass
+            return
         for h in os.listdir("/sys/fs/cgroup"):
             top = os.path.join("/sys/fs/cgroup", h, name)
             if os.path.islink(os.path.join("/sys/fs/cgroup", h)) or not os.path.isdir(top):

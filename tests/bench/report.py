@@ -85,15 +85,18 @@ def paired_ratios(xs, ys):
     return [x / y for x, y in zip(xs, ys) if x is not None and y is not None and y > 0]
 
 
-def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("crun", "runc"), note=""):
+def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("crun", "runc"), note="", paired=()):
     """One row per series: median, IQR and p95 (values per round, None = failed),
     the ratio of its median to each base's, and the round-by-round ratio to
-    the first base (median [IQR]); name.dat and a chart of the ratios to the
-    first base with their IQR.  Returns {label: (ratio of medians, paired p25, paired p75)}."""
+    the first base (median [IQR]), and to each of paired too; name.dat and a
+    chart of the ratios to the first base with their IQR.  Returns {label:
+    (ratio of medians, paired p25, paired p75)} (to the first base), and
+    {(label, base): the same} for the bases in paired."""
     bases = [x for x in bases if x in series]
+    paired = [x for x in paired if x in series]
     w("| %s | median %s | IQR | p95 | " % ("case", unit) + " | ".join("/%s" % x for x in bases) +
-      (" | per-round /%s median [IQR] | failed |" % bases[0] if bases else " | failed |"))
-    w("|---" * (5 + len(bases) + (1 if bases else 0)) + "|")
+      "".join(" | per-round /%s median [IQR]" % x for x in bases[:1] + paired) + " | failed |")
+    w("|---" * (5 + len(bases) + len(bases[:1] + paired)) + "|")
     out_ = {}
     with open(os.path.join(o, name + ".dat"), "w") as f:
         f.write("case ratio p25 p75\n")
@@ -110,6 +113,11 @@ def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("cr
                 lo, hi = quantile(pr, 0.25), quantile(pr, 0.75)
                 out_[label] = (r0, lo, hi)
                 row += " | %s [%s–%s]" % (fmt(median(pr)), fmt(lo), fmt(hi))
+                for pb in paired:
+                    pr2 = paired_ratios(xs, series[pb])
+                    lo2, hi2 = quantile(pr2, 0.25), quantile(pr2, 0.75)
+                    out_[(label, pb)] = (ratio(med, median([x * scale for x in series[pb] if x is not None])), lo2, hi2)
+                    row += " | %s [%s–%s]" % (fmt(median(pr2)), fmt(lo2), fmt(hi2))
                 f.write('"%s" %s %s %s\n' % (label, fmt(r0, 3).replace("–", "NaN"), fmt(lo, 3).replace("–", "NaN"),
                                              fmt(hi, 3).replace("–", "NaN")))
             w(row + " | %d |" % sum(1 for x in xs if x is None))
@@ -460,6 +468,39 @@ def write(b):
                 if e["failed"]:
                     w("\n%s: %d failures; stderr: `%s`" % (r, e["failed"], e["err"][:300]))
         w("")
+
+    # ------------------------------------------------------------ clients
+    cl = res.get("clients")
+    if cl:
+        w("## 7. Through the clients: `podman run --rm` and `ctr run --rm` of the Debian image\n")
+        w("A private Podman (storage, run root and config under the bench's temp dir; `--network none`, "
+          "`--cgroup-parent` of its own, cgroupfs) and a private containerd (its own root, state and socket; no CRI "
+          "plugin; `ctr run --runtime io.containerd.runc.v2 --runc-binary …`), both fed the bench's Debian rootfs "
+          "(`podman import`, then `podman save --format oci-archive` and `ctr images import`). Every runtime "
+          "is called through an identical `#!/bin/sh exec BINARY …` wrapper named as the runtime (reg-runc's "
+          "carries its store, one per mode, empty at the start, and `--config`); the REG mode is the "
+          "`run.reg.mode` annotation (`--annotation`), none for off. Command: `/bin/true`. **First run**: each "
+          "runtime's first run of the image, in random order, after one `podman create`/`ctr containers create` "
+          "of it and one uncounted run with crun (the client's own first container: without it, whichever runtime "
+          "came first paid for it), so crun's first run here is its second. Then N rounds, one run per runtime, in a new random order each round. "
+          "Wall time of the client command, ms. The clients give the runtime a new overlay mount per container, "
+          "so REG sees new file identities at every run (README: known limits).\n")
+        b.client_ratios = {}
+        for client, d in cl.items():
+            w("### %s: first run of the image\n" % client)
+            f0 = d["first"]
+            w("| runtime | first run ms | /crun | /reg-off |")
+            w("|---|---|---|---|")
+            for r, v in f0.items():
+                w("| %s | %s | %s | %s |" % (r, fmt(v * 1000 if v else float("nan")),
+                                            fmt(ratio(v, f0.get("crun"))), fmt(ratio(v, f0.get("reg-off")))))
+            w("")
+            w("### %s: after the first run, N=%d rounds\n" % (client, d["n"]))
+            b.client_ratios[client] = ratio_section(w, o, "client-" + client, "%s run --rm" % client, d["times"],
+                                                    paired=("reg-off",))
+            for r, f in d["fails"].items():
+                if f:
+                    w("%s: %d failures, first: `%s`\n" % (r, len(f), f[0][:300]))
 
     # ------------------------------------------------------------ storm
     storm = res.get("storm")
