@@ -135,6 +135,74 @@ def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("cr
     return out_
 
 
+def goals(b):
+    """The goals of issue #17, each with the ratio this run measured and whether
+    it is met (a row per case; – when its section did not run)."""
+    rows = []  # (goal, case, (ratio, p25, p75) or None, limit, extra)
+
+    def get(d, *keys):
+        for k in keys:
+            if not isinstance(d, dict) or k not in d:
+                return None
+            d = d[k]
+        return d
+    fr = getattr(b, "first_ratios", {})
+    for mode, lim in (("share", 2.0), ("minimal", 3.0)):
+        for wl in fr:
+            rows.append(("cold %s create of the Debian image ≤ %.1f× crun's create" % (mode, lim),
+                         "%s, %s (1c)" % (wl, "reg-%s cold" % mode), get(fr, wl, "reg-%s cold" % mode), lim, None))
+    for mode in ("share", "minimal"):
+        for wl in fr:
+            rows.append(("new copy of a known image, warm store: %s create ≤ 1.3× crun" % mode,
+                         "%s, reg-%s new-copy (1c)" % (wl, mode), get(fr, wl, "reg-%s new-copy" % mode), 1.3, None))
+    cr = getattr(b, "client_ratios", {})
+    for client in cr:
+        for mode in ("share", "minimal"):
+            rows.append(("`%s run --rm` of the Debian image with %s ≤ 1.1× off (after the first run)"
+                         % ("podman" if client == "podman" else "ctr", mode),
+                         "reg-%s / reg-off (7)" % mode, get(cr, client, ("reg-%s" % mode, "reg-off")), 1.1, None))
+    fd = getattr(b, "fd_ratios", {})
+    fdres = b.results.get("first_density")
+    for mode in ("share", "minimal"):
+        if not fd:
+            break
+        n = fdres["n"]
+        rows.append(("density N=%d, first start: ΣPSS + page-cache growth ≤ 0.6× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("first", "mem"), "reg-" + mode), 0.6, None))
+        rows.append(("density N=%d, first start: time to start all ≤ 1.3× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("first", "time"), "reg-" + mode), 1.3, None))
+        rows.append(("density N=%d, steady state: ΣPSS + page-cache growth ≤ 0.45× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("steady", "mem"), "reg-" + mode), 0.45, None))
+    ds = getattr(b, "ds_ratios", {})
+    dsres = b.results.get("debian_storm")
+    for mode in ("share", "minimal"):
+        if not ds:
+            break
+        fails = sum(e["failed"] for e in dsres["res"].get("reg-" + mode, []))
+        rows.append(("storm of %d containers, %d parallel, from distinct Debian copies ≤ 1.3× crun, 0 failures"
+                     % (dsres["count"], dsres["par"]), "reg-%s (4b)" % mode, get(ds, "reg-" + mode), 1.3, fails))
+    L = ["## Goals of issue #17\n",
+         "Each goal with the ratio measured in this run (ratio of the medians; in brackets the IQR of the "
+         "per-round or per-repetition ratios) and whether it is met (ratio of the medians within the limit%s). "
+         "The section named in brackets has the details and the spread.%s\n" % (
+             "; the storm also needs 0 failures",
+             " **A `--quick` run has too few rounds and containers to judge a goal: it only shows that every "
+             "measurement works.**" if b.quick else ""),
+         "| goal | case | measured | limit | met |", "|---|---|---|---|---|"]
+    for goal, case, r, lim, fails in rows:
+        if r is None or r[0] != r[0]:
+            L.append("| %s | %s | not measured | ≤ %.2f× | – |" % (goal, case, lim))
+            continue
+        ok = r[0] <= lim and (fails is None or fails == 0)
+        L.append("| %s | %s | %s× [%s–%s]%s | ≤ %.2f× | %s |" % (
+            goal, case, fmt(r[0]), fmt(r[1]), fmt(r[2]), "" if fails is None else ", %d failures" % fails, lim,
+            "**met**" if ok else "missed"))
+    if not rows:
+        L.append("| – | none of the sections with a goal ran (first, clients, first_density, debian_storm) | | | |")
+    L.append("")
+    return L
+
+
 def write(b):
     o = b.out
     res = b.results
@@ -183,6 +251,7 @@ def write(b):
     w("")
     for n in b.notes:
         w("Note: %s\n" % n)
+    goals_at = len(L)  # the goals table goes here once every section has its ratios
 
     # ------------------------------------------------------------ lifecycle
     lc = res.get("lifecycle")
@@ -214,16 +283,18 @@ def write(b):
         w("### Warm vs cold REG: `create` with the environment cached vs an empty store\n")
         w("busybox and debian run `/bin/true`; python runs the density program with "
           "`run.reg.include=/usr/lib/python3.11,/app` (minimal then stores the whole stdlib). Cold = a new, "
-          "empty `--reg-root` for each create.\n")
-        w("| image | mode | cold median ms | warm median ms | cold/warm | warm/crun create |")
-        w("|---|---|---|---|---|---|")
+          "empty `--reg-root` for each create. The crun create is the median of the lifecycle rounds above (busybox "
+          "and debian; python has none: section 1c measures cold and new-copy creates beside crun's in the same "
+          "rounds).\n")
+        w("| image | mode | cold median ms | warm median ms | cold/warm | cold/crun create | warm/crun create |")
+        w("|---|---|---|---|---|---|---|")
         for img, d in wc.items():
             crun_create = (median(lc[img]["times"]["crun"]["create"]) * 1000
                            if lc and img in lc and "crun" in lc[img]["times"] else float("nan"))
             for r, e in d.items():
                 c, wm = median(e["cold"]) * 1000, median(e["warm"]) * 1000
-                w("| %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
-                                                       fmt(ratio(wm, crun_create))))
+                w("| %s | %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
+                                                            fmt(ratio(c, crun_create)), fmt(ratio(wm, crun_create))))
                 if e["fails"]:
                     w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
         w("")
@@ -534,6 +605,8 @@ def write(b):
                   "plot 'storm.dat' u 2:xtic(1) ti col%s\n" % "".join(
                       ", '' u %d ti col" % (i + 3) for i in range(len(rts) - 1))))
         w("")
+
+    L[goals_at:goals_at] = goals(b)
 
     w("## Durations\n")
     for k, v in res.get("durations", {}).items():
