@@ -1102,9 +1102,6 @@ class Bench:
         sh(["tar", "-C", self.debian, "-cf", tar, "."])
         image = "localhost/reg-bench/debian:bookworm"
         cgparent = "/%s-clients" % self.prefix
-        # Podman may put conmon under libpod_parent whatever --cgroup-parent says
-        had_libpod = {h for h in os.listdir("/sys/fs/cgroup")
-                      if os.path.isdir(os.path.join("/sys/fs/cgroup", h, "libpod_parent"))}
         if shutil.which("podman"):
             env = self.podman_setup(os.path.join(base, "podman"))
             pm = ["podman", "--log-level=error"]
@@ -1183,9 +1180,6 @@ class Bench:
             else:
                 self.notes.append("clients: the private containerd did not start: %s" % sock)
         self.remove_cgroup_tree(cgparent.lstrip("/"))
-        for h in os.listdir("/sys/fs/cgroup"):
-            if h not in had_libpod and os.path.isdir(os.path.join("/sys/fs/cgroup", h, "libpod_parent")):
-                self.remove_cgroup_tree(os.path.join(h, "libpod_parent"), top=True)
         self.results["clients"] = res
 
     def containerd_stop(self, proc, ctr):
@@ -1206,16 +1200,9 @@ class Bench:
             proc.kill()
             proc.wait()
 
-    def remove_cgroup_tree(self, name, top=False):
-        """Remove the (empty) cgroup directories NAME of every hierarchy (top:
-        /sys/fs/cgroup/NAME only), deepest first."""
-        if top:
-            for root, dirs, files in os.walk(os.path.join("/sys/fs/cgroup", name), topdown=False):
-                try:
-                    os.rmdir(root)
-                except OSError:
-                    pass
-            return
+    def remove_cgroup_tree(self, name):
+        """Remove the (empty) cgroup directories NAME of every hierarchy, deepest
+        first (the clients' --cgroup-parent, conmon's cgroup included)."""
         for h in os.listdir("/sys/fs/cgroup"):
             top = os.path.join("/sys/fs/cgroup", h, name)
             if os.path.islink(os.path.join("/sys/fs/cgroup", h)) or not os.path.isdir(top):
