@@ -34,6 +34,9 @@ PR_SET_CHILD_SUBREAPER = 36
 # every benchmark, in the order they run (--only picks some)
 BENCHES = ("lifecycle", "first", "exec", "cost", "sharing", "volume", "density", "first_density", "storm",
            "debian_storm", "clients")
+# the clients' commands: (name, argv, minimal's run.reg.include)
+CLIENT_WORKLOADS = (("true", ["/bin/true"], None),
+                    ("python", ["/usr/bin/python3", "-c", "import json"], "/usr/lib/python3.11"))
 # the Debian storm's containers: python that imports little and sleeps
 STORM_ARGS = ["/usr/bin/python3", "-c", "import time; time.sleep(1000000)"]
 PY_ARGS = ["/usr/bin/python3", "/app/main.py"]
@@ -985,18 +988,19 @@ class Bench:
         self.results["debian_storm"] = {"count": count, "par": par, "reps": reps, "res": res}
 
     # -------------------------------------------------------------- 7 clients
-    def client_wrappers(self, rts):
+    def client_wrappers(self, rts, tag):
         """One executable per runtime for the clients, named as the runtime (Podman
         decides what a runtime supports by its name): `exec BINARY ARGS "$@"`.
         reg-runc's carry its private store (each runtime its own, empty at the
         start) and config; crun's and runc's the same sh exec, for fairness."""
         wrappers = {}
         for rt in rts:
-            d = os.path.join(self.tmp, "clients", "rt", rt.label)
+            d = os.path.join(self.tmp, "clients", "rt", tag, rt.label)
             os.makedirs(d)
             if rt.mode:
                 name = "reg-runc"
-                args = [os.path.abspath(rt.binary), "--reg-root", os.path.join(self.tmp, "clients", "store-" + rt.label),
+                args = [os.path.abspath(rt.binary), "--reg-root",
+                        os.path.join(self.tmp, "clients", "store-%s-%s" % (tag, rt.label)),
                         "--config", self.regconf]
             else:
                 name, args = os.path.basename(rt.binary), [rt.binary]
@@ -1006,6 +1010,16 @@ class Bench:
             os.chmod(path, 0o755)
             wrappers[rt.label] = path
         return wrappers
+
+    @staticmethod
+    def client_annotations(rt, include):
+        """--annotation run.reg.mode=MODE (none for off), and minimal's include."""
+        if rt.mode not in ("share", "minimal"):
+            return []
+        a = ["--annotation", "run.reg.mode=" + rt.mode]
+        if include and rt.mode == "minimal":
+            a += ["--annotation", "run.reg.include=" + include]
+        return a
 
     def client_series(self, what, rts, run_cmd, n):
         """Each runtime's first run of the image (random order), then n rounds of
@@ -1097,7 +1111,6 @@ class Bench:
         base = os.path.join(self.tmp, "clients")
         os.makedirs(base)
         res = {}
-        wrappers = self.client_wrappers(rts)
         tar = os.path.join(base, "debian.tar")
         sh(["tar", "-C", self.debian, "-cf", tar, "."])
         image = "localhost/reg-bench/debian:bookworm"
@@ -1115,14 +1128,15 @@ class Bench:
                 subprocess.run(pm + ["rm", self.prefix + "-warm"], env=env, stdout=DEVNULL, stderr=DEVNULL)
 
                 def podman_run(rt, cid):
+                    # wrappers, args and include: the current workload's (the loop below)
                     return (pm + ["--runtime", wrappers[rt.label], "run", "--rm", "--name", cid, "--network", "none",
-                                  "--cgroup-parent", cgparent] +
-                            (["--annotation", "run.reg.mode=" + rt.mode] if rt.mode in ("share", "minimal") else []) +
-                            [image, "/bin/true"])
+                                  "--cgroup-parent", cgparent] + self.client_annotations(rt, include) + [image] + args)
                 saved = os.environ.copy()
                 os.environ.update({k: v for k, v in env.items() if k.startswith("CONTAINERS_")})
                 try:
-                    res["podman"] = self.client_series("podman", rts, podman_run, n)
+                    for wl, args, include in CLIENT_WORKLOADS:
+                        wrappers = self.client_wrappers(rts, "podman-" + wl)
+                        res["podman " + wl] = self.client_series("podman-" + wl, rts, podman_run, n)
                 finally:
                     os.environ.clear()
                     os.environ.update(saved)
@@ -1159,12 +1173,14 @@ class Bench:
                                        stdout=DEVNULL, stderr=DEVNULL)
 
                         def ctr_run(rt, cid):
+                            # wrappers, args and include: the current workload's (the loop below)
                             return (ctr + ["run", "--rm", "--fifo-dir", fifo, "--runtime", "io.containerd.runc.v2",
                                            "--runc-binary", wrappers[rt.label], "--runc-root", runc_root,
                                            "--cgroup", "%s/%s" % (cgparent, cid)] +
-                                    (["--annotation", "run.reg.mode=" + rt.mode] if rt.mode in ("share", "minimal")
-                                     else []) + [image, cid, "/bin/true"])
-                        res["containerd"] = self.client_series("ctr", rts, ctr_run, n)
+                                    self.client_annotations(rt, include) + [image, cid] + args)
+                        for wl, args, include in CLIENT_WORKLOADS:
+                            wrappers = self.client_wrappers(rts, "ctr-" + wl)
+                            res["ctr " + wl] = self.client_series("ctr-" + wl, rts, ctr_run, n)
                     else:
                         self.notes.append("clients: ctr images import failed: %s" % r.stderr.strip()[:200])
                 finally:

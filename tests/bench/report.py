@@ -161,8 +161,9 @@ def goals(b):
     for client in cr:
         for mode in ("share", "minimal"):
             rows.append(("`%s run --rm` of the Debian image with %s ≤ 1.1× off (after the first run)"
-                         % ("podman" if client == "podman" else "ctr", mode),
-                         "reg-%s / reg-off (7)" % mode, get(cr, client, ("reg-%s" % mode, "reg-off")), 1.1, None))
+                         % (client.split()[0], mode),
+                         "%s, reg-%s / reg-off (7)" % (client.split()[1], mode),
+                         get(cr, client, ("reg-%s" % mode, "reg-off")), 1.1, None))
     fd = getattr(b, "fd_ratios", {})
     fdres = b.results.get("first_density")
     for mode in ("share", "minimal"):
@@ -555,7 +556,9 @@ def write(b):
           "(`podman import`, then `podman save --format oci-archive` and `ctr images import`). Every runtime "
           "is called through an identical `#!/bin/sh exec BINARY …` wrapper named as the runtime (reg-runc's "
           "carries its store, one per mode, empty at the start, and `--config`); the REG mode is the "
-          "`run.reg.mode` annotation (`--annotation`), none for off. Command: `/bin/true`. **First run**: each "
+          "`run.reg.mode` annotation (`--annotation`), none for off. Commands: `/bin/true`, and `python3 -c 'import "
+          "json'` (minimal with `run.reg.include=/usr/lib/python3.11`); each command and client has its own "
+          "stores. **First run**: each "
           "runtime's first run of the image, in random order, after one `podman create`/`ctr containers create` "
           "of it and one uncounted run with crun (the client's own first container: without it, whichever runtime "
           "came first paid for it), so crun's first run here is its second. Then N rounds, one run per runtime, in a new random order each round. "
@@ -572,8 +575,8 @@ def write(b):
                                             fmt(ratio(v, f0.get("crun"))), fmt(ratio(v, f0.get("reg-off")))))
             w("")
             w("### %s: after the first run, N=%d rounds\n" % (client, d["n"]))
-            b.client_ratios[client] = ratio_section(w, o, "client-" + client, "%s run --rm" % client, d["times"],
-                                                    paired=("reg-off",))
+            b.client_ratios[client] = ratio_section(w, o, "client-" + client.replace(" ", "-"),
+                                                    "%s run --rm" % client, d["times"], paired=("reg-off",))
             for r, f in d["fails"].items():
                 if f:
                     w("%s: %d failures, first: `%s`\n" % (r, len(f), f[0][:300]))
