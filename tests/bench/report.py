@@ -566,7 +566,7 @@ def write(b):
           "so REG sees new file identities at every run (README: known limits).\n")
         b.client_ratios = {}
         for client, d in cl.items():
-            w("### %s: first run of the image\n" % client)
+            w("### `%s run --rm`, %s: first run of the image\n" % tuple(client.split()))
             f0 = d["first"]
             w("| runtime | first run ms | /crun | /reg-off |")
             w("|---|---|---|---|")
@@ -574,9 +574,10 @@ def write(b):
                 w("| %s | %s | %s | %s |" % (r, fmt(v * 1000 if v else float("nan")),
                                             fmt(ratio(v, f0.get("crun"))), fmt(ratio(v, f0.get("reg-off")))))
             w("")
-            w("### %s: after the first run, N=%d rounds\n" % (client, d["n"]))
+            w("### `%s run --rm`, %s: after the first run, N=%d rounds\n" % (tuple(client.split()) + (d["n"],)))
             b.client_ratios[client] = ratio_section(w, o, "client-" + client.replace(" ", "-"),
-                                                    "%s run --rm" % client, d["times"], paired=("reg-off",))
+                                                    "%s run --rm, %s" % tuple(client.split()), d["times"],
+                                                    paired=("reg-off",))
             for r, f in d["fails"].items():
                 if f:
                     w("%s: %d failures, first: `%s`\n" % (r, len(f), f[0][:300]))
