@@ -11,7 +11,9 @@ import argparse
 import ctypes
 import json
 import os
+import random
 import re
+import resource
 import select
 import shutil
 import signal
@@ -29,6 +31,15 @@ DEBIAN_NAME = "debian-bookworm-python3"
 # ELF, so they are named (a learned profile would do the same)
 PY_INCLUDE = "/usr/lib/python3.11,/app"
 PR_SET_CHILD_SUBREAPER = 36
+# every benchmark, in the order they run (--only picks some)
+BENCHES = ("lifecycle", "first", "exec", "cost", "sharing", "volume", "density", "first_density", "storm",
+           "debian_storm", "clients")
+# the clients' commands: (name, argv, minimal's run.reg.include)
+CLIENT_WORKLOADS = (("true", ["/bin/true"], None),
+                    ("python", ["/usr/bin/python3", "-c", "import json"], "/usr/lib/python3.11"))
+# the Debian storm's containers: python that imports little and sleeps
+STORM_ARGS = ["/usr/bin/python3", "-c", "import time; time.sleep(1000000)"]
+PY_ARGS = ["/usr/bin/python3", "/app/main.py"]
 
 PY_PROGRAM = """\
 import collections, datetime, decimal, hashlib, json, os, re, sqlite3, sys, time
@@ -216,6 +227,17 @@ class Bench:
         os.makedirs(self.out, exist_ok=True)
         self.runtimes = []
         self.template = None
+        # every interleaved benchmark shuffles the runtimes' order each round
+        # (a fixed rotation biased whoever followed runc); seeded, so a run can
+        # be repeated with --seed
+        self.seed = args.seed if args.seed is not None else int.from_bytes(os.urandom(4), "little")
+        self.rng = random.Random(self.seed)
+
+    def shuffled(self, items):
+        """A new list: items in this round's random order."""
+        items = list(items)
+        self.rng.shuffle(items)
+        return items
 
     # ----------------------------------------------------------------- setup
     def setup_runtimes(self):
@@ -336,6 +358,10 @@ class Bench:
         src = self.ensure_debian()
         self.debian = os.path.join(img, "debian")
         sh(["cp", "-a", src, self.debian])
+        # the density program in the Debian image too (Debian python workloads)
+        os.makedirs(os.path.join(self.debian, "app"), exist_ok=True)
+        with open(os.path.join(self.debian, "app/main.py"), "w") as f:
+            f.write(PY_PROGRAM)
         # the C program lives in a copy of the Debian image (as `FROM debian` + a binary)
         self.c_bin = os.path.join(self.tmp, "hello")
         with open(self.c_bin + ".c", "w") as f:
@@ -492,8 +518,7 @@ class Bench:
             fails = {rt.label: [] for rt in rts}
             log("lifecycle %s: %d rounds x %d runtimes" % (img, n, len(rts)))
             for i in range(-1, n):  # round -1 warms caches (REG environments too) and is not counted
-                order = rts[(i % len(rts)):] + rts[:(i % len(rts))]
-                for rt in order:
+                for rt in self.shuffled(rts):
                     t = times[rt.label]
                     cid = self.cid("lc", img, rt.label, i)
                     rc, dt_c, err, pid = self.create(rt, cid, bundles[rt.label])
@@ -552,7 +577,7 @@ class Bench:
                 cold, warm, fails = [], [], []
                 for i in range(-1, rounds):
                     # round -1 only fills the warm store
-                    for kind in (("warm",) if i < 0 else ("cold", "warm") if i % 2 else ("warm", "cold")):
+                    for kind in (("warm",) if i < 0 else self.shuffled(("cold", "warm"))):
                         store = warm_store if kind == "warm" else os.path.join(self.tmp, "wc-store-cold")
                         if kind == "cold" and os.path.isdir(store):
                             shutil.rmtree(store)
@@ -567,6 +592,69 @@ class Bench:
                 res.setdefault(img, {})[rt.label] = {"cold": cold, "warm": warm, "fails": fails}
         shutil.rmtree(os.path.join(self.tmp, "wc-store-cold"), ignore_errors=True)
         self.results["warmcold"] = res
+
+    # ------------------------------------------- 1c first start: cold, new copy
+    def bench_first(self):
+        """`create` of a Debian image REG has not seen, two ways, beside crun's and
+        runc's `create` of the same copy in the same round: cold (an empty store)
+        and new copy (a warm store whose environment was built from copy A, then
+        a fresh `cp -a` copy B: new inodes, same content).  Each round makes a new
+        copy B, shared by every runtime in that round (a create does not change it)."""
+        k = 3 if self.quick else 20
+        rts = self.avail()
+        # (case, runtime, store): crun, runc and reg-off have no store to warm
+        cases = []
+        for rt in rts:
+            if rt.mode in ("share", "minimal"):
+                cases += [(rt.label + " new-copy", rt, "warm"), (rt.label + " cold", rt, "cold")]
+            else:
+                cases.append((rt.label, rt, None))
+        workloads = (("debian /bin/true", ["/bin/true"]), ("debian python", PY_ARGS))
+        res = {}
+        for w, args in workloads:
+            tag = "py" if "python" in w else "true"
+            include = PY_INCLUDE if tag == "py" else None
+            log("first start, %s: %d rounds x %d cases" % (w, k, len(cases)))
+            copy_a = self.copies(self.debian, 1, "first-a-" + tag)[0]
+            warm = {}
+            for rt in rts:
+                if rt.mode in ("share", "minimal"):
+                    # the warm store knows the image from copy A
+                    warm[rt.label] = rt.with_store(os.path.join(self.tmp, "first-store", tag, rt.label))
+                    b = self.write_bundle(os.path.join(self.tmp, "b/first-a", tag, rt.label), copy_a, args,
+                                          rt.mode, include=include)
+                    cid = self.cid("firsta", tag, rt.label)
+                    rc, _, err, pid = self.create(warm[rt.label], cid, b)
+                    self.destroy(warm[rt.label], cid, pid)
+            times = {c: [] for c, _, _ in cases}  # per round: seconds, None when it failed
+            fails = {c: [] for c, _, _ in cases}
+            cold_store = os.path.join(self.tmp, "first-store-cold")
+            for i in range(k):
+                copy_b = os.path.join(self.tmp, "copies", "first-b-%s-%d" % (tag, i))
+                t = time.perf_counter()
+                sh(["cp", "-a", self.debian, copy_b])
+                log("first start, %s: round %d (copy B made in %.1f s)" % (w, i, time.perf_counter() - t))
+                for case, rt, store in self.shuffled(cases):
+                    if store == "warm":
+                        r = warm[rt.label]
+                    elif store == "cold":
+                        shutil.rmtree(cold_store, ignore_errors=True)
+                        r = rt.with_store(cold_store)
+                    else:
+                        r = rt
+                    b = self.write_bundle(os.path.join(self.tmp, "b/first", tag, case.replace(" ", "_")), copy_b,
+                                          args, rt.mode, include=include)
+                    cid = self.cid("first", tag, case.replace(" ", "-"), i)
+                    rc, dt, err, pid = self.create(r, cid, b)
+                    times[case].append(dt if rc == 0 else None)
+                    if rc != 0:
+                        fails[case].append(err)
+                    self.destroy(r, cid, pid)
+                shutil.rmtree(copy_b)
+                reap_orphans()
+            shutil.rmtree(cold_store, ignore_errors=True)
+            res[w] = {"times": times, "fails": fails, "n": k}
+        self.results["first"] = res
 
     # ----------------------------------------------------------------- 1b exec
     def bench_exec(self):
@@ -590,8 +678,7 @@ class Bench:
             running.append((rt, cid, pid))
         log("exec: %d rounds x %d runtimes" % (n, len(running)))
         for i in range(-1, n):  # round -1 warms caches and is not counted
-            k = i % len(running) if running else 0
-            for rt, cid, pid in running[k:] + running[:k]:
+            for rt, cid, pid in self.shuffled(running):
                 # returns once /bin/true has exited: no --detach
                 rc, dt, err = self.call(rt.cmd("exec", cid, "/bin/true"))
                 if rc != 0:
@@ -612,7 +699,7 @@ class Bench:
                                                ["/bin/true"], rt.mode) for rt in rts}
         log("peak RSS of create: %d reps" % reps)
         for i in range(reps):
-            for rt in rts[i % len(rts):] + rts[:i % len(rts)]:
+            for rt in self.shuffled(rts):
                 cid = self.cid("rss", rt.label, i)
                 tf = os.path.join(self.tmp, "time.out")
                 pidfile = os.path.join(self.tmp, "pids", cid)
@@ -692,52 +779,88 @@ class Bench:
                     rc, _, err, pid = self.create(rt, cid, bundles[(rt.label, i)])
                     self.destroy(rt, cid, pid)
         for n in ns:
-            for rt in rts:
+            for rt in self.shuffled(rts):
                 log("density: %s N=%d" % (rt.label, n))
-                drop_caches()
-                time.sleep(1.5)  # let reclaim settle before the baseline
-                before = meminfo()
-                rfd, wfd = os.pipe()
-                started, fails = [], []
-                t0 = time.perf_counter()
-                for i in range(n):
-                    cid = self.cid("dens", rt.label, n, i)
-                    rc, _, err, pid = self.create(rt, cid, bundles[(rt.label, i)], stdout=wfd)
-                    if rc != 0:
-                        fails.append("create: " + err)
-                        self.destroy(rt, cid)
-                        continue
-                    rc, _, err = self.call(rt.cmd("start", cid))
-                    if rc != 0:
-                        fails.append("start: " + err)
-                        self.destroy(rt, cid, pid)
-                        continue
-                    started.append((cid, pid))
-                os.close(wfd)
-                ready = self.read_ready(rfd, len(started), 60 + 2 * n)
-                os.close(rfd)
-                t_ready = time.perf_counter() - t0
-                time.sleep(1.0)
-                after = meminfo()
-                pss = {"Pss": 0, "Pss_File": 0, "Pss_Anon": 0, "Rss": 0}
-                nproc = 0
-                for cid, pid in started:
-                    for p in descendants(pid):
-                        sr = smaps_rollup(p)
-                        nproc += 1
-                        for k in pss:
-                            pss[k] += sr.get(k, 0)
-                res[rt.label][n] = {
-                    "pss": pss, "nproc": nproc, "ready": ready, "started": len(started), "fails": fails,
-                    "cached": after["Cached"] - before["Cached"],
-                    "avail_drop": before["MemAvailable"] - after["MemAvailable"],
-                    "free_drop": before["MemFree"] - after["MemFree"],
-                    "t_ready": t_ready,
-                }
-                for cid, pid in started:
-                    self.destroy(rt, cid, pid)
-                reap_orphans()
+                res[rt.label][n] = self.density_series(rt, [bundles[(rt.label, i)] for i in range(n)],
+                                                       "dens-%s-%d" % (rt.label, n))
         self.results["density"] = {"ns": ns, "res": res}
+
+    def density_series(self, rt, bundles, tag):
+        """Caches dropped, then one container per bundle created and started in
+        turn, each printing "ready" once python has imported its modules; once
+        all are ready: ΣPSS over their processes, growth of Cached, MemAvailable
+        and MemFree drop, seconds from the first create until all were ready.
+        The containers are deleted afterwards."""
+        n = len(bundles)
+        drop_caches()
+        time.sleep(1.5)  # let reclaim settle before the baseline
+        before = meminfo()
+        rfd, wfd = os.pipe()
+        started, fails = [], []
+        t0 = time.perf_counter()
+        for i, b in enumerate(bundles):
+            cid = self.cid(tag, i)
+            rc, _, err, pid = self.create(rt, cid, b, stdout=wfd)
+            if rc != 0:
+                fails.append("create: " + err)
+                self.destroy(rt, cid)
+                continue
+            rc, _, err = self.call(rt.cmd("start", cid))
+            if rc != 0:
+                fails.append("start: " + err)
+                self.destroy(rt, cid, pid)
+                continue
+            started.append((cid, pid))
+        os.close(wfd)
+        ready = self.read_ready(rfd, len(started), 60 + 2 * n)
+        os.close(rfd)
+        t_ready = time.perf_counter() - t0
+        time.sleep(1.0)
+        after = meminfo()
+        pss = {"Pss": 0, "Pss_File": 0, "Pss_Anon": 0, "Rss": 0}
+        nproc = 0
+        for cid, pid in started:
+            for p in descendants(pid):
+                sr = smaps_rollup(p)
+                nproc += 1
+                for k in pss:
+                    pss[k] += sr.get(k, 0)
+        for cid, pid in started:
+            self.destroy(rt, cid, pid)
+        reap_orphans()
+        return {
+            "pss": pss, "nproc": nproc, "ready": ready, "started": len(started), "fails": fails,
+            "cached": after["Cached"] - before["Cached"],
+            "avail_drop": before["MemAvailable"] - after["MemAvailable"],
+            "free_drop": before["MemFree"] - after["MemFree"],
+            "t_ready": t_ready,
+        }
+
+    # ------------------------------------------------ 3b first-start density
+    def bench_first_density(self):
+        """N python containers, each from its own copy of the Debian image, caches
+        dropped first: started with an empty store (the first start builds the
+        environments during the measurement), then again from the same copies
+        with the store as the first start left it (steady state)."""
+        n = 5 if self.quick else 50
+        reps = 1 if self.quick else 3
+        rts = self.avail(["crun", "runc", "reg-off", "reg-share", "reg-minimal"])
+        log("first-start density: %d copies of the Debian image" % n)
+        copies = self.copies(self.debian, n, "debian")
+        res = {rt.label: {"first": [], "steady": []} for rt in rts}
+        for rep in range(reps):
+            for rt in self.shuffled(rts):
+                store = os.path.join(self.tmp, "fdens-store")
+                shutil.rmtree(store, ignore_errors=True)
+                r = rt.with_store(store) if "--reg-root" in rt.argv else rt
+                bundles = [self.write_bundle(os.path.join(self.tmp, "b/fdens", rt.label, str(i)), root, PY_ARGS,
+                                             rt.mode, env=["BENCH_ID=%d" % i], include=PY_INCLUDE)
+                           for i, root in enumerate(copies)]
+                for phase in ("first", "steady"):
+                    log("first-start density: %s N=%d, %s (%d/%d)" % (rt.label, n, phase, rep + 1, reps))
+                    res[rt.label][phase].append(self.density_series(r, bundles, "fd%s-%s-%d" % (phase[0], rt.label, rep)))
+                shutil.rmtree(store, ignore_errors=True)
+        self.results["first_density"] = {"n": n, "reps": reps, "res": res}
 
     def read_ready(self, rfd, want, timeout):
         got, buf = 0, b""
@@ -754,76 +877,357 @@ class Bench:
         return got
 
     # ---------------------------------------------------------------- 4 storm
+    def storm_scripts(self):
+        """storm-one.sh ID (create and start one container; its bundle is
+        $BUNDLE, or $BUNDLEDIR/ID) and storm-del.sh ID, written once."""
+        script = os.path.join(self.tmp, "storm-one.sh")
+        dscript = os.path.join(self.tmp, "storm-del.sh")
+        if not os.path.exists(script):
+            with open(script, "w") as f:
+                f.write('#!/bin/sh\n# storm-one.sh ID: create and start one container\n'
+                        'id=$1\nb=${BUNDLE:-$BUNDLEDIR/$id}\n'
+                        '$RT create --bundle "$b" --pid-file "$PIDDIR/$id" "$id" 2>>"$ERRS" || { echo "$id" >>"$FAILS"; exit 0; }\n'
+                        '$RT start "$id" 2>>"$ERRS" || echo "$id" >>"$FAILS"\n')
+            with open(dscript, "w") as f:
+                f.write('#!/bin/sh\n$RT delete "$1" 2>/dev/null || $RT delete --force "$1" 2>/dev/null\nexit 0\n')
+        return script, dscript
+
+    def storm_once(self, rt, ids, par, tag, bundle=None, bundledir=None):
+        """Create and start the containers ids by `xargs -P par`; seconds until
+        every `start` returned, failures (a failed create/start, or a container
+        not running afterwards); then kill, reap and delete them all."""
+        script, dscript = self.storm_scripts()
+        d = os.path.join(self.tmp, "storm", tag)
+        piddir = os.path.join(d, "pids")
+        os.makedirs(piddir)
+        for cid in ids:
+            self.created[cid] = rt
+        env = dict(os.environ, RT=" ".join(rt.argv), PIDDIR=piddir,
+                   ERRS=os.path.join(d, "errors"), FAILS=os.path.join(d, "failed"))
+        if bundle:
+            env["BUNDLE"] = bundle
+        else:
+            env["BUNDLEDIR"] = bundledir
+        reap_orphans()
+        t0 = time.perf_counter()
+        p = subprocess.run(["xargs", "-P", str(par), "-n", "1", "sh", script],
+                           input="\n".join(ids) + "\n", text=True, env=env,
+                           stdout=DEVNULL, stderr=DEVNULL)
+        wall = time.perf_counter() - t0
+        failed = set()
+        if os.path.exists(env["FAILS"]):
+            failed = set(open(env["FAILS"]).read().split())
+        pids = {}
+        for cid in ids:
+            try:
+                pids[cid] = int(open(os.path.join(piddir, cid)).read())
+            except (OSError, ValueError):
+                failed.add(cid)
+        running = 0
+        for cid, pid in pids.items():
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    st = f.read().rsplit(")", 1)[1].split()[0]
+                if st not in ("Z", "X") and cid not in failed:
+                    running += 1
+            except OSError:
+                failed.add(cid)
+        errs = ""
+        if os.path.exists(env["ERRS"]):
+            errs = open(env["ERRS"]).read()[-300:].strip().replace("\n", " | ")
+        # tear down: SIGKILL by pid, reap, then delete in parallel
+        for pid in pids.values():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in pids.values():
+            wait_exit(pid, 5)
+        subprocess.run(["xargs", "-P", "8", "-n", "1", "sh", dscript], input="\n".join(ids) + "\n",
+                       text=True, env=env, stdout=DEVNULL, stderr=DEVNULL)
+        reap_orphans()
+        for cid in ids:
+            self.created.pop(cid, None)
+        return {"wall": wall, "failed": len(failed), "running": running, "err": errs, "xargs_rc": p.returncode}
+
     def bench_storm(self):
         configs = [(20, 8)] if self.quick else [(100, 8), (100, 32), (500, 8), (500, 32)]
         rts = self.avail()
         res = {}
-        script = os.path.join(self.tmp, "storm-one.sh")
-        with open(script, "w") as f:
-            f.write('#!/bin/sh\n# storm-one.sh ID: create and start one container\n'
-                    'id=$1\n'
-                    '$RT create --bundle "$BUNDLE" --pid-file "$PIDDIR/$id" "$id" 2>>"$ERRS" || { echo "$id" >>"$FAILS"; exit 0; }\n'
-                    '$RT start "$id" 2>>"$ERRS" || echo "$id" >>"$FAILS"\n')
-        dscript = os.path.join(self.tmp, "storm-del.sh")
-        with open(dscript, "w") as f:
-            f.write('#!/bin/sh\n$RT delete "$1" 2>/dev/null || $RT delete --force "$1" 2>/dev/null\nexit 0\n')
         for count, par in configs:
-            for k, rt in enumerate(rts):
-                rt = rts[(k + count // 100 + par) % len(rts)]  # rotate who goes first
+            for rt in self.shuffled(rts):
                 log("storm: %s %d containers, %d in parallel" % (rt.label, count, par))
                 b = self.write_bundle(os.path.join(self.tmp, "b/storm", rt.label), self.busybox,
                                       ["/bin/sleep", "100000"], rt.mode)
-                d = os.path.join(self.tmp, "storm", "%s-%d-%d" % (rt.label, count, par))
-                piddir = os.path.join(d, "pids")
-                os.makedirs(piddir)
                 ids = [self.cid("st", rt.label, count, par, i) for i in range(count)]
-                for cid in ids:
-                    self.created[cid] = rt
-                env = dict(os.environ, RT=" ".join(rt.argv), BUNDLE=b, PIDDIR=piddir,
-                           ERRS=os.path.join(d, "errors"), FAILS=os.path.join(d, "failed"))
-                reap_orphans()
-                t0 = time.perf_counter()
-                p = subprocess.run(["xargs", "-P", str(par), "-n", "1", "sh", script],
-                                   input="\n".join(ids) + "\n", text=True, env=env,
-                                   stdout=DEVNULL, stderr=DEVNULL)
-                wall = time.perf_counter() - t0
-                failed = set()
-                if os.path.exists(env["FAILS"]):
-                    failed = set(open(env["FAILS"]).read().split())
-                pids = {}
-                for cid in ids:
-                    try:
-                        pids[cid] = int(open(os.path.join(piddir, cid)).read())
-                    except (OSError, ValueError):
-                        failed.add(cid)
-                running = 0
-                for cid, pid in pids.items():
-                    try:
-                        with open("/proc/%d/stat" % pid) as f:
-                            st = f.read().rsplit(")", 1)[1].split()[0]
-                        if st not in ("Z", "X") and cid not in failed:
-                            running += 1
-                    except OSError:
-                        failed.add(cid)
-                errs = ""
-                if os.path.exists(env["ERRS"]):
-                    errs = open(env["ERRS"]).read()[-300:].strip().replace("\n", " | ")
-                res.setdefault((count, par), {})[rt.label] = {
-                    "wall": wall, "failed": len(failed), "running": running, "err": errs, "xargs_rc": p.returncode}
-                # tear down: SIGKILL by pid, reap, then delete in parallel
-                for pid in pids.values():
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
-                for pid in pids.values():
-                    wait_exit(pid, 5)
-                subprocess.run(["xargs", "-P", "8", "-n", "1", "sh", dscript], input="\n".join(ids) + "\n",
-                               text=True, env=env, stdout=DEVNULL, stderr=DEVNULL)
-                reap_orphans()
-                for cid in ids:
-                    self.created.pop(cid, None)
+                res.setdefault((count, par), {})[rt.label] = self.storm_once(
+                    rt, ids, par, "%s-%d-%d" % (rt.label, count, par), bundle=b)
         self.results["storm"] = {"configs": configs, "res": res}
+
+    def bench_debian_storm(self):
+        """M python containers, P in parallel, each from its own copy of the Debian
+        image, every runtime (REG: an empty store at the start of each storm)."""
+        count, par = (20, 32) if self.quick else (200, 32)
+        reps = 1 if self.quick else 3
+        rts = self.avail()
+        log("Debian storm: %d copies of the Debian image" % count)
+        copies = self.copies(self.debian, count, "debian")
+        res = {rt.label: [] for rt in rts}
+        for rep in range(reps):
+            for rt in self.shuffled(rts):
+                log("Debian storm: %s %d containers, %d in parallel (%d/%d)" % (rt.label, count, par, rep + 1, reps))
+                store = os.path.join(self.tmp, "dstorm-store")
+                shutil.rmtree(store, ignore_errors=True)
+                r = rt.with_store(store) if "--reg-root" in rt.argv else rt
+                ids = [self.cid("dst", rt.label, rep, i) for i in range(count)]
+                bdir = os.path.join(self.tmp, "b/dstorm", rt.label)
+                for cid, root in zip(ids, copies):
+                    self.write_bundle(os.path.join(bdir, cid), root, STORM_ARGS, rt.mode, include=PY_INCLUDE)
+                res[rt.label].append(self.storm_once(r, ids, par, "deb-%s-%d" % (rt.label, rep), bundledir=bdir))
+                shutil.rmtree(store, ignore_errors=True)
+        self.results["debian_storm"] = {"count": count, "par": par, "reps": reps, "res": res}
+
+    # -------------------------------------------------------------- 7 clients
+    def client_wrappers(self, rts, tag):
+        """One executable per runtime for the clients, named as the runtime (Podman
+        decides what a runtime supports by its name): `exec BINARY ARGS "$@"`.
+        reg-runc's carry its private store (each runtime its own, empty at the
+        start) and config; crun's and runc's the same sh exec, for fairness."""
+        wrappers = {}
+        for rt in rts:
+            d = os.path.join(self.tmp, "clients", "rt", tag, rt.label)
+            os.makedirs(d)
+            if rt.mode:
+                name = "reg-runc"
+                args = [os.path.abspath(rt.binary), "--reg-root",
+                        os.path.join(self.tmp, "clients", "store-%s-%s" % (tag, rt.label)),
+                        "--config", self.regconf]
+            else:
+                name, args = os.path.basename(rt.binary), [rt.binary]
+            path = os.path.join(d, name)
+            with open(path, "w") as f:
+                f.write("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(args))
+            os.chmod(path, 0o755)
+            wrappers[rt.label] = path
+        return wrappers
+
+    @staticmethod
+    def client_annotations(rt, include):
+        """--annotation run.reg.mode=MODE (none for off), and minimal's include."""
+        if rt.mode not in ("share", "minimal"):
+            return []
+        a = ["--annotation", "run.reg.mode=" + rt.mode]
+        if include and rt.mode == "minimal":
+            a += ["--annotation", "run.reg.include=" + include]
+        return a
+
+    def client_series(self, what, rts, run_cmd, n):
+        """Each runtime's first run of the image (random order), then n rounds of
+        one run per runtime in a new random order each round; wall time of the
+        client command.  run_cmd(rt, cid) gives its argv."""
+        first, times, fails = {}, {rt.label: [] for rt in rts}, {rt.label: [] for rt in rts}
+        # the client's own first container (shim, overlay, caches) is paid by an
+        # uncounted run with crun (or whichever runtime comes first), not by the
+        # first runtime of the random order
+        warm = (self.avail(["crun"]) or rts)[0]
+        self.call(run_cmd(warm, self.cid(what, "warmup")), timeout=180)
+        log("%s: first run of the image, %d runtimes" % (what, len(rts)))
+        for rt in self.shuffled(rts):
+            rc, dt, err = self.call(run_cmd(rt, self.cid(what, rt.label, "first")), timeout=180)
+            first[rt.label] = dt if rc == 0 else None
+            if rc != 0:
+                fails[rt.label].append("first run: " + err)
+                log("%s: %s first run failed: %s" % (what, rt.label, err))
+        log("%s: %d rounds x %d runtimes" % (what, n, len(rts)))
+        for i in range(n):
+            for rt in self.shuffled(rts):
+                rc, dt, err = self.call(run_cmd(rt, self.cid(what, rt.label, i)), timeout=180)
+                times[rt.label].append(dt if rc == 0 else None)
+                if rc != 0:
+                    fails[rt.label].append(err)
+                    log("%s: %s failed: %s" % (what, rt.label, err))
+        return {"first": first, "times": times, "fails": fails, "n": n}
+
+    def podman_setup(self, base):
+        """A private Podman: storage, run root, tmp dir and networks under base
+        (nothing of the host's Podman is read or written); returns its env."""
+        conf = os.path.join(base, "conf")
+        for d in ("conf", "storage", "runroot", "tmp", "networks", "volumes"):
+            os.makedirs(os.path.join(base, d))
+        with open(os.path.join(conf, "storage.conf"), "w") as f:
+            f.write('[storage]\ndriver = "overlay"\ngraphroot = "%s/storage"\nrunroot = "%s/runroot"\n' % (base, base))
+        with open(os.path.join(conf, "registries.conf"), "w") as f:
+            f.write("unqualified-search-registries = []\n")
+        nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        nproc = resource.getrlimit(resource.RLIMIT_NPROC)[1]
+        nofile, nproc = [min(x, cap) if x != resource.RLIM_INFINITY else cap
+                         for x, cap in ((nofile, 20000), (nproc, 32768))]
+        with open(os.path.join(conf, "containers.conf"), "w") as f:
+            # Podman's default nofile/nproc limits may exceed this host's hard
+            # limits (setrlimit then fails): the harness's own hard limits
+            f.write('[containers]\ndefault_ulimits = ["nofile=%d:%d", "nproc=%d:%d"]\nlog_driver = "k8s-file"\n\n'
+                    % (nofile, nofile, nproc, nproc))
+            f.write('[network]\nnetwork_backend = "cni"\nnetwork_config_dir = "%s/networks"\n\n'
+                    '[engine]\ncgroup_manager = "cgroupfs"\nevents_logger = "none"\npull_policy = "never"\n'
+                    'tmp_dir = "%s/tmp"\nvolume_path = "%s/volumes"\n'
+                    'runtime_supports_json = ["crun", "runc", "reg-runc"]\n'
+                    'runtime_supports_nocgroups = ["crun", "reg-runc"]\n' % (base, base, base))
+        env = dict(os.environ, CONTAINERS_CONF=os.path.join(conf, "containers.conf"),
+                   CONTAINERS_STORAGE_CONF=os.path.join(conf, "storage.conf"),
+                   CONTAINERS_REGISTRIES_CONF=os.path.join(conf, "registries.conf"))
+        env.pop("XDG_RUNTIME_DIR", None)
+        return env
+
+    def containerd_start(self, base):
+        """A private containerd (root, state, socket under base; no CRI plugin).
+        Returns (Popen, address) or (None, error)."""
+        os.makedirs(base)
+        sock = os.path.join(base, "ctrd.sock")
+        with open(os.path.join(base, "config.toml"), "w") as f:
+            f.write('version = 2\nroot = "%s/root"\nstate = "%s/state"\n'
+                    'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.internal.v1.opt", '
+                    '"io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", '
+                    '"io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", '
+                    '"io.containerd.tracing.processor.v1.otlp"]\n'
+                    '[grpc]\n  address = "%s"\n[ttrpc]\n  address = "%s.ttrpc"\n' % (base, base, sock, sock))
+        logf = open(os.path.join(base, "containerd.log"), "w")
+        p = subprocess.Popen(["containerd", "--config", os.path.join(base, "config.toml")],
+                             stdin=DEVNULL, stdout=logf, stderr=logf)
+        for _ in range(100):
+            if subprocess.run(["ctr", "--address", sock, "version"], stdout=DEVNULL, stderr=DEVNULL).returncode == 0:
+                return p, sock
+            if p.poll() is not None:
+                break
+            time.sleep(0.1)
+        p.kill()
+        p.wait()
+        return None, open(os.path.join(base, "containerd.log")).read()[-300:]
+
+    def bench_clients(self):
+        """`podman run --rm` and `ctr run --rm` of the Debian image (/bin/true) with
+        each runtime: its first run, then n interleaved rounds."""
+        n = 3 if self.quick else 30
+        rts = self.avail(["crun", "runc", "reg-off", "reg-share", "reg-minimal"])
+        base = os.path.join(self.tmp, "clients")
+        os.makedirs(base)
+        res = {}
+        tar = os.path.join(base, "debian.tar")
+        sh(["tar", "-C", self.debian, "-cf", tar, "."])
+        image = "localhost/reg-bench/debian:bookworm"
+        cgparent = "/%s-clients" % self.prefix
+        if shutil.which("podman"):
+            env = self.podman_setup(os.path.join(base, "podman"))
+            pm = ["podman", "--log-level=error"]
+            log("clients: podman import of the Debian image")
+            r = subprocess.run(pm + ["import", "-q", "--change", 'CMD ["/bin/bash"]', tar, image], env=env,
+                               stdout=DEVNULL, stderr=subprocess.PIPE, text=True)
+            if r.returncode == 0:
+                # Podman's own first use of the image (no runtime is called)
+                subprocess.run(pm + ["create", "--name", self.prefix + "-warm", image, "/bin/true"], env=env,
+                               stdout=DEVNULL, stderr=DEVNULL)
+                subprocess.run(pm + ["rm", self.prefix + "-warm"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+
+                def podman_run(rt, cid):
+                    # wrappers, args and include: the current workload's (the loop below)
+                    return (pm + ["--runtime", wrappers[rt.label], "run", "--rm", "--name", cid, "--network", "none",
+                                  "--cgroup-parent", cgparent] + self.client_annotations(rt, include) + [image] + args)
+                saved = os.environ.copy()
+                os.environ.update({k: v for k, v in env.items() if k.startswith("CONTAINERS_")})
+                try:
+                    for wl, args, include in CLIENT_WORKLOADS:
+                        wrappers = self.client_wrappers(rts, "podman-" + wl)
+                        res["podman " + wl] = self.client_series("podman-" + wl, rts, podman_run, n)
+                finally:
+                    os.environ.clear()
+                    os.environ.update(saved)
+                subprocess.run(pm + ["rm", "-a", "-f"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+                if shutil.which("containerd") and shutil.which("ctr"):
+                    r2 = subprocess.run(pm + ["save", "--format", "oci-archive", "-o",
+                                              os.path.join(base, "debian.oci.tar"), image], env=env,
+                                        stdout=DEVNULL, stderr=subprocess.PIPE, text=True)
+                    if r2.returncode != 0:
+                        self.notes.append("clients: podman save failed: %s" % r2.stderr.strip()[:200])
+                subprocess.run(pm + ["rmi", "-a", "-f"], env=env, stdout=DEVNULL, stderr=DEVNULL)
+            else:
+                self.notes.append("clients: podman import failed: %s" % r.stderr.strip()[:200])
+        else:
+            self.notes.append("clients: podman not installed: not measured")
+        oci = os.path.join(base, "debian.oci.tar")
+        if os.path.exists(oci):
+            had_run_containerd = os.path.exists("/run/containerd")
+            proc, sock = self.containerd_start(os.path.join(base, "containerd"))
+            if proc:
+                ns = self.prefix + "-ctr"
+                ctr = ["ctr", "--address", sock, "-n", ns]
+                try:
+                    log("clients: ctr images import of the Debian image")
+                    r = subprocess.run(ctr + ["images", "import", oci], stdout=DEVNULL, stderr=subprocess.PIPE,
+                                       text=True)
+                    if r.returncode == 0:
+                        runc_root = os.path.join(self.tmp, "state", "ctr-runc-root")
+                        fifo = os.path.join(base, "containerd", "fifo")
+                        # containerd's own first use of the image: its snapshot
+                        subprocess.run(ctr + ["containers", "create", image, self.prefix + "-warm", "/bin/true"],
+                                       stdout=DEVNULL, stderr=DEVNULL)
+                        subprocess.run(ctr + ["containers", "delete", self.prefix + "-warm"],
+                                       stdout=DEVNULL, stderr=DEVNULL)
+
+                        def ctr_run(rt, cid):
+                            # wrappers, args and include: the current workload's (the loop below)
+                            return (ctr + ["run", "--rm", "--fifo-dir", fifo, "--runtime", "io.containerd.runc.v2",
+                                           "--runc-binary", wrappers[rt.label], "--runc-root", runc_root,
+                                           "--cgroup", "%s/%s" % (cgparent, cid)] +
+                                    self.client_annotations(rt, include) + [image, cid] + args)
+                        for wl, args, include in CLIENT_WORKLOADS:
+                            wrappers = self.client_wrappers(rts, "ctr-" + wl)
+                            res["ctr " + wl] = self.client_series("ctr-" + wl, rts, ctr_run, n)
+                    else:
+                        self.notes.append("clients: ctr images import failed: %s" % r.stderr.strip()[:200])
+                finally:
+                    self.containerd_stop(proc, ctr)
+                    if not had_run_containerd:
+                        # the shims' sockets go to /run/containerd/s whatever the state dir:
+                        # remove what we made there (empty directories only)
+                        for root, dirs, files in os.walk("/run/containerd", topdown=False):
+                            try:
+                                os.rmdir(root)
+                            except OSError:
+                                pass
+            else:
+                self.notes.append("clients: the private containerd did not start: %s" % sock)
+        self.remove_cgroup_tree(cgparent.lstrip("/"))
+        self.results["clients"] = res
+
+    def containerd_stop(self, proc, ctr):
+        """Remove every task and container of our namespace, then end containerd (by its pid)."""
+        for what in ("tasks", "containers"):
+            ids = subprocess.run(ctr + [what, "ls", "-q"], stdout=subprocess.PIPE, stderr=DEVNULL,
+                                 text=True).stdout.split()
+            for i in ids:
+                if what == "tasks":
+                    subprocess.run(ctr + ["tasks", "delete", "-f", i], stdout=DEVNULL, stderr=DEVNULL, timeout=60)
+                else:
+                    subprocess.run(ctr + ["containers", "delete", i], stdout=DEVNULL, stderr=DEVNULL, timeout=60)
+        subprocess.run(ctr + ["images", "rm", "localhost/reg-bench/debian:bookworm"], stdout=DEVNULL, stderr=DEVNULL)
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def remove_cgroup_tree(self, name):
+        """Remove the (empty) cgroup directories NAME of every hierarchy, deepest
+        first (the clients' --cgroup-parent, conmon's cgroup included)."""
+        for h in os.listdir("/sys/fs/cgroup"):
+            top = os.path.join("/sys/fs/cgroup", h, name)
+            if os.path.islink(os.path.join("/sys/fs/cgroup", h)) or not os.path.isdir(top):
+                continue
+            for root, dirs, files in os.walk(top, topdown=False):
+                try:
+                    os.rmdir(root)
+                except OSError:
+                    pass
 
     # --------------------------------------------------------------- 5 volume
     def bench_volume(self):
@@ -986,14 +1390,16 @@ class Bench:
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--quick", action="store_true", help="small N: a smoke run of under two minutes")
-    ap.add_argument("--only", default="lifecycle,exec,cost,density,storm,volume,sharing",
-                    help="comma-separated subset of: lifecycle,exec,cost,density,storm,volume,sharing")
+    ap.add_argument("--only", default=",".join(BENCHES),
+                    help="comma-separated subset of: " + ",".join(BENCHES))
     ap.add_argument("--out", default="bench-results")
     ap.add_argument("--cache", default=os.environ.get("REG_BENCH_CACHE", CACHE_DEFAULT))
     ap.add_argument("--reg-runc", default=os.environ.get("REG_RUNC"))
     ap.add_argument("--reg-runc-base", default=os.environ.get("REG_RUNC_BASE"),
                     help="a second reg-runc build, measured beside the first as base-off, base-share, base-minimal")
     ap.add_argument("--n", type=int, default=200, help="lifecycle and exec rounds (full run)")
+    ap.add_argument("--seed", type=int, default=None,
+                    help="seed of the runtimes' random order per round (default: random, printed in the report)")
     ap.add_argument("--srcdir", default=os.getcwd())
     ap.add_argument("--keep-cgroup-layout", action="store_true")
     args = ap.parse_args()
@@ -1010,7 +1416,7 @@ def main():
         b.mk_template()
         b.make_images()
         b.probe()
-        for name in ("lifecycle", "exec", "cost", "sharing", "volume", "density", "storm"):
+        for name in BENCHES:
             if name in only:
                 t = time.time()
                 getattr(b, "bench_" + name)()

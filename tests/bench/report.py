@@ -69,6 +69,144 @@ def time_table(w, times, steps, dat):
             f.write(step + " " + " ".join(fmt(meds[r], 3).replace("–", "NaN") for r in rts) + "\n")
 
 
+def quantile(xs, q):
+    """Linear-interpolated quantile of the values that are not None."""
+    v = sorted(x for x in xs if x is not None)
+    if not v:
+        return float("nan")
+    pos = q * (len(v) - 1)
+    lo = int(pos)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (pos - lo)
+
+
+def paired_ratios(xs, ys):
+    """Round-by-round ratios x/y (both measured in the same round)."""
+    return [x / y for x, y in zip(xs, ys) if x is not None and y is not None and y > 0]
+
+
+def ratio_section(w, o, name, title, series, scale=1000.0, unit="ms", bases=("crun", "runc"), note="", paired=()):
+    """One row per series: median, IQR and p95 (values per round, None = failed),
+    the ratio of its median to each base's, and the round-by-round ratio to
+    the first base (median [IQR]), and to each of paired too; name.dat and a
+    chart of the per-round ratios to the first base (median, IQR).  Returns
+    {label: (per-round ratio median, p25, p75)} (to the first base), and
+    {(label, base): the same} for the bases in paired."""
+    bases = [x for x in bases if x in series]
+    paired = [x for x in paired if x in series]
+    w("| %s | median %s | IQR | p95 | " % ("case", unit) + " | ".join("median/%s" % x for x in bases) +
+      "".join(" | per-round /%s median [IQR]" % x for x in bases[:1] + paired) + " | failed |")
+    w("|---" * (5 + len(bases) + len(bases[:1] + paired)) + "|")
+    out_ = {}
+    top = 0.0
+    with open(os.path.join(o, name + ".dat"), "w") as f:
+        f.write("case ratio p25 p75\n")
+        for label, xs in series.items():
+            vals = [x * scale for x in xs if x is not None]
+            med = median(vals)
+            row = "| %s | %s | %s–%s | %s | " % (label, fmt(med), fmt(quantile(vals, 0.25)),
+                                                fmt(quantile(vals, 0.75)), fmt(p95(vals)))
+            row += " | ".join(fmt(ratio(med, median([x * scale for x in series[bb] if x is not None])))
+                              for bb in bases)
+            if bases:
+                pr = paired_ratios(xs, series[bases[0]])
+                r0, lo, hi = median(pr), quantile(pr, 0.25), quantile(pr, 0.75)
+                out_[label] = (r0, lo, hi)
+                top = max(top, hi if hi == hi else 0)
+                row += " | %s [%s–%s]" % (fmt(median(pr)), fmt(lo), fmt(hi))
+                for pb in paired:
+                    pr2 = paired_ratios(xs, series[pb])
+                    lo2, hi2 = quantile(pr2, 0.25), quantile(pr2, 0.75)
+                    out_[(label, pb)] = (median(pr2), lo2, hi2)
+                    row += " | %s [%s–%s]" % (fmt(median(pr2)), fmt(lo2), fmt(hi2))
+                f.write('"%s" %s %s %s\n' % (label, fmt(r0, 3).replace("–", "NaN"), fmt(lo, 3).replace("–", "NaN"),
+                                             fmt(hi, 3).replace("–", "NaN")))
+            w(row + " | %d |" % sum(1 for x in xs if x is None))
+    w("")
+    if note:
+        w(note + "\n")
+    if bases:
+        w(gnuplot(o, name, "set title '%s: per-round ratio to %s, median and IQR'\n"
+                  "set style fill solid 0.7 border -1\nset boxwidth 0.6\n%s\nset grid ytics\n"
+                  "set xtics rotate by -30\nset key off\nset ylabel 'x %s'\nset arrow from graph 0, first 1 to "
+                  "graph 1, first 1 nohead dt 2\n"
+                  "plot '%s.dat' u 0:2:xtic(1) w boxes, '' u 0:2:3:4 w yerrorbars lc rgb 'black' pt 0\n"
+                  % (title, bases[0], "set logscale y\nset yrange [0.1:*]" if top > 10 else "set yrange [0:*]",
+                     bases[0], name)))
+        w("")
+    return out_
+
+
+def goals(b):
+    """The goals of issue #17, each with the ratio this run measured and whether
+    it is met (a row per case; – when its section did not run)."""
+    rows = []  # (goal, case, (ratio, p25, p75) or None, limit, extra)
+
+    def get(d, *keys):
+        for k in keys:
+            if not isinstance(d, dict) or k not in d:
+                return None
+            d = d[k]
+        return d
+    fr = getattr(b, "first_ratios", {})
+    for mode, lim in (("share", 2.0), ("minimal", 3.0)):
+        for wl in fr:
+            rows.append(("cold %s create of the Debian image ≤ %.1f× crun's create" % (mode, lim),
+                         "%s, %s (1c)" % (wl, "reg-%s cold" % mode), get(fr, wl, "reg-%s cold" % mode), lim, None))
+    for mode in ("share", "minimal"):
+        for wl in fr:
+            rows.append(("new copy of a known image, warm store: %s create ≤ 1.3× crun" % mode,
+                         "%s, reg-%s new-copy (1c)" % (wl, mode), get(fr, wl, "reg-%s new-copy" % mode), 1.3, None))
+    cr = getattr(b, "client_ratios", {})
+    for client in cr:
+        for mode in ("share", "minimal"):
+            rows.append(("`%s run --rm` of the Debian image with %s ≤ 1.1× off (after the first run)"
+                         % (client.split()[0], mode),
+                         "%s, reg-%s / reg-off (7)" % (client.split()[1], mode),
+                         get(cr, client, ("reg-%s" % mode, "reg-off")), 1.1, None))
+    fd = getattr(b, "fd_ratios", {})
+    fdres = b.results.get("first_density")
+    for mode in ("share", "minimal"):
+        if not fd:
+            break
+        n = fdres["n"]
+        rows.append(("density N=%d, first start: ΣPSS + page-cache growth ≤ 0.6× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("first", "mem"), "reg-" + mode), 0.6, None))
+        rows.append(("density N=%d, first start: time to start all ≤ 1.3× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("first", "time"), "reg-" + mode), 1.3, None))
+        rows.append(("density N=%d, steady state: ΣPSS + page-cache growth ≤ 0.45× crun" % n, "reg-%s (3b)" % mode,
+                     get(fd, ("steady", "mem"), "reg-" + mode), 0.45, None))
+    ds = getattr(b, "ds_ratios", {})
+    dsres = b.results.get("debian_storm")
+    for mode in ("share", "minimal"):
+        if not ds:
+            break
+        fails = sum(e["failed"] for e in dsres["res"].get("reg-" + mode, []))
+        rows.append(("storm of %d containers, %d parallel, from distinct Debian copies ≤ 1.3× crun, 0 failures"
+                     % (dsres["count"], dsres["par"]), "reg-%s (4b)" % mode, get(ds, "reg-" + mode), 1.3, fails))
+    L = ["## Goals of issue #17\n",
+         "Each goal with the ratio measured in this run: the median of the per-round (or per-repetition) "
+         "ratios, each of a case to its baseline measured in the same round, and in brackets their IQR; met "
+         "when that median is within the limit%s. "
+         "The section named in brackets has the details and the spread.%s\n" % (
+             "; the storm also needs 0 failures",
+             " **A `--quick` run has too few rounds and containers to judge a goal: it only shows that every "
+             "measurement works.**" if b.quick else ""),
+         "| goal | case | measured | limit | met |", "|---|---|---|---|---|"]
+    for goal, case, r, lim, fails in rows:
+        if r is None or r[0] != r[0]:
+            L.append("| %s | %s | not measured | ≤ %.2f× | – |" % (goal, case, lim))
+            continue
+        ok = r[0] <= lim and (fails is None or fails == 0)
+        L.append("| %s | %s | %s× [%s–%s]%s | ≤ %.2f× | %s |" % (
+            goal, case, fmt(r[0]), fmt(r[1]), fmt(r[2]), "" if fails is None else ", %d failures" % fails, lim,
+            "**met**" if ok else "missed"))
+    if not rows:
+        L.append("| – | none of the sections with a goal ran (first, clients, first_density, debian_storm) | | | |")
+    L.append("")
+    return L
+
+
 def write(b):
     o = b.out
     res = b.results
@@ -107,6 +245,8 @@ def write(b):
       "namespaces, default mounts, masked/readonly paths, no seccomp, no `cgroupsPath`, so each runtime "
       "makes its default cgroup per container under the cgroupfs manager). reg-runc's REG mode comes from "
       "the `run.reg.mode` annotation; its store is private to the run (`--reg-root`).\n")
+    w("**Order.** Every interleaved benchmark runs the runtimes in a new random order each round (seed %d; "
+      "`--seed %d` repeats the order), so no runtime always follows the same one.\n" % (b.seed, b.seed))
     w("Runtimes:\n")
     for rt in b.runtimes:
         # reg-runc builds by path: with a base build there are two
@@ -115,6 +255,7 @@ def write(b):
     w("")
     for n in b.notes:
         w("Note: %s\n" % n)
+    goals_at = len(L)  # the goals table goes here once every section has its ratios
 
     # ------------------------------------------------------------ lifecycle
     lc = res.get("lifecycle")
@@ -146,19 +287,43 @@ def write(b):
         w("### Warm vs cold REG: `create` with the environment cached vs an empty store\n")
         w("busybox and debian run `/bin/true`; python runs the density program with "
           "`run.reg.include=/usr/lib/python3.11,/app` (minimal then stores the whole stdlib). Cold = a new, "
-          "empty `--reg-root` for each create.\n")
-        w("| image | mode | cold median ms | warm median ms | cold/warm | warm/crun create |")
-        w("|---|---|---|---|---|---|")
+          "empty `--reg-root` for each create. The crun create is the median of the lifecycle rounds above (busybox "
+          "and debian; python has none: section 1c measures cold and new-copy creates beside crun's in the same "
+          "rounds).\n")
+        w("| image | mode | cold median ms | warm median ms | cold/warm | cold/crun create | warm/crun create |")
+        w("|---|---|---|---|---|---|---|")
         for img, d in wc.items():
             crun_create = (median(lc[img]["times"]["crun"]["create"]) * 1000
                            if lc and img in lc and "crun" in lc[img]["times"] else float("nan"))
             for r, e in d.items():
                 c, wm = median(e["cold"]) * 1000, median(e["warm"]) * 1000
-                w("| %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
-                                                       fmt(ratio(wm, crun_create))))
+                w("| %s | %s | %s | %s | %s | %s | %s |" % (img, r, fmt(c), fmt(wm), fmt(ratio(c, wm)),
+                                                            fmt(ratio(c, crun_create)), fmt(ratio(wm, crun_create))))
                 if e["fails"]:
                     w("\n%s %s: %d failures: `%s`\n" % (img, r, len(e["fails"]), e["fails"][0][:200]))
         w("")
+
+    # ------------------------------------------------- first start: cold, new copy
+    first = res.get("first")
+    if first:
+        w("## 1c. First start: cold and new-copy `create` of the Debian image, beside crun\n")
+        w("Each round makes a new `cp -a` copy B of the Debian image (new inodes, same content) and every case "
+          "creates a container from it, in random order; times are wall-clock of `create` in ms. `cold`: an empty "
+          "REG store (a new `--reg-root` for each create). `new-copy`: a warm store, whose environment was built "
+          "by one create from copy A before the rounds; copy B is unknown to it. crun, runc and reg-off have no "
+          "store: their create of the same copy B is the baseline. `/bin/true`, and python (`python3 "
+          "/app/main.py`; minimal with `run.reg.include=%s`, which puts the whole stdlib, 27 MiB in 1,140 files, "
+          "into its environment: python does not start without it, and it is most of minimal's python create). "
+          "Per-round ratio: this case's create / crun's create "
+          "of the same copy in the same round.\n" % "/usr/lib/python3.11,/app")
+        for wl, d in first.items():
+            w("### %s, N=%d rounds\n" % (wl, d["n"]))
+            b.first_ratios = getattr(b, "first_ratios", {})
+            b.first_ratios[wl] = ratio_section(w, o, "first-" + wl.split()[-1].strip("/").replace("/", "-"),
+                                               "create, %s" % wl, d["times"])
+            for c, f in d["fails"].items():
+                if f:
+                    w("%s: %d failures, first: `%s`\n" % (c, len(f), f[0][:300]))
 
     # ------------------------------------------------------------- exec
     ex = res.get("exec")
@@ -316,6 +481,107 @@ def write(b):
                       "set ylabel 'MiB'\nset yrange [0:*]\nset grid\nset key top left\nplot %s\n" % (what, plots)))
             w("")
 
+    # ------------------------------------------------ first-start density
+    fd = res.get("first_density")
+    if fd and fd["res"]:
+        n, dr = fd["n"], fd["res"]
+        w("## 3b. First-start density: %d python containers from %d copies of the Debian image\n" % (n, n))
+        w("Each container runs `python3 /app/main.py` (imports json, re, decimal, hashlib, sqlite3, datetime, "
+          "then sleeps) from its own `cp -a` copy of the Debian image (minimal: `run.reg.include=%s`). For each "
+          "runtime, in random order, %d time(s): caches dropped (`echo 3 > /proc/sys/vm/drop_caches`), then "
+          "**first start**: the %d containers created and started one after the other with an *empty* REG store "
+          "(the environments are built during the measurement), measured once all print ready, deleted; then "
+          "caches dropped again and **steady state**: the same copies started again with the store the first "
+          "start left. Memory = ΣPSS of the containers' processes + growth of `Cached` (page cache, which also "
+          "holds the store's new files); time = from the first `create` until every container is ready. Ratios "
+          "are to crun's in the same repetition (median [IQR] over the repetitions). Host-wide counters also "
+          "see whatever else the machine does.\n" % ("/usr/lib/python3.11,/app", fd["reps"], n))
+        w("| runtime | phase | ready | ΣPSS MiB | Pss_File MiB | page cache +MiB | ΣPSS + cache MiB | "
+          "time to all ready s |")
+        w("|---|---|---|---|---|---|---|---|")
+        for r, ph in dr.items():
+            for phase, es in ph.items():
+                w("| %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                    r, phase, ", ".join("%d/%d" % (e["ready"], n) for e in es),
+                    fmt(median([e["pss"]["Pss"] / MiB for e in es]), 1),
+                    fmt(median([e["pss"]["Pss_File"] / MiB for e in es]), 1),
+                    fmt(median([e["cached"] / MiB for e in es]), 1),
+                    fmt(median([(e["pss"]["Pss"] + e["cached"]) / MiB for e in es]), 1),
+                    fmt(median([e["t_ready"] for e in es]))))
+                for e in es:
+                    if e["fails"]:
+                        w("\n%s %s: %d failures: `%s`\n" % (r, phase, len(e["fails"]), e["fails"][0][:200]))
+        w("")
+        b.fd_ratios = {}
+        for phase in ("first", "steady"):
+            w("**%s, ΣPSS + page-cache growth (MiB)**\n" % phase)
+            b.fd_ratios[(phase, "mem")] = ratio_section(
+                w, o, "first-density-mem-" + phase, "Density %s start, PSS + page cache" % phase,
+                {r: [(e["pss"]["Pss"] + e["cached"]) for e in ph[phase]] for r, ph in dr.items()},
+                scale=1 / MiB, unit="MiB")
+            w("**%s, seconds until all %d are ready**\n" % (phase, n))
+            b.fd_ratios[(phase, "time")] = ratio_section(
+                w, o, "first-density-time-" + phase, "Density %s start, time to all ready" % phase,
+                {r: [e["t_ready"] for e in ph[phase]] for r, ph in dr.items()}, scale=1.0, unit="s")
+
+    # ------------------------------------------------------- Debian storm
+    ds = res.get("debian_storm")
+    if ds and ds["res"]:
+        w("## 4b. Start-up storm from distinct copies of the Debian image\n")
+        w("%d containers running `python3 -c 'import time; time.sleep(…)'` (minimal: `run.reg.include=%s`), "
+          "each from its own `cp -a` copy of the Debian image, created and started (`create` then `start`, one "
+          "shell per container) by `xargs -P %d`; seconds until every `start` has returned. REG runtimes start "
+          "each storm with an empty store. %d repetition(s), runtimes in random order; ratios to crun's storm "
+          "of the same repetition.\n" % (ds["count"], "/usr/lib/python3.11,/app", ds["par"], ds["reps"]))
+        b.ds_ratios = ratio_section(w, o, "debian-storm", "Debian storm %d/P%d" % (ds["count"], ds["par"]),
+                                    {r: [e["wall"] for e in es] for r, es in ds["res"].items()}, scale=1.0, unit="s")
+        w("| runtime | failures per storm | running after the storm |")
+        w("|---|---|---|")
+        for r, es in ds["res"].items():
+            w("| %s | %s | %s |" % (r, ", ".join(str(e["failed"]) for e in es),
+                                   ", ".join("%d/%d" % (e["running"], ds["count"]) for e in es)))
+        for r, es in ds["res"].items():
+            for e in es:
+                if e["failed"]:
+                    w("\n%s: %d failures; stderr: `%s`" % (r, e["failed"], e["err"][:300]))
+        w("")
+
+    # ------------------------------------------------------------ clients
+    cl = res.get("clients")
+    if cl:
+        w("## 7. Through the clients: `podman run --rm` and `ctr run --rm` of the Debian image\n")
+        w("A private Podman (storage, run root and config under the bench's temp dir; `--network none`, "
+          "`--cgroup-parent` of its own, cgroupfs) and a private containerd (its own root, state and socket; no CRI "
+          "plugin; `ctr run --runtime io.containerd.runc.v2 --runc-binary …`), both fed the bench's Debian rootfs "
+          "(`podman import`, then `podman save --format oci-archive` and `ctr images import`). Every runtime "
+          "is called through an identical `#!/bin/sh exec BINARY …` wrapper named as the runtime (reg-runc's "
+          "carries its store, one per mode, empty at the start, and `--config`); the REG mode is the "
+          "`run.reg.mode` annotation (`--annotation`), none for off. Commands: `/bin/true`, and `python3 -c 'import "
+          "json'` (minimal with `run.reg.include=/usr/lib/python3.11`); each command and client has its own "
+          "stores. **First run**: each "
+          "runtime's first run of the image, in random order, after one `podman create`/`ctr containers create` "
+          "of it and one uncounted run with crun (the client's own first container: without it, whichever runtime "
+          "came first paid for it), so crun's first run here is its second. Then N rounds, one run per runtime, in a new random order each round. "
+          "Wall time of the client command, ms. The clients give the runtime a new overlay mount per container, "
+          "so REG sees new file identities at every run (README: known limits).\n")
+        b.client_ratios = {}
+        for client, d in cl.items():
+            w("### `%s run --rm`, %s: first run of the image\n" % tuple(client.split()))
+            f0 = d["first"]
+            w("| runtime | first run ms | /crun | /reg-off |")
+            w("|---|---|---|---|")
+            for r, v in f0.items():
+                w("| %s | %s | %s | %s |" % (r, fmt(v * 1000 if v else float("nan")),
+                                            fmt(ratio(v, f0.get("crun"))), fmt(ratio(v, f0.get("reg-off")))))
+            w("")
+            w("### `%s run --rm`, %s: after the first run, N=%d rounds\n" % (tuple(client.split()) + (d["n"],)))
+            b.client_ratios[client] = ratio_section(w, o, "client-" + client.replace(" ", "-"),
+                                                    "%s run --rm, %s" % tuple(client.split()), d["times"],
+                                                    paired=("reg-off",))
+            for r, f in d["fails"].items():
+                if f:
+                    w("%s: %d failures, first: `%s`\n" % (r, len(f), f[0][:300]))
+
     # ------------------------------------------------------------ storm
     storm = res.get("storm")
     if storm and storm["res"]:
@@ -348,6 +614,8 @@ def write(b):
                   "plot 'storm.dat' u 2:xtic(1) ti col%s\n" % "".join(
                       ", '' u %d ti col" % (i + 3) for i in range(len(rts) - 1))))
         w("")
+
+    L[goals_at:goals_at] = goals(b)
 
     w("## Durations\n")
     for k, v in res.get("durations", {}).items():

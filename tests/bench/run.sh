@@ -1,7 +1,7 @@
 #!/bin/bash
 # reg-runc benchmarks against crun and runc: one entry command.
 #
-#   tests/bench/run.sh [--quick] [--only LIST] [--out DIR] [--reg-runc PATH]
+#   tests/bench/run.sh [--quick] [--only LIST] [--out DIR] [--reg-runc PATH] [--seed N]
 #                      [--reg-runc-base PATH] [--keep-cgroup-layout]
 #
 # Installs crun, runc, gnuplot and time from Debian when missing, then runs
