@@ -11,15 +11,15 @@
 
 struct reg_global_args
 {
-  const char *root;  /* state directory */
+  const char *root; /* state directory */
   const char *log;
   enum reg_log_format log_format;
   bool debug;
   bool systemd_cgroup;
-  const char *rootless;      /* "true", "false", "auto" or NULL */
-  const char *cgroup_manager; /* "cgroupfs", "systemd", "disabled" or NULL */
-  const char *reg_root;      /* REG store: flag, config file, else main's default */
-  const char *reg_mode;      /* host default REG mode, NULL: from the config file */
+  const char *rootless;         /* "true", "false", "auto" or NULL */
+  const char *cgroup_manager;   /* "cgroupfs", "systemd", "disabled" or NULL */
+  const char *reg_root;         /* REG store: flag, config file, else main's default */
+  const char *reg_mode;         /* host default REG mode, NULL: from the config file */
   uint64_t reg_max_object_size; /* from the config file, 0: the store's default */
   const char *config_file;
 };
@@ -82,7 +82,6 @@ int cmd_parse_id (const char *cmd, const char *help, int argc, char **argv, cons
 
 /* Print "ARGV0: MSG" and usage hint; returns the error for an unknown flag or
    a wrong number of arguments.  */
-int cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+int cmd_usage_error (reg_error_t *err, const char *cmd, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 #endif

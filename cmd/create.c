@@ -80,7 +80,7 @@ cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, stru
   int c;
 
   memset (opts, 0, sizeof (*opts));
-  if (! run)
+  if (!run)
     {
       /* create: the same table without --detach and --keep.  */
       size_t n = sizeof (create_only) / sizeof (create_only[0]) - 1;
@@ -113,7 +113,7 @@ cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, stru
           uint64_t v;
           if (parse_uint64 (optarg, &v) < 0 || v > 65536)
             return cmd_usage_error (err, cmd, "--preserve-fds: expected a number, got `%s`", optarg);
-          opts->preserve_fds = (int) v;
+          opts->preserve_fds = (int)v;
         }
         break;
       case 'd':

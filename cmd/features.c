@@ -17,7 +17,7 @@ cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err
   size_t len;
   int c;
 
-  (void) g;
+  (void)g;
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+h", opts, NULL)) != -1)
     switch (c)

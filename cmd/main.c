@@ -182,7 +182,7 @@ user_dir (const char *xdg_var, const char *fallback, const char *leaf)
 static void
 default_reg_paths (char **config_file, char **store)
 {
-  if (! running_rootless ())
+  if (!running_rootless ())
     {
       *config_file = xstrdup (REG_CONFIG_FILE);
       *store = xstrdup (REG_DEFAULT_STORE);

@@ -37,7 +37,7 @@ cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   size_t len;
   int c, ret;
 
-  (void) g;
+  (void)g;
   opterr = 0;
   while ((c = getopt_long (argc, argv, "+b:h", opts, NULL)) != -1)
     switch (c)

@@ -10,7 +10,6 @@
 #include "error.h"
 #include "xalloc.h"
 
-
 static int
 error_ret (int status)
 {

@@ -11,10 +11,10 @@
 #include <stdbool.h>
 
 #ifndef UNLIKELY
-#  define UNLIKELY(x) __builtin_expect (!!(x), 0)
+#define UNLIKELY(x) __builtin_expect (!!(x), 0)
 #endif
 #ifndef LIKELY
-#  define LIKELY(x) __builtin_expect (!!(x), 1)
+#define LIKELY(x) __builtin_expect (!!(x), 1)
 #endif
 
 struct reg_error_s
@@ -26,13 +26,11 @@ typedef struct reg_error_s *reg_error_t;
 
 /* Set *err to "FMT[: strerror(status)]"; returns -1 (or -status when status
    is non-zero) so callers can `return reg_make_error (...)`.  */
-int reg_make_error (reg_error_t *err, int status, const char *fmt, ...)
-    __attribute__ ((format (printf, 3, 4)));
+int reg_make_error (reg_error_t *err, int status, const char *fmt, ...) __attribute__ ((format (printf, 3, 4)));
 
 /* Prefix the message of *err with "FMT: ".  Returns the negative value that
    reg_make_error returned for it.  */
-int reg_error_wrap (reg_error_t *err, const char *fmt, ...)
-    __attribute__ ((format (printf, 2, 3)));
+int reg_error_wrap (reg_error_t *err, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 void reg_error_release (reg_error_t *err);
 
@@ -70,12 +68,12 @@ void reg_error_print (reg_error_t *err, const char *prefix);
 bool reg_log_debug_enabled (void);
 
 #define reg_warning(...) reg_log (REG_LOG_WARNING, __VA_ARGS__)
-#define reg_debug(...)                          \
-  do                                            \
-    {                                           \
-      if (reg_log_debug_enabled ())             \
-        reg_log (REG_LOG_DEBUG, __VA_ARGS__);   \
-    }                                           \
+#define reg_debug(...)                                                                                                 \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      if (reg_log_debug_enabled ())                                                                                    \
+        reg_log (REG_LOG_DEBUG, __VA_ARGS__);                                                                          \
+    }                                                                                                                  \
   while (0)
 
 #endif

@@ -66,7 +66,7 @@ json_escape (FILE *out, const char *s)
 {
   for (; *s; s++)
     {
-      unsigned char c = (unsigned char) *s;
+      unsigned char c = (unsigned char)*s;
       if (c == '"' || c == '\\')
         fprintf (out, "\\%c", c);
       else if (c == '\n')
@@ -103,7 +103,7 @@ log_to_file (enum reg_log_level level, const char *msg)
   else
     fprintf (out, "%s %s: %s\n", now, level_name (level), msg);
   fclose (out);
-  (void) write_all (log_fd, line, len, NULL);
+  (void)write_all (log_fd, line, len, NULL);
 }
 
 void
@@ -111,7 +111,7 @@ reg_vlog (enum reg_log_level level, const char *fmt, va_list ap)
 {
   cleanup_free char *msg = NULL;
 
-  if (level == REG_LOG_DEBUG && ! log_debug)
+  if (level == REG_LOG_DEBUG && !log_debug)
     return;
   if (vasprintf (&msg, fmt, ap) < 0)
     return;

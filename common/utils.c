@@ -30,7 +30,7 @@ write_all (int fd, const void *buf, size_t len, reg_error_t *err)
           return reg_make_error (err, errno, "write");
         }
       p += r;
-      len -= (size_t) r;
+      len -= (size_t)r;
     }
   return 0;
 }
@@ -58,7 +58,7 @@ read_all_fd (int fd, const char *description, size_t max, char **out, size_t *le
         }
       if (r == 0)
         break;
-      used += (size_t) r;
+      used += (size_t)r;
       if (max && used > max)
         return reg_make_error (err, EFBIG, "read `%s`: larger than %zu bytes", description, max);
     }
@@ -119,7 +119,7 @@ read_regular_file_or_pipe (const char *path, size_t max, char **out, size_t *len
   pathfd = open (path, O_PATH | O_CLOEXEC);
   if (pathfd < 0 || fstat (pathfd, &st) < 0)
     return reg_make_error (err, errno, "open `%s`", path);
-  if (! S_ISFIFO (st.st_mode))
+  if (!S_ISFIFO (st.st_mode))
     return read_regular_file (path, max, out, len, err);
   /* Opened without blocking: a FIFO nobody writes to is an end of file at
      once, never a hang; then blocking reads wait for a writer's data.  */
@@ -212,7 +212,7 @@ dir_identity (int fd, struct dir_id *id)
 
   if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_TYPE | STATX_INO | STATX_MNT_ID, &stx) < 0)
     return -1;
-  if (! S_ISDIR (stx.stx_mode))
+  if (!S_ISDIR (stx.stx_mode))
     {
       errno = ENOTDIR;
       return -1;
@@ -427,7 +427,7 @@ tree_walk_up (struct tree_walk *w, reg_error_t *err)
       else
         {
           fd = openat (dirfd (l->d), "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-          if (fd >= 0 && (dir_identity (fd, &id) < 0 || ! same_dir (&id, &p->id)))
+          if (fd >= 0 && (dir_identity (fd, &id) < 0 || !same_dir (&id, &p->id)))
             {
               close (fd);
               return tree_walk_restart (w, err);
@@ -541,7 +541,7 @@ static int
 openat2_in_root (int rootfd, const char *path, int flags, mode_t mode, uint64_t resolve)
 {
   struct open_how how = {
-    .flags = (uint64_t) (flags | O_CLOEXEC),
+    .flags = (uint64_t)(flags | O_CLOEXEC),
     .mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0,
     .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | resolve,
   };
@@ -551,7 +551,7 @@ openat2_in_root (int rootfd, const char *path, int flags, mode_t mode, uint64_t 
     path++;
   if (*path == '\0')
     path = ".";
-  fd = (int) syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+  fd = (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
   if (fd < 0)
     return -errno;
   return fd;
@@ -589,13 +589,13 @@ reopen_regular (int pathfd, int flags, struct stat *st)
     st = &buf;
   if (fstat (pathfd, st) < 0)
     return -errno;
-  if (! S_ISREG (st->st_mode))
+  if (!S_ISREG (st->st_mode))
     return -EINVAL;
   snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
   fd = open (proc, flags | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     return -errno;
-  if (fstat (fd, st) < 0 || ! S_ISREG (st->st_mode))
+  if (fstat (fd, st) < 0 || !S_ISREG (st->st_mode))
     {
       int e = S_ISREG (st->st_mode) ? errno : EINVAL;
       close (fd);
@@ -741,15 +741,13 @@ static const struct
   const char *name;
   int sig;
 } signals[] = {
-  { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-  { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CLD", SIGCHLD },    { "CONT", SIGCONT },
-  { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
-  { "URG", SIGURG },       { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
-  { "PROF", SIGPROF },     { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
-  { "PWR", SIGPWR },       { "SYS", SIGSYS },
+  { "HUP", SIGHUP },   { "INT", SIGINT },       { "QUIT", SIGQUIT },     { "ILL", SIGILL },   { "TRAP", SIGTRAP },
+  { "ABRT", SIGABRT }, { "IOT", SIGIOT },       { "BUS", SIGBUS },       { "FPE", SIGFPE },   { "KILL", SIGKILL },
+  { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },     { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE }, { "ALRM", SIGALRM },
+  { "TERM", SIGTERM }, { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CLD", SIGCHLD },  { "CONT", SIGCONT },
+  { "STOP", SIGSTOP }, { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },     { "TTOU", SIGTTOU }, { "URG", SIGURG },
+  { "XCPU", SIGXCPU }, { "XFSZ", SIGXFSZ },     { "VTALRM", SIGVTALRM }, { "PROF", SIGPROF }, { "WINCH", SIGWINCH },
+  { "IO", SIGIO },     { "POLL", SIGPOLL },     { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
 int
@@ -761,7 +759,7 @@ signal_from_name (const char *name)
   if (name == NULL || *name == '\0')
     return -1;
   if (parse_uint64 (name, &num) == 0)
-    return num >= 1 && num < (uint64_t) NSIG ? (int) num : -1;
+    return num >= 1 && num < (uint64_t)NSIG ? (int)num : -1;
   if (strncasecmp (name, "SIG", 3) == 0)
     name += 3;
   for (size_t i = 0; i < sizeof (signals) / sizeof (signals[0]); i++)
@@ -772,14 +770,14 @@ signal_from_name (const char *name)
       if (name[5] == '\0')
         return SIGRTMIN;
       if (parse_int64 (name + 5, &off) == 0 && off >= 0 && SIGRTMIN + off <= SIGRTMAX)
-        return SIGRTMIN + (int) off;
+        return SIGRTMIN + (int)off;
     }
   if (strncasecmp (name, "RTMAX", 5) == 0)
     {
       if (name[5] == '\0')
         return SIGRTMAX;
       if (parse_int64 (name + 5, &off) == 0 && off <= 0 && SIGRTMAX + off >= SIGRTMIN)
-        return SIGRTMAX + (int) off;
+        return SIGRTMAX + (int)off;
     }
   return -1;
 }

@@ -16,20 +16,19 @@
 #include "error.h"
 #include "xalloc.h"
 
-
 /* Move FD to a number >= FLOOR, close-on-exec, closing the old one (so
    it survives a close_range of the fds a container keeps); the old one is
    closed on failure too.  A negative FD passes through.  */
 int fd_above (int fd, int floor, reg_error_t *err);
 
 /* Retry on EINTR.  */
-#define TEMP_FAILURE_RETRY_INT(expr)            \
-  ({                                            \
-    long _r;                                    \
-    do                                          \
-      _r = (long) (expr);                       \
-    while (_r == -1L && errno == EINTR);        \
-    _r;                                         \
+#define TEMP_FAILURE_RETRY_INT(expr)                                                                                   \
+  ({                                                                                                                   \
+    long _r;                                                                                                           \
+    do                                                                                                                 \
+      _r = (long)(expr);                                                                                               \
+    while (_r == -1L && errno == EINTR);                                                                               \
+    _r;                                                                                                                \
   })
 
 /* Whole-buffer I/O.  */
@@ -49,8 +48,8 @@ int read_regular_file_or_pipe (const char *path, size_t max, char **out, size_t 
 
 /* Write DATA to DIRFD/NAME atomically: a temporary name in the same
    directory, fsync when DURABLE, rename over NAME.  */
-int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                          bool durable, reg_error_t *err);
+int write_file_atomic_at (int dirfd, const char *name, const void *data, size_t len, mode_t mode, bool durable,
+                          reg_error_t *err);
 int write_file_at (int dirfd, const char *name, const void *data, size_t len, reg_error_t *err);
 int write_file (const char *path, const void *data, size_t len, reg_error_t *err);
 

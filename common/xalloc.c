@@ -9,8 +9,7 @@
 #include "error.h"
 #include "xalloc.h"
 
-static void __attribute__ ((noreturn))
-oom (void)
+static void __attribute__ ((noreturn)) oom (void)
 {
   fputs ("out of memory\n", stderr);
   abort ();
@@ -113,4 +112,3 @@ free_string_array (char **a)
     free (*p);
   free (a);
 }
-

@@ -18,7 +18,7 @@ int xasprintf (char **p, const char *fmt, ...) __attribute__ ((format (printf, 2
 static inline void
 cleanup_freep (void *p)
 {
-  void **pp = (void **) p;
+  void **pp = (void **)p;
   free (*pp);
 }
 void cleanup_closep (int *fd);
@@ -38,17 +38,17 @@ cleanup_string_arrayp (char ***p)
 #define cleanup_string_array __attribute__ ((cleanup (cleanup_string_arrayp)))
 
 /* Take ownership out of a cleanup-managed local.  */
-#define steal_pointer(pp)                       \
-  ({                                            \
-    __typeof__ (*(pp)) _p = *(pp);              \
-    *(pp) = NULL;                               \
-    _p;                                         \
+#define steal_pointer(pp)                                                                                              \
+  ({                                                                                                                   \
+    __typeof__ (*(pp)) _p = *(pp);                                                                                     \
+    *(pp) = NULL;                                                                                                      \
+    _p;                                                                                                                \
   })
-#define steal_fd(fdp)                           \
-  ({                                            \
-    int _fd = *(fdp);                           \
-    *(fdp) = -1;                                \
-    _fd;                                        \
+#define steal_fd(fdp)                                                                                                  \
+  ({                                                                                                                   \
+    int _fd = *(fdp);                                                                                                  \
+    *(fdp) = -1;                                                                                                       \
+    _fd;                                                                                                               \
   })
 
 #endif

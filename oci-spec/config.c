@@ -35,7 +35,7 @@ oci_check_version (const char *v, char **why)
           p++;
         }
     }
-  if (*p != '\0' && ! ((*p == '-' || *p == '+') && p[1] != '\0'))
+  if (*p != '\0' && !((*p == '-' || *p == '+') && p[1] != '\0'))
     goto malformed;
   if (major != 1)
     {
@@ -55,7 +55,7 @@ parse_mount (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   oci_mount *m = elem;
   size_t i;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstr (c, v, "destination", true, &m->destination));
   if (m->destination[0] == '\0')
     return jerror_at (c, "destination", "must not be empty");
@@ -79,7 +79,7 @@ parse_hook (struct jctx *c, yajl_val v, void *elem, const char *keyname)
 {
   oci_hook *h = elem;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstr (c, v, "path", true, &h->path));
   if (h->path[0] != '/')
     return jerror_at (c, "path", "not an absolute path: \"%s\"", h->path);
@@ -87,7 +87,7 @@ parse_hook (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   CHECK (jstrv (c, v, "env", NULL, &h->env));
   CHECK (ji64 (c, v, "timeout", false, INT64_MIN, INT64_MAX, &h->has_timeout, &h->timeout));
   if (h->has_timeout && h->timeout <= 0)
-    return jerror_at (c, "timeout", "must be greater than zero, got %lld", (long long) h->timeout);
+    return jerror_at (c, "timeout", "must be greater than zero, got %lld", (long long)h->timeout);
   return 0;
 }
 
@@ -110,7 +110,7 @@ parse_hooks (struct jctx *c, yajl_val v, oci_hooks *h)
 
   for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
     {
-      oci_hooks_list *l = (oci_hooks_list *) ((char *) h + lists[i].offset);
+      oci_hooks_list *l = (oci_hooks_list *)((char *)h + lists[i].offset);
 
       CHECK (jobjects (c, v, lists[i].key, sizeof (oci_hook), &l->items, &l->len, parse_hook));
     }
@@ -123,7 +123,7 @@ parse_config (struct jctx *c, yajl_val v, oci_config *cfg)
   cleanup_free char *why = NULL;
   yajl_val o;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return jerror (c, "expected an object, got %s", jtype_name (v));
   CHECK (jstr (c, v, "ociVersion", true, &cfg->oci_version));
   if (oci_check_version (cfg->oci_version, &why) < 0)

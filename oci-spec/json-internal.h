@@ -17,20 +17,20 @@
 
 struct jctx
 {
-  const char *name;  /* "config.json", prefixes every message */
+  const char *name; /* "config.json", prefixes every message */
   reg_error_t *err;
-  char *path;        /* "linux.namespaces[2].type" */
+  char *path; /* "linux.namespaces[2].type" */
   size_t len, cap;
 };
 
 /* Evaluate a call returning int; return its value when negative.  */
-#define CHECK(expr)                             \
-  do                                            \
-    {                                           \
-      int _r = (expr);                          \
-      if (UNLIKELY (_r < 0))                    \
-        return _r;                              \
-    }                                           \
+#define CHECK(expr)                                                                                                    \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      int _r = (expr);                                                                                                 \
+      if (UNLIKELY (_r < 0))                                                                                           \
+        return _r;                                                                                                     \
+    }                                                                                                                  \
   while (0)
 
 void jctx_init (struct jctx *c, const char *name, reg_error_t *err);
@@ -62,8 +62,7 @@ int jstr (struct jctx *c, yajl_val obj, const char *key, bool required, char **o
 int jbool (struct jctx *c, yajl_val obj, const char *key, bool required, bool *has, bool *out);
 int ji64 (struct jctx *c, yajl_val obj, const char *key, bool required, int64_t min, int64_t max, bool *has,
           int64_t *out);
-int ju64 (struct jctx *c, yajl_val obj, const char *key, bool required, uint64_t max, bool *has,
-          uint64_t *out);
+int ju64 (struct jctx *c, yajl_val obj, const char *key, bool required, uint64_t max, bool *has, uint64_t *out);
 int ju32 (struct jctx *c, yajl_val obj, const char *key, bool required, bool *has, uint32_t *out);
 int jobj (struct jctx *c, yajl_val obj, const char *key, bool required, yajl_val *out);
 int jarr (struct jctx *c, yajl_val obj, const char *key, bool required, yajl_val *out);

@@ -59,7 +59,7 @@ jpush_index (struct jctx *c, size_t i)
   char buf[32];
   int n = snprintf (buf, sizeof buf, "[%zu]", i);
 
-  jappend (c, buf, (size_t) n);
+  jappend (c, buf, (size_t)n);
   return mark;
 }
 
@@ -120,7 +120,7 @@ prescan (const char *data, size_t len, struct jctx *c)
   bool any = false;
 
   if (memchr (data, '\0', len) != NULL)
-    return jerror (c, "invalid JSON: NUL byte at offset %zu", (size_t) ((const char *) memchr (data, '\0', len) - data));
+    return jerror (c, "invalid JSON: NUL byte at offset %zu", (size_t)((const char *)memchr (data, '\0', len) - data));
   for (i = 0; i < len; i++)
     {
       char ch = data[i];
@@ -163,7 +163,7 @@ prescan (const char *data, size_t len, struct jctx *c)
           any = true;
         }
     }
-  if (! any)
+  if (!any)
     return jerror (c, "empty document");
   return 0;
 }
@@ -230,7 +230,7 @@ jget (yajl_val obj, const char *key)
 {
   size_t i;
 
-  if (! YAJL_IS_OBJECT (obj))
+  if (!YAJL_IS_OBJECT (obj))
     return NULL;
   /* The last of duplicate keys wins, as in Go's encoding/json.  */
   for (i = obj->u.object.len; i > 0; i--)
@@ -265,10 +265,10 @@ jval_i64 (struct jctx *c, yajl_val v, int64_t min, int64_t max, int64_t *out)
   long long n;
   char *end;
 
-  if (! YAJL_IS_NUMBER (v))
+  if (!YAJL_IS_NUMBER (v))
     return jerror (c, "expected an integer, got %s", jtype_name (v));
   text = YAJL_GET_NUMBER (v);
-  if (! is_integer_text (text, &negative))
+  if (!is_integer_text (text, &negative))
     return jerror (c, "expected an integer, got %s", text);
   errno = 0;
   n = strtoll (text, &end, 10);
@@ -286,10 +286,10 @@ jval_u64 (struct jctx *c, yajl_val v, uint64_t max, uint64_t *out)
   unsigned long long n;
   char *end;
 
-  if (! YAJL_IS_NUMBER (v))
+  if (!YAJL_IS_NUMBER (v))
     return jerror (c, "expected an unsigned integer, got %s", jtype_name (v));
   text = YAJL_GET_NUMBER (v);
-  if (! is_integer_text (text, &negative) || negative)
+  if (!is_integer_text (text, &negative) || negative)
     return jerror (c, "expected an unsigned integer, got %s", text);
   errno = 0;
   n = strtoull (text, &end, 10);
@@ -302,7 +302,7 @@ jval_u64 (struct jctx *c, yajl_val v, uint64_t max, uint64_t *out)
 int
 jval_str (struct jctx *c, yajl_val v, char **out)
 {
-  if (! YAJL_IS_STRING (v))
+  if (!YAJL_IS_STRING (v))
     return jerror (c, "expected a string, got %s", jtype_name (v));
   free (*out);
   *out = xstrdup (v->u.string);
@@ -345,15 +345,14 @@ jbool (struct jctx *c, yajl_val obj, const char *key, bool required, bool *has, 
 
   if (ret <= 0)
     return ret;
-  if (! YAJL_IS_TRUE (v) && ! YAJL_IS_FALSE (v))
+  if (!YAJL_IS_TRUE (v) && !YAJL_IS_FALSE (v))
     return jerror_at (c, key, "expected a boolean, got %s", jtype_name (v));
   *out = YAJL_IS_TRUE (v);
   return 0;
 }
 
 int
-ji64 (struct jctx *c, yajl_val obj, const char *key, bool required, int64_t min, int64_t max, bool *has,
-      int64_t *out)
+ji64 (struct jctx *c, yajl_val obj, const char *key, bool required, int64_t min, int64_t max, bool *has, int64_t *out)
 {
   yajl_val v;
   size_t mark;
@@ -392,7 +391,7 @@ ju32 (struct jctx *c, yajl_val obj, const char *key, bool required, bool *has, u
   if (has)
     *has = h;
   if (h)
-    *out = (uint32_t) v;
+    *out = (uint32_t)v;
   return 0;
 }
 
@@ -405,7 +404,7 @@ jobj (struct jctx *c, yajl_val obj, const char *key, bool required, yajl_val *ou
   *out = NULL;
   if (ret <= 0)
     return ret;
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return jerror_at (c, key, "expected an object, got %s", jtype_name (v));
   *out = v;
   return 0;
@@ -420,7 +419,7 @@ jarr (struct jctx *c, yajl_val obj, const char *key, bool required, yajl_val *ou
   *out = NULL;
   if (ret <= 0)
     return ret;
-  if (! YAJL_IS_ARRAY (v))
+  if (!YAJL_IS_ARRAY (v))
     return jerror_at (c, key, "expected an array, got %s", jtype_name (v));
   *out = v;
   return 0;
@@ -506,7 +505,7 @@ jid_mappings (struct jctx *c, yajl_val obj, const char *key, oci_id_mapping **ou
 
       size_t m2 = jpush_index (c, i);
 
-      if (! YAJL_IS_OBJECT (m))
+      if (!YAJL_IS_OBJECT (m))
         return jerror (c, "expected an object, got %s", jtype_name (m));
       CHECK (ju32 (c, m, "containerID", true, NULL, &im->container_id));
       CHECK (ju32 (c, m, "hostID", true, NULL, &im->host_id));
@@ -589,10 +588,10 @@ jobjects (struct jctx *c, yajl_val obj, const char *key, size_t size, void *outp
       yajl_val v = a->u.array.values[i];
       size_t m2 = jpush_index (c, i);
 
-      if (! YAJL_IS_OBJECT (v))
+      if (!YAJL_IS_OBJECT (v))
         return jerror (c, "expected an object, got %s", jtype_name (v));
       *n = i + 1;
-      CHECK (fn (c, v, (char *) *out + i * size, NULL));
+      CHECK (fn (c, v, (char *)*out + i * size, NULL));
       jpop (c, m2);
     }
   jpop (c, mark);
@@ -617,10 +616,10 @@ jmembers (struct jctx *c, yajl_val obj, const char *key, size_t size, void *outp
       yajl_val v = o->u.object.values[i];
       size_t m2 = jpush_key (c, o->u.object.keys[i]);
 
-      if (! YAJL_IS_OBJECT (v))
+      if (!YAJL_IS_OBJECT (v))
         return jerror (c, "expected an object, got %s", jtype_name (v));
       *n = i + 1;
-      CHECK (fn (c, v, (char *) *out + i * size, o->u.object.keys[i]));
+      CHECK (fn (c, v, (char *)*out + i * size, o->u.object.keys[i]));
       jpop (c, m2);
     }
   jpop (c, mark);

@@ -9,10 +9,10 @@
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
-#  define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWTIME 0x00000080
 #endif
 #ifndef CLONE_NEWCGROUP
-#  define CLONE_NEWCGROUP 0x02000000
+#define CLONE_NEWCGROUP 0x02000000
 #endif
 
 /* In enum oci_ns_type order.  */
@@ -29,12 +29,12 @@ static const char *const seccomp_actions[]
         "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL };
 
 static const char *const seccomp_archs[]
-    = { "SCMP_ARCH_X86",        "SCMP_ARCH_X86_64",    "SCMP_ARCH_X32",      "SCMP_ARCH_ARM",
-        "SCMP_ARCH_AARCH64",    "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",   "SCMP_ARCH_MIPS",
-        "SCMP_ARCH_MIPS64",     "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",   "SCMP_ARCH_MIPSEL64",
-        "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",    "SCMP_ARCH_PPC64LE",
-        "SCMP_ARCH_S390",       "SCMP_ARCH_S390X",     "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",
-        "SCMP_ARCH_PARISC",     "SCMP_ARCH_PARISC64",  "SCMP_ARCH_RISCV64",  NULL };
+    = { "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      "SCMP_ARCH_X32",     "SCMP_ARCH_ARM",
+        "SCMP_ARCH_AARCH64",     "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",    "SCMP_ARCH_MIPS",
+        "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64",
+        "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",         "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",
+        "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",      "SCMP_ARCH_SHEB",
+        "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",    "SCMP_ARCH_RISCV64", NULL };
 
 static const char *const seccomp_flags[]
     = { "SECCOMP_FILTER_FLAG_TSYNC", "SECCOMP_FILTER_FLAG_LOG", "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
@@ -46,9 +46,10 @@ static const char *const seccomp_ops[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_C
 
 /* MPOL_* of linux/mempolicy.h.  */
 static const char *const mpol_modes[]
-    = { "MPOL_DEFAULT", "MPOL_PREFERRED", "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL", "MPOL_PREFERRED_MANY",
-        "MPOL_WEIGHTED_INTERLEAVE", NULL };
-static const char *const mpol_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
+    = { "MPOL_DEFAULT",        "MPOL_PREFERRED",           "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL",
+        "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE", NULL };
+static const char *const mpol_flags[]
+    = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES", NULL };
 static const unsigned mpol_flag_values[] = { 1u << 13, 1u << 14, 1u << 15 };
 
 const char *const *
@@ -85,7 +86,7 @@ oci_memory_policy_flag_names (void)
 const char *
 oci_ns_type_name (enum oci_ns_type type)
 {
-  if ((int) type < 0 || type >= OCI_NS_COUNT)
+  if ((int)type < 0 || type >= OCI_NS_COUNT)
     return NULL;
   return ns_names[type];
 }
@@ -99,7 +100,7 @@ oci_ns_type_from_name (const char *name)
 int
 oci_ns_clone_flag (enum oci_ns_type type)
 {
-  if ((int) type < 0 || type >= OCI_NS_COUNT)
+  if ((int)type < 0 || type >= OCI_NS_COUNT)
     return 0;
   return ns_flags[type];
 }
@@ -125,8 +126,8 @@ check_enum_strv (struct jctx *c, const char *key, const oci_strv *v, const char 
 }
 
 static int
-enum_str (struct jctx *c, yajl_val obj, const char *key, bool required, const char *const *names,
-          const char *what, char **out, int *idx)
+enum_str (struct jctx *c, yajl_val obj, const char *key, bool required, const char *const *names, const char *what,
+          char **out, int *idx)
 {
   int i;
 
@@ -148,9 +149,9 @@ namespace_entry (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   cleanup_free char *type = NULL;
   int idx;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (enum_str (c, v, "type", true, ns_names, "namespace type", &type, &idx));
-  ns->type = (enum oci_ns_type) idx;
+  ns->type = (enum oci_ns_type)idx;
   ns->clone_flag = ns_flags[idx];
   CHECK (jstr (c, v, "path", false, &ns->path));
   if (ns->path && ns->path[0] != '/')
@@ -165,7 +166,7 @@ device_entry (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   cleanup_free char *type = NULL;
   uint64_t mode;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstr (c, v, "path", true, &d->path));
   if (d->path[0] != '/')
     return jerror_at (c, "path", "not an absolute path: \"%s\"", d->path);
@@ -211,12 +212,12 @@ syscall_arg (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   oci_syscall_arg *a = elem;
   int idx;
 
-  (void) keyname;
+  (void)keyname;
   /* A syscall has six arguments (index 0..5).  */
   uint64_t index = 0;
 
   CHECK (ju64 (c, v, "index", true, 5, NULL, &index));
-  a->index = (uint32_t) index;
+  a->index = (uint32_t)index;
   CHECK (ju64 (c, v, "value", true, UINT64_MAX, NULL, &a->value));
   CHECK (ju64 (c, v, "valueTwo", false, UINT64_MAX, NULL, &a->value_two));
   CHECK (enum_str (c, v, "op", true, seccomp_ops, "seccomp operator", &a->op_name, &idx));
@@ -230,9 +231,9 @@ syscall_entry (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   oci_syscall *s = elem;
   bool has;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstrv (c, v, "names", &has, &s->names));
-  if (! has)
+  if (!has)
     return jerror_at (c, "names", "required");
   if (s->names.len == 0)
     return jerror_at (c, "names", "must not be empty");
@@ -272,7 +273,7 @@ time_offset (struct jctx *c, yajl_val v, const char *key, bool *has, int64_t *se
   mark = jpush_key (c, key);
   CHECK (ji64 (c, o, "secs", false, INT64_MIN, INT64_MAX, NULL, secs));
   CHECK (ju64 (c, o, "nanosecs", false, 999999999, NULL, &ns));
-  *nsecs = (uint32_t) ns;
+  *nsecs = (uint32_t)ns;
   jpop (c, mark);
   return 0;
 }
@@ -286,19 +287,19 @@ parse_time_offsets (struct jctx *c, yajl_val o, oci_time_offsets *t)
 }
 
 /* Run FN on member KEY of V when it is an object, with the path pushed.  */
-#define SECTION(key, call)                                      \
-  do                                                            \
-    {                                                           \
-      yajl_val o_;                                              \
-      CHECK (jobj (c, v, key, false, &o_));                     \
-      if (o_)                                                   \
-        {                                                       \
-          size_t mark_ = jpush_key (c, key);                    \
-          yajl_val o = o_;                                      \
-          CHECK (call);                                         \
-          jpop (c, mark_);                                      \
-        }                                                       \
-    }                                                           \
+#define SECTION(key, call)                                                                                             \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      yajl_val o_;                                                                                                     \
+      CHECK (jobj (c, v, key, false, &o_));                                                                            \
+      if (o_)                                                                                                          \
+        {                                                                                                              \
+          size_t mark_ = jpush_key (c, key);                                                                           \
+          yajl_val o = o_;                                                                                             \
+          CHECK (call);                                                                                                \
+          jpop (c, mark_);                                                                                             \
+        }                                                                                                              \
+    }                                                                                                                  \
   while (0)
 
 static int
@@ -309,7 +310,7 @@ parse_intel_rdt (struct jctx *c, yajl_val o, oci_intel_rdt *r)
   CHECK (jstrv (c, o, "schemata", NULL, &r->schemata));
   CHECK (jstr (c, o, "l3CacheSchema", false, &r->l3_cache_schema));
   CHECK (jstr (c, o, "memBwSchema", false, &r->mem_bw_schema));
-  if (r->mem_bw_schema && (! has_prefix (r->mem_bw_schema, "MB:") || strchr (r->mem_bw_schema, '\n')))
+  if (r->mem_bw_schema && (!has_prefix (r->mem_bw_schema, "MB:") || strchr (r->mem_bw_schema, '\n')))
     return jerror_at (c, "memBwSchema", "expected \"MB:...\" on one line");
   CHECK (jbool (c, o, "enableMonitoring", false, NULL, &r->enable_monitoring));
   return 0;
@@ -351,7 +352,7 @@ oci_parse_linux_obj (struct jctx *c, yajl_val v, oci_linux *l)
   size_t i, j;
   int idx;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return jerror (c, "expected an object, got %s", jtype_name (v));
   l->present = true;
   CHECK (jobjects (c, v, "namespaces", sizeof (oci_namespace), &l->namespaces, &l->n_namespaces, namespace_entry));
@@ -371,12 +372,10 @@ oci_parse_linux_obj (struct jctx *c, yajl_val v, oci_linux *l)
   CHECK (jid_mappings (c, v, "gidMappings", &l->gid_mappings, &l->n_gid_mappings));
   SECTION ("timeOffsets", parse_time_offsets (c, o, &l->time_offsets));
   CHECK (jobjects (c, v, "devices", sizeof (oci_device), &l->devices, &l->n_devices, device_entry));
-  CHECK (jmembers (c, v, "netDevices", sizeof (oci_net_device), &l->net_devices, &l->n_net_devices,
-                   net_device_entry));
+  CHECK (jmembers (c, v, "netDevices", sizeof (oci_net_device), &l->net_devices, &l->n_net_devices, net_device_entry));
   CHECK (jstr (c, v, "cgroupsPath", false, &l->cgroups_path));
   SECTION ("resources", oci_parse_resources_obj (c, o, &l->resources));
-  CHECK (enum_str (c, v, "rootfsPropagation", false, propagations, "rootfs propagation", &l->rootfs_propagation,
-                   &idx));
+  CHECK (enum_str (c, v, "rootfsPropagation", false, propagations, "rootfs propagation", &l->rootfs_propagation, &idx));
   SECTION ("seccomp", parse_seccomp (c, o, &l->seccomp));
   CHECK (jmap (c, v, "sysctl", &l->sysctl));
   CHECK (jstrv (c, v, "maskedPaths", &l->has_masked_paths, &l->masked_paths));

@@ -7,17 +7,32 @@
 #include "oci-spec.h"
 
 #ifndef MS_NOSYMFOLLOW
-#  define MS_NOSYMFOLLOW 256
+#define MS_NOSYMFOLLOW 256
 #endif
 #ifndef MS_LAZYTIME
-#  define MS_LAZYTIME (1 << 25)
+#define MS_LAZYTIME (1 << 25)
 #endif
 
-#define SET(n, f) { n, f, false, 0, false }
-#define CLR(n, f) { n, f, true, 0, false }
-#define PROP(n, p) { n, 0, false, p, false }
-#define RSET(n, f) { n, f, false, 0, true }
-#define RCLR(n, f) { n, f, true, 0, true }
+#define SET(n, f)                                                                                                      \
+  {                                                                                                                    \
+    n, f, false, 0, false                                                                                              \
+  }
+#define CLR(n, f)                                                                                                      \
+  {                                                                                                                    \
+    n, f, true, 0, false                                                                                               \
+  }
+#define PROP(n, p)                                                                                                     \
+  {                                                                                                                    \
+    n, 0, false, p, false                                                                                              \
+  }
+#define RSET(n, f)                                                                                                     \
+  {                                                                                                                    \
+    n, f, false, 0, true                                                                                               \
+  }
+#define RCLR(n, f)                                                                                                     \
+  {                                                                                                                    \
+    n, f, true, 0, true                                                                                                \
+  }
 
 static const struct oci_mount_option options[] = {
   SET ("defaults", 0),

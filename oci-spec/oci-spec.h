@@ -340,8 +340,8 @@ typedef struct
 
 typedef struct
 {
-  char *name;      /* the host interface */
-  char *new_name;  /* its name inside, defaults to name */
+  char *name;     /* the host interface */
+  char *new_name; /* its name inside, defaults to name */
 } oci_net_device;
 
 typedef struct
@@ -479,8 +479,7 @@ typedef struct
   const char *const *seccomp_archs;
   const char *const *seccomp_known_flags;
   const char *const *seccomp_supported_flags;
-  bool apparmor, selinux, intel_rdt, intel_rdt_schemata, mount_extensions_idmap, net_devices,
-      memory_policy;
+  bool apparmor, selinux, intel_rdt, intel_rdt_schemata, mount_extensions_idmap, net_devices, memory_policy;
   const char *const *memory_policy_modes, *const *memory_policy_flags;
   const char *const *unsafe_annotations;
   const oci_map *annotations;

@@ -13,22 +13,14 @@ static const struct
   const char *name;
   int resource;
 } rlimits[] = {
-  { "RLIMIT_CPU", RLIMIT_CPU },
-  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
-  { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_STACK", RLIMIT_STACK },
-  { "RLIMIT_CORE", RLIMIT_CORE },
-  { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },
-  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
-  { "RLIMIT_AS", RLIMIT_AS },
-  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
-  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "RLIMIT_NICE", RLIMIT_NICE },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
-  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_CPU", RLIMIT_CPU },           { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_DATA", RLIMIT_DATA },         { "RLIMIT_STACK", RLIMIT_STACK },
+  { "RLIMIT_CORE", RLIMIT_CORE },         { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },       { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },   { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },       { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE }, { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },     { "RLIMIT_RTTIME", RLIMIT_RTTIME },
 };
 
 /* The kernel's values (linux/ioprio.h, linux/sched.h), spelled out because
@@ -79,7 +71,7 @@ parse_user (struct jctx *c, yajl_val u, oci_user *user)
           size_t m2 = jpush_index (c, i);
 
           CHECK (jval_u64 (c, gids->u.array.values[i], UINT32_MAX, &g));
-          user->additional_gids[user->n_additional_gids++] = (uint32_t) g;
+          user->additional_gids[user->n_additional_gids++] = (uint32_t)g;
           jpop (c, m2);
         }
       jpop (c, mark);
@@ -112,7 +104,7 @@ parse_rlimits (struct jctx *c, yajl_val a, oci_process *p)
       size_t m2 = jpush_index (c, i);
 
       p->n_rlimits = i + 1;
-      if (! YAJL_IS_OBJECT (r))
+      if (!YAJL_IS_OBJECT (r))
         return jerror (c, "expected an object, got %s", jtype_name (r));
       CHECK (jstr (c, r, "type", true, &rl->type));
       rl->resource = oci_rlimit_from_name (rl->type);
@@ -146,7 +138,7 @@ parse_io_priority (struct jctx *c, yajl_val v, oci_io_priority *io)
   io->ioclass = ioprio_class_values[idx];
   /* The kernel keeps 3 bits of priority data for RT and BE.  */
   CHECK (ji64 (c, v, "priority", false, 0, 7, &has, &prio));
-  io->priority = (int32_t) prio;
+  io->priority = (int32_t)prio;
   return 0;
 }
 
@@ -165,10 +157,10 @@ parse_scheduler (struct jctx *c, yajl_val v, oci_scheduler *s)
   s->policy = sched_policy_values[idx];
   CHECK (ji64 (c, v, "nice", false, -20, 19, &s->has_nice, &n));
   if (s->has_nice)
-    s->nice = (int32_t) n;
+    s->nice = (int32_t)n;
   CHECK (ji64 (c, v, "priority", false, INT32_MIN, INT32_MAX, &s->has_priority, &n));
   if (s->has_priority)
-    s->priority = (int32_t) n;
+    s->priority = (int32_t)n;
   CHECK (jstrv (c, v, "flags", NULL, &s->flags));
   for (i = 0; i < s->flags.len; i++)
     {
@@ -206,7 +198,7 @@ oci_parse_process_obj (struct jctx *c, yajl_val v, oci_process *p)
   int64_t n;
   bool has;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return jerror (c, "expected an object, got %s", jtype_name (v));
 
   CHECK (jbool (c, v, "terminal", false, NULL, &p->terminal));
@@ -230,7 +222,7 @@ oci_parse_process_obj (struct jctx *c, yajl_val v, oci_process *p)
   CHECK (jstrv (c, v, "args", &has, &p->args));
   /* The spec requires at least one entry on every platform but Windows,
      where commandLine may replace them.  */
-  if (! has)
+  if (!has)
     return jerror_at (c, "args", "required");
   if (p->args.len == 0)
     return jerror_at (c, "args", "must not be empty");
@@ -254,7 +246,7 @@ oci_parse_process_obj (struct jctx *c, yajl_val v, oci_process *p)
   CHECK (jstr (c, v, "apparmorProfile", false, &p->apparmor_profile));
   CHECK (ji64 (c, v, "oomScoreAdj", false, -1000, 1000, &p->has_oom_score_adj, &n));
   if (p->has_oom_score_adj)
-    p->oom_score_adj = (int) n;
+    p->oom_score_adj = (int)n;
   CHECK (jstr (c, v, "selinuxLabel", false, &p->selinux_label));
   CHECK (jobj (c, v, "ioPriority", false, &o));
   if (o)

@@ -11,7 +11,7 @@ device_cgroup (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   oci_device_cgroup *d = elem;
   cleanup_free char *type = NULL;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jbool (c, v, "allow", true, NULL, &d->allow));
   CHECK (jstr (c, v, "type", false, &type));
   d->type = 'a';
@@ -45,7 +45,7 @@ parse_memory (struct jctx *c, yajl_val v, oci_memory *m)
   if (m->has_swappiness && m->swappiness == UINT64_MAX)
     m->has_swappiness = false;
   else if (m->has_swappiness && m->swappiness > 100)
-    return jerror_at (c, "swappiness", "out of range: %llu (maximum 100)", (unsigned long long) m->swappiness);
+    return jerror_at (c, "swappiness", "out of range: %llu (maximum 100)", (unsigned long long)m->swappiness);
   CHECK (jbool (c, v, "disableOOMKiller", false, &m->has_disable_oom_killer, &m->disable_oom_killer));
   CHECK (jbool (c, v, "useHierarchy", false, &m->has_use_hierarchy, &m->use_hierarchy));
   CHECK (jbool (c, v, "checkBeforeUpdate", false, &m->has_check_before_update, &m->check_before_update));
@@ -60,8 +60,7 @@ parse_cpu (struct jctx *c, yajl_val v, oci_cpu *p)
   CHECK (ji64 (c, v, "quota", false, INT64_MIN, INT64_MAX, &p->has_quota, &p->quota));
   CHECK (ju64 (c, v, "burst", false, UINT64_MAX, &p->has_burst, &p->burst));
   CHECK (ju64 (c, v, "period", false, UINT64_MAX, &p->has_period, &p->period));
-  CHECK (ji64 (c, v, "realtimeRuntime", false, INT64_MIN, INT64_MAX, &p->has_realtime_runtime,
-               &p->realtime_runtime));
+  CHECK (ji64 (c, v, "realtimeRuntime", false, INT64_MIN, INT64_MAX, &p->has_realtime_runtime, &p->realtime_runtime));
   CHECK (ju64 (c, v, "realtimePeriod", false, UINT64_MAX, &p->has_realtime_period, &p->realtime_period));
   CHECK (ji64 (c, v, "idle", false, INT64_MIN, INT64_MAX, &p->has_idle, &p->idle));
   CHECK (jstr (c, v, "cpus", false, &p->cpus));
@@ -75,15 +74,15 @@ weight_device (struct jctx *c, yajl_val v, void *elem, const char *keyname)
   oci_blkio_weight_device *d = elem;
   uint64_t w;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (ji64 (c, v, "major", true, INT64_MIN, INT64_MAX, NULL, &d->major));
   CHECK (ji64 (c, v, "minor", true, INT64_MIN, INT64_MAX, NULL, &d->minor));
   CHECK (ju64 (c, v, "weight", false, UINT16_MAX, &d->has_weight, &w));
   if (d->has_weight)
-    d->weight = (uint16_t) w;
+    d->weight = (uint16_t)w;
   CHECK (ju64 (c, v, "leafWeight", false, UINT16_MAX, &d->has_leaf_weight, &w));
   if (d->has_leaf_weight)
-    d->leaf_weight = (uint16_t) w;
+    d->leaf_weight = (uint16_t)w;
   return 0;
 }
 
@@ -92,7 +91,7 @@ throttle_device (struct jctx *c, yajl_val v, void *elem, const char *keyname)
 {
   oci_blkio_throttle *d = elem;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (ji64 (c, v, "major", true, INT64_MIN, INT64_MAX, NULL, &d->major));
   CHECK (ji64 (c, v, "minor", true, INT64_MIN, INT64_MAX, NULL, &d->minor));
   CHECK (ju64 (c, v, "rate", false, UINT64_MAX, NULL, &d->rate));
@@ -107,10 +106,10 @@ parse_blkio (struct jctx *c, yajl_val v, oci_blkio *b)
   b->present = true;
   CHECK (ju64 (c, v, "weight", false, UINT16_MAX, &b->has_weight, &w));
   if (b->has_weight)
-    b->weight = (uint16_t) w;
+    b->weight = (uint16_t)w;
   CHECK (ju64 (c, v, "leafWeight", false, UINT16_MAX, &b->has_leaf_weight, &w));
   if (b->has_leaf_weight)
-    b->leaf_weight = (uint16_t) w;
+    b->leaf_weight = (uint16_t)w;
   CHECK (jobjects (c, v, "weightDevice", sizeof (oci_blkio_weight_device), &b->weight_device, &b->n_weight_device,
                    weight_device));
   CHECK (jobjects (c, v, "throttleReadBpsDevice", sizeof (oci_blkio_throttle), &b->throttle_read_bps,
@@ -140,11 +139,10 @@ hugepage_limit (struct jctx *c, yajl_val v, void *elem, const char *keyname)
 {
   oci_hugepage_limit *h = elem;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstr (c, v, "pageSize", true, &h->page_size));
-  if (! valid_page_size (h->page_size))
-    return jerror_at (c, "pageSize", "invalid page size \"%s\" (expected a number and KB, MB or GB)",
-                      h->page_size);
+  if (!valid_page_size (h->page_size))
+    return jerror_at (c, "pageSize", "invalid page size \"%s\" (expected a number and KB, MB or GB)", h->page_size);
   CHECK (ju64 (c, v, "limit", true, UINT64_MAX, NULL, &h->limit));
   return 0;
 }
@@ -154,7 +152,7 @@ net_priority (struct jctx *c, yajl_val v, void *elem, const char *keyname)
 {
   oci_net_priority *p = elem;
 
-  (void) keyname;
+  (void)keyname;
   CHECK (jstr (c, v, "name", true, &p->name));
   CHECK (ju32 (c, v, "priority", true, NULL, &p->priority));
   return 0;
@@ -176,7 +174,7 @@ oci_parse_resources_obj (struct jctx *c, yajl_val v, oci_resources *r)
 {
   yajl_val o;
 
-  if (! YAJL_IS_OBJECT (v))
+  if (!YAJL_IS_OBJECT (v))
     return jerror (c, "expected an object, got %s", jtype_name (v));
   r->present = true;
   CHECK (jobjects (c, v, "devices", sizeof (oci_device_cgroup), &r->devices, &r->n_devices, device_cgroup));
@@ -210,8 +208,8 @@ oci_parse_resources_obj (struct jctx *c, yajl_val v, oci_resources *r)
       CHECK (parse_blkio (c, o, &r->block_io));
       jpop (c, mark);
     }
-  CHECK (jobjects (c, v, "hugepageLimits", sizeof (oci_hugepage_limit), &r->hugepage_limits,
-                   &r->n_hugepage_limits, hugepage_limit));
+  CHECK (jobjects (c, v, "hugepageLimits", sizeof (oci_hugepage_limit), &r->hugepage_limits, &r->n_hugepage_limits,
+                   hugepage_limit));
   CHECK (jobj (c, v, "network", false, &o));
   if (o)
     {

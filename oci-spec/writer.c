@@ -11,7 +11,7 @@
 static void
 gstr (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -220,7 +220,7 @@ gmount (yajl_gen g, const char *dst, const char *type, const char *src, const ch
       for (; *options; options++)
         /* Without root, the uid=/gid= a filesystem would be mounted with do
            not exist in the user namespace: drop them, as runc does.  */
-        if (! rootless || (! has_prefix (*options, "uid=") && ! has_prefix (*options, "gid=")))
+        if (!rootless || (!has_prefix (*options, "uid=") && !has_prefix (*options, "gid=")))
           gstr (g, *options);
       yajl_gen_array_close (g);
     }
@@ -234,7 +234,7 @@ gid_mapping (yajl_gen g, const char *key, unsigned long host_id)
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
   gkey_int (g, "containerID", 0);
-  gkey_int (g, "hostID", (long long) host_id);
+  gkey_int (g, "hostID", (long long)host_id);
   gkey_int (g, "size", 1);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
@@ -244,8 +244,7 @@ char *
 oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
 {
   static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
-  static const char *const env[]
-      = { "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL };
+  static const char *const env[] = { "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL };
   static const char *const dev_opts[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
   static const char *const pts_opts[]
       = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
@@ -254,10 +253,18 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
   static const char *const sys_opts[] = { "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const sys_rootless_opts[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const cgroup_opts[] = { "nosuid", "noexec", "nodev", "relatime", "ro", NULL };
-  static const char *const masked[]
-      = { "/proc/acpi",        "/proc/asound",     "/proc/kcore",         "/proc/keys",
-          "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-          "/sys/firmware",     "/proc/scsi",       "/sys/devices/virtual/powercap", NULL };
+  static const char *const masked[] = { "/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/sys/firmware",
+                                        "/proc/scsi",
+                                        "/sys/devices/virtual/powercap",
+                                        NULL };
   static const char *const readonly[]
       = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
   static const char *const namespaces[] = { "pid", "network", "ipc", "uts", "mount", "cgroup", NULL };
@@ -326,8 +333,8 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
   yajl_gen_map_open (g);
   if (rootless)
     {
-      gid_mapping (g, "uidMappings", (unsigned long) uid);
-      gid_mapping (g, "gidMappings", (unsigned long) gid);
+      gid_mapping (g, "uidMappings", (unsigned long)uid);
+      gid_mapping (g, "gidMappings", (unsigned long)gid);
     }
   else
     {

@@ -31,7 +31,7 @@
 static const char *
 env_get (const oci_process *p, const char *name)
 {
-  return oci_env_get ((const char *const *) p->env.items, name);
+  return oci_env_get ((const char *const *)p->env.items, name);
 }
 
 /* args[0] as execvp finds it in the root (reg_find_program, as the

@@ -66,7 +66,6 @@
 #define REG_PROFILE_MAX_PATHS 65536u
 #define REG_PROFILE_MAX_BYTES (8u << 20)
 
-
 /* The profile key of process P in the rootfs open as ROOTFD (64 hex, in
    *KEY).  The entrypoint's digest comes from the store's identity cache
    when the file was seen before (nothing is read then).  An entrypoint
@@ -107,8 +106,8 @@ int reg_profile_remove (const char *store_root, const char *key, reg_error_t *er
    after the container's root is mounted and before its init execs the
    entrypoint; the mark is in place when it returns.  OPTS->state_dir must
    exist.  PLACE (with PLACE_DATA) puts the recorder in the container's
-   cgroup, bounded by its limits; NULL: it stays in the caller's.  *RECORDER_PID (may be NULL) is the recorder's pid, for
-   logs.  */
+   cgroup, bounded by its limits; NULL: it stays in the caller's.  *RECORDER_PID (may be NULL) is the recorder's pid,
+   for logs.  */
 int reg_learn_start (const struct reg_options *opts, const struct reg_plan *plan, int root_fd, pid_t init_pid,
                      reg_place_fn place, void *place_data, pid_t *recorder_pid, reg_error_t *err);
 

@@ -183,8 +183,7 @@ struct selection
    others as debug lines, then one warning that counts them.  */
 #define INCLUDE_WARNINGS_SHOWN 5
 
-static void __attribute__ ((format (printf, 2, 3)))
-include_warning (struct selection *s, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) include_warning (struct selection *s, const char *fmt, ...)
 {
   va_list ap;
 
@@ -548,9 +547,9 @@ reg_pyc_source (const char *path)
   size_t dir_len;
   const char *dot;
 
-  if (slash == NULL || ! has_suffix (path, ".pyc"))
+  if (slash == NULL || !has_suffix (path, ".pyc"))
     return NULL;
-  dir_len = (size_t) (slash - path);
+  dir_len = (size_t)(slash - path);
   if (dir_len < strlen (cache) - 1 || strncmp (slash - (strlen (cache) - 1), cache, strlen (cache)) != 0)
     return NULL;
   /* "mod.cpython-311.pyc", "mod.cpython-311.opt-1.pyc": the module is the
@@ -561,7 +560,7 @@ reg_pyc_source (const char *path)
   {
     char *out = NULL;
     size_t parent_len = dir_len - (strlen (cache) - 1);
-    xasprintf (&out, "%.*s/%.*s.py", (int) parent_len, path, (int) (dot - slash - 1), slash + 1);
+    xasprintf (&out, "%.*s/%.*s.py", (int)parent_len, path, (int)(dot - slash - 1), slash + 1);
     return out;
   }
 }

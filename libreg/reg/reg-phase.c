@@ -396,9 +396,9 @@ entrypoint_process (const oci_config *config, oci_process *buf)
     {
       const oci_mount *m = &config->mounts[i];
       bool bind = m->type && strcmp (m->type, "bind") == 0;
-      for (size_t j = 0; j < m->options.len && ! bind; j++)
+      for (size_t j = 0; j < m->options.len && !bind; j++)
         bind = strcmp (m->options.items[j], "bind") == 0 || strcmp (m->options.items[j], "rbind") == 0;
-      if (! bind || m->source == NULL || m->source[0] != '/' || strcmp (m->destination, p->args.items[0]) != 0)
+      if (!bind || m->source == NULL || m->source[0] != '/' || strcmp (m->destination, p->args.items[0]) != 0)
         continue;
       for (size_t a = 1; a < p->args.len && start == 0; a++)
         if (strcmp (p->args.items[a], "--") == 0)
@@ -441,7 +441,7 @@ reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int
   if (mode == REG_MODE_OFF || config->process == NULL || config->process->args.len == 0)
     return 0;
   cfg = *config;
-  cfg.process = (oci_process *) entrypoint_process (config, &entry);
+  cfg.process = (oci_process *)entrypoint_process (config, &entry);
   config = &cfg;
 
   ret = reg_store_open (reg_options_store_root (opts), &store, err);

@@ -21,7 +21,7 @@ struct reg_store
   int cache_envs_fd;
   unsigned long tmp_counter;
   uint64_t max_object_size;
-  struct reg_layers *layers; /* of the rootfs files are added from; not owned */
+  struct reg_layers *layers;         /* of the rootfs files are added from; not owned */
   struct reg_store_pending *pending; /* new objects written, not yet synced and linked */
   size_t n_pending;
   struct reg_store_counters counters;

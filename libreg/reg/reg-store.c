@@ -579,8 +579,8 @@ ns_timespec (int64_t ns)
    synced now (SYNC), or only its writeback started (reg_store_flush syncs
    it).  1 when the owner cannot be given.  */
 static int
-write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, bool sync,
-                  char *hex, reg_error_t *err)
+write_tmp_object (struct reg_store *s, int src_fd, const struct reg_identity *id, const char *tmp, bool sync, char *hex,
+                  reg_error_t *err)
 {
   cleanup_close int fd = -1;
   int ret;
@@ -744,7 +744,7 @@ owner_unmapped (const struct reg_identity *id)
 {
   static long overflow_uid = -2, overflow_gid = -2;
 
-  if (! running_rootless ())
+  if (!running_rootless ())
     return false;
   if (overflow_uid == -2)
     {
@@ -763,7 +763,7 @@ owner_unmapped (const struct reg_identity *id)
         overflow_gid = v;
       reg_error_release (&tmp);
     }
-  return (long) id->uid == overflow_uid || (long) id->gid == overflow_gid;
+  return (long)id->uid == overflow_uid || (long)id->gid == overflow_gid;
 }
 
 static int

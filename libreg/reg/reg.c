@@ -14,7 +14,7 @@ static const char *const mode_names[] = { "off", "share", "minimal", "learn" };
 const char *
 reg_mode_name (enum reg_mode mode)
 {
-  if ((unsigned) mode < sizeof (mode_names) / sizeof (mode_names[0]))
+  if ((unsigned)mode < sizeof (mode_names) / sizeof (mode_names[0]))
     return mode_names[mode];
   return "unknown";
 }
@@ -25,11 +25,10 @@ mode_parse (const char *value, const char *where, enum reg_mode *mode, reg_error
   for (size_t i = 0; i < sizeof (mode_names) / sizeof (mode_names[0]); i++)
     if (strcmp (value, mode_names[i]) == 0)
       {
-        *mode = (enum reg_mode) i;
+        *mode = (enum reg_mode)i;
         return 0;
       }
-  return reg_make_error (err, 0, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where,
-                         value);
+  return reg_make_error (err, 0, "%s: unknown REG mode \"%s\" (expected off, share, minimal or learn)", where, value);
 }
 
 int
@@ -103,10 +102,10 @@ trim (char *s)
 {
   char *end;
 
-  while (isspace ((unsigned char) *s))
+  while (isspace ((unsigned char)*s))
     s++;
   end = s + strlen (s);
-  while (end > s && isspace ((unsigned char) end[-1]))
+  while (end > s && isspace ((unsigned char)end[-1]))
     *--end = '\0';
   return s;
 }

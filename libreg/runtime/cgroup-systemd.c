@@ -25,7 +25,6 @@
 
 #include <systemd/sd-bus.h>
 
-
 #include "cgroup-internal.h"
 #include "cgroup-resources.h"
 #include "cgroup-systemd.h"
@@ -34,31 +33,31 @@
 /* libsystemd is loaded only by the systemd driver (dlopen on its first bus
    connection): linked in, it and its libraries (gcrypt, lzma, zstd, lz4)
    cost every command of the runtime ~1 ms of loading and relocation.  */
-#define SD_BUS_FUNCS(X) \
-  X (sd_bus_call) \
-  X (sd_bus_error_free) \
-  X (sd_bus_error_get_errno) \
-  X (sd_bus_error_has_name) \
-  X (sd_bus_error_is_set) \
-  X (sd_bus_flush_close_unref) \
-  X (sd_bus_get_property_string) \
-  X (sd_bus_match_signal) \
-  X (sd_bus_message_append) \
-  X (sd_bus_message_append_array) \
-  X (sd_bus_message_append_strv) \
-  X (sd_bus_message_close_container) \
-  X (sd_bus_message_new_method_call) \
-  X (sd_bus_message_open_container) \
-  X (sd_bus_message_read) \
-  X (sd_bus_message_unref) \
-  X (sd_bus_new) \
-  X (sd_bus_open_system) \
-  X (sd_bus_open_user) \
-  X (sd_bus_process) \
-  X (sd_bus_set_address) \
-  X (sd_bus_slot_unref) \
-  X (sd_bus_start) \
-  X (sd_bus_unref) \
+#define SD_BUS_FUNCS(X)                                                                                                \
+  X (sd_bus_call)                                                                                                      \
+  X (sd_bus_error_free)                                                                                                \
+  X (sd_bus_error_get_errno)                                                                                           \
+  X (sd_bus_error_has_name)                                                                                            \
+  X (sd_bus_error_is_set)                                                                                              \
+  X (sd_bus_flush_close_unref)                                                                                         \
+  X (sd_bus_get_property_string)                                                                                       \
+  X (sd_bus_match_signal)                                                                                              \
+  X (sd_bus_message_append)                                                                                            \
+  X (sd_bus_message_append_array)                                                                                      \
+  X (sd_bus_message_append_strv)                                                                                       \
+  X (sd_bus_message_close_container)                                                                                   \
+  X (sd_bus_message_new_method_call)                                                                                   \
+  X (sd_bus_message_open_container)                                                                                    \
+  X (sd_bus_message_read)                                                                                              \
+  X (sd_bus_message_unref)                                                                                             \
+  X (sd_bus_new)                                                                                                       \
+  X (sd_bus_open_system)                                                                                               \
+  X (sd_bus_open_user)                                                                                                 \
+  X (sd_bus_process)                                                                                                   \
+  X (sd_bus_set_address)                                                                                               \
+  X (sd_bus_slot_unref)                                                                                                \
+  X (sd_bus_start)                                                                                                     \
+  X (sd_bus_unref)                                                                                                     \
   X (sd_bus_wait)
 
 #define SD_BUS_PTR(f) __typeof__ (f) *p_##f;
@@ -79,7 +78,7 @@ sd_bus_load (reg_error_t *err)
   if (h == NULL)
     return reg_make_error (err, 0, "--systemd-cgroup: load libsystemd: %s", dlerror ());
 #define SD_BUS_SYM(f)                                                                                                  \
-  if ((sd_bus_dl.p_##f = (__typeof__ (f) *) dlsym (h, #f)) == NULL)                                                    \
+  if ((sd_bus_dl.p_##f = (__typeof__ (f) *)dlsym (h, #f)) == NULL)                                                     \
     {                                                                                                                  \
       dlclose (h);                                                                                                     \
       return reg_make_error (err, 0, "--systemd-cgroup: libsystemd has no `%s`", #f);                                  \

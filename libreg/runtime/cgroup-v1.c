@@ -176,7 +176,7 @@ v1_frozen (struct reg_cgroup *cg)
     return false;
   if (v2)
     return reg_cgroup_has_line (dir, "cgroup.freeze", "1");
-  return ! reg_cgroup_has_line (dir, "freezer.state", "THAWED");
+  return !reg_cgroup_has_line (dir, "freezer.state", "THAWED");
 }
 
 const struct reg_cgroup_manager reg_cgroup_manager_v1 = {

@@ -40,7 +40,7 @@ enable_controllers (const char *path)
             {
               char buf[64];
               int len = snprintf (buf, sizeof (buf), "+%s", tok);
-              if (write (fd, buf, (size_t) len) < 0)
+              if (write (fd, buf, (size_t)len) < 0)
                 continue;
             }
         }

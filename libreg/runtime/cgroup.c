@@ -48,7 +48,7 @@ reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
   cleanup_free char *name = NULL;
   char *buf, *p;
 
-  if (! has_suffix (slice, ".slice") || strchr (slice, '/'))
+  if (!has_suffix (slice, ".slice") || strchr (slice, '/'))
     return reg_make_error (err, 0, "cgroupsPath: invalid systemd slice `%s`", slice);
   if (strcmp (slice, "-.slice") == 0)
     {
@@ -64,7 +64,7 @@ reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
     {
       if (*dash == '-' || *dash == '\0')
         {
-          p += sprintf (p, "/%.*s.slice", (int) (dash - name), name);
+          p += sprintf (p, "/%.*s.slice", (int)(dash - name), name);
           if (*dash == '\0')
             break;
         }
@@ -74,8 +74,7 @@ reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
 }
 
 int
-reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice_out, char **unit_out,
-                          reg_error_t *err)
+reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice_out, char **unit_out, reg_error_t *err)
 {
   cleanup_free char *copy = xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
   cleanup_free char *slice_path = NULL;
@@ -92,8 +91,7 @@ reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice
   c1 = strchr (copy, ':');
   c2 = c1 ? strchr (c1 + 1, ':') : NULL;
   if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':'))
-    return reg_make_error (err, 0, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup",
-                           cgroups_path);
+    return reg_make_error (err, 0, "cgroupsPath `%s`: expected slice:prefix:name with --systemd-cgroup", cgroups_path);
   *c1 = *c2 = '\0';
   slice = *copy ? copy : "system.slice";
   prefix = c1 + 1;
@@ -123,7 +121,7 @@ reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, cha
   cleanup_free char *slice_path = NULL;
   int ret;
 
-  if (! systemd)
+  if (!systemd)
     {
       if (cgroups_path == NULL || *cgroups_path == '\0')
         xasprintf (out, "/reg-runc/%s", id);
@@ -245,7 +243,7 @@ reg_cgroup_generic_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
       cleanup_close int fd = -1;
       xasprintf (&procs, "%s/cgroup.procs", *p);
       fd = open (procs, O_WRONLY | O_CLOEXEC);
-      if (fd < 0 || write (fd, buf, (size_t) len) < 0)
+      if (fd < 0 || write (fd, buf, (size_t)len) < 0)
         return reg_make_error (err, errno, "add pid %d to cgroup `%s`", pid, *p);
     }
   return 0;
@@ -307,7 +305,7 @@ reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err)
           if (errno != EBUSY)
             return reg_make_error (err, errno, "remove cgroup `%s`", *p);
           /* Processes left behind (no pid namespace, or still exiting).  */
-          if (! cgroup_empty (*p))
+          if (!cgroup_empty (*p))
             {
               struct reg_cgroup one = { .ops = cg->ops, .paths = (char *[]){ *p, NULL } };
               cleanup_free pid_t *pids = NULL;
@@ -407,7 +405,7 @@ reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, r
   cleanup_free char *cur = NULL;
   uint64_t usage;
 
-  if (r == NULL || ! r->memory.check_before_update || ! r->memory.has_limit || r->memory.limit <= 0)
+  if (r == NULL || !r->memory.check_before_update || !r->memory.has_limit || r->memory.limit <= 0)
     return 0;
   reg_cgroup_layout_detect (&l);
   dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
@@ -415,9 +413,10 @@ reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, r
     return 0;
   xasprintf (&file, "%s/%s", dir, l.v2 ? "memory.current" : "memory.usage_in_bytes");
   if (read_all_file (file, 64, &cur, NULL, NULL) == 0 && (cur[strcspn (cur, "\n")] = '\0', true)
-      && parse_uint64 (cur, &usage) == 0 && (uint64_t) r->memory.limit < usage)
-    return reg_make_error (err, 0, "linux.resources.memory: limit %lld is below the current usage %llu (checkBeforeUpdate)",
-                           (long long) r->memory.limit, (unsigned long long) usage);
+      && parse_uint64 (cur, &usage) == 0 && (uint64_t)r->memory.limit < usage)
+    return reg_make_error (err, 0,
+                           "linux.resources.memory: limit %lld is below the current usage %llu (checkBeforeUpdate)",
+                           (long long)r->memory.limit, (unsigned long long)usage);
   return 0;
 }
 
@@ -444,9 +443,9 @@ reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool de
           char q[32] = "", per[32] = "";
           if (sscanf (cur, "%31s %31s", q, per) == 2)
             {
-              if (! r->cpu.has_period && parse_uint64 (per, &copy.cpu.period) == 0)
+              if (!r->cpu.has_period && parse_uint64 (per, &copy.cpu.period) == 0)
                 copy.cpu.has_period = true;
-              if (! r->cpu.has_quota)
+              if (!r->cpu.has_quota)
                 {
                   int64_t qv = -1;
                   if (strcmp (q, "max") == 0 || parse_int64 (q, &qv) == 0)
@@ -467,10 +466,10 @@ planned:
   if (devices && r && r->n_devices)
     {
       reg_cgroup_device_rules (r, &rules, &n_rules);
-      if (! l.v2)
+      if (!l.v2)
         reg_cgroup_plan_devices_v1 (rules, n_rules, &plan);
     }
-  if (! devices)
+  if (!devices)
     {
       ret = reg_cgroup_check_before_update (cg, r, err);
       if (UNLIKELY (ret < 0))

@@ -36,19 +36,19 @@
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
-#  define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWTIME 0x00000080
 #endif
 
 static int
 pidfd_open (pid_t pid)
 {
-  return (int) syscall (SYS_pidfd_open, pid, 0);
+  return (int)syscall (SYS_pidfd_open, pid, 0);
 }
 
 static int
 pidfd_signal (int pidfd, int sig)
 {
-  return (int) syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
+  return (int)syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0);
 }
 
 /* Wait up to MS milliseconds for the process behind PIDFD to exit.  */
@@ -89,7 +89,7 @@ owner_name (void)
   char *out;
   if (pw)
     return xstrdup (pw->pw_name);
-  xasprintf (&out, "#%d", (int) geteuid ());
+  xasprintf (&out, "#%d", (int)geteuid ());
   return out;
 }
 
@@ -138,7 +138,7 @@ write_pid_file (const char *path, pid_t pid, reg_error_t *err)
       if (dfd < 0)
         return reg_make_error (err, errno, "pid file `%s`", path);
     }
-  ret = write_file_atomic_at (slash ? dfd : AT_FDCWD, name, buf, (size_t) len, 0644, false, err);
+  ret = write_file_atomic_at (slash ? dfd : AT_FDCWD, name, buf, (size_t)len, 0644, false, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "pid file `%s`", path);
   return 0;
@@ -154,21 +154,21 @@ struct creation
   oci_config *config;
   char *config_data; /* config.json as parsed: kept in the state dir for exec */
   size_t config_len;
-  int dirfd;        /* locked state dir */
+  int dirfd; /* locked state dir */
   bool dir_made;
   struct reg_plan *plan;
   struct reg_options reg_opts;
   char *state_dir;
   struct reg_cgroup cgroup;
   bool cgroup_begun; /* reg_cgroup_create was called */
-  pid_t pid;        /* the init */
+  pid_t pid;         /* the init */
   int pidfd;
   pid_t intermediate;
   int sync_fd;
   int fifo_fd;
-  int result_fd;    /* start.result, only with startContainer hooks */
-  int console_fd;   /* --console-socket connection */
-  int master_fd;    /* pty master, run without --console-socket */
+  int result_fd;  /* start.result, only with startContainer hooks */
+  int console_fd; /* --console-socket connection */
+  int master_fd;  /* pty master, run without --console-socket */
   struct reg_caps *caps;
   struct reg_seccomp *seccomp;
   char *host_root; /* no mount namespace: the root's mount, made here */
@@ -339,7 +339,7 @@ load_bundle (struct creation *c, const char *bundle_arg, reg_error_t *err)
   c->rootfs = realpath (root, NULL);
   if (c->rootfs == NULL || stat (c->rootfs, &st) < 0)
     return reg_make_error (err, errno, "config.json: root.path `%s`", root);
-  if (! S_ISDIR (st.st_mode))
+  if (!S_ISDIR (st.st_mode))
     return reg_make_error (err, ENOTDIR, "config.json: root.path `%s`", root);
   /* Without a mount namespace the container shares the runtime's, whose
      mounts a new user namespace may not change.  */
@@ -481,8 +481,8 @@ wait_created (struct creation *c, bool want_master, reg_error_t *err)
         }
       if (msg.type == REG_SYNC_SECCOMP)
         {
-          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations, c->rootfs,
-                                                NULL, NULL, false);
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations,
+                                                c->rootfs, NULL, NULL, false);
           ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
                            : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
                                                         reg_seccomp_listener_metadata (c->seccomp), err);
@@ -493,8 +493,8 @@ wait_created (struct creation *c, bool want_master, reg_error_t *err)
         }
       if (msg.type == REG_SYNC_HOOKS)
         {
-          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations, c->rootfs,
-                                                NULL, NULL, false);
+          cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations,
+                                                c->rootfs, NULL, NULL, false);
           reg_sync_msg_clear (&msg);
           /* prestart and createRuntime: in the runtime's namespaces.  */
           ret = reg_hooks_run (&c->config->hooks.prestart, "prestart", json, false, err);
@@ -538,7 +538,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
     {
       uint64_t v;
       if (parse_uint64 (lf, &v) == 0 && v < 1024)
-        listen_fds = (int) v;
+        listen_fds = (int)v;
     }
   keep = 3 + listen_fds + (opts->preserve_fds > 0 ? opts->preserve_fds : 0);
 
@@ -587,16 +587,16 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
   a.caps = c->caps;
   a.seccomp = c->seccomp;
 
-  if (! indirect)
-    ca.flags = (uint64_t) (new_flags & ~CLONE_NEWCGROUP);
+  if (!indirect)
+    ca.flags = (uint64_t)(new_flags & ~CLONE_NEWCGROUP);
   ca.flags |= CLONE_PIDFD;
-  ca.pidfd = (uint64_t) (uintptr_t) &pidfd;
+  ca.pidfd = (uint64_t)(uintptr_t)&pidfd;
   /* A runtime without root writes the child's id maps as their owner, which
      needs the child dumpable: it is, until it has its maps (nothing of the
      container exists yet), and makes itself non-dumpable again.  */
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  pid = (pid_t)syscall (SYS_clone3, &ca, sizeof (ca));
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0 && pid != 0)
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (pid < 0)
@@ -689,7 +689,7 @@ rootless_without_cgroup (enum reg_rootless rootless, const oci_config *config, r
   bool is_rootless = rootless == REG_ROOTLESS_TRUE || (rootless == REG_ROOTLESS_AUTO && running_rootless ());
   cleanup_free char *limits = NULL;
 
-  if (! is_rootless || ! (e == EACCES || e == EPERM || e == EROFS))
+  if (!is_rootless || !(e == EACCES || e == EPERM || e == EROFS))
     return false;
   limits = limit_names (&config->linux_cfg.resources);
   if (limits)
@@ -776,9 +776,9 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   ret = check_security (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (p && p->terminal && opts->console_socket == NULL && ! foreground)
+  if (p && p->terminal && opts->console_socket == NULL && !foreground)
     return reg_make_error (err, 0, "process.terminal is true: --console-socket is required");
-  if (p && ! p->terminal && opts->console_socket)
+  if (p && !p->terminal && opts->console_socket)
     reg_debug ("--console-socket ignored: process.terminal is false");
   if (p && p->terminal && opts->console_socket)
     {
@@ -805,14 +805,14 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
 
   /* One record of the environment's reference and of the cgroups about to
      be made, then one with their paths.  */
-  c->cgroup_begun = ! ctx->cgroups_disabled;
+  c->cgroup_begun = !ctx->cgroups_disabled;
   if (c->plan || c->cgroup_begun)
     {
       ret = save_creating (c, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  if (! ctx->cgroups_disabled)
+  if (!ctx->cgroups_disabled)
     {
       struct reg_cgroup_args cga = { .cgroups_path = c->config->linux_cfg.cgroups_path,
                                      .id = c->id,
@@ -872,14 +872,14 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   created = rfc3339_now ();
   owner = owner_name ();
   memset (&st, 0, sizeof (st));
-  st.id = (char *) c->id;
+  st.id = (char *)c->id;
   st.pid = c->pid;
   st.pid_start = start_time;
   st.bundle = c->bundle;
   st.rootfs = c->rootfs;
   st.created = created;
   st.owner = owner;
-  st.reg_mode = (char *) reg_plan_mode_name (c->plan);
+  st.reg_mode = (char *)reg_plan_mode_name (c->plan);
   st.reg_env = c->plan ? c->plan->env_id : NULL;
   st.cgroup_paths = c->cgroup.paths;
   st.host_root = c->host_root;
@@ -906,8 +906,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
 }
 
 int
-reg_container_create (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
-                      reg_error_t *err)
+reg_container_create (struct reg_context *ctx, const char *id, const struct reg_create_options *opts, reg_error_t *err)
 {
   struct creation c;
   int ret;
@@ -1032,14 +1031,14 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
 
   /* REG's helper (learn's recorder) is in the container's cgroup, which
      destroy empties with SIGKILL: it finishes its work first.  */
-    {
-      reg_error_t tmp = NULL;
-      if (reg_phase_stop (&reg_opts, &tmp) < 0)
-        {
-          reg_warning ("%s", tmp->msg);
-          reg_error_release (&tmp);
-        }
-    }
+  {
+    reg_error_t tmp = NULL;
+    if (reg_phase_stop (&reg_opts, &tmp) < 0)
+      {
+        reg_warning ("%s", tmp->msg);
+        reg_error_release (&tmp);
+      }
+  }
   if (st->cgroup_paths)
     {
       reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
@@ -1082,7 +1081,7 @@ thaw_after_kill (const struct reg_status *st)
   struct reg_cgroup cg = { 0 };
   reg_error_t tmp = NULL;
 
-  if (st->cgroup_paths == NULL || ! reg_cgroup_paths_frozen (st->cgroup_paths))
+  if (st->cgroup_paths == NULL || !reg_cgroup_paths_frozen (st->cgroup_paths))
     return;
   reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
   if (reg_cgroup_thaw (&cg, &tmp) < 0)
@@ -1100,7 +1099,7 @@ kill_and_wait (const struct reg_status *st, reg_error_t *err)
   if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
     return reg_make_error (err, errno, "kill container \"%s\"", st->id);
   thaw_after_kill (st);
-  if (! pidfd_wait_exit (pidfd, 10000))
+  if (!pidfd_wait_exit (pidfd, 10000))
     return reg_make_error (err, ETIMEDOUT, "container \"%s\" did not exit after SIGKILL", st->id);
   return 0;
 }
@@ -1234,7 +1233,7 @@ reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_e
   s = reg_status_current (dirfd, &st);
   if (s == REG_STATUS_RUNNING || s == REG_STATUS_PAUSED)
     {
-      if (! force)
+      if (!force)
         return reg_make_error (err, 0, "cannot delete container \"%s\" that is not stopped: %s", id,
                                reg_container_status_name (s));
     }
@@ -1371,7 +1370,8 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
 
   for (;;)
     {
-      struct pollfd pfd[4] = { { .fd = pidfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
+      struct pollfd pfd[4] = { { .fd = pidfd, .events = POLLIN },
+                               { .fd = sfd, .events = POLLIN },
                                { .fd = master >= 0 ? master : -1, .events = POLLIN },
                                { .fd = stdin_open ? 0 : -1, .events = POLLIN } };
       int r = poll (pfd, 4, -1);
@@ -1395,7 +1395,7 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
                     ioctl (master, TIOCSWINSZ, &ws);
                 }
               else
-                pidfd_signal (pidfd, (int) si.ssi_signo);
+                pidfd_signal (pidfd, (int)si.ssi_signo);
             }
         }
       if (master >= 0 && (pfd[2].revents & (POLLIN | POLLHUP)))
@@ -1403,7 +1403,7 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
           char buf[4096];
           ssize_t n = read (master, buf, sizeof (buf));
           if (n > 0)
-            (void) write_all (1, buf, (size_t) n, NULL);
+            (void)write_all (1, buf, (size_t)n, NULL);
           else
             master = -1;
         }
@@ -1412,7 +1412,7 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
           char buf[4096];
           ssize_t n = read (0, buf, sizeof (buf));
           if (n > 0 && master >= 0)
-            (void) write_all (master, buf, (size_t) n, NULL);
+            (void)write_all (master, buf, (size_t)n, NULL);
           else
             stdin_open = false;
         }
@@ -1426,7 +1426,7 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
       ssize_t n;
       fcntl (master, F_SETFL, O_NONBLOCK);
       while ((n = read (master, buf, sizeof (buf))) > 0)
-        (void) write_all (1, buf, (size_t) n, NULL);
+        (void)write_all (1, buf, (size_t)n, NULL);
     }
   if (TEMP_FAILURE_RETRY_INT (waitpid (pid, &status, 0)) < 0)
     return reg_make_error (err, errno, "waitpid");
@@ -1437,15 +1437,14 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
 }
 
 int
-reg_container_run (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
-                   reg_error_t *err)
+reg_container_run (struct reg_context *ctx, const char *id, const struct reg_create_options *opts, reg_error_t *err)
 {
   struct creation c;
   cleanup_status struct reg_status st = { 0 };
   int ret, status;
 
   creation_init (&c, ctx, id);
-  ret = create_container (&c, opts, ! opts->detach, err);
+  ret = create_container (&c, opts, !opts->detach, err);
   if (ret == 0)
     ret = reg_status_read (c.dirfd, id, &st, err);
   if (ret == 0)
@@ -1488,7 +1487,7 @@ reg_container_run (struct reg_context *ctx, const char *id, const struct reg_cre
   creation_free (&c);
   if (status < 0)
     return status;
-  if (! opts->keep)
+  if (!opts->keep)
     {
       ret = reg_container_delete (ctx, id, true, err);
       if (UNLIKELY (ret < 0))
@@ -1518,7 +1517,7 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
   while (ids[n])
     n++;
   rows = xmalloc0 ((n + 1) * sizeof (*rows));
-  if (format == REG_LIST_JSON && ! quiet)
+  if (format == REG_LIST_JSON && !quiet)
     fputc ('[', out);
   for (size_t i = 0; i < n; i++)
     {
@@ -1560,9 +1559,9 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
       nrows++;
       reg_status_clear (&st);
     }
-  if (format == REG_LIST_JSON && ! quiet)
+  if (format == REG_LIST_JSON && !quiet)
     fputs ("]\n", out);
-  else if (! quiet)
+  else if (!quiet)
     {
       const char *head[6] = { "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER" };
       for (int k = 0; k < 6; k++)
@@ -1570,15 +1569,15 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
       for (int k = 0; k < 6; k++)
         {
           if (k < 5)
-            fprintf (out, "%-*s", (int) w[k], head[k]);
+            fprintf (out, "%-*s", (int)w[k], head[k]);
           else
             fprintf (out, "%s\n", head[k]);
         }
       for (size_t i = 0; i < nrows; i++)
         {
           struct list_row *r = &rows[i];
-          fprintf (out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int) w[0], r->id, (int) w[1], r->pid, (int) w[2], r->status,
-                   (int) w[3], r->bundle, (int) w[4], r->created, r->owner);
+          fprintf (out, "%-*s%-*s%-*s%-*s%-*s%s\n", (int)w[0], r->id, (int)w[1], r->pid, (int)w[2], r->status,
+                   (int)w[3], r->bundle, (int)w[4], r->created, r->owner);
         }
     }
   for (size_t i = 0; i < nrows; i++)

@@ -19,9 +19,9 @@ struct reg_context
 {
   const char *state_root;
   bool systemd_cgroup;
-  bool cgroups_disabled; /* --cgroup-manager disabled */
-  const char *reg_root;  /* REG store, NULL: default */
-  const char *reg_mode;  /* host default REG mode, NULL: "off" */
+  bool cgroups_disabled;        /* --cgroup-manager disabled */
+  const char *reg_root;         /* REG store, NULL: default */
+  const char *reg_mode;         /* host default REG mode, NULL: "off" */
   uint64_t reg_max_object_size; /* 0: the store's default */
   /* --rootless: whether a cgroup we may not create is skipped (runc's
      flag); auto: when not root.  */
@@ -63,7 +63,6 @@ enum reg_list_format
   REG_LIST_TABLE,
   REG_LIST_JSON,
 };
-int reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool quiet, FILE *out,
-                        reg_error_t *err);
+int reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool quiet, FILE *out, reg_error_t *err);
 
 #endif

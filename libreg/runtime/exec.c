@@ -387,7 +387,7 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   cleanup_free char *home = NULL;
   cleanup_close int rootfd = -1;
   int slave = -1, master = -1;
-  const char *home_env = oci_env_get ((const char *const *) p->env.items, "HOME");
+  const char *home_env = oci_env_get ((const char *const *)p->env.items, "HOME");
   /* An empty HOME (Podman sends "HOME=") is filled in, as runc does.  */
   bool has_home = home_env && *home_env;
   bool seccomp_pending;

@@ -43,12 +43,12 @@ run_one (const oci_hook *h, const char *kind, const char *state_json, reg_error_
       _exit (127);
     }
   close (pipefd[0]);
-  pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  pidfd = (int)syscall (SYS_pidfd_open, pid, 0);
   /* A hook need not read its stdin: ignore EPIPE.  */
   {
     struct sigaction ign = { .sa_handler = SIG_IGN }, old;
     sigaction (SIGPIPE, &ign, &old);
-    (void) write_all (pipefd[1], state_json, strlen (state_json), NULL);
+    (void)write_all (pipefd[1], state_json, strlen (state_json), NULL);
     sigaction (SIGPIPE, &old, NULL);
   }
   close (pipefd[1]);
@@ -57,13 +57,13 @@ run_one (const oci_hook *h, const char *kind, const char *state_json, reg_error_
     {
       struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
       int64_t ms = h->timeout * 1000;
-      int r = TEMP_FAILURE_RETRY_INT (poll (&pfd, 1, ms > 2000000000 ? 2000000000 : (int) ms));
+      int r = TEMP_FAILURE_RETRY_INT (poll (&pfd, 1, ms > 2000000000 ? 2000000000 : (int)ms));
       if (r == 0)
         {
           kill (pid, SIGKILL);
           waitpid (pid, NULL, 0);
           return reg_make_error (err, 0, "%s hook `%s`: timed out after %lld seconds", kind, h->path,
-                                 (long long) h->timeout);
+                                 (long long)h->timeout);
         }
     }
   if (TEMP_FAILURE_RETRY_INT (waitpid (pid, &status, 0)) < 0)
@@ -76,15 +76,14 @@ run_one (const oci_hook *h, const char *kind, const char *state_json, reg_error_
 }
 
 int
-reg_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only,
-               reg_error_t *err)
+reg_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only, reg_error_t *err)
 {
   for (size_t i = 0; list && i < list->len; i++)
     {
       int ret = run_one (&list->items[i], kind, state_json, err);
       if (ret == 0)
         continue;
-      if (! warn_only)
+      if (!warn_only)
         return ret;
       reg_warning ("%s", (*err)->msg);
       reg_error_release (err);

@@ -38,7 +38,7 @@
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
-#  define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWTIME 0x00000080
 #endif
 
 static __attribute__ ((noreturn)) void
@@ -117,7 +117,7 @@ intermediate (struct reg_init_args *a)
 
   /* clone3 refuses an exit signal with CLONE_PARENT: the init inherits
      ours (SIGCHLD) and reports to our parent.  */
-  pid = (pid_t) syscall (SYS_clone3, &ca, sizeof (ca));
+  pid = (pid_t)syscall (SYS_clone3, &ca, sizeof (ca));
   if (pid < 0)
     {
       reg_make_error (&err, errno, "clone the container's init");
@@ -129,7 +129,7 @@ intermediate (struct reg_init_args *a)
       return;
     }
   ipid = pid;
-  (void) reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
+  (void)reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
   _exit (0);
 }
 
@@ -193,9 +193,9 @@ seccomp_before_user (const oci_process *p, const struct reg_caps *caps, const st
 
   if (f == NULL || p->no_new_privileges)
     return false;
-  keeps_sys_admin = caps && caps->configured ? (caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0
-                                             : p->user.uid == 0;
-  return ! keeps_sys_admin;
+  keeps_sys_admin
+      = caps && caps->configured ? (caps->effective & (UINT64_C (1) << CAP_SYS_ADMIN)) != 0 : p->user.uid == 0;
+  return !keeps_sys_admin;
 }
 
 /* Load the filter; a notify fd goes to the parent (which hands it to
@@ -226,8 +226,8 @@ load_seccomp (struct reg_init_args *a, reg_error_t *err)
 }
 
 int
-reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, struct reg_seccomp *seccomp,
-                          int sync_fd, int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err)
+reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, struct reg_seccomp *seccomp, int sync_fd,
+                          int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err)
 {
   int ret;
 
@@ -249,8 +249,8 @@ reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, str
   if (UNLIKELY (ret < 0))
     return ret;
   /* The user's own view of the root decides what it may execute.  */
-  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL, oci_env_get ((const char *const *) p->env.items, "PATH"),
-                                     exec_path, err);
+  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL,
+                                     oci_env_get ((const char *const *)p->env.items, "PATH"), exec_path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* After the uid change that PR_SET_KEEPCAPS survived.  */
@@ -392,7 +392,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
   ret = reg_process_set_attributes (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (! a->no_new_keyring)
+  if (!a->no_new_keyring)
     {
       ret = reg_process_join_keyring (a->id, err);
       if (UNLIKELY (ret < 0))
@@ -464,7 +464,7 @@ fail:
      startContainer hooks reads the error from start.result; stderr gets it
      too.  Written before we exit, which is what that start waits for.  */
   if (a->result_fd >= 0 && err && err->msg)
-    (void) write_all (a->result_fd, err->msg, strlen (err->msg), NULL);
+    (void)write_all (a->result_fd, err->msg, strlen (err->msg), NULL);
   reg_error_print (&err, "reg-runc init");
   _exit (127);
 }

@@ -18,23 +18,23 @@ struct reg_init_args
   const char *rootfs; /* absolute */
   const struct reg_plan *plan;
   char **cgroup_paths;
-  int sync_fd;      /* the init's end of the sync socket */
-  int fifo_fd;      /* exec.fifo, open read-write: start writes one byte; kept
-                       until execve closes it (O_CLOEXEC), which start sees */
-  int result_fd;    /* start.result, open read-write, or -1 without
-                       startContainer hooks: the error if execve is not reached */
-  bool indirect;    /* cloned without namespaces: join/unshare, then fork the init */
+  int sync_fd;       /* the init's end of the sync socket */
+  int fifo_fd;       /* exec.fifo, open read-write: start writes one byte; kept
+                        until execve closes it (O_CLOEXEC), which start sees */
+  int result_fd;     /* start.result, open read-write, or -1 without
+                        startContainer hooks: the error if execve is not reached */
+  bool indirect;     /* cloned without namespaces: join/unshare, then fork the init */
   bool reg_premount; /* indirect: make REG's mounts before the user namespace */
   int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
-  bool hooks;       /* stop before pivot_root for the hooks */
+  bool hooks;        /* stop before pivot_root for the hooks */
   bool no_pivot;
   bool host_mntns; /* no mount namespace: the root is already mounted (reg_mounts_host_root) */
   bool no_new_keyring;
-  int preserve_fds; /* fds 3 .. 3+N-1 stay open */
-  char **env;       /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
-  const struct reg_caps *caps;  /* resolved process.capabilities (NULL: none) */
-  struct reg_seccomp *seccomp;  /* compiled linux.seccomp (NULL: no filter) */
-  bool seccomp_pending;         /* the filter is still to be loaded */
+  int preserve_fds;            /* fds 3 .. 3+N-1 stay open */
+  char **env;                  /* process.env plus LISTEN_FDS/LISTEN_PID when passed on */
+  const struct reg_caps *caps; /* resolved process.capabilities (NULL: none) */
+  struct reg_seccomp *seccomp; /* compiled linux.seccomp (NULL: no filter) */
+  bool seccomp_pending;        /* the filter is still to be loaded */
 };
 
 /* Never returns: execs the container's process, or sends the error over the

@@ -849,8 +849,7 @@ minimal_root (const struct reg_plan *plan, const char *rootfs, reg_error_t *err)
   if (plan->upper_dir)
     return overlay_mount (plan->lower_dir, plan->upper_dir, plan->work_dir, err);
   mfd = clone_tree (AT_FDCWD, plan->lower_dir, true, plan->lower_dir, rootfs, err);
-  if (mfd >= 0
-      && (set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, rootfs, err) < 0 || check_rdonly (mfd, rootfs, err) < 0))
+  if (mfd >= 0 && (set_attr (mfd, MOUNT_ATTR_RDONLY, 0, true, rootfs, err) < 0 || check_rdonly (mfd, rootfs, err) < 0))
     {
       close (mfd);
       return reg_error_ret (err);

@@ -17,27 +17,27 @@
 struct reg_mount_ctx
 {
   const oci_config *config;
-  const char *bundle;        /* absolute */
-  const char *rootfs;        /* absolute host path of root.path */
+  const char *bundle;          /* absolute */
+  const char *rootfs;          /* absolute host path of root.path */
   const struct reg_plan *plan; /* NULL: REG off */
-  bool userns;               /* in a new user namespace: devices are bind-mounted */
+  bool userns;                 /* in a new user namespace: devices are bind-mounted */
   bool cgroupns;
-  char **cgroup_paths;       /* the container's cgroup directories, for `cgroup` mounts */
+  char **cgroup_paths; /* the container's cgroup directories, for `cgroup` mounts */
   bool no_pivot;
-  bool reg_premounted;       /* REG's mounts came with the rootfs (reg_mounts_reg_premount) */
-  bool host_mntns;           /* no mount namespace: the runtime's is shared (see reg_mounts_host_root) */
+  bool reg_premounted; /* REG's mounts came with the rootfs (reg_mounts_reg_premount) */
+  bool host_mntns;     /* no mount namespace: the runtime's is shared (see reg_mounts_host_root) */
 };
 
 /* What a mount's options ask for (pure; unit-tested).  */
 struct reg_mount_flags
 {
-  unsigned long flags;        /* MS_* for mount(2) */
+  unsigned long flags;          /* MS_* for mount(2) */
   unsigned long propagation[4]; /* in order */
   int n_propagation;
   bool bind, rbind;
   unsigned long long attr_set, attr_clr; /* mount_setattr, AT_RECURSIVE (rro, rnosuid...) */
-  char *data;                 /* unknown options: filesystem data, comma-joined */
-  bool tmpcopyup;             /* runc's extension: a tmpfs starts with the contents of the directory it covers */
+  char *data;                            /* unknown options: filesystem data, comma-joined */
+  bool tmpcopyup; /* runc's extension: a tmpfs starts with the contents of the directory it covers */
 };
 int reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err);
 void reg_mount_flags_clear (struct reg_mount_flags *f);

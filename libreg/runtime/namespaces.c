@@ -11,7 +11,7 @@
 #include "utils.h"
 
 #ifndef CLONE_NEWTIME
-#  define CLONE_NEWTIME 0x00000080
+#define CLONE_NEWTIME 0x00000080
 #endif
 
 int
@@ -52,8 +52,8 @@ reg_ns_join (const oci_config *config, bool user, bool others, reg_error_t *err)
   /* The order setns needs: user (so the rest are joined with its
      privileges), then the others, the mount namespace last because it
      changes how the remaining paths would resolve.  */
-  static const enum oci_ns_type order[] = { OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_PID,
-                                            OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT };
+  static const enum oci_ns_type order[]
+      = { OCI_NS_USER, OCI_NS_IPC, OCI_NS_UTS, OCI_NS_NETWORK, OCI_NS_PID, OCI_NS_CGROUP, OCI_NS_TIME, OCI_NS_MOUNT };
   int fds[OCI_NS_COUNT];
   int ret = 0;
   size_t i;
@@ -64,7 +64,7 @@ reg_ns_join (const oci_config *config, bool user, bool others, reg_error_t *err)
     {
       const oci_namespace *ns = oci_config_namespace (config, order[i]);
       bool want = order[i] == OCI_NS_USER ? user : others;
-      if (! want || ns == NULL || ns->path == NULL || *ns->path == '\0')
+      if (!want || ns == NULL || ns->path == NULL || *ns->path == '\0')
         continue;
       fds[i] = open (ns->path, O_RDONLY | O_CLOEXEC);
       if (fds[i] < 0)
@@ -151,10 +151,10 @@ reg_ns_write_time_offsets (const oci_config *config, reg_error_t *err)
   int len = 0;
 
   if (t->has_monotonic)
-    len += snprintf (buf + len, sizeof (buf) - (size_t) len, "monotonic %lld %u\n", (long long) t->monotonic_secs,
+    len += snprintf (buf + len, sizeof (buf) - (size_t)len, "monotonic %lld %u\n", (long long)t->monotonic_secs,
                      t->monotonic_nanosecs);
   if (t->has_boottime)
-    len += snprintf (buf + len, sizeof (buf) - (size_t) len, "boottime %lld %u\n", (long long) t->boottime_secs,
+    len += snprintf (buf + len, sizeof (buf) - (size_t)len, "boottime %lld %u\n", (long long)t->boottime_secs,
                      t->boottime_nanosecs);
   if (len == 0)
     return 0;
@@ -163,7 +163,7 @@ reg_ns_write_time_offsets (const oci_config *config, reg_error_t *err)
   for (char *line = buf, *nl; *line; line = nl + 1)
     {
       nl = strchr (line, '\n');
-      int ret = write_file ("/proc/self/timens_offsets", line, (size_t) (nl - line + 1), err);
+      int ret = write_file ("/proc/self/timens_offsets", line, (size_t)(nl - line + 1), err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "time namespace offsets");
     }
@@ -207,9 +207,9 @@ enum oci_ns_type
 reg_sysctl_namespace (const char *name)
 {
   /* The sysctls the kernel keeps per namespace (what runc allows too).  */
-  static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                     "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced",
-                                     NULL };
+  static const char *const ipc[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
   char key[256];
   size_t n = strlen (name);
 
@@ -235,7 +235,9 @@ static bool
 has_own_ns (const oci_config *config, enum oci_ns_type type)
 {
   static const char *const proc_names[OCI_NS_COUNT] = {
-    [OCI_NS_NETWORK] = "net", [OCI_NS_IPC] = "ipc", [OCI_NS_UTS] = "uts",
+    [OCI_NS_NETWORK] = "net",
+    [OCI_NS_IPC] = "ipc",
+    [OCI_NS_UTS] = "uts",
   };
   const oci_namespace *ns = oci_config_namespace (config, type);
   struct stat a, b;
@@ -248,7 +250,7 @@ has_own_ns (const oci_config *config, enum oci_ns_type type)
   snprintf (self, sizeof (self), "/proc/self/ns/%s", proc_names[type]);
   if (stat (ns->path, &a) < 0 || stat (self, &b) < 0)
     return true; /* joining reports a bad path */
-  return ! (a.st_dev == b.st_dev && a.st_ino == b.st_ino);
+  return !(a.st_dev == b.st_dev && a.st_ino == b.st_ino);
 }
 
 int
@@ -263,9 +265,9 @@ reg_sysctl_validate (const oci_config *config, reg_error_t *err)
 
       if (t == OCI_NS_COUNT)
         return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not in a separate kernel namespace", key);
-      if (! has_own_ns (config, t))
-        return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not allowed in the host's %s namespace", key,
-                               oci_ns_type_name (t));
+      if (!has_own_ns (config, t))
+        return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not allowed in the host's %s namespace",
+                               key, oci_ns_type_name (t));
     }
   return 0;
 }

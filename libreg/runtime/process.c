@@ -18,7 +18,7 @@
 #include "utils.h"
 
 #ifndef KEYCTL_JOIN_SESSION_KEYRING
-#  define KEYCTL_JOIN_SESSION_KEYRING 1
+#define KEYCTL_JOIN_SESSION_KEYRING 1
 #endif
 
 /* glibc has no wrapper for sched_setattr.  */
@@ -55,10 +55,10 @@ reg_process_set_attributes (const oci_config *config, reg_error_t *err)
       const oci_scheduler *s = &p->scheduler;
       struct sched_attr_v1 a = {
         .size = sizeof (a),
-        .sched_policy = (uint32_t) s->policy,
+        .sched_policy = (uint32_t)s->policy,
         .sched_flags = s->flags_mask,
         .sched_nice = s->has_nice ? s->nice : 0,
-        .sched_priority = s->has_priority ? (uint32_t) s->priority : 0,
+        .sched_priority = s->has_priority ? (uint32_t)s->priority : 0,
         .sched_runtime = s->runtime,
         .sched_deadline = s->deadline,
         .sched_period = s->period,
@@ -97,7 +97,7 @@ parse_cpus (const char *s, cpu_set_t *set, reg_error_t *err)
         *dash = '\0';
       if (parse_uint64 (tok, &a) < 0 || (dash && parse_uint64 (dash + 1, &b) < 0))
         return reg_make_error (err, 0, "execCPUAffinity: invalid CPU list `%s`", s);
-      if (! dash)
+      if (!dash)
         b = a;
       if (b < a || b >= CPU_SETSIZE)
         return reg_make_error (err, 0, "execCPUAffinity: invalid CPU list `%s`", s);
@@ -114,7 +114,7 @@ reg_process_set_affinity (const oci_process *p, bool final, reg_error_t *err)
   cpu_set_t set;
   int ret;
 
-  if (p == NULL || ! p->exec_cpu_affinity.present)
+  if (p == NULL || !p->exec_cpu_affinity.present)
     return 0;
   cpus = final ? p->exec_cpu_affinity.final : p->exec_cpu_affinity.initial;
   if (cpus == NULL || *cpus == '\0')
@@ -145,13 +145,13 @@ int
 reg_process_set_user (const oci_process *p, reg_error_t *err)
 {
   const oci_user *u = &p->user;
-  gid_t *groups = (gid_t *) u->additional_gids;
+  gid_t *groups = (gid_t *)u->additional_gids;
 
   if (setgroups (u->n_additional_gids, groups) < 0)
     {
       /* setgroups is denied in a user namespace whose gid map was written
          after "deny": only an empty list is then acceptable.  */
-      if (! (errno == EPERM && u->n_additional_gids == 0))
+      if (!(errno == EPERM && u->n_additional_gids == 0))
         return reg_make_error (err, errno, "setgroups");
     }
   if (setresgid (u->gid, u->gid, u->gid) < 0)
@@ -197,7 +197,7 @@ reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *ste
   /* Lower-case like Go's errors: Podman and containerd match "no such file
      or directory" and "permission denied" to choose exit codes 127/126.  */
   snprintf (msg, sizeof msg, "%s", strerror (errnum));
-  msg[0] = (char) tolower ((unsigned char) msg[0]);
+  msg[0] = (char)tolower ((unsigned char)msg[0]);
   if (step)
     reg_make_error (err, 0, "exec: \"%s\": %s %s: %s", argv0, step, argv0, msg);
   else
@@ -257,11 +257,11 @@ reg_process_set_oom_score_adj (pid_t pid, const oci_process *p, reg_error_t *err
   char path[64], buf[16];
   int len;
 
-  if (p == NULL || ! p->has_oom_score_adj)
+  if (p == NULL || !p->has_oom_score_adj)
     return 0;
   len = snprintf (buf, sizeof (buf), "%d", p->oom_score_adj);
   snprintf (path, sizeof (path), "/proc/%d/oom_score_adj", pid);
-  if (write_file (path, buf, (size_t) len, err) < 0)
+  if (write_file (path, buf, (size_t)len, err) < 0)
     return reg_error_wrap (err, "process.oomScoreAdj");
   return 0;
 }

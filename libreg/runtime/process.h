@@ -10,7 +10,6 @@
 #include "error.h"
 #include "oci-spec.h"
 
-
 /* personality, ioPriority, scheduler: while still root in the container.  */
 int reg_process_set_attributes (const oci_config *config, reg_error_t *err);
 int reg_process_set_rlimits (const oci_process *p, reg_error_t *err);

@@ -20,8 +20,7 @@ char *
 reg_features_json (size_t *len)
 {
   const struct scmp_version *v = seccomp_version ();
-  static const char *const namespaces[]
-      = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
+  static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
   static const char *const unsafe[] = { "run.reg.", NULL };
   char seccomp_version_str[64];
   oci_kv annotations[2];
@@ -29,9 +28,9 @@ reg_features_json (size_t *len)
   oci_features f = { 0 };
 
   snprintf (seccomp_version_str, sizeof seccomp_version_str, "%u.%u.%u", v->major, v->minor, v->micro);
-  annotations[0].key = (char *) "io.github.reg-runc.version";
-  annotations[0].value = (char *) REG_VERSION;
-  annotations[1].key = (char *) "io.github.seccomp.libseccomp.version";
+  annotations[0].key = (char *)"io.github.reg-runc.version";
+  annotations[0].value = (char *)REG_VERSION;
+  annotations[1].key = (char *)"io.github.seccomp.libseccomp.version";
   annotations[1].value = seccomp_version_str;
 
   f.oci_version_min = "1.0.0";

@@ -639,7 +639,7 @@ reg_seccomp_supported_flags (void)
       if (attr == SCMP_FLTATR_CTL_WAITKILL && api < 7)
         continue;
 #endif
-      if (! kernel_has_filter_flag (filter_flag_bit (attr)))
+      if (!kernel_has_filter_flag (filter_flag_bit (attr)))
         continue;
       list[k++] = fl;
     }

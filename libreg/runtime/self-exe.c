@@ -80,9 +80,8 @@ persistent_copy (int self)
     return -errno;
   /* Named after the installed binary's identity: an upgrade gets a copy of
      its own.  */
-  xasprintf (&name, "reg-runc-%llx-%llx-%llx-%llx.%lx", (unsigned long long) st.st_dev,
-             (unsigned long long) st.st_ino, (unsigned long long) st.st_size, (unsigned long long) st.st_mtim.tv_sec,
-             (unsigned long) st.st_mtim.tv_nsec);
+  xasprintf (&name, "reg-runc-%llx-%llx-%llx-%llx.%lx", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
+             (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
   if (mkdir (REG_SELF_EXE_DIR, 0700) < 0 && errno != EEXIST)
     return -errno;
   dirfd = open (REG_SELF_EXE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -101,7 +100,7 @@ persistent_copy (int self)
     return -errno;
   while (off < st.st_size)
     {
-      ssize_t n = sendfile (out, self, &off, (size_t) (st.st_size - off));
+      ssize_t n = sendfile (out, self, &off, (size_t)(st.st_size - off));
       if (n <= 0)
         {
           unlinkat (dirfd, tmp, 0);
@@ -129,7 +128,7 @@ persistent_copy (int self)
   fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return -errno;
-  if (! fd_is_protected (fd))
+  if (!fd_is_protected (fd))
     {
       close (fd);
       return -EROFS;

@@ -31,7 +31,7 @@ id_char_ok (char c, bool first)
 {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
     return true;
-  return ! first && (c == '_' || c == '.' || c == '+' || c == '-');
+  return !first && (c == '_' || c == '.' || c == '+' || c == '-');
 }
 
 /* An invalid id as a message shows it: whatever the caller passed, one
@@ -180,7 +180,7 @@ reg_status_remove_dir (const char *root, const char *id, reg_error_t *err)
 static void
 gen_str (yajl_gen g, const char *s)
 {
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
 }
 
 static void
@@ -239,7 +239,7 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_str (g, "pid");
   yajl_gen_integer (g, st->pid);
   gen_str (g, "pid_start");
-  yajl_gen_integer (g, (long long) st->pid_start);
+  yajl_gen_integer (g, (long long)st->pid_start);
   gen_kv (g, "bundle", st->bundle);
   gen_kv (g, "rootfs", st->rootfs);
   gen_kv (g, "created", st->created);
@@ -265,7 +265,7 @@ reg_status_to_json (const struct reg_status *st, size_t *len)
   gen_hooks (g, "poststop", &st->poststop);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &blen);
-  out = xstrndup ((const char *) buf, blen);
+  out = xstrndup ((const char *)buf, blen);
   if (len)
     *len = blen;
   yajl_gen_free (g);
@@ -343,15 +343,15 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
   oci_strv cg;
 
   memset (st, 0, sizeof (*st));
-  if (root == NULL || ! YAJL_IS_OBJECT (root))
+  if (root == NULL || !YAJL_IS_OBJECT (root))
     {
       if (root)
         yajl_tree_free (root);
       return reg_make_error (err, EINVAL, "container \"%s\": corrupt %s", id, REG_STATUS_FILE);
     }
   st->id = tree_strdup (root, "id");
-  st->pid = (pid_t) tree_int (root, "pid");
-  st->pid_start = (unsigned long long) tree_int (root, "pid_start");
+  st->pid = (pid_t)tree_int (root, "pid");
+  st->pid_start = (unsigned long long)tree_int (root, "pid_start");
   st->bundle = tree_strdup (root, "bundle");
   st->rootfs = tree_strdup (root, "rootfs");
   st->created = tree_strdup (root, "created");
@@ -374,7 +374,7 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
       for (size_t i = 0; i < n; i++)
         {
           yajl_val v = YAJL_GET_OBJECT (ann)->values[i];
-          if (! YAJL_IS_STRING (v))
+          if (!YAJL_IS_STRING (v))
             continue;
           st->annotations.items[st->annotations.len].key = xstrdup (YAJL_GET_OBJECT (ann)->keys[i]);
           st->annotations.items[st->annotations.len++].value = xstrdup (YAJL_GET_STRING (v));
@@ -553,7 +553,7 @@ reg_container_status_name (enum reg_container_status s)
 static int
 cmp_str (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 int

@@ -53,7 +53,7 @@ struct reg_status
   char *host_root;     /* no mount namespace: the root's mount (reg_mounts_host_root), or NULL */
   char *cgroup_unit;   /* the systemd scope owning them, or NULL */
   oci_map annotations;
-  bool no_process; /* config.json without process: start must fail */
+  bool no_process;          /* config.json without process: start must fail */
   oci_hooks_list poststart; /* run by start */
   oci_hooks_list poststop;  /* run by delete, when the bundle may be gone */
 };

@@ -32,7 +32,7 @@ int
 reg_sync_send (int sock, int type, int error, const void *data, size_t len, int fd, reg_error_t *err)
 {
   struct sync_header h = { .type = type, .error = error };
-  struct iovec iov[2] = { { &h, sizeof (h) }, { (void *) data, data ? len : 0 } };
+  struct iovec iov[2] = { { &h, sizeof (h) }, { (void *)data, data ? len : 0 } };
   union
   {
     char buf[CMSG_SPACE (sizeof (int))];
@@ -64,7 +64,7 @@ reg_sync_send_error (int sock, reg_error_t *err)
 {
   const char *msg = (err && *err) ? (*err)->msg : "unknown error";
   int status = (err && *err) ? (*err)->status : 0;
-  (void) reg_sync_send (sock, REG_SYNC_ERROR, status, msg, strlen (msg), -1, NULL);
+  (void)reg_sync_send (sock, REG_SYNC_ERROR, status, msg, strlen (msg), -1, NULL);
 }
 
 int
@@ -108,14 +108,14 @@ reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err)
         }
   if (r == 0)
     return reg_make_error (err, 0, "container init exited before it was set up");
-  if ((size_t) r < sizeof (h) || (m.msg_flags & MSG_TRUNC))
+  if ((size_t)r < sizeof (h) || (m.msg_flags & MSG_TRUNC))
     return reg_make_error (err, EPROTO, "sync: short or oversized message");
   if (nfds > 1 || (m.msg_flags & MSG_CTRUNC))
     return reg_make_error (err, EPROTO, "sync: more than one fd in a message");
   msg->fd = steal_fd (&fd);
   msg->type = h.type;
   msg->error = h.error;
-  msg->len = (size_t) r - sizeof (h);
+  msg->len = (size_t)r - sizeof (h);
   payload[msg->len] = '\0';
   msg->data = xrealloc (steal_pointer (&payload), msg->len + 1);
   return 0;
@@ -174,7 +174,7 @@ reg_sync_take_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, reg_err
   if (ipid <= 0)
     return reg_make_error (err, EPROTO, "no pid from the intermediate process");
   *pid = ipid;
-  *pidfd = (int) syscall (SYS_pidfd_open, ipid, 0);
+  *pidfd = (int)syscall (SYS_pidfd_open, ipid, 0);
   if (*pidfd < 0)
     return reg_make_error (err, errno, "pidfd_open %d", ipid);
   return 0;

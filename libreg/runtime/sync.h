@@ -16,24 +16,24 @@
 
 enum reg_sync_type
 {
-  REG_SYNC_ERROR = 1,    /* child -> parent: errno + message; the child exits */
-  REG_SYNC_USERNS,       /* child -> parent: user namespace made, write the id maps */
-  REG_SYNC_GO,           /* parent -> child: maps, cgroup, oom_score_adj done */
-  REG_SYNC_INIT_PID,     /* intermediate -> parent: the init's pid (payload int32) */
-  REG_SYNC_HOOKS,        /* init -> parent: before pivot_root, run prestart/createRuntime */
-  REG_SYNC_HOOKS_DONE,   /* parent -> init: payload is the state JSON for the init's hooks */
-  REG_SYNC_CONSOLE,      /* init -> parent: the pty master (fd) */
-  REG_SYNC_CREATED,      /* init -> parent: set up, waiting for start */
-  REG_SYNC_SECCOMP,      /* init -> parent: the seccomp notify fd, for listenerPath */
+  REG_SYNC_ERROR = 1,  /* child -> parent: errno + message; the child exits */
+  REG_SYNC_USERNS,     /* child -> parent: user namespace made, write the id maps */
+  REG_SYNC_GO,         /* parent -> child: maps, cgroup, oom_score_adj done */
+  REG_SYNC_INIT_PID,   /* intermediate -> parent: the init's pid (payload int32) */
+  REG_SYNC_HOOKS,      /* init -> parent: before pivot_root, run prestart/createRuntime */
+  REG_SYNC_HOOKS_DONE, /* parent -> init: payload is the state JSON for the init's hooks */
+  REG_SYNC_CONSOLE,    /* init -> parent: the pty master (fd) */
+  REG_SYNC_CREATED,    /* init -> parent: set up, waiting for start */
+  REG_SYNC_SECCOMP,    /* init -> parent: the seccomp notify fd, for listenerPath */
 };
 
 struct reg_sync_msg
 {
   int type;
-  int error;   /* errno for REG_SYNC_ERROR */
-  char *data;  /* NUL-terminated payload, owned */
+  int error;  /* errno for REG_SYNC_ERROR */
+  char *data; /* NUL-terminated payload, owned */
   size_t len;
-  int fd;      /* received fd or -1 */
+  int fd; /* received fd or -1 */
 };
 
 int reg_sync_pair (int fds[2], reg_error_t *err);

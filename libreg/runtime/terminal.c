@@ -29,8 +29,8 @@ reg_terminal_open (int rootfd, const oci_process *process, int *master, int *sla
     return reg_make_error (err, errno, "open the pty slave");
   if (process->has_console_size)
     {
-      struct winsize ws = { .ws_row = (unsigned short) process->console_height,
-                            .ws_col = (unsigned short) process->console_width };
+      struct winsize ws
+          = { .ws_row = (unsigned short)process->console_height, .ws_col = (unsigned short)process->console_width };
       if (ioctl (m, TIOCSWINSZ, &ws) < 0)
         {
           close (s);
@@ -67,7 +67,7 @@ reg_terminal_connect (const char *socket_path, int *fd, reg_error_t *err)
   s = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0)
     return reg_make_error (err, errno, "console socket: socket");
-  if (TEMP_FAILURE_RETRY_INT (connect (s, (struct sockaddr *) &addr, sizeof (addr))) < 0)
+  if (TEMP_FAILURE_RETRY_INT (connect (s, (struct sockaddr *)&addr, sizeof (addr))) < 0)
     return reg_make_error (err, errno, "connect to the console socket `%s`", socket_path);
   *fd = steal_fd (&s);
   return 0;

@@ -38,19 +38,18 @@ errname (int e)
 static int
 usage (void)
 {
-  fprintf (stderr,
-           "usage: probe id|caps|nnp|seccomp|cwd|env [NAME]|umask|rlimit NAME|hostname|\n"
-           "  domainname|fds|isatty FD|winsize [FD]|ns|mounts|mountinfo PATH|stat PATH|\n"
-           "  write PATH [DATA]|read PATH|cat PATH|cgroup|oom|personality|ioprio|sched|\n"
-           "  affinity|keyring|pid|ppid|sleep SECS|exit CODE|kill-self SIG|wait-signal|syscall NAME|\n"
-           "  sysctl NAME|alloc MB|forks N|exe-hunt SECS|files DIR N [NAMELEN]\n");
+  fprintf (stderr, "usage: probe id|caps|nnp|seccomp|cwd|env [NAME]|umask|rlimit NAME|hostname|\n"
+                   "  domainname|fds|isatty FD|winsize [FD]|ns|mounts|mountinfo PATH|stat PATH|\n"
+                   "  write PATH [DATA]|read PATH|cat PATH|cgroup|oom|personality|ioprio|sched|\n"
+                   "  affinity|keyring|pid|ppid|sleep SECS|exit CODE|kill-self SIG|wait-signal|syscall NAME|\n"
+                   "  sysctl NAME|alloc MB|forks N|exe-hunt SECS|files DIR N [NAMELEN]\n");
   return 2;
 }
 
 static int
 cmp_gid (const void *a, const void *b)
 {
-  gid_t x = *(const gid_t *) a, y = *(const gid_t *) b;
+  gid_t x = *(const gid_t *)a, y = *(const gid_t *)b;
   return x < y ? -1 : x > y;
 }
 
@@ -125,12 +124,14 @@ static const struct
   const char *name;
   int res;
 } rlimits[] = {
-  { "CPU", RLIMIT_CPU },         { "FSIZE", RLIMIT_FSIZE },       { "DATA", RLIMIT_DATA },
-  { "STACK", RLIMIT_STACK },     { "CORE", RLIMIT_CORE },         { "RSS", RLIMIT_RSS },
-  { "NPROC", RLIMIT_NPROC },     { "NOFILE", RLIMIT_NOFILE },     { "MEMLOCK", RLIMIT_MEMLOCK },
-  { "AS", RLIMIT_AS },           { "LOCKS", RLIMIT_LOCKS },       { "SIGPENDING", RLIMIT_SIGPENDING },
-  { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },       { "RTPRIO", RLIMIT_RTPRIO },
-  { "RTTIME", RLIMIT_RTTIME },
+  { "CPU", RLIMIT_CPU },           { "FSIZE", RLIMIT_FSIZE },
+  { "DATA", RLIMIT_DATA },         { "STACK", RLIMIT_STACK },
+  { "CORE", RLIMIT_CORE },         { "RSS", RLIMIT_RSS },
+  { "NPROC", RLIMIT_NPROC },       { "NOFILE", RLIMIT_NOFILE },
+  { "MEMLOCK", RLIMIT_MEMLOCK },   { "AS", RLIMIT_AS },
+  { "LOCKS", RLIMIT_LOCKS },       { "SIGPENDING", RLIMIT_SIGPENDING },
+  { "MSGQUEUE", RLIMIT_MSGQUEUE }, { "NICE", RLIMIT_NICE },
+  { "RTPRIO", RLIMIT_RTPRIO },     { "RTTIME", RLIMIT_RTTIME },
 };
 
 static void
@@ -139,7 +140,7 @@ print_rlim (rlim_t v)
   if (v == RLIM_INFINITY)
     printf ("unlimited");
   else
-    printf ("%llu", (unsigned long long) v);
+    printf ("%llu", (unsigned long long)v);
 }
 
 static int
@@ -207,15 +208,15 @@ p_fds (void)
 static int
 p_ns (void)
 {
-  static const char *const names[] = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children",
-                                       "time", "time_for_children", "user", "uts", NULL };
+  static const char *const names[]
+      = { "cgroup", "ipc", "mnt", "net", "pid", "pid_for_children", "time", "time_for_children", "user", "uts", NULL };
   for (const char *const *n = names; *n; n++)
     {
       char p[64];
       struct stat st;
       snprintf (p, sizeof p, "/proc/self/ns/%s", *n);
       if (stat (p, &st) == 0)
-        printf ("%s=%llu\n", *n, (unsigned long long) st.st_ino);
+        printf ("%s=%llu\n", *n, (unsigned long long)st.st_ino);
     }
   return 0;
 }
@@ -234,7 +235,7 @@ unescape (char *s)
     {
       if (s[0] == '\\' && s[1] >= '0' && s[1] <= '7' && s[2] && s[3])
         {
-          *o++ = (char) strtol ((char[]){ s[1], s[2], s[3], 0 }, NULL, 8);
+          *o++ = (char)strtol ((char[]){ s[1], s[2], s[3], 0 }, NULL, 8);
           s += 4;
         }
       else
@@ -316,8 +317,8 @@ p_mounts (const char *want)
       return 1;
     }
   parse_mi (found, &m);
-  printf ("fstype=%s\nsource=%s\nroot=%s\noptions=%s\nsuper=%s\npropagation=%s\n", m.fstype,
-          m.source, m.root, m.opts, m.super, m.optional[0] ? m.optional : "private");
+  printf ("fstype=%s\nsource=%s\nroot=%s\noptions=%s\nsuper=%s\npropagation=%s\n", m.fstype, m.source, m.root, m.opts,
+          m.super, m.optional[0] ? m.optional : "private");
   return 0;
 }
 
@@ -334,17 +335,32 @@ p_stat (const char *path)
     }
   switch (st.st_mode & S_IFMT)
     {
-    case S_IFREG: type = "file"; break;
-    case S_IFDIR: type = "dir"; break;
-    case S_IFLNK: type = "symlink"; break;
-    case S_IFCHR: type = "char"; break;
-    case S_IFBLK: type = "block"; break;
-    case S_IFIFO: type = "fifo"; break;
-    case S_IFSOCK: type = "socket"; break;
-    default: type = "unknown";
+    case S_IFREG:
+      type = "file";
+      break;
+    case S_IFDIR:
+      type = "dir";
+      break;
+    case S_IFLNK:
+      type = "symlink";
+      break;
+    case S_IFCHR:
+      type = "char";
+      break;
+    case S_IFBLK:
+      type = "block";
+      break;
+    case S_IFIFO:
+      type = "fifo";
+      break;
+    case S_IFSOCK:
+      type = "socket";
+      break;
+    default:
+      type = "unknown";
     }
-  printf ("type=%s\nmode=%04o\nuid=%u\ngid=%u\nrdev=%u:%u\n", type, st.st_mode & 07777, st.st_uid,
-          st.st_gid, major (st.st_rdev), minor (st.st_rdev));
+  printf ("type=%s\nmode=%04o\nuid=%u\ngid=%u\nrdev=%u:%u\n", type, st.st_mode & 07777, st.st_uid, st.st_gid,
+          major (st.st_rdev), minor (st.st_rdev));
   if (S_ISLNK (st.st_mode))
     {
       char t[4096];
@@ -433,15 +449,22 @@ sched_name (int p)
 {
   switch (p & ~SCHED_RESET_ON_FORK)
     {
-    case SCHED_OTHER: return "SCHED_OTHER";
-    case SCHED_FIFO: return "SCHED_FIFO";
-    case SCHED_RR: return "SCHED_RR";
-    case SCHED_BATCH: return "SCHED_BATCH";
-    case SCHED_IDLE: return "SCHED_IDLE";
+    case SCHED_OTHER:
+      return "SCHED_OTHER";
+    case SCHED_FIFO:
+      return "SCHED_FIFO";
+    case SCHED_RR:
+      return "SCHED_RR";
+    case SCHED_BATCH:
+      return "SCHED_BATCH";
+    case SCHED_IDLE:
+      return "SCHED_IDLE";
 #ifdef SCHED_DEADLINE
-    case SCHED_DEADLINE: return "SCHED_DEADLINE";
+    case SCHED_DEADLINE:
+      return "SCHED_DEADLINE";
 #endif
-    default: return "unknown";
+    default:
+      return "unknown";
     }
 }
 
@@ -458,8 +481,8 @@ p_sched (void)
     }
   errno = 0;
   int nice = getpriority (PRIO_PROCESS, 0);
-  printf ("policy=%s\npriority=%d\nnice=%d\nreset_on_fork=%d\n", sched_name (pol),
-          sp.sched_priority, nice, (pol & SCHED_RESET_ON_FORK) ? 1 : 0);
+  printf ("policy=%s\npriority=%d\nnice=%d\nreset_on_fork=%d\n", sched_name (pol), sp.sched_priority, nice,
+          (pol & SCHED_RESET_ON_FORK) ? 1 : 0);
   return 0;
 }
 
@@ -467,15 +490,15 @@ static int
 p_ioprio (void)
 {
   /* No libc wrapper: IOPRIO_WHO_PROCESS = 1; class in the top 3 bits of 16.  */
-  static const char *const classes[] = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT",
-                                         "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
+  static const char *const classes[]
+      = { "IOPRIO_CLASS_NONE", "IOPRIO_CLASS_RT", "IOPRIO_CLASS_BE", "IOPRIO_CLASS_IDLE" };
   long r = syscall (SYS_ioprio_get, 1, 0);
   if (r < 0)
     {
       printf ("%s\n", errname (errno));
       return 0;
     }
-  int cls = (int) (r >> 13), data = (int) (r & ((1 << 13) - 1));
+  int cls = (int)(r >> 13), data = (int)(r & ((1 << 13) - 1));
   printf ("class=%s\npriority=%d\n", cls < 4 ? classes[cls] : "unknown", data);
   return 0;
 }
@@ -526,7 +549,7 @@ p_keyring (void)
       printf ("%s\n", errname (errno));
       return 0;
     }
-  desc[n < (long) sizeof desc ? n : (long) sizeof desc - 1] = '\0';
+  desc[n < (long)sizeof desc ? n : (long)sizeof desc - 1] = '\0';
   /* "type;uid;gid;perm;description"  */
   char *name = strrchr (desc, ';');
   printf ("id=%ld\ndescription=%s\n", id, name ? name + 1 : desc);
@@ -566,7 +589,7 @@ p_syscall (const char *name)
     {
       r = syscall (SYS_socket, 1 /* AF_UNIX */, 1 /* SOCK_STREAM */, 0);
       if (r >= 0)
-        close ((int) r);
+        close ((int)r);
     }
   else if (strcmp (name, "sethostname") == 0)
     {
@@ -618,7 +641,7 @@ p_alloc (long mb)
 static int
 p_forks (long n)
 {
-  pid_t *kids = calloc ((size_t) n, sizeof (pid_t));
+  pid_t *kids = calloc ((size_t)n, sizeof (pid_t));
   long ok = 0;
   int e = 0;
 
@@ -735,8 +758,7 @@ main (int argc, char **argv)
   if (strcmp (cmd, "id") == 0)
     return p_id ();
   if (strcmp (cmd, "caps") == 0)
-    return status_fields ((const char *const[]){ "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb",
-                                                 NULL });
+    return status_fields ((const char *const[]){ "CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb", NULL });
   if (strcmp (cmd, "nnp") == 0)
     return status_fields ((const char *const[]){ "NoNewPrivs", NULL });
   if (strcmp (cmd, "seccomp") == 0)
@@ -871,7 +893,7 @@ main (int argc, char **argv)
       printf ("ready\n");
       while (got_signal == 0)
         pause ();
-      printf ("signal=%d\n", (int) got_signal);
+      printf ("signal=%d\n", (int)got_signal);
       return got_signal;
     }
   if (strcmp (cmd, "syscall") == 0 && arg)

@@ -18,8 +18,6 @@
 #include "rootfs-fixture.h"
 #include "utils.h"
 
-
-
 void
 xsystem (const char *fmt, ...)
 {
@@ -328,7 +326,6 @@ fx_base (void)
   fx_ldcache (f);
   return f;
 }
-
 
 void
 fx_free_all (void)

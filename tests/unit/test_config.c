@@ -64,7 +64,7 @@ list_dir (const char *dir)
   int k = 0;
 
   assert_true (n > 0);
-  out = xmalloc0 ((size_t) (n + 1) * sizeof (char *));
+  out = xmalloc0 ((size_t)(n + 1) * sizeof (char *));
   for (int i = 0; i < n; i++)
     {
       if (has_suffix (ents[i]->d_name, ".json"))
@@ -89,7 +89,7 @@ test_schema_good (void **state)
   char **files = list_dir (SCHEMA_TESTS "/good");
   int n = 0;
 
-  (void) state;
+  (void)state;
   for (char **f = files; *f; f++, n++)
     {
       size_t len;
@@ -128,7 +128,7 @@ test_spec_example_values (void **state)
   reg_error_t err = NULL;
   const oci_linux *l;
 
-  (void) state;
+  (void)state;
   memcpy (ver, "\"1.3.0\"    ", 11);
   if (oci_config_parse (data, len, "config.json", &c, &err) < 0)
     fail_msg ("%s", err->msg);
@@ -174,7 +174,7 @@ test_schema_bad (void **state)
   char **files = list_dir (SCHEMA_TESTS "/bad");
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   for (char **f = files; *f; f++, n++)
     {
       oci_config *c = NULL;
@@ -209,7 +209,7 @@ test_podman_config (void **state)
   const oci_linux *l = &c->linux_cfg;
   const oci_syscall *personality = NULL;
 
-  (void) state;
+  (void)state;
   assert_string_equal (c->oci_version, "1.0.2-dev");
   assert_int_equal (p->args.len, 2);
   assert_string_equal (p->args.items[0], "sleep");
@@ -288,7 +288,7 @@ test_podman_userns (void **state)
   oci_config *c = parse_ok (DATA "/samples/podman/config-userns.json");
   const oci_linux *l = &c->linux_cfg;
 
-  (void) state;
+  (void)state;
   assert_non_null (oci_config_namespace (c, OCI_NS_USER));
   assert_int_equal (oci_config_namespace (c, OCI_NS_USER)->clone_flag, CLONE_NEWUSER);
   assert_int_equal (l->n_uid_mappings, 1);
@@ -307,7 +307,7 @@ test_containerd_config (void **state)
   oci_config *c = parse_ok (DATA "/samples/containerd/cri-container-config.json");
   const oci_linux *l = &c->linux_cfg;
 
-  (void) state;
+  (void)state;
   assert_string_equal (c->process->args.items[0], "sleep");
   assert_string_equal (c->process->args.items[1], "100");
   assert_int_equal (c->process->user.n_additional_gids, 1);
@@ -342,7 +342,7 @@ test_all_sample_configs (void **state)
   const char *dirs[] = { DATA "/samples/podman", DATA "/samples/containerd" };
   int configs = 0, processes = 0, resources = 0;
 
-  (void) state;
+  (void)state;
   for (size_t d = 0; d < 2; d++)
     {
       char **files = list_dir (dirs[d]);
@@ -392,7 +392,7 @@ test_exec_process (void **state)
   oci_process *p = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   if (oci_process_parse_file (DATA "/samples/podman/exec-process.json", &p, &err) < 0)
     fail_msg ("%s", err->msg);
   assert_int_equal (p->user.uid, 1000);
@@ -420,7 +420,7 @@ test_update_resources (void **state)
   oci_resources r;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   if (oci_resources_parse (data, len, "resources.json", &r, &err) < 0)
     fail_msg ("%s", err->msg);
   assert_true (r.memory.has_reservation);
@@ -436,49 +436,65 @@ test_update_resources (void **state)
 static void
 test_every_linux_field (void **state)
 {
-  char *d = doc (
-      "{'ociVersion':'1.2.0-rc.1','root':{'path':'rootfs','readonly':true},'domainname':'example.org',"
-      "'annotations':{'a':'1','a':'2'},"
-      "'mounts':[{'destination':'/m','type':'bind','source':'/s','options':['rbind','ro'],"
-      "  'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],'gidMappings':[{'containerID':0,'hostID':100,'size':2}]}],"
-      "'hooks':{'createRuntime':[{'path':'/bin/hook','args':['hook','x'],'env':['A=B'],'timeout':5}]},"
-      "'process':{'cwd':'/w','args':['a'],'terminal':true,'consoleSize':{'height':24,'width':80},"
-      "  'user':{'uid':4294967295,'gid':5,'additionalGids':[1,2],'username':'u'},"
-      "  'capabilities':{'ambient':['CAP_KILL']},'noNewPrivileges':true,'oomScoreAdj':-999,"
-      "  'apparmorProfile':'p','selinuxLabel':'l',"
-      "  'ioPriority':{'class':'IOPRIO_CLASS_IDLE','priority':7},"
-      "  'scheduler':{'policy':'SCHED_DEADLINE','nice':-20,'priority':1,'flags':['SCHED_FLAG_RECLAIM','SCHED_FLAG_UTIL_CLAMP_MAX'],"
-      "    'runtime':1,'deadline':2,'period':3},"
-      "  'execCPUAffinity':{'initial':'0-3, 7','final':'1'}},"
-      "'linux':{'namespaces':[{'type':'time'},{'type':'cgroup'}],"
-      "  'timeOffsets':{'boottime':{'secs':-5,'nanosecs':9},'monotonic':{'secs':7}},"
-      "  'devices':[{'path':'/dev/fifo','type':'p','fileMode':438,'uid':1,'gid':2},{'path':'/dev/null','type':'c','major':1,'minor':3,'fileMode':8624}],"
-      "  'netDevices':{'eth1':{'name':'in0'},'eth2':{}},"
-      "  'resources':{'devices':[{'allow':false,'access':'rwm'},{'allow':true,'type':'c','major':1,'minor':-1,'access':'r'}],"
-      "    'memory':{'limit':-1,'kernelTCP':5,'swappiness':60,'disableOOMKiller':true,'useHierarchy':false,'checkBeforeUpdate':true},"
-      "    'cpu':{'shares':1024,'quota':-1,'burst':5,'period':100000,'realtimeRuntime':9,'realtimePeriod':10,'idle':1,'cpus':'0-1','mems':'0'},"
-      "    'blockIO':{'weight':10,'leafWeight':20,'weightDevice':[{'major':8,'minor':0,'weight':500}],"
-      "      'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':600}],'throttleWriteIOPSDevice':[{'major':8,'minor':16,'rate':300}]},"
-      "    'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
-      "    'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
-      "    'rdma':{'mlx':{'hcaHandles':3}},'unified':{'memory.high':'1G'}},"
-      "  'rootfsPropagation':'rprivate',"
-      "  'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'flags':['SECCOMP_FILTER_FLAG_LOG'],"
-      "    'listenerPath':'/run/l.sock','listenerMetadata':'m',"
-      "    'syscalls':[{'names':['clone'],'action':'SCMP_ACT_ALLOW','errnoRet':2,"
-      "      'args':[{'index':0,'value':2114060288,'valueTwo':0,'op':'SCMP_CMP_MASKED_EQ'}]}]},"
-      "  'sysctl':{'net.ipv4.ip_forward':'1'},'maskedPaths':[],'mountLabel':'ml',"
-      "  'intelRdt':{'closID':'c','schemata':['L3:0=f'],'l3CacheSchema':'L3:0=f','memBwSchema':'MB:0=20','enableMonitoring':true},"
-      "  'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0-1','flags':['MPOL_F_STATIC_NODES']},"
-      "  'personality':{'domain':'LINUX32','flags':[]}},"
-      "'solaris':{'anything':1},'unknownKey':[1,{'x':null}]}");
+  char *d
+      = doc ("{'ociVersion':'1.2.0-rc.1','root':{'path':'rootfs','readonly':true},'domainname':'example.org',"
+             "'annotations':{'a':'1','a':'2'},"
+             "'mounts':[{'destination':'/m','type':'bind','source':'/s','options':['rbind','ro'],"
+             "  "
+             "'uidMappings':[{'containerID':0,'hostID':1000,'size':1}],'gidMappings':[{'containerID':0,'hostID':100,'"
+             "size':2}]}],"
+             "'hooks':{'createRuntime':[{'path':'/bin/hook','args':['hook','x'],'env':['A=B'],'timeout':5}]},"
+             "'process':{'cwd':'/w','args':['a'],'terminal':true,'consoleSize':{'height':24,'width':80},"
+             "  'user':{'uid':4294967295,'gid':5,'additionalGids':[1,2],'username':'u'},"
+             "  'capabilities':{'ambient':['CAP_KILL']},'noNewPrivileges':true,'oomScoreAdj':-999,"
+             "  'apparmorProfile':'p','selinuxLabel':'l',"
+             "  'ioPriority':{'class':'IOPRIO_CLASS_IDLE','priority':7},"
+             "  "
+             "'scheduler':{'policy':'SCHED_DEADLINE','nice':-20,'priority':1,'flags':['SCHED_FLAG_RECLAIM','SCHED_FLAG_"
+             "UTIL_CLAMP_MAX'],"
+             "    'runtime':1,'deadline':2,'period':3},"
+             "  'execCPUAffinity':{'initial':'0-3, 7','final':'1'}},"
+             "'linux':{'namespaces':[{'type':'time'},{'type':'cgroup'}],"
+             "  'timeOffsets':{'boottime':{'secs':-5,'nanosecs':9},'monotonic':{'secs':7}},"
+             "  "
+             "'devices':[{'path':'/dev/fifo','type':'p','fileMode':438,'uid':1,'gid':2},{'path':'/dev/"
+             "null','type':'c','major':1,'minor':3,'fileMode':8624}],"
+             "  'netDevices':{'eth1':{'name':'in0'},'eth2':{}},"
+             "  "
+             "'resources':{'devices':[{'allow':false,'access':'rwm'},{'allow':true,'type':'c','major':1,'minor':-1,'"
+             "access':'r'}],"
+             "    "
+             "'memory':{'limit':-1,'kernelTCP':5,'swappiness':60,'disableOOMKiller':true,'useHierarchy':false,'"
+             "checkBeforeUpdate':true},"
+             "    "
+             "'cpu':{'shares':1024,'quota':-1,'burst':5,'period':100000,'realtimeRuntime':9,'realtimePeriod':10,'idle':"
+             "1,'cpus':'0-1','mems':'0'},"
+             "    'blockIO':{'weight':10,'leafWeight':20,'weightDevice':[{'major':8,'minor':0,'weight':500}],"
+             "      "
+             "'throttleReadBpsDevice':[{'major':8,'minor':0,'rate':600}],'throttleWriteIOPSDevice':[{'major':8,'minor':"
+             "16,'rate':300}]},"
+             "    'hugepageLimits':[{'pageSize':'2MB','limit':209715200}],"
+             "    'network':{'classID':1048577,'priorities':[{'name':'eth0','priority':500}]},"
+             "    'rdma':{'mlx':{'hcaHandles':3}},'unified':{'memory.high':'1G'}},"
+             "  'rootfsPropagation':'rprivate',"
+             "  'seccomp':{'defaultAction':'SCMP_ACT_ERRNO','defaultErrnoRet':1,'flags':['SECCOMP_FILTER_FLAG_LOG'],"
+             "    'listenerPath':'/run/l.sock','listenerMetadata':'m',"
+             "    'syscalls':[{'names':['clone'],'action':'SCMP_ACT_ALLOW','errnoRet':2,"
+             "      'args':[{'index':0,'value':2114060288,'valueTwo':0,'op':'SCMP_CMP_MASKED_EQ'}]}]},"
+             "  'sysctl':{'net.ipv4.ip_forward':'1'},'maskedPaths':[],'mountLabel':'ml',"
+             "  "
+             "'intelRdt':{'closID':'c','schemata':['L3:0=f'],'l3CacheSchema':'L3:0=f','memBwSchema':'MB:0=20','"
+             "enableMonitoring':true},"
+             "  'memoryPolicy':{'mode':'MPOL_BIND','nodes':'0-1','flags':['MPOL_F_STATIC_NODES']},"
+             "  'personality':{'domain':'LINUX32','flags':[]}},"
+             "'solaris':{'anything':1},'unknownKey':[1,{'x':null}]}");
   oci_config *c = NULL;
   reg_error_t err = NULL;
   const oci_linux *l;
   const oci_process *p;
   const oci_resources *r;
 
-  (void) state;
+  (void)state;
   if (oci_config_parse (d, strlen (d), "config.json", &c, &err) < 0)
     fail_msg ("%s", err->msg);
   p = c->process;
@@ -621,19 +637,23 @@ static const struct bad_case bad_cases[] = {
     "config.json: process.scheduler.policy: unknown scheduler policy \"SCHED_FAST\"" },
   { "{" V "," P ",'scheduler':{'policy':'SCHED_OTHER','flags':['SCHED_FLAG_X']}}}",
     "config.json: process.scheduler.flags[0]: unknown scheduler flag \"SCHED_FLAG_X\"" },
-  { "{" V "," P ",'oomScoreAdj':1001}}", "config.json: process.oomScoreAdj: out of range: 1001 (minimum -1000, maximum 1000)" },
+  { "{" V "," P ",'oomScoreAdj':1001}}",
+    "config.json: process.oomScoreAdj: out of range: 1001 (minimum -1000, maximum 1000)" },
   { "{" V "," P ",'execCPUAffinity':{'initial':'0-3;'}}}",
     "config.json: process.execCPUAffinity.initial: invalid CPU list \"0-3;\"" },
-  { "{" V ",'hooks':{'prestart':[{'path':'hook'}]}}", "config.json: hooks.prestart[0].path: not an absolute path: \"hook\"" },
+  { "{" V ",'hooks':{'prestart':[{'path':'hook'}]}}",
+    "config.json: hooks.prestart[0].path: not an absolute path: \"hook\"" },
   { "{" V ",'hooks':{'poststop':[{'path':'/h','timeout':0}]}}",
     "config.json: hooks.poststop[0].timeout: must be greater than zero, got 0" },
   { "{" V ",'hooks':{'poststart':[{'args':[]}]}}", "config.json: hooks.poststart[0].path: required" },
-  { "{" V ",'mounts':[{'destination':'/a','options':['ro','']}]}", "config.json: mounts[0].options[1]: empty mount option" },
+  { "{" V ",'mounts':[{'destination':'/a','options':['ro','']}]}",
+    "config.json: mounts[0].options[1]: empty mount option" },
   { "{" V ",'mounts':[{'source':'/a'}]}", "config.json: mounts[0].destination: required" },
   { "{" V ",'mounts':[{'destination':'/a','uidMappings':[{'containerID':0,'hostID':0}]}]}",
     "config.json: mounts[0].uidMappings[0].size: required" },
   { "{'root':{'path':'rootfs'}}", "config.json: ociVersion: required" },
-  { "{'ociVersion':'2.0.0'}", "config.json: ociVersion: unsupported version \"2.0.0\" (this runtime reads 1.x, written for 1.3.0)" },
+  { "{'ociVersion':'2.0.0'}",
+    "config.json: ociVersion: unsupported version \"2.0.0\" (this runtime reads 1.x, written for 1.3.0)" },
   { "{'ociVersion':'1.0'}", "config.json: ociVersion: malformed version \"1.0\" (expected MAJOR.MINOR.PATCH)" },
   { "{'ociVersion':'1.0.0-'}", "config.json: ociVersion: malformed version \"1.0.0-\" (expected MAJOR.MINOR.PATCH)" },
   { "{'ociVersion':1}", "config.json: ociVersion: expected a string, got number" },
@@ -648,13 +668,16 @@ static const struct bad_case bad_cases[] = {
     "config.json: linux.seccomp.architectures[0]: unknown seccomp architecture \"SCMP_ARCH_VAX\"" },
   { "{" V ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','flags':['SECCOMP_FILTER_FLAG_X']}}}",
     "config.json: linux.seccomp.flags[0]: unknown seccomp flag \"SECCOMP_FILTER_FLAG_X\"" },
-  { "{" V ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO',"
+  { "{" V
+    ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO',"
     "'args':[{'index':0,'value':1,'op':'SCMP_CMP_XX'}]}]}}}",
     "config.json: linux.seccomp.syscalls[0].args[0].op: unknown seccomp operator \"SCMP_CMP_XX\"" },
-  { "{" V ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO',"
+  { "{" V
+    ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':['read'],'action':'SCMP_ACT_ERRNO',"
     "'args':[{'index':6,'value':1,'op':'SCMP_CMP_EQ'}]}]}}}",
     "config.json: linux.seccomp.syscalls[0].args[0].index: out of range: 6 (maximum 5)" },
-  { "{" V ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':[],'action':'SCMP_ACT_ERRNO'}]}}}",
+  { "{" V
+    ",'linux':{'seccomp':{'defaultAction':'SCMP_ACT_ALLOW','syscalls':[{'names':[],'action':'SCMP_ACT_ERRNO'}]}}}",
     "config.json: linux.seccomp.syscalls[0].names: must not be empty" },
   { "{" V ",'linux':{'memoryPolicy':{'mode':'MPOL_ANY'}}}",
     "config.json: linux.memoryPolicy.mode: unknown memory policy mode \"MPOL_ANY\"" },
@@ -664,8 +687,10 @@ static const struct bad_case bad_cases[] = {
     "config.json: linux.personality.domain: unknown personality domain \"LINUX64\"" },
   { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'x'}]}}",
     "config.json: linux.devices[0].type: unknown device type \"x\" (expected c, b, u or p)" },
-  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'c','minor':1}]}}", "config.json: linux.devices[0].major: required" },
-  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':1}]}}", "config.json: linux.devices[0].minor: required" },
+  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'c','minor':1}]}}",
+    "config.json: linux.devices[0].major: required" },
+  { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'b','major':1}]}}",
+    "config.json: linux.devices[0].minor: required" },
   { "{" V ",'linux':{'devices':[{'path':'dev/x','type':'p'}]}}",
     "config.json: linux.devices[0].path: not an absolute path: \"dev/x\"" },
   { "{" V ",'linux':{'devices':[{'path':'/dev/x','type':'p','fileMode':65536}]}}",
@@ -678,7 +703,8 @@ static const struct bad_case bad_cases[] = {
     "config.json: linux.resources.devices[0].type: unknown device type \"x\" (expected a, c or b)" },
   { "{" V ",'linux':{'resources':{'devices':[{'allow':true,'access':'rwx'}]}}}",
     "config.json: linux.resources.devices[0].access: invalid access \"rwx\" (expected letters of rwm)" },
-  { "{" V ",'linux':{'resources':{'devices':[{'access':'rw'}]}}}", "config.json: linux.resources.devices[0].allow: required" },
+  { "{" V ",'linux':{'resources':{'devices':[{'access':'rw'}]}}}",
+    "config.json: linux.resources.devices[0].allow: required" },
   { "{" V ",'linux':{'resources':{'pids':{}}}}", "config.json: linux.resources.pids.limit: required" },
   { "{" V ",'linux':{'resources':{'memory':{'swappiness':101}}}}",
     "config.json: linux.resources.memory.swappiness: out of range: 101 (maximum 100)" },
@@ -731,7 +757,7 @@ expect_error (const char *data, size_t len, const char *msg)
 static void
 test_not_json (void **state)
 {
-  (void) state;
+  (void)state;
   expect_error ("", 0, "config.json: empty document");
   expect_error (" \n\t", 3, "config.json: empty document");
   expect_error ("hello", 5, "config.json: invalid JSON: lexical error: invalid char in json text");
@@ -750,7 +776,7 @@ test_truncated (void **state)
   size_t len;
   char *data = read_data (DATA "/samples/podman/config-tty.json", &len);
 
-  (void) state;
+  (void)state;
   /* Every prefix of a real config is an error, never a crash or a leak.  */
   for (size_t n = 0; n < len; n += 7)
     {
@@ -774,8 +800,8 @@ test_deep_nesting (void **state)
   char *d = xmalloc (2 * depth + 64);
   size_t n = 0;
 
-  (void) state;
-  n += (size_t) sprintf (d, "{\"ociVersion\":\"1.3.0\",\"x\":");
+  (void)state;
+  n += (size_t)sprintf (d, "{\"ociVersion\":\"1.3.0\",\"x\":");
   for (size_t i = 0; i < depth; i++)
     d[n++] = '[';
   for (size_t i = 0; i < depth; i++)
@@ -783,7 +809,8 @@ test_deep_nesting (void **state)
   d[n++] = '}';
   expect_error (d, n, "config.json: invalid JSON: nested deeper than 64 levels at offset 89");
   /* 64 levels are fine, and brackets inside strings do not count.  */
-  n = (size_t) sprintf (d, "{\"ociVersion\":\"1.3.0\",\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\",\"x\":");
+  n = (size_t)sprintf (d, "{\"ociVersion\":\"1.3.0\",\"s\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+                          "[[[[[[[[[[\",\"x\":");
   for (size_t i = 0; i < 63; i++)
     d[n++] = '[';
   for (size_t i = 0; i < 63; i++)
@@ -806,7 +833,7 @@ test_huge (void **state)
   char *d = xmalloc (len);
   char msg[128];
 
-  (void) state;
+  (void)state;
   memset (d, ' ', len);
   d[0] = '{';
   d[len - 1] = '}';
@@ -821,11 +848,12 @@ test_process_json_errors (void **state)
   oci_process *p = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_int_equal (oci_process_parse ("{\"args\":[\"sh\"]}", 15, NULL, &p, &err), -1);
   assert_string_equal (err->msg, "process.json: cwd: required");
   reg_error_release (&err);
-  assert_int_equal (oci_process_parse ("{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":true}}", 45, NULL, &p, &err), -1);
+  assert_int_equal (oci_process_parse ("{\"args\":[\"sh\"],\"cwd\":\"/\",\"user\":{\"uid\":true}}", 45, NULL, &p, &err),
+                    -1);
   assert_string_equal (err->msg, "process.json: user.uid: expected an unsigned integer, got boolean");
   reg_error_release (&err);
   assert_int_equal (oci_process_parse_file (SRCDIR "/does-not-exist.json", &p, &err), -2);
@@ -841,7 +869,7 @@ test_versions (void **state)
   static const char *const bad[] = { "0.5.0", "2.0.0", "1", "1.0", "v1.0.0", "1.0.0.0", "1.x.0", "", "1.0.0-", NULL };
   char *why = NULL;
 
-  (void) state;
+  (void)state;
   for (const char *const *v = ok; *v; v++)
     {
       if (oci_check_version (*v, &why) < 0)
@@ -861,7 +889,7 @@ test_mount_options (void **state)
   const struct oci_mount_option *o;
   size_t n = 0;
 
-  (void) state;
+  (void)state;
   o = oci_mount_option_find ("rw");
   assert_non_null (o);
   assert_true (o->clear);
@@ -889,7 +917,7 @@ test_mount_options (void **state)
 static void
 test_lookups (void **state)
 {
-  (void) state;
+  (void)state;
   assert_string_equal (oci_ns_type_name (OCI_NS_NETWORK), "network");
   assert_null (oci_ns_type_name (OCI_NS_COUNT));
   assert_int_equal (oci_ns_type_from_name ("uts"), OCI_NS_UTS);
@@ -935,7 +963,7 @@ main (void)
     {
       /* Name each case after the message it expects, minus the prefix.  */
       xasprintf (&names[i], "error: %s", bad_cases[i].msg + strlen ("config.json: "));
-      tests[nfixed + i] = (struct CMUnitTest) { names[i], test_bad_case, NULL, NULL, (void *) &bad_cases[i] };
+      tests[nfixed + i] = (struct CMUnitTest){ names[i], test_bad_case, NULL, NULL, (void *)&bad_cases[i] };
     }
   ret = _cmocka_run_group_tests ("config", tests, nfixed + nbad, NULL, NULL);
   free_string_array (names);

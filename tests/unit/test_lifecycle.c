@@ -33,7 +33,7 @@ test_id_validation (void **state)
 {
   reg_error_t err = NULL;
   char *longid = xmalloc (REG_ID_MAX + 2);
-  (void) state;
+  (void)state;
 
   assert_int_equal (reg_status_validate_id ("abc", &err), 0);
   assert_int_equal (reg_status_validate_id ("A0_b.c+d-e", &err), 0);
@@ -81,7 +81,7 @@ test_cgroup_paths (void **state)
 {
   reg_error_t err = NULL;
   char *out = NULL;
-  (void) state;
+  (void)state;
 
   check_path (NULL, false, "/reg-runc/ID");
   check_path ("", false, "/reg-runc/ID");
@@ -119,7 +119,7 @@ test_cgroup_paths (void **state)
 static void
 test_signals (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (signal_from_name ("KILL"), SIGKILL);
   assert_int_equal (signal_from_name ("SIGKILL"), SIGKILL);
   assert_int_equal (signal_from_name ("sigterm"), SIGTERM);
@@ -139,7 +139,7 @@ test_path_lookup (void **state)
   char *dir = mkdtemp (tmpl);
   char *a = NULL, *b = NULL, *path_env = NULL, *out = NULL, *exe = NULL, *noexec = NULL;
   reg_error_t err = NULL;
-  (void) state;
+  (void)state;
 
   assert_non_null (dir);
   xasprintf (&a, "%s/a", dir);
@@ -176,8 +176,8 @@ test_path_lookup (void **state)
   reg_error_release (&err);
 
   oci_strv env = { (char *[]){ "A=1", "PATH=/x:/y", "PATHX=no", NULL }, 3 };
-  assert_string_equal (oci_env_get ((const char *const *) env.items, "PATH"), "/x:/y");
-  assert_null (oci_env_get ((const char *const *) env.items, "PAT"));
+  assert_string_equal (oci_env_get ((const char *const *)env.items, "PATH"), "/x:/y");
+  assert_null (oci_env_get ((const char *const *)env.items, "PAT"));
 
   unlink (exe);
   unlink (noexec);
@@ -196,7 +196,7 @@ test_proc_stat (void **state)
 {
   unsigned long long start = 0;
   char st = 0;
-  (void) state;
+  (void)state;
   const char *text = "1234 (my (odd) prog) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 "
                      "1000 100 18446744073709551615\n";
   assert_int_equal (reg_proc_stat_parse (text, &start, &st), 0);
@@ -215,13 +215,16 @@ test_status_roundtrip (void **state)
 {
   struct reg_status in = { 0 }, out = { 0 };
   oci_kv ann[] = { { "k", "v" }, { "run.reg.mode", "share" } };
-  oci_hook hooks[] = { { .path = "/bin/true", .args = { (char *[]){ "true", "x", NULL }, 2 },
-                         .env = { (char *[]){ "A=b", NULL }, 1 }, .has_timeout = true, .timeout = 5 } };
+  oci_hook hooks[] = { { .path = "/bin/true",
+                         .args = { (char *[]){ "true", "x", NULL }, 2 },
+                         .env = { (char *[]){ "A=b", NULL }, 1 },
+                         .has_timeout = true,
+                         .timeout = 5 } };
   char *paths[] = { "/sys/fs/cgroup/memory/reg-runc/x", "/sys/fs/cgroup/unified/reg-runc/x", NULL };
   reg_error_t err = NULL;
   size_t len;
   char *json;
-  (void) state;
+  (void)state;
 
   in.id = "x";
   in.pid = 42;
@@ -265,7 +268,7 @@ test_mount_flags (void **state)
 {
   struct reg_mount_flags f;
   reg_error_t err = NULL;
-  (void) state;
+  (void)state;
 
   oci_strv o1 = { (char *[]){ "rbind", "ro", "nosuid", "rprivate", "mode=755", "size=10k", NULL }, 6 };
   assert_int_equal (reg_mount_flags_parse (&o1, &f, &err), 0);
@@ -278,7 +281,7 @@ test_mount_flags (void **state)
 
   oci_strv o2 = { (char *[]){ "ro", "rw", "bind", "rro", "rnoexec", NULL }, 5 };
   assert_int_equal (reg_mount_flags_parse (&o2, &f, &err), 0);
-  assert_true (f.bind && ! f.rbind);
+  assert_true (f.bind && !f.rbind);
   assert_false (f.flags & MS_RDONLY);
   assert_true (f.attr_set & MOUNT_ATTR_RDONLY);
   assert_true (f.attr_set & MOUNT_ATTR_NOEXEC);
@@ -291,7 +294,7 @@ test_id_map (void **state)
 {
   oci_id_mapping m[] = { { 0, 100000, 65536 }, { 65536, 1000, 1 } };
   char *s = reg_ns_format_id_map (m, 2);
-  (void) state;
+  (void)state;
   assert_string_equal (s, "0 100000 65536\n65536 1000 1\n");
   free (s);
 }
@@ -299,7 +302,7 @@ test_id_map (void **state)
 static void
 test_sysctl_namespace (void **state)
 {
-  (void) state;
+  (void)state;
   assert_int_equal (reg_sysctl_namespace ("net.ipv4.ip_forward"), OCI_NS_NETWORK);
   assert_int_equal (reg_sysctl_namespace ("net/core/somaxconn"), OCI_NS_NETWORK);
   assert_int_equal (reg_sysctl_namespace ("kernel.shmmax"), OCI_NS_IPC);
@@ -351,7 +354,7 @@ test_remove_tree (void **state)
   reg_error_t err = NULL;
   struct rlimit old, low;
   struct stat st;
-  (void) state;
+  (void)state;
 
   assert_non_null (dir);
   xasprintf (&tree, "%s/tree", dir);
@@ -404,7 +407,7 @@ test_remove_tree_mount (void **state)
   struct stat st;
   int status;
   pid_t pid;
-  (void) state;
+  (void)state;
 
   if (geteuid () != 0)
     {

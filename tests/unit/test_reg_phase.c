@@ -31,15 +31,14 @@ static char store_dir[64];
 static struct reg_options
 options_for (const char *state)
 {
-  struct reg_options o = { .store_root = store_dir, .default_mode = "off", .container_id = state,
-                           .state_dir = state };
+  struct reg_options o = { .store_root = store_dir, .default_mode = "off", .container_id = state, .state_dir = state };
   return o;
 }
 
 static int
 setup_store (void **state)
 {
-  (void) state;
+  (void)state;
   strcpy (store_dir, "/tmp/reg-phase-store-XXXXXX");
   assert_non_null (mkdtemp (store_dir));
   return 0;
@@ -51,7 +50,7 @@ static int
 teardown_store (void **state)
 {
   reg_error_t err = NULL;
-  (void) state;
+  (void)state;
   fx_free_all ();
   if (conc_work[0] && remove_tree_at (AT_FDCWD, conc_work, &err) < 0)
     reg_error_release (&err);
@@ -84,11 +83,11 @@ test_off_makes_no_plan (void **state)
   struct fixture *f = fx_base ();
   oci_config *c = fx_config ("off", "ls");
   struct reg_options o = options_for ("/run/x/off");
-  struct reg_plan *plan = (struct reg_plan *) 1;
+  struct reg_plan *plan = (struct reg_plan *)1;
   reg_error_t err = NULL;
   struct stat st;
 
-  (void) state;
+  (void)state;
   assert_int_equal (reg_phase_prepare (&o, c, f->rootfd, &plan, &err), 0);
   assert_null (plan);
   /* Nothing was written to the store.  */
@@ -107,7 +106,7 @@ test_unknown_mode_is_an_error (void **state)
   struct reg_plan *plan = NULL;
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   assert_true (reg_phase_prepare (&o, c, f->rootfd, &plan, &err) < 0);
   assert_null (plan);
   assert_string_equal (err->msg, "config.json: annotations.run.reg.mode: unknown REG mode \"fast\" "
@@ -144,7 +143,7 @@ test_share_two_images_one_inode (void **state)
   struct stat sa, sb, img;
   cleanup_free char *img_path = NULL;
 
-  (void) state;
+  (void)state;
   if (skip_unless_root ())
     return;
   a = fx_base ();
@@ -320,7 +319,7 @@ test_share_script_keeps_script (void **state)
   struct reg_options o = options_for ("/run/x/script");
   reg_error_t err = NULL;
 
-  (void) state;
+  (void)state;
   if (skip_unless_root ())
     return;
   f = fx_base ();
@@ -351,7 +350,7 @@ test_share_release_and_gc (void **state)
   size_t n = 0;
   char *env_id;
 
-  (void) state;
+  (void)state;
   if (skip_unless_root ())
     return;
   /* A store of its own: the other tests' containers reference the same
@@ -393,7 +392,7 @@ test_share_cached (void **state)
   struct fixture *f;
   struct reg_plan *p1, *p2;
 
-  (void) state;
+  (void)state;
   if (skip_unless_root ())
     return;
   f = fx_base ();
@@ -592,7 +591,7 @@ test_host_config (void **state)
   reg_error_t err = NULL;
   char path[128];
 
-  (void) state;
+  (void)state;
   snprintf (path, sizeof path, "%s/reg.conf", store_dir);
 
   /* A missing file is an empty configuration.  */
@@ -614,7 +613,8 @@ test_host_config (void **state)
 
   write_conf (path, "\nmode = fast\n");
   assert_true (reg_host_config_load (path, &cfg, &err) < 0);
-  assert_true (has_suffix (err->msg, "reg.conf:2: mode: unknown REG mode \"fast\" (expected off, share, minimal or learn)"));
+  assert_true (
+      has_suffix (err->msg, "reg.conf:2: mode: unknown REG mode \"fast\" (expected off, share, minimal or learn)"));
   reg_error_release (&err);
 
   write_conf (path, "store = relative/dir\n");

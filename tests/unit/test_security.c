@@ -505,7 +505,7 @@ run_caps_case (const oci_capabilities *c, uid_t uid, bool exec_cat, const char *
     caps_line (out, line, sizeof (line));
   else
     {
-    snprintf (line, sizeof (line), "%.*s", (int) (sizeof (line) - 1), out);
+      snprintf (line, sizeof (line), "%.*s", (int)(sizeof (line) - 1), out);
     }
   assert_string_equal (line, expect);
 }

@@ -739,9 +739,8 @@ test_env_image_record (void **state)
   assert_check_clean (s);
 
   /* No such environment.  */
-  assert_true (reg_store_env_set_image (s, "0000000000000000000000000000000000000000000000000000000000000000", 1, 1,
-                                        &err)
-               < 0);
+  assert_true (
+      reg_store_env_set_image (s, "0000000000000000000000000000000000000000000000000000000000000000", 1, 1, &err) < 0);
   reg_error_release (&err);
 
   reg_store_close (s);
@@ -761,7 +760,7 @@ test_env_image_record (void **state)
 static void
 test_manifest_parse_bounds (void **state)
 {
-  (void) state;
+  (void)state;
   static const char text[] = "reg-manifest 1\nd 0755 0 0 - usr\nd";
   long page = sysconf (_SC_PAGESIZE);
   struct reg_manifest *m = NULL;
@@ -780,9 +779,9 @@ test_manifest_parse_bounds (void **state)
   reg_manifest_free (m);
   m = NULL;
 
-  map = mmap (NULL, (size_t) page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  map = mmap (NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   assert_true (map != MAP_FAILED);
-  assert_int_equal (mprotect (map + page, (size_t) page, PROT_NONE), 0);
+  assert_int_equal (mprotect (map + page, (size_t)page, PROT_NONE), 0);
   /* No NUL and no newline at the end: the last line "d" is incomplete.  */
   buf = map + page - (sizeof text - 1);
   memcpy (buf, text, sizeof text - 1);
@@ -796,7 +795,7 @@ test_manifest_parse_bounds (void **state)
   assert_true (reg_manifest_parse (buf, 17, &m, &err) < 0);
   assert_non_null (strstr (err->msg, "line 2 is malformed"));
   reg_error_release (&err);
-  munmap (map, (size_t) page * 2);
+  munmap (map, (size_t)page * 2);
 
   /* A NUL inside a line is malformed, not the end of the path.  */
   {

@@ -47,7 +47,7 @@ array_has (yajl_val a, const char *s)
 static void
 test_state (void **state)
 {
-  oci_kv kv[] = { { (char *) "org.example.key", (char *) "va\"lue" } };
+  oci_kv kv[] = { { (char *)"org.example.key", (char *)"va\"lue" } };
   oci_map ann = { kv, 1 };
   oci_state s = { .oci_version = "1.3.0",
                   .id = "c\"1",
@@ -62,7 +62,7 @@ test_state (void **state)
   char *json = oci_state_to_json (&s, true, &len);
   yajl_val v = parse_json (json);
 
-  (void) state;
+  (void)state;
   assert_int_equal (strlen (json), len);
   assert_string_equal (get (v, "ociVersion", NULL, NULL)->u.string, "1.3.0");
   assert_string_equal (get (v, "id", NULL, NULL)->u.string, "c\"1");
@@ -96,7 +96,7 @@ test_features (void **state)
   char *json = reg_features_json (&len);
   yajl_val v = parse_json (json), caps, a;
 
-  (void) state;
+  (void)state;
   assert_string_equal (get (v, "ociVersionMin", NULL, NULL)->u.string, "1.0.0");
   assert_string_equal (get (v, "ociVersionMax", NULL, NULL)->u.string, "1.3.0");
   a = get (v, "hooks", NULL, NULL);
@@ -110,7 +110,8 @@ test_features (void **state)
   assert_true (array_has (a, "time") && array_has (a, "cgroup"));
   caps = get (v, "linux", "capabilities", NULL);
   assert_true (caps->u.array.len >= 38); /* every cap up to CAP_AUDIT_READ (Linux 3.16) */
-  assert_true (array_has (caps, "CAP_CHOWN") && array_has (caps, "CAP_SYS_ADMIN") && array_has (caps, "CAP_AUDIT_READ"));
+  assert_true (array_has (caps, "CAP_CHOWN") && array_has (caps, "CAP_SYS_ADMIN")
+               && array_has (caps, "CAP_AUDIT_READ"));
   for (size_t i = 0; i < caps->u.array.len; i++)
     {
       const char *c = caps->u.array.values[i]->u.string;
@@ -154,7 +155,7 @@ test_default_config (void **state)
   reg_error_t err = NULL;
   const oci_process *p;
 
-  (void) state;
+  (void)state;
   if (oci_config_parse (json, len, "config.json", &c, &err) < 0)
     fail_msg ("%s", err->msg);
   p = c->process;
@@ -204,7 +205,7 @@ test_default_config_rootless (void **state)
   reg_error_t err = NULL;
   const oci_linux *l;
 
-  (void) state;
+  (void)state;
   if (oci_config_parse (json, len, "config.json", &c, &err) < 0)
     fail_msg ("%s", err->msg);
   l = &c->linux_cfg;

@@ -61,17 +61,16 @@ struct reg_plan
 
 struct reg_options
 {
-  const char *store_root;    /* NULL: the configured default */
-  const char *default_mode;  /* host default ("off" when NULL) */
+  const char *store_root;   /* NULL: the configured default */
+  const char *default_mode; /* host default ("off" when NULL) */
   const char *container_id;
-  const char *state_dir;     /* the container's state directory */
-  uint64_t max_object_size;  /* 0: REG_STORE_DEFAULT_MAX_OBJECT_SIZE */
+  const char *state_dir;    /* the container's state directory */
+  uint64_t max_object_size; /* 0: REG_STORE_DEFAULT_MAX_OBJECT_SIZE */
 };
 
 /* The mode for CONFIG: its run.reg.mode annotation, else DEFAULT_MODE.  An
    unknown value is an error naming the annotation.  */
-int reg_mode_from_config (const oci_config *config, const char *default_mode, enum reg_mode *mode,
-                          reg_error_t *err);
+int reg_mode_from_config (const oci_config *config, const char *default_mode, enum reg_mode *mode, reg_error_t *err);
 const char *reg_mode_name (enum reg_mode mode);
 
 /* The runtime's configuration file (REG_CONFIG_FILE, or --config):
@@ -103,8 +102,8 @@ int reg_phase_check_process (const oci_config *config, const oci_process *proces
 
 /* Run REG for a container whose root directory is open as ROOTFD.  *PLAN is
    NULL when the mode is off.  */
-int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd,
-                       struct reg_plan **plan, reg_error_t *err);
+int reg_phase_prepare (const struct reg_options *opts, const oci_config *config, int rootfd, struct reg_plan **plan,
+                       reg_error_t *err);
 
 /* A process of REG's that must run in the container's cgroup (learn's
    recorder): the runtime's way of putting PID there.  */
