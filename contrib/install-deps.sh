@@ -8,7 +8,7 @@ PACKAGES="
   libseccomp-dev libcap-dev libyajl-dev libmount-dev libelf-dev libssl-dev libsystemd-dev
   libcmocka-dev bats busybox-static python3 python3-jsonschema jq
   iproute2 util-linux procps
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   crun runc gnuplot-nox time debootstrap
 "
 
