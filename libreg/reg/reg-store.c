@@ -686,6 +686,8 @@ pending_drop (struct reg_store *s)
 {
   for (size_t i = 0; i < s->n_pending; i++)
     {
+      if (s->pending[i].tmp == NULL) /* published */
+        continue;
       unlinkat (s->tmp_fd, s->pending[i].tmp, 0);
       free (s->pending[i].tmp);
     }
@@ -722,9 +724,6 @@ reg_store_publish_pending (struct reg_store *s, reg_error_t *err)
       if (created)
         s->counters.objects_created++;
     }
-  for (size_t i = 0; i < s->n_pending; i++)
-    if (s->pending[i].tmp)
-      unlinkat (s->tmp_fd, s->pending[i].tmp, 0);
   pending_drop (s);
   return ret;
 }
