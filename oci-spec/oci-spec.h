@@ -405,6 +405,8 @@ void oci_process_free (oci_process *p);
 /* The value of NAME in ENV (process.env, "NAME=value" strings,
    NULL-terminated), or NULL.  */
 const char *oci_env_get (const char *const *env, const char *name);
+/* Whether S is one of V's strings.  */
+bool oci_strv_has (const oci_strv *v, const char *s);
 
 /* A linux.resources document on its own (update --resources).  */
 int oci_resources_parse (const char *data, size_t len, const char *name, oci_resources *out, reg_error_t *err);

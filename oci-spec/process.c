@@ -363,3 +363,12 @@ oci_env_get (const char *const *env, const char *name)
       return env[i] + n + 1;
   return NULL;
 }
+
+bool
+oci_strv_has (const oci_strv *v, const char *s)
+{
+  for (size_t i = 0; i < v->len; i++)
+    if (strcmp (v->items[i], s) == 0)
+      return true;
+  return false;
+}

@@ -588,15 +588,6 @@ reg_plan_mode_name (const struct reg_plan *plan)
   return reg_mode_name (plan ? plan->mode : REG_MODE_OFF);
 }
 
-static bool
-strv_has (const oci_strv *v, const char *s)
-{
-  for (size_t i = 0; i < v->len; i++)
-    if (strcmp (v->items[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* Rootless, a container without a user namespace of its own has its mount
    namespace owned by the user namespace we run in (rootless Podman's), and
    the kernel locks mount flags only across user namespaces: CAP_SYS_ADMIN
@@ -610,8 +601,8 @@ reg_phase_check_process (const oci_config *config, const oci_process *process, c
   if (mode == NULL || strcmp (mode, "off") == 0 || c == NULL || !running_rootless ()
       || oci_config_namespace (config, OCI_NS_USER) != NULL)
     return 0;
-  if (strv_has (&c->bounding, "CAP_SYS_ADMIN") || strv_has (&c->effective, "CAP_SYS_ADMIN")
-      || strv_has (&c->permitted, "CAP_SYS_ADMIN") || strv_has (&c->ambient, "CAP_SYS_ADMIN"))
+  if (oci_strv_has (&c->bounding, "CAP_SYS_ADMIN") || oci_strv_has (&c->effective, "CAP_SYS_ADMIN")
+      || oci_strv_has (&c->permitted, "CAP_SYS_ADMIN") || oci_strv_has (&c->ambient, "CAP_SYS_ADMIN"))
     return reg_make_error (err, 0,
                            "run.reg.mode=%s: rootless, a process with CAP_SYS_ADMIN could make the store's read-only "
                            "mounts writable (no user namespace of the container's own locks them): drop "

@@ -73,15 +73,6 @@ strv_append (oci_strv *v, const char *s)
   v->items[v->len] = NULL;
 }
 
-static bool
-strv_has (const oci_strv *v, const char *s)
-{
-  for (size_t i = 0; i < v->len; i++)
-    if (strcmp (v->items[i], s) == 0)
-      return true;
-  return false;
-}
-
 /* K=V replaces K's entry or is appended.  */
 static void
 env_set (oci_strv *env, const char *kv)
@@ -228,13 +219,13 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
       oci_capabilities *k = &p->capabilities;
       k->present = true;
       k->has_bounding = k->has_effective = k->has_permitted = true;
-      if (!strv_has (&k->bounding, *c))
+      if (!oci_strv_has (&k->bounding, *c))
         strv_append (&k->bounding, *c);
-      if (!strv_has (&k->effective, *c))
+      if (!oci_strv_has (&k->effective, *c))
         strv_append (&k->effective, *c);
-      if (!strv_has (&k->permitted, *c))
+      if (!oci_strv_has (&k->permitted, *c))
         strv_append (&k->permitted, *c);
-      if (k->inheritable.len && !strv_has (&k->ambient, *c))
+      if (k->inheritable.len && !oci_strv_has (&k->ambient, *c))
         {
           k->has_ambient = true;
           strv_append (&k->ambient, *c);
