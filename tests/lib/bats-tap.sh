@@ -18,4 +18,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "1..0 # SKIP not installed: ${missing[*]} (contrib/install-deps.sh, contrib/install-client-deps.sh)"
   exit 0
 fi
-exec bats --tap "$file"
+# The TAP goes to stdout for meson; a failing test's line and its
+# diagnostics are copied to stderr too, so `meson test --print-errorlogs`
+# (and so CI's log) shows why it failed, not only that it did.
+set -o pipefail
+bats --tap "$file" | awk '
+  { print; fflush() }
+  /^not ok / { p = 1; print > "/dev/stderr"; fflush("/dev/stderr"); next }
+  /^ok / { p = 0 }
+  p && /^#/ { print > "/dev/stderr"; fflush("/dev/stderr") }'
+
