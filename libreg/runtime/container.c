@@ -171,7 +171,8 @@ struct creation
   int master_fd;  /* pty master, run without --console-socket */
   struct reg_caps *caps;
   struct reg_seccomp *seccomp;
-  char *host_root; /* no mount namespace: the root's mount, made here */
+  char *host_root;       /* no mount namespace: the root's mount, made here */
+  char *host_root_below; /* what was at the rootfs before it */
 };
 
 static void
@@ -241,6 +242,7 @@ creation_free (struct creation *c)
   free (c->rootfs);
   free (c->state_dir);
   free (c->host_root);
+  free (c->host_root_below);
 }
 
 /* Record what a killed create would leave outside the state dir (see
@@ -266,6 +268,13 @@ save_creating (struct creation *c, reg_error_t *err)
       const char *cp = c->config->linux_cfg.cgroups_path;
       char *t;
       xasprintf (&t, "%scgroups-path %s\nsystemd %d\n", text, cp ? cp : "", c->ctx->systemd_cgroup ? 1 : 0);
+      free (text);
+      text = t;
+    }
+  if (c->host_root_below)
+    {
+      char *t;
+      xasprintf (&t, "%shost-root-below %s %s\n", text, c->host_root_below, c->rootfs);
       free (text);
       text = t;
     }
@@ -375,7 +384,8 @@ build_env (const oci_process *p, int listen_fds)
 
 /* No mount namespace: the root's mount in ours (see reg_mounts_host_root),
    recorded at once so that delete, even of a create killed from here on,
-   takes it away.  */
+   takes it away; what was at the rootfs before is recorded first, for a
+   create killed between attaching the root and recording it.  */
 static int
 make_host_root (struct creation *c, const struct reg_create_options *opts, reg_error_t *err)
 {
@@ -389,9 +399,16 @@ make_host_root (struct creation *c, const struct reg_create_options *opts, reg_e
     .no_pivot = opts->no_pivot,
     .host_mntns = true,
   };
+  mode_t old;
+  int ret;
+
+  c->host_root_below = reg_mounts_host_root_below (c->rootfs);
+  ret = save_creating (c, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
   /* As in the init, which makes the root everywhere else.  */
-  mode_t old = umask (0);
-  int ret = reg_mounts_host_root (&mctx, &c->host_root, err);
+  old = umask (0);
+  ret = reg_mounts_host_root (&mctx, &c->host_root, err);
 
   umask (old);
   if (UNLIKELY (ret < 0))
@@ -1117,6 +1134,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   bool reg_used = false, systemd = false;
   cleanup_free char *cgroups_path = NULL;
   cleanup_free char *host_root = NULL;
+  cleanup_free char *host_root_below = NULL;
   cleanup_free char *unit = NULL;
   struct reg_options reg_opts;
   char **paths = NULL;
@@ -1146,6 +1164,8 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
         env_id = xstrdup (l + 4);
       else if (has_prefix (l, "host-root ") && host_root == NULL)
         host_root = xstrdup (l + 10); /* "ID ROOTFS" */
+      else if (has_prefix (l, "host-root-below ") && host_root_below == NULL)
+        host_root_below = xstrdup (l + 16); /* "ID ROOTFS" */
       else if (has_prefix (l, "unit ") && unit == NULL)
         unit = xstrdup (l + 5);
       else if (has_prefix (l, "cgroup "))
@@ -1187,6 +1207,14 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
       char *rootfs = strchr (host_root, ' ');
       *rootfs++ = '\0';
       ret = reg_mounts_host_root_release (rootfs, host_root, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
+  else if (host_root_below && strchr (host_root_below, ' '))
+    {
+      char *rootfs = strchr (host_root_below, ' ');
+      *rootfs++ = '\0';
+      ret = reg_mounts_host_root_release_unrecorded (rootfs, host_root_below, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }

@@ -1024,6 +1024,25 @@ reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *e
   return 0;
 }
 
+char *
+reg_mounts_host_root_below (const char *rootfs)
+{
+  char *id = mount_id_at (AT_FDCWD, rootfs, 0);
+  return id ? id : xstrdup ("none");
+}
+
+int
+reg_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err)
+{
+  cleanup_free char *now = mount_id_at (AT_FDCWD, rootfs, 0);
+
+  if (now == NULL || strcmp (now, below) == 0)
+    return 0;
+  if (umount2 (rootfs, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
+    return reg_make_error (err, errno, "unmount the container's root `%s`", rootfs);
+  return 0;
+}
+
 int
 reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
 {

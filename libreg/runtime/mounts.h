@@ -66,6 +66,13 @@ int reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_e
    which leaves alone whatever is at ROOTFS now when it is another mount.  */
 int reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *err);
 int reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err);
+/* What is mounted at ROOTFS now ("none": no mount's root is there), recorded
+   before reg_mounts_host_root: a create killed after it attached the root
+   but before it recorded the id leaves a mount that
+   reg_mounts_host_root_release_unrecorded still finds (whatever is on top
+   of ROOTFS and was not BELOW).  */
+char *reg_mounts_host_root_below (const char *rootfs);
+int reg_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err);
 /* config.json's mounts, in order.  */
 int reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* Default devices, linux.devices, /dev symlinks (unless /dev is a bind).  */

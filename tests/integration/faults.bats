@@ -108,6 +108,29 @@ killed_create() {
   lifecycle "no mount namespace"
 }
 
+# The window the delays above rarely hit, held open: the runtime stops just
+# after it attached the root on the host (REG_TEST_PAUSE_DIR, the first
+# mount it attaches) and is killed there, before it recorded the mount's id.
+@test "faults: no mount namespace: create killed right after it attached the root, delete --force takes the root away" {
+  update_config '.linux.namespaces |= map(select(.type != "mount"))'
+  set_args /bin/probe sleep 100
+  local dir=$TEST_DIR/pause pid
+  mkdir -p "$dir"
+  (
+    export REG_TEST_PAUSE_DIR=$dir
+    rtx create --bundle "$BUNDLE" "$CID" </dev/null >"$TEST_DIR/kc.out" 2>"$TEST_DIR/kc.err"
+  ) &
+  pid=$!
+  wait_file "$dir/0" 10
+  grep -qF " $ROOTFS " /proc/self/mountinfo ||
+    { echo "the root is not mounted at the pause: $(cat "$dir/0")" >&2; return 1; }
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  force_delete "create killed after it attached the root"
+  assert_clean "create killed after it attached the root"
+  lifecycle "after create killed after it attached the root"
+}
+
 @test "faults: a killed create never leaves a container that start runs half set up" {
   set_args /bin/sh -c 'echo ran; exec /bin/probe sleep 100'
   local d s st
