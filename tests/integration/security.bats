@@ -11,6 +11,19 @@ setup() {
 
 teardown() {
   teardown_bundle
+  # a delegated cgroup tree of a rootless test, leaves first
+  if [ -n "${DELEG:-}" ]; then
+    local m
+    for m in $(cgroup_mounts); do
+      [ -d "$m/$DELEG" ] && find "$m/$DELEG" -depth -type d -exec rmdir {} + 2>/dev/null
+    done
+  fi
+  return 0
+}
+
+# cgroup_mounts: every cgroup hierarchy mounted under /sys/fs/cgroup.
+cgroup_mounts() {
+  findmnt -rn -o TARGET,FSTYPE -R /sys/fs/cgroup | awk '$2 == "cgroup" || $2 == "cgroup2" { print $1 }'
 }
 
 # CAP_CHOWN = 0 (0x1), CAP_KILL = 5 (0x20), CAP_NET_BIND_SERVICE = 10 (0x400).
@@ -501,6 +514,59 @@ as_user() {
   assert_has_line uid=0
   [ "$(echo "$output" | awk '$2 == 1000 { print $1, $2, $3 }')" = "0 1000 1" ]
   [ -z "$(ls "$XDG/reg-runc")" ]
+}
+
+# A cgroup delegated to the user, as systemd delegates a user's service on
+# a v2 host, made here by hand: a directory in every hierarchy, chowned to
+# uid 1000 with its files, and the runtime started inside it (moving a
+# process in cgroup v2 needs write access at the common ancestor of both
+# cgroups).  The runtime must then use it: the limits hold inside.
+@test "rootless: a cgroup delegated to the user is used: its limits hold inside the container, delete removes it" {
+  rootless_bundle
+  DELEG=reg-deleg-$$-$BATS_TEST_NUMBER
+  local m
+  [ -n "$(cgroup_mounts)" ] || { echo "no cgroup hierarchy found under /sys/fs/cgroup" >&2; return 1; }
+  for m in $(cgroup_mounts); do
+    mkdir "$m/$DELEG" "$m/$DELEG/caller"
+    # cpuset: a child inherits nothing until its parent has cpus and mems
+    if [ -f "$m/$DELEG/cpuset.cpus" ]; then
+      cat "$m/cpuset.cpus" >"$m/$DELEG/cpuset.cpus"
+      cat "$m/cpuset.mems" >"$m/$DELEG/cpuset.mems"
+      cat "$m/cpuset.cpus" >"$m/$DELEG/caller/cpuset.cpus"
+      cat "$m/cpuset.mems" >"$m/$DELEG/caller/cpuset.mems"
+    fi
+    chown -R 1000:1000 "$m/$DELEG"
+  done
+  # no cgroup namespace, /sys/fs/cgroup the host's (in /sys): the paths
+  # inside are the host's
+  update_config '.linux.cgroupsPath = $p
+    | .linux.namespaces |= map(select(.type != "cgroup"))
+    | .mounts |= map(select(.destination != "/sys/fs/cgroup"))
+    | .linux.resources = {"memory": {"limit": 104857600}, "pids": {"limit": 100}}' --arg p "/$DELEG/ctr"
+  set_args /bin/sh -c '/bin/probe cat /proc/self/cgroup; echo pids.max=$(/bin/probe cat /sys/fs/cgroup/pids'"/$DELEG/ctr"'/pids.max); echo memory.limit=$(/bin/probe cat /sys/fs/cgroup/memory'"/$DELEG/ctr"'/memory.limit_in_bytes)'
+  # the caller (the runtime) enters the delegated tree first, as a user's
+  # service starts in its own
+  run --separate-stderr sh -c 'for m in '"$(cgroup_mounts | tr '\n' ' ')"'; do
+      echo $$ >"$m/'"$DELEG"'/caller/cgroup.procs" || exit 1
+    done
+    exec setpriv --reuid=1000 --regid=1000 --clear-groups env XDG_RUNTIME_DIR="'"$XDG"'" "$@"' sh \
+    "$RL_RUNC" run --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  if [[ $stderr == *"no cgroup delegated"* ]]; then
+    echo "the runtime did not use the delegated cgroup: $stderr" >&2
+    return 1
+  fi
+  assert_has_line "pids.max=100"
+  assert_has_line "memory.limit=104857600"
+  # the init was in the container's cgroup in every hierarchy
+  if [ "$(echo "$output" | awk -F: -v p="/$DELEG/ctr" '$3 == p' | wc -l)" -ne "$(cgroup_mounts | wc -l)" ]; then
+    echo "the container's /proc/self/cgroup does not name /$DELEG/ctr in every hierarchy:" >&2
+    echo "$output" >&2
+    return 1
+  fi
+  for m in $(cgroup_mounts); do
+    [ ! -e "$m/$DELEG/ctr" ] || { echo "delete left $m/$DELEG/ctr" >&2; return 1; }
+  done
 }
 
 @test "rootless: resource limits without a delegated cgroup are a warning naming them; the container runs" {
