@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cmd.h"
-#include "reg-learn.h"
+#include "reg-admin.h"
 #include "utils.h"
 
 static void

@@ -11,7 +11,7 @@
 
 #include "cmd.h"
 #include "config.h"
-#include "reg-store.h"
+#include "reg-admin.h"
 #include "utils.h"
 
 enum output_format

@@ -13,11 +13,7 @@
 
 #include "cmd.h"
 #include "oci-spec.h"
-#include "reg-analyze.h"
-#include "reg-env.h"
-#include "reg-learn.h"
-#include "reg-minimal.h"
-#include "reg-store.h"
+#include "reg-admin.h"
 #include "utils.h"
 
 static void
@@ -38,155 +34,76 @@ analyze_usage (FILE *out)
            "  --format FMT      text (default) or json\n");
 }
 
-static const char *
-kind_name (enum reg_closure_kind k)
-{
-  return k == REG_CLOSURE_SYMLINK ? "symlink" : "file";
-}
-
-/* The store object name the file at PATH would get (its digest), or "-"
-   when it cannot be read.  Nothing is written to the store.  */
 static void
-object_digest (int rootfd, const char *path, char hex[REG_DIGEST_HEX_LEN + 1])
+print_volume_text (const struct reg_report *r)
 {
-  struct stat st;
-  cleanup_close int fd = open_regular_in_root_raw (rootfd, path, &st);
-
-  if (fd < 0 || reg_store_hash_object_fd (fd, &st, hex, NULL) < 0)
-    strcpy (hex, "-");
-}
-
-/* The volume report: the image, the closure, and (with --bundle) the
-   minimal environment.  */
-struct volume
-{
-  struct reg_tree_size image;
-  uint64_t closure_files, closure_bytes;
-  bool have_env;
-  struct reg_minimal_result env;
-  char *profile_key;
-  size_t profile_paths;
-};
-
-static void
-closure_volume (const struct reg_closure *c, struct volume *v)
-{
-  for (size_t i = 0; i < c->n; i++)
-    if (c->entries[i].kind == REG_CLOSURE_FILE)
-      {
-        v->closure_files++;
-        v->closure_bytes += c->entries[i].id.size;
-      }
-}
-
-/* What `minimal` would make of the bundle, from the profile its
-   entrypoint has in the store now; nothing is written.  */
-static int
-minimal_volume (const char *store_root, const char *bundle, int rootfd, const oci_config *config, struct volume *v,
-                reg_error_t *err)
-{
-  cleanup_string_array char **profile = NULL;
-  size_t n = 0;
-  int ret;
-
-  ret = reg_profile_key (NULL, rootfd, config->process, &v->profile_key, err);
-  if (ret == 0 && reg_profile_read (store_root, v->profile_key, &profile, &n, err) < 0)
-    {
-      /* A store this user may not read (analysis needs no root): the
-         environment without a profile, said so.  */
-      reg_warning ("store `%s`: %s; the environment is measured without a learned profile", store_root, (*err)->msg);
-      reg_error_release (err);
-      profile = NULL;
-      n = 0;
-    }
-  /* Relative mount sources are from the bundle, as for create (after the
-     store is read: --reg-root may be relative too).  */
-  if (ret == 0 && chdir (bundle) < 0)
-    ret = reg_make_error (err, errno, "chdir `%s`", bundle);
-  if (ret == 0)
-    ret = reg_minimal_measure (rootfd, config, (const char *const *)profile, n, &v->env, err);
-  if (UNLIKELY (ret < 0))
-    return reg_error_wrap (err, "the minimal environment");
-  v->profile_paths = n;
-  v->have_env = true;
-  return 0;
-}
-
-static void
-print_volume_text (const struct volume *v)
-{
-  printf ("image:       %llu files, %llu bytes\n", (unsigned long long)v->image.files,
-          (unsigned long long)v->image.bytes);
   char pct[32];
 
-  printf ("closure:     %llu files, %llu bytes (%s%% of the image)\n", (unsigned long long)v->closure_files,
-          (unsigned long long)v->closure_bytes, cmd_percent (v->closure_bytes, v->image.bytes, pct));
-  if (v->have_env)
-    printf ("environment: %zu files, %llu bytes (%s%% of the image): minimal, with profile %.12s (%zu paths)\n",
-            v->env.files, (unsigned long long)v->env.bytes, cmd_percent (v->env.bytes, v->image.bytes, pct),
-            v->profile_key, v->profile_paths);
+  printf ("image:       %llu files, %llu bytes\n", (unsigned long long)r->image_files,
+          (unsigned long long)r->image_bytes);
+  printf ("closure:     %llu files, %llu bytes (%s%% of the image)\n", (unsigned long long)r->closure_files,
+          (unsigned long long)r->closure_bytes, cmd_percent (r->closure_bytes, r->image_bytes, pct));
+  if (r->have_env)
+    printf ("environment: %llu files, %llu bytes (%s%% of the image): minimal, with profile %.12s (%zu paths)\n",
+            (unsigned long long)r->env_files, (unsigned long long)r->env_bytes,
+            cmd_percent (r->env_bytes, r->image_bytes, pct), r->profile_key, r->profile_paths);
 }
 
 static void
-print_text (int rootfd, const struct reg_closure *c)
+print_text (const struct reg_report *r)
 {
-  for (size_t i = 0; i < c->n; i++)
+  for (size_t i = 0; i < r->n_files; i++)
     {
-      const struct reg_closure_entry *e = &c->entries[i];
-      char hex[REG_DIGEST_HEX_LEN + 1];
+      const struct reg_report_file *f = &r->files[i];
 
-      if (e->kind == REG_CLOSURE_SYMLINK)
-        {
-          printf ("%-7s %10s  %-12s  %s -> %s  (%s)\n", kind_name (e->kind), "-", "-", e->path, e->link_target,
-                  e->reason);
-          continue;
-        }
-      object_digest (rootfd, e->path, hex);
-      printf ("%-7s %10llu  %.12s  %s  (%s)\n", kind_name (e->kind), (unsigned long long)e->id.size, hex, e->path,
-              e->reason);
+      if (f->symlink)
+        printf ("%-7s %10s  %-12s  %s -> %s  (%s)\n", "symlink", "-", "-", f->path, f->target, f->reason);
+      else
+        printf ("%-7s %10llu  %.12s  %s  (%s)\n", "file", (unsigned long long)f->size, f->digest, f->path, f->reason);
     }
-  for (size_t i = 0; i < c->n_missing; i++)
-    printf ("missing %10s  %-12s  %s  (needed by %s)\n", "-", "-", c->missing[i].name, c->missing[i].needed_by);
+  for (size_t i = 0; i < r->n_missing; i++)
+    printf ("missing %10s  %-12s  %s  (needed by %s)\n", "-", "-", r->missing[i].name, r->missing[i].needed_by);
+  print_volume_text (r);
 }
 
 static void
-gen_volume (yajl_gen g, const struct volume *v)
+gen_volume (yajl_gen g, const struct reg_report *r)
 {
   cmd_gen_str (g, "volume");
   yajl_gen_map_open (g);
   cmd_gen_str (g, "image");
   yajl_gen_map_open (g);
-  cmd_gen_uint (g, "files", v->image.files);
-  cmd_gen_uint (g, "bytes", v->image.bytes);
+  cmd_gen_uint (g, "files", r->image_files);
+  cmd_gen_uint (g, "bytes", r->image_bytes);
   yajl_gen_map_close (g);
   cmd_gen_str (g, "closure");
   yajl_gen_map_open (g);
-  cmd_gen_uint (g, "files", v->closure_files);
-  cmd_gen_uint (g, "bytes", v->closure_bytes);
-  cmd_gen_percent (g, "imagePercent", v->closure_bytes, v->image.bytes);
+  cmd_gen_uint (g, "files", r->closure_files);
+  cmd_gen_uint (g, "bytes", r->closure_bytes);
+  cmd_gen_percent (g, "imagePercent", r->closure_bytes, r->image_bytes);
   yajl_gen_map_close (g);
-  if (v->have_env)
+  if (r->have_env)
     {
       cmd_gen_str (g, "environment");
       yajl_gen_map_open (g);
       cmd_gen_str (g, "mode");
       cmd_gen_str (g, "minimal");
-      cmd_gen_uint (g, "files", v->env.files);
-      cmd_gen_uint (g, "bytes", v->env.bytes);
-      cmd_gen_uint (g, "symlinks", v->env.symlinks);
-      cmd_gen_uint (g, "directories", v->env.dirs);
-      cmd_gen_uint (g, "leftOut", v->env.unshared);
-      cmd_gen_percent (g, "imagePercent", v->env.bytes, v->image.bytes);
+      cmd_gen_uint (g, "files", r->env_files);
+      cmd_gen_uint (g, "bytes", r->env_bytes);
+      cmd_gen_uint (g, "symlinks", r->env_symlinks);
+      cmd_gen_uint (g, "directories", r->env_dirs);
+      cmd_gen_uint (g, "leftOut", r->env_left_out);
+      cmd_gen_percent (g, "imagePercent", r->env_bytes, r->image_bytes);
       cmd_gen_str (g, "profile");
-      cmd_gen_str (g, v->profile_key);
-      cmd_gen_uint (g, "profilePaths", v->profile_paths);
+      cmd_gen_str (g, r->profile_key);
+      cmd_gen_uint (g, "profilePaths", r->profile_paths);
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
 }
 
 static int
-print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg_error_t *err)
+print_json (const struct reg_report *r, reg_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -196,53 +113,51 @@ print_json (int rootfd, const struct reg_closure *c, const struct volume *v, reg
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
   cmd_gen_str (g, "libc");
-  cmd_gen_str (g, c->glibc ? "glibc" : c->musl ? "musl" : "unknown");
+  cmd_gen_str (g, r->libc);
   cmd_gen_str (g, "files");
   yajl_gen_array_open (g);
-  for (size_t i = 0; i < c->n; i++)
+  for (size_t i = 0; i < r->n_files; i++)
     {
-      const struct reg_closure_entry *e = &c->entries[i];
+      const struct reg_report_file *f = &r->files[i];
       yajl_gen_map_open (g);
       cmd_gen_str (g, "path");
-      cmd_gen_str (g, e->path);
+      cmd_gen_str (g, f->path);
       cmd_gen_str (g, "kind");
-      cmd_gen_str (g, kind_name (e->kind));
-      if (e->link_target)
+      cmd_gen_str (g, f->symlink ? "symlink" : "file");
+      if (f->target)
         {
           cmd_gen_str (g, "target");
-          cmd_gen_str (g, e->link_target);
+          cmd_gen_str (g, f->target);
         }
       cmd_gen_str (g, "reason");
-      cmd_gen_str (g, e->reason);
+      cmd_gen_str (g, f->reason);
       cmd_gen_str (g, "elf");
-      yajl_gen_bool (g, e->elf);
+      yajl_gen_bool (g, f->elf);
       cmd_gen_str (g, "size");
-      yajl_gen_integer (g, (long long)e->id.size);
-      if (e->kind == REG_CLOSURE_FILE)
+      yajl_gen_integer (g, (long long)f->size);
+      if (!f->symlink)
         {
-          char hex[REG_DIGEST_HEX_LEN + 1];
-          object_digest (rootfd, e->path, hex);
           cmd_gen_str (g, "digest");
-          cmd_gen_str (g, hex);
+          cmd_gen_str (g, f->digest);
         }
       cmd_gen_str (g, "mode");
-      yajl_gen_integer (g, (long long)(e->id.mode & 07777));
+      yajl_gen_integer (g, (long long)f->mode);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
   cmd_gen_str (g, "missing");
   yajl_gen_array_open (g);
-  for (size_t i = 0; i < c->n_missing; i++)
+  for (size_t i = 0; i < r->n_missing; i++)
     {
       yajl_gen_map_open (g);
       cmd_gen_str (g, "name");
-      cmd_gen_str (g, c->missing[i].name);
+      cmd_gen_str (g, r->missing[i].name);
       cmd_gen_str (g, "needed_by");
-      cmd_gen_str (g, c->missing[i].needed_by);
+      cmd_gen_str (g, r->missing[i].needed_by);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  gen_volume (g, v);
+  gen_volume (g, r);
   yajl_gen_map_close (g);
   yajl_gen_get_buf (g, &buf, &len);
   ret = write_all (STDOUT_FILENO, buf, len, err);
@@ -286,9 +201,8 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
   cleanup_free char *bundle_rootfs = NULL;
   cleanup_free const char **env = xmalloc0 (sizeof (char *) * (size_t)(argc + 1));
   size_t n_env = 0;
-  struct reg_closure *c = NULL;
-  struct volume vol = { 0 };
-  cleanup_close int rootfd = -1;
+  struct reg_report_request rq = { 0 };
+  struct reg_report r = { 0 };
   int opt, ret;
 
   opterr = 0;
@@ -358,31 +272,23 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
       args = (const char *const *)argv + optind;
     }
 
-  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0)
-    ret = reg_make_error (err, errno, "open rootfs `%s`", rootfs);
-  else
-    ret = reg_analyze (rootfd, args, env, cwd, &c, err);
-  if (ret == 0)
-    ret = reg_tree_size (rootfd, &vol.image, err);
-  if (ret == 0)
-    closure_volume (c, &vol);
-  if (ret == 0 && bundle)
-    ret = minimal_volume (cmd_store_root (g), bundle, rootfd, config, &vol, err);
+  rq.rootfs = rootfs;
+  rq.args = args;
+  rq.env = env;
+  rq.cwd = cwd;
+  rq.bundle = bundle;
+  rq.config = config;
+  rq.store_root = cmd_store_root (g);
+  ret = reg_report_analyze (&rq, &r, err);
   if (ret == 0)
     {
       if (strcmp (format, "json") == 0)
-        ret = print_json (rootfd, c, &vol, err);
+        ret = print_json (&r, err);
       else
-        {
-          print_text (rootfd, c);
-          print_volume_text (&vol);
-        }
+        print_text (&r);
     }
-  reg_closure_free (c);
+  reg_report_clear (&r);
   oci_config_free (config);
-  reg_minimal_result_clear (&vol.env);
-  free (vol.profile_key);
   return ret < 0 ? ret : 0;
 }
 

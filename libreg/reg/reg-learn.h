@@ -73,11 +73,6 @@
    be NULL: the digest is computed without adding anything to a store.  */
 int reg_profile_key (struct reg_store *s, int rootfd, const oci_process *p, char **key, reg_error_t *err);
 
-/* The paths of profile KEY (NULL-terminated, sorted; an empty list when
-   there is none).  A profile over the bounds, corrupt or not a regular
-   file is an error ("profile KEY: ...").  */
-int reg_profile_read (const char *store_root, const char *key, char ***paths, size_t *n, reg_error_t *err);
-
 /* What a merge wrote: the profile's paths and bytes, and how many new
    paths it left out at the bounds.  */
 struct reg_profile_summary
@@ -94,10 +89,6 @@ int reg_profile_merge (const char *store_root, const char *key, const char *cons
 /* An identity of profile KEY that changes whenever it is rewritten ("none"
    when there is none): for the environment cache key.  */
 char *reg_profile_identity (const char *store_root, const char *key);
-
-/* The keys of every profile (NULL-terminated), and removing one.  */
-int reg_profile_list (const char *store_root, char ***keys, size_t *n, reg_error_t *err);
-int reg_profile_remove (const char *store_root, const char *key, reg_error_t *err);
 
 /* Start the recorder for a container in learn mode.  PLAN is its REG plan
    (mode learn; its profile_key names the profile).  ROOT_FD is a

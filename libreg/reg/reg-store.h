@@ -32,20 +32,12 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "reg-admin.h"
 #include "reg-identity.h"
-
-#define REG_DIGEST_HEX_LEN 64
 
 /* The largest file the store shares unless told otherwise (reg.conf's
    max_object_size): every byte of a file, holes included, is hashed.  */
 #define REG_STORE_DEFAULT_MAX_OBJECT_SIZE ((uint64_t)1 << 30)
-
-struct reg_store;
-
-/* Open (creating as needed) the store at ROOT and take its shared lock.  */
-int reg_store_open (const char *root, struct reg_store **out, reg_error_t *err);
-void reg_store_close (struct reg_store *s);
-const char *reg_store_root (struct reg_store *s);
 
 /* Files larger than BYTES (their length, holes included) are not shared
    (REG_STORE_UNSHARED_SIZE).  */
@@ -124,33 +116,7 @@ void reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out
 
 /* --- manifests (pure: no I/O) ------------------------------------------- */
 
-enum reg_entry_type
-{
-  REG_ENTRY_DIR = 'd',
-  REG_ENTRY_FILE = 'f',
-  REG_ENTRY_SYMLINK = 'l',
-};
-
-struct reg_manifest_entry
-{
-  char *path; /* relative to the environment root, normalised: "usr/lib/libc.so.6" */
-  enum reg_entry_type type;
-  char *digest; /* FILE: the object (its mode/uid/gid are the object's) */
-  char *target; /* SYMLINK: the link text, kept verbatim */
-  mode_t mode;  /* DIR: permission bits; FILE: the object's; SYMLINK: 0777 */
-  uid_t uid;
-  gid_t gid;
-};
-
-struct reg_manifest
-{
-  struct reg_manifest_entry *entries;
-  size_t n;
-  size_t cap;
-};
-
 struct reg_manifest *reg_manifest_new (void);
-void reg_manifest_free (struct reg_manifest *m);
 /* PATH is normalised ("/usr//lib/" -> "usr/lib"); "." or ".." components, an
    empty path and a NUL-free but over-long path are errors.  */
 int reg_manifest_add_dir (struct reg_manifest *m, const char *path, mode_t mode, uid_t uid, gid_t gid,
@@ -163,7 +129,6 @@ int reg_manifest_add_symlink (struct reg_manifest *m, const char *path, const ch
    the canonical serialisation (see reg-manifest.c) and its id (64 hex).  */
 int reg_manifest_serialize (struct reg_manifest *m, char **data, size_t *len, reg_error_t *err);
 int reg_manifest_id (struct reg_manifest *m, char **id, reg_error_t *err);
-int reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out, reg_error_t *err);
 
 /* --- environments ------------------------------------------------------- */
 
@@ -171,8 +136,6 @@ int reg_manifest_parse (const char *data, size_t len, struct reg_manifest **out,
    objects, symlinks, directories) and reused.  Every file's object must be
    in the store.  */
 int reg_store_env_get (struct reg_store *s, struct reg_manifest *m, char **env_id, char **env_root, reg_error_t *err);
-/* The root of an existing environment, or an ENOENT error.  */
-int reg_store_env_root (struct reg_store *s, const char *env_id, char **env_root, reg_error_t *err);
 /* A container (REF_NAME: [A-Za-z0-9_.-]+) uses / stops using ENV_ID.  Unref
    of a reference or an environment that is gone is not an error.  */
 int reg_store_env_ref (struct reg_store *s, const char *env_id, const char *ref_name, reg_error_t *err);
@@ -224,76 +187,5 @@ int reg_store_env_set_image (struct reg_store *s, const char *env_id, uint64_t f
 int reg_store_env_set_image_root (struct reg_store *s, const char *env_id, int rootfd, reg_error_t *err);
 /* Whether ENV_ID has either record.  */
 bool reg_store_env_has_image (struct reg_store *s, const char *env_id);
-
-struct reg_env_info
-{
-  char *id;
-  uint64_t files; /* regular files */
-  uint64_t symlinks;
-  uint64_t dirs;
-  uint64_t bytes;                    /* sum of the sizes of its files */
-  uint64_t image_files, image_bytes; /* the image it was built from; 0 when not known */
-  char **refs;                       /* NULL-terminated names of the containers using it */
-  size_t n_refs;
-  int64_t created; /* seconds since the epoch */
-};
-int reg_store_list_envs (struct reg_store *s, struct reg_env_info **envs, size_t *n, reg_error_t *err);
-void reg_env_info_free (struct reg_env_info *envs, size_t n);
-
-struct reg_store_stats
-{
-  uint64_t objects;      /* distinct inodes in objects/ (copies included) */
-  uint64_t object_bytes; /* bytes in the store: each object once */
-  uint64_t envs;
-  uint64_t refs;             /* container references over all environments */
-  uint64_t env_links;        /* links from environments to objects */
-  uint64_t referenced_bytes; /* bytes the environments would take unshared */
-  uint64_t saved_bytes;      /* referenced_bytes - object_bytes (0 if negative) */
-  double sharing_degree;     /* env_links / objects: mean number of environments per object */
-};
-int reg_store_stats (struct reg_store *s, struct reg_store_stats *st, reg_error_t *err);
-
-/* --- maintenance -------------------------------------------------------- */
-
-struct reg_gc_result
-{
-  uint64_t envs_removed;
-  uint64_t objects_removed;
-  uint64_t bytes_freed;
-  uint64_t temps_removed;
-  uint64_t cache_entries_removed;
-};
-/* Take the exclusive lock (waiting for every open handle to close), remove
-   environments without references, objects no environment links, what is
-   left in tmp/ (only killed processes leave anything there) and cache
-   entries that name removed objects or environments.  */
-int reg_store_gc (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err);
-
-struct reg_check_problem
-{
-  char *object; /* path relative to the store root */
-  char *problem;
-};
-struct reg_check_result
-{
-  uint64_t objects; /* hashed */
-  uint64_t bytes;
-  uint64_t skipped; /* objects not hashed: older than `since`, or not in the sample */
-  struct reg_check_problem *problems;
-  size_t n_problems;
-};
-/* What to re-hash, so that a check can run often on a large store.  */
-struct reg_check_options
-{
-  int64_t since;   /* only objects whose ctime (seconds since the epoch) is at or after this; 0: all */
-  uint64_t sample; /* at most this many of them, chosen at random; 0: all */
-};
-/* Re-hash the objects OPTS selects (NULL: every one) with their inodes'
-   mode/uid/gid and compare with their names; every object's name and type
-   are checked whatever OPTS says.  Problems are listed in RES; the return
-   value is < 0 only when the check itself could not run.  */
-int reg_store_check (struct reg_store *s, const struct reg_check_options *opts, struct reg_check_result *res,
-                     reg_error_t *err);
-void reg_check_result_clear (struct reg_check_result *res);
 
 #endif
