@@ -9,7 +9,7 @@
 
 #include "error.h"
 
-struct reg_global_args
+struct cmd_global_args
 {
   const char *root; /* state directory */
   const char *log;
@@ -26,36 +26,36 @@ struct reg_global_args
 
 /* Each subcommand: parse its own options from ARGV (ARGV[0] is the command
    name) and call one libreg entry point.  */
-typedef int (*reg_command_fn) (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+typedef int (*cmd_fn) (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
 
-int cmd_create (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_start (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_run (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_pause (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_resume (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_create (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_start (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_run (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_state (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_kill (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_delete (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_list (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_exec (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_pause (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_resume (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_update (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_ps (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_events (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_spec (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_features (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
 
 /* `reg` subcommands on the REG store (cmd/reg-store.c); the store is
    g->reg_root, which main chose (the user's when rootless), or
    REG_DEFAULT_STORE.  ARGV[0] is the subcommand name.  */
-int cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-int cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_ls (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_stats (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_gc (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
 /* PART in percent of WHOLE with one decimal ("8.0"; "0.0" when WHOLE is 0),
    into BUF: for the volume reports of `reg ls` and `reg analyze`.  */
 const char *cmd_percent (uint64_t part, uint64_t whole, char buf[32]);
 /* The REG store of the command line: g->reg_root or REG_DEFAULT_STORE.  */
-const char *cmd_store_root (struct reg_global_args *g);
+const char *cmd_store_root (struct cmd_global_args *g);
 /* JSON output of the `reg` subcommands: a string; KEY and an unsigned
    integer; KEY and PART in percent of WHOLE as cmd_percent writes it
    (yajl_gen_double would print the binary value's 17 digits).  */
@@ -63,17 +63,17 @@ void cmd_gen_str (yajl_gen gen, const char *s);
 void cmd_gen_uint (yajl_gen gen, const char *key, uint64_t v);
 void cmd_gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole);
 /* reg profile ls|show|rm (cmd/reg-profile.c).  */
-int cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
+int cmd_reg_profile (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
 /* Returns 1 (the exit status) when an object is corrupted.  */
-int cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err);
-struct reg_context;
-struct reg_create_options;
+int cmd_reg_check (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);
+struct runtime_context;
+struct runtime_create_options;
 /* The library's view of the global options.  */
-void cmd_context (struct reg_global_args *g, struct reg_context *ctx);
+void cmd_context (struct cmd_global_args *g, struct runtime_context *ctx);
 /* create and run share their options; RUN adds --detach and --keep.  Returns
    the index of the container id in ARGV, or a negative error; 0 after
    --help.  */
-int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
+int cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct runtime_create_options *opts,
                               reg_error_t *err);
 
 /* The options of a command that takes only an id (start, pause, resume,

@@ -8,7 +8,7 @@
 #include "utils.h"
 
 void
-cmd_context (struct reg_global_args *g, struct reg_context *ctx)
+cmd_context (struct cmd_global_args *g, struct runtime_context *ctx)
 {
   memset (ctx, 0, sizeof (*ctx));
   ctx->state_root = g->root;
@@ -18,9 +18,9 @@ cmd_context (struct reg_global_args *g, struct reg_context *ctx)
   ctx->reg_mode = g->reg_mode;
   ctx->reg_max_object_size = g->reg_max_object_size;
   if (g->rootless && strcmp (g->rootless, "true") == 0)
-    ctx->rootless = REG_ROOTLESS_TRUE;
+    ctx->rootless = RUNTIME_ROOTLESS_TRUE;
   else if (g->rootless && strcmp (g->rootless, "false") == 0)
-    ctx->rootless = REG_ROOTLESS_FALSE;
+    ctx->rootless = RUNTIME_ROOTLESS_FALSE;
 }
 
 enum
@@ -55,7 +55,7 @@ usage (const char *cmd, bool run)
 }
 
 int
-cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct reg_create_options *opts,
+cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, struct runtime_create_options *opts,
                           reg_error_t *err)
 {
   static const struct option create_opts[] = {
@@ -137,14 +137,14 @@ cmd_parse_create_options (const char *cmd, bool run, int argc, char **argv, stru
 }
 
 int
-cmd_create (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_create (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
-  struct reg_create_options opts;
-  struct reg_context ctx;
+  struct runtime_create_options opts;
+  struct runtime_context ctx;
   int idx = cmd_parse_create_options ("create", false, argc, argv, &opts, err);
 
   if (idx <= 0)
     return idx;
   cmd_context (g, &ctx);
-  return reg_container_create (&ctx, argv[idx], &opts, err);
+  return runtime_container_create (&ctx, argv[idx], &opts, err);
 }

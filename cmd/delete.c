@@ -6,14 +6,14 @@
 #include "container.h"
 
 int
-cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_delete (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "force", no_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct reg_context ctx;
+  struct runtime_context ctx;
   bool force = false;
   int c;
 
@@ -34,5 +34,5 @@ cmd_delete (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (argc - optind != 1)
     return cmd_usage_error (err, "delete", argc - optind < 1 ? "missing the container id" : "too many arguments");
   cmd_context (g, &ctx);
-  return reg_container_delete (&ctx, argv[optind], force, err);
+  return runtime_container_delete (&ctx, argv[optind], force, err);
 }

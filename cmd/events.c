@@ -33,7 +33,7 @@ parse_duration (const char *s)
 }
 
 int
-cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_events (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "stats", no_argument, NULL, 's' },
@@ -41,7 +41,7 @@ cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct reg_context ctx;
+  struct runtime_context ctx;
   bool stats = false;
   long interval = 5000;
   int c;
@@ -69,5 +69,5 @@ cmd_events (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (argc - optind != 1)
     return cmd_usage_error (err, "events", argc - optind < 1 ? "missing the container id" : "too many arguments");
   cmd_context (g, &ctx);
-  return reg_container_events (&ctx, argv[optind], stats, interval, stdout, err);
+  return runtime_container_events (&ctx, argv[optind], stats, interval, stdout, err);
 }

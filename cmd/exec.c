@@ -56,7 +56,7 @@ push (char ***v, size_t *n, char *s)
 }
 
 int
-cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_exec (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts_table[] = {
     { "process", required_argument, NULL, 'p' },
@@ -80,8 +80,8 @@ cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct reg_exec_options o;
-  struct reg_context ctx;
+  struct runtime_exec_options o;
+  struct runtime_context ctx;
   cleanup_free char **env = NULL, **gids = NULL, **caps = NULL;
   size_t n_env = 0, n_gids = 0, n_caps = 0;
   int c;
@@ -165,5 +165,5 @@ cmd_exec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   o.args = argv + optind + 1;
   cmd_context (g, &ctx);
   /* The process's exit status is ours.  */
-  return reg_container_exec (&ctx, argv[optind], &o, err);
+  return runtime_container_exec (&ctx, argv[optind], &o, err);
 }

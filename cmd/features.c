@@ -7,7 +7,7 @@
 #include "utils.h"
 
 int
-cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_features (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "help", no_argument, NULL, 'h' },
@@ -31,7 +31,7 @@ cmd_features (struct reg_global_args *g, int argc, char **argv, reg_error_t *err
   if (optind < argc)
     return cmd_usage_error (err, "features", "unexpected argument `%s`", argv[optind]);
 
-  json = reg_features_json (&len);
+  json = runtime_features_json (&len);
   if (write_all (1, json, len, err) < 0)
     return -1;
   if (len == 0 || json[len - 1] != '\n')

@@ -6,14 +6,14 @@
 #include "container.h"
 
 int
-cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_kill (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "all", no_argument, NULL, 'a' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct reg_context ctx;
+  struct runtime_context ctx;
   bool all = false;
   int c, n;
 
@@ -36,5 +36,5 @@ cmd_kill (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (n < 1 || n > 2)
     return cmd_usage_error (err, "kill", n < 1 ? "missing the container id" : "too many arguments");
   cmd_context (g, &ctx);
-  return reg_container_kill (&ctx, argv[optind], n == 2 ? argv[optind + 1] : NULL, all, err);
+  return runtime_container_kill (&ctx, argv[optind], n == 2 ? argv[optind + 1] : NULL, all, err);
 }

@@ -7,7 +7,7 @@
 #include "container.h"
 
 int
-cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_list (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "format", required_argument, NULL, 'f' },
@@ -15,8 +15,8 @@ cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  enum reg_list_format format = REG_LIST_TABLE;
-  struct reg_context ctx;
+  enum runtime_list_format format = RUNTIME_LIST_TABLE;
+  struct runtime_context ctx;
   bool quiet = false;
   int c;
 
@@ -26,9 +26,9 @@ cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
       {
       case 'f':
         if (strcmp (optarg, "table") == 0)
-          format = REG_LIST_TABLE;
+          format = RUNTIME_LIST_TABLE;
         else if (strcmp (optarg, "json") == 0)
-          format = REG_LIST_JSON;
+          format = RUNTIME_LIST_JSON;
         else
           return cmd_usage_error (err, "list", "--format: expected `table` or `json`, got `%s`", optarg);
         break;
@@ -44,5 +44,5 @@ cmd_list (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (optind != argc)
     return cmd_usage_error (err, "list", "unexpected argument `%s`", argv[optind]);
   cmd_context (g, &ctx);
-  return reg_container_list (&ctx, format, quiet, stdout, err);
+  return runtime_container_list (&ctx, format, quiet, stdout, err);
 }

@@ -20,7 +20,7 @@
 struct command
 {
   const char *name;
-  reg_command_fn fn;
+  cmd_fn fn;
   const char *help;
 };
 
@@ -206,7 +206,7 @@ default_root (void)
 int
 main (int argc, char **argv)
 {
-  struct reg_global_args g = { .log_format = REG_LOG_TEXT };
+  struct cmd_global_args g = { .log_format = REG_LOG_TEXT };
   reg_error_t err = NULL;
   const char *log_format = NULL;
   /* For the whole run: g points into them.  */
@@ -290,7 +290,7 @@ main (int argc, char **argv)
   if (optind < argc
       && (strcmp (argv[optind], "create") == 0 || strcmp (argv[optind], "run") == 0
           || strcmp (argv[optind], "exec") == 0)
-      && reg_self_exe_protect (argv, &err) < 0)
+      && runtime_self_exe_protect (argv, &err) < 0)
     {
       reg_error_print (&err, "reg-runc");
       reg_error_release (&err);

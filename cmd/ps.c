@@ -105,14 +105,14 @@ ps_table (const pid_t *pids, size_t n, int argc, char **argv, reg_error_t *err)
 }
 
 int
-cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_ps (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  struct reg_context ctx;
+  struct runtime_context ctx;
   const char *format = "table";
   cleanup_free pid_t *pids = NULL;
   size_t n = 0;
@@ -140,7 +140,7 @@ cmd_ps (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (strcmp (format, "json") == 0 && argc - optind > 1)
     return cmd_usage_error (err, "ps", "ps options cannot be used with --format json");
   cmd_context (g, &ctx);
-  ret = reg_container_pids (&ctx, argv[optind], &pids, &n, err);
+  ret = runtime_container_pids (&ctx, argv[optind], &pids, &n, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (strcmp (format, "json") == 0)

@@ -17,7 +17,7 @@ profile_usage (FILE *out)
 }
 
 int
-cmd_reg_profile (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_profile (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   const char *root = cmd_store_root (g);
   cleanup_string_array char **items = NULL;

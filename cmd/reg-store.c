@@ -21,7 +21,7 @@ enum output_format
 };
 
 const char *
-cmd_store_root (struct reg_global_args *g)
+cmd_store_root (struct cmd_global_args *g)
 {
   return g->reg_root ? g->reg_root : REG_DEFAULT_STORE;
 }
@@ -72,7 +72,7 @@ parse_options (const char *cmd, const char *usage, bool with_format, int argc, c
 /* Open the store; *S stays NULL when it does not exist yet (an empty store:
    nothing to list, collect or check, and nothing is created).  */
 static int
-open_existing_store (struct reg_global_args *g, struct reg_store **s, reg_error_t *err)
+open_existing_store (struct cmd_global_args *g, struct reg_store **s, reg_error_t *err)
 {
   struct stat st;
 
@@ -200,7 +200,7 @@ list_env_files (struct reg_store *s, const char *id, enum output_format format, 
 }
 
 int
-cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_ls (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   struct reg_store *s = NULL;
   struct reg_env_info *envs = NULL;
@@ -296,7 +296,7 @@ cmd_reg_ls (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
 }
 
 int
-cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_stats (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   struct reg_store_stats st = { 0 };
   struct reg_store *s = NULL;
@@ -356,7 +356,7 @@ cmd_reg_stats (struct reg_global_args *g, int argc, char **argv, reg_error_t *er
 }
 
 int
-cmd_reg_gc (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_gc (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   struct reg_gc_result res = { 0 };
   struct reg_store *s = NULL;
@@ -439,7 +439,7 @@ parse_since (const char *arg, time_t now, int64_t *out)
 }
 
 int
-cmd_reg_check (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_check (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option long_options[] = {
     { "since", required_argument, NULL, 's' },

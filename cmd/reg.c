@@ -183,7 +183,7 @@ enum
 };
 
 static int
-cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg_analyze (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "rootfs", required_argument, NULL, OPT_ROOTFS },
@@ -295,7 +295,7 @@ cmd_reg_analyze (struct reg_global_args *g, int argc, char **argv, reg_error_t *
 static const struct
 {
   const char *name;
-  reg_command_fn fn;
+  cmd_fn fn;
   const char *help;
 } reg_commands[] = {
   { "analyze", NULL, "print the files an entrypoint needs in a rootfs" },
@@ -307,7 +307,7 @@ static const struct
 };
 
 int
-cmd_reg (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_reg (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   if (argc < 2 || strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0)
     {

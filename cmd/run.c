@@ -3,15 +3,15 @@
 #include "container.h"
 
 int
-cmd_run (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_run (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
-  struct reg_create_options opts;
-  struct reg_context ctx;
+  struct runtime_create_options opts;
+  struct runtime_context ctx;
   int idx = cmd_parse_create_options ("run", true, argc, argv, &opts, err);
 
   if (idx <= 0)
     return idx;
   cmd_context (g, &ctx);
   /* The container's exit status is ours.  */
-  return reg_container_run (&ctx, argv[idx], &opts, err);
+  return runtime_container_run (&ctx, argv[idx], &opts, err);
 }

@@ -21,7 +21,7 @@ spec_usage (FILE *out)
 }
 
 int
-cmd_spec (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_spec (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "bundle", required_argument, NULL, 'b' },

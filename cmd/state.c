@@ -6,9 +6,9 @@
 #include "container.h"
 
 int
-cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_state (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
-  struct reg_context ctx;
+  struct runtime_context ctx;
   const char *id;
   char *json = NULL;
   int ret = cmd_parse_id ("state", "Print the state of a container (JSON).", argc, argv, &id, err);
@@ -16,7 +16,7 @@ cmd_state (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (ret < 0 || id == NULL)
     return ret;
   cmd_context (g, &ctx);
-  ret = reg_container_state (&ctx, id, &json, err);
+  ret = runtime_container_state (&ctx, id, &json, err);
   if (ret < 0)
     return ret;
   printf ("%s\n", json);

@@ -72,7 +72,7 @@ unum (const char *opt, const char *v, uint64_t *out, reg_error_t *err)
 static int
 bytes (const char *opt, const char *v, int64_t *out, reg_error_t *err)
 {
-  int ret = reg_cgroup_parse_bytes (v, out, err);
+  int ret = runtime_cgroup_parse_bytes (v, out, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "update: --%s", opt);
   return 0;
@@ -95,7 +95,7 @@ read_resources (const char *file, oci_resources *r, reg_error_t *err)
 }
 
 int
-cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
+cmd_update (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
 {
   static const struct option opts[] = {
     { "resources", required_argument, NULL, U_RESOURCES },
@@ -122,7 +122,7 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   const char *vals[U_MEMBW + 1 - U_MEMORY] = { 0 };
   const char *resources = NULL;
   oci_resources r = { 0 };
-  struct reg_context ctx;
+  struct runtime_context ctx;
   int c, ret = 0;
 
   opterr = 0;
@@ -220,7 +220,7 @@ cmd_update (struct reg_global_args *g, int argc, char **argv, reg_error_t *err)
   if (ret == 0)
     {
       cmd_context (g, &ctx);
-      ret = reg_container_update (&ctx, argv[optind], &r, err);
+      ret = runtime_container_update (&ctx, argv[optind], &r, err);
     }
   oci_resources_clear (&r);
   return ret;

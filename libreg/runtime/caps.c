@@ -64,10 +64,10 @@ resolve_set (const oci_strv *names, const char *json_path, const char *set, int 
 }
 
 int
-reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps, struct reg_caps **out,
-                             reg_error_t *err)
+runtime_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
+                                 struct runtime_caps **out, reg_error_t *err)
 {
-  cleanup_free struct reg_caps *caps = xmalloc0 (sizeof (*caps));
+  cleanup_free struct runtime_caps *caps = xmalloc0 (sizeof (*caps));
   int ret;
 
   *out = NULL;
@@ -95,25 +95,25 @@ reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, i
 }
 
 int
-reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out, reg_error_t *err)
+runtime_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct runtime_caps **out, reg_error_t *err)
 {
-  return reg_caps_resolve_for_kernel (c, json_path, kernel_cap_count (), out, err);
+  return runtime_caps_resolve_for_kernel (c, json_path, kernel_cap_count (), out, err);
 }
 
 int
-reg_caps_resolve (const oci_capabilities *c, struct reg_caps **out, reg_error_t *err)
+runtime_caps_resolve (const oci_capabilities *c, struct runtime_caps **out, reg_error_t *err)
 {
-  return reg_caps_resolve_at (c, "config.json: process.capabilities", out, err);
+  return runtime_caps_resolve_at (c, "config.json: process.capabilities", out, err);
 }
 
 void
-reg_caps_free (struct reg_caps *caps)
+runtime_caps_free (struct runtime_caps *caps)
 {
   free (caps);
 }
 
 int
-reg_caps_before_setuid (reg_error_t *err)
+runtime_caps_before_setuid (reg_error_t *err)
 {
   if (UNLIKELY (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0))
     return reg_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
@@ -141,7 +141,7 @@ set_flag_from_mask (cap_t c, cap_flag_t flag, uint64_t mask, int n)
 }
 
 int
-reg_caps_apply (const struct reg_caps *caps, reg_error_t *err)
+runtime_caps_apply (const struct runtime_caps *caps, reg_error_t *err)
 {
   int n = kernel_cap_count ();
   cleanup_cap cap_t cur = NULL;
@@ -175,7 +175,7 @@ reg_caps_apply (const struct reg_caps *caps, reg_error_t *err)
       if (ret <= 0)
         continue; /* already dropped, or unknown to the kernel */
       if (UNLIKELY (cap_drop_bound (v) < 0))
-        return reg_make_error (err, errno, "drop %s from the bounding set", reg_caps_name (v) ?: "?");
+        return reg_make_error (err, errno, "drop %s from the bounding set", runtime_caps_name (v) ?: "?");
     }
 
   want = cap_init ();
@@ -202,7 +202,7 @@ reg_caps_apply (const struct reg_caps *caps, reg_error_t *err)
     for (v = 0; v < n; v++)
       if (caps->ambient & (UINT64_C (1) << v))
         if (cap_set_ambient (v, CAP_SET) < 0)
-          reg_warning ("cannot raise ambient capability %s: %s", reg_caps_name (v) ?: "?", strerror (errno));
+          reg_warning ("cannot raise ambient capability %s: %s", runtime_caps_name (v) ?: "?", strerror (errno));
 
   if (UNLIKELY (prctl (PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0))
     return reg_make_error (err, errno, "prctl PR_SET_KEEPCAPS");
@@ -245,14 +245,14 @@ compute_names (void)
 }
 
 const char *const *
-reg_caps_known_names (void)
+runtime_caps_known_names (void)
 {
   compute_names ();
   return (const char *const *)known_names;
 }
 
 const char *
-reg_caps_name (int v)
+runtime_caps_name (int v)
 {
   if (v < 0 || v >= CAPS_MAX)
     return NULL;

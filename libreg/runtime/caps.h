@@ -2,10 +2,10 @@
  *
  * Two phases, so that a bad name fails `create` before anything is forked:
  *
- *   create, before fork:  reg_caps_resolve (config names -> bit masks)
- *   container init:       reg_caps_before_setuid ()
+ *   create, before fork:  runtime_caps_resolve (config names -> bit masks)
+ *   container init:       runtime_caps_before_setuid ()
  *                         setgroups / setgid / setuid (the lifecycle's job)
- *                         reg_caps_apply ()
+ *                         runtime_caps_apply ()
  *                         ... no_new_privs, LSM exec label, seccomp, execve
  *
  * What the program sees after execve follows capabilities(7): for a non-root
@@ -14,8 +14,8 @@
  * = effective = inheritable | bounding.  That is why the runtime-spec's
  * configs list the same caps in bounding/permitted/effective for root, and
  * use ambient for a non-root user that should keep capabilities.  */
-#ifndef REG_CAPS_H
-#define REG_CAPS_H
+#ifndef RUNTIME_CAPS_H
+#define RUNTIME_CAPS_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@
    runc does, the process's capabilities are then left as they are (a root
    process keeps all of them, a non-root one loses them at setuid).  A set
    absent from a present capabilities object is empty.  */
-struct reg_caps
+struct runtime_caps
 {
   bool configured;
   uint64_t bounding, effective, inheritable, permitted, ambient;
@@ -39,35 +39,36 @@ struct reg_caps
      config.json: process.capabilities.bounding: unknown capability "CAP_FOO"
    A capability libcap knows but the running kernel does not (value >=
    cap_max_bits ()) is skipped with a warning, as runc does.  */
-int reg_caps_resolve (const oci_capabilities *c, struct reg_caps **out, reg_error_t *err);
+int runtime_caps_resolve (const oci_capabilities *c, struct runtime_caps **out, reg_error_t *err);
 
 /* The same with another prefix for messages ("process.json: capabilities"
    for exec).  */
-int reg_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct reg_caps **out, reg_error_t *err);
+int runtime_caps_resolve_at (const oci_capabilities *c, const char *json_path, struct runtime_caps **out,
+                             reg_error_t *err);
 
-/* The decision alone: as reg_caps_resolve_at, for a kernel that knows
+/* The decision alone: as runtime_caps_resolve_at, for a kernel that knows
    KERNEL_CAPS capabilities (values 0 .. KERNEL_CAPS-1).  */
-int reg_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
-                                 struct reg_caps **out, reg_error_t *err);
+int runtime_caps_resolve_for_kernel (const oci_capabilities *c, const char *json_path, int kernel_caps,
+                                     struct runtime_caps **out, reg_error_t *err);
 
 /* In the container's init, while still uid 0, before setuid/setgid: keep
    the permitted set across the change to a non-root uid.  */
-int reg_caps_before_setuid (reg_error_t *err);
+int runtime_caps_before_setuid (reg_error_t *err);
 
 /* After setgroups/setgid/setuid: bounding (drop what is not configured),
    then effective/permitted/inheritable, then ambient (cleared, then each
    configured cap raised; one the kernel refuses because it is not in both
    permitted and inheritable is skipped with a warning, as runc does), then
    keep-caps off.  A no-op when CAPS is NULL or not configured.  */
-int reg_caps_apply (const struct reg_caps *caps, reg_error_t *err);
+int runtime_caps_apply (const struct runtime_caps *caps, reg_error_t *err);
 
-void reg_caps_free (struct reg_caps *caps);
+void runtime_caps_free (struct runtime_caps *caps);
 
 /* "CAP_CHOWN", ... : every capability both libcap and the running kernel
    know, NULL-terminated (for `features`).  */
-const char *const *reg_caps_known_names (void);
+const char *const *runtime_caps_known_names (void);
 
 /* The name of capability value V ("CAP_CHOWN"), or NULL.  */
-const char *reg_caps_name (int v);
+const char *runtime_caps_name (int v);
 
 #endif

@@ -1,33 +1,33 @@
 /* libreg: helpers shared by the cgroup backends (cgroup-v1.c, cgroup-v2.c,
    cgroup-systemd.c).  */
-#ifndef REG_CGROUP_INTERNAL_H
-#define REG_CGROUP_INTERNAL_H
+#ifndef RUNTIME_CGROUP_INTERNAL_H
+#define RUNTIME_CGROUP_INTERNAL_H
 
 #include "cgroup.h"
 
-extern const struct reg_cgroup_manager reg_cgroup_manager_v1;
-extern const struct reg_cgroup_manager reg_cgroup_manager_v2;
-extern const struct reg_cgroup_manager reg_cgroup_manager_systemd;
+extern const struct runtime_cgroup_manager runtime_cgroup_manager_v1;
+extern const struct runtime_cgroup_manager runtime_cgroup_manager_v2;
+extern const struct runtime_cgroup_manager runtime_cgroup_manager_systemd;
 
 /* v1/hybrid: PATH's directory in every hierarchy mounted under
    /sys/fs/cgroup (a relative PATH below the caller's cgroup there), made
    when MAKE.  */
-int reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err);
+int runtime_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err);
 
 /* The caller's cgroup in the hierarchy whose controllers are CONTROLLERS
    ("memory", "name=systemd", "" for cgroup2), from /proc/self/cgroup.  */
-char *reg_cgroup_own_path (const char *controllers);
+char *runtime_cgroup_own_path (const char *controllers);
 /* mkdir -p DIR below the hierarchy mounted at MOUNT; CPUSET copies
    cpuset.cpus/mems into each new level (v1 cpuset starts empty).  */
-int reg_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t *err);
-int reg_cgroup_generic_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
-int reg_cgroup_generic_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
-int reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err);
-int reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+int runtime_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t *err);
+int runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
+int runtime_cgroup_generic_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
+int runtime_cgroup_generic_destroy (struct runtime_cgroup *cg, reg_error_t *err);
+int runtime_cgroup_generic_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
 /* Poll FILE in DIR until a line equal to WANT (about 10 s).  */
-int reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err);
-bool reg_cgroup_has_line (const char *dir, const char *file, const char *want);
+int runtime_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err);
+bool runtime_cgroup_has_line (const char *dir, const char *file, const char *want);
 /* update: memory.checkBeforeUpdate refuses a limit below the usage.  */
-int reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, reg_error_t *err);
+int runtime_cgroup_check_before_update (struct runtime_cgroup *cg, const oci_resources *r, reg_error_t *err);
 
 #endif

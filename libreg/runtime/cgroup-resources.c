@@ -26,7 +26,7 @@ is_fs (const char *path, long magic)
 }
 
 void
-reg_cgroup_layout_detect (struct reg_cgroup_layout *l)
+runtime_cgroup_layout_detect (struct runtime_cgroup_layout *l)
 {
   memset (l, 0, sizeof (*l));
   l->v2 = is_fs (CGROUP_ROOT, CGROUP2_SUPER_MAGIC);
@@ -37,14 +37,14 @@ reg_cgroup_layout_detect (struct reg_cgroup_layout *l)
   l->net_v1 = is_fs (CGROUP_ROOT "/net_cls", CGROUP_SUPER_MAGIC) || is_fs (CGROUP_ROOT "/net_prio", CGROUP_SUPER_MAGIC);
 }
 
-static void add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
+static void add_full (struct runtime_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
                       const char *fmt, ...) __attribute__ ((format (printf, 6, 7)));
 
 static void
-add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
+add_full (struct runtime_cgroup_plan *p, const char *ctrl, const char *file, const char *alt, bool optional,
           const char *fmt, ...)
 {
-  struct reg_cgroup_write *w;
+  struct runtime_cgroup_write *w;
   va_list ap;
 
   p->w = xrealloc (p->w, (p->n + 1) * sizeof (*p->w));
@@ -64,10 +64,10 @@ add_full (struct reg_cgroup_plan *p, const char *ctrl, const char *file, const c
 #define add(p, ctrl, file, ...) add_full (p, ctrl, file, NULL, false, __VA_ARGS__)
 
 /* The value the last write's alternative file takes.  */
-static void alt_value (struct reg_cgroup_plan *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+static void alt_value (struct runtime_cgroup_plan *p, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
 
 static void
-alt_value (struct reg_cgroup_plan *p, const char *fmt, ...)
+alt_value (struct runtime_cgroup_plan *p, const char *fmt, ...)
 {
   va_list ap;
 
@@ -85,7 +85,7 @@ not_on_v2 (const char *field, reg_error_t *err)
 }
 
 void
-reg_cgroup_plan_clear (struct reg_cgroup_plan *p)
+runtime_cgroup_plan_clear (struct runtime_cgroup_plan *p)
 {
   for (size_t i = 0; i < p->n; i++)
     {
@@ -101,7 +101,7 @@ reg_cgroup_plan_clear (struct reg_cgroup_plan *p)
 }
 
 uint64_t
-reg_cgroup_shares_to_weight (uint64_t shares)
+runtime_cgroup_shares_to_weight (uint64_t shares)
 {
   if (shares == 0)
     return 0;
@@ -113,7 +113,7 @@ reg_cgroup_shares_to_weight (uint64_t shares)
 }
 
 uint64_t
-reg_cgroup_blkio_to_io_weight (uint64_t weight)
+runtime_cgroup_blkio_to_io_weight (uint64_t weight)
 {
   if (weight == 0)
     return 0;
@@ -125,7 +125,7 @@ reg_cgroup_blkio_to_io_weight (uint64_t weight)
 }
 
 int
-reg_cgroup_swap_v2 (int64_t swap, int64_t limit, int64_t *out, reg_error_t *err)
+runtime_cgroup_swap_v2 (int64_t swap, int64_t limit, int64_t *out, reg_error_t *err)
 {
   /* Memory unlimited and swap unset: both unlimited, as with v1.  */
   if (limit == -1 && swap == 0)
@@ -160,7 +160,8 @@ max_or (int64_t v, char *buf, size_t len)
 }
 
 static int
-plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p, reg_error_t *err)
+plan_memory (const oci_memory *m, const struct runtime_cgroup_layout *l, struct runtime_cgroup_plan *p,
+             reg_error_t *err)
 {
   char b[32];
 
@@ -179,7 +180,7 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
       if (m->has_swap || (m->has_limit && m->limit == -1))
         {
           int64_t sw;
-          int ret = reg_cgroup_swap_v2 (m->has_swap ? m->swap : 0, m->has_limit ? m->limit : 0, &sw, err);
+          int ret = runtime_cgroup_swap_v2 (m->has_swap ? m->swap : 0, m->has_limit ? m->limit : 0, &sw, err);
           if (UNLIKELY (ret < 0))
             return ret;
           /* Unlimited swap holds without the file (no swap accounting);
@@ -222,7 +223,7 @@ plan_memory (const oci_memory *m, const struct reg_cgroup_layout *l, struct reg_
 }
 
 static int
-plan_cpu (const oci_cpu *c, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p, reg_error_t *err)
+plan_cpu (const oci_cpu *c, const struct runtime_cgroup_layout *l, struct runtime_cgroup_plan *p, reg_error_t *err)
 {
   char b[32];
 
@@ -231,7 +232,7 @@ plan_cpu (const oci_cpu *c, const struct reg_cgroup_layout *l, struct reg_cgroup
   if (l->v2)
     {
       if (c->has_shares && c->shares)
-        add (p, "", "cpu.weight", "%" PRIu64, reg_cgroup_shares_to_weight (c->shares));
+        add (p, "", "cpu.weight", "%" PRIu64, runtime_cgroup_shares_to_weight (c->shares));
       if ((c->has_quota && c->quota != 0) || (c->has_period && c->period))
         add (p, "", "cpu.max", "%s %" PRIu64, c->has_quota && c->quota > 0 ? max_or (c->quota, b, sizeof (b)) : "max",
              c->has_period && c->period ? c->period : 100000);
@@ -268,8 +269,8 @@ plan_cpu (const oci_cpu *c, const struct reg_cgroup_layout *l, struct reg_cgroup
 }
 
 static void
-plan_throttle (struct reg_cgroup_plan *p, const struct reg_cgroup_layout *l, const oci_blkio_throttle *t, size_t n,
-               const char *v1file, const char *v2key)
+plan_throttle (struct runtime_cgroup_plan *p, const struct runtime_cgroup_layout *l, const oci_blkio_throttle *t,
+               size_t n, const char *v1file, const char *v2key)
 {
   for (size_t i = 0; i < n; i++)
     {
@@ -284,7 +285,7 @@ plan_throttle (struct reg_cgroup_plan *p, const struct reg_cgroup_layout *l, con
 }
 
 static int
-plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *p, reg_error_t *err)
+plan_blkio (const oci_blkio *b, const struct runtime_cgroup_layout *l, struct runtime_cgroup_plan *p, reg_error_t *err)
 {
   if (!b->present)
     return 0;
@@ -295,7 +296,7 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
       if (b->has_weight && b->weight)
         {
           add_full (p, "", "io.bfq.weight", "io.weight", false, "%u", b->weight);
-          alt_value (p, "default %" PRIu64, reg_cgroup_blkio_to_io_weight (b->weight));
+          alt_value (p, "default %" PRIu64, runtime_cgroup_blkio_to_io_weight (b->weight));
         }
       if (b->has_leaf_weight && b->leaf_weight)
         return not_on_v2 ("linux.resources.blockIO.leafWeight", err);
@@ -309,7 +310,7 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
           add_full (p, "", "io.bfq.weight", "io.weight", false, "%" PRId64 ":%" PRId64 " %u", d->major, d->minor,
                     d->weight);
           alt_value (p, "%" PRId64 ":%" PRId64 " %" PRIu64, d->major, d->minor,
-                     reg_cgroup_blkio_to_io_weight (d->weight));
+                     runtime_cgroup_blkio_to_io_weight (d->weight));
         }
     }
   else
@@ -337,8 +338,8 @@ plan_blkio (const oci_blkio *b, const struct reg_cgroup_layout *l, struct reg_cg
 }
 
 int
-reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layout *l, struct reg_cgroup_plan *out,
-                           reg_error_t *err)
+runtime_cgroup_plan_resources (const oci_resources *r, const struct runtime_cgroup_layout *l,
+                               struct runtime_cgroup_plan *out, reg_error_t *err)
 {
   char b[32];
   int ret;
@@ -439,15 +440,15 @@ reg_cgroup_plan_resources (const oci_resources *r, const struct reg_cgroup_layou
   return 0;
 
 fail:
-  reg_cgroup_plan_clear (out);
+  runtime_cgroup_plan_clear (out);
   return ret;
 }
 
 /* Devices.  */
 
-static const struct reg_device_rule default_rules[] = {
-  { true, 'c', -1, -1, REG_DEV_MKNOD },
-  { true, 'b', -1, -1, REG_DEV_MKNOD },
+static const struct runtime_device_rule default_rules[] = {
+  { true, 'c', -1, -1, RUNTIME_DEV_MKNOD },
+  { true, 'b', -1, -1, RUNTIME_DEV_MKNOD },
   { true, 'c', 1, 3, 7 },    /* null */
   { true, 'c', 1, 5, 7 },    /* zero */
   { true, 'c', 1, 7, 7 },    /* full */
@@ -466,16 +467,16 @@ access_bits (const char *a)
   if (a == NULL)
     return 7;
   for (; *a; a++)
-    out |= *a == 'm' ? REG_DEV_MKNOD : *a == 'r' ? REG_DEV_READ : *a == 'w' ? REG_DEV_WRITE : 0;
+    out |= *a == 'm' ? RUNTIME_DEV_MKNOD : *a == 'r' ? RUNTIME_DEV_READ : *a == 'w' ? RUNTIME_DEV_WRITE : 0;
   return out;
 }
 
 void
-reg_cgroup_device_rules (const oci_resources *r, struct reg_device_rule **out, size_t *n)
+runtime_cgroup_device_rules (const oci_resources *r, struct runtime_device_rule **out, size_t *n)
 {
   size_t nd = sizeof (default_rules) / sizeof (default_rules[0]);
   size_t nr = r ? r->n_devices : 0;
-  struct reg_device_rule *rules = xmalloc ((nr + nd) * sizeof (*rules));
+  struct runtime_device_rule *rules = xmalloc ((nr + nd) * sizeof (*rules));
 
   for (size_t i = 0; i < nr; i++)
     {
@@ -492,12 +493,12 @@ reg_cgroup_device_rules (const oci_resources *r, struct reg_device_rule **out, s
 }
 
 void
-reg_cgroup_plan_devices_v1 (const struct reg_device_rule *rules, size_t n, struct reg_cgroup_plan *p)
+runtime_cgroup_plan_devices_v1 (const struct runtime_device_rule *rules, size_t n, struct runtime_cgroup_plan *p)
 {
   p->field = "linux.resources.devices";
   for (size_t i = 0; i < n; i++)
     {
-      const struct reg_device_rule *d = &rules[i];
+      const struct runtime_device_rule *d = &rules[i];
       const char *file = d->allow ? "devices.allow" : "devices.deny";
       char acc[4], maj[24], min[24];
       size_t k = 0;
@@ -508,11 +509,11 @@ reg_cgroup_plan_devices_v1 (const struct reg_device_rule *rules, size_t n, struc
           add (p, "devices", file, "a");
           continue;
         }
-      if (d->access & REG_DEV_READ)
+      if (d->access & RUNTIME_DEV_READ)
         acc[k++] = 'r';
-      if (d->access & REG_DEV_WRITE)
+      if (d->access & RUNTIME_DEV_WRITE)
         acc[k++] = 'w';
-      if (d->access & REG_DEV_MKNOD)
+      if (d->access & RUNTIME_DEV_MKNOD)
         acc[k++] = 'm';
       acc[k] = '\0';
       if (k == 0)
@@ -537,7 +538,7 @@ emit (struct bpf_insn **v, size_t *n, struct bpf_insn i)
 }
 
 void
-reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bpf_insn **insns, size_t *n_insns)
+runtime_cgroup_bpf_program (const struct runtime_device_rule *rules, size_t n, struct bpf_insn **insns, size_t *n_insns)
 {
   struct bpf_insn *v = NULL;
   size_t k = 0;
@@ -554,7 +555,7 @@ reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bp
   /* The last matching rule decides: check them from the end.  */
   for (size_t i = n; i-- > 0;)
     {
-      const struct reg_device_rule *d = &rules[i];
+      const struct runtime_device_rule *d = &rules[i];
       struct bpf_insn blk[16];
       size_t b = 0, start;
 
@@ -610,7 +611,7 @@ reg_cgroup_bpf_program (const struct reg_device_rule *rules, size_t n, struct bp
 }
 
 int
-reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, reg_error_t *err)
+runtime_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, reg_error_t *err)
 {
   cleanup_close int cgfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int progfd = -1;
@@ -649,7 +650,7 @@ reg_cgroup_bpf_attach (const char *dir, const struct bpf_insn *insns, size_t n, 
 /* Writing.  */
 
 const char *
-reg_cgroup_dir_for (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *ctrl)
+runtime_cgroup_dir_for (char **paths, const char *root, const struct runtime_cgroup_layout *l, const char *ctrl)
 {
   size_t rl = strlen (root);
 
@@ -727,8 +728,8 @@ enable_unified_controller (const char *root, const char *dir, const char *ctrl)
 }
 
 int
-reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_layout *l,
-                       const struct reg_cgroup_plan *p, reg_error_t *err)
+runtime_cgroup_write_plan (char **paths, const char *root, const struct runtime_cgroup_layout *l,
+                           const struct runtime_cgroup_plan *p, reg_error_t *err)
 {
   cleanup_free bool *done = xmalloc0 ((p->n + 1) * sizeof (bool));
   bool hugetlb_enabled = false;
@@ -742,13 +743,13 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
 
       for (size_t i = 0; i < p->n; i++)
         {
-          const struct reg_cgroup_write *w = &p->w[i];
+          const struct runtime_cgroup_write *w = &p->w[i];
           const char *dir, *used;
           int ret;
 
           if (done[i])
             continue;
-          dir = reg_cgroup_dir_for (paths, root, l, w->ctrl);
+          dir = runtime_cgroup_dir_for (paths, root, l, w->ctrl);
           if (dir == NULL)
             {
               if (w->optional)
@@ -797,7 +798,7 @@ reg_cgroup_write_plan (char **paths, const char *root, const struct reg_cgroup_l
 }
 
 int
-reg_cgroup_parse_bytes (const char *s, int64_t *out, reg_error_t *err)
+runtime_cgroup_parse_bytes (const char *s, int64_t *out, reg_error_t *err)
 {
   char *end = NULL;
   double v;

@@ -257,14 +257,14 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
 }
 
 static void
-gen_v1 (yajl_gen g, char **paths, const char *root, const struct reg_cgroup_layout *l)
+gen_v1 (yajl_gen g, char **paths, const char *root, const struct runtime_cgroup_layout *l)
 {
-  const char *acct = reg_cgroup_dir_for (paths, root, l, "cpuacct");
-  const char *cpu = reg_cgroup_dir_for (paths, root, l, "cpu");
-  const char *mem = reg_cgroup_dir_for (paths, root, l, "memory");
-  const char *pids = reg_cgroup_dir_for (paths, root, l, "pids");
-  const char *blkio = reg_cgroup_dir_for (paths, root, l, "blkio");
-  const char *huge = reg_cgroup_dir_for (paths, root, l, l->hugetlb_v1 ? "hugetlb" : "");
+  const char *acct = runtime_cgroup_dir_for (paths, root, l, "cpuacct");
+  const char *cpu = runtime_cgroup_dir_for (paths, root, l, "cpu");
+  const char *mem = runtime_cgroup_dir_for (paths, root, l, "memory");
+  const char *pids = runtime_cgroup_dir_for (paths, root, l, "pids");
+  const char *blkio = runtime_cgroup_dir_for (paths, root, l, "blkio");
+  const char *huge = runtime_cgroup_dir_for (paths, root, l, l->hugetlb_v1 ? "hugetlb" : "");
   long tck = sysconf (_SC_CLK_TCK);
   uint64_t v, ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 
@@ -405,8 +405,8 @@ gen_v2 (yajl_gen g, const char *dir)
 }
 
 int
-reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id, char **json,
-                       reg_error_t *err)
+runtime_cgroup_stats_json (char **paths, const char *root, const struct runtime_cgroup_layout *l, const char *id,
+                           char **json, reg_error_t *err)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -434,8 +434,8 @@ reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_l
 }
 
 bool
-reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out)
+runtime_cgroup_oom_kills (char **paths, const char *root, const struct runtime_cgroup_layout *l, uint64_t *out)
 {
-  const char *dir = l->v2 ? (paths ? paths[0] : NULL) : reg_cgroup_dir_for (paths, root, l, "memory");
+  const char *dir = l->v2 ? (paths ? paths[0] : NULL) : runtime_cgroup_dir_for (paths, root, l, "memory");
   return read_kv (dir, l->v2 ? "memory.events" : "memory.oom_control", "oom_kill", out);
 }

@@ -13,10 +13,10 @@
 /* A cpuset list longer than this many CPUs / nodes is refused.  */
 #define MAX_CPUSET_BIT 8192
 
-static struct reg_sd_prop *
-add (struct reg_sd_props *p, const char *name, const char *sig)
+static struct runtime_sd_prop *
+add (struct runtime_sd_props *p, const char *name, const char *sig)
 {
-  struct reg_sd_prop *e;
+  struct runtime_sd_prop *e;
   p->p = xrealloc (p->p, (p->n + 1) * sizeof (*p->p));
   e = &p->p[p->n++];
   memset (e, 0, sizeof (*e));
@@ -26,25 +26,25 @@ add (struct reg_sd_props *p, const char *name, const char *sig)
 }
 
 static void
-add_u64 (struct reg_sd_props *p, const char *name, uint64_t v)
+add_u64 (struct runtime_sd_props *p, const char *name, uint64_t v)
 {
   add (p, name, "t")->u = v;
 }
 
 static void
-add_bool (struct reg_sd_props *p, const char *name, bool v)
+add_bool (struct runtime_sd_props *p, const char *name, bool v)
 {
   add (p, name, "b")->u = v;
 }
 
 static void
-add_str (struct reg_sd_props *p, const char *name, const char *v)
+add_str (struct runtime_sd_props *p, const char *name, const char *v)
 {
   add (p, name, "s")->s = xstrdup (v);
 }
 
 static void
-prop_free (struct reg_sd_prop *e)
+prop_free (struct runtime_sd_prop *e)
 {
   free (e->name);
   free (e->s);
@@ -54,7 +54,7 @@ prop_free (struct reg_sd_prop *e)
 }
 
 void
-reg_sd_props_clear (struct reg_sd_props *p)
+runtime_sd_props_clear (struct runtime_sd_props *p)
 {
   for (size_t i = 0; i < p->n; i++)
     prop_free (&p->p[i]);
@@ -63,8 +63,8 @@ reg_sd_props_clear (struct reg_sd_props *p)
   p->n = 0;
 }
 
-const struct reg_sd_prop *
-reg_sd_props_find (const struct reg_sd_props *p, const char *name)
+const struct runtime_sd_prop *
+runtime_sd_props_find (const struct runtime_sd_props *p, const char *name)
 {
   for (size_t i = p->n; i > 0; i--)
     if (strcmp (p->p[i - 1].name, name) == 0)
@@ -73,7 +73,7 @@ reg_sd_props_find (const struct reg_sd_props *p, const char *name)
 }
 
 unsigned
-reg_sd_parse_version (const char *v)
+runtime_sd_parse_version (const char *v)
 {
   unsigned long n;
   char *end;
@@ -90,15 +90,16 @@ reg_sd_parse_version (const char *v)
 }
 
 static bool
-at_least (const struct reg_sd_host *h, unsigned version)
+at_least (const struct runtime_sd_host *h, unsigned version)
 {
   return h->version == 0 || h->version >= version;
 }
 
 void
-reg_sd_scope_props (const char *id, const char *slice, pid_t pid, const struct reg_sd_host *h, struct reg_sd_props *out)
+runtime_sd_scope_props (const char *id, const char *slice, pid_t pid, const struct runtime_sd_host *h,
+                        struct runtime_sd_props *out)
 {
-  struct reg_sd_prop *e;
+  struct runtime_sd_prop *e;
   char *desc;
 
   xasprintf (&desc, "reg-runc container %s", id);
@@ -126,11 +127,11 @@ reg_sd_scope_props (const char *id, const char *slice, pid_t pid, const struct r
 }
 
 uint64_t
-reg_sd_cpu_quota_per_sec (int64_t quota, uint64_t period)
+runtime_sd_cpu_quota_per_sec (int64_t quota, uint64_t period)
 {
   uint64_t us;
   if (quota < 0)
-    return REG_SD_INFINITY;
+    return RUNTIME_SD_INFINITY;
   if (period == 0)
     period = 100000;
   us = (uint64_t)quota * 1000000 / period;
@@ -142,7 +143,7 @@ reg_sd_cpu_quota_per_sec (int64_t quota, uint64_t period)
 }
 
 int
-reg_sd_cpuset_mask (const char *list, uint8_t **mask, size_t *n, reg_error_t *err)
+runtime_sd_cpuset_mask (const char *list, uint8_t **mask, size_t *n, reg_error_t *err)
 {
   cleanup_free char *copy = xstrdup (list);
   uint8_t *bits = NULL;
@@ -195,16 +196,16 @@ invalid:
 }
 
 static void
-add_mask (struct reg_sd_props *p, const char *name, uint8_t *bytes, size_t n)
+add_mask (struct runtime_sd_props *p, const char *name, uint8_t *bytes, size_t n)
 {
-  struct reg_sd_prop *e = add (p, name, "ay");
+  struct runtime_sd_prop *e = add (p, name, "ay");
   e->bytes = bytes;
   e->n = n;
 }
 
 int
-reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool devices, struct reg_sd_props *out,
-                       reg_error_t *err)
+runtime_sd_resource_props (const oci_resources *r, const struct runtime_sd_host *h, bool devices,
+                           struct runtime_sd_props *out, reg_error_t *err)
 {
   const oci_memory *m;
   const oci_cpu *c;
@@ -216,16 +217,16 @@ reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool
   c = &r->cpu;
 
   if (m->has_limit && m->limit != 0)
-    add_u64 (out, "MemoryMax", m->limit < 0 ? REG_SD_INFINITY : (uint64_t)m->limit);
+    add_u64 (out, "MemoryMax", m->limit < 0 ? RUNTIME_SD_INFINITY : (uint64_t)m->limit);
   if (h->v2 && m->has_reservation && m->reservation != 0)
-    add_u64 (out, "MemoryLow", m->reservation < 0 ? REG_SD_INFINITY : (uint64_t)m->reservation);
+    add_u64 (out, "MemoryLow", m->reservation < 0 ? RUNTIME_SD_INFINITY : (uint64_t)m->reservation);
   if (h->v2 && m->has_swap && m->swap != 0)
     {
       int64_t sw;
-      ret = reg_cgroup_swap_v2 (m->swap, m->has_limit ? m->limit : 0, &sw, err);
+      ret = runtime_cgroup_swap_v2 (m->swap, m->has_limit ? m->limit : 0, &sw, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      add_u64 (out, "MemorySwapMax", sw < 0 ? REG_SD_INFINITY : (uint64_t)sw);
+      add_u64 (out, "MemorySwapMax", sw < 0 ? RUNTIME_SD_INFINITY : (uint64_t)sw);
     }
 
   if (c->has_shares && c->shares)
@@ -233,12 +234,12 @@ reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool
       /* v1's CPUShares is what the kernel gets as it is; CPUWeight on v1
          would go through systemd's own (lossy) conversion back.  */
       if (h->v2)
-        add_u64 (out, "CPUWeight", reg_cgroup_shares_to_weight (c->shares));
+        add_u64 (out, "CPUWeight", runtime_cgroup_shares_to_weight (c->shares));
       else
         add_u64 (out, "CPUShares", c->shares);
     }
   if (c->has_quota && c->quota != 0)
-    add_u64 (out, "CPUQuotaPerSecUSec", reg_sd_cpu_quota_per_sec (c->quota, c->has_period ? c->period : 0));
+    add_u64 (out, "CPUQuotaPerSecUSec", runtime_sd_cpu_quota_per_sec (c->quota, c->has_period ? c->period : 0));
   if (c->has_period && c->period && at_least (h, 242))
     add_u64 (out, "CPUQuotaPeriodUSec", c->period);
   /* systemd has cpusets on the unified hierarchy only (v244).  */
@@ -252,7 +253,7 @@ reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool
           size_t n = 0;
           if (lists[i] == NULL || lists[i][strspn (lists[i], " \n")] == '\0')
             continue;
-          ret = reg_sd_cpuset_mask (lists[i], &bytes, &n, err);
+          ret = runtime_sd_cpuset_mask (lists[i], &bytes, &n, err);
           if (UNLIKELY (ret < 0))
             return reg_error_wrap (err, "linux.resources.cpu.%s", i ? "mems" : "cpus");
           add_mask (out, names[i], bytes, n);
@@ -260,22 +261,22 @@ reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool
     }
 
   if (r->has_pids && r->pids_limit != 0)
-    add_u64 (out, "TasksMax", r->pids_limit < 0 ? REG_SD_INFINITY : (uint64_t)r->pids_limit);
+    add_u64 (out, "TasksMax", r->pids_limit < 0 ? RUNTIME_SD_INFINITY : (uint64_t)r->pids_limit);
 
   if (r->block_io.has_weight && r->block_io.weight)
     {
       if (h->v2)
-        add_u64 (out, "IOWeight", reg_cgroup_blkio_to_io_weight (r->block_io.weight));
+        add_u64 (out, "IOWeight", runtime_cgroup_blkio_to_io_weight (r->block_io.weight));
       else
         add_u64 (out, "BlockIOWeight", r->block_io.weight);
     }
 
   if (devices && r->n_devices)
     {
-      cleanup_free struct reg_device_rule *rules = NULL;
+      cleanup_free struct runtime_device_rule *rules = NULL;
       size_t n = 0;
-      reg_cgroup_device_rules (r, &rules, &n);
-      reg_sd_device_props (rules, n, h->proc_devices, out);
+      runtime_cgroup_device_rules (r, &rules, &n);
+      runtime_sd_device_props (rules, n, h->proc_devices, out);
     }
   return 0;
 }
@@ -298,12 +299,12 @@ struct dev_state
 
 /* Add RULE's access to the exceptions.  */
 static void
-dev_add (struct dev_state *s, const struct reg_device_rule *r)
+dev_add (struct dev_state *s, const struct runtime_device_rule *r)
 {
   if (r->type == 'a')
     {
       /* "a 1:3 r": both kinds.  */
-      struct reg_device_rule c = *r, b = *r;
+      struct runtime_device_rule c = *r, b = *r;
       c.type = 'c';
       b.type = 'b';
       dev_add (s, &c);
@@ -324,7 +325,7 @@ dev_add (struct dev_state *s, const struct reg_device_rule *r)
    wider than the rule (allow c 1:* then deny c 1:3) cannot be split in
    systemd's terms: it is kept whole, wider than the rules.  */
 static void
-dev_remove (struct dev_state *s, const struct reg_device_rule *r)
+dev_remove (struct dev_state *s, const struct runtime_device_rule *r)
 {
   size_t k = 0;
   for (size_t i = 0; i < s->n; i++)
@@ -371,7 +372,8 @@ device_group (const char *proc_devices, char type, int64_t major, char *buf, siz
 }
 
 void
-reg_sd_device_props (const struct reg_device_rule *rules, size_t n, const char *proc_devices, struct reg_sd_props *out)
+runtime_sd_device_props (const struct runtime_device_rule *rules, size_t n, const char *proc_devices,
+                         struct runtime_sd_props *out)
 {
   /* A new cgroup allows every device until a rule says otherwise (the v1
      kernel's default, and the runtime's own filter's).  */
@@ -381,7 +383,7 @@ reg_sd_device_props (const struct reg_device_rule *rules, size_t n, const char *
 
   for (size_t i = 0; i < n; i++)
     {
-      const struct reg_device_rule *r = &rules[i];
+      const struct runtime_device_rule *r = &rules[i];
       if (r->type == 'a' && r->major < 0 && r->minor < 0 && r->access == 7)
         {
           /* "a" resets the list: deny-all (a list of allowed exceptions)
@@ -415,11 +417,11 @@ reg_sd_device_props (const struct reg_device_rule *rules, size_t n, const char *
       size_t k = 0;
       char *path;
 
-      if (e->access & REG_DEV_READ)
+      if (e->access & RUNTIME_DEV_READ)
         perms[k++] = 'r';
-      if (e->access & REG_DEV_WRITE)
+      if (e->access & RUNTIME_DEV_WRITE)
         perms[k++] = 'w';
-      if (e->access & REG_DEV_MKNOD)
+      if (e->access & RUNTIME_DEV_MKNOD)
         perms[k++] = 'm';
       perms[k] = '\0';
       if (e->major >= 0 && e->minor >= 0)
@@ -498,7 +500,7 @@ valid_name (const char *name)
 }
 
 static int
-parse_scalar (const char *text, const char *sig, struct reg_sd_prop *e)
+parse_scalar (const char *text, const char *sig, struct runtime_sd_prop *e)
 {
   char *end;
   text = skip_ws (text);
@@ -549,16 +551,16 @@ parse_scalar (const char *text, const char *sig, struct reg_sd_prop *e)
 }
 
 int
-reg_sd_parse_value (const char *name, const char *text, struct reg_sd_props *out, reg_error_t *err)
+runtime_sd_parse_value (const char *name, const char *text, struct runtime_sd_props *out, reg_error_t *err)
 {
-  struct reg_sd_prop *e;
+  struct runtime_sd_prop *e;
   cleanup_free char *pname = xstrdup (name);
   const char *v = skip_ws (text);
   size_t nl = strlen (name);
   bool sec = nl > 4 && has_suffix (name, "Sec") && islower ((unsigned char)name[nl - 4]);
 
   if (!valid_name (name))
-    return reg_make_error (err, 0, "annotation %s%s: invalid property name", REG_SD_ANNOTATION_PREFIX, name);
+    return reg_make_error (err, 0, "annotation %s%s: invalid property name", RUNTIME_SD_ANNOTATION_PREFIX, name);
   if (sec)
     {
       /* TimeoutStopSec=5 -> TimeoutStopUSec=5000000  */
@@ -655,19 +657,20 @@ invalid:
   return reg_make_error (err, 0,
                          "annotation %s%s: cannot read the value `%s` (GVariant text: 'string', "
                          "uint64 N, true, ...)",
-                         REG_SD_ANNOTATION_PREFIX, name, text);
+                         RUNTIME_SD_ANNOTATION_PREFIX, name, text);
 }
 
 int
-reg_sd_annotation_props (const oci_map *annotations, struct reg_sd_props *out, reg_error_t *err)
+runtime_sd_annotation_props (const oci_map *annotations, struct runtime_sd_props *out, reg_error_t *err)
 {
   for (size_t i = 0; annotations && i < annotations->len; i++)
     {
       const oci_kv *kv = &annotations->items[i];
       int ret;
-      if (!has_prefix (kv->key, REG_SD_ANNOTATION_PREFIX))
+      if (!has_prefix (kv->key, RUNTIME_SD_ANNOTATION_PREFIX))
         continue;
-      ret = reg_sd_parse_value (kv->key + strlen (REG_SD_ANNOTATION_PREFIX), kv->value ? kv->value : "", out, err);
+      ret = runtime_sd_parse_value (kv->key + strlen (RUNTIME_SD_ANNOTATION_PREFIX), kv->value ? kv->value : "", out,
+                                    err);
       if (UNLIKELY (ret < 0))
         return ret;
     }

@@ -133,14 +133,14 @@ struct sd_state
   unsigned version;
   bool started; /* the unit is the container's: systemd took its start job, or the state says so */
   /* create, until enter: what the unit starts with */
-  struct reg_sd_props ann; /* org.systemd.property.* */
-  struct reg_sd_props res; /* linux.resources */
+  struct runtime_sd_props ann; /* org.systemd.property.* */
+  struct runtime_sd_props res; /* linux.resources */
   const oci_resources *resources;
   bool devices;
 };
 
 static void
-sd_release (struct reg_cgroup *cg)
+sd_release (struct runtime_cgroup *cg)
 {
   struct sd_state *s = cg->priv;
   if (s == NULL)
@@ -150,8 +150,8 @@ sd_release (struct reg_cgroup *cg)
   free (s->slice);
   free (s->id);
   free (s->path);
-  reg_sd_props_clear (&s->ann);
-  reg_sd_props_clear (&s->res);
+  runtime_sd_props_clear (&s->ann);
+  runtime_sd_props_clear (&s->res);
   free (s);
   cg->priv = NULL;
 }
@@ -247,12 +247,12 @@ manager_string (struct sd_state *s, const char *prop, char **out, reg_error_t *e
 }
 
 static int
-append_props (sd_bus_message *m, const struct reg_sd_props *p)
+append_props (sd_bus_message *m, const struct runtime_sd_props *p)
 {
   int r = 0;
   for (size_t i = 0; r >= 0 && i < p->n; i++)
     {
-      const struct reg_sd_prop *e = &p->p[i];
+      const struct runtime_sd_prop *e = &p->p[i];
       r = sd_bus_message_open_container (m, 'r', "sv");
       if (r >= 0)
         r = sd_bus_message_append (m, "s", e->name);
@@ -410,9 +410,9 @@ out:
 }
 
 static void
-host_of (const struct sd_state *s, struct reg_sd_host *h, char **proc_devices)
+host_of (const struct sd_state *s, struct runtime_sd_host *h, char **proc_devices)
 {
-  h->v2 = reg_cgroup_mode () == REG_CGROUP_V2;
+  h->v2 = runtime_cgroup_mode () == RUNTIME_CGROUP_V2;
   h->version = s->version;
   if (read_all_file ("/proc/devices", 1024 * 1024, proc_devices, NULL, NULL) < 0)
     *proc_devices = NULL;
@@ -428,11 +428,11 @@ read_version (struct sd_state *s)
   reg_error_t tmp = NULL;
   if (manager_string (s, "Version", &version, &tmp) < 0)
     reg_error_release (&tmp);
-  s->version = reg_sd_parse_version (version);
+  s->version = runtime_sd_parse_version (version);
 }
 
 static int
-sd_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err)
+sd_create (struct runtime_cgroup *cg, const struct runtime_cgroup_args *a, reg_error_t *err)
 {
   struct sd_state *s = xmalloc0 (sizeof (*s));
   cleanup_free char *root = NULL;
@@ -441,17 +441,17 @@ sd_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *
 
   cg->priv = s;
   s->id = xstrdup (a->id);
-  ret = reg_cgroup_systemd_names (a->cgroups_path, a->id, &s->slice, &cg->unit, err);
+  ret = runtime_cgroup_systemd_names (a->cgroups_path, a->id, &s->slice, &cg->unit, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (has_suffix (cg->unit, ".slice"))
     return reg_make_error (err, 0, "cgroupsPath `%s` names a slice (%s): a container is a scope (slice:prefix:name)",
                            a->cgroups_path, cg->unit);
-  ret = reg_cgroup_slice_path (s->slice, &slice_path, err);
+  ret = runtime_cgroup_slice_path (s->slice, &slice_path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* Refused before anything runs, not when the unit starts.  */
-  ret = reg_sd_annotation_props (a->annotations, &s->ann, err);
+  ret = runtime_sd_annotation_props (a->annotations, &s->ann, err);
   if (UNLIKELY (ret < 0))
     return ret;
 
@@ -467,19 +467,19 @@ sd_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *
   read_version (s);
   xasprintf (&s->path, "%s%s/%s", strcmp (root, "/") == 0 ? "" : root, slice_path, cg->unit);
 
-  if (reg_cgroup_mode () == REG_CGROUP_V2)
+  if (runtime_cgroup_mode () == RUNTIME_CGROUP_V2)
     {
       cg->paths = xmalloc0 (2 * sizeof (char *));
       xasprintf (&cg->paths[0], CGROUP_ROOT "%s", s->path);
       return 0;
     }
-  return reg_cgroup_v1_paths (s->path, false, &cg->paths, err);
+  return runtime_cgroup_v1_paths (s->path, false, &cg->paths, err);
 }
 
 /* v1/hybrid: the hierarchies systemd left out (cpuset, freezer, net_cls,
    ...) get the unit's path made by hand, as runc does.  */
 static int
-make_missing_dirs (struct reg_cgroup *cg, reg_error_t *err)
+make_missing_dirs (struct runtime_cgroup *cg, reg_error_t *err)
 {
   for (char **p = cg->paths; p && *p; p++)
     {
@@ -493,7 +493,7 @@ make_missing_dirs (struct reg_cgroup *cg, reg_error_t *err)
         continue;
       mount = xstrndup (*p, (size_t)(rel - *p));
       /* "cpuset", or co-mounted "cpu,cpuset": v1 cpuset starts empty */
-      ret = reg_cgroup_mkdir (mount, rel, strstr (mount + strlen (CGROUP_ROOT "/"), "cpuset") != NULL, err);
+      ret = runtime_cgroup_mkdir (mount, rel, strstr (mount + strlen (CGROUP_ROOT "/"), "cpuset") != NULL, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -505,16 +505,16 @@ make_missing_dirs (struct reg_cgroup *cg, reg_error_t *err)
    stops it.  A refused call (a unit of that name exists, a property systemd
    rejects) leaves nothing of the container's in systemd.  */
 static int
-sd_start_unit (struct reg_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t *err)
+sd_start_unit (struct runtime_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t *err)
 {
-  struct reg_sd_props base = { 0 };
-  struct reg_sd_host h = { 0 };
+  struct runtime_sd_props base = { 0 };
+  struct runtime_sd_host h = { 0 };
   cleanup_free char *proc_devices = NULL;
   sd_bus_message *m = NULL;
   int r, ret;
 
   host_of (s, &h, &proc_devices);
-  reg_sd_scope_props (s->id, s->slice, pid, &h, &base);
+  runtime_sd_scope_props (s->id, s->slice, pid, &h, &base);
   r = sd_bus_message_new_method_call (s->bus, &m, SD_DEST, SD_PATH, SD_MANAGER, "StartTransientUnit");
   if (r >= 0)
     r = sd_bus_message_append (m, "ss", cg->unit, "fail");
@@ -531,7 +531,7 @@ sd_start_unit (struct reg_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t
     r = sd_bus_message_close_container (m);
   if (r >= 0)
     r = sd_bus_message_append (m, "a(sa(sv))", 0);
-  reg_sd_props_clear (&base);
+  runtime_sd_props_clear (&base);
   if (r < 0)
     {
       sd_bus_message_unref (m);
@@ -543,23 +543,23 @@ sd_start_unit (struct reg_cgroup *cg, struct sd_state *s, pid_t pid, reg_error_t
 }
 
 static int
-sd_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
+sd_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
 {
   struct sd_state *s = cg->priv;
   int ret;
 
   if (s == NULL || s->started)
-    return reg_cgroup_generic_enter (cg, pid, err);
+    return runtime_cgroup_generic_enter (cg, pid, err);
   ret = sd_start_unit (cg, s, pid, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (reg_cgroup_mode () != REG_CGROUP_V2)
+  if (runtime_cgroup_mode () != RUNTIME_CGROUP_V2)
     {
       ret = make_missing_dirs (cg, err);
       if (UNLIKELY (ret < 0))
         return ret;
       /* Where systemd put PID already, this moves nothing.  */
-      ret = reg_cgroup_generic_enter (cg, pid, err);
+      ret = runtime_cgroup_generic_enter (cg, pid, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -570,7 +570,7 @@ sd_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
      runtime's own, into the delegated cgroup.  */
   if (s->resources)
     {
-      ret = reg_cgroup_generic_apply (cg, s->resources, s->devices, err);
+      ret = runtime_cgroup_generic_apply (cg, s->resources, s->devices, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "linux.resources");
     }
@@ -578,7 +578,7 @@ sd_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
 }
 
 static int
-set_unit_properties (struct reg_cgroup *cg, struct sd_state *s, const struct reg_sd_props *p, reg_error_t *err)
+set_unit_properties (struct runtime_cgroup *cg, struct sd_state *s, const struct runtime_sd_props *p, reg_error_t *err)
 {
   sd_bus_message *m = NULL;
   sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -609,7 +609,7 @@ set_unit_properties (struct reg_cgroup *cg, struct sd_state *s, const struct reg
 /* A command on a container in the state (update, delete): its own
    connection.  */
 static struct sd_state *
-loaded_state (struct reg_cgroup *cg)
+loaded_state (struct runtime_cgroup *cg)
 {
   if (cg->priv == NULL)
     {
@@ -621,11 +621,11 @@ loaded_state (struct reg_cgroup *cg)
 }
 
 static int
-sd_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
+sd_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
 {
   struct sd_state *s = cg->priv;
-  struct reg_sd_props props = { 0 };
-  struct reg_sd_host h = { 0 };
+  struct runtime_sd_props props = { 0 };
+  struct runtime_sd_host h = { 0 };
   cleanup_free char *proc_devices = NULL;
   int ret;
 
@@ -635,7 +635,7 @@ sd_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error
          of the unit (and fail now if they cannot be made), the files are
          written once the unit's cgroup is there.  */
       host_of (s, &h, &proc_devices);
-      ret = reg_sd_resource_props (r, &h, devices, &s->res, err);
+      ret = runtime_sd_resource_props (r, &h, devices, &s->res, err);
       if (UNLIKELY (ret < 0))
         return ret;
       s->resources = r;
@@ -645,7 +645,7 @@ sd_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error
 
   /* update: the unit first, then the files, so that the kernel gets the
      exact values (systemd rounds a CPU quota to 10 ms).  */
-  ret = reg_cgroup_check_before_update (cg, r, err);
+  ret = runtime_cgroup_check_before_update (cg, r, err);
   if (UNLIKELY (ret < 0))
     return ret;
   s = loaded_state (cg);
@@ -654,22 +654,22 @@ sd_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error
     return ret;
   read_version (s);
   host_of (s, &h, &proc_devices);
-  ret = reg_sd_resource_props (r, &h, devices, &props, err);
+  ret = runtime_sd_resource_props (r, &h, devices, &props, err);
   if (ret == 0 && props.n)
     ret = set_unit_properties (cg, s, &props, err);
-  reg_sd_props_clear (&props);
+  runtime_sd_props_clear (&props);
   if (UNLIKELY (ret < 0))
     return ret;
-  return reg_cgroup_generic_apply (cg, r, devices, err);
+  return runtime_cgroup_generic_apply (cg, r, devices, err);
 }
 
 /* SIGKILL every process of the cgroup (cgroup.kill where there is one).  */
 static void
-kill_all (struct reg_cgroup *cg)
+kill_all (struct runtime_cgroup *cg)
 {
   for (char **p = cg->paths; p && *p; p++)
     {
-      struct reg_cgroup one = { .paths = (char *[]){ *p, NULL } };
+      struct runtime_cgroup one = { .paths = (char *[]){ *p, NULL } };
       cleanup_free char *kill_file = NULL;
       cleanup_free pid_t *pids = NULL;
       cleanup_close int fd = -1;
@@ -679,14 +679,14 @@ kill_all (struct reg_cgroup *cg)
       fd = open (kill_file, O_WRONLY | O_CLOEXEC);
       if (fd >= 0 && write (fd, "1", 1) == 1)
         continue;
-      if (reg_cgroup_generic_pids (&one, &pids, &n, NULL) == 0)
+      if (runtime_cgroup_generic_pids (&one, &pids, &n, NULL) == 0)
         for (size_t i = 0; i < n; i++)
           kill (pids[i], SIGKILL);
     }
 }
 
 static int
-stop_unit (struct reg_cgroup *cg, reg_error_t *err)
+stop_unit (struct runtime_cgroup *cg, reg_error_t *err)
 {
   struct sd_state *s = loaded_state (cg);
   sd_bus_message *m = NULL;
@@ -707,7 +707,7 @@ stop_unit (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 static int
-sd_destroy (struct reg_cgroup *cg, reg_error_t *err)
+sd_destroy (struct runtime_cgroup *cg, reg_error_t *err)
 {
   struct sd_state *s = cg->priv;
   reg_error_t tmp = NULL;
@@ -727,43 +727,43 @@ sd_destroy (struct reg_cgroup *cg, reg_error_t *err)
   /* What systemd did not make (the v1 hierarchies it leaves out) is
      removed by hand; systemd's own directories are gone with the unit.  */
   if (ret == 0)
-    return reg_cgroup_generic_destroy (cg, err);
-  if (reg_cgroup_generic_destroy (cg, &tmp) < 0)
+    return runtime_cgroup_generic_destroy (cg, err);
+  if (runtime_cgroup_generic_destroy (cg, &tmp) < 0)
     reg_error_release (&tmp);
   return ret;
 }
 
-static const struct reg_cgroup_manager *
+static const struct runtime_cgroup_manager *
 fs (void)
 {
-  return reg_cgroup_manager_for (reg_cgroup_mode ());
+  return runtime_cgroup_manager_for (runtime_cgroup_mode ());
 }
 
 static int
-sd_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
+sd_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
 {
   return fs ()->pids (cg, pids, n, err);
 }
 
 static int
-sd_freeze (struct reg_cgroup *cg, reg_error_t *err)
+sd_freeze (struct runtime_cgroup *cg, reg_error_t *err)
 {
   return fs ()->freeze (cg, err);
 }
 
 static int
-sd_thaw (struct reg_cgroup *cg, reg_error_t *err)
+sd_thaw (struct runtime_cgroup *cg, reg_error_t *err)
 {
   return fs ()->thaw (cg, err);
 }
 
 static bool
-sd_frozen (struct reg_cgroup *cg)
+sd_frozen (struct runtime_cgroup *cg)
 {
   return fs ()->frozen (cg);
 }
 
-const struct reg_cgroup_manager reg_cgroup_manager_systemd = {
+const struct runtime_cgroup_manager runtime_cgroup_manager_systemd = {
   .name = "systemd",
   .create = sd_create,
   .enter = sd_enter,

@@ -8,8 +8,8 @@
  * org.systemd.property.* annotations into those properties, as runc and crun
  * do; cgroup-systemd.c sends them over D-Bus, then writes into the delegated
  * cgroup what systemd has no property for.  */
-#ifndef REG_CGROUP_SYSTEMD_H
-#define REG_CGROUP_SYSTEMD_H
+#ifndef RUNTIME_CGROUP_SYSTEMD_H
+#define RUNTIME_CGROUP_SYSTEMD_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -21,11 +21,11 @@
 #include "oci-spec.h"
 
 /* systemd's "infinity" for limits and times.  */
-#define REG_SD_INFINITY UINT64_MAX
-#define REG_SD_ANNOTATION_PREFIX "org.systemd.property."
+#define RUNTIME_SD_INFINITY UINT64_MAX
+#define RUNTIME_SD_ANNOTATION_PREFIX "org.systemd.property."
 
 /* One unit property: a name and a D-Bus value.  */
-struct reg_sd_prop
+struct runtime_sd_prop
 {
   char *name;
   const char *sig; /* "t" "x" "u" "i" "d" "b" "s" "ay" "au" "as" "a(ss)" */
@@ -39,18 +39,18 @@ struct reg_sd_prop
   size_t n;       /* elements of bytes / u32 */
 };
 
-struct reg_sd_props
+struct runtime_sd_props
 {
-  struct reg_sd_prop *p;
+  struct runtime_sd_prop *p;
   size_t n;
 };
 
-void reg_sd_props_clear (struct reg_sd_props *p);
+void runtime_sd_props_clear (struct runtime_sd_props *p);
 /* The last property named NAME, or NULL.  */
-const struct reg_sd_prop *reg_sd_props_find (const struct reg_sd_props *p, const char *name);
+const struct runtime_sd_prop *runtime_sd_props_find (const struct runtime_sd_props *p, const char *name);
 
 /* What the properties depend on.  */
-struct reg_sd_host
+struct runtime_sd_host
 {
   bool v2;                  /* unified hierarchy (CPUWeight, IOWeight, AllowedCPUs...) */
   unsigned version;         /* systemd's major version (0: assume recent) */
@@ -58,38 +58,38 @@ struct reg_sd_host
 };
 
 /* The scope's own properties: Description, Slice, Delegate, PIDs, ... */
-void reg_sd_scope_props (const char *id, const char *slice, pid_t pid, const struct reg_sd_host *h,
-                         struct reg_sd_props *out);
+void runtime_sd_scope_props (const char *id, const char *slice, pid_t pid, const struct runtime_sd_host *h,
+                             struct runtime_sd_props *out);
 
 /* linux.resources as properties (DEVICES: DevicePolicy/DeviceAllow too, at
    create).  */
-int reg_sd_resource_props (const oci_resources *r, const struct reg_sd_host *h, bool devices, struct reg_sd_props *out,
-                           reg_error_t *err);
+int runtime_sd_resource_props (const oci_resources *r, const struct runtime_sd_host *h, bool devices,
+                               struct runtime_sd_props *out, reg_error_t *err);
 
-/* DevicePolicy and DeviceAllow for RULES (reg_cgroup_device_rules).
+/* DevicePolicy and DeviceAllow for RULES (runtime_cgroup_device_rules).
    systemd cannot say every rule (no deny list, no "*:N"); where it cannot,
    its list allows more (every device of the kind, or every device) and the
    runtime's own filter, applied after, decides: systemd's list is never
    stricter than the container's rules.  PROC_DEVICES names the groups of
    "c N:*" rules ("char-pts").  */
-void reg_sd_device_props (const struct reg_device_rule *rules, size_t n, const char *proc_devices,
-                          struct reg_sd_props *out);
+void runtime_sd_device_props (const struct runtime_device_rule *rules, size_t n, const char *proc_devices,
+                              struct runtime_sd_props *out);
 
 /* CPUQuotaPerSecUSec for QUOTA per PERIOD (us), rounded up to the 10 ms
    systemd keeps, as runc does.  */
-uint64_t reg_sd_cpu_quota_per_sec (int64_t quota, uint64_t period);
+uint64_t runtime_sd_cpu_quota_per_sec (int64_t quota, uint64_t period);
 
 /* "0-3,8" as systemd's CPU/NUMA-node mask (bit N of byte N/8).  */
-int reg_sd_cpuset_mask (const char *list, uint8_t **mask, size_t *n, reg_error_t *err);
+int runtime_sd_cpuset_mask (const char *list, uint8_t **mask, size_t *n, reg_error_t *err);
 
 /* The org.systemd.property.NAME annotations: VALUE in GVariant text form
    ("uint64 5", "'str'", "true", "@t 5", "['a', 'b']"; a bare number is a
    uint64, a bare word a string); NAME ending in lowercase+"Sec" is given in
    seconds and sent as NAME-"Sec"+"USec", as runc does.  */
-int reg_sd_annotation_props (const oci_map *annotations, struct reg_sd_props *out, reg_error_t *err);
-int reg_sd_parse_value (const char *name, const char *text, struct reg_sd_props *out, reg_error_t *err);
+int runtime_sd_annotation_props (const oci_map *annotations, struct runtime_sd_props *out, reg_error_t *err);
+int runtime_sd_parse_value (const char *name, const char *text, struct runtime_sd_props *out, reg_error_t *err);
 
 /* systemd's major version from its Version property ("252.39-1~deb12u2").  */
-unsigned reg_sd_parse_version (const char *v);
+unsigned runtime_sd_parse_version (const char *v);
 
 #endif

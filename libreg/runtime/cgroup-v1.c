@@ -31,7 +31,7 @@ controllers_of (const char *name, bool v2)
 }
 
 int
-reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err)
+runtime_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err)
 {
   cleanup_dir DIR *d = opendir (CGROUP_ROOT);
   cleanup_string_array char **paths = NULL;
@@ -62,12 +62,12 @@ reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err)
       if (path[0] != '/')
         {
           cleanup_free char *ctrl = controllers_of (de->d_name, v2);
-          own = reg_cgroup_own_path (ctrl);
+          own = runtime_cgroup_own_path (ctrl);
         }
-      rel = reg_cgroup_resolve (own, path);
+      rel = runtime_cgroup_resolve (own, path);
       if (make)
         {
-          int ret = reg_cgroup_mkdir (mount, rel, strstr (de->d_name, "cpuset") != NULL, err);
+          int ret = runtime_cgroup_mkdir (mount, rel, strstr (de->d_name, "cpuset") != NULL, err);
           if (UNLIKELY (ret < 0))
             {
               /* The caller removes what was made: hand over the list.  */
@@ -87,27 +87,27 @@ reg_cgroup_v1_paths (const char *path, bool make, char ***out, reg_error_t *err)
 }
 
 static int
-v1_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err)
+v1_create (struct runtime_cgroup *cg, const struct runtime_cgroup_args *a, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
-  int ret = reg_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
+  int ret = runtime_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  return reg_cgroup_v1_paths (path, true, &cg->paths, err);
+  return runtime_cgroup_v1_paths (path, true, &cg->paths, err);
 }
 
 /* The freezer: v1's freezer hierarchy, or on a hybrid host without one
    the cgroup2 directory's cgroup.freeze.  */
 static const char *
-freezer_dir (struct reg_cgroup *cg, bool *v2)
+freezer_dir (struct runtime_cgroup *cg, bool *v2)
 {
-  struct reg_cgroup_layout l;
+  struct runtime_cgroup_layout l;
   const char *dir;
 
-  reg_cgroup_layout_detect (&l);
-  dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "freezer");
+  runtime_cgroup_layout_detect (&l);
+  dir = runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "freezer");
   *v2 = dir == NULL;
-  return dir ? dir : reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+  return dir ? dir : runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
 }
 
 static int
@@ -119,7 +119,7 @@ write_state (const char *dir, const char *file, const char *value, reg_error_t *
 }
 
 static int
-v1_freeze (struct reg_cgroup *cg, reg_error_t *err)
+v1_freeze (struct runtime_cgroup *cg, reg_error_t *err)
 {
   bool v2;
   const char *dir = freezer_dir (cg, &v2);
@@ -130,7 +130,7 @@ v1_freeze (struct reg_cgroup *cg, reg_error_t *err)
   if (v2)
     {
       ret = write_state (dir, "cgroup.freeze", "1", err);
-      return ret < 0 ? ret : reg_cgroup_wait_line (dir, "cgroup.events", "frozen 1", err);
+      return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "cgroup.events", "frozen 1", err);
     }
   /* FREEZING can stall on a task in an uninterruptible sleep: write
      FROZEN again until the kernel reports it, as runc does.  */
@@ -140,7 +140,7 @@ v1_freeze (struct reg_cgroup *cg, reg_error_t *err)
       ret = write_state (dir, "freezer.state", "FROZEN", err);
       if (UNLIKELY (ret < 0))
         return ret;
-      if (reg_cgroup_has_line (dir, "freezer.state", "FROZEN"))
+      if (runtime_cgroup_has_line (dir, "freezer.state", "FROZEN"))
         return 0;
       nanosleep (&ts, NULL);
     }
@@ -149,7 +149,7 @@ v1_freeze (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 static int
-v1_thaw (struct reg_cgroup *cg, reg_error_t *err)
+v1_thaw (struct runtime_cgroup *cg, reg_error_t *err)
 {
   bool v2;
   const char *dir = freezer_dir (cg, &v2);
@@ -160,14 +160,14 @@ v1_thaw (struct reg_cgroup *cg, reg_error_t *err)
   if (v2)
     {
       ret = write_state (dir, "cgroup.freeze", "0", err);
-      return ret < 0 ? ret : reg_cgroup_wait_line (dir, "cgroup.events", "frozen 0", err);
+      return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "cgroup.events", "frozen 0", err);
     }
   ret = write_state (dir, "freezer.state", "THAWED", err);
-  return ret < 0 ? ret : reg_cgroup_wait_line (dir, "freezer.state", "THAWED", err);
+  return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "freezer.state", "THAWED", err);
 }
 
 static bool
-v1_frozen (struct reg_cgroup *cg)
+v1_frozen (struct runtime_cgroup *cg)
 {
   bool v2;
   const char *dir = freezer_dir (cg, &v2);
@@ -175,17 +175,17 @@ v1_frozen (struct reg_cgroup *cg)
   if (dir == NULL)
     return false;
   if (v2)
-    return reg_cgroup_has_line (dir, "cgroup.freeze", "1");
-  return !reg_cgroup_has_line (dir, "freezer.state", "THAWED");
+    return runtime_cgroup_has_line (dir, "cgroup.freeze", "1");
+  return !runtime_cgroup_has_line (dir, "freezer.state", "THAWED");
 }
 
-const struct reg_cgroup_manager reg_cgroup_manager_v1 = {
+const struct runtime_cgroup_manager runtime_cgroup_manager_v1 = {
   .name = "cgroupfs-v1",
   .create = v1_create,
-  .enter = reg_cgroup_generic_enter,
-  .pids = reg_cgroup_generic_pids,
-  .destroy = reg_cgroup_generic_destroy,
-  .apply_resources = reg_cgroup_generic_apply,
+  .enter = runtime_cgroup_generic_enter,
+  .pids = runtime_cgroup_generic_pids,
+  .destroy = runtime_cgroup_generic_destroy,
+  .apply_resources = runtime_cgroup_generic_apply,
   .freeze = v1_freeze,
   .thaw = v1_thaw,
   .frozen = v1_frozen,

@@ -55,20 +55,20 @@ enable_controllers (const char *path)
 }
 
 static int
-v2_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err)
+v2_create (struct runtime_cgroup *cg, const struct runtime_cgroup_args *a, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
   cleanup_free char *own = NULL;
   cleanup_free char *rel = NULL;
   int ret;
 
-  ret = reg_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
+  ret = runtime_cgroup_path_for (a->cgroups_path, a->id, false, &path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (path[0] != '/')
-    own = reg_cgroup_own_path ("");
-  rel = reg_cgroup_resolve (own, path);
-  ret = reg_cgroup_mkdir (CGROUP_ROOT, rel, false, err);
+    own = runtime_cgroup_own_path ("");
+  rel = runtime_cgroup_resolve (own, path);
+  ret = runtime_cgroup_mkdir (CGROUP_ROOT, rel, false, err);
   if (UNLIKELY (ret < 0))
     return ret;
   enable_controllers (rel);
@@ -78,7 +78,7 @@ v2_create (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *
 }
 
 static int
-v2_destroy (struct reg_cgroup *cg, reg_error_t *err)
+v2_destroy (struct runtime_cgroup *cg, reg_error_t *err)
 {
   /* cgroup.kill (5.14) ends everything at once; older kernels fall back to
      killing pid by pid.  */
@@ -93,11 +93,11 @@ v2_destroy (struct reg_cgroup *cg, reg_error_t *err)
           /* fall through to the generic path */
         }
     }
-  return reg_cgroup_generic_destroy (cg, err);
+  return runtime_cgroup_generic_destroy (cg, err);
 }
 
 static int
-v2_set_freeze (struct reg_cgroup *cg, const char *v, reg_error_t *err)
+v2_set_freeze (struct runtime_cgroup *cg, const char *v, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
   cleanup_free char *want = NULL;
@@ -110,34 +110,34 @@ v2_set_freeze (struct reg_cgroup *cg, const char *v, reg_error_t *err)
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (&want, "frozen %s", v);
-  return reg_cgroup_wait_line (cg->paths[0], "cgroup.events", want, err);
+  return runtime_cgroup_wait_line (cg->paths[0], "cgroup.events", want, err);
 }
 
 static int
-v2_freeze (struct reg_cgroup *cg, reg_error_t *err)
+v2_freeze (struct runtime_cgroup *cg, reg_error_t *err)
 {
   return v2_set_freeze (cg, "1", err);
 }
 
 static int
-v2_thaw (struct reg_cgroup *cg, reg_error_t *err)
+v2_thaw (struct runtime_cgroup *cg, reg_error_t *err)
 {
   return v2_set_freeze (cg, "0", err);
 }
 
 static bool
-v2_frozen (struct reg_cgroup *cg)
+v2_frozen (struct runtime_cgroup *cg)
 {
-  return reg_cgroup_has_line (cg->paths[0], "cgroup.freeze", "1");
+  return runtime_cgroup_has_line (cg->paths[0], "cgroup.freeze", "1");
 }
 
-const struct reg_cgroup_manager reg_cgroup_manager_v2 = {
+const struct runtime_cgroup_manager runtime_cgroup_manager_v2 = {
   .name = "cgroupfs-v2",
   .create = v2_create,
-  .enter = reg_cgroup_generic_enter,
-  .pids = reg_cgroup_generic_pids,
+  .enter = runtime_cgroup_generic_enter,
+  .pids = runtime_cgroup_generic_pids,
   .destroy = v2_destroy,
-  .apply_resources = reg_cgroup_generic_apply,
+  .apply_resources = runtime_cgroup_generic_apply,
   .freeze = v2_freeze,
   .thaw = v2_thaw,
   .frozen = v2_frozen,

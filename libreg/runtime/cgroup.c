@@ -18,31 +18,31 @@
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
 
-enum reg_cgroup_mode
-reg_cgroup_mode (void)
+enum runtime_cgroup_mode
+runtime_cgroup_mode (void)
 {
-  static enum reg_cgroup_mode mode;
+  static enum runtime_cgroup_mode mode;
   struct statfs sfs;
 
   if (mode)
     return mode;
   if (statfs (CGROUP_ROOT, &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC)
-    mode = REG_CGROUP_V2;
+    mode = RUNTIME_CGROUP_V2;
   else
-    mode = REG_CGROUP_V1;
+    mode = RUNTIME_CGROUP_V1;
   return mode;
 }
 
-const struct reg_cgroup_manager *
-reg_cgroup_manager_for (enum reg_cgroup_mode mode)
+const struct runtime_cgroup_manager *
+runtime_cgroup_manager_for (enum runtime_cgroup_mode mode)
 {
-  return mode == REG_CGROUP_V2 ? &reg_cgroup_manager_v2 : &reg_cgroup_manager_v1;
+  return mode == RUNTIME_CGROUP_V2 ? &runtime_cgroup_manager_v2 : &runtime_cgroup_manager_v1;
 }
 
 /* "a-b-c.slice" -> "/a.slice/a-b.slice/a-b-c.slice", as systemd nests
    slices; "-.slice" is the root.  */
 int
-reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
+runtime_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
 {
   size_t len = strlen (slice);
   cleanup_free char *name = NULL;
@@ -74,7 +74,8 @@ reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err)
 }
 
 int
-reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice_out, char **unit_out, reg_error_t *err)
+runtime_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice_out, char **unit_out,
+                              reg_error_t *err)
 {
   cleanup_free char *copy = xstrdup (cgroups_path && *cgroups_path ? cgroups_path : "");
   cleanup_free char *slice_path = NULL;
@@ -97,7 +98,7 @@ reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice
   prefix = c1 + 1;
   name = c2 + 1;
   /* Only to refuse a slice name systemd would refuse.  */
-  ret = reg_cgroup_slice_path (slice, &slice_path, err);
+  ret = runtime_cgroup_slice_path (slice, &slice_path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (*name == '\0')
@@ -114,7 +115,7 @@ reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice
 }
 
 int
-reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err)
+runtime_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err)
 {
   cleanup_free char *slice = NULL;
   cleanup_free char *unit = NULL;
@@ -129,13 +130,13 @@ reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, cha
         *out = xstrdup (cgroups_path);
       return 0;
     }
-  ret = reg_cgroup_systemd_names (cgroups_path, id, &slice, &unit, err);
+  ret = runtime_cgroup_systemd_names (cgroups_path, id, &slice, &unit, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* A slice unit is a cgroup of its own, nested by its name.  */
   if (has_suffix (unit, ".slice"))
-    return reg_cgroup_slice_path (unit, out, err);
-  ret = reg_cgroup_slice_path (slice, &slice_path, err);
+    return runtime_cgroup_slice_path (unit, out, err);
+  ret = runtime_cgroup_slice_path (slice, &slice_path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (out, "%s/%s", slice_path, unit);
@@ -143,7 +144,7 @@ reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, cha
 }
 
 char *
-reg_cgroup_resolve (const char *own, const char *path)
+runtime_cgroup_resolve (const char *own, const char *path)
 {
   char *out;
   if (path[0] == '/')
@@ -155,7 +156,7 @@ reg_cgroup_resolve (const char *own, const char *path)
 }
 
 char *
-reg_cgroup_own_path (const char *controllers)
+runtime_cgroup_own_path (const char *controllers)
 {
   cleanup_free char *data = NULL;
   char *line, *save = NULL;
@@ -192,7 +193,7 @@ copy_cpuset_file (int parentfd, int childfd, const char *name, reg_error_t *err)
 }
 
 int
-reg_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t *err)
+runtime_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t *err)
 {
   cleanup_close int fd = open (mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_free char *copy = xstrdup (path);
@@ -232,7 +233,7 @@ reg_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t 
 }
 
 int
-reg_cgroup_generic_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
+runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
 {
   char buf[32];
   int len = snprintf (buf, sizeof (buf), "%d", pid);
@@ -250,7 +251,7 @@ reg_cgroup_generic_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
 }
 
 int
-reg_cgroup_generic_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
+runtime_cgroup_generic_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
 {
   cleanup_free char *procs = NULL;
   cleanup_free char *data = NULL;
@@ -291,7 +292,7 @@ cgroup_empty (const char *path)
 }
 
 int
-reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err)
+runtime_cgroup_generic_destroy (struct runtime_cgroup *cg, reg_error_t *err)
 {
   for (char **p = cg->paths; p && *p; p++)
     {
@@ -307,10 +308,10 @@ reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err)
           /* Processes left behind (no pid namespace, or still exiting).  */
           if (!cgroup_empty (*p))
             {
-              struct reg_cgroup one = { .ops = cg->ops, .paths = (char *[]){ *p, NULL } };
+              struct runtime_cgroup one = { .ops = cg->ops, .paths = (char *[]){ *p, NULL } };
               cleanup_free pid_t *pids = NULL;
               size_t n = 0;
-              if (reg_cgroup_generic_pids (&one, &pids, &n, NULL) == 0)
+              if (runtime_cgroup_generic_pids (&one, &pids, &n, NULL) == 0)
                 for (size_t i = 0; i < n; i++)
                   kill (pids[i], SIGKILL);
             }
@@ -323,12 +324,12 @@ reg_cgroup_generic_destroy (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 int
-reg_cgroup_create (const struct reg_cgroup_args *a, struct reg_cgroup *cg, reg_error_t *err)
+runtime_cgroup_create (const struct runtime_cgroup_args *a, struct runtime_cgroup *cg, reg_error_t *err)
 {
   int ret;
 
   memset (cg, 0, sizeof (*cg));
-  cg->ops = a->systemd ? &reg_cgroup_manager_systemd : reg_cgroup_manager_for (reg_cgroup_mode ());
+  cg->ops = a->systemd ? &runtime_cgroup_manager_systemd : runtime_cgroup_manager_for (runtime_cgroup_mode ());
   ret = cg->ops->create (cg, a, err);
   if (UNLIKELY (ret < 0))
     {
@@ -336,17 +337,17 @@ reg_cgroup_create (const struct reg_cgroup_args *a, struct reg_cgroup *cg, reg_e
       if (cg->paths)
         cg->ops->destroy (cg, &tmp);
       reg_error_release (&tmp);
-      reg_cgroup_clear (cg);
+      runtime_cgroup_clear (cg);
     }
   return ret;
 }
 
 void
-reg_cgroup_load (char **paths, const char *unit, struct reg_cgroup *cg)
+runtime_cgroup_load (char **paths, const char *unit, struct runtime_cgroup *cg)
 {
   size_t n = 0;
   memset (cg, 0, sizeof (*cg));
-  cg->ops = unit ? &reg_cgroup_manager_systemd : reg_cgroup_manager_for (reg_cgroup_mode ());
+  cg->ops = unit ? &runtime_cgroup_manager_systemd : runtime_cgroup_manager_for (runtime_cgroup_mode ());
   cg->unit = unit ? xstrdup (unit) : NULL;
   while (paths && paths[n])
     n++;
@@ -356,13 +357,13 @@ reg_cgroup_load (char **paths, const char *unit, struct reg_cgroup *cg)
 }
 
 int
-reg_cgroup_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err)
+runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
 {
   return cg->ops ? cg->ops->enter (cg, pid, err) : 0;
 }
 
 int
-reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
+runtime_cgroup_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err)
 {
   *pids = NULL;
   *n = 0;
@@ -370,22 +371,22 @@ reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *er
 }
 
 int
-reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err)
+runtime_cgroup_destroy (struct runtime_cgroup *cg, reg_error_t *err)
 {
   if (cg->ops == NULL)
     return 0;
   /* Frozen (v1) processes cannot die of the SIGKILL destroy sends.  */
-  if (reg_cgroup_frozen (cg))
+  if (runtime_cgroup_frozen (cg))
     {
       reg_error_t tmp = NULL;
-      if (reg_cgroup_thaw (cg, &tmp) < 0)
+      if (runtime_cgroup_thaw (cg, &tmp) < 0)
         reg_error_release (&tmp);
     }
   return cg->ops->destroy (cg, err);
 }
 
 void
-reg_cgroup_clear (struct reg_cgroup *cg)
+runtime_cgroup_clear (struct runtime_cgroup *cg)
 {
   if (cg->ops && cg->ops->release)
     cg->ops->release (cg);
@@ -397,9 +398,9 @@ reg_cgroup_clear (struct reg_cgroup *cg)
 /* memory.checkBeforeUpdate: a limit below what is in use is refused
    rather than reclaimed (or OOM-killed).  */
 int
-reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, reg_error_t *err)
+runtime_cgroup_check_before_update (struct runtime_cgroup *cg, const oci_resources *r, reg_error_t *err)
 {
-  struct reg_cgroup_layout l;
+  struct runtime_cgroup_layout l;
   const char *dir;
   cleanup_free char *file = NULL;
   cleanup_free char *cur = NULL;
@@ -407,8 +408,8 @@ reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, r
 
   if (r == NULL || !r->memory.check_before_update || !r->memory.has_limit || r->memory.limit <= 0)
     return 0;
-  reg_cgroup_layout_detect (&l);
-  dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
+  runtime_cgroup_layout_detect (&l);
+  dir = runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, l.v2 ? "" : "memory");
   if (dir == NULL)
     return 0;
   xasprintf (&file, "%s/%s", dir, l.v2 ? "memory.current" : "memory.usage_in_bytes");
@@ -421,15 +422,15 @@ reg_cgroup_check_before_update (struct reg_cgroup *cg, const oci_resources *r, r
 }
 
 int
-reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
+runtime_cgroup_generic_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
 {
-  struct reg_cgroup_layout l;
-  struct reg_cgroup_plan plan = { 0 };
-  cleanup_free struct reg_device_rule *rules = NULL;
+  struct runtime_cgroup_layout l;
+  struct runtime_cgroup_plan plan = { 0 };
+  cleanup_free struct runtime_device_rule *rules = NULL;
   size_t n_rules = 0;
   int ret;
 
-  reg_cgroup_layout_detect (&l);
+  runtime_cgroup_layout_detect (&l);
   /* v2 keeps quota and period in one file (cpu.max): an update of one
      keeps the other's current value.  */
   if (r && l.v2 && r->cpu.present && r->cpu.has_quota != r->cpu.has_period && cg->paths && cg->paths[0])
@@ -455,42 +456,42 @@ reg_cgroup_generic_apply (struct reg_cgroup *cg, const oci_resources *r, bool de
                     }
                 }
             }
-          ret = reg_cgroup_plan_resources (&copy, &l, &plan, err);
+          ret = runtime_cgroup_plan_resources (&copy, &l, &plan, err);
           goto planned;
         }
     }
-  ret = reg_cgroup_plan_resources (r, &l, &plan, err);
+  ret = runtime_cgroup_plan_resources (r, &l, &plan, err);
 planned:
   if (UNLIKELY (ret < 0))
     return ret;
   if (devices && r && r->n_devices)
     {
-      reg_cgroup_device_rules (r, &rules, &n_rules);
+      runtime_cgroup_device_rules (r, &rules, &n_rules);
       if (!l.v2)
-        reg_cgroup_plan_devices_v1 (rules, n_rules, &plan);
+        runtime_cgroup_plan_devices_v1 (rules, n_rules, &plan);
     }
   if (!devices)
     {
-      ret = reg_cgroup_check_before_update (cg, r, err);
+      ret = runtime_cgroup_check_before_update (cg, r, err);
       if (UNLIKELY (ret < 0))
         {
-          reg_cgroup_plan_clear (&plan);
+          runtime_cgroup_plan_clear (&plan);
           return ret;
         }
     }
-  ret = reg_cgroup_write_plan (cg->paths, CGROUP_ROOT, &l, &plan, err);
-  reg_cgroup_plan_clear (&plan);
+  ret = runtime_cgroup_write_plan (cg->paths, CGROUP_ROOT, &l, &plan, err);
+  runtime_cgroup_plan_clear (&plan);
   if (UNLIKELY (ret < 0))
     return ret;
   if (rules && (l.v2 || l.unified))
     {
       cleanup_free struct bpf_insn *insns = NULL;
       size_t n = 0;
-      const char *dir = reg_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+      const char *dir = runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
       if (dir)
         {
-          reg_cgroup_bpf_program (rules, n_rules, &insns, &n);
-          ret = reg_cgroup_bpf_attach (dir, insns, n, err);
+          runtime_cgroup_bpf_program (rules, n_rules, &insns, &n);
+          ret = runtime_cgroup_bpf_attach (dir, insns, n, err);
           if (UNLIKELY (ret < 0))
             return reg_error_wrap (err, "linux.resources.devices");
         }
@@ -499,7 +500,7 @@ planned:
 }
 
 bool
-reg_cgroup_has_line (const char *dir, const char *file, const char *want)
+runtime_cgroup_has_line (const char *dir, const char *file, const char *want)
 {
   cleanup_free char *path = NULL;
   cleanup_free char *data = NULL;
@@ -515,12 +516,12 @@ reg_cgroup_has_line (const char *dir, const char *file, const char *want)
 }
 
 int
-reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err)
+runtime_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err)
 {
   struct timespec ts = { 0, 1000 * 1000 };
   for (int i = 0; i < 10000; i++)
     {
-      if (reg_cgroup_has_line (dir, file, want))
+      if (runtime_cgroup_has_line (dir, file, want))
         return 0;
       nanosleep (&ts, NULL);
       if (ts.tv_nsec < 10 * 1000 * 1000)
@@ -530,7 +531,7 @@ reg_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_e
 }
 
 int
-reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
+runtime_cgroup_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err)
 {
   if (cg->ops == NULL || cg->ops->apply_resources == NULL)
     return 0;
@@ -538,7 +539,7 @@ reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, r
 }
 
 int
-reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err)
+runtime_cgroup_freeze (struct runtime_cgroup *cg, reg_error_t *err)
 {
   if (cg->ops == NULL || cg->ops->freeze == NULL)
     return reg_make_error (err, 0, "the container has no cgroup to freeze");
@@ -546,7 +547,7 @@ reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 int
-reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err)
+runtime_cgroup_thaw (struct runtime_cgroup *cg, reg_error_t *err)
 {
   if (cg->ops == NULL || cg->ops->thaw == NULL)
     return reg_make_error (err, 0, "the container has no cgroup to thaw");
@@ -554,21 +555,21 @@ reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err)
 }
 
 bool
-reg_cgroup_frozen (struct reg_cgroup *cg)
+runtime_cgroup_frozen (struct runtime_cgroup *cg)
 {
   return cg->ops && cg->ops->frozen && cg->paths && cg->ops->frozen (cg);
 }
 
 bool
-reg_cgroup_paths_frozen (char **paths)
+runtime_cgroup_paths_frozen (char **paths)
 {
-  struct reg_cgroup cg = { 0 };
+  struct runtime_cgroup cg = { 0 };
   bool out;
 
   if (paths == NULL || paths[0] == NULL)
     return false;
-  reg_cgroup_load (paths, NULL, &cg);
-  out = reg_cgroup_frozen (&cg);
-  reg_cgroup_clear (&cg);
+  runtime_cgroup_load (paths, NULL, &cg);
+  out = runtime_cgroup_frozen (&cg);
+  runtime_cgroup_clear (&cg);
   return out;
 }

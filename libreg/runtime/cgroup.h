@@ -8,8 +8,8 @@
  * per hierarchy, and the systemd unit when there is one; both are recorded in
  * the state so that later commands act on exactly those.  Resource limits,
  * freeze/thaw and stats slot into the same table.  */
-#ifndef REG_CGROUP_H
-#define REG_CGROUP_H
+#ifndef RUNTIME_CGROUP_H
+#define RUNTIME_CGROUP_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -18,16 +18,16 @@
 #include "error.h"
 #include "oci-spec.h"
 
-enum reg_cgroup_mode
+enum runtime_cgroup_mode
 {
-  REG_CGROUP_V1 = 1, /* v1 only, or hybrid (v1 + cgroup2 at .../unified) */
-  REG_CGROUP_V2,     /* unified */
+  RUNTIME_CGROUP_V1 = 1, /* v1 only, or hybrid (v1 + cgroup2 at .../unified) */
+  RUNTIME_CGROUP_V2,     /* unified */
 };
 
-struct reg_cgroup;
+struct runtime_cgroup;
 
 /* What create is asked for.  */
-struct reg_cgroup_args
+struct runtime_cgroup_args
 {
   const char *cgroups_path;   /* linux.cgroupsPath, or NULL */
   const char *id;             /* the container */
@@ -35,83 +35,84 @@ struct reg_cgroup_args
   const oci_map *annotations; /* org.systemd.property.* (systemd), or NULL */
 };
 
-struct reg_cgroup_manager
+struct runtime_cgroup_manager
 {
   const char *name;
   /* Make the directories for A's cgroupsPath (absolute inside each
      hierarchy, or relative to the caller's cgroup there) and fill cg->paths;
      systemd: name the unit and its directories, which systemd makes when
      enter starts the unit.  */
-  int (*create) (struct reg_cgroup *cg, const struct reg_cgroup_args *a, reg_error_t *err);
+  int (*create) (struct runtime_cgroup *cg, const struct runtime_cgroup_args *a, reg_error_t *err);
   /* Move PID into every directory (systemd, the first time: start the unit
      with PID in it).  */
-  int (*enter) (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
+  int (*enter) (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
   /* The pids in the cgroup.  */
-  int (*pids) (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
+  int (*pids) (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
   /* Kill what is left and remove the directories.  */
-  int (*destroy) (struct reg_cgroup *cg, reg_error_t *err);
+  int (*destroy) (struct runtime_cgroup *cg, reg_error_t *err);
   /* Write linux.resources; DEVICES: the device rules too (create only:
      update leaves them as they are).  */
-  int (*apply_resources) (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+  int (*apply_resources) (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
   /* Freeze every process, returning once the kernel says frozen; thaw.  */
-  int (*freeze) (struct reg_cgroup *cg, reg_error_t *err);
-  int (*thaw) (struct reg_cgroup *cg, reg_error_t *err);
-  bool (*frozen) (struct reg_cgroup *cg);
+  int (*freeze) (struct runtime_cgroup *cg, reg_error_t *err);
+  int (*thaw) (struct runtime_cgroup *cg, reg_error_t *err);
+  bool (*frozen) (struct runtime_cgroup *cg);
   /* Free what the backend keeps in cg->priv (may be NULL).  */
-  void (*release) (struct reg_cgroup *cg);
+  void (*release) (struct runtime_cgroup *cg);
 };
 
-struct reg_cgroup
+struct runtime_cgroup
 {
-  const struct reg_cgroup_manager *ops;
+  const struct runtime_cgroup_manager *ops;
   char **paths; /* NULL-terminated absolute directories, one per hierarchy */
   char *unit;   /* systemd: the scope unit that owns PATHS, else NULL */
   void *priv;   /* the backend's own state during one command */
 };
 
-enum reg_cgroup_mode reg_cgroup_mode (void);
-const struct reg_cgroup_manager *reg_cgroup_manager_for (enum reg_cgroup_mode mode);
+enum runtime_cgroup_mode runtime_cgroup_mode (void);
+const struct runtime_cgroup_manager *runtime_cgroup_manager_for (enum runtime_cgroup_mode mode);
 
 /* The cgroup path for a container (pure): CGROUPS_PATH as given, or
    /reg-runc/ID when NULL; with SYSTEMD, "slice:prefix:name" becomes
    /slice-path/prefix-name.scope, where systemd puts the unit (below its own
    root cgroup).  */
-int reg_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err);
+int runtime_cgroup_path_for (const char *cgroups_path, const char *id, bool systemd, char **out, reg_error_t *err);
 
 /* A relative PATH under the caller's OWN cgroup, or PATH itself (pure).  */
-char *reg_cgroup_resolve (const char *own, const char *path);
+char *runtime_cgroup_resolve (const char *own, const char *path);
 
 /* systemd: "slice:prefix:name" (NULL or "": system.slice, reg-runc-ID) as
    the slice and the unit "prefix-name.scope" (pure).  */
-int reg_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice, char **unit, reg_error_t *err);
+int runtime_cgroup_systemd_names (const char *cgroups_path, const char *id, char **slice, char **unit,
+                                  reg_error_t *err);
 /* "a-b.slice" as systemd nests it: "/a.slice/a-b.slice"; "-.slice": "" (pure).  */
-int reg_cgroup_slice_path (const char *slice, char **out, reg_error_t *err);
+int runtime_cgroup_slice_path (const char *slice, char **out, reg_error_t *err);
 
 /* Create the container's cgroup (not entered yet).  */
-int reg_cgroup_create (const struct reg_cgroup_args *a, struct reg_cgroup *cg, reg_error_t *err);
+int runtime_cgroup_create (const struct runtime_cgroup_args *a, struct runtime_cgroup *cg, reg_error_t *err);
 /* The cgroup recorded in the state: its directories and systemd unit
    (NULL: none).  */
-void reg_cgroup_load (char **paths, const char *unit, struct reg_cgroup *cg);
-int reg_cgroup_enter (struct reg_cgroup *cg, pid_t pid, reg_error_t *err);
-int reg_cgroup_pids (struct reg_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
-int reg_cgroup_destroy (struct reg_cgroup *cg, reg_error_t *err);
-void reg_cgroup_clear (struct reg_cgroup *cg);
+void runtime_cgroup_load (char **paths, const char *unit, struct runtime_cgroup *cg);
+int runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
+int runtime_cgroup_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
+int runtime_cgroup_destroy (struct runtime_cgroup *cg, reg_error_t *err);
+void runtime_cgroup_clear (struct runtime_cgroup *cg);
 
 /* linux.resources at create (DEVICES true: the device rules too, before the
    init runs) or update.  */
-int reg_cgroup_apply (struct reg_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
-int reg_cgroup_freeze (struct reg_cgroup *cg, reg_error_t *err);
-int reg_cgroup_thaw (struct reg_cgroup *cg, reg_error_t *err);
-bool reg_cgroup_frozen (struct reg_cgroup *cg);
+int runtime_cgroup_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);
+int runtime_cgroup_freeze (struct runtime_cgroup *cg, reg_error_t *err);
+int runtime_cgroup_thaw (struct runtime_cgroup *cg, reg_error_t *err);
+bool runtime_cgroup_frozen (struct runtime_cgroup *cg);
 /* Is the cgroup recorded as PATHS frozen?  (status: `paused`)  */
-bool reg_cgroup_paths_frozen (char **paths);
+bool runtime_cgroup_paths_frozen (char **paths);
 
 /* runc's `events` stats document for ID ({"type":"stats","id":…,"data":…})
    from the directories PATHS below ROOT.  */
-struct reg_cgroup_layout;
-int reg_cgroup_stats_json (char **paths, const char *root, const struct reg_cgroup_layout *l, const char *id,
-                           char **json, reg_error_t *err);
+struct runtime_cgroup_layout;
+int runtime_cgroup_stats_json (char **paths, const char *root, const struct runtime_cgroup_layout *l, const char *id,
+                               char **json, reg_error_t *err);
 /* How many processes the OOM killer ended in the cgroup (false: unknown).  */
-bool reg_cgroup_oom_kills (char **paths, const char *root, const struct reg_cgroup_layout *l, uint64_t *out);
+bool runtime_cgroup_oom_kills (char **paths, const char *root, const struct runtime_cgroup_layout *l, uint64_t *out);
 
 #endif

@@ -16,89 +16,89 @@
 
 /* Open ID's state (locked; SHARED for readers) and load its cgroup.  */
 static int
-open_container (struct reg_context *ctx, const char *id, bool shared, int *dirfd, struct reg_status *st,
-                struct reg_cgroup *cg, reg_error_t *err)
+open_container (struct runtime_context *ctx, const char *id, bool shared, int *dirfd, struct runtime_status *st,
+                struct runtime_cgroup *cg, reg_error_t *err)
 {
-  int ret = reg_status_open (ctx->state_root, id, shared, dirfd, err);
+  int ret = runtime_status_open (ctx->state_root, id, shared, dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_status_read (*dirfd, id, st, err);
+  ret = runtime_status_read (*dirfd, id, st, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (st->cgroup_paths == NULL || st->cgroup_paths[0] == NULL)
     return reg_make_error (err, 0, "container \"%s\" has no cgroup", id);
-  reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, cg);
+  runtime_cgroup_load (st->cgroup_paths, st->cgroup_unit, cg);
   return 0;
 }
 
 int
-reg_container_pause (struct reg_context *ctx, const char *id, reg_error_t *err)
+runtime_container_pause (struct runtime_context *ctx, const char *id, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup cg = { 0 };
-  enum reg_container_status s;
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup cg = { 0 };
+  enum runtime_container_status s;
   int ret;
 
   ret = open_container (ctx, id, false, &dirfd, &st, &cg, err);
   if (ret == 0)
     {
-      s = reg_status_current (dirfd, &st);
-      if (s != REG_STATUS_RUNNING && s != REG_STATUS_CREATED)
-        ret = reg_make_error (err, 0, "container \"%s\" is %s, not running", id, reg_container_status_name (s));
+      s = runtime_status_current (dirfd, &st);
+      if (s != RUNTIME_STATUS_RUNNING && s != RUNTIME_STATUS_CREATED)
+        ret = reg_make_error (err, 0, "container \"%s\" is %s, not running", id, runtime_container_status_name (s));
       else
-        ret = reg_cgroup_freeze (&cg, err);
+        ret = runtime_cgroup_freeze (&cg, err);
     }
-  reg_cgroup_clear (&cg);
+  runtime_cgroup_clear (&cg);
   return ret;
 }
 
 int
-reg_container_resume (struct reg_context *ctx, const char *id, reg_error_t *err)
+runtime_container_resume (struct runtime_context *ctx, const char *id, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup cg = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup cg = { 0 };
   int ret;
 
   ret = open_container (ctx, id, false, &dirfd, &st, &cg, err);
   if (ret == 0)
     {
-      if (reg_status_current (dirfd, &st) != REG_STATUS_PAUSED)
+      if (runtime_status_current (dirfd, &st) != RUNTIME_STATUS_PAUSED)
         ret = reg_make_error (err, 0, "container \"%s\" is not paused", id);
       else
-        ret = reg_cgroup_thaw (&cg, err);
+        ret = runtime_cgroup_thaw (&cg, err);
     }
-  reg_cgroup_clear (&cg);
+  runtime_cgroup_clear (&cg);
   return ret;
 }
 
 int
-reg_container_update (struct reg_context *ctx, const char *id, const oci_resources *r, reg_error_t *err)
+runtime_container_update (struct runtime_context *ctx, const char *id, const oci_resources *r, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup cg = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup cg = { 0 };
   int ret;
 
   ret = open_container (ctx, id, false, &dirfd, &st, &cg, err);
-  if (ret == 0 && reg_status_current (dirfd, &st) == REG_STATUS_STOPPED)
+  if (ret == 0 && runtime_status_current (dirfd, &st) == RUNTIME_STATUS_STOPPED)
     ret = reg_make_error (err, 0, "container \"%s\" is stopped", id);
   if (ret == 0)
-    ret = reg_cgroup_apply (&cg, r, false, err);
-  reg_cgroup_clear (&cg);
+    ret = runtime_cgroup_apply (&cg, r, false, err);
+  runtime_cgroup_clear (&cg);
   return ret;
 }
 
 int
-reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct reg_cgroup *cg, pid_t **pids, size_t *n,
-                           reg_error_t *err)
+runtime_container_cgroup_pids (struct runtime_context *ctx, const char *id, struct runtime_cgroup *cg, pid_t **pids,
+                               size_t *n, reg_error_t *err)
 {
   cleanup_free char *state_dir = NULL;
   pid_t recorder;
   int ret;
 
-  ret = reg_cgroup_pids (cg, pids, n, err);
+  ret = runtime_cgroup_pids (cg, pids, n, err);
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (&state_dir, "%s/%s", ctx->state_root, id);
@@ -114,39 +114,39 @@ reg_container_cgroup_pids (struct reg_context *ctx, const char *id, struct reg_c
 }
 
 int
-reg_container_pids (struct reg_context *ctx, const char *id, pid_t **pids, size_t *n, reg_error_t *err)
+runtime_container_pids (struct runtime_context *ctx, const char *id, pid_t **pids, size_t *n, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup cg = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup cg = { 0 };
   int ret;
 
   ret = open_container (ctx, id, true, &dirfd, &st, &cg, err);
   if (ret == 0)
-    ret = reg_container_cgroup_pids (ctx, id, &cg, pids, n, err);
-  reg_cgroup_clear (&cg);
+    ret = runtime_container_cgroup_pids (ctx, id, &cg, pids, n, err);
+  runtime_cgroup_clear (&cg);
   return ret;
 }
 
 static int
-stats_locked (const char *id, const struct reg_status *st, char **json, reg_error_t *err)
+stats_locked (const char *id, const struct runtime_status *st, char **json, reg_error_t *err)
 {
-  struct reg_cgroup_layout l;
-  reg_cgroup_layout_detect (&l);
-  return reg_cgroup_stats_json (st->cgroup_paths, CGROUP_ROOT, &l, id, json, err);
+  struct runtime_cgroup_layout l;
+  runtime_cgroup_layout_detect (&l);
+  return runtime_cgroup_stats_json (st->cgroup_paths, CGROUP_ROOT, &l, id, json, err);
 }
 
 int
-reg_container_stats (struct reg_context *ctx, const char *id, char **json, reg_error_t *err)
+runtime_container_stats (struct runtime_context *ctx, const char *id, char **json, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup cg = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup cg = { 0 };
   int ret;
 
   ret = open_container (ctx, id, true, &dirfd, &st, &cg, err);
-  reg_cgroup_clear (&cg);
-  if (ret == 0 && reg_status_current (dirfd, &st) == REG_STATUS_STOPPED)
+  runtime_cgroup_clear (&cg);
+  if (ret == 0 && runtime_status_current (dirfd, &st) == RUNTIME_STATUS_STOPPED)
     ret = reg_make_error (err, 0, "container \"%s\" is stopped", id);
   if (ret == 0)
     ret = stats_locked (id, &st, json, err);
@@ -155,25 +155,26 @@ reg_container_stats (struct reg_context *ctx, const char *id, char **json, reg_e
 
 /* The OOM kills counted so far in ID's memory cgroup; false when unknown.  */
 static bool
-oom_kills (struct reg_context *ctx, const char *id, uint64_t *out)
+oom_kills (struct runtime_context *ctx, const char *id, uint64_t *out)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  struct reg_cgroup_layout l;
+  cleanup_status struct runtime_status st = { 0 };
+  struct runtime_cgroup_layout l;
   reg_error_t tmp = NULL;
 
-  if (reg_status_open (ctx->state_root, id, true, &dirfd, &tmp) < 0 || reg_status_read (dirfd, id, &st, &tmp) < 0)
+  if (runtime_status_open (ctx->state_root, id, true, &dirfd, &tmp) < 0
+      || runtime_status_read (dirfd, id, &st, &tmp) < 0)
     {
       reg_error_release (&tmp);
       return false;
     }
-  reg_cgroup_layout_detect (&l);
-  return reg_cgroup_oom_kills (st.cgroup_paths, CGROUP_ROOT, &l, out);
+  runtime_cgroup_layout_detect (&l);
+  return runtime_cgroup_oom_kills (st.cgroup_paths, CGROUP_ROOT, &l, out);
 }
 
 int
-reg_container_events (struct reg_context *ctx, const char *id, bool stats_only, long interval_ms, FILE *out,
-                      reg_error_t *err)
+runtime_container_events (struct runtime_context *ctx, const char *id, bool stats_only, long interval_ms, FILE *out,
+                          reg_error_t *err)
 {
   uint64_t ooms = 0, now;
   bool have_ooms;
@@ -194,7 +195,7 @@ reg_container_events (struct reg_context *ctx, const char *id, bool stats_only, 
           fprintf (out, "{\"type\":\"oom\",\"id\":\"%s\"}\n", id);
           ooms = now;
         }
-      ret = reg_container_stats (ctx, id, &json, err);
+      ret = runtime_container_stats (ctx, id, &json, err);
       if (ret < 0)
         {
           /* The stream ends when the container does.  */

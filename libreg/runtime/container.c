@@ -62,7 +62,7 @@ pidfd_wait_exit (int pidfd, int ms)
 /* An fd on the container's init, or -1 when it is gone (or the pid is now
    someone else's: the start time differs).  */
 int
-reg_container_open_init (const struct reg_status *st)
+runtime_container_open_init (const struct runtime_status *st)
 {
   unsigned long long start = 0;
   char state = '?';
@@ -74,7 +74,7 @@ reg_container_open_init (const struct reg_status *st)
   if (fd < 0)
     return -1;
   /* Checked after pidfd_open: the fd now pins the process we verify.  */
-  if (reg_proc_stat (st->pid, &start, &state) < 0 || start != st->pid_start || state == 'Z' || state == 'X')
+  if (runtime_proc_stat (st->pid, &start, &state) < 0 || start != st->pid_start || state == 'Z' || state == 'X')
     {
       close (fd);
       return -1;
@@ -113,9 +113,9 @@ state_json (const char *id, const char *status, pid_t pid, const char *bundle, c
 }
 
 static char *
-status_state_json (const struct reg_status *st, enum reg_container_status s, bool pretty)
+status_state_json (const struct runtime_status *st, enum runtime_container_status s, bool pretty)
 {
-  return state_json (st->id, reg_container_status_name (s), s == REG_STATUS_STOPPED ? 0 : st->pid, st->bundle,
+  return state_json (st->id, runtime_container_status_name (s), s == RUNTIME_STATUS_STOPPED ? 0 : st->pid, st->bundle,
                      &st->annotations, st->rootfs, st->created, st->owner, pretty);
 }
 
@@ -147,7 +147,7 @@ write_pid_file (const char *path, pid_t pid, reg_error_t *err)
 /* Everything create made, for the way out on an error.  */
 struct creation
 {
-  struct reg_context *ctx;
+  struct runtime_context *ctx;
   const char *id;
   char *bundle;
   char *rootfs;
@@ -159,8 +159,8 @@ struct creation
   struct reg_plan *plan;
   struct reg_options reg_opts;
   char *state_dir;
-  struct reg_cgroup cgroup;
-  bool cgroup_begun; /* reg_cgroup_create was called */
+  struct runtime_cgroup cgroup;
+  bool cgroup_begun; /* runtime_cgroup_create was called */
   pid_t pid;         /* the init */
   int pidfd;
   pid_t intermediate;
@@ -169,14 +169,14 @@ struct creation
   int result_fd;  /* start.result, only with startContainer hooks */
   int console_fd; /* --console-socket connection */
   int master_fd;  /* pty master, run without --console-socket */
-  struct reg_caps *caps;
-  struct reg_seccomp *seccomp;
+  struct runtime_caps *caps;
+  struct runtime_seccomp *seccomp;
   char *host_root;       /* no mount namespace: the root's mount, made here */
   char *host_root_below; /* what was at the rootfs before it */
 };
 
 static void
-creation_init (struct creation *c, struct reg_context *ctx, const char *id)
+creation_init (struct creation *c, struct runtime_context *ctx, const char *id)
 {
   memset (c, 0, sizeof (*c));
   c->ctx = ctx;
@@ -202,16 +202,16 @@ creation_abort (struct creation *c)
   if (c->pid > 0)
     waitpid (c->pid, NULL, 0);
   if (c->cgroup.paths)
-    reg_cgroup_destroy (&c->cgroup, &tmp);
+    runtime_cgroup_destroy (&c->cgroup, &tmp);
   reg_error_release (&tmp);
   if (c->host_root)
-    reg_mounts_host_root_release (c->rootfs, c->host_root, &tmp);
+    runtime_mounts_host_root_release (c->rootfs, c->host_root, &tmp);
   reg_error_release (&tmp);
   if (c->plan)
     reg_phase_release (&c->reg_opts, c->plan->env_id, &tmp);
   reg_error_release (&tmp);
   if (c->dir_made)
-    reg_status_remove_dir (c->ctx->state_root, c->id, &tmp);
+    runtime_status_remove_dir (c->ctx->state_root, c->id, &tmp);
   reg_error_release (&tmp);
 }
 
@@ -232,10 +232,10 @@ creation_free (struct creation *c)
     close (c->master_fd);
   if (c->dirfd >= 0)
     close (c->dirfd);
-  reg_cgroup_clear (&c->cgroup);
+  runtime_cgroup_clear (&c->cgroup);
   reg_plan_free (c->plan);
-  reg_caps_free (c->caps);
-  reg_seccomp_free (c->seccomp);
+  runtime_caps_free (c->caps);
+  runtime_seccomp_free (c->seccomp);
   oci_config_free (c->config);
   free (c->config_data);
   free (c->bundle);
@@ -246,7 +246,7 @@ creation_free (struct creation *c)
 }
 
 /* Record what a killed create would leave outside the state dir (see
-   REG_CREATING_FILE): the environment referenced, the cgroup directories.  */
+   RUNTIME_CREATING_FILE): the environment referenced, the cgroup directories.  */
 static int
 save_creating (struct creation *c, reg_error_t *err)
 {
@@ -300,7 +300,7 @@ save_creating (struct creation *c, reg_error_t *err)
       free (text);
       text = t;
     }
-  ret = write_file_atomic_at (c->dirfd, REG_CREATING_FILE, text, strlen (text), 0600, false, err);
+  ret = write_file_atomic_at (c->dirfd, RUNTIME_CREATING_FILE, text, strlen (text), 0600, false, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
   return 0;
@@ -382,14 +382,14 @@ build_env (const oci_process *p, int listen_fds)
   return env;
 }
 
-/* No mount namespace: the root's mount in ours (see reg_mounts_host_root),
+/* No mount namespace: the root's mount in ours (see runtime_mounts_host_root),
    recorded at once so that delete, even of a create killed from here on,
    takes it away; what was at the rootfs before is recorded first, for a
    create killed between attaching the root and recording it.  */
 static int
-make_host_root (struct creation *c, const struct reg_create_options *opts, reg_error_t *err)
+make_host_root (struct creation *c, const struct runtime_create_options *opts, reg_error_t *err)
 {
-  struct reg_mount_ctx mctx = {
+  struct runtime_mount_ctx mctx = {
     .config = c->config,
     .bundle = c->bundle,
     .rootfs = c->rootfs,
@@ -402,13 +402,13 @@ make_host_root (struct creation *c, const struct reg_create_options *opts, reg_e
   mode_t old;
   int ret;
 
-  c->host_root_below = reg_mounts_host_root_below (c->rootfs);
+  c->host_root_below = runtime_mounts_host_root_below (c->rootfs);
   ret = save_creating (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* As in the init, which makes the root everywhere else.  */
   old = umask (0);
-  ret = reg_mounts_host_root (&mctx, &c->host_root, err);
+  ret = runtime_mounts_host_root (&mctx, &c->host_root, err);
 
   umask (old);
   if (UNLIKELY (ret < 0))
@@ -422,31 +422,31 @@ make_host_root (struct creation *c, const struct reg_create_options *opts, reg_e
 static int
 release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indirect, reg_error_t *err)
 {
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int ret;
 
   /* Cgroup first: the cgroup namespace is made after this, with the
      container's cgroup as its root.  */
-  ret = reg_cgroup_enter (&c->cgroup, pid, err);
+  ret = runtime_cgroup_enter (&c->cgroup, pid, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_process_set_oom_score_adj (pid, c->config->process, err);
+  ret = runtime_process_set_oom_score_adj (pid, c->config->process, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (new_flags & CLONE_NEWUSER)
     {
       if (indirect)
         {
-          ret = reg_sync_expect (c->sync_fd, REG_SYNC_USERNS, &msg, err);
+          ret = runtime_sync_expect (c->sync_fd, RUNTIME_SYNC_USERNS, &msg, err);
           if (UNLIKELY (ret < 0))
             return ret;
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
         }
-      ret = reg_ns_write_id_maps (pid, c->config, err);
+      ret = runtime_ns_write_id_maps (pid, c->config, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  ret = reg_sync_send (c->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
+  ret = runtime_sync_send (c->sync_fd, RUNTIME_SYNC_GO, 0, NULL, 0, -1, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (indirect)
@@ -454,7 +454,7 @@ release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indi
       pid_t intermediate = c->intermediate;
       c->intermediate = 0;
       close (pidfd);
-      ret = reg_sync_take_pid (c->sync_fd, intermediate, &c->pid, &c->pidfd, err);
+      ret = runtime_sync_take_pid (c->sync_fd, intermediate, &c->pid, &c->pidfd, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -467,83 +467,83 @@ release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indi
 static int
 wait_created (struct creation *c, bool want_master, reg_error_t *err)
 {
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int ret;
 
   for (;;)
     {
-      ret = reg_sync_recv (c->sync_fd, &msg, err);
+      ret = runtime_sync_recv (c->sync_fd, &msg, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      if (msg.type == REG_SYNC_CREATED)
+      if (msg.type == RUNTIME_SYNC_CREATED)
         {
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
           return 0;
         }
-      if (msg.type == REG_SYNC_ERROR)
+      if (msg.type == RUNTIME_SYNC_ERROR)
         {
           ret = reg_make_error (err, 0, "%s", msg.data);
           (*err)->status = msg.error;
           ret = msg.error > 0 ? -msg.error : ret;
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
           return ret;
         }
-      if (msg.type == REG_SYNC_CONSOLE)
+      if (msg.type == RUNTIME_SYNC_CONSOLE)
         {
-          ret = reg_terminal_forward_master (c->console_fd, want_master, &msg.fd, &c->master_fd, err);
-          reg_sync_msg_clear (&msg);
+          ret = runtime_terminal_forward_master (c->console_fd, want_master, &msg.fd, &c->master_fd, err);
+          runtime_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
         }
-      if (msg.type == REG_SYNC_SECCOMP)
+      if (msg.type == RUNTIME_SYNC_SECCOMP)
         {
           cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations,
                                                 c->rootfs, NULL, NULL, false);
           ret = msg.fd < 0 ? reg_make_error (err, EPROTO, "sync: no seccomp notify fd")
-                           : reg_seccomp_send_listener (reg_seccomp_listener_path (c->seccomp), msg.fd, c->pid, json,
-                                                        reg_seccomp_listener_metadata (c->seccomp), err);
-          reg_sync_msg_clear (&msg);
+                           : runtime_seccomp_send_listener (runtime_seccomp_listener_path (c->seccomp), msg.fd, c->pid,
+                                                            json, runtime_seccomp_listener_metadata (c->seccomp), err);
+          runtime_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
         }
-      if (msg.type == REG_SYNC_HOOKS)
+      if (msg.type == RUNTIME_SYNC_HOOKS)
         {
           cleanup_free char *json = state_json (c->id, "creating", c->pid, c->bundle, &c->config->annotations,
                                                 c->rootfs, NULL, NULL, false);
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
           /* prestart and createRuntime: in the runtime's namespaces.  */
-          ret = reg_hooks_run (&c->config->hooks.prestart, "prestart", json, false, err);
+          ret = runtime_hooks_run (&c->config->hooks.prestart, "prestart", json, false, err);
           if (ret == 0)
-            ret = reg_hooks_run (&c->config->hooks.create_runtime, "createRuntime", json, false, err);
+            ret = runtime_hooks_run (&c->config->hooks.create_runtime, "createRuntime", json, false, err);
           if (UNLIKELY (ret < 0))
             return ret;
-          ret = reg_sync_send (c->sync_fd, REG_SYNC_HOOKS_DONE, 0, json, strlen (json) + 1, -1, err);
+          ret = runtime_sync_send (c->sync_fd, RUNTIME_SYNC_HOOKS_DONE, 0, json, strlen (json) + 1, -1, err);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
         }
       ret = reg_make_error (err, EPROTO, "sync: unexpected message %d", msg.type);
-      reg_sync_msg_clear (&msg);
+      runtime_sync_msg_clear (&msg);
       return ret;
     }
 }
 
 static int
-spawn (struct creation *c, const struct reg_create_options *opts, bool want_master, reg_error_t *err)
+spawn (struct creation *c, const struct runtime_create_options *opts, bool want_master, reg_error_t *err)
 {
   const oci_config *cfg = c->config;
-  int new_flags = reg_ns_new_flags (cfg);
+  int new_flags = runtime_ns_new_flags (cfg);
   /* REG's mounts for a container in a user namespace are made before it
-     exists (see reg_mounts_reg_premount), by the intermediate.  */
-  bool reg_premount = (oci_config_namespace (cfg, OCI_NS_USER) != NULL) && reg_mounts_reg_needed (c->plan);
-  bool indirect = reg_ns_joined (cfg, OCI_NS_USER) || reg_ns_joined (cfg, OCI_NS_PID)
+     exists (see runtime_mounts_reg_premount), by the intermediate.  */
+  bool reg_premount = (oci_config_namespace (cfg, OCI_NS_USER) != NULL) && runtime_mounts_reg_needed (c->plan);
+  bool indirect = runtime_ns_joined (cfg, OCI_NS_USER) || runtime_ns_joined (cfg, OCI_NS_PID)
                   || oci_config_namespace (cfg, OCI_NS_TIME) != NULL
-                  || ((new_flags & CLONE_NEWUSER) && reg_ns_any_joined (cfg)) || reg_premount;
+                  || ((new_flags & CLONE_NEWUSER) && runtime_ns_any_joined (cfg)) || reg_premount;
   int listen_fds = 0, keep;
   const char *lf = getenv ("LISTEN_FDS");
-  struct reg_init_args a;
+  struct runtime_init_args a;
   struct clone_args ca = { .exit_signal = SIGCHLD };
   int pair[2];
   int pidfd = -1;
@@ -559,7 +559,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
     }
   keep = 3 + listen_fds + (opts->preserve_fds > 0 ? opts->preserve_fds : 0);
 
-  ret = reg_sync_pair (pair, err);
+  ret = runtime_sync_pair (pair, err);
   if (UNLIKELY (ret < 0))
     return ret;
   pair[0] = fd_above (pair[0], keep, err);
@@ -631,7 +631,7 @@ spawn (struct creation *c, const struct reg_create_options *opts, bool want_mast
       close (c->dirfd);
       if (c->console_fd >= 0)
         close (c->console_fd);
-      reg_init_main (&a);
+      runtime_init_main (&a);
     }
   close (pair[1]);
   c->sync_fd = pair[0];
@@ -700,10 +700,10 @@ limit_names (const oci_resources *r)
    them, and the container runs (what rootless Podman does on cgroup v1
    hosts, where it drops them itself).  True when *ERR was dropped.  */
 static bool
-rootless_without_cgroup (enum reg_rootless rootless, const oci_config *config, reg_error_t *err)
+rootless_without_cgroup (enum runtime_rootless rootless, const oci_config *config, reg_error_t *err)
 {
   int e = (err && *err) ? (*err)->status : 0;
-  bool is_rootless = rootless == REG_ROOTLESS_TRUE || (rootless == REG_ROOTLESS_AUTO && running_rootless ());
+  bool is_rootless = rootless == RUNTIME_ROOTLESS_TRUE || (rootless == RUNTIME_ROOTLESS_AUTO && running_rootless ());
   cleanup_free char *limits = NULL;
 
   if (!is_rootless || !(e == EACCES || e == EPERM || e == EROFS))
@@ -727,28 +727,28 @@ check_security (struct creation *c, reg_error_t *err)
   const oci_config *cfg = c->config;
   int ret;
 
-  ret = reg_ns_validate (cfg, err);
+  ret = runtime_ns_validate (cfg, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_sysctl_validate (cfg, err);
+  ret = runtime_sysctl_validate (cfg, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (cfg->process)
     {
-      ret = reg_caps_resolve (&cfg->process->capabilities, &c->caps, err);
+      ret = runtime_caps_resolve (&cfg->process->capabilities, &c->caps, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  ret = reg_lsm_check (cfg->process, cfg->linux_cfg.mount_label, err);
+  ret = runtime_lsm_check (cfg->process, cfg->linux_cfg.mount_label, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  return reg_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
+  return runtime_seccomp_build (&cfg->linux_cfg.seccomp, &c->seccomp, err);
 }
 
 /* REG's options for container ID of CTX; *STATE_DIR gets its state dir
    (the REG reference is named after it).  */
 static void
-reg_options_of (const struct reg_context *ctx, const char *id, char **state_dir, struct reg_options *o)
+reg_options_of (const struct runtime_context *ctx, const char *id, char **state_dir, struct reg_options *o)
 {
   xasprintf (state_dir, "%s/%s", ctx->state_root, id);
   memset (o, 0, sizeof (*o));
@@ -763,23 +763,23 @@ reg_options_of (const struct reg_context *ctx, const char *id, char **state_dir,
 static int
 place_in_cgroup (void *data, pid_t pid, reg_error_t *err)
 {
-  return reg_cgroup_enter (data, pid, err);
+  return runtime_cgroup_enter (data, pid, err);
 }
 
 /* create and run: everything up to the init waiting for start.  */
 static int
-create_container (struct creation *c, const struct reg_create_options *opts, bool foreground, reg_error_t *err)
+create_container (struct creation *c, const struct runtime_create_options *opts, bool foreground, reg_error_t *err)
 {
-  struct reg_context *ctx = c->ctx;
+  struct runtime_context *ctx = c->ctx;
   const oci_process *p;
   bool reg_wanted;
-  struct reg_status st;
+  struct runtime_status st;
   cleanup_free char *created = NULL;
   cleanup_free char *owner = NULL;
   unsigned long long start_time = 0;
   int ret;
 
-  ret = reg_status_validate_id (c->id, err);
+  ret = runtime_status_validate_id (c->id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   ret = load_bundle (c, opts->bundle, err);
@@ -799,12 +799,12 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
     reg_debug ("--console-socket ignored: process.terminal is false");
   if (p && p->terminal && opts->console_socket)
     {
-      ret = reg_terminal_connect (opts->console_socket, &c->console_fd, err);
+      ret = runtime_terminal_connect (opts->console_socket, &c->console_fd, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
 
-  ret = reg_status_create_dir (ctx->state_root, c->id, &c->dirfd, err);
+  ret = runtime_status_create_dir (ctx->state_root, c->id, &c->dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   c->dir_made = true;
@@ -831,11 +831,11 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
     }
   if (!ctx->cgroups_disabled)
     {
-      struct reg_cgroup_args cga = { .cgroups_path = c->config->linux_cfg.cgroups_path,
-                                     .id = c->id,
-                                     .systemd = ctx->systemd_cgroup,
-                                     .annotations = &c->config->annotations };
-      ret = reg_cgroup_create (&cga, &c->cgroup, err);
+      struct runtime_cgroup_args cga = { .cgroups_path = c->config->linux_cfg.cgroups_path,
+                                         .id = c->id,
+                                         .systemd = ctx->systemd_cgroup,
+                                         .annotations = &c->config->annotations };
+      ret = runtime_cgroup_create (&cga, &c->cgroup, err);
       if (UNLIKELY (ret < 0) && rootless_without_cgroup (ctx->rootless, c->config, err))
         ret = 0;
       if (UNLIKELY (ret < 0))
@@ -845,28 +845,28 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
         return ret;
       /* Limits and device rules before the init exists: they hold from
          its first instruction.  */
-      ret = reg_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
+      ret = runtime_cgroup_apply (&c->cgroup, &c->config->linux_cfg.resources, true, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
 
-  if (mkfifoat (c->dirfd, REG_EXEC_FIFO, 0600) < 0)
-    return reg_make_error (err, errno, "create `%s`", REG_EXEC_FIFO);
+  if (mkfifoat (c->dirfd, RUNTIME_EXEC_FIFO, 0600) < 0)
+    return reg_make_error (err, errno, "create `%s`", RUNTIME_EXEC_FIFO);
   /* Read-write: the open does not block, and start's non-blocking write
      open fails (ENXIO) once the init is gone.  */
-  c->fifo_fd = openat (c->dirfd, REG_EXEC_FIFO, O_RDWR | O_CLOEXEC);
+  c->fifo_fd = openat (c->dirfd, RUNTIME_EXEC_FIFO, O_RDWR | O_CLOEXEC);
   if (c->fifo_fd < 0)
-    return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
+    return reg_make_error (err, errno, "open `%s`", RUNTIME_EXEC_FIFO);
   /* A startContainer hook runs in the init after start released it, and its
      failure must fail start: a second fifo carries the error back.  Opened
      here, as the init may not be allowed to open the state dir (userns).  */
   if (c->config->hooks.start_container.len)
     {
-      if (mkfifoat (c->dirfd, REG_START_RESULT, 0600) < 0)
-        return reg_make_error (err, errno, "create `%s`", REG_START_RESULT);
-      c->result_fd = openat (c->dirfd, REG_START_RESULT, O_RDWR | O_CLOEXEC);
+      if (mkfifoat (c->dirfd, RUNTIME_START_RESULT, 0600) < 0)
+        return reg_make_error (err, errno, "create `%s`", RUNTIME_START_RESULT);
+      c->result_fd = openat (c->dirfd, RUNTIME_START_RESULT, O_RDWR | O_CLOEXEC);
       if (c->result_fd < 0)
-        return reg_make_error (err, errno, "open `%s`", REG_START_RESULT);
+        return reg_make_error (err, errno, "open `%s`", RUNTIME_START_RESULT);
     }
 
   if (in_our_mntns (c->config))
@@ -884,7 +884,7 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   if (UNLIKELY (ret < 0))
     return ret;
 
-  if (reg_proc_stat (c->pid, &start_time, NULL) < 0)
+  if (runtime_proc_stat (c->pid, &start_time, NULL) < 0)
     return reg_make_error (err, ESRCH, "container init exited during create");
   created = rfc3339_now ();
   owner = owner_name ();
@@ -907,10 +907,10 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
   st.poststop = c->config->hooks.poststop;
   /* The state dir is usually on a small tmpfs (/run): a full one must
      name the directory, not just "write".  */
-  ret = reg_status_write (c->dirfd, &st, err);
+  ret = runtime_status_write (c->dirfd, &st, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container state in `%s`", c->state_dir);
-  ret = write_file_atomic_at (c->dirfd, REG_EXEC_CONFIG, c->config_data, c->config_len, 0600, false, err);
+  ret = write_file_atomic_at (c->dirfd, RUNTIME_EXEC_CONFIG, c->config_data, c->config_len, 0600, false, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "save the container's config in `%s`", c->state_dir);
   if (opts->pid_file)
@@ -923,7 +923,8 @@ create_container (struct creation *c, const struct reg_create_options *opts, boo
 }
 
 int
-reg_container_create (struct reg_context *ctx, const char *id, const struct reg_create_options *opts, reg_error_t *err)
+runtime_container_create (struct runtime_context *ctx, const char *id, const struct runtime_create_options *opts,
+                          reg_error_t *err)
 {
   struct creation c;
   int ret;
@@ -942,9 +943,9 @@ reg_container_create (struct reg_context *ctx, const char *id, const struct reg_
    (no reader left).  Whatever the init wrote into start.result (RESULT_FD)
    before exiting is the error.  */
 static int
-wait_start_hooks (const struct reg_status *st, int fifo_fd, int result_fd, reg_error_t *err)
+wait_start_hooks (const struct runtime_status *st, int fifo_fd, int result_fd, reg_error_t *err)
 {
-  cleanup_close int pidfd = reg_container_open_init (st);
+  cleanup_close int pidfd = runtime_container_open_init (st);
   struct pollfd pfd[2] = { { .fd = fifo_fd, .events = 0 }, { .fd = pidfd, .events = POLLIN } };
   char buf[4096];
   ssize_t n;
@@ -968,38 +969,38 @@ wait_start_hooks (const struct reg_status *st, int fifo_fd, int result_fd, reg_e
 
 /* Release the init of a created container (DIRFD locked).  */
 static int
-start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
+start_locked (int dirfd, const struct runtime_status *st, reg_error_t *err)
 {
-  enum reg_container_status s = reg_status_current (dirfd, st);
+  enum runtime_container_status s = runtime_status_current (dirfd, st);
   cleanup_close int fd = -1;
   cleanup_close int result_fd = -1;
   int ret;
   cleanup_free char *json = NULL;
   char c = '0';
 
-  if (s == REG_STATUS_STOPPED)
+  if (s == RUNTIME_STATUS_STOPPED)
     return reg_make_error (err, 0, "cannot start a container that has stopped");
-  if (s != REG_STATUS_CREATED)
-    return reg_make_error (err, 0, "cannot start an already %s container", reg_container_status_name (s));
+  if (s != RUNTIME_STATUS_CREATED)
+    return reg_make_error (err, 0, "cannot start an already %s container", runtime_container_status_name (s));
   /* runtime-spec config.md: process is required when start is called.  */
   if (st->no_process)
     return reg_make_error (err, 0, "cannot start container \"%s\": config.json has no process", st->id);
-  fd = openat (dirfd, REG_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  fd = openat (dirfd, RUNTIME_EXEC_FIFO, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0)
     {
       if (errno == ENXIO)
         return reg_make_error (err, 0, "cannot start a container that has stopped");
-      return reg_make_error (err, errno, "open `%s`", REG_EXEC_FIFO);
+      return reg_make_error (err, errno, "open `%s`", RUNTIME_EXEC_FIFO);
     }
   /* Present only with startContainer hooks; opened (as a reader, so that
      what the init writes outlives it) before the init is released.  */
-  result_fd = openat (dirfd, REG_START_RESULT, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  result_fd = openat (dirfd, RUNTIME_START_RESULT, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (result_fd < 0 && errno != ENOENT)
-    return reg_make_error (err, errno, "open `%s`", REG_START_RESULT);
+    return reg_make_error (err, errno, "open `%s`", RUNTIME_START_RESULT);
   if (write (fd, &c, 1) != 1)
-    return reg_make_error (err, errno, "start: write `%s`", REG_EXEC_FIFO);
-  if (unlinkat (dirfd, REG_EXEC_FIFO, 0) < 0)
-    return reg_make_error (err, errno, "unlink `%s`", REG_EXEC_FIFO);
+    return reg_make_error (err, errno, "start: write `%s`", RUNTIME_EXEC_FIFO);
+  if (unlinkat (dirfd, RUNTIME_EXEC_FIFO, 0) < 0)
+    return reg_make_error (err, errno, "unlink `%s`", RUNTIME_EXEC_FIFO);
   if (result_fd >= 0)
     {
       /* The hooks may take long: let kill (a shared lock) reach the init
@@ -1012,23 +1013,23 @@ start_locked (int dirfd, const struct reg_status *st, reg_error_t *err)
     }
   if (st->poststart.len)
     {
-      json = status_state_json (st, REG_STATUS_RUNNING, false);
-      reg_hooks_run (&st->poststart, "poststart", json, true, err);
+      json = status_state_json (st, RUNTIME_STATUS_RUNNING, false);
+      runtime_hooks_run (&st->poststart, "poststart", json, true, err);
     }
   return 0;
 }
 
 int
-reg_container_start (struct reg_context *ctx, const char *id, reg_error_t *err)
+runtime_container_start (struct runtime_context *ctx, const char *id, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
   int ret;
 
-  ret = reg_status_open (ctx->state_root, id, false, &dirfd, err);
+  ret = runtime_status_open (ctx->state_root, id, false, &dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_status_read (dirfd, id, &st, err);
+  ret = runtime_status_read (dirfd, id, &st, err);
   if (UNLIKELY (ret < 0))
     return ret;
   return start_locked (dirfd, &st, err);
@@ -1037,9 +1038,9 @@ reg_container_start (struct reg_context *ctx, const char *id, reg_error_t *err)
 /* Remove a container whose init is gone (DIRFD locked): cgroup, REG
    reference, state dir, then poststop hooks.  */
 static int
-destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status *st, reg_error_t *err)
+destroy_locked (struct runtime_context *ctx, const char *id, const struct runtime_status *st, reg_error_t *err)
 {
-  struct reg_cgroup cg = { 0 };
+  struct runtime_cgroup cg = { 0 };
   cleanup_free char *state_dir = NULL;
   struct reg_options reg_opts;
   int ret;
@@ -1058,16 +1059,16 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
   }
   if (st->cgroup_paths)
     {
-      reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
-      ret = reg_cgroup_destroy (&cg, err);
-      reg_cgroup_clear (&cg);
+      runtime_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
+      ret = runtime_cgroup_destroy (&cg, err);
+      runtime_cgroup_clear (&cg);
       if (UNLIKELY (ret < 0))
         return ret;
     }
   /* Before REG's release: minimal's upper layer is below this mount.  */
   if (st->host_root)
     {
-      ret = reg_mounts_host_root_release (st->rootfs, st->host_root, err);
+      ret = runtime_mounts_host_root_release (st->rootfs, st->host_root, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -1079,13 +1080,13 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  ret = reg_status_remove_dir (ctx->state_root, id, err);
+  ret = runtime_status_remove_dir (ctx->state_root, id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (st->poststop.len)
     {
-      cleanup_free char *json = status_state_json (st, REG_STATUS_STOPPED, false);
-      reg_hooks_run (&st->poststop, "poststop", json, true, err);
+      cleanup_free char *json = status_state_json (st, RUNTIME_STATUS_STOPPED, false);
+      runtime_hooks_run (&st->poststop, "poststop", json, true, err);
     }
   return 0;
 }
@@ -1093,24 +1094,24 @@ destroy_locked (struct reg_context *ctx, const char *id, const struct reg_status
 /* A frozen (v1) cgroup keeps a killed process from dying: thaw it after
    the SIGKILL was sent.  */
 static void
-thaw_after_kill (const struct reg_status *st)
+thaw_after_kill (const struct runtime_status *st)
 {
-  struct reg_cgroup cg = { 0 };
+  struct runtime_cgroup cg = { 0 };
   reg_error_t tmp = NULL;
 
-  if (st->cgroup_paths == NULL || !reg_cgroup_paths_frozen (st->cgroup_paths))
+  if (st->cgroup_paths == NULL || !runtime_cgroup_paths_frozen (st->cgroup_paths))
     return;
-  reg_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
-  if (reg_cgroup_thaw (&cg, &tmp) < 0)
+  runtime_cgroup_load (st->cgroup_paths, st->cgroup_unit, &cg);
+  if (runtime_cgroup_thaw (&cg, &tmp) < 0)
     reg_warning ("thaw container \"%s\": %s", st->id, tmp->msg);
   reg_error_release (&tmp);
-  reg_cgroup_clear (&cg);
+  runtime_cgroup_clear (&cg);
 }
 
 static int
-kill_and_wait (const struct reg_status *st, reg_error_t *err)
+kill_and_wait (const struct runtime_status *st, reg_error_t *err)
 {
-  cleanup_close int pidfd = reg_container_open_init (st);
+  cleanup_close int pidfd = runtime_container_open_init (st);
   if (pidfd < 0)
     return 0;
   if (pidfd_signal (pidfd, SIGKILL) < 0 && errno != ESRCH)
@@ -1122,11 +1123,11 @@ kill_and_wait (const struct reg_status *st, reg_error_t *err)
 }
 
 /* Undo a create that was killed before it wrote the status (DIRFD
-   locked): what REG_CREATING_FILE names.  Destroying the cgroups kills any
+   locked): what RUNTIME_CREATING_FILE names.  Destroying the cgroups kills any
    process in them, the container's init included (it stops dying with its
    creator once it is set up, a moment before the status is written).  */
 static int
-destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_error_t *err)
+destroy_half_created (struct runtime_context *ctx, const char *id, int dirfd, reg_error_t *err)
 {
   cleanup_free char *text = NULL;
   cleanup_free char *state_dir = NULL;
@@ -1142,14 +1143,14 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
   char *save = NULL;
   int ret;
 
-  ret = read_all_file_at (dirfd, REG_CREATING_FILE, 1024 * 1024, &text, NULL, err);
+  ret = read_all_file_at (dirfd, RUNTIME_CREATING_FILE, 1024 * 1024, &text, NULL, err);
   if (ret < 0)
     {
       if ((*err)->status != ENOENT)
         return ret;
       /* killed before it made anything outside the state dir */
       reg_error_release (err);
-      return reg_status_remove_dir (ctx->state_root, id, err);
+      return runtime_status_remove_dir (ctx->state_root, id, err);
     }
   paths = xmalloc0 (sizeof (char *));
   for (char *l = strtok_r (text, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
@@ -1177,10 +1178,10 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
     }
   if (n > 0)
     {
-      struct reg_cgroup cg = { 0 };
-      reg_cgroup_load (paths, unit, &cg);
-      ret = reg_cgroup_destroy (&cg, err);
-      reg_cgroup_clear (&cg);
+      struct runtime_cgroup cg = { 0 };
+      runtime_cgroup_load (paths, unit, &cg);
+      ret = runtime_cgroup_destroy (&cg, err);
+      runtime_cgroup_clear (&cg);
     }
   else if (cgroups_path)
     {
@@ -1188,14 +1189,14 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
          make them all (mkdir tolerates existing ones) to learn their
          paths, then remove them.  Nothing ran in them yet.  (systemd: the
          unit's name and directories, for destroy to stop and remove.)  */
-      struct reg_cgroup cg = { 0 };
-      struct reg_cgroup_args cga
+      struct runtime_cgroup cg = { 0 };
+      struct runtime_cgroup_args cga
           = { .cgroups_path = cgroups_path[0] ? cgroups_path : NULL, .id = id, .systemd = systemd };
       reg_error_t tmp = NULL;
-      if (reg_cgroup_create (&cga, &cg, &tmp) == 0)
+      if (runtime_cgroup_create (&cga, &cg, &tmp) == 0)
         {
-          ret = reg_cgroup_destroy (&cg, err);
-          reg_cgroup_clear (&cg);
+          ret = runtime_cgroup_destroy (&cg, err);
+          runtime_cgroup_clear (&cg);
         }
       reg_error_release (&tmp);
     }
@@ -1206,7 +1207,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
     {
       char *rootfs = strchr (host_root, ' ');
       *rootfs++ = '\0';
-      ret = reg_mounts_host_root_release (rootfs, host_root, err);
+      ret = runtime_mounts_host_root_release (rootfs, host_root, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -1214,7 +1215,7 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
     {
       char *rootfs = strchr (host_root_below, ' ');
       *rootfs++ = '\0';
-      ret = reg_mounts_host_root_release_unrecorded (rootfs, host_root_below, err);
+      ret = runtime_mounts_host_root_release_unrecorded (rootfs, host_root_below, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -1226,18 +1227,18 @@ destroy_half_created (struct reg_context *ctx, const char *id, int dirfd, reg_er
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  return reg_status_remove_dir (ctx->state_root, id, err);
+  return runtime_status_remove_dir (ctx->state_root, id, err);
 }
 
 int
-reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_error_t *err)
+runtime_container_delete (struct runtime_context *ctx, const char *id, bool force, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  enum reg_container_status s;
+  cleanup_status struct runtime_status st = { 0 };
+  enum runtime_container_status s;
   int ret;
 
-  ret = reg_status_open (ctx->state_root, id, false, &dirfd, err);
+  ret = runtime_status_open (ctx->state_root, id, false, &dirfd, err);
   if (ret < 0)
     {
       if (force && (*err)->status == ENOENT)
@@ -1247,7 +1248,7 @@ reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_e
         }
       return ret;
     }
-  ret = reg_status_read (dirfd, id, &st, err);
+  ret = runtime_status_read (dirfd, id, &st, err);
   if (ret < 0)
     {
       /* A directory without status: a create that was killed midway.  */
@@ -1258,14 +1259,14 @@ reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_e
         }
       return ret;
     }
-  s = reg_status_current (dirfd, &st);
-  if (s == REG_STATUS_RUNNING || s == REG_STATUS_PAUSED)
+  s = runtime_status_current (dirfd, &st);
+  if (s == RUNTIME_STATUS_RUNNING || s == RUNTIME_STATUS_PAUSED)
     {
       if (!force)
         return reg_make_error (err, 0, "cannot delete container \"%s\" that is not stopped: %s", id,
-                               reg_container_status_name (s));
+                               runtime_container_status_name (s));
     }
-  if (s != REG_STATUS_STOPPED)
+  if (s != RUNTIME_STATUS_STOPPED)
     {
       ret = kill_and_wait (&st, err);
       if (UNLIKELY (ret < 0))
@@ -1275,14 +1276,14 @@ reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_e
 }
 
 int
-reg_container_state (struct reg_context *ctx, const char *id, char **json, reg_error_t *err)
+runtime_container_state (struct runtime_context *ctx, const char *id, char **json, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
   cleanup_free char *path = NULL;
   int ret;
 
-  ret = reg_status_validate_id (id, err);
+  ret = runtime_status_validate_id (id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (&path, "%s/%s", ctx->state_root, id);
@@ -1298,35 +1299,35 @@ reg_container_state (struct reg_context *ctx, const char *id, char **json, reg_e
         }
       return reg_make_error (err, errno, "open `%s`", path);
     }
-  ret = reg_status_read (dirfd, id, &st, err);
+  ret = runtime_status_read (dirfd, id, &st, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  *json = status_state_json (&st, reg_status_current (dirfd, &st), true);
+  *json = status_state_json (&st, runtime_status_current (dirfd, &st), true);
   return 0;
 }
 
 int
-reg_container_kill (struct reg_context *ctx, const char *id, const char *signal, bool all, reg_error_t *err)
+runtime_container_kill (struct runtime_context *ctx, const char *id, const char *signal, bool all, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
   cleanup_close int pidfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  enum reg_container_status s;
+  cleanup_status struct runtime_status st = { 0 };
+  enum runtime_container_status s;
   int sig = signal ? signal_from_name (signal) : SIGTERM;
   int ret;
 
   if (sig < 0)
     return reg_make_error (err, 0, "unknown signal \"%s\"", signal);
-  ret = reg_status_open (ctx->state_root, id, true, &dirfd, err);
+  ret = runtime_status_open (ctx->state_root, id, true, &dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_status_read (dirfd, id, &st, err);
+  ret = runtime_status_read (dirfd, id, &st, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  s = reg_status_current (dirfd, &st);
+  s = runtime_status_current (dirfd, &st);
   if (all)
     {
-      struct reg_cgroup cg = { 0 };
+      struct runtime_cgroup cg = { 0 };
       cleanup_free pid_t *pids = NULL;
       size_t n = 0;
 
@@ -1335,14 +1336,14 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
          (containerd's shim sends kill --all at every stop).  */
       if (st.cgroup_paths == NULL || st.cgroup_paths[0] == NULL)
         {
-          if (s == REG_STATUS_STOPPED)
+          if (s == RUNTIME_STATUS_STOPPED)
             return 0;
           return reg_make_error (err, 0, "kill --all: container \"%s\" has no cgroup", id);
         }
-      reg_cgroup_load (st.cgroup_paths, st.cgroup_unit, &cg);
-      ret = reg_container_cgroup_pids (ctx, id, &cg, &pids, &n, err);
-      reg_cgroup_clear (&cg);
-      if (UNLIKELY (ret < 0) && s == REG_STATUS_STOPPED && (*err)->status == ENOENT)
+      runtime_cgroup_load (st.cgroup_paths, st.cgroup_unit, &cg);
+      ret = runtime_container_cgroup_pids (ctx, id, &cg, &pids, &n, err);
+      runtime_cgroup_clear (&cg);
+      if (UNLIKELY (ret < 0) && s == RUNTIME_STATUS_STOPPED && (*err)->status == ENOENT)
         {
           reg_error_release (err);
           return 0;
@@ -1361,9 +1362,9 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
         thaw_after_kill (&st);
       return 0;
     }
-  if (s == REG_STATUS_STOPPED)
+  if (s == RUNTIME_STATUS_STOPPED)
     return reg_make_error (err, 0, "container not running");
-  pidfd = reg_container_open_init (&st);
+  pidfd = runtime_container_open_init (&st);
   if (pidfd < 0)
     return reg_make_error (err, 0, "container not running");
   if (pidfd_signal (pidfd, sig) < 0)
@@ -1372,7 +1373,7 @@ reg_container_kill (struct reg_context *ctx, const char *id, const char *signal,
         return reg_make_error (err, 0, "container not running");
       return reg_make_error (err, errno, "kill container \"%s\"", id);
     }
-  if (sig == SIGKILL && s == REG_STATUS_PAUSED)
+  if (sig == SIGKILL && s == RUNTIME_STATUS_PAUSED)
     thaw_after_kill (&st);
   return 0;
 }
@@ -1465,16 +1466,17 @@ wait_forwarding (pid_t pid, int pidfd, int master, reg_error_t *err)
 }
 
 int
-reg_container_run (struct reg_context *ctx, const char *id, const struct reg_create_options *opts, reg_error_t *err)
+runtime_container_run (struct runtime_context *ctx, const char *id, const struct runtime_create_options *opts,
+                       reg_error_t *err)
 {
   struct creation c;
-  cleanup_status struct reg_status st = { 0 };
+  cleanup_status struct runtime_status st = { 0 };
   int ret, status;
 
   creation_init (&c, ctx, id);
   ret = create_container (&c, opts, !opts->detach, err);
   if (ret == 0)
-    ret = reg_status_read (c.dirfd, id, &st, err);
+    ret = runtime_status_read (c.dirfd, id, &st, err);
   if (ret == 0)
     ret = start_locked (c.dirfd, &st, err);
   if (ret < 0)
@@ -1517,7 +1519,7 @@ reg_container_run (struct reg_context *ctx, const char *id, const struct reg_cre
     return status;
   if (!opts->keep)
     {
-      ret = reg_container_delete (ctx, id, true, err);
+      ret = runtime_container_delete (ctx, id, true, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -1531,7 +1533,8 @@ struct list_row
 };
 
 int
-reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool quiet, FILE *out, reg_error_t *err)
+runtime_container_list (struct runtime_context *ctx, enum runtime_list_format format, bool quiet, FILE *out,
+                        reg_error_t *err)
 {
   cleanup_string_array char **ids = NULL;
   struct list_row *rows;
@@ -1539,33 +1542,33 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
   size_t w[6] = { 2, 3, 6, 6, 7, 5 };
   int ret;
 
-  ret = reg_status_list_ids (ctx->state_root, &ids, err);
+  ret = runtime_status_list_ids (ctx->state_root, &ids, err);
   if (UNLIKELY (ret < 0))
     return ret;
   while (ids[n])
     n++;
   rows = xmalloc0 ((n + 1) * sizeof (*rows));
-  if (format == REG_LIST_JSON && !quiet)
+  if (format == RUNTIME_LIST_JSON && !quiet)
     fputc ('[', out);
   for (size_t i = 0; i < n; i++)
     {
       cleanup_close int dirfd = -1;
       cleanup_free char *path = NULL;
-      struct reg_status st;
-      enum reg_container_status s;
+      struct runtime_status st;
+      enum runtime_container_status s;
       reg_error_t tmp = NULL;
 
       xasprintf (&path, "%s/%s", ctx->state_root, ids[i]);
       dirfd = open (path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (dirfd < 0 || reg_status_read (dirfd, ids[i], &st, &tmp) < 0)
+      if (dirfd < 0 || runtime_status_read (dirfd, ids[i], &st, &tmp) < 0)
         {
           reg_error_release (&tmp);
           continue;
         }
-      s = reg_status_current (dirfd, &st);
+      s = runtime_status_current (dirfd, &st);
       if (quiet)
         fprintf (out, "%s\n", st.id);
-      else if (format == REG_LIST_JSON)
+      else if (format == RUNTIME_LIST_JSON)
         {
           cleanup_free char *json = status_state_json (&st, s, false);
           fprintf (out, "%s%s", nrows ? "," : "", json);
@@ -1574,8 +1577,8 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
         {
           struct list_row *r = &rows[nrows];
           r->id = xstrdup (st.id);
-          xasprintf (&r->pid, "%d", s == REG_STATUS_STOPPED ? 0 : st.pid);
-          r->status = xstrdup (reg_container_status_name (s));
+          xasprintf (&r->pid, "%d", s == RUNTIME_STATUS_STOPPED ? 0 : st.pid);
+          r->status = xstrdup (runtime_container_status_name (s));
           r->bundle = xstrdup (st.bundle ? st.bundle : "");
           r->created = xstrdup (st.created ? st.created : "");
           r->owner = xstrdup (st.owner ? st.owner : "");
@@ -1585,9 +1588,9 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
               w[k] = strlen (cells[k]);
         }
       nrows++;
-      reg_status_clear (&st);
+      runtime_status_clear (&st);
     }
-  if (format == REG_LIST_JSON && !quiet)
+  if (format == RUNTIME_LIST_JSON && !quiet)
     fputs ("]\n", out);
   else if (!quiet)
     {
@@ -1623,13 +1626,13 @@ reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool q
 
 /* For exec.c (container-internal.h).  */
 int
-reg_container_wait_process (pid_t pid, int pidfd, int master, reg_error_t *err)
+runtime_container_wait_process (pid_t pid, int pidfd, int master, reg_error_t *err)
 {
   return wait_forwarding (pid, pidfd, master, err);
 }
 
 int
-reg_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err)
+runtime_container_write_pid_file (const char *path, pid_t pid, reg_error_t *err)
 {
   return write_pid_file (path, pid, err);
 }

@@ -5,8 +5,8 @@
  * init in its namespaces (which sets up the root and the process and waits
  * before execve), record the state.  start releases the init; run = create +
  * start + wait (+ delete).  */
-#ifndef REG_CONTAINER_H
-#define REG_CONTAINER_H
+#ifndef RUNTIME_CONTAINER_H
+#define RUNTIME_CONTAINER_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,7 +15,7 @@
 #include "error.h"
 
 /* The global options of the CLI that matter to the library.  */
-struct reg_context
+struct runtime_context
 {
   const char *state_root;
   bool systemd_cgroup;
@@ -25,15 +25,15 @@ struct reg_context
   uint64_t reg_max_object_size; /* 0: the store's default */
   /* --rootless: whether a cgroup we may not create is skipped (runc's
      flag); auto: when not root.  */
-  enum reg_rootless
+  enum runtime_rootless
   {
-    REG_ROOTLESS_AUTO = 0,
-    REG_ROOTLESS_TRUE,
-    REG_ROOTLESS_FALSE,
+    RUNTIME_ROOTLESS_AUTO = 0,
+    RUNTIME_ROOTLESS_TRUE,
+    RUNTIME_ROOTLESS_FALSE,
   } rootless;
 };
 
-struct reg_create_options
+struct runtime_create_options
 {
   const char *bundle; /* NULL: the current directory */
   const char *pid_file;
@@ -46,23 +46,25 @@ struct reg_create_options
   bool keep;
 };
 
-int reg_container_create (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
-                          reg_error_t *err);
+int runtime_container_create (struct runtime_context *ctx, const char *id, const struct runtime_create_options *opts,
+                              reg_error_t *err);
 /* Returns the container's exit status (0 with detach).  */
-int reg_container_run (struct reg_context *ctx, const char *id, const struct reg_create_options *opts,
-                       reg_error_t *err);
-int reg_container_start (struct reg_context *ctx, const char *id, reg_error_t *err);
+int runtime_container_run (struct runtime_context *ctx, const char *id, const struct runtime_create_options *opts,
+                           reg_error_t *err);
+int runtime_container_start (struct runtime_context *ctx, const char *id, reg_error_t *err);
 /* The state JSON (runtime-spec plus rootfs, created, owner).  */
-int reg_container_state (struct reg_context *ctx, const char *id, char **json, reg_error_t *err);
+int runtime_container_state (struct runtime_context *ctx, const char *id, char **json, reg_error_t *err);
 /* SIGNAL: a name (with or without SIG) or a number; NULL: TERM.  */
-int reg_container_kill (struct reg_context *ctx, const char *id, const char *signal, bool all, reg_error_t *err);
-int reg_container_delete (struct reg_context *ctx, const char *id, bool force, reg_error_t *err);
+int runtime_container_kill (struct runtime_context *ctx, const char *id, const char *signal, bool all,
+                            reg_error_t *err);
+int runtime_container_delete (struct runtime_context *ctx, const char *id, bool force, reg_error_t *err);
 
-enum reg_list_format
+enum runtime_list_format
 {
-  REG_LIST_TABLE,
-  REG_LIST_JSON,
+  RUNTIME_LIST_TABLE,
+  RUNTIME_LIST_JSON,
 };
-int reg_container_list (struct reg_context *ctx, enum reg_list_format format, bool quiet, FILE *out, reg_error_t *err);
+int runtime_container_list (struct runtime_context *ctx, enum runtime_list_format format, bool quiet, FILE *out,
+                            reg_error_t *err);
 
 #endif

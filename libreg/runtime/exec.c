@@ -117,8 +117,8 @@ parse_id (const char *s, uint32_t *out)
 }
 
 int
-reg_exec_make_process (oci_process *p, bool from_file, const oci_process *container, const struct reg_exec_options *o,
-                       char **user_name, reg_error_t *err)
+runtime_exec_make_process (oci_process *p, bool from_file, const oci_process *container,
+                           const struct runtime_exec_options *o, char **user_name, reg_error_t *err)
 {
   *user_name = NULL;
   if (o->args && o->args[0])
@@ -239,10 +239,10 @@ reg_exec_make_process (oci_process *p, bool from_file, const oci_process *contai
 /* The container's cgroup directories, or their SUB sub-cgroup (which must
    exist, as runc requires).  */
 static int
-exec_cgroup (char **paths, const char *sub, struct reg_cgroup *cg, reg_error_t *err)
+exec_cgroup (char **paths, const char *sub, struct runtime_cgroup *cg, reg_error_t *err)
 {
   /* Joined through the directories, a systemd unit's too (as runc).  */
-  reg_cgroup_load (paths, NULL, cg);
+  runtime_cgroup_load (paths, NULL, cg);
   if (sub == NULL || *sub == '\0')
     return 0;
   if (sub[0] == '/' || strstr (sub, "..") || strchr (sub, ':'))
@@ -268,8 +268,8 @@ struct exec_child
   const char *id;
   const oci_config *config;
   oci_process *p;
-  struct reg_caps *caps;
-  struct reg_seccomp *seccomp;
+  struct runtime_caps *caps;
+  struct runtime_seccomp *seccomp;
   char *user_name; /* "NAME" or "NAME:" (gid given) */
   int sync_fd;
   int init_pidfd;
@@ -283,7 +283,7 @@ struct exec_child
 static __attribute__ ((noreturn)) void
 child_die (struct exec_child *a, reg_error_t *err)
 {
-  reg_sync_send_error (a->sync_fd, err);
+  runtime_sync_send_error (a->sync_fd, err);
   _exit (1);
 }
 
@@ -362,12 +362,12 @@ lookup_user (const char *name, uid_t uid, bool by_name, uid_t *uid_out, gid_t *g
 }
 
 /* Load the container's filter; a NOTIFY listener fd goes to the runtime,
-   which hands it to listenerPath (reg_seccomp_build refuses NOTIFY on
+   which hands it to listenerPath (runtime_seccomp_build refuses NOTIFY on
    sendmsg, so the send itself cannot block on it).  */
 static int
 load_seccomp (struct exec_child *a, reg_error_t *err)
 {
-  return reg_init_load_seccomp (a->seccomp, a->sync_fd, err);
+  return runtime_init_load_seccomp (a->seccomp, a->sync_fd, err);
 }
 
 static int
@@ -392,10 +392,10 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
 
   if (p->terminal)
     {
-      ret = reg_terminal_open (rootfd, p, &master, &slave, err);
+      ret = runtime_terminal_open (rootfd, p, &master, &slave, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = reg_sync_send (a->sync_fd, REG_SYNC_CONSOLE, 0, NULL, 0, master, err);
+      ret = runtime_sync_send (a->sync_fd, RUNTIME_SYNC_CONSOLE, 0, NULL, 0, master, err);
       close (master);
       if (UNLIKELY (ret < 0))
         return ret;
@@ -432,16 +432,16 @@ child_setup (struct exec_child *a, char **exec_path, char ***envp, reg_error_t *
   if (!has_home)
     xasprintf (&(*envp)[n], "HOME=%s", home ? home : "/");
 
-  ret = reg_process_set_attributes (&cfg, err);
+  ret = runtime_process_set_attributes (&cfg, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_process_set_affinity (p, false, err);
+  ret = runtime_process_set_affinity (p, false, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &seccomp_pending, err);
+  ret = runtime_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &seccomp_pending, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_process_set_affinity (p, true, err);
+  ret = runtime_process_set_affinity (p, true, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* The runtime may exit once we exec (--detach): no death signal then.  */
@@ -468,7 +468,7 @@ exec_process (struct exec_child *a)
      closes at execve, which tells the runtime it succeeded.  */
   syscall (SYS_close_range, 3 + a->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   execve (exec_path, a->p->args.items, envp);
-  reg_exec_error (&err, errno, a->p->args.items[0], NULL);
+  runtime_exec_error (&err, errno, a->p->args.items[0], NULL);
   child_die (a, &err);
 }
 
@@ -477,7 +477,7 @@ static __attribute__ ((noreturn)) void
 helper_main (struct exec_child *a)
 {
   reg_error_t err = NULL;
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   struct clone_args ca = { .flags = CLONE_PARENT, .exit_signal = 0 };
   sigset_t none;
   pid_t pid;
@@ -486,9 +486,9 @@ helper_main (struct exec_child *a)
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, &err) < 0)
+  if (runtime_sync_expect (a->sync_fd, RUNTIME_SYNC_GO, &msg, &err) < 0)
     _exit (1);
-  reg_sync_msg_clear (&msg);
+  runtime_sync_msg_clear (&msg);
   if (join_namespaces (a, &err) < 0 || enter_root (a, &err) < 0)
     child_die (a, &err);
   for (size_t i = 0; i < N_NS; i++)
@@ -511,7 +511,7 @@ helper_main (struct exec_child *a)
       exec_process (a);
     }
   ipid = pid;
-  (void)reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
+  (void)runtime_sync_send (a->sync_fd, RUNTIME_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
   _exit (0);
 }
 
@@ -522,7 +522,7 @@ struct exec_run
   struct exec_child a;
   oci_config *config;
   oci_process *process;
-  struct reg_cgroup cg;
+  struct runtime_cgroup cg;
   int console_fd;
   int sync_fd; /* our end */
   pid_t helper;
@@ -551,10 +551,10 @@ exec_run_free (struct exec_run *r)
     close (r->pidfd);
   if (r->master >= 0)
     close (r->master);
-  reg_caps_free (r->a.caps);
-  reg_seccomp_free (r->a.seccomp);
+  runtime_caps_free (r->a.caps);
+  runtime_seccomp_free (r->a.seccomp);
   free (r->a.user_name);
-  reg_cgroup_clear (&r->cg);
+  runtime_cgroup_clear (&r->cg);
   oci_process_free (r->process);
   oci_config_free (r->config);
 }
@@ -620,7 +620,7 @@ open_namespaces (struct exec_run *r, pid_t init, int floor, reg_error_t *err)
 /* The container's state with the exec'd process's notify fd to the
    seccomp agent at listenerPath, as create does for the init.  */
 static int
-send_notify_fd (struct exec_run *r, const struct reg_status *st, int fd, reg_error_t *err)
+send_notify_fd (struct exec_run *r, const struct runtime_status *st, int fd, reg_error_t *err)
 {
   oci_state s = {
     .oci_version = OCI_SPEC_VERSION,
@@ -638,16 +638,16 @@ send_notify_fd (struct exec_run *r, const struct reg_status *st, int fd, reg_err
   if (fd < 0)
     return reg_make_error (err, EPROTO, "sync: no seccomp notify fd");
   json = oci_state_to_json (&s, false, NULL);
-  return reg_seccomp_send_listener (reg_seccomp_listener_path (r->a.seccomp), fd, r->pid, json,
-                                    reg_seccomp_listener_metadata (r->a.seccomp), err);
+  return runtime_seccomp_send_listener (runtime_seccomp_listener_path (r->a.seccomp), fd, r->pid, json,
+                                        runtime_seccomp_listener_metadata (r->a.seccomp), err);
 }
 
 static int
-wait_exec (struct exec_run *r, const struct reg_status *st, bool want_master, reg_error_t *err)
+wait_exec (struct exec_run *r, const struct runtime_status *st, bool want_master, reg_error_t *err)
 {
   for (;;)
     {
-      struct reg_sync_msg msg;
+      struct runtime_sync_msg msg;
       char c;
       ssize_t n = TEMP_FAILURE_RETRY_INT (recv (r->sync_fd, &c, 1, MSG_PEEK));
       int ret;
@@ -656,46 +656,46 @@ wait_exec (struct exec_run *r, const struct reg_status *st, bool want_master, re
         return reg_make_error (err, errno, "sync: receive");
       if (n == 0)
         return 0;
-      ret = reg_sync_recv (r->sync_fd, &msg, err);
+      ret = runtime_sync_recv (r->sync_fd, &msg, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      if (msg.type == REG_SYNC_ERROR)
+      if (msg.type == RUNTIME_SYNC_ERROR)
         {
           ret = reg_make_error (err, 0, "%s", msg.data);
           (*err)->status = msg.error;
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
           return ret;
         }
-      if (msg.type == REG_SYNC_SECCOMP)
+      if (msg.type == RUNTIME_SYNC_SECCOMP)
         {
           ret = send_notify_fd (r, st, msg.fd, err);
-          reg_sync_msg_clear (&msg);
+          runtime_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
         }
-      if (msg.type == REG_SYNC_CONSOLE)
+      if (msg.type == RUNTIME_SYNC_CONSOLE)
         {
-          ret = reg_terminal_forward_master (r->console_fd, want_master, &msg.fd, &r->master, err);
-          reg_sync_msg_clear (&msg);
+          ret = runtime_terminal_forward_master (r->console_fd, want_master, &msg.fd, &r->master, err);
+          runtime_sync_msg_clear (&msg);
           if (UNLIKELY (ret < 0))
             return ret;
           continue;
         }
-      reg_sync_msg_clear (&msg);
+      runtime_sync_msg_clear (&msg);
       return reg_make_error (err, EPROTO, "sync: unexpected message %d", msg.type);
     }
 }
 
 static int
-spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_status *st, reg_error_t *err)
+spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct runtime_status *st, reg_error_t *err)
 {
   int keep = 3 + (o->preserve_fds > 0 ? o->preserve_fds : 0);
   int pair[2];
   pid_t pid;
   int ret;
 
-  r->a.init_pidfd = reg_container_open_init (st);
+  r->a.init_pidfd = runtime_container_open_init (st);
   if (r->a.init_pidfd < 0)
     return reg_make_error (err, 0, "container \"%s\" is not running", st->id);
   r->a.init_pidfd = fd_above (r->a.init_pidfd, keep, err);
@@ -704,7 +704,7 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
   ret = open_namespaces (r, st->pid, keep, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_sync_pair (pair, err);
+  ret = runtime_sync_pair (pair, err);
   if (UNLIKELY (ret < 0))
     return ret;
   r->sync_fd = fd_above (pair[0], keep, err);
@@ -731,24 +731,24 @@ spawn (struct exec_run *r, const struct reg_exec_options *o, const struct reg_st
 
   /* The cgroup and oom_score_adj before the namespaces, with the host's
      privileges: the helper's child inherits both.  */
-  ret = reg_cgroup_enter (&r->cg, pid, err);
+  ret = runtime_cgroup_enter (&r->cg, pid, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "exec: enter the container's cgroup");
-  ret = reg_process_set_oom_score_adj (pid, r->process, err);
+  ret = runtime_process_set_oom_score_adj (pid, r->process, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_sync_send (r->sync_fd, REG_SYNC_GO, 0, NULL, 0, -1, err);
+  ret = runtime_sync_send (r->sync_fd, RUNTIME_SYNC_GO, 0, NULL, 0, -1, err);
   if (UNLIKELY (ret < 0))
     return ret;
   r->helper = 0;
-  ret = reg_sync_take_pid (r->sync_fd, pid, &r->pid, &r->pidfd, err);
+  ret = runtime_sync_take_pid (r->sync_fd, pid, &r->pid, &r->pidfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   return wait_exec (r, st, !o->detach && o->console_socket == NULL, err);
 }
 
 static int
-load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, const struct reg_status *st,
+load_process (struct exec_run *r, const struct runtime_exec_options *o, int dirfd, const struct runtime_status *st,
               reg_error_t *err)
 {
   cleanup_free char *data = NULL;
@@ -759,7 +759,7 @@ load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, c
 
   /* The config of create, kept in the state dir (the container's process,
      seccomp filter); a container made before that: the bundle's.  */
-  if (read_all_file_at (dirfd, REG_EXEC_CONFIG, OCI_MAX_DOCUMENT, &data, &len, NULL) == 0)
+  if (read_all_file_at (dirfd, RUNTIME_EXEC_CONFIG, OCI_MAX_DOCUMENT, &data, &len, NULL) == 0)
     ret = oci_config_parse (data, len, "config.json", &r->config, err);
   else
     {
@@ -778,7 +778,8 @@ load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, c
     r->process = steal_pointer (&r->config->process);
   else
     r->process = xmalloc0 (sizeof (oci_process));
-  ret = reg_exec_make_process (r->process, from_file, from_file ? r->config->process : NULL, o, &r->a.user_name, err);
+  ret = runtime_exec_make_process (r->process, from_file, from_file ? r->config->process : NULL, o, &r->a.user_name,
+                                   err);
   if (UNLIKELY (ret < 0))
     return ret;
   r->a.p = r->process;
@@ -788,14 +789,14 @@ load_process (struct exec_run *r, const struct reg_exec_options *o, int dirfd, c
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "exec");
 
-  ret = reg_caps_resolve_at (&r->process->capabilities, from_file ? "process.json: capabilities" : "exec: capabilities",
-                             &r->a.caps, err);
+  ret = runtime_caps_resolve_at (&r->process->capabilities,
+                                 from_file ? "process.json: capabilities" : "exec: capabilities", &r->a.caps, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_lsm_check (r->process, NULL, err);
+  ret = runtime_lsm_check (r->process, NULL, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_seccomp_build (&r->config->linux_cfg.seccomp, &r->a.seccomp, err);
+  ret = runtime_seccomp_build (&r->config->linux_cfg.seccomp, &r->a.seccomp, err);
   if (UNLIKELY (ret < 0))
     return ret;
   return 0;
@@ -821,27 +822,28 @@ wait_foreground (struct exec_run *r, reg_error_t *err)
   int status;
 
   if (r->master < 0 || !isatty (0))
-    return reg_container_wait_process (r->pid, r->pidfd, r->master, err);
+    return runtime_container_wait_process (r->pid, r->pidfd, r->master, err);
   /* Our terminal becomes the process's, raw, until it exits (as run).  */
   if (ioctl (0, TIOCGWINSZ, &ws) == 0)
     ioctl (r->master, TIOCSWINSZ, &ws);
   if (tcgetattr (0, &saved) < 0)
-    return reg_container_wait_process (r->pid, r->pidfd, r->master, err);
+    return runtime_container_wait_process (r->pid, r->pidfd, r->master, err);
   raw = saved;
   cfmakeraw (&raw);
   tcsetattr (0, TCSANOW, &raw);
-  status = reg_container_wait_process (r->pid, r->pidfd, r->master, err);
+  status = runtime_container_wait_process (r->pid, r->pidfd, r->master, err);
   tcsetattr (0, TCSANOW, &saved);
   return status;
 }
 
 int
-reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_exec_options *o, reg_error_t *err)
+runtime_container_exec (struct runtime_context *ctx, const char *id, const struct runtime_exec_options *o,
+                        reg_error_t *err)
 {
   struct exec_run r;
   cleanup_close int dirfd = -1;
-  cleanup_status struct reg_status st = { 0 };
-  enum reg_container_status s;
+  cleanup_status struct runtime_status st = { 0 };
+  enum runtime_container_status s;
   int ret;
 
   memset (&r, 0, sizeof (r));
@@ -849,20 +851,20 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   for (size_t i = 0; i < N_NS; i++)
     r.a.ns_fds[i] = -1;
 
-  ret = reg_status_validate_id (id, err);
+  ret = runtime_status_validate_id (id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* Shared: many execs at once; delete waits until the process exec'd.  */
-  ret = reg_status_open (ctx->state_root, id, true, &dirfd, err);
+  ret = runtime_status_open (ctx->state_root, id, true, &dirfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_status_read (dirfd, id, &st, err);
+  ret = runtime_status_read (dirfd, id, &st, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  s = reg_status_current (dirfd, &st);
-  if (s == REG_STATUS_STOPPED)
+  s = runtime_status_current (dirfd, &st);
+  if (s == RUNTIME_STATUS_STOPPED)
     return reg_make_error (err, 0, "container \"%s\" is not running", id);
-  if (!o->ignore_paused && s == REG_STATUS_PAUSED)
+  if (!o->ignore_paused && s == RUNTIME_STATUS_PAUSED)
     return reg_make_error (err, 0, "cannot exec in a paused container");
 
   /* The signals we forward are blocked from now on, so none is lost
@@ -872,7 +874,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   if (ret == 0 && r.process->terminal && o->detach && o->console_socket == NULL)
     ret = reg_make_error (err, EINVAL, "exec: --tty with --detach requires --console-socket");
   if (ret == 0 && r.process->terminal && o->console_socket)
-    ret = reg_terminal_connect (o->console_socket, &r.console_fd, err);
+    ret = runtime_terminal_connect (o->console_socket, &r.console_fd, err);
   /* The cgroup the state recorded (none when create had cgroups
      disabled), whatever this command's global flags say.  */
   if (ret == 0)
@@ -880,7 +882,7 @@ reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_ex
   if (ret == 0)
     ret = spawn (&r, o, &st, err);
   if (ret == 0 && o->pid_file)
-    ret = reg_container_write_pid_file (o->pid_file, r.pid, err);
+    ret = runtime_container_write_pid_file (o->pid_file, r.pid, err);
   if (ret < 0)
     {
       exec_run_abort (&r);

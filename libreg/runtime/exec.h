@@ -13,8 +13,8 @@
  * (G) with CLONE_PARENT, so G is P's child and really in the pid namespace.
  * G sets up its attributes and execs; P learns that execve succeeded when
  * the CLOEXEC sync socket reaches end of file without an error message.  */
-#ifndef REG_EXEC_H
-#define REG_EXEC_H
+#ifndef RUNTIME_EXEC_H
+#define RUNTIME_EXEC_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -23,7 +23,7 @@
 #include "error.h"
 #include "oci-spec.h"
 
-struct reg_exec_options
+struct runtime_exec_options
 {
   const char *process_file; /* --process, NULL: config.json's process */
   char **args;              /* COMMAND ARGS (NULL-terminated), may be empty */
@@ -46,7 +46,8 @@ struct reg_exec_options
 
 /* Returns the process's exit status (128+signal when killed), or 0 with
    detach once it has exec'd.  */
-int reg_container_exec (struct reg_context *ctx, const char *id, const struct reg_exec_options *opts, reg_error_t *err);
+int runtime_container_exec (struct runtime_context *ctx, const char *id, const struct runtime_exec_options *opts,
+                            reg_error_t *err);
 
 /* The decision alone (pure, unit-tested): turn P (the base process: a copy
    of config.json's process, or process.json's) into the exec process by
@@ -54,7 +55,7 @@ int reg_container_exec (struct reg_context *ctx, const char *id, const struct re
    tells which base P is (runc takes terminal from the file, else from
    --tty).  *USER_NAME is set (owned) when --user names a user to look up in
    the container's /etc/passwd.  */
-int reg_exec_make_process (oci_process *p, bool from_file, const oci_process *container,
-                           const struct reg_exec_options *opts, char **user_name, reg_error_t *err);
+int runtime_exec_make_process (oci_process *p, bool from_file, const oci_process *container,
+                               const struct runtime_exec_options *opts, char **user_name, reg_error_t *err);
 
 #endif

@@ -76,7 +76,8 @@ run_one (const oci_hook *h, const char *kind, const char *state_json, reg_error_
 }
 
 int
-reg_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only, reg_error_t *err)
+runtime_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only,
+                   reg_error_t *err)
 {
   for (size_t i = 0; list && i < list->len; i++)
     {

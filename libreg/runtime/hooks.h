@@ -4,8 +4,8 @@
  * env, and is killed after `timeout` seconds.  Where a hook runs (runtime or
  * container namespace) is the caller's business: lifecycle code calls this
  * from the right process.  */
-#ifndef REG_HOOKS_H
-#define REG_HOOKS_H
+#ifndef RUNTIME_HOOKS_H
+#define RUNTIME_HOOKS_H
 
 #include <stdbool.h>
 
@@ -15,7 +15,7 @@
 /* Run every hook of LIST in order; KIND names them in errors ("prestart").
    The first failure stops the list and is returned; with WARN_ONLY
    (poststart, poststop) failures are logged as warnings and the rest run.  */
-int reg_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only,
-                   reg_error_t *err);
+int runtime_hooks_run (const oci_hooks_list *list, const char *kind, const char *state_json, bool warn_only,
+                       reg_error_t *err);
 
 #endif

@@ -42,9 +42,9 @@
 #endif
 
 static __attribute__ ((noreturn)) void
-die (struct reg_init_args *a, reg_error_t *err)
+die (struct runtime_init_args *a, reg_error_t *err)
 {
-  reg_sync_send_error (a->sync_fd, err);
+  runtime_sync_send_error (a->sync_fd, err);
   _exit (1);
 }
 
@@ -53,21 +53,21 @@ die (struct reg_init_args *a, reg_error_t *err)
    Runs in the intermediate process, which forks the init (CLONE_PARENT, so
    the init is the caller's child) and exits.  */
 static void
-intermediate (struct reg_init_args *a)
+intermediate (struct runtime_init_args *a)
 {
   reg_error_t err = NULL;
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int flags = a->unshare_flags;
   int later = CLONE_NEWCGROUP | CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWUSER;
   struct clone_args ca = { .flags = CLONE_PARENT, .exit_signal = 0 };
   pid_t pid;
   int32_t ipid;
 
-  if (a->reg_premount && reg_mounts_reg_premount (a->plan, a->rootfs, &err) < 0)
+  if (a->reg_premount && runtime_mounts_reg_premount (a->plan, a->rootfs, &err) < 0)
     die (a, &err);
   /* Every namespace given by path first, the user namespace before the
      others, while we still have the host's privileges.  */
-  if (reg_ns_join (a->config, true, true, &err) < 0)
+  if (runtime_ns_join (a->config, true, true, &err) < 0)
     die (a, &err);
   if (flags & CLONE_NEWUSER)
     {
@@ -76,12 +76,12 @@ intermediate (struct reg_init_args *a)
           reg_make_error (&err, errno, "unshare the user namespace");
           die (a, &err);
         }
-      if (reg_sync_send (a->sync_fd, REG_SYNC_USERNS, 0, NULL, 0, -1, &err) < 0)
+      if (runtime_sync_send (a->sync_fd, RUNTIME_SYNC_USERNS, 0, NULL, 0, -1, &err) < 0)
         _exit (1);
     }
-  if (reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, &err) < 0)
+  if (runtime_sync_expect (a->sync_fd, RUNTIME_SYNC_GO, &msg, &err) < 0)
     _exit (1);
-  reg_sync_msg_clear (&msg);
+  runtime_sync_msg_clear (&msg);
   /* The maps are written (see spawn in container.c).  */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if ((flags & CLONE_NEWUSER) && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
@@ -110,7 +110,7 @@ intermediate (struct reg_init_args *a)
          exist to look.  */
       if (flags & CLONE_NEWUSER)
         prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-      if (reg_ns_write_time_offsets (a->config, &err) < 0)
+      if (runtime_ns_write_time_offsets (a->config, &err) < 0)
         die (a, &err);
       prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
@@ -129,14 +129,14 @@ intermediate (struct reg_init_args *a)
       return;
     }
   ipid = pid;
-  (void)reg_sync_send (a->sync_fd, REG_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
+  (void)runtime_sync_send (a->sync_fd, RUNTIME_SYNC_INIT_PID, 0, &ipid, sizeof (ipid), -1, NULL);
   _exit (0);
 }
 
 /* HOME, when process.env has none: the user's entry in the container's
    /etc/passwd, else "/", as runc sets it.  */
 static void
-add_home (struct reg_init_args *a, uid_t uid)
+add_home (struct runtime_init_args *a, uid_t uid)
 {
   cleanup_free char *data = NULL;
   const char *home = "/";
@@ -171,7 +171,7 @@ add_home (struct reg_init_args *a, uid_t uid)
 }
 
 static int
-wait_for_start (struct reg_init_args *a, reg_error_t *err)
+wait_for_start (struct runtime_init_args *a, reg_error_t *err)
 {
   char c;
   ssize_t r = TEMP_FAILURE_RETRY_INT (read (a->fifo_fd, &c, 1));
@@ -187,7 +187,7 @@ wait_for_start (struct reg_init_args *a, reg_error_t *err)
    runc does; else as late as possible, so it never sees our own
    syscalls.  */
 static bool
-seccomp_before_user (const oci_process *p, const struct reg_caps *caps, const struct reg_seccomp *f)
+seccomp_before_user (const oci_process *p, const struct runtime_caps *caps, const struct runtime_seccomp *f)
 {
   bool keeps_sys_admin;
 
@@ -201,10 +201,10 @@ seccomp_before_user (const oci_process *p, const struct reg_caps *caps, const st
 /* Load the filter; a notify fd goes to the parent (which hands it to
    listenerPath) and is closed here.  */
 int
-reg_init_load_seccomp (struct reg_seccomp *f, int sync_fd, reg_error_t *err)
+runtime_init_load_seccomp (struct runtime_seccomp *f, int sync_fd, reg_error_t *err)
 {
   int fd = -1;
-  int ret = reg_seccomp_load (f, &fd, err);
+  int ret = runtime_seccomp_load (f, &fd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (fd < 0)
@@ -214,52 +214,52 @@ reg_init_load_seccomp (struct reg_seccomp *f, int sync_fd, reg_error_t *err)
       close (fd);
       return reg_make_error (err, EINVAL, "seccomp: no channel for the notify fd");
     }
-  ret = reg_sync_send (sync_fd, REG_SYNC_SECCOMP, 0, NULL, 0, fd, err);
+  ret = runtime_sync_send (sync_fd, RUNTIME_SYNC_SECCOMP, 0, NULL, 0, fd, err);
   close (fd);
   return ret;
 }
 
 static int
-load_seccomp (struct reg_init_args *a, reg_error_t *err)
+load_seccomp (struct runtime_init_args *a, reg_error_t *err)
 {
-  return reg_init_load_seccomp (a->seccomp, a->sync_fd, err);
+  return runtime_init_load_seccomp (a->seccomp, a->sync_fd, err);
 }
 
 int
-reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, struct reg_seccomp *seccomp, int sync_fd,
-                          int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err)
+runtime_init_prepare_process (const oci_process *p, const struct runtime_caps *caps, struct runtime_seccomp *seccomp,
+                              int sync_fd, int slave, char **exec_path, bool *seccomp_pending, reg_error_t *err)
 {
   int ret;
 
   *seccomp_pending = seccomp != NULL;
-  ret = reg_process_enter (p, slave, err);
+  ret = runtime_process_enter (p, slave, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (seccomp_before_user (p, caps, seccomp))
     {
-      ret = reg_init_load_seccomp (seccomp, sync_fd, err);
+      ret = runtime_init_load_seccomp (seccomp, sync_fd, err);
       if (UNLIKELY (ret < 0))
         return ret;
       *seccomp_pending = false;
     }
-  ret = reg_caps_before_setuid (err);
+  ret = runtime_caps_before_setuid (err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_process_set_user (p, err);
+  ret = runtime_process_set_user (p, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* The user's own view of the root decides what it may execute.  */
-  ret = reg_process_find_executable (p->args.len ? p->args.items[0] : NULL,
-                                     oci_env_get ((const char *const *)p->env.items, "PATH"), exec_path, err);
+  ret = runtime_process_find_executable (p->args.len ? p->args.items[0] : NULL,
+                                         oci_env_get ((const char *const *)p->env.items, "PATH"), exec_path, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* After the uid change that PR_SET_KEEPCAPS survived.  */
-  ret = reg_caps_apply (caps, err);
+  ret = runtime_caps_apply (caps, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "process.capabilities");
   /* Before no_new_privileges: AppArmor refuses most profile changes
      under it.  The label takes effect at execve.  */
-  ret = reg_lsm_set_exec_label (p, err);
+  ret = runtime_lsm_set_exec_label (p, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
@@ -268,11 +268,11 @@ reg_init_prepare_process (const oci_process *p, const struct reg_caps *caps, str
 }
 
 static int
-setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t *err)
+setup (struct runtime_init_args *a, char **exec_path, char **state_json, reg_error_t *err)
 {
   const oci_config *c = a->config;
   const oci_process *p = c->process;
-  struct reg_mount_ctx mctx = {
+  struct runtime_mount_ctx mctx = {
     .config = c,
     .bundle = a->bundle,
     .rootfs = a->rootfs,
@@ -285,7 +285,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     .reg_premounted = a->reg_premount,
     .host_mntns = a->host_mntns,
   };
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   cleanup_close int rootfd = -1;
   int master = -1, slave = -1;
   int ret;
@@ -294,30 +294,30 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     intermediate (a); /* returns in the init only */
   else
     {
-      ret = reg_sync_expect (a->sync_fd, REG_SYNC_GO, &msg, err);
+      ret = runtime_sync_expect (a->sync_fd, RUNTIME_SYNC_GO, &msg, err);
       if (UNLIKELY (ret < 0))
         _exit (1);
-      reg_sync_msg_clear (&msg);
+      runtime_sync_msg_clear (&msg);
       /* The maps are written (see spawn in container.c): non-dumpable
          again, and the namespace's root (our host uid may not be mapped at
          all).  */
       prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
-      if (reg_ns_new_flags (c) & CLONE_NEWUSER)
+      if (runtime_ns_new_flags (c) & CLONE_NEWUSER)
         if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
           return reg_make_error (err, errno, "become root in the user namespace");
-      ret = reg_ns_join (c, false, true, err);
+      ret = runtime_ns_join (c, false, true, err);
       if (UNLIKELY (ret < 0))
         return ret;
       if ((a->unshare_flags & CLONE_NEWCGROUP) && unshare (CLONE_NEWCGROUP) < 0)
         return reg_make_error (err, errno, "unshare the cgroup namespace");
     }
 
-  ret = reg_process_set_affinity (p, false, err);
+  ret = runtime_process_set_affinity (p, false, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (oci_config_namespace (c, OCI_NS_UTS))
     {
-      ret = reg_ns_set_hostname (c, err);
+      ret = runtime_ns_set_hostname (c, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -332,69 +332,69 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     }
   else
     {
-      ret = reg_mounts_prepare_root (&mctx, &rootfd, err);
+      ret = runtime_mounts_prepare_root (&mctx, &rootfd, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
-  ret = reg_mounts_config (&mctx, rootfd, err);
+  ret = runtime_mounts_config (&mctx, rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_mounts_devices (&mctx, rootfd, err);
+  ret = runtime_mounts_devices (&mctx, rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (p && p->terminal)
     {
-      ret = reg_terminal_open (rootfd, p, &master, &slave, err);
+      ret = runtime_terminal_open (rootfd, p, &master, &slave, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = reg_mounts_console (rootfd, slave, err);
+      ret = runtime_mounts_console (rootfd, slave, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = reg_sync_send (a->sync_fd, REG_SYNC_CONSOLE, 0, NULL, 0, master, err);
+      ret = runtime_sync_send (a->sync_fd, RUNTIME_SYNC_CONSOLE, 0, NULL, 0, master, err);
       if (UNLIKELY (ret < 0))
         return ret;
       close (master);
     }
   if (p && p->cwd)
     {
-      ret = reg_mounts_mkdir_in_root (rootfd, p->cwd, err);
+      ret = runtime_mounts_mkdir_in_root (rootfd, p->cwd, err);
       if (UNLIKELY (ret < 0))
         return reg_error_wrap (err, "process.cwd");
     }
 
   if (a->hooks)
     {
-      ret = reg_sync_send (a->sync_fd, REG_SYNC_HOOKS, 0, NULL, 0, -1, err);
+      ret = runtime_sync_send (a->sync_fd, RUNTIME_SYNC_HOOKS, 0, NULL, 0, -1, err);
       if (UNLIKELY (ret < 0))
         return ret;
-      ret = reg_sync_expect (a->sync_fd, REG_SYNC_HOOKS_DONE, &msg, err);
+      ret = runtime_sync_expect (a->sync_fd, RUNTIME_SYNC_HOOKS_DONE, &msg, err);
       if (UNLIKELY (ret < 0))
         _exit (1);
       *state_json = steal_pointer (&msg.data);
-      reg_sync_msg_clear (&msg);
+      runtime_sync_msg_clear (&msg);
       /* createContainer: in the container's namespaces, before pivot_root.  */
-      ret = reg_hooks_run (&c->hooks.create_container, "createContainer", *state_json, false, err);
+      ret = runtime_hooks_run (&c->hooks.create_container, "createContainer", *state_json, false, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
 
-  ret = reg_mounts_pivot (&mctx, rootfd, err);
+  ret = runtime_mounts_pivot (&mctx, rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* sysctl before the read-only paths: /proc/sys is usually one.  */
-  ret = reg_sysctl_apply (c, err);
+  ret = runtime_sysctl_apply (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  ret = reg_mounts_finalize (&mctx, err);
+  ret = runtime_mounts_finalize (&mctx, err);
   if (UNLIKELY (ret < 0))
     return ret;
 
-  ret = reg_process_set_attributes (c, err);
+  ret = runtime_process_set_attributes (c, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (!a->no_new_keyring)
     {
-      ret = reg_process_join_keyring (a->id, err);
+      ret = runtime_process_join_keyring (a->id, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -402,12 +402,12 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
     return 0;
   add_home (a, p->user.uid);
 
-  ret = reg_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &a->seccomp_pending, err);
+  ret = runtime_init_prepare_process (p, a->caps, a->seccomp, a->sync_fd, slave, exec_path, &a->seccomp_pending, err);
   if (UNLIKELY (ret < 0))
     return ret;
   /* A NOTIFY listener's fd goes back over the sync socket, which is gone
      after "created".  */
-  if (a->seccomp_pending && reg_seccomp_has_notify (a->seccomp))
+  if (a->seccomp_pending && runtime_seccomp_has_notify (a->seccomp))
     {
       ret = load_seccomp (a, err);
       if (UNLIKELY (ret < 0))
@@ -418,7 +418,7 @@ setup (struct reg_init_args *a, char **exec_path, char **state_json, reg_error_t
 }
 
 void
-reg_init_main (struct reg_init_args *a)
+runtime_init_main (struct runtime_init_args *a)
 {
   cleanup_free char *exec_path = NULL;
   cleanup_free char *state_json = NULL;
@@ -434,7 +434,7 @@ reg_init_main (struct reg_init_args *a)
   if (setup (a, &exec_path, &state_json, &err) < 0)
     die (a, &err);
   prctl (PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  if (reg_sync_send (a->sync_fd, REG_SYNC_CREATED, 0, NULL, 0, -1, &err) < 0)
+  if (runtime_sync_send (a->sync_fd, RUNTIME_SYNC_CREATED, 0, NULL, 0, -1, &err) < 0)
     _exit (1);
   close (a->sync_fd);
   a->sync_fd = -1;
@@ -446,9 +446,10 @@ reg_init_main (struct reg_init_args *a)
       reg_make_error (&err, EINVAL, "config.json has no process to start");
       goto fail;
     }
-  if (state_json && reg_hooks_run (&a->config->hooks.start_container, "startContainer", state_json, false, &err) < 0)
+  if (state_json
+      && runtime_hooks_run (&a->config->hooks.start_container, "startContainer", state_json, false, &err) < 0)
     goto fail;
-  if (reg_process_set_affinity (p, true, &err) < 0)
+  if (runtime_process_set_affinity (p, true, &err) < 0)
     goto fail;
 
   /* Only stdio and the preserved fds reach the container's process;
@@ -458,7 +459,7 @@ reg_init_main (struct reg_init_args *a)
   if (a->seccomp_pending && load_seccomp (a, &err) < 0)
     goto fail;
   execve (exec_path, p->args.items, a->env);
-  reg_exec_error (&err, errno, p->args.items[0], NULL);
+  runtime_exec_error (&err, errno, p->args.items[0], NULL);
 fail:
   /* Nobody listens on the sync socket any more: a start waiting for the
      startContainer hooks reads the error from start.result; stderr gets it

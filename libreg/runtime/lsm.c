@@ -18,7 +18,7 @@
 #define SELINUX_MAGIC 0xf97cff8c
 
 bool
-reg_lsm_apparmor_enabled (void)
+runtime_lsm_apparmor_enabled (void)
 {
   cleanup_free char *buf = NULL;
   struct stat st;
@@ -33,7 +33,7 @@ reg_lsm_apparmor_enabled (void)
 }
 
 bool
-reg_lsm_selinux_enabled (void)
+runtime_lsm_selinux_enabled (void)
 {
   cleanup_free char *cur = NULL;
   struct statfs sfs;
@@ -48,13 +48,13 @@ reg_lsm_selinux_enabled (void)
 }
 
 int
-reg_lsm_check (const oci_process *p, const char *mount_label, reg_error_t *err)
+runtime_lsm_check (const oci_process *p, const char *mount_label, reg_error_t *err)
 {
-  if (p && p->apparmor_profile && *p->apparmor_profile && !reg_lsm_apparmor_enabled ())
+  if (p && p->apparmor_profile && *p->apparmor_profile && !runtime_lsm_apparmor_enabled ())
     return reg_make_error (err, 0, "config.json: process.apparmorProfile: AppArmor is not enabled on this host");
-  if (p && p->selinux_label && *p->selinux_label && !reg_lsm_selinux_enabled ())
+  if (p && p->selinux_label && *p->selinux_label && !runtime_lsm_selinux_enabled ())
     return reg_make_error (err, 0, "config.json: process.selinuxLabel: SELinux is not enabled on this host");
-  if (mount_label && *mount_label && !reg_lsm_selinux_enabled ())
+  if (mount_label && *mount_label && !runtime_lsm_selinux_enabled ())
     return reg_make_error (err, 0, "config.json: linux.mountLabel: SELinux is not enabled on this host");
   return 0;
 }
@@ -89,7 +89,7 @@ write_attr (const char *const *paths, const char *value, reg_error_t *err)
 }
 
 int
-reg_lsm_set_exec_label (const oci_process *p, reg_error_t *err)
+runtime_lsm_set_exec_label (const oci_process *p, reg_error_t *err)
 {
   int ret;
 
@@ -118,7 +118,7 @@ reg_lsm_set_exec_label (const oci_process *p, reg_error_t *err)
 }
 
 char *
-reg_lsm_format_mount_label (const char *data, const char *label)
+runtime_lsm_format_mount_label (const char *data, const char *label)
 {
   char *out = NULL;
 
@@ -132,9 +132,9 @@ reg_lsm_format_mount_label (const char *data, const char *label)
 }
 
 char *
-reg_lsm_mount_data (const char *data, const char *label)
+runtime_lsm_mount_data (const char *data, const char *label)
 {
-  if (label && *label && reg_lsm_selinux_enabled ())
-    return reg_lsm_format_mount_label (data, label);
+  if (label && *label && runtime_lsm_selinux_enabled ())
+    return runtime_lsm_format_mount_label (data, label);
   return data ? xstrdup (data) : NULL;
 }

@@ -62,7 +62,7 @@ ms_to_attr (unsigned long ms, unsigned long long *atime_clr)
 }
 
 int
-reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err)
+runtime_mount_flags_parse (const oci_strv *options, struct runtime_mount_flags *out, reg_error_t *err)
 {
   size_t data_len = 0;
 
@@ -125,7 +125,7 @@ reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg
 }
 
 void
-reg_mount_flags_clear (struct reg_mount_flags *f)
+runtime_mount_flags_clear (struct runtime_mount_flags *f)
 {
   free (f->data);
   f->data = NULL;
@@ -219,7 +219,7 @@ make_in_root (int rootfd, const char *path, bool dir, reg_error_t *err)
 }
 
 int
-reg_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err)
+runtime_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err)
 {
   int fd = make_in_root (rootfd, dir, true, err);
   if (UNLIKELY (fd < 0))
@@ -290,7 +290,7 @@ set_attr (int mfd, unsigned long long set, unsigned long long clr, bool recursiv
    kernel locked a flag of the source (a user namespace), it is kept, as a
    remount would have to.  */
 static int
-set_bind_flags (int mfd, const struct reg_mount_flags *f, const char *what, reg_error_t *err)
+set_bind_flags (int mfd, const struct runtime_mount_flags *f, const char *what, reg_error_t *err)
 {
   const unsigned long long clearable = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC
                                        | MOUNT_ATTR_NODIRATIME | MOUNT_ATTR_NOSYMFOLLOW;
@@ -322,7 +322,7 @@ attach (int mfd, int target, const char *what, reg_error_t *err)
 
 /* The options' propagation, in order, on the attached mount MFD.  */
 static int
-set_propagation (int mfd, const struct reg_mount_flags *f, const char *what, reg_error_t *err)
+set_propagation (int mfd, const struct runtime_mount_flags *f, const char *what, reg_error_t *err)
 {
   for (int i = 0; i < f->n_propagation; i++)
     {
@@ -442,7 +442,7 @@ hierarchy_name (const char *path)
 
 /* A bind of the host directory SOURCE onto TARGET with the options' flags.  */
 static int
-bind_onto (const char *source, bool recursive, const struct reg_mount_flags *f, int target, const char *what,
+bind_onto (const char *source, bool recursive, const struct runtime_mount_flags *f, int target, const char *what,
            reg_error_t *err)
 {
   cleanup_close int mfd = clone_tree (AT_FDCWD, source, recursive, source, what, err);
@@ -462,7 +462,7 @@ bind_onto (const char *source, bool recursive, const struct reg_mount_flags *f, 
 
 /* A new filesystem onto TARGET with the options' flags.  */
 static int
-fs_onto (const char *type, const char *source, const struct reg_mount_flags *f, const char *data, int target,
+fs_onto (const char *type, const char *source, const struct runtime_mount_flags *f, const char *data, int target,
          const char *what, reg_error_t *err)
 {
   cleanup_close int mfd = fs_mount (type, source, f->flags, data, what, err);
@@ -479,10 +479,10 @@ fs_onto (const char *type, const char *source, const struct reg_mount_flags *f, 
 }
 
 static int
-mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, const struct reg_mount_flags *f,
+mount_cgroup (const struct runtime_mount_ctx *ctx, int rootfd, const oci_mount *m, const struct runtime_mount_flags *f,
               reg_error_t *err)
 {
-  struct reg_mount_flags tmpfs_flags = *f;
+  struct runtime_mount_flags tmpfs_flags = *f;
   cleanup_close int fd = -1;
   cleanup_close int mfd = -1;
   int ret;
@@ -490,7 +490,7 @@ mount_cgroup (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, c
   fd = make_in_root (rootfd, m->destination, true, err);
   if (UNLIKELY (fd < 0))
     return fd;
-  if (reg_cgroup_mode () == REG_CGROUP_V2)
+  if (runtime_cgroup_mode () == RUNTIME_CGROUP_V2)
     {
       /* Inside a cgroup namespace cgroup2 shows the container's own cgroup
          as its root; without one, bind that directory.  */
@@ -649,7 +649,7 @@ copy_tree (int src, int dst, const char *dest, int depth, reg_error_t *err)
    (TARGET, when it was there before: EXISTED), filled while detached, then
    given its final flags and attached.  */
 static int
-mount_tmpcopyup (const oci_mount *m, const struct reg_mount_flags *f, const char *source, int target, bool existed,
+mount_tmpcopyup (const oci_mount *m, const struct runtime_mount_flags *f, const char *source, int target, bool existed,
                  reg_error_t *err)
 {
   cleanup_close int mfd = -1;
@@ -688,9 +688,9 @@ mount_tmpcopyup (const oci_mount *m, const struct reg_mount_flags *f, const char
 }
 
 static int
-mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_error_t *err)
+mount_one (const struct runtime_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_error_t *err)
 {
-  struct reg_mount_flags f;
+  struct runtime_mount_flags f;
   cleanup_free char *source = NULL;
   cleanup_close int fd = -1;
   cleanup_close int mfd = -1;
@@ -698,7 +698,7 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
   bool bind;
   int ret;
 
-  ret = reg_mount_flags_parse (&m->options, &f, err);
+  ret = runtime_mount_flags_parse (&m->options, &f, err);
   if (UNLIKELY (ret < 0))
     return ret;
   bind = f.bind || (type && strcmp (type, "bind") == 0);
@@ -706,7 +706,7 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
   if (type && strcmp (type, "cgroup") == 0 && !bind)
     {
       ret = mount_cgroup (ctx, rootfd, m, &f, err);
-      reg_mount_flags_clear (&f);
+      runtime_mount_flags_clear (&f);
       return ret;
     }
 
@@ -763,7 +763,7 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
          SELinux is on.  */
       bool labeled
           = type && (strcmp (type, "tmpfs") == 0 || strcmp (type, "devpts") == 0 || strcmp (type, "mqueue") == 0);
-      cleanup_free char *data = labeled ? reg_lsm_mount_data (f.data, ctx->config->linux_cfg.mount_label) : NULL;
+      cleanup_free char *data = labeled ? runtime_lsm_mount_data (f.data, ctx->config->linux_cfg.mount_label) : NULL;
 
       fd = make_in_root (rootfd, m->destination, true, err);
       if (UNLIKELY (fd < 0))
@@ -792,7 +792,7 @@ mount_one (const struct reg_mount_ctx *ctx, int rootfd, const oci_mount *m, reg_
         ret = set_propagation (mfd, &f, m->destination, err);
     }
 out:
-  reg_mount_flags_clear (&f);
+  runtime_mount_flags_clear (&f);
   return ret;
 }
 
@@ -890,13 +890,13 @@ share_binds (const struct reg_plan *plan, int rootfd, reg_error_t *err)
 }
 
 bool
-reg_mounts_reg_needed (const struct reg_plan *plan)
+runtime_mounts_reg_needed (const struct reg_plan *plan)
 {
   return plan && (plan->lower_dir || plan->n_binds);
 }
 
 int
-reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err)
+runtime_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err)
 {
   cleanup_close int dirfd = -1;
   int ret;
@@ -920,7 +920,7 @@ reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_er
 }
 
 int
-reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err)
+runtime_mounts_prepare_root (const struct runtime_mount_ctx *ctx, int *rootfd, reg_error_t *err)
 {
   const char *prop = ctx->config->linux_cfg.rootfs_propagation;
   unsigned long root_prop = MS_SLAVE | MS_REC;
@@ -992,12 +992,12 @@ mount_id_at (int dirfd, const char *path, int flags)
 }
 
 int
-reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *err)
+runtime_mounts_host_root (const struct runtime_mount_ctx *ctx, char **id, reg_error_t *err)
 {
   cleanup_close int rootfd = -1;
   int ret;
 
-  ret = reg_mounts_prepare_root (ctx, &rootfd, err);
+  ret = runtime_mounts_prepare_root (ctx, &rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
   *id = mount_id_at (rootfd, "", AT_EMPTY_PATH);
@@ -1012,7 +1012,7 @@ reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *e
 }
 
 int
-reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err)
+runtime_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err)
 {
   cleanup_free char *now = mount_id_at (AT_FDCWD, rootfs, 0);
 
@@ -1025,14 +1025,14 @@ reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *e
 }
 
 char *
-reg_mounts_host_root_below (const char *rootfs)
+runtime_mounts_host_root_below (const char *rootfs)
 {
   char *id = mount_id_at (AT_FDCWD, rootfs, 0);
   return id ? id : xstrdup ("none");
 }
 
 int
-reg_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err)
+runtime_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err)
 {
   cleanup_free char *now = mount_id_at (AT_FDCWD, rootfs, 0);
 
@@ -1044,7 +1044,7 @@ reg_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, 
 }
 
 int
-reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
+runtime_mounts_config (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err)
 {
   for (size_t i = 0; i < ctx->config->n_mounts; i++)
     {
@@ -1073,7 +1073,7 @@ dev_is_bind (const oci_config *config)
 }
 
 static int
-make_device (const struct reg_mount_ctx *ctx, int rootfd, const char *path, char type, unsigned maj, unsigned min,
+make_device (const struct runtime_mount_ctx *ctx, int rootfd, const char *path, char type, unsigned maj, unsigned min,
              mode_t perm, uid_t uid, gid_t gid, reg_error_t *err)
 {
   cleanup_free char *dir = xstrdup (path);
@@ -1133,7 +1133,7 @@ static const struct
 };
 
 int
-reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
+runtime_mounts_devices (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err)
 {
   const oci_linux *l = &ctx->config->linux_cfg;
   static const struct
@@ -1194,7 +1194,7 @@ reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *er
 }
 
 int
-reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err)
+runtime_mounts_console (int rootfd, int slave_fd, reg_error_t *err)
 {
   cleanup_close int fd = make_in_root (rootfd, "/dev/console", false, err);
   char p[FD_PATH_MAX], s[FD_PATH_MAX];
@@ -1207,7 +1207,7 @@ reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err)
 }
 
 int
-reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err)
+runtime_mounts_pivot (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err)
 {
   /* pivot_root or a move onto "/" in the runtime's namespace would change
      the root of every process on the host.  */
@@ -1307,7 +1307,7 @@ readonly_path (const char *path, reg_error_t *err)
 }
 
 int
-reg_mounts_finalize (const struct reg_mount_ctx *ctx, reg_error_t *err)
+runtime_mounts_finalize (const struct runtime_mount_ctx *ctx, reg_error_t *err)
 {
   const oci_linux *l = &ctx->config->linux_cfg;
   const char *prop = l->rootfs_propagation;
@@ -1340,7 +1340,7 @@ reg_mounts_finalize (const struct reg_mount_ctx *ctx, reg_error_t *err)
 }
 
 int
-reg_sysctl_apply (const oci_config *config, reg_error_t *err)
+runtime_sysctl_apply (const oci_config *config, reg_error_t *err)
 {
   const oci_map *m = &config->linux_cfg.sysctl;
   for (size_t i = 0; i < m->len; i++)

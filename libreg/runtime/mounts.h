@@ -5,8 +5,8 @@
  * root, sysctl.  Every destination is resolved inside the root
  * (RESOLVE_IN_ROOT) and mounted through /proc/self/fd/N, so an image's
  * symlink never points a mount at a host path.  */
-#ifndef REG_MOUNTS_H
-#define REG_MOUNTS_H
+#ifndef RUNTIME_MOUNTS_H
+#define RUNTIME_MOUNTS_H
 
 #include <stdbool.h>
 
@@ -14,7 +14,7 @@
 #include "oci-spec.h"
 #include "reg.h"
 
-struct reg_mount_ctx
+struct runtime_mount_ctx
 {
   const oci_config *config;
   const char *bundle;          /* absolute */
@@ -24,12 +24,12 @@ struct reg_mount_ctx
   bool cgroupns;
   char **cgroup_paths; /* the container's cgroup directories, for `cgroup` mounts */
   bool no_pivot;
-  bool reg_premounted; /* REG's mounts came with the rootfs (reg_mounts_reg_premount) */
-  bool host_mntns;     /* no mount namespace: the runtime's is shared (see reg_mounts_host_root) */
+  bool reg_premounted; /* REG's mounts came with the rootfs (runtime_mounts_reg_premount) */
+  bool host_mntns;     /* no mount namespace: the runtime's is shared (see runtime_mounts_host_root) */
 };
 
 /* What a mount's options ask for (pure; unit-tested).  */
-struct reg_mount_flags
+struct runtime_mount_flags
 {
   unsigned long flags;          /* MS_* for mount(2) */
   unsigned long propagation[4]; /* in order */
@@ -39,22 +39,22 @@ struct reg_mount_flags
   char *data;                            /* unknown options: filesystem data, comma-joined */
   bool tmpcopyup; /* runc's extension: a tmpfs starts with the contents of the directory it covers */
 };
-int reg_mount_flags_parse (const oci_strv *options, struct reg_mount_flags *out, reg_error_t *err);
-void reg_mount_flags_clear (struct reg_mount_flags *f);
+int runtime_mount_flags_parse (const oci_strv *options, struct runtime_mount_flags *out, reg_error_t *err);
+void runtime_mount_flags_clear (struct runtime_mount_flags *f);
 
 /* Whether PLAN has anything to mount.  */
-bool reg_mounts_reg_needed (const struct reg_plan *plan);
+bool runtime_mounts_reg_needed (const struct reg_plan *plan);
 /* For a container in a user namespace: REG's mounts made onto the rootfs
    itself, in a new mount namespace of the calling process, while it still
    has the host's privileges (before it makes or joins the user namespace).
    The container's mount namespace, a copy owned by its user namespace,
    gets them with flags the kernel locks (its root cannot make an object
    writable), and the init never needs to reach the 0700 store.  */
-int reg_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err);
+int runtime_mounts_reg_premount (const struct reg_plan *plan, const char *rootfs, reg_error_t *err);
 
 /* Propagation of "/", the root as a mount point (or the REG root), REG
    binds; *ROOTFD is an O_PATH fd of the new root.  */
-int reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_error_t *err);
+int runtime_mounts_prepare_root (const struct runtime_mount_ctx *ctx, int *rootfd, reg_error_t *err);
 
 /* A container without a mount namespace lives in the runtime's (the spec's
    inherited namespace, as runc): its root is still a mount of its own over
@@ -62,31 +62,31 @@ int reg_mounts_prepare_root (const struct reg_mount_ctx *ctx, int *rootfd, reg_e
    left alone) with everything the container mounts below it, and the init
    chroots into it instead of pivot_root.  Delete detaches that one mount and
    so everything below it: nothing stays on the host.  *ID names the mount
-   (its unique id where the kernel has them) for reg_mounts_host_root_release,
+   (its unique id where the kernel has them) for runtime_mounts_host_root_release,
    which leaves alone whatever is at ROOTFS now when it is another mount.  */
-int reg_mounts_host_root (const struct reg_mount_ctx *ctx, char **id, reg_error_t *err);
-int reg_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err);
+int runtime_mounts_host_root (const struct runtime_mount_ctx *ctx, char **id, reg_error_t *err);
+int runtime_mounts_host_root_release (const char *rootfs, const char *id, reg_error_t *err);
 /* What is mounted at ROOTFS now ("none": no mount's root is there), recorded
-   before reg_mounts_host_root: a create killed after it attached the root
+   before runtime_mounts_host_root: a create killed after it attached the root
    but before it recorded the id leaves a mount that
-   reg_mounts_host_root_release_unrecorded still finds (whatever is on top
+   runtime_mounts_host_root_release_unrecorded still finds (whatever is on top
    of ROOTFS and was not BELOW).  */
-char *reg_mounts_host_root_below (const char *rootfs);
-int reg_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err);
+char *runtime_mounts_host_root_below (const char *rootfs);
+int runtime_mounts_host_root_release_unrecorded (const char *rootfs, const char *below, reg_error_t *err);
 /* config.json's mounts, in order.  */
-int reg_mounts_config (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+int runtime_mounts_config (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* Default devices, linux.devices, /dev symlinks (unless /dev is a bind).  */
-int reg_mounts_devices (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+int runtime_mounts_devices (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* Bind the pty slave SLAVE_FD over /dev/console.  */
-int reg_mounts_console (int rootfd, int slave_fd, reg_error_t *err);
+int runtime_mounts_console (int rootfd, int slave_fd, reg_error_t *err);
 /* Make sure DIR exists inside the root (process.cwd).  */
-int reg_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err);
+int runtime_mounts_mkdir_in_root (int rootfd, const char *dir, reg_error_t *err);
 /* pivot_root (or chroot with no_pivot or host_mntns) into ROOTFD.  */
-int reg_mounts_pivot (const struct reg_mount_ctx *ctx, int rootfd, reg_error_t *err);
+int runtime_mounts_pivot (const struct runtime_mount_ctx *ctx, int rootfd, reg_error_t *err);
 /* After pivot: masked paths, read-only paths, root.readonly,
    rootfsPropagation.  */
-int reg_mounts_finalize (const struct reg_mount_ctx *ctx, reg_error_t *err);
+int runtime_mounts_finalize (const struct runtime_mount_ctx *ctx, reg_error_t *err);
 /* linux.sysctl through /proc/sys (after the mounts).  */
-int reg_sysctl_apply (const oci_config *config, reg_error_t *err);
+int runtime_sysctl_apply (const oci_config *config, reg_error_t *err);
 
 #endif

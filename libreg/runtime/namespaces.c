@@ -15,7 +15,7 @@
 #endif
 
 int
-reg_ns_new_flags (const oci_config *config)
+runtime_ns_new_flags (const oci_config *config)
 {
   int flags = 0;
   for (size_t i = 0; i < config->linux_cfg.n_namespaces; i++)
@@ -28,14 +28,14 @@ reg_ns_new_flags (const oci_config *config)
 }
 
 bool
-reg_ns_joined (const oci_config *config, enum oci_ns_type type)
+runtime_ns_joined (const oci_config *config, enum oci_ns_type type)
 {
   const oci_namespace *ns = oci_config_namespace (config, type);
   return ns && ns->path && *ns->path;
 }
 
 bool
-reg_ns_any_joined (const oci_config *config)
+runtime_ns_any_joined (const oci_config *config)
 {
   for (size_t i = 0; i < config->linux_cfg.n_namespaces; i++)
     {
@@ -47,7 +47,7 @@ reg_ns_any_joined (const oci_config *config)
 }
 
 int
-reg_ns_join (const oci_config *config, bool user, bool others, reg_error_t *err)
+runtime_ns_join (const oci_config *config, bool user, bool others, reg_error_t *err)
 {
   /* The order setns needs: user (so the rest are joined with its
      privileges), then the others, the mount namespace last because it
@@ -92,7 +92,7 @@ out:
 }
 
 char *
-reg_ns_format_id_map (const oci_id_mapping *maps, size_t n)
+runtime_ns_format_id_map (const oci_id_mapping *maps, size_t n)
 {
   char *out = xmalloc0 (n * 3 * 12 + 1);
   char *p = out;
@@ -113,11 +113,11 @@ write_proc (pid_t pid, const char *name, const char *data, reg_error_t *err)
 }
 
 int
-reg_ns_write_id_maps (pid_t pid, const oci_config *config, reg_error_t *err)
+runtime_ns_write_id_maps (pid_t pid, const oci_config *config, reg_error_t *err)
 {
   const oci_linux *l = &config->linux_cfg;
-  cleanup_free char *uid = reg_ns_format_id_map (l->uid_mappings, l->n_uid_mappings);
-  cleanup_free char *gid = reg_ns_format_id_map (l->gid_mappings, l->n_gid_mappings);
+  cleanup_free char *uid = runtime_ns_format_id_map (l->uid_mappings, l->n_uid_mappings);
+  cleanup_free char *gid = runtime_ns_format_id_map (l->gid_mappings, l->n_gid_mappings);
   int ret;
 
   /* Without CAP_SETGID over the parent namespace the kernel only accepts a
@@ -144,7 +144,7 @@ reg_ns_write_id_maps (pid_t pid, const oci_config *config, reg_error_t *err)
 }
 
 int
-reg_ns_write_time_offsets (const oci_config *config, reg_error_t *err)
+runtime_ns_write_time_offsets (const oci_config *config, reg_error_t *err)
 {
   const oci_time_offsets *t = &config->linux_cfg.time_offsets;
   char buf[128];
@@ -171,7 +171,7 @@ reg_ns_write_time_offsets (const oci_config *config, reg_error_t *err)
 }
 
 int
-reg_ns_set_hostname (const oci_config *config, reg_error_t *err)
+runtime_ns_set_hostname (const oci_config *config, reg_error_t *err)
 {
   if (config->hostname && sethostname (config->hostname, strlen (config->hostname)) < 0)
     return reg_make_error (err, errno, "sethostname `%s`", config->hostname);
@@ -181,7 +181,7 @@ reg_ns_set_hostname (const oci_config *config, reg_error_t *err)
 }
 
 int
-reg_ns_validate (const oci_config *config, reg_error_t *err)
+runtime_ns_validate (const oci_config *config, reg_error_t *err)
 {
   const oci_linux *l = &config->linux_cfg;
   const oci_namespace *user = oci_config_namespace (config, OCI_NS_USER);
@@ -204,7 +204,7 @@ reg_ns_validate (const oci_config *config, reg_error_t *err)
 }
 
 enum oci_ns_type
-reg_sysctl_namespace (const char *name)
+runtime_sysctl_namespace (const char *name)
 {
   /* The sysctls the kernel keeps per namespace (what runc allows too).  */
   static const char *const ipc[]
@@ -254,14 +254,14 @@ has_own_ns (const oci_config *config, enum oci_ns_type type)
 }
 
 int
-reg_sysctl_validate (const oci_config *config, reg_error_t *err)
+runtime_sysctl_validate (const oci_config *config, reg_error_t *err)
 {
   const oci_map *m = &config->linux_cfg.sysctl;
 
   for (size_t i = 0; i < m->len; i++)
     {
       const char *key = m->items[i].key;
-      enum oci_ns_type t = reg_sysctl_namespace (key);
+      enum oci_ns_type t = runtime_sysctl_namespace (key);
 
       if (t == OCI_NS_COUNT)
         return reg_make_error (err, 0, "config.json: linux.sysctl: \"%s\" is not in a separate kernel namespace", key);

@@ -35,7 +35,7 @@ struct sched_attr_v1
 };
 
 int
-reg_process_set_attributes (const oci_config *config, reg_error_t *err)
+runtime_process_set_attributes (const oci_config *config, reg_error_t *err)
 {
   const oci_process *p = config->process;
   const oci_personality *pers = &config->linux_cfg.personality;
@@ -70,7 +70,7 @@ reg_process_set_attributes (const oci_config *config, reg_error_t *err)
 }
 
 int
-reg_process_set_rlimits (const oci_process *p, reg_error_t *err)
+runtime_process_set_rlimits (const oci_process *p, reg_error_t *err)
 {
   for (size_t i = 0; i < p->n_rlimits; i++)
     {
@@ -108,7 +108,7 @@ parse_cpus (const char *s, cpu_set_t *set, reg_error_t *err)
 }
 
 int
-reg_process_set_affinity (const oci_process *p, bool final, reg_error_t *err)
+runtime_process_set_affinity (const oci_process *p, bool final, reg_error_t *err)
 {
   const char *cpus;
   cpu_set_t set;
@@ -128,7 +128,7 @@ reg_process_set_affinity (const oci_process *p, bool final, reg_error_t *err)
 }
 
 int
-reg_process_join_keyring (const char *name, reg_error_t *err)
+runtime_process_join_keyring (const char *name, reg_error_t *err)
 {
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name, 0, 0, 0) < 0)
     {
@@ -142,7 +142,7 @@ reg_process_join_keyring (const char *name, reg_error_t *err)
 }
 
 int
-reg_process_set_user (const oci_process *p, reg_error_t *err)
+runtime_process_set_user (const oci_process *p, reg_error_t *err)
 {
   const oci_user *u = &p->user;
   gid_t *groups = (gid_t *)u->additional_gids;
@@ -171,7 +171,7 @@ is_executable (const char *path)
 }
 
 int
-reg_process_enter (const oci_process *p, int slave, reg_error_t *err)
+runtime_process_enter (const oci_process *p, int slave, reg_error_t *err)
 {
   int ret;
 
@@ -180,17 +180,17 @@ reg_process_enter (const oci_process *p, int slave, reg_error_t *err)
     return reg_make_error (err, errno, "chdir to cwd \"%s\"", p->cwd);
   if (p->terminal)
     {
-      ret = reg_terminal_make_controlling (slave, err);
+      ret = runtime_terminal_make_controlling (slave, err);
       if (UNLIKELY (ret < 0))
         return ret;
       if (slave > 2)
         close (slave);
     }
-  return reg_process_set_rlimits (p, err);
+  return runtime_process_set_rlimits (p, err);
 }
 
 int
-reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *step)
+runtime_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *step)
 {
   char msg[128];
 
@@ -207,7 +207,7 @@ reg_exec_error (reg_error_t *err, int errnum, const char *argv0, const char *ste
 }
 
 int
-reg_process_find_executable (const char *argv0, const char *path_env, char **out, reg_error_t *err)
+runtime_process_find_executable (const char *argv0, const char *path_env, char **out, reg_error_t *err)
 {
   cleanup_free char *copy = NULL;
   char *save = NULL;
@@ -218,14 +218,14 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
     {
       struct stat st;
       if (stat (argv0, &st) < 0)
-        return reg_exec_error (err, errno, argv0, "stat");
+        return runtime_exec_error (err, errno, argv0, "stat");
       if (S_ISDIR (st.st_mode))
-        return reg_exec_error (err, EISDIR, argv0, NULL);
+        return runtime_exec_error (err, EISDIR, argv0, NULL);
       /* Refuse a file without execute permission here, at create, with the
          text Podman maps to exit status 126 (runc does the same); failing
          only at execve after start would give the container status 127.  */
       if (access (argv0, X_OK) < 0)
-        return reg_exec_error (err, errno, argv0, NULL);
+        return runtime_exec_error (err, errno, argv0, NULL);
       *out = xstrdup (argv0);
       return 0;
     }
@@ -252,7 +252,7 @@ reg_process_find_executable (const char *argv0, const char *path_env, char **out
 }
 
 int
-reg_process_set_oom_score_adj (pid_t pid, const oci_process *p, reg_error_t *err)
+runtime_process_set_oom_score_adj (pid_t pid, const oci_process *p, reg_error_t *err)
 {
   char path[64], buf[16];
   int len;

@@ -17,7 +17,7 @@ static const char *const hooks[]
     = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop", NULL };
 
 char *
-reg_features_json (size_t *len)
+runtime_features_json (size_t *len)
 {
   const struct scmp_version *v = seccomp_version ();
   static const char *const namespaces[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts", NULL };
@@ -38,7 +38,7 @@ reg_features_json (size_t *len)
   f.hooks = hooks;
   f.mount_options = oci_mount_option_names ();
   f.namespaces = namespaces;
-  f.capabilities = reg_caps_known_names ();
+  f.capabilities = runtime_caps_known_names ();
   f.cgroup_v1 = true;
   f.cgroup_v2 = true;
   /* The systemd driver: the system manager as root, the user's manager
@@ -47,13 +47,13 @@ reg_features_json (size_t *len)
   f.cgroup_systemd_user = true;
   f.cgroup_rdma = true;
   f.seccomp_enabled = true;
-  f.seccomp_actions = reg_seccomp_actions ();
-  f.seccomp_operators = reg_seccomp_operators ();
-  f.seccomp_archs = reg_seccomp_archs ();
-  f.seccomp_known_flags = reg_seccomp_known_flags ();
-  f.seccomp_supported_flags = reg_seccomp_supported_flags ();
-  f.apparmor = reg_lsm_apparmor_enabled ();
-  f.selinux = reg_lsm_selinux_enabled ();
+  f.seccomp_actions = runtime_seccomp_actions ();
+  f.seccomp_operators = runtime_seccomp_operators ();
+  f.seccomp_archs = runtime_seccomp_archs ();
+  f.seccomp_known_flags = runtime_seccomp_known_flags ();
+  f.seccomp_supported_flags = runtime_seccomp_supported_flags ();
+  f.apparmor = runtime_lsm_apparmor_enabled ();
+  f.selinux = runtime_lsm_selinux_enabled ();
   f.intel_rdt = false;
   f.mount_extensions_idmap = false;
   f.net_devices = false;

@@ -27,7 +27,7 @@
 #define HAVE_SCMP_WAITKILL 1
 #endif
 
-struct reg_seccomp
+struct runtime_seccomp
 {
   scmp_filter_ctx ctx;
   bool has_notify;
@@ -191,7 +191,7 @@ parse_flag (const char *name, enum scmp_filter_attr *attr)
 }
 
 void
-reg_seccomp_free (struct reg_seccomp *f)
+runtime_seccomp_free (struct runtime_seccomp *f)
 {
   if (f == NULL)
     return;
@@ -203,14 +203,15 @@ reg_seccomp_free (struct reg_seccomp *f)
 }
 
 static void
-cleanup_seccompp (struct reg_seccomp **f)
+cleanup_seccompp (struct runtime_seccomp **f)
 {
-  reg_seccomp_free (*f);
+  runtime_seccomp_free (*f);
 }
 #define cleanup_seccomp __attribute__ ((cleanup (cleanup_seccompp)))
 
 static int
-add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uint32_t default_action, reg_error_t *err)
+add_syscall_rules (struct runtime_seccomp *f, const oci_syscall *sc, size_t idx, uint32_t default_action,
+                   reg_error_t *err)
 {
   cleanup_free char *path = NULL;
   struct scmp_arg_cmp cmps[MAX_SYSCALL_ARGS];
@@ -289,9 +290,9 @@ add_syscall_rules (struct reg_seccomp *f, const oci_syscall *sc, size_t idx, uin
 }
 
 int
-reg_seccomp_build (const oci_seccomp *s, struct reg_seccomp **out, reg_error_t *err)
+runtime_seccomp_build (const oci_seccomp *s, struct runtime_seccomp **out, reg_error_t *err)
 {
-  cleanup_seccomp struct reg_seccomp *f = NULL;
+  cleanup_seccomp struct runtime_seccomp *f = NULL;
   uint32_t default_action;
   size_t i;
   int ret;
@@ -375,25 +376,25 @@ reg_seccomp_build (const oci_seccomp *s, struct reg_seccomp **out, reg_error_t *
 }
 
 bool
-reg_seccomp_has_notify (const struct reg_seccomp *f)
+runtime_seccomp_has_notify (const struct runtime_seccomp *f)
 {
   return f && f->has_notify;
 }
 
 const char *
-reg_seccomp_listener_path (const struct reg_seccomp *f)
+runtime_seccomp_listener_path (const struct runtime_seccomp *f)
 {
   return f ? f->listener_path : NULL;
 }
 
 const char *
-reg_seccomp_listener_metadata (const struct reg_seccomp *f)
+runtime_seccomp_listener_metadata (const struct runtime_seccomp *f)
 {
   return f ? f->listener_metadata : NULL;
 }
 
 int
-reg_seccomp_load (struct reg_seccomp *f, int *notify_fd, reg_error_t *err)
+runtime_seccomp_load (struct runtime_seccomp *f, int *notify_fd, reg_error_t *err)
 {
   int ret, fd;
 
@@ -477,8 +478,8 @@ process_state_json (pid_t pid, const char *state_json, const char *metadata, cha
 }
 
 int
-reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
-                           const char *metadata, reg_error_t *err)
+runtime_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, const char *state_json,
+                               const char *metadata, reg_error_t *err)
 {
   cleanup_close int sock = -1;
   cleanup_free char *msg = NULL;
@@ -539,7 +540,7 @@ reg_seccomp_send_listener (const char *listener_path, int notify_fd, pid_t pid, 
 }
 
 const char *const *
-reg_seccomp_actions (void)
+runtime_seccomp_actions (void)
 {
   static const char *list[sizeof (action_names) / sizeof (action_names[0])];
   unsigned int api = seccomp_api_get ();
@@ -559,7 +560,7 @@ reg_seccomp_actions (void)
 }
 
 const char *const *
-reg_seccomp_operators (void)
+runtime_seccomp_operators (void)
 {
   static const char *list[sizeof (operators) / sizeof (operators[0]) + 1];
   size_t i;
@@ -571,7 +572,7 @@ reg_seccomp_operators (void)
 }
 
 const char *const *
-reg_seccomp_archs (void)
+runtime_seccomp_archs (void)
 {
   static const char *list[sizeof (spec_archs) / sizeof (spec_archs[0])];
   size_t i, k = 0;
@@ -587,7 +588,7 @@ reg_seccomp_archs (void)
 }
 
 const char *const *
-reg_seccomp_known_flags (void)
+runtime_seccomp_known_flags (void)
 {
   return known_flags;
 }
@@ -619,7 +620,7 @@ filter_flag_bit (enum scmp_filter_attr attr)
 }
 
 const char *const *
-reg_seccomp_supported_flags (void)
+runtime_seccomp_supported_flags (void)
 {
   static const char *list[sizeof (known_flags) / sizeof (known_flags[0])];
   unsigned int api = seccomp_api_get ();

@@ -52,14 +52,14 @@ fd_is_protected (int fd)
 }
 
 bool
-reg_self_exe_is_protected (void)
+runtime_self_exe_is_protected (void)
 {
   cleanup_close int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   return fd >= 0 && fd_is_protected (fd);
 }
 
 /* The runtime's binary copied once per boot (and per installed version)
-   into REG_SELF_EXE_DIR, a root-only directory of /run, and bound
+   into RUNTIME_SELF_EXE_DIR, a root-only directory of /run, and bound
    read-only over itself: an O_PATH fd of it.  Every later command re-executes
    from it at the cost of one execve: no copy, no mount made or torn down.
    -errno when it cannot be made (not root, no /run).  */
@@ -82,9 +82,9 @@ persistent_copy (int self)
      its own.  */
   xasprintf (&name, "reg-runc-%llx-%llx-%llx-%llx.%lx", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino,
              (unsigned long long)st.st_size, (unsigned long long)st.st_mtim.tv_sec, (unsigned long)st.st_mtim.tv_nsec);
-  if (mkdir (REG_SELF_EXE_DIR, 0700) < 0 && errno != EEXIST)
+  if (mkdir (RUNTIME_SELF_EXE_DIR, 0700) < 0 && errno != EEXIST)
     return -errno;
-  dirfd = open (REG_SELF_EXE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  dirfd = open (RUNTIME_SELF_EXE_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dirfd < 0)
     return -errno;
   fd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -224,7 +224,7 @@ memfd_copy (int src)
 }
 
 int
-reg_self_exe_protect (char **argv, reg_error_t *err)
+runtime_self_exe_protect (char **argv, reg_error_t *err)
 {
   cleanup_close int self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   cleanup_close int copy = -1;
@@ -242,7 +242,7 @@ reg_self_exe_protect (char **argv, reg_error_t *err)
       /* Already re-executed from a copy that is not protected after all:
          an error, never a second copy of the copy (one per re-execution,
          until /run is full).  */
-      if (strncmp (exe, REG_SELF_EXE_DIR "/", strlen (REG_SELF_EXE_DIR "/")) == 0
+      if (strncmp (exe, RUNTIME_SELF_EXE_DIR "/", strlen (RUNTIME_SELF_EXE_DIR "/")) == 0
           || strncmp (exe, "/memfd:reg-runc", strlen ("/memfd:reg-runc")) == 0)
         return reg_make_error (err, EROFS, "the runtime's copy `%s` is not read-only", exe);
       copy = persistent_copy (self);

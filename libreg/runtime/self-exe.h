@@ -12,24 +12,24 @@
  * binary's directory; else a sealed memfd copy (rootless).
  * The processes are also made non-dumpable, so a container process cannot
  * even open their /proc/PID/exe or fds without CAP_SYS_PTRACE on the host.  */
-#ifndef REG_SELF_EXE_H
-#define REG_SELF_EXE_H
+#ifndef RUNTIME_SELF_EXE_H
+#define RUNTIME_SELF_EXE_H
 
 #include <stdbool.h>
 
 #include "error.h"
 
 /* Where the read-only copies of the runtime live (root only).  */
-#define REG_SELF_EXE_DIR "/run/reg-runc-exe"
+#define RUNTIME_SELF_EXE_DIR "/run/reg-runc-exe"
 
 /* True when /proc/self/exe cannot be opened for writing by anyone: a sealed
    memfd, or a file of a read-only overlay.  */
-bool reg_self_exe_is_protected (void);
+bool runtime_self_exe_is_protected (void);
 
 /* Re-execute ARGV (with the current environment) from a protected copy of
    /proc/self/exe unless it already is one; then make the process
    non-dumpable.  Returns 0 when the process already runs protected (never
    returns on a successful re-execution).  */
-int reg_self_exe_protect (char **argv, reg_error_t *err);
+int runtime_self_exe_protect (char **argv, reg_error_t *err);
 
 #endif

@@ -65,7 +65,7 @@ shown_id (const char *id, size_t len)
 }
 
 int
-reg_status_validate_id (const char *id, reg_error_t *err)
+runtime_status_validate_id (const char *id, reg_error_t *err)
 {
   size_t len = id ? strlen (id) : 0;
   cleanup_free char *shown = NULL;
@@ -76,12 +76,12 @@ reg_status_validate_id (const char *id, reg_error_t *err)
     return plain_error (err, EINVAL, "invalid container id \"%s\": empty", "");
   while (i < len && id_char_ok (id[i], i == 0))
     i++;
-  if (i == len && len <= REG_ID_MAX)
+  if (i == len && len <= RUNTIME_ID_MAX)
     return 0;
   shown = shown_id (id, len);
-  if (len > REG_ID_MAX)
+  if (len > RUNTIME_ID_MAX)
     xasprintf (&msg, "invalid container id \"%s\": %zu bytes, more than %d (the name of its state directory)", shown,
-               len, REG_ID_MAX);
+               len, RUNTIME_ID_MAX);
   else
     xasprintf (&msg, "invalid container id \"%s\": only letters, digits and `_.+-`, first a letter or a digit", shown);
   return plain_error (err, EINVAL, "%s", msg);
@@ -103,13 +103,13 @@ lock_dir (int dirfd, const char *id, bool shared, reg_error_t *err)
 }
 
 int
-reg_status_create_dir (const char *root, const char *id, int *dirfd, reg_error_t *err)
+runtime_status_create_dir (const char *root, const char *id, int *dirfd, reg_error_t *err)
 {
   cleanup_close int rootfd = -1;
   cleanup_close int fd = -1;
   int ret;
 
-  ret = reg_status_validate_id (id, err);
+  ret = runtime_status_validate_id (id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -143,13 +143,13 @@ reg_status_create_dir (const char *root, const char *id, int *dirfd, reg_error_t
 }
 
 int
-reg_status_open (const char *root, const char *id, bool shared, int *dirfd, reg_error_t *err)
+runtime_status_open (const char *root, const char *id, bool shared, int *dirfd, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
   cleanup_close int fd = -1;
   int ret;
 
-  ret = reg_status_validate_id (id, err);
+  ret = runtime_status_validate_id (id, err);
   if (UNLIKELY (ret < 0))
     return ret;
   xasprintf (&path, "%s/%s", root, id);
@@ -168,7 +168,7 @@ reg_status_open (const char *root, const char *id, bool shared, int *dirfd, reg_
 }
 
 int
-reg_status_remove_dir (const char *root, const char *id, reg_error_t *err)
+runtime_status_remove_dir (const char *root, const char *id, reg_error_t *err)
 {
   cleanup_close int rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
@@ -227,7 +227,7 @@ gen_hooks (yajl_gen g, const char *key, const oci_hooks_list *l)
 }
 
 char *
-reg_status_to_json (const struct reg_status *st, size_t *len)
+runtime_status_to_json (const struct runtime_status *st, size_t *len)
 {
   yajl_gen g = yajl_gen_alloc (NULL);
   const unsigned char *buf;
@@ -334,7 +334,7 @@ tree_hooks (yajl_val root, const char *key, oci_hooks_list *out)
 }
 
 int
-reg_status_from_json (const char *data, const char *id, struct reg_status *st, reg_error_t *err)
+runtime_status_from_json (const char *data, const char *id, struct runtime_status *st, reg_error_t *err)
 {
   char ebuf[256];
   yajl_val root = yajl_tree_parse (data, ebuf, sizeof (ebuf));
@@ -347,7 +347,7 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
     {
       if (root)
         yajl_tree_free (root);
-      return reg_make_error (err, EINVAL, "container \"%s\": corrupt %s", id, REG_STATUS_FILE);
+      return reg_make_error (err, EINVAL, "container \"%s\": corrupt %s", id, RUNTIME_STATUS_FILE);
     }
   st->id = tree_strdup (root, "id");
   st->pid = (pid_t)tree_int (root, "pid");
@@ -389,21 +389,21 @@ reg_status_from_json (const char *data, const char *id, struct reg_status *st, r
 }
 
 int
-reg_status_write (int dirfd, const struct reg_status *st, reg_error_t *err)
+runtime_status_write (int dirfd, const struct runtime_status *st, reg_error_t *err)
 {
   size_t len;
-  cleanup_free char *json = reg_status_to_json (st, &len);
-  return write_file_atomic_at (dirfd, REG_STATUS_FILE, json, len, 0600, false, err);
+  cleanup_free char *json = runtime_status_to_json (st, &len);
+  return write_file_atomic_at (dirfd, RUNTIME_STATUS_FILE, json, len, 0600, false, err);
 }
 
 int
-reg_status_read (int dirfd, const char *id, struct reg_status *st, reg_error_t *err)
+runtime_status_read (int dirfd, const char *id, struct runtime_status *st, reg_error_t *err)
 {
   cleanup_free char *data = NULL;
   int ret;
 
   memset (st, 0, sizeof (*st));
-  ret = read_all_file_at (dirfd, REG_STATUS_FILE, 16 * 1024 * 1024, &data, NULL, err);
+  ret = read_all_file_at (dirfd, RUNTIME_STATUS_FILE, 16 * 1024 * 1024, &data, NULL, err);
   if (UNLIKELY (ret < 0))
     {
       if ((*err)->status == ENOENT)
@@ -413,7 +413,7 @@ reg_status_read (int dirfd, const char *id, struct reg_status *st, reg_error_t *
         }
       return ret;
     }
-  return reg_status_from_json (data, id, st, err);
+  return runtime_status_from_json (data, id, st, err);
 }
 
 static void
@@ -437,7 +437,7 @@ hooks_clear (oci_hooks_list *l)
 }
 
 void
-reg_status_clear (struct reg_status *st)
+runtime_status_clear (struct runtime_status *st)
 {
   free (st->id);
   free (st->bundle);
@@ -461,7 +461,7 @@ reg_status_clear (struct reg_status *st)
 }
 
 int
-reg_proc_stat_parse (const char *text, unsigned long long *start_time, char *state)
+runtime_proc_stat_parse (const char *text, unsigned long long *start_time, char *state)
 {
   /* The command name (field 2) may hold spaces and parentheses: fields
      after it start after the last ')'.  */
@@ -496,7 +496,7 @@ reg_proc_stat_parse (const char *text, unsigned long long *start_time, char *sta
 }
 
 int
-reg_proc_stat (pid_t pid, unsigned long long *start_time, char *state)
+runtime_proc_stat (pid_t pid, unsigned long long *start_time, char *state)
 {
   char path[64], buf[1024];
   cleanup_close int fd = -1;
@@ -510,40 +510,40 @@ reg_proc_stat (pid_t pid, unsigned long long *start_time, char *state)
   if (r < 0)
     return -errno;
   buf[r] = '\0';
-  return reg_proc_stat_parse (buf, start_time, state);
+  return runtime_proc_stat_parse (buf, start_time, state);
 }
 
-enum reg_container_status
-reg_status_current (int dirfd, const struct reg_status *st)
+enum runtime_container_status
+runtime_status_current (int dirfd, const struct runtime_status *st)
 {
   unsigned long long start = 0;
   char state = '?';
 
   if (st->pid <= 0)
-    return REG_STATUS_STOPPED;
-  if (reg_proc_stat (st->pid, &start, &state) < 0)
-    return REG_STATUS_STOPPED;
+    return RUNTIME_STATUS_STOPPED;
+  if (runtime_proc_stat (st->pid, &start, &state) < 0)
+    return RUNTIME_STATUS_STOPPED;
   if (start != st->pid_start || state == 'Z' || state == 'X')
-    return REG_STATUS_STOPPED;
-  if (faccessat (dirfd, REG_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-    return REG_STATUS_CREATED;
-  if (reg_cgroup_paths_frozen (st->cgroup_paths))
-    return REG_STATUS_PAUSED;
-  return REG_STATUS_RUNNING;
+    return RUNTIME_STATUS_STOPPED;
+  if (faccessat (dirfd, RUNTIME_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    return RUNTIME_STATUS_CREATED;
+  if (runtime_cgroup_paths_frozen (st->cgroup_paths))
+    return RUNTIME_STATUS_PAUSED;
+  return RUNTIME_STATUS_RUNNING;
 }
 
 const char *
-reg_container_status_name (enum reg_container_status s)
+runtime_container_status_name (enum runtime_container_status s)
 {
   switch (s)
     {
-    case REG_STATUS_CREATING:
+    case RUNTIME_STATUS_CREATING:
       return "creating";
-    case REG_STATUS_CREATED:
+    case RUNTIME_STATUS_CREATED:
       return "created";
-    case REG_STATUS_RUNNING:
+    case RUNTIME_STATUS_RUNNING:
       return "running";
-    case REG_STATUS_PAUSED:
+    case RUNTIME_STATUS_PAUSED:
       return "paused";
     default:
       return "stopped";
@@ -557,7 +557,7 @@ cmp_str (const void *a, const void *b)
 }
 
 int
-reg_status_list_ids (const char *root, char ***ids, reg_error_t *err)
+runtime_status_list_ids (const char *root, char ***ids, reg_error_t *err)
 {
   cleanup_dir DIR *d = opendir (root);
   struct dirent *de;
@@ -576,7 +576,7 @@ reg_status_list_ids (const char *root, char ***ids, reg_error_t *err)
   out = xmalloc0 (cap * sizeof (char *));
   while ((de = readdir (d)))
     {
-      if (de->d_type != DT_DIR || reg_status_validate_id (de->d_name, NULL) < 0)
+      if (de->d_type != DT_DIR || runtime_status_validate_id (de->d_name, NULL) < 0)
         continue;
       if (n + 1 >= cap)
         {

@@ -21,7 +21,7 @@ struct sync_header
 };
 
 int
-reg_sync_pair (int fds[2], reg_error_t *err)
+runtime_sync_pair (int fds[2], reg_error_t *err)
 {
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
     return reg_make_error (err, errno, "socketpair");
@@ -29,7 +29,7 @@ reg_sync_pair (int fds[2], reg_error_t *err)
 }
 
 int
-reg_sync_send (int sock, int type, int error, const void *data, size_t len, int fd, reg_error_t *err)
+runtime_sync_send (int sock, int type, int error, const void *data, size_t len, int fd, reg_error_t *err)
 {
   struct sync_header h = { .type = type, .error = error };
   struct iovec iov[2] = { { &h, sizeof (h) }, { (void *)data, data ? len : 0 } };
@@ -60,15 +60,15 @@ reg_sync_send (int sock, int type, int error, const void *data, size_t len, int 
 }
 
 void
-reg_sync_send_error (int sock, reg_error_t *err)
+runtime_sync_send_error (int sock, reg_error_t *err)
 {
   const char *msg = (err && *err) ? (*err)->msg : "unknown error";
   int status = (err && *err) ? (*err)->status : 0;
-  (void)reg_sync_send (sock, REG_SYNC_ERROR, status, msg, strlen (msg), -1, NULL);
+  (void)runtime_sync_send (sock, RUNTIME_SYNC_ERROR, status, msg, strlen (msg), -1, NULL);
 }
 
 int
-reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err)
+runtime_sync_recv (int sock, struct runtime_sync_msg *msg, reg_error_t *err)
 {
   struct sync_header h;
   cleanup_free char *payload = xmalloc (SYNC_MAX_PAYLOAD + 1);
@@ -122,14 +122,14 @@ reg_sync_recv (int sock, struct reg_sync_msg *msg, reg_error_t *err)
 }
 
 int
-reg_sync_expect (int sock, int type, struct reg_sync_msg *msg, reg_error_t *err)
+runtime_sync_expect (int sock, int type, struct runtime_sync_msg *msg, reg_error_t *err)
 {
-  int ret = reg_sync_recv (sock, msg, err);
+  int ret = runtime_sync_recv (sock, msg, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (msg->type == type)
     return 0;
-  if (msg->type == REG_SYNC_ERROR)
+  if (msg->type == RUNTIME_SYNC_ERROR)
     {
       /* The child's message already ends with strerror; keep its errno for
          the exit path without printing it twice.  */
@@ -138,16 +138,16 @@ reg_sync_expect (int sock, int type, struct reg_sync_msg *msg, reg_error_t *err)
       int e = (msg->error > 0 && msg->error < 4096) ? msg->error : 0;
       ret = reg_make_error (err, 0, "%s", msg->data[0] ? msg->data : "container init failed (no message)");
       (*err)->status = e;
-      reg_sync_msg_clear (msg);
+      runtime_sync_msg_clear (msg);
       return e > 0 ? -e : ret;
     }
   ret = reg_make_error (err, EPROTO, "sync: expected message %d, got %d", type, msg->type);
-  reg_sync_msg_clear (msg);
+  runtime_sync_msg_clear (msg);
   return ret;
 }
 
 void
-reg_sync_msg_clear (struct reg_sync_msg *msg)
+runtime_sync_msg_clear (struct runtime_sync_msg *msg)
 {
   free (msg->data);
   msg->data = NULL;
@@ -157,20 +157,20 @@ reg_sync_msg_clear (struct reg_sync_msg *msg)
 }
 
 int
-reg_sync_take_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, reg_error_t *err)
+runtime_sync_take_pid (int sock, pid_t intermediate, pid_t *pid, int *pidfd, reg_error_t *err)
 {
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int32_t ipid = 0;
   int ret;
 
-  ret = reg_sync_expect (sock, REG_SYNC_INIT_PID, &msg, err);
+  ret = runtime_sync_expect (sock, RUNTIME_SYNC_INIT_PID, &msg, err);
   /* It exits after its message, or after an error it sent.  */
   waitpid (intermediate, NULL, 0);
   if (UNLIKELY (ret < 0))
     return ret;
   if (msg.len >= sizeof (ipid))
     memcpy (&ipid, msg.data, sizeof (ipid));
-  reg_sync_msg_clear (&msg);
+  runtime_sync_msg_clear (&msg);
   if (ipid <= 0)
     return reg_make_error (err, EPROTO, "no pid from the intermediate process");
   *pid = ipid;

@@ -12,7 +12,7 @@
 #include "utils.h"
 
 int
-reg_terminal_open (int rootfd, const oci_process *process, int *master, int *slave, reg_error_t *err)
+runtime_terminal_open (int rootfd, const oci_process *process, int *master, int *slave, reg_error_t *err)
 {
   cleanup_close int m = -1;
   int unlock = 0, s;
@@ -43,7 +43,7 @@ reg_terminal_open (int rootfd, const oci_process *process, int *master, int *sla
 }
 
 int
-reg_terminal_make_controlling (int slave, reg_error_t *err)
+runtime_terminal_make_controlling (int slave, reg_error_t *err)
 {
   if (setsid () < 0)
     return reg_make_error (err, errno, "setsid");
@@ -56,7 +56,7 @@ reg_terminal_make_controlling (int slave, reg_error_t *err)
 }
 
 int
-reg_terminal_connect (const char *socket_path, int *fd, reg_error_t *err)
+runtime_terminal_connect (const char *socket_path, int *fd, reg_error_t *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int s = -1;
@@ -74,7 +74,7 @@ reg_terminal_connect (const char *socket_path, int *fd, reg_error_t *err)
 }
 
 int
-reg_terminal_send (int sock, int master, reg_error_t *err)
+runtime_terminal_send (int sock, int master, reg_error_t *err)
 {
   /* runc sends the name of the terminal with the fd; clients ignore it.  */
   char name[] = "/dev/ptmx";
@@ -99,10 +99,10 @@ reg_terminal_send (int sock, int master, reg_error_t *err)
 }
 
 int
-reg_terminal_forward_master (int console_fd, bool want_master, int *master_fd, int *kept, reg_error_t *err)
+runtime_terminal_forward_master (int console_fd, bool want_master, int *master_fd, int *kept, reg_error_t *err)
 {
   if (console_fd >= 0)
-    return reg_terminal_send (console_fd, *master_fd, err);
+    return runtime_terminal_send (console_fd, *master_fd, err);
   if (want_master)
     {
       *kept = *master_fd;

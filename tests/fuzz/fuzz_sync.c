@@ -1,13 +1,13 @@
 /* libFuzzer harness for the receiving side of the parent/init socket
    (sync.c): the message path that carries sync points, error texts, the
-   state JSON and, with SCM_RIGHTS, the pty master (REG_SYNC_CONSOLE) and the
+   state JSON and, with SCM_RIGHTS, the pty master (RUNTIME_SYNC_CONSOLE) and the
    seccomp notify fd.  The input is a sequence of records
 
      flags (1 byte) | expected type (1 byte) | length (2 bytes, LE) | packet
 
    each sent as one raw SOCK_SEQPACKET packet (the 8-byte header included, so
    type and errno are fuzzed too) with 0-3 fds attached (flags & 3), then
-   received with reg_sync_expect (flags & 4) or reg_sync_recv.  After the
+   received with runtime_sync_expect (flags & 4) or runtime_sync_recv.  After the
    last record the sender is closed, so the receiver sees end of file.
 
    Checked: an accepted message has its payload NUL-terminated at len, the
@@ -71,7 +71,7 @@ send_packet (int sock, const uint8_t *data, size_t len, int nfds, int fdsrc)
 }
 
 static void
-check_message (const struct reg_sync_msg *msg, int ret, reg_error_t err)
+check_message (const struct runtime_sync_msg *msg, int ret, reg_error_t err)
 {
   if (ret == 0)
     {
@@ -101,7 +101,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       uint8_t flags = data[0];
       int type = data[1];
       size_t len = (size_t)data[2] | ((size_t)data[3] << 8);
-      struct reg_sync_msg msg;
+      struct runtime_sync_msg msg;
       reg_error_t err = NULL;
       int ret;
 
@@ -117,29 +117,29 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       data += len;
       size -= len;
       if (flags & 4)
-        ret = reg_sync_expect (sv[0], type, &msg, &err);
+        ret = runtime_sync_expect (sv[0], type, &msg, &err);
       else
-        ret = reg_sync_recv (sv[0], &msg, &err);
+        ret = runtime_sync_recv (sv[0], &msg, &err);
       check_message (&msg, ret, err);
       if (ret == 0)
-        reg_sync_msg_clear (&msg);
+        runtime_sync_msg_clear (&msg);
       reg_error_release (&err);
     }
 
   /* End of file: an error naming the exited init, never a message.  */
   close (sv[1]);
   {
-    struct reg_sync_msg msg;
+    struct runtime_sync_msg msg;
     reg_error_t err = NULL;
-    int ret = reg_sync_recv (sv[0], &msg, &err);
+    int ret = runtime_sync_recv (sv[0], &msg, &err);
     if (ret == 0)
       {
         /* Unread packets may still be queued: drain them.  */
         do
           {
-            reg_sync_msg_clear (&msg);
+            runtime_sync_msg_clear (&msg);
             reg_error_release (&err);
-            ret = reg_sync_recv (sv[0], &msg, &err);
+            ret = runtime_sync_recv (sv[0], &msg, &err);
           }
         while (ret == 0);
       }

@@ -400,7 +400,7 @@ fill_store_for_gc() {
 
 # The window between the init reporting "set up" (it stops dying with its
 # creator then) and create writing the status: strace holds create there
-# (a delay after its one recvmsg, the init's REG_SYNC_CREATED), and it is
+# (a delay after its one recvmsg, the init's RUNTIME_SYNC_CREATED), and it is
 # killed in it.  delete --force must kill the init, remove the cgroups and
 # drop the REG reference all the same.
 @test "faults: create killed after its init is set up, before the status is written: delete --force undoes all" {

@@ -87,7 +87,7 @@ unlink_file (const char *dir, const char *file)
   while (0)
 
 static const char *
-plan_value (const struct reg_cgroup_plan *p, const char *file)
+plan_value (const struct runtime_cgroup_plan *p, const char *file)
 {
   const char *v = NULL;
   for (size_t i = 0; i < p->n; i++)
@@ -103,23 +103,23 @@ test_conversions (void **state)
   int64_t v;
 
   (void)state;
-  assert_int_equal (reg_cgroup_shares_to_weight (2), 1);
-  assert_int_equal (reg_cgroup_shares_to_weight (262144), 10000);
-  assert_int_equal (reg_cgroup_shares_to_weight (1024), 39);
-  assert_int_equal (reg_cgroup_shares_to_weight (0), 0);
-  assert_int_equal (reg_cgroup_blkio_to_io_weight (10), 1);
-  assert_int_equal (reg_cgroup_blkio_to_io_weight (1000), 10000);
-  assert_int_equal (reg_cgroup_blkio_to_io_weight (500), 4950);
+  assert_int_equal (runtime_cgroup_shares_to_weight (2), 1);
+  assert_int_equal (runtime_cgroup_shares_to_weight (262144), 10000);
+  assert_int_equal (runtime_cgroup_shares_to_weight (1024), 39);
+  assert_int_equal (runtime_cgroup_shares_to_weight (0), 0);
+  assert_int_equal (runtime_cgroup_blkio_to_io_weight (10), 1);
+  assert_int_equal (runtime_cgroup_blkio_to_io_weight (1000), 10000);
+  assert_int_equal (runtime_cgroup_blkio_to_io_weight (500), 4950);
 
-  assert_int_equal (reg_cgroup_swap_v2 (300, 100, &v, &err), 0);
+  assert_int_equal (runtime_cgroup_swap_v2 (300, 100, &v, &err), 0);
   assert_int_equal (v, 200);
-  assert_int_equal (reg_cgroup_swap_v2 (-1, 100, &v, &err), 0);
+  assert_int_equal (runtime_cgroup_swap_v2 (-1, 100, &v, &err), 0);
   assert_int_equal (v, -1);
-  assert_int_equal (reg_cgroup_swap_v2 (0, -1, &v, &err), 0);
+  assert_int_equal (runtime_cgroup_swap_v2 (0, -1, &v, &err), 0);
   assert_int_equal (v, -1);
-  assert_true (reg_cgroup_swap_v2 (50, 100, &v, &err) < 0);
+  assert_true (runtime_cgroup_swap_v2 (50, 100, &v, &err) < 0);
   reg_error_release (&err);
-  assert_true (reg_cgroup_swap_v2 (300, 0, &v, &err) < 0);
+  assert_true (runtime_cgroup_swap_v2 (300, 0, &v, &err) < 0);
   reg_error_release (&err);
 }
 
@@ -143,12 +143,12 @@ test_parse_bytes (void **state)
   (void)state;
   for (size_t i = 0; i < sizeof (ok) / sizeof (ok[0]); i++)
     {
-      assert_int_equal (reg_cgroup_parse_bytes (ok[i].in, &v, &err), 0);
+      assert_int_equal (runtime_cgroup_parse_bytes (ok[i].in, &v, &err), 0);
       assert_int_equal (v, ok[i].out);
     }
   for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
     {
-      assert_true (reg_cgroup_parse_bytes (bad[i], &v, &err) < 0);
+      assert_true (runtime_cgroup_parse_bytes (bad[i], &v, &err) < 0);
       reg_error_release (&err);
     }
 }
@@ -173,8 +173,8 @@ test_v2_mapping (void **state)
                      "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":4194304}],"
                      "\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}},"
                      "\"unified\":{\"memory.high\":\"90000000\"}}";
-  struct reg_cgroup_layout l = { .v2 = true };
-  struct reg_cgroup_plan p = { 0 };
+  struct runtime_cgroup_layout l = { .v2 = true };
+  struct runtime_cgroup_plan p = { 0 };
   oci_resources r;
   reg_error_t err = NULL;
   cleanup_free char *dir = fake_dir ("v2/ctr", files);
@@ -184,8 +184,8 @@ test_v2_mapping (void **state)
   (void)state;
   xasprintf (&root, "%s/v2", tmp_root);
   parse (json, &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_write_plan (paths, root, &l, &p, &err), 0);
   assert_file (dir, "memory.max", "104857600");
   assert_file (dir, "memory.low", "52428800");
   assert_file (dir, "memory.swap.max", "104857600");
@@ -206,38 +206,38 @@ test_v2_mapping (void **state)
   /* Nothing v1 in the v2 plan.  */
   assert_null (plan_value (&p, "memory.swappiness"));
   assert_null (plan_value (&p, "cpu.shares"));
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 
   /* Unlimited memory, no swap: both unlimited; quota alone: the default
      period; a realtime setting is an error on v2.  */
   parse ("{\"memory\":{\"limit\":-1},\"cpu\":{\"quota\":-1,\"period\":20000}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
   assert_string_equal (plan_value (&p, "memory.max"), "max");
   assert_string_equal (plan_value (&p, "memory.swap.max"), "max");
   assert_string_equal (plan_value (&p, "cpu.max"), "max 20000");
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   parse ("{\"cpu\":{\"realtimeRuntime\":1000}}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "realtime"));
   reg_error_release (&err);
   oci_resources_clear (&r);
   /* A swap below the memory limit.  */
   parse ("{\"memory\":{\"limit\":1000,\"swap\":10}}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   reg_error_release (&err);
   oci_resources_clear (&r);
   /* A missing mandatory file is an error naming it.  */
   parse ("{\"pids\":{\"limit\":5},\"unified\":{\"nosuch.file\":\"1\"}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "nosuch.file"));
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   parse ("{\"unified\":{\"../x\":\"1\"}}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   reg_error_release (&err);
   oci_resources_clear (&r);
 }
@@ -265,8 +265,8 @@ test_v2_refusals (void **state)
   };
   static const char *const no_files[] = { NULL };
   static const char *const iocost[] = { "io.weight", NULL };
-  struct reg_cgroup_layout l = { .v2 = true };
-  struct reg_cgroup_plan p = { 0 };
+  struct runtime_cgroup_layout l = { .v2 = true };
+  struct runtime_cgroup_plan p = { 0 };
   oci_resources r;
   reg_error_t err = NULL;
   cleanup_free char *bare = fake_dir ("v2r/bare", no_files);
@@ -280,7 +280,7 @@ test_v2_refusals (void **state)
   for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
     {
       parse (bad[i].json, &r);
-      assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+      assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
       assert_string_equal (err->msg, bad[i].msg);
       assert_int_equal (p.n, 0);
       reg_error_release (&err);
@@ -288,42 +288,42 @@ test_v2_refusals (void **state)
     }
   /* An empty network object asks for nothing.  */
   parse ("{\"network\":{}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
   assert_int_equal (p.n, 0);
   oci_resources_clear (&r);
 
   /* A controller the cgroup lacks (no rdma, no io files): an error naming
      the field and the files, at write time.  */
   parse ("{\"rdma\":{\"mlx5_0\":{\"hcaHandles\":3}}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "linux.resources.rdma: cannot be applied: no `rdma.max`"));
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   parse ("{\"blockIO\":{\"weight\":500}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `io.bfq.weight` or `io.weight`"));
   reg_error_release (&err);
   /* Without BFQ, io.weight on its own scale.  */
-  assert_int_equal (reg_cgroup_write_plan (io_paths, root, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_write_plan (io_paths, root, &l, &p, &err), 0);
   assert_file (io, "io.weight", "default 4950");
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   /* Swap unlimited where swap is not accounted: nothing to enforce.  */
   parse ("{\"memory\":{\"swap\":-1}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_int_equal (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err), 0);
-  reg_cgroup_plan_clear (&p);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_write_plan (bare_paths, root, &l, &p, &err), 0);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   /* A swap limit there cannot be applied.  */
   parse ("{\"memory\":{\"limit\":1000,\"swap\":2000}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (bare_paths, root, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "linux.resources.memory: cannot be applied"));
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 }
 
@@ -356,8 +356,8 @@ test_v1_mapping (void **state)
                      "\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":2097152}],"
                      "\"network\":{\"classID\":1048577,\"priorities\":[{\"name\":\"eth0\",\"priority\":5}]},"
                      "\"unified\":{\"memory.high\":\"max\"}}";
-  struct reg_cgroup_layout l = { .unified = true, .net_v1 = true };
-  struct reg_cgroup_plan p = { 0 };
+  struct runtime_cgroup_layout l = { .unified = true, .net_v1 = true };
+  struct runtime_cgroup_plan p = { 0 };
   oci_resources r;
   reg_error_t err = NULL;
   cleanup_free char *mem = fake_dir ("v1/memory/c", mem_files);
@@ -372,12 +372,12 @@ test_v1_mapping (void **state)
 
   (void)state;
   xasprintf (&root, "%s/v1", tmp_root);
-  assert_string_equal (reg_cgroup_dir_for (paths, root, &l, "cpuacct"), cpu);
-  assert_string_equal (reg_cgroup_dir_for (paths, root, &l, ""), uni);
-  assert_null (reg_cgroup_dir_for (paths, root, &l, "freezer"));
+  assert_string_equal (runtime_cgroup_dir_for (paths, root, &l, "cpuacct"), cpu);
+  assert_string_equal (runtime_cgroup_dir_for (paths, root, &l, ""), uni);
+  assert_null (runtime_cgroup_dir_for (paths, root, &l, "freezer"));
   parse (json, &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_write_plan (paths, root, &l, &p, &err), 0);
   assert_file (mem, "memory.limit_in_bytes", "104857600");
   assert_file (mem, "memory.soft_limit_in_bytes", "1000");
   /* v1 takes the memory+swap total as given.  */
@@ -415,82 +415,82 @@ test_v1_mapping (void **state)
     assert_true (per < quo);
     assert_true (lim < sw);
   }
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 
   /* Unlimited memory, swap unset: memory+swap unlimited too.  */
   parse ("{\"memory\":{\"limit\":-1}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
   assert_string_equal (plan_value (&p, "memory.limit_in_bytes"), "-1");
   assert_string_equal (plan_value (&p, "memory.memsw.limit_in_bytes"), "-1");
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 
   /* Pure v1: `unified` and hugetlb without a controller are errors.  */
   l.unified = false;
   parse ("{\"unified\":{\"memory.high\":\"1\"}}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "unified"));
   reg_error_release (&err);
   oci_resources_clear (&r);
   parse ("{\"hugepageLimits\":[{\"pageSize\":\"2MB\",\"limit\":1}]}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   reg_error_release (&err);
   oci_resources_clear (&r);
   l.hugetlb_v1 = true;
   parse ("{\"hugepageLimits\":[{\"pageSize\":\"1GB\",\"limit\":0}]}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
   assert_string_equal (p.w[0].ctrl, "hugetlb");
   assert_string_equal (p.w[0].file, "hugetlb.1GB.limit_in_bytes");
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 
   /* No net_cls/net_prio hierarchy on the host: refused at planning.  */
   l.net_v1 = false;
   parse ("{\"network\":{\"classID\":1048577}}", &r);
-  assert_true (reg_cgroup_plan_resources (&r, &l, &p, &err) < 0);
+  assert_true (runtime_cgroup_plan_resources (&r, &l, &p, &err) < 0);
   assert_string_equal (err->msg, "linux.resources.network: no net_cls/net_prio controller on this host");
   reg_error_release (&err);
   oci_resources_clear (&r);
   /* No rdma hierarchy, no blkio weight file (neither CFQ nor BFQ), no
      leaf weight: errors naming the field, not warnings.  */
   parse ("{\"rdma\":{\"mlx5_0\":{\"hcaObjects\":3}}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
   assert_string_equal (err->msg, "linux.resources.rdma: cannot set `rdma.max`: the container has no rdma cgroup");
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   unlink_file (blkio, "blkio.bfq.weight");
   parse ("{\"blockIO\":{\"weight\":300}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
   assert_non_null (
       strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `blkio.weight` or `blkio.bfq.weight`"));
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   parse ("{\"blockIO\":{\"leafWeight\":30}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_true (reg_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_true (runtime_cgroup_write_plan (paths, root, &l, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "linux.resources.blockIO: cannot be applied: no `blkio.leaf_weight`"));
   reg_error_release (&err);
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
   /* kernelTCP where the kernel has no file: a warning, set nothing.  */
   unlink_file (mem, "memory.kmem.tcp.limit_in_bytes");
   parse ("{\"memory\":{\"kernelTCP\":5}}", &r);
-  assert_int_equal (reg_cgroup_plan_resources (&r, &l, &p, &err), 0);
-  assert_int_equal (reg_cgroup_write_plan (paths, root, &l, &p, &err), 0);
-  reg_cgroup_plan_clear (&p);
+  assert_int_equal (runtime_cgroup_plan_resources (&r, &l, &p, &err), 0);
+  assert_int_equal (runtime_cgroup_write_plan (paths, root, &l, &p, &err), 0);
+  runtime_cgroup_plan_clear (&p);
   oci_resources_clear (&r);
 }
 
 static void
 test_devices_v1 (void **state)
 {
-  struct reg_device_rule *rules = NULL;
-  struct reg_cgroup_plan p = { 0 };
+  struct runtime_device_rule *rules = NULL;
+  struct runtime_cgroup_plan p = { 0 };
   size_t n = 0;
   oci_resources r;
 
@@ -499,9 +499,9 @@ test_devices_v1 (void **state)
          "{\"allow\":true,\"type\":\"c\",\"major\":10,\"minor\":200,\"access\":\"rw\"},"
          "{\"allow\":false,\"type\":\"b\",\"major\":8,\"access\":\"w\"}]}",
          &r);
-  reg_cgroup_device_rules (&r, &rules, &n);
+  runtime_cgroup_device_rules (&r, &rules, &n);
   assert_true (n > 3);
-  reg_cgroup_plan_devices_v1 (rules, n, &p);
+  runtime_cgroup_plan_devices_v1 (rules, n, &p);
   /* In order, the deny-all first, then the defaults after the config's.  */
   assert_string_equal (p.w[0].file, "devices.deny");
   assert_string_equal (p.w[0].value, "a");
@@ -512,7 +512,7 @@ test_devices_v1 (void **state)
   assert_string_equal (p.w[3].value, "c *:* m");
   assert_string_equal (p.w[4].value, "b *:* m");
   assert_string_equal (p.w[5].value, "c 1:3 rwm");
-  reg_cgroup_plan_clear (&p);
+  runtime_cgroup_plan_clear (&p);
   free (rules);
   oci_resources_clear (&r);
 }
@@ -570,7 +570,7 @@ run_bpf (const struct bpf_insn *v, size_t n, uint32_t type, uint32_t access, uin
 static void
 test_bpf_program (void **state)
 {
-  struct reg_device_rule *rules = NULL;
+  struct runtime_device_rule *rules = NULL;
   struct bpf_insn *v = NULL;
   size_t n = 0, ni = 0;
   oci_resources r;
@@ -583,8 +583,8 @@ test_bpf_program (void **state)
          "{\"allow\":true,\"type\":\"b\",\"major\":8,\"access\":\"rw\"},"
          "{\"allow\":false,\"type\":\"b\",\"major\":8,\"minor\":1,\"access\":\"w\"}]}",
          &r);
-  reg_cgroup_device_rules (&r, &rules, &n);
-  reg_cgroup_bpf_program (rules, n, &v, &ni);
+  runtime_cgroup_device_rules (&r, &rules, &n);
+  runtime_cgroup_bpf_program (rules, n, &v, &ni);
   assert_true (ni < 4096);
   /* Defaults.  */
   assert_int_equal (run_bpf (v, ni, C, RD | WR, 1, 3), 1);
@@ -611,8 +611,8 @@ test_bpf_program (void **state)
 
   /* No deny-all: what no rule mentions stays allowed (v1's default).  */
   parse ("{\"devices\":[{\"allow\":false,\"type\":\"c\",\"major\":1,\"minor\":1,\"access\":\"rwm\"}]}", &r);
-  reg_cgroup_device_rules (&r, &rules, &n);
-  reg_cgroup_bpf_program (rules, n, &v, &ni);
+  runtime_cgroup_device_rules (&r, &rules, &n);
+  runtime_cgroup_bpf_program (rules, n, &v, &ni);
   assert_int_equal (run_bpf (v, ni, C, RD, 1, 1), 0);
   assert_int_equal (run_bpf (v, ni, C, RD, 4, 4), 1);
   free (v);
@@ -646,7 +646,7 @@ test_stats_v2 (void **state)
   cleanup_free char *root = NULL;
   cleanup_free char *json = NULL;
   char *paths[] = { dir, NULL };
-  struct reg_cgroup_layout l = { .v2 = true };
+  struct runtime_cgroup_layout l = { .v2 = true };
   reg_error_t err = NULL;
   char ebuf[256];
   yajl_val t;
@@ -667,7 +667,7 @@ test_stats_v2 (void **state)
   write_fake (dir, "hugetlb.2MB.current", "0\n");
   write_fake (dir, "hugetlb.2MB.max", "max\n");
   write_fake (dir, "hugetlb.2MB.events", "max 4\n");
-  assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "ctr", &json, &err), 0);
+  assert_int_equal (runtime_cgroup_stats_json (paths, root, &l, "ctr", &json, &err), 0);
   t = yajl_tree_parse (json, ebuf, sizeof (ebuf));
   assert_non_null (t);
   assert_string_equal (YAJL_GET_STRING (yajl_tree_get (t, (const char *[]){ "type", NULL }, yajl_t_string)), "stats");
@@ -687,7 +687,7 @@ test_stats_v2 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "hugetlb", "2MB", "failcnt", NULL }), 4);
   {
     uint64_t k = 0;
-    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_true (runtime_cgroup_oom_kills (paths, root, &l, &k));
     assert_int_equal (k, 1);
   }
   {
@@ -709,7 +709,7 @@ test_stats_v1 (void **state)
   cleanup_free char *root = NULL;
   cleanup_free char *json = NULL;
   char *paths[] = { acct, mem, pids, NULL };
-  struct reg_cgroup_layout l = { 0 };
+  struct runtime_cgroup_layout l = { 0 };
   reg_error_t err = NULL;
   char ebuf[256];
   yajl_val t, pc;
@@ -726,7 +726,7 @@ test_stats_v1 (void **state)
   write_fake (mem, "memory.oom_control", "oom_kill_disable 0\nunder_oom 0\noom_kill 2\n");
   write_fake (pids, "pids.current", "1\n");
   write_fake (pids, "pids.max", "max\n");
-  assert_int_equal (reg_cgroup_stats_json (paths, root, &l, "c1", &json, &err), 0);
+  assert_int_equal (runtime_cgroup_stats_json (paths, root, &l, "c1", &json, &err), 0);
   t = yajl_tree_parse (json, ebuf, sizeof (ebuf));
   assert_non_null (t);
   assert_int_equal (jnum (t, (const char *[]){ "data", "cpu", "usage", "total", NULL }), 123456);
@@ -742,7 +742,7 @@ test_stats_v1 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "limit", NULL }), 0);
   {
     uint64_t k = 0;
-    assert_true (reg_cgroup_oom_kills (paths, root, &l, &k));
+    assert_true (runtime_cgroup_oom_kills (paths, root, &l, &k));
     assert_int_equal (k, 2);
   }
   yajl_tree_free (t);
@@ -756,19 +756,19 @@ test_freeze_v2 (void **state)
   static const char *const files[] = { "cgroup.freeze", "cgroup.events", NULL };
   cleanup_free char *dir = fake_dir ("f2/c", files);
   char *paths[] = { dir, NULL };
-  struct reg_cgroup cg = { .ops = &reg_cgroup_manager_v2, .paths = paths };
+  struct runtime_cgroup cg = { .ops = &runtime_cgroup_manager_v2, .paths = paths };
   reg_error_t err = NULL;
 
   (void)state;
   write_fake (dir, "cgroup.events", "populated 1\nfrozen 1\n");
-  assert_false (reg_cgroup_frozen (&cg));
-  assert_int_equal (reg_cgroup_freeze (&cg, &err), 0);
+  assert_false (runtime_cgroup_frozen (&cg));
+  assert_int_equal (runtime_cgroup_freeze (&cg, &err), 0);
   assert_file (dir, "cgroup.freeze", "1");
-  assert_true (reg_cgroup_frozen (&cg));
+  assert_true (runtime_cgroup_frozen (&cg));
   write_fake (dir, "cgroup.events", "populated 1\nfrozen 0\n");
-  assert_int_equal (reg_cgroup_thaw (&cg, &err), 0);
+  assert_int_equal (runtime_cgroup_thaw (&cg, &err), 0);
   assert_file (dir, "cgroup.freeze", "0");
-  assert_false (reg_cgroup_frozen (&cg));
+  assert_false (runtime_cgroup_frozen (&cg));
 }
 
 /* ---- the systemd driver ---- */
@@ -779,7 +779,7 @@ check_names (const char *cgroups_path, const char *want_slice, const char *want_
   reg_error_t err = NULL;
   cleanup_free char *slice = NULL;
   cleanup_free char *unit = NULL;
-  int ret = reg_cgroup_systemd_names (cgroups_path, "ID", &slice, &unit, &err);
+  int ret = runtime_cgroup_systemd_names (cgroups_path, "ID", &slice, &unit, &err);
   if (ret < 0)
     fail_msg ("%s: %s", cgroups_path, err->msg);
   assert_string_equal (slice, want_slice);
@@ -802,21 +802,21 @@ test_sd_names (void **state)
   check_names ("machine.slice::n", "machine.slice", "n.scope");
   check_names ("machine.slice:p:x.scope", "machine.slice", "p-x.scope");
   check_names ("-.slice:p:n", "-.slice", "p-n.scope");
-  assert_true (reg_cgroup_systemd_names ("/a/b", "ID", &slice, &unit, &err) < 0);
+  assert_true (runtime_cgroup_systemd_names ("/a/b", "ID", &slice, &unit, &err) < 0);
   assert_non_null (strstr (err->msg, "slice:prefix:name"));
   reg_error_release (&err);
-  assert_true (reg_cgroup_systemd_names ("a:b:c:d", "ID", &slice, &unit, &err) < 0);
+  assert_true (runtime_cgroup_systemd_names ("a:b:c:d", "ID", &slice, &unit, &err) < 0);
   reg_error_release (&err);
-  assert_true (reg_cgroup_systemd_names ("notaslice:p:n", "ID", &slice, &unit, &err) < 0);
+  assert_true (runtime_cgroup_systemd_names ("notaslice:p:n", "ID", &slice, &unit, &err) < 0);
   reg_error_release (&err);
-  assert_true (reg_cgroup_systemd_names ("a--b.slice:p:n", "ID", &slice, &unit, &err) < 0);
+  assert_true (runtime_cgroup_systemd_names ("a--b.slice:p:n", "ID", &slice, &unit, &err) < 0);
   reg_error_release (&err);
 }
 
-static const struct reg_sd_prop *
-prop (const struct reg_sd_props *p, const char *name, const char *sig)
+static const struct runtime_sd_prop *
+prop (const struct runtime_sd_props *p, const char *name, const char *sig)
 {
-  const struct reg_sd_prop *e = reg_sd_props_find (p, name);
+  const struct runtime_sd_prop *e = runtime_sd_props_find (p, name);
   if (e == NULL)
     fail_msg ("no property %s", name);
   assert_string_equal (e->sig, sig);
@@ -826,12 +826,12 @@ prop (const struct reg_sd_props *p, const char *name, const char *sig)
 #define assert_u64_prop(p, name, want) assert_true (prop ((p), (name), "t")->u == (uint64_t)(want))
 
 static void
-resource_props (const char *json, const struct reg_sd_host *h, bool devices, struct reg_sd_props *out)
+resource_props (const char *json, const struct runtime_sd_host *h, bool devices, struct runtime_sd_props *out)
 {
   oci_resources r = { 0 };
   reg_error_t err = NULL;
   parse (json, &r);
-  if (reg_sd_resource_props (&r, h, devices, out, &err) < 0)
+  if (runtime_sd_resource_props (&r, h, devices, out, &err) < 0)
     fail_msg ("%s: %s", json, err->msg);
   oci_resources_clear (&r);
 }
@@ -839,9 +839,9 @@ resource_props (const char *json, const struct reg_sd_host *h, bool devices, str
 static void
 test_sd_resources_v2 (void **state)
 {
-  struct reg_sd_host h = { .v2 = true, .version = 252 };
-  struct reg_sd_props p = { 0 };
-  const struct reg_sd_prop *e;
+  struct runtime_sd_host h = { .v2 = true, .version = 252 };
+  struct runtime_sd_props p = { 0 };
+  const struct runtime_sd_prop *e;
   (void)state;
 
   resource_props ("{\"memory\": {\"limit\": 67108864, \"reservation\": 33554432, \"swap\": 134217728},"
@@ -853,12 +853,12 @@ test_sd_resources_v2 (void **state)
   assert_u64_prop (&p, "MemoryLow", 33554432);
   /* v1's memory+swap total, as v2's swap alone */
   assert_u64_prop (&p, "MemorySwapMax", 134217728 - 67108864);
-  assert_u64_prop (&p, "CPUWeight", reg_cgroup_shares_to_weight (512));
+  assert_u64_prop (&p, "CPUWeight", runtime_cgroup_shares_to_weight (512));
   /* 12.345 % rounded up to whole percents */
   assert_u64_prop (&p, "CPUQuotaPerSecUSec", 130000);
   assert_u64_prop (&p, "CPUQuotaPeriodUSec", 100000);
   assert_u64_prop (&p, "TasksMax", 42);
-  assert_u64_prop (&p, "IOWeight", reg_cgroup_blkio_to_io_weight (500));
+  assert_u64_prop (&p, "IOWeight", runtime_cgroup_blkio_to_io_weight (500));
   e = prop (&p, "AllowedCPUs", "ay");
   assert_int_equal (e->n, 2);
   assert_int_equal (e->bytes[0], 0x0f);
@@ -866,42 +866,42 @@ test_sd_resources_v2 (void **state)
   e = prop (&p, "AllowedMemoryNodes", "ay");
   assert_int_equal (e->n, 1);
   assert_int_equal (e->bytes[0], 0x01);
-  assert_null (reg_sd_props_find (&p, "CPUShares"));
-  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "CPUShares"));
+  assert_null (runtime_sd_props_find (&p, "DevicePolicy"));
+  runtime_sd_props_clear (&p);
 
   /* -1: systemd's infinity; 0 and absent: not set */
   resource_props ("{\"memory\": {\"limit\": -1, \"swap\": -1}, \"cpu\": {\"quota\": -1}, \"pids\": {\"limit\": -1}}",
                   &h, false, &p);
-  assert_u64_prop (&p, "MemoryMax", REG_SD_INFINITY);
-  assert_u64_prop (&p, "MemorySwapMax", REG_SD_INFINITY);
-  assert_u64_prop (&p, "CPUQuotaPerSecUSec", REG_SD_INFINITY);
-  assert_u64_prop (&p, "TasksMax", REG_SD_INFINITY);
-  assert_null (reg_sd_props_find (&p, "CPUQuotaPeriodUSec"));
-  reg_sd_props_clear (&p);
+  assert_u64_prop (&p, "MemoryMax", RUNTIME_SD_INFINITY);
+  assert_u64_prop (&p, "MemorySwapMax", RUNTIME_SD_INFINITY);
+  assert_u64_prop (&p, "CPUQuotaPerSecUSec", RUNTIME_SD_INFINITY);
+  assert_u64_prop (&p, "TasksMax", RUNTIME_SD_INFINITY);
+  assert_null (runtime_sd_props_find (&p, "CPUQuotaPeriodUSec"));
+  runtime_sd_props_clear (&p);
   resource_props ("{\"memory\": {\"limit\": 0}, \"pids\": {\"limit\": 0}, \"cpu\": {\"cpus\": \"\"}}", &h, false, &p);
   assert_int_equal (p.n, 0);
-  reg_sd_props_clear (&p);
+  runtime_sd_props_clear (&p);
 
   /* Older managers: no CPUQuotaPeriodUSec before 242, no AllowedCPUs
      before 244.  */
   h.version = 243;
   resource_props ("{\"cpu\": {\"quota\": 50000, \"period\": 100000, \"cpus\": \"1\"}}", &h, false, &p);
   assert_u64_prop (&p, "CPUQuotaPeriodUSec", 100000);
-  assert_null (reg_sd_props_find (&p, "AllowedCPUs"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "AllowedCPUs"));
+  runtime_sd_props_clear (&p);
   h.version = 239;
   resource_props ("{\"cpu\": {\"quota\": 50000, \"period\": 100000}}", &h, false, &p);
   assert_u64_prop (&p, "CPUQuotaPerSecUSec", 500000);
-  assert_null (reg_sd_props_find (&p, "CPUQuotaPeriodUSec"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "CPUQuotaPeriodUSec"));
+  runtime_sd_props_clear (&p);
 }
 
 static void
 test_sd_resources_v1 (void **state)
 {
-  struct reg_sd_host h = { .v2 = false, .version = 252 };
-  struct reg_sd_props p = { 0 };
+  struct runtime_sd_host h = { .v2 = false, .version = 252 };
+  struct runtime_sd_props p = { 0 };
   oci_resources r = { 0 };
   reg_error_t err = NULL;
   (void)state;
@@ -917,21 +917,21 @@ test_sd_resources_v1 (void **state)
   assert_u64_prop (&p, "TasksMax", 42);
   assert_u64_prop (&p, "BlockIOWeight", 500);
   /* unified-only properties are left to the files */
-  assert_null (reg_sd_props_find (&p, "CPUWeight"));
-  assert_null (reg_sd_props_find (&p, "MemoryLow"));
-  assert_null (reg_sd_props_find (&p, "MemorySwapMax"));
-  assert_null (reg_sd_props_find (&p, "AllowedCPUs"));
-  assert_null (reg_sd_props_find (&p, "IOWeight"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "CPUWeight"));
+  assert_null (runtime_sd_props_find (&p, "MemoryLow"));
+  assert_null (runtime_sd_props_find (&p, "MemorySwapMax"));
+  assert_null (runtime_sd_props_find (&p, "AllowedCPUs"));
+  assert_null (runtime_sd_props_find (&p, "IOWeight"));
+  runtime_sd_props_clear (&p);
 
   /* An invalid cpuset is refused (v2) before anything starts.  */
   h.v2 = true;
   parse ("{\"cpu\": {\"cpus\": \"3-1\"}}", &r);
-  assert_true (reg_sd_resource_props (&r, &h, false, &p, &err) < 0);
+  assert_true (runtime_sd_resource_props (&r, &h, false, &p, &err) < 0);
   assert_non_null (strstr (err->msg, "cpus"));
   reg_error_release (&err);
   oci_resources_clear (&r);
-  reg_sd_props_clear (&p);
+  runtime_sd_props_clear (&p);
 }
 
 static void
@@ -943,11 +943,11 @@ test_sd_cpuset_mask (void **state)
   const char *bad[] = { "3-1", "a", "1-", "-1", "1,,x", "99999", "1 2", NULL };
   (void)state;
 
-  assert_int_equal (reg_sd_cpuset_mask ("1,3", &m, &n, &err), 0);
+  assert_int_equal (runtime_sd_cpuset_mask ("1,3", &m, &n, &err), 0);
   assert_int_equal (n, 1);
   assert_int_equal (m[0], 0x0a);
   free (m);
-  assert_int_equal (reg_sd_cpuset_mask ("0-9, 15", &m, &n, &err), 0);
+  assert_int_equal (runtime_sd_cpuset_mask ("0-9, 15", &m, &n, &err), 0);
   assert_int_equal (n, 2);
   assert_int_equal (m[0], 0xff);
   assert_int_equal (m[1], 0x83);
@@ -955,7 +955,7 @@ test_sd_cpuset_mask (void **state)
   for (const char **b = bad; *b; b++)
     {
       m = NULL;
-      if (reg_sd_cpuset_mask (*b, &m, &n, &err) == 0)
+      if (runtime_sd_cpuset_mask (*b, &m, &n, &err) == 0)
         fail_msg ("`%s` accepted", *b);
       reg_error_release (&err);
     }
@@ -966,10 +966,10 @@ static const char proc_devices[] = "Character devices:\n  1 mem\n  4 /dev/vc/0\n
 
 /* DeviceAllow as "path perms" lines, in order.  */
 static char *
-device_allow (const struct reg_sd_props *p, const char *want_policy)
+device_allow (const struct runtime_sd_props *p, const char *want_policy)
 {
-  const struct reg_sd_prop *pol = prop (p, "DevicePolicy", "s");
-  const struct reg_sd_prop *e = prop (p, "DeviceAllow", "a(ss)");
+  const struct runtime_sd_prop *pol = prop (p, "DevicePolicy", "s");
+  const struct runtime_sd_prop *e = prop (p, "DeviceAllow", "a(ss)");
   char *out = xstrdup ("");
   assert_string_equal (pol->s, want_policy);
   for (char **pp = e->strv; pp && pp[0]; pp += 2)
@@ -985,8 +985,8 @@ device_allow (const struct reg_sd_props *p, const char *want_policy)
 static void
 test_sd_devices (void **state)
 {
-  struct reg_sd_host h = { .v2 = true, .version = 252, .proc_devices = proc_devices };
-  struct reg_sd_props p = { 0 };
+  struct runtime_sd_host h = { .v2 = true, .version = 252, .proc_devices = proc_devices };
+  struct runtime_sd_props p = { 0 };
   (void)state;
 
   /* What Podman sends: deny all, then a few; the defaults follow.  */
@@ -1010,76 +1010,76 @@ test_sd_devices (void **state)
                             "/dev/char/5:2 rwm\n"
                             "char-pts rwm\n");
   }
-  reg_sd_props_clear (&p);
+  runtime_sd_props_clear (&p);
 
   /* Without devices (update), or without rules: no device properties.  */
   resource_props ("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}", &h, false, &p);
-  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "DevicePolicy"));
+  runtime_sd_props_clear (&p);
   resource_props ("{\"memory\": {\"limit\": 1048576}}", &h, true, &p);
-  assert_null (reg_sd_props_find (&p, "DevicePolicy"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "DevicePolicy"));
+  runtime_sd_props_clear (&p);
 
   /* Denies after allows narrow the list; a wildcard allow cannot be split
      (kept whole: systemd never stricter than the rules); what systemd has
      no name for widens to the kind; a deny list is "auto".  */
   {
-    struct reg_device_rule rules[] = {
+    struct runtime_device_rule rules[] = {
       { false, 'a', -1, -1, 7 },
       { true, 'c', 1, 3, 7 },
-      { false, 'c', 1, 3, REG_DEV_WRITE },
-      { true, 'c', 1, -1, REG_DEV_READ },
-      { false, 'c', 1, 5, REG_DEV_READ },
-      { true, 'c', -1, 9, REG_DEV_READ },
-      { true, 'b', 250, -1, REG_DEV_READ },
+      { false, 'c', 1, 3, RUNTIME_DEV_WRITE },
+      { true, 'c', 1, -1, RUNTIME_DEV_READ },
+      { false, 'c', 1, 5, RUNTIME_DEV_READ },
+      { true, 'c', -1, 9, RUNTIME_DEV_READ },
+      { true, 'b', 250, -1, RUNTIME_DEV_READ },
       { true, 'c', 4, 4, 7 },
       { false, 'c', 4, 4, 7 },
     };
     cleanup_free char *l = NULL;
-    reg_sd_device_props (rules, sizeof rules / sizeof rules[0], proc_devices, &p);
+    runtime_sd_device_props (rules, sizeof rules / sizeof rules[0], proc_devices, &p);
     l = device_allow (&p, "strict");
     assert_string_equal (l, "/dev/char/1:3 rm\n"
                             "char-mem r\n"
                             "char-* r\n"
                             "block-* r\n");
-    reg_sd_props_clear (&p);
+    runtime_sd_props_clear (&p);
   }
   {
-    struct reg_device_rule rules[] = { { false, 'c', 1, 3, 7 } };
+    struct runtime_device_rule rules[] = { { false, 'c', 1, 3, 7 } };
     cleanup_free char *l = NULL;
-    reg_sd_device_props (rules, 1, proc_devices, &p);
+    runtime_sd_device_props (rules, 1, proc_devices, &p);
     l = device_allow (&p, "auto");
     assert_string_equal (l, "");
-    reg_sd_props_clear (&p);
+    runtime_sd_props_clear (&p);
   }
   {
-    struct reg_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'a', -1, -1, 7 } };
+    struct runtime_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'a', -1, -1, 7 } };
     cleanup_free char *l = NULL;
-    reg_sd_device_props (rules, 2, NULL, &p);
+    runtime_sd_device_props (rules, 2, NULL, &p);
     l = device_allow (&p, "auto");
     assert_string_equal (l, "");
-    reg_sd_props_clear (&p);
+    runtime_sd_props_clear (&p);
   }
   {
     /* No /proc/devices: a "c 136:*" rule widens to the kind.  */
-    struct reg_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'c', 136, -1, 7 } };
+    struct runtime_device_rule rules[] = { { false, 'a', -1, -1, 7 }, { true, 'c', 136, -1, 7 } };
     cleanup_free char *l = NULL;
-    reg_sd_device_props (rules, 2, NULL, &p);
+    runtime_sd_device_props (rules, 2, NULL, &p);
     l = device_allow (&p, "strict");
     assert_string_equal (l, "char-* rwm\n");
-    reg_sd_props_clear (&p);
+    runtime_sd_props_clear (&p);
   }
 }
 
 static void
 test_sd_scope (void **state)
 {
-  struct reg_sd_host h = { .v2 = true, .version = 252 };
-  struct reg_sd_props p = { 0 };
-  const struct reg_sd_prop *e;
+  struct runtime_sd_host h = { .v2 = true, .version = 252 };
+  struct runtime_sd_props p = { 0 };
+  const struct runtime_sd_prop *e;
   (void)state;
 
-  reg_sd_scope_props ("c1", "machine.slice", 4242, &h, &p);
+  runtime_sd_scope_props ("c1", "machine.slice", 4242, &h, &p);
   assert_string_equal (prop (&p, "Slice", "s")->s, "machine.slice");
   assert_int_equal (prop (&p, "Delegate", "b")->u, 1);
   e = prop (&p, "PIDs", "au");
@@ -1089,20 +1089,20 @@ test_sd_scope (void **state)
   assert_string_equal (prop (&p, "CollectMode", "s")->s, "inactive-or-failed");
   assert_non_null (strstr (prop (&p, "Description", "s")->s, "c1"));
   assert_int_equal (prop (&p, "IOAccounting", "b")->u, 1);
-  assert_null (reg_sd_props_find (&p, "BlockIOAccounting"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "BlockIOAccounting"));
+  runtime_sd_props_clear (&p);
   h.v2 = false;
   h.version = 235;
-  reg_sd_scope_props ("c1", "system.slice", 1, &h, &p);
+  runtime_sd_scope_props ("c1", "system.slice", 1, &h, &p);
   assert_int_equal (prop (&p, "BlockIOAccounting", "b")->u, 1);
-  assert_null (reg_sd_props_find (&p, "CollectMode"));
-  reg_sd_props_clear (&p);
+  assert_null (runtime_sd_props_find (&p, "CollectMode"));
+  runtime_sd_props_clear (&p);
 
-  assert_int_equal (reg_sd_parse_version ("252.39-1~deb12u2"), 252);
-  assert_int_equal (reg_sd_parse_version ("v255"), 255);
-  assert_int_equal (reg_sd_parse_version ("249 (249.11-0ubuntu3.12)"), 249);
-  assert_int_equal (reg_sd_parse_version (""), 0);
-  assert_int_equal (reg_sd_parse_version (NULL), 0);
+  assert_int_equal (runtime_sd_parse_version ("252.39-1~deb12u2"), 252);
+  assert_int_equal (runtime_sd_parse_version ("v255"), 255);
+  assert_int_equal (runtime_sd_parse_version ("249 (249.11-0ubuntu3.12)"), 249);
+  assert_int_equal (runtime_sd_parse_version (""), 0);
+  assert_int_equal (runtime_sd_parse_version (NULL), 0);
 }
 
 static void
@@ -1122,9 +1122,9 @@ test_sd_annotations (void **state)
     { (char *)"io.podman.annotations.other", (char *)"ignored" },
   };
   oci_map m = { kv, sizeof kv / sizeof kv[0] };
-  struct reg_sd_props p = { 0 };
+  struct runtime_sd_props p = { 0 };
   reg_error_t err = NULL;
-  const struct reg_sd_prop *e;
+  const struct runtime_sd_prop *e;
   const char *bad[][2] = {
     { "lower", "1" },
     { "Bad-Name", "1" },
@@ -1140,7 +1140,7 @@ test_sd_annotations (void **state)
   };
   (void)state;
 
-  assert_int_equal (reg_sd_annotation_props (&m, &p, &err), 0);
+  assert_int_equal (runtime_sd_annotation_props (&m, &p, &err), 0);
   assert_int_equal (p.n, 10);
   assert_u64_prop (&p, "TimeoutStopUSec", 123456789);
   assert_string_equal (prop (&p, "CollectMode", "s")->s, "inactive-or-failed");
@@ -1148,7 +1148,7 @@ test_sd_annotations (void **state)
   /* seconds, as runc: *Sec becomes *USec */
   assert_u64_prop (&p, "RuntimeMaxUSec", 5000000);
   assert_u64_prop (&p, "TimeoutStartUSec", 1500000);
-  assert_null (reg_sd_props_find (&p, "RuntimeMaxSec"));
+  assert_null (runtime_sd_props_find (&p, "RuntimeMaxSec"));
   e = prop (&p, "Wants", "as");
   assert_string_equal (e->strv[0], "a.service");
   assert_string_equal (e->strv[1], "b.service");
@@ -1157,17 +1157,17 @@ test_sd_annotations (void **state)
   assert_int_equal (prop (&p, "Nice", "i")->i, -3);
   assert_string_equal (prop (&p, "KillMode", "s")->s, "mixed");
   assert_u64_prop (&p, "MemoryHigh", 1048576);
-  reg_sd_props_clear (&p);
+  runtime_sd_props_clear (&p);
 
   for (size_t i = 0; bad[i][0]; i++)
     {
-      if (reg_sd_parse_value (bad[i][0], bad[i][1], &p, &err) == 0)
+      if (runtime_sd_parse_value (bad[i][0], bad[i][1], &p, &err) == 0)
         fail_msg ("%s=%s accepted", bad[i][0], bad[i][1]);
       assert_non_null (strstr (err->msg, bad[i][0]));
       reg_error_release (&err);
       assert_int_equal (p.n, 0);
     }
-  reg_sd_props_clear (&p);
+  runtime_sd_props_clear (&p);
 }
 
 static int

@@ -50,18 +50,18 @@ test_from_config (void **state)
   char *env[] = { "TERM=dumb", "FOO=bar", NULL };
   char *gids[] = { "2000", NULL };
   char *caps[] = { "CAP_SYS_ADMIN", NULL };
-  struct reg_exec_options o = { .args = args,
-                                .env = env,
-                                .user = "1000:1001",
-                                .cwd = "/tmp",
-                                .additional_gids = gids,
-                                .caps = caps,
-                                .no_new_privs = true };
+  struct runtime_exec_options o = { .args = args,
+                                    .env = env,
+                                    .user = "1000:1001",
+                                    .cwd = "/tmp",
+                                    .additional_gids = gids,
+                                    .caps = caps,
+                                    .no_new_privs = true };
   reg_error_t err = NULL;
   char *user_name = NULL;
   (void)state;
 
-  assert_int_equal (reg_exec_make_process (p, false, NULL, &o, &user_name, &err), 0);
+  assert_int_equal (runtime_exec_make_process (p, false, NULL, &o, &user_name, &err), 0);
   assert_null (user_name);
   assert_int_equal (p->args.len, 2);
   assert_string_equal (p->args.items[0], "/bin/probe");
@@ -94,12 +94,12 @@ test_from_file (void **state)
   oci_process *c = parse (container_json);
   oci_process *p
       = parse ("{\"terminal\": true, \"user\": {\"uid\": 5, \"gid\": 6}, \"args\": [\"ls\"], \"cwd\": \"/srv\"}");
-  struct reg_exec_options o = { .user = "nobody" };
+  struct runtime_exec_options o = { .user = "nobody" };
   reg_error_t err = NULL;
   char *user_name = NULL;
   (void)state;
 
-  assert_int_equal (reg_exec_make_process (p, true, c, &o, &user_name, &err), 0);
+  assert_int_equal (runtime_exec_make_process (p, true, c, &o, &user_name, &err), 0);
   assert_true (p->terminal);
   assert_string_equal (p->args.items[0], "ls");
   assert_string_equal (p->cwd, "/srv");
@@ -115,7 +115,7 @@ test_from_file (void **state)
 
   /* A name with a numeric group: the lookup keeps the gid ("NAME:").  */
   o.user = "user:7";
-  assert_int_equal (reg_exec_make_process (p, true, c, &o, &user_name, &err), 0);
+  assert_int_equal (runtime_exec_make_process (p, true, c, &o, &user_name, &err), 0);
   assert_string_equal (user_name, "user:");
   assert_int_equal (p->user.gid, 7);
   free (user_name);
@@ -128,7 +128,7 @@ test_bad_flags (void **state)
 {
   struct
   {
-    struct reg_exec_options o;
+    struct runtime_exec_options o;
     const char *msg;
   } cases[] = {
     { { .user = ":5" }, "--user" },
@@ -144,7 +144,7 @@ test_bad_flags (void **state)
       oci_process *p = parse (container_json);
       reg_error_t err = NULL;
       char *user_name = NULL;
-      assert_true (reg_exec_make_process (p, false, NULL, &cases[i].o, &user_name, &err) < 0);
+      assert_true (runtime_exec_make_process (p, false, NULL, &cases[i].o, &user_name, &err) < 0);
       assert_non_null (strstr (err->msg, cases[i].msg));
       assert_null (user_name);
       reg_error_release (&err);
@@ -153,10 +153,10 @@ test_bad_flags (void **state)
 
   /* No command at all.  */
   oci_process *p = xmalloc0 (sizeof (*p));
-  struct reg_exec_options o = { 0 };
+  struct runtime_exec_options o = { 0 };
   reg_error_t err = NULL;
   char *user_name = NULL;
-  assert_true (reg_exec_make_process (p, false, NULL, &o, &user_name, &err) < 0);
+  assert_true (runtime_exec_make_process (p, false, NULL, &o, &user_name, &err) < 0);
   assert_non_null (strstr (err->msg, "no command"));
   reg_error_release (&err);
   oci_process_free (p);

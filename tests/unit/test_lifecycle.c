@@ -32,33 +32,33 @@ static void
 test_id_validation (void **state)
 {
   reg_error_t err = NULL;
-  char *longid = xmalloc (REG_ID_MAX + 2);
+  char *longid = xmalloc (RUNTIME_ID_MAX + 2);
   (void)state;
 
-  assert_int_equal (reg_status_validate_id ("abc", &err), 0);
-  assert_int_equal (reg_status_validate_id ("A0_b.c+d-e", &err), 0);
-  assert_int_equal (reg_status_validate_id ("0123456789abcdef0123456789abcdef", &err), 0);
+  assert_int_equal (runtime_status_validate_id ("abc", &err), 0);
+  assert_int_equal (runtime_status_validate_id ("A0_b.c+d-e", &err), 0);
+  assert_int_equal (runtime_status_validate_id ("0123456789abcdef0123456789abcdef", &err), 0);
   const char *bad[] = { "", ".", "..", "a/b", "-a", "_a", ".a", "a b", "a\n", "é", "a:b" };
   for (size_t i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
     {
-      assert_true (reg_status_validate_id (bad[i], &err) < 0);
+      assert_true (runtime_status_validate_id (bad[i], &err) < 0);
       assert_non_null (strstr (err->msg, "invalid container id"));
       reg_error_release (&err);
     }
-  reg_status_validate_id ("x/y", &err);
+  runtime_status_validate_id ("x/y", &err);
   assert_string_equal (err->msg,
                        "invalid container id \"x/y\": only letters, digits and `_.+-`, first a letter or a digit");
   reg_error_release (&err);
   /* One line whatever the id holds: control characters escaped.  */
-  reg_status_validate_id ("a\nb\x1b[0m", &err);
+  runtime_status_validate_id ("a\nb\x1b[0m", &err);
   assert_non_null (strstr (err->msg, "\"a\\x0ab\\x1b[0m\""));
   reg_error_release (&err);
-  memset (longid, 'a', REG_ID_MAX);
-  longid[REG_ID_MAX] = '\0';
-  assert_int_equal (reg_status_validate_id (longid, &err), 0);
-  longid[REG_ID_MAX] = 'a';
-  longid[REG_ID_MAX + 1] = '\0';
-  assert_true (reg_status_validate_id (longid, &err) < 0);
+  memset (longid, 'a', RUNTIME_ID_MAX);
+  longid[RUNTIME_ID_MAX] = '\0';
+  assert_int_equal (runtime_status_validate_id (longid, &err), 0);
+  longid[RUNTIME_ID_MAX] = 'a';
+  longid[RUNTIME_ID_MAX + 1] = '\0';
+  assert_true (runtime_status_validate_id (longid, &err) < 0);
   /* Not the whole id again; the limit.  */
   assert_true (strlen (err->msg) < 200);
   assert_non_null (strstr (err->msg, "256 bytes, more than 255"));
@@ -71,7 +71,7 @@ check_path (const char *cgroups_path, bool systemd, const char *want)
 {
   reg_error_t err = NULL;
   char *out = NULL;
-  assert_int_equal (reg_cgroup_path_for (cgroups_path, "ID", systemd, &out, &err), 0);
+  assert_int_equal (runtime_cgroup_path_for (cgroups_path, "ID", systemd, &out, &err), 0);
   assert_string_equal (out, want);
   free (out);
 }
@@ -94,24 +94,24 @@ test_cgroup_paths (void **state)
   check_path ("-.slice:p:n", true, "/p-n.scope");
   check_path (NULL, true, "/system.slice/reg-runc-ID.scope");
   check_path ("machine.slice:p:x.scope", true, "/machine.slice/p-x.scope");
-  assert_true (reg_cgroup_path_for ("/not/systemd", "ID", true, &out, &err) < 0);
+  assert_true (runtime_cgroup_path_for ("/not/systemd", "ID", true, &out, &err) < 0);
   assert_non_null (strstr (err->msg, "slice:prefix:name"));
   reg_error_release (&err);
-  assert_true (reg_cgroup_path_for ("bad:p:n", "ID", true, &out, &err) < 0);
+  assert_true (runtime_cgroup_path_for ("bad:p:n", "ID", true, &out, &err) < 0);
   reg_error_release (&err);
-  assert_true (reg_cgroup_path_for ("a--b.slice:p:n", "ID", true, &out, &err) < 0);
+  assert_true (runtime_cgroup_path_for ("a--b.slice:p:n", "ID", true, &out, &err) < 0);
   reg_error_release (&err);
 
-  out = reg_cgroup_resolve ("/user.slice/x", "c/d");
+  out = runtime_cgroup_resolve ("/user.slice/x", "c/d");
   assert_string_equal (out, "/user.slice/x/c/d");
   free (out);
-  out = reg_cgroup_resolve ("/", "c");
+  out = runtime_cgroup_resolve ("/", "c");
   assert_string_equal (out, "/c");
   free (out);
-  out = reg_cgroup_resolve (NULL, "c");
+  out = runtime_cgroup_resolve (NULL, "c");
   assert_string_equal (out, "/c");
   free (out);
-  out = reg_cgroup_resolve ("/own", "/abs");
+  out = runtime_cgroup_resolve ("/own", "/abs");
   assert_string_equal (out, "/abs");
   free (out);
 }
@@ -155,23 +155,23 @@ test_path_lookup (void **state)
   xasprintf (&path_env, "%s:%s", a, b);
 
   /* A non-executable file earlier in PATH is skipped, as execvp does.  */
-  assert_int_equal (reg_process_find_executable ("prog", path_env, &out, &err), 0);
+  assert_int_equal (runtime_process_find_executable ("prog", path_env, &out, &err), 0);
   assert_string_equal (out, exe);
   free (out);
-  assert_int_equal (reg_process_find_executable ("nosuch", path_env, &out, &err), -ENOENT);
+  assert_int_equal (runtime_process_find_executable ("nosuch", path_env, &out, &err), -ENOENT);
   assert_string_equal (err->msg, "exec: \"nosuch\": executable file not found in $PATH");
   reg_error_release (&err);
   /* A directory is not an executable.  */
-  assert_true (reg_process_find_executable ("a", dir, &out, &err) < 0);
+  assert_true (runtime_process_find_executable ("a", dir, &out, &err) < 0);
   reg_error_release (&err);
-  assert_int_equal (reg_process_find_executable (exe, NULL, &out, &err), 0);
+  assert_int_equal (runtime_process_find_executable (exe, NULL, &out, &err), 0);
   assert_string_equal (out, exe);
   free (out);
-  assert_true (reg_process_find_executable ("/nonexistent/x", NULL, &out, &err) < 0);
+  assert_true (runtime_process_find_executable ("/nonexistent/x", NULL, &out, &err) < 0);
   reg_error_release (&err);
   /* An explicit path without execute permission: "permission denied" at
      create (Podman's exit status 126).  Root's access() needs one x bit.  */
-  assert_int_equal (reg_process_find_executable (noexec, NULL, &out, &err), -EACCES);
+  assert_int_equal (runtime_process_find_executable (noexec, NULL, &out, &err), -EACCES);
   assert_non_null (strstr (err->msg, "permission denied"));
   reg_error_release (&err);
 
@@ -199,13 +199,13 @@ test_proc_stat (void **state)
   (void)state;
   const char *text = "1234 (my (odd) prog) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 987654 "
                      "1000 100 18446744073709551615\n";
-  assert_int_equal (reg_proc_stat_parse (text, &start, &st), 0);
+  assert_int_equal (runtime_proc_stat_parse (text, &start, &st), 0);
   assert_int_equal (start, 987654);
   assert_int_equal (st, 'S');
-  assert_true (reg_proc_stat_parse ("garbage", &start, &st) < 0);
-  assert_true (reg_proc_stat_parse ("1 (x) Z 1 2", &start, &st) < 0);
+  assert_true (runtime_proc_stat_parse ("garbage", &start, &st) < 0);
+  assert_true (runtime_proc_stat_parse ("1 (x) Z 1 2", &start, &st) < 0);
   /* Our own process.  */
-  assert_int_equal (reg_proc_stat (getpid (), &start, &st), 0);
+  assert_int_equal (runtime_proc_stat (getpid (), &start, &st), 0);
   assert_true (start > 0);
   assert_int_equal (st, 'R');
 }
@@ -213,7 +213,7 @@ test_proc_stat (void **state)
 static void
 test_status_roundtrip (void **state)
 {
-  struct reg_status in = { 0 }, out = { 0 };
+  struct runtime_status in = { 0 }, out = { 0 };
   oci_kv ann[] = { { "k", "v" }, { "run.reg.mode", "share" } };
   oci_hook hooks[] = { { .path = "/bin/true",
                          .args = { (char *[]){ "true", "x", NULL }, 2 },
@@ -240,8 +240,8 @@ test_status_roundtrip (void **state)
   in.annotations.len = 2;
   in.poststop.items = hooks;
   in.poststop.len = 1;
-  json = reg_status_to_json (&in, &len);
-  assert_int_equal (reg_status_from_json (json, "x", &out, &err), 0);
+  json = runtime_status_to_json (&in, &len);
+  assert_int_equal (runtime_status_from_json (json, "x", &out, &err), 0);
   assert_string_equal (out.id, "x");
   assert_int_equal (out.pid, 42);
   assert_true (out.pid_start == 123456789012ULL);
@@ -257,43 +257,43 @@ test_status_roundtrip (void **state)
   assert_string_equal (out.poststop.items[0].args.items[1], "x");
   assert_null (out.poststop.items[0].args.items[2]);
   assert_int_equal (out.poststop.items[0].timeout, 5);
-  reg_status_clear (&out);
+  runtime_status_clear (&out);
   free (json);
-  assert_true (reg_status_from_json ("{not json", "x", &out, &err) < 0);
+  assert_true (runtime_status_from_json ("{not json", "x", &out, &err) < 0);
   reg_error_release (&err);
 }
 
 static void
 test_mount_flags (void **state)
 {
-  struct reg_mount_flags f;
+  struct runtime_mount_flags f;
   reg_error_t err = NULL;
   (void)state;
 
   oci_strv o1 = { (char *[]){ "rbind", "ro", "nosuid", "rprivate", "mode=755", "size=10k", NULL }, 6 };
-  assert_int_equal (reg_mount_flags_parse (&o1, &f, &err), 0);
+  assert_int_equal (runtime_mount_flags_parse (&o1, &f, &err), 0);
   assert_true (f.bind && f.rbind);
   assert_true ((f.flags & (MS_RDONLY | MS_NOSUID)) == (MS_RDONLY | MS_NOSUID));
   assert_int_equal (f.n_propagation, 1);
   assert_true (f.propagation[0] == (MS_PRIVATE | MS_REC));
   assert_string_equal (f.data, "mode=755,size=10k");
-  reg_mount_flags_clear (&f);
+  runtime_mount_flags_clear (&f);
 
   oci_strv o2 = { (char *[]){ "ro", "rw", "bind", "rro", "rnoexec", NULL }, 5 };
-  assert_int_equal (reg_mount_flags_parse (&o2, &f, &err), 0);
+  assert_int_equal (runtime_mount_flags_parse (&o2, &f, &err), 0);
   assert_true (f.bind && !f.rbind);
   assert_false (f.flags & MS_RDONLY);
   assert_true (f.attr_set & MOUNT_ATTR_RDONLY);
   assert_true (f.attr_set & MOUNT_ATTR_NOEXEC);
   assert_null (f.data);
-  reg_mount_flags_clear (&f);
+  runtime_mount_flags_clear (&f);
 }
 
 static void
 test_id_map (void **state)
 {
   oci_id_mapping m[] = { { 0, 100000, 65536 }, { 65536, 1000, 1 } };
-  char *s = reg_ns_format_id_map (m, 2);
+  char *s = runtime_ns_format_id_map (m, 2);
   (void)state;
   assert_string_equal (s, "0 100000 65536\n65536 1000 1\n");
   free (s);
@@ -303,19 +303,19 @@ static void
 test_sysctl_namespace (void **state)
 {
   (void)state;
-  assert_int_equal (reg_sysctl_namespace ("net.ipv4.ip_forward"), OCI_NS_NETWORK);
-  assert_int_equal (reg_sysctl_namespace ("net/core/somaxconn"), OCI_NS_NETWORK);
-  assert_int_equal (reg_sysctl_namespace ("kernel.shmmax"), OCI_NS_IPC);
-  assert_int_equal (reg_sysctl_namespace ("kernel.sem"), OCI_NS_IPC);
-  assert_int_equal (reg_sysctl_namespace ("fs.mqueue.msg_max"), OCI_NS_IPC);
-  assert_int_equal (reg_sysctl_namespace ("kernel.hostname"), OCI_NS_UTS);
-  assert_int_equal (reg_sysctl_namespace ("kernel.domainname"), OCI_NS_UTS);
+  assert_int_equal (runtime_sysctl_namespace ("net.ipv4.ip_forward"), OCI_NS_NETWORK);
+  assert_int_equal (runtime_sysctl_namespace ("net/core/somaxconn"), OCI_NS_NETWORK);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.shmmax"), OCI_NS_IPC);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.sem"), OCI_NS_IPC);
+  assert_int_equal (runtime_sysctl_namespace ("fs.mqueue.msg_max"), OCI_NS_IPC);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.hostname"), OCI_NS_UTS);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.domainname"), OCI_NS_UTS);
   /* Not namespaced, or only a prefix of a namespaced name.  */
-  assert_int_equal (reg_sysctl_namespace ("vm.swappiness"), OCI_NS_COUNT);
-  assert_int_equal (reg_sysctl_namespace ("kernel.shm"), OCI_NS_COUNT);
-  assert_int_equal (reg_sysctl_namespace ("kernel.semx"), OCI_NS_COUNT);
-  assert_int_equal (reg_sysctl_namespace ("fs.file-max"), OCI_NS_COUNT);
-  assert_int_equal (reg_sysctl_namespace ("network.x"), OCI_NS_COUNT);
+  assert_int_equal (runtime_sysctl_namespace ("vm.swappiness"), OCI_NS_COUNT);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.shm"), OCI_NS_COUNT);
+  assert_int_equal (runtime_sysctl_namespace ("kernel.semx"), OCI_NS_COUNT);
+  assert_int_equal (runtime_sysctl_namespace ("fs.file-max"), OCI_NS_COUNT);
+  assert_int_equal (runtime_sysctl_namespace ("network.x"), OCI_NS_COUNT);
 }
 
 /* A chain of DEPTH directories "d" under DIR, with a file and a symlink to

@@ -219,10 +219,10 @@ seccomp_clear (oci_seccomp *s)
   free (s->syscalls);
 }
 
-/* Build a filter from JSON text; returns reg_seccomp_build's result, the
+/* Build a filter from JSON text; returns runtime_seccomp_build's result, the
    error message (if any) in *MSG.  */
 static int
-build_json (const char *json, struct reg_seccomp **out, char **msg)
+build_json (const char *json, struct runtime_seccomp **out, char **msg)
 {
   char errbuf[256];
   yajl_val v = yajl_tree_parse (json, errbuf, sizeof (errbuf));
@@ -234,7 +234,7 @@ build_json (const char *json, struct reg_seccomp **out, char **msg)
     fail_msg ("bad test JSON: %s: %s", errbuf, json);
   seccomp_from_val (v, &s);
   yajl_tree_free (v);
-  ret = reg_seccomp_build (&s, out, &err);
+  ret = runtime_seccomp_build (&s, out, &err);
   seccomp_clear (&s);
   if (msg)
     *msg = err ? xstrdup (err->msg) : NULL;
@@ -242,10 +242,10 @@ build_json (const char *json, struct reg_seccomp **out, char **msg)
   return ret;
 }
 
-static struct reg_seccomp *
+static struct runtime_seccomp *
 must_build (const char *json)
 {
-  struct reg_seccomp *f = NULL;
+  struct runtime_seccomp *f = NULL;
   cleanup_free char *msg = NULL;
 
   if (build_json (json, &f, &msg) < 0)
@@ -256,13 +256,13 @@ must_build (const char *json)
 
 /* In the child: no_new_privs, then load.  Exits 121 if that fails.  */
 static void
-child_load (struct reg_seccomp *f, int *notify_fd)
+child_load (struct runtime_seccomp *f, int *notify_fd)
 {
   reg_error_t err = NULL;
 
   if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     _exit (122);
-  if (reg_seccomp_load (f, notify_fd, &err) < 0)
+  if (runtime_seccomp_load (f, notify_fd, &err) < 0)
     {
       fprintf (stderr, "load: %s\n", err->msg);
       _exit (121);
@@ -304,11 +304,11 @@ test_caps_resolve_known (void **state)
   const char *e[] = { "CAP_KILL", NULL };
   const char *a[] = { "CAP_NET_BIND_SERVICE", NULL };
   oci_capabilities c = caps_of (b, e, NULL, b, a);
-  struct reg_caps *caps = NULL;
+  struct runtime_caps *caps = NULL;
   reg_error_t err = NULL;
 
   (void)state;
-  assert_int_equal (reg_caps_resolve (&c, &caps, &err), 0);
+  assert_int_equal (runtime_caps_resolve (&c, &caps, &err), 0);
   assert_non_null (caps);
   assert_true (caps->configured);
   assert_int_equal (caps->bounding, (1u << 0) | (1u << 5) | (1u << 10));
@@ -316,7 +316,7 @@ test_caps_resolve_known (void **state)
   assert_int_equal (caps->effective, 1u << 5);
   assert_int_equal (caps->inheritable, 0); /* absent set: empty */
   assert_int_equal (caps->ambient, 1u << 10);
-  reg_caps_free (caps);
+  runtime_caps_free (caps);
 }
 
 static void
@@ -324,12 +324,12 @@ expect_caps_error (const char *name, const char *set_idx_msg)
 {
   const char *bad[] = { "CAP_CHOWN", name, NULL };
   oci_capabilities c = caps_of (NULL, NULL, NULL, NULL, NULL);
-  struct reg_caps *caps = (struct reg_caps *)1;
+  struct runtime_caps *caps = (struct runtime_caps *)1;
   reg_error_t err = NULL;
 
   c.bounding.items = (char **)bad;
   c.bounding.len = 2;
-  assert_true (reg_caps_resolve (&c, &caps, &err) < 0);
+  assert_true (runtime_caps_resolve (&c, &caps, &err) < 0);
   assert_null (caps);
   assert_non_null (err);
   assert_string_equal (err->msg, set_idx_msg);
@@ -354,11 +354,11 @@ test_caps_resolve_other_set_and_prefix (void **state)
 {
   const char *bad[] = { "CAP_BOGUS", NULL };
   oci_capabilities c = caps_of (NULL, NULL, NULL, NULL, bad);
-  struct reg_caps *caps = NULL;
+  struct runtime_caps *caps = NULL;
   reg_error_t err = NULL;
 
   (void)state;
-  assert_true (reg_caps_resolve_at (&c, "process.json: capabilities", &caps, &err) < 0);
+  assert_true (runtime_caps_resolve_at (&c, "process.json: capabilities", &caps, &err) < 0);
   assert_string_equal (err->msg, "process.json: capabilities.ambient: unknown capability \"CAP_BOGUS\"");
   reg_error_release (&err);
 }
@@ -367,16 +367,16 @@ static void
 test_caps_resolve_absent (void **state)
 {
   oci_capabilities c = { .present = false };
-  struct reg_caps *caps = NULL;
+  struct runtime_caps *caps = NULL;
   reg_error_t err = NULL;
 
   (void)state;
-  assert_int_equal (reg_caps_resolve (&c, &caps, &err), 0);
+  assert_int_equal (runtime_caps_resolve (&c, &caps, &err), 0);
   assert_false (caps->configured);
-  reg_caps_free (caps);
-  assert_int_equal (reg_caps_resolve (NULL, &caps, &err), 0);
+  runtime_caps_free (caps);
+  assert_int_equal (runtime_caps_resolve (NULL, &caps, &err), 0);
   assert_false (caps->configured);
-  reg_caps_free (caps);
+  runtime_caps_free (caps);
 }
 
 static void
@@ -386,21 +386,21 @@ test_caps_resolve_not_in_kernel (void **state)
      (40) is known to libcap but not to the kernel: skipped, not an error.  */
   const char *b[] = { "CAP_CHOWN", "CAP_CHECKPOINT_RESTORE", "CAP_BPF", NULL };
   oci_capabilities c = caps_of (b, NULL, NULL, b, NULL);
-  struct reg_caps *caps = NULL;
+  struct runtime_caps *caps = NULL;
   reg_error_t err = NULL;
 
   (void)state;
-  assert_int_equal (reg_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 40, &caps, &err), 0);
+  assert_int_equal (runtime_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 40, &caps, &err), 0);
   assert_int_equal (caps->bounding, B (0) | B (39));
   assert_int_equal (caps->permitted, B (0) | B (39));
-  reg_caps_free (caps);
+  runtime_caps_free (caps);
   /* With a kernel that knows it, it is kept.  */
-  assert_int_equal (reg_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 41, &caps, &err), 0);
+  assert_int_equal (runtime_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 41, &caps, &err), 0);
   assert_int_equal (caps->bounding, B (0) | B (39) | B (40));
-  reg_caps_free (caps);
+  runtime_caps_free (caps);
   /* A name nobody knows is still an error, whatever the kernel.  */
   b[1] = "CAP_NOT_YET_INVENTED";
-  assert_true (reg_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 40, &caps, &err) < 0);
+  assert_true (runtime_caps_resolve_for_kernel (&c, "config.json: process.capabilities", 40, &caps, &err) < 0);
   assert_string_equal (err->msg,
                        "config.json: process.capabilities.bounding: unknown capability \"CAP_NOT_YET_INVENTED\"");
   reg_error_release (&err);
@@ -409,7 +409,7 @@ test_caps_resolve_not_in_kernel (void **state)
 static void
 test_caps_known_names (void **state)
 {
-  const char *const *names = reg_caps_known_names ();
+  const char *const *names = runtime_caps_known_names ();
   cleanup_free char *buf = NULL;
   size_t n = 0;
 
@@ -420,7 +420,7 @@ test_caps_known_names (void **state)
   assert_int_equal (n, (size_t)atoi (buf) + 1);
   assert_string_equal (names[0], "CAP_CHOWN");
   assert_string_equal (names[21], "CAP_SYS_ADMIN");
-  assert_string_equal (reg_caps_name (10), "CAP_NET_BIND_SERVICE");
+  assert_string_equal (runtime_caps_name (10), "CAP_NET_BIND_SERVICE");
 }
 
 /* "Inh=... Prm=... Eff=... Bnd=... Amb=..." from /proc/self/status text.  */
@@ -452,7 +452,7 @@ expected_caps (uint64_t inh, uint64_t prm, uint64_t eff, uint64_t bnd, uint64_t 
 
 struct caps_child
 {
-  struct reg_caps *caps;
+  struct runtime_caps *caps;
   uid_t uid;
   bool exec_cat; /* report what a program sees after execve */
 };
@@ -465,11 +465,11 @@ caps_child_fn (int out, void *arg)
   cleanup_free char *status = NULL;
   char line[256];
 
-  if (reg_caps_before_setuid (&err) < 0)
+  if (runtime_caps_before_setuid (&err) < 0)
     _exit (10);
   if (setgroups (0, NULL) < 0 || setgid (cc->uid) < 0 || setuid (cc->uid) < 0)
     _exit (11);
-  if (reg_caps_apply (cc->caps, &err) < 0)
+  if (runtime_caps_apply (cc->caps, &err) < 0)
     {
       report (out, "apply: %s", err->msg);
       _exit (12);
@@ -496,9 +496,9 @@ run_caps_case (const oci_capabilities *c, uid_t uid, bool exec_cat, const char *
   char out[8192], line[256];
   int status;
 
-  assert_int_equal (reg_caps_resolve (c, &cc.caps, &err), 0);
+  assert_int_equal (runtime_caps_resolve (c, &cc.caps, &err), 0);
   status = run_child (caps_child_fn, &cc, out, sizeof (out));
-  reg_caps_free (cc.caps);
+  runtime_caps_free (cc.caps);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     fail_msg ("child status %#x: %s", status, out);
   if (exec_cat)
@@ -600,7 +600,7 @@ test_caps_apply_unconfigured (void **state)
 
 struct sc_child
 {
-  struct reg_seccomp *f;
+  struct runtime_seccomp *f;
   void (*after) (int out, void *arg);
   void *arg;
 };
@@ -619,7 +619,7 @@ run_filtered (const char *json, void (*after) (int, void *), void *arg, char *ou
 {
   struct sc_child c = { .f = must_build (json), .after = after, .arg = arg };
   int status = run_child (sc_child_fn, &c, out, outsz);
-  reg_seccomp_free (c.f);
+  runtime_seccomp_free (c.f);
   return status;
 }
 
@@ -787,14 +787,14 @@ trap_child (int out, void *arg)
 static void
 test_seccomp_trap (void **state)
 {
-  struct reg_seccomp *f = must_build ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
-                                      "\"action\":\"SCMP_ACT_TRAP\"}]}");
+  struct runtime_seccomp *f = must_build ("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\"],"
+                                          "\"action\":\"SCMP_ACT_TRAP\"}]}");
   char out[256], expect[64];
   int st;
 
   (void)state;
   st = run_child (trap_child, f, out, sizeof (out));
-  reg_seccomp_free (f);
+  runtime_seccomp_free (f);
   expect_exit0 (st, out);
   snprintf (expect, sizeof (expect), "trapped=%d", (int)SYS_mkdir);
   assert_string_equal (out, expect);
@@ -1075,7 +1075,7 @@ test_seccomp_arch_i386 (void **state)
 static void
 expect_build_error (const char *json, const char *msg)
 {
-  struct reg_seccomp *f = (struct reg_seccomp *)1;
+  struct runtime_seccomp *f = (struct runtime_seccomp *)1;
   cleanup_free char *got = NULL;
 
   assert_true (build_json (json, &f, &got) < 0);
@@ -1140,14 +1140,14 @@ static void
 test_seccomp_absent (void **state)
 {
   oci_seccomp s = { .present = false };
-  struct reg_seccomp *f = (struct reg_seccomp *)1;
+  struct runtime_seccomp *f = (struct runtime_seccomp *)1;
   reg_error_t err = NULL;
   int fd = 7;
 
   (void)state;
-  assert_int_equal (reg_seccomp_build (&s, &f, &err), 0);
+  assert_int_equal (runtime_seccomp_build (&s, &f, &err), 0);
   assert_null (f);
-  assert_int_equal (reg_seccomp_load (NULL, &fd, &err), 0);
+  assert_int_equal (runtime_seccomp_load (NULL, &fd, &err), 0);
   assert_int_equal (fd, -1);
 }
 
@@ -1158,19 +1158,19 @@ test_seccomp_features (void **state)
   size_t n;
 
   (void)state;
-  for (n = 0, l = reg_seccomp_actions (); l[n]; n++)
+  for (n = 0, l = runtime_seccomp_actions (); l[n]; n++)
     ;
   assert_int_equal (n, seccomp_api_get () >= 5 ? 9 : seccomp_api_get () >= 3 ? 8 : 6);
-  for (n = 0, l = reg_seccomp_operators (); l[n]; n++)
+  for (n = 0, l = runtime_seccomp_operators (); l[n]; n++)
     ;
   assert_int_equal (n, 7);
-  for (n = 0, l = reg_seccomp_known_flags (); l[n]; n++)
+  for (n = 0, l = runtime_seccomp_known_flags (); l[n]; n++)
     ;
   assert_int_equal (n, 4);
 #ifdef __x86_64__
   {
     bool found = false;
-    for (l = reg_seccomp_archs (); *l; l++)
+    for (l = runtime_seccomp_archs (); *l; l++)
       found |= strcmp (*l, "SCMP_ARCH_X86_64") == 0;
     assert_true (found);
   }
@@ -1181,7 +1181,7 @@ test_seccomp_features (void **state)
 
 struct notify_child
 {
-  struct reg_seccomp *f;
+  struct runtime_seccomp *f;
   const char *sock;
 };
 
@@ -1196,10 +1196,10 @@ notify_child_fn (int out, void *arg)
   child_load (nc->f, &fd);
   if (fd < 0)
     _exit (30);
-  if (reg_seccomp_send_listener (nc->sock, fd, getpid (),
-                                 "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"creating\","
-                                 "\"pid\":1234,\"bundle\":\"/b\"}",
-                                 reg_seccomp_listener_metadata (nc->f), &err)
+  if (runtime_seccomp_send_listener (nc->sock, fd, getpid (),
+                                     "{\"ociVersion\":\"1.3.0\",\"id\":\"c1\",\"status\":\"creating\","
+                                     "\"pid\":1234,\"bundle\":\"/b\"}",
+                                     runtime_seccomp_listener_metadata (nc->f), &err)
       < 0)
     {
       report (out, "send: %s", err->msg);
@@ -1284,7 +1284,7 @@ test_seccomp_notify_listener (void **state)
              sock_path);
   nc.f = must_build (json);
   nc.sock = sock_path;
-  assert_true (reg_seccomp_has_notify (nc.f));
+  assert_true (runtime_seccomp_has_notify (nc.f));
 
   assert_int_equal (pipe2 (p, O_CLOEXEC), 0);
   pid = fork ();
@@ -1297,7 +1297,7 @@ test_seccomp_notify_listener (void **state)
     }
   notify_pid = pid;
   close (p[1]);
-  reg_seccomp_free (nc.f);
+  runtime_seccomp_free (nc.f);
 
   pfd = (struct pollfd){ .fd = lsock, .events = POLLIN };
   if (poll (&pfd, 1, 5000) != 1)
@@ -1382,8 +1382,8 @@ test_seccomp_podman_profile (void **state)
                                             "/work/shared/samples/podman/config-run-rm-true.json", NULL };
   const char *const *c;
   oci_config *cfg = NULL;
-  struct reg_seccomp *f = NULL;
-  struct reg_caps *caps = NULL;
+  struct runtime_seccomp *f = NULL;
+  struct runtime_caps *caps = NULL;
   reg_error_t err = NULL;
   char out[256];
   int st;
@@ -1401,19 +1401,19 @@ test_seccomp_podman_profile (void **state)
      dangerous ones, argument rules for personality and socket.  */
   assert_true (cfg->linux_cfg.seccomp.present);
   assert_int_equal (cfg->linux_cfg.seccomp.default_errno_ret, 38);
-  if (reg_seccomp_build (&cfg->linux_cfg.seccomp, &f, &err) < 0)
+  if (runtime_seccomp_build (&cfg->linux_cfg.seccomp, &f, &err) < 0)
     fail_msg ("build: %s", err->msg);
   /* Its capabilities resolve too: Podman's 11 defaults.  */
-  if (reg_caps_resolve (&cfg->process->capabilities, &caps, &err) < 0)
+  if (runtime_caps_resolve (&cfg->process->capabilities, &caps, &err) < 0)
     fail_msg ("caps: %s", err->msg);
   assert_int_equal (__builtin_popcountll (caps->bounding), 11);
   assert_int_equal (caps->bounding, caps->permitted);
   assert_true (caps->bounding & B (8)); /* CAP_SETPCAP */
-  reg_caps_free (caps);
+  runtime_caps_free (caps);
   oci_config_free (cfg);
 
   st = run_child (podman_child, f, out, sizeof (out));
-  reg_seccomp_free (f);
+  runtime_seccomp_free (f);
   expect_exit0 (st, out);
   assert_string_equal (out, "kexec_load=1 add_key=38");
 }
@@ -1433,31 +1433,31 @@ test_lsm_check (void **state)
   /* Independent look: the module parameter and securityfs.  */
   aa_on = stat ("/sys/kernel/security/apparmor", &st) == 0
           && read_all_file ("/sys/module/apparmor/parameters/enabled", 16, &aa, NULL, NULL) == 0 && aa[0] == 'Y';
-  assert_int_equal (reg_lsm_apparmor_enabled (), aa_on);
-  assert_int_equal (reg_lsm_selinux_enabled (), stat ("/sys/fs/selinux/enforce", &st) == 0);
+  assert_int_equal (runtime_lsm_apparmor_enabled (), aa_on);
+  assert_int_equal (runtime_lsm_selinux_enabled (), stat ("/sys/fs/selinux/enforce", &st) == 0);
 
-  assert_int_equal (reg_lsm_check (&p, NULL, &err), 0);
+  assert_int_equal (runtime_lsm_check (&p, NULL, &err), 0);
   p.apparmor_profile = (char *)"";
-  assert_int_equal (reg_lsm_check (&p, "", &err), 0);
+  assert_int_equal (runtime_lsm_check (&p, "", &err), 0);
 
   p.apparmor_profile = (char *)"reg-default";
   if (aa_on)
-    assert_int_equal (reg_lsm_check (&p, NULL, &err), 0);
+    assert_int_equal (runtime_lsm_check (&p, NULL, &err), 0);
   else
     {
-      assert_true (reg_lsm_check (&p, NULL, &err) < 0);
+      assert_true (runtime_lsm_check (&p, NULL, &err) < 0);
       assert_string_equal (err->msg, "config.json: process.apparmorProfile: AppArmor is not enabled on this host");
       reg_error_release (&err);
     }
   p.apparmor_profile = NULL;
-  if (!reg_lsm_selinux_enabled ())
+  if (!runtime_lsm_selinux_enabled ())
     {
       p.selinux_label = (char *)"system_u:system_r:container_t:s0";
-      assert_true (reg_lsm_check (&p, NULL, &err) < 0);
+      assert_true (runtime_lsm_check (&p, NULL, &err) < 0);
       assert_string_equal (err->msg, "config.json: process.selinuxLabel: SELinux is not enabled on this host");
       reg_error_release (&err);
       p.selinux_label = NULL;
-      assert_true (reg_lsm_check (&p, "system_u:object_r:container_file_t:s0", &err) < 0);
+      assert_true (runtime_lsm_check (&p, "system_u:object_r:container_file_t:s0", &err) < 0);
       assert_string_equal (err->msg, "config.json: linux.mountLabel: SELinux is not enabled on this host");
       reg_error_release (&err);
     }
@@ -1466,18 +1466,18 @@ test_lsm_check (void **state)
 static void
 test_lsm_mount_label (void **state)
 {
-  cleanup_free char *a = reg_lsm_format_mount_label ("mode=755,size=65536k", "system_u:object_r:c_t:s0:c1,c2");
-  cleanup_free char *b = reg_lsm_format_mount_label (NULL, "l");
-  cleanup_free char *c = reg_lsm_format_mount_label ("mode=755", "");
-  cleanup_free char *d = reg_lsm_format_mount_label (NULL, NULL);
-  cleanup_free char *e = reg_lsm_mount_data ("mode=755", "l");
+  cleanup_free char *a = runtime_lsm_format_mount_label ("mode=755,size=65536k", "system_u:object_r:c_t:s0:c1,c2");
+  cleanup_free char *b = runtime_lsm_format_mount_label (NULL, "l");
+  cleanup_free char *c = runtime_lsm_format_mount_label ("mode=755", "");
+  cleanup_free char *d = runtime_lsm_format_mount_label (NULL, NULL);
+  cleanup_free char *e = runtime_lsm_mount_data ("mode=755", "l");
 
   (void)state;
   assert_string_equal (a, "mode=755,size=65536k,context=\"system_u:object_r:c_t:s0:c1,c2\"");
   assert_string_equal (b, "context=\"l\"");
   assert_string_equal (c, "mode=755");
   assert_null (d);
-  assert_string_equal (e, reg_lsm_selinux_enabled () ? "mode=755,context=\"l\"" : "mode=755");
+  assert_string_equal (e, runtime_lsm_selinux_enabled () ? "mode=755,context=\"l\"" : "mode=755");
 }
 
 static void
@@ -1487,13 +1487,13 @@ test_lsm_set_exec_label_none (void **state)
   reg_error_t err = NULL;
 
   (void)state;
-  assert_int_equal (reg_lsm_set_exec_label (&p, &err), 0);
-  assert_int_equal (reg_lsm_set_exec_label (NULL, &err), 0);
-  if (!reg_lsm_apparmor_enabled ())
+  assert_int_equal (runtime_lsm_set_exec_label (&p, &err), 0);
+  assert_int_equal (runtime_lsm_set_exec_label (NULL, &err), 0);
+  if (!runtime_lsm_apparmor_enabled ())
     {
       /* Without AppArmor the kernel refuses the attribute.  */
       p.apparmor_profile = (char *)"reg-test-profile";
-      assert_true (reg_lsm_set_exec_label (&p, &err) < 0);
+      assert_true (runtime_lsm_set_exec_label (&p, &err) < 0);
       assert_true (has_prefix (err->msg, "set the AppArmor profile `reg-test-profile`: "));
       reg_error_release (&err);
     }

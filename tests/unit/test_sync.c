@@ -30,7 +30,7 @@ count_fds (void)
 }
 
 /* Send LEN raw bytes with NFDS copies of FD, as a peer that does not use
-   reg_sync_send would.  */
+   runtime_sync_send would.  */
 static void
 send_raw (int sock, const void *data, size_t len, int nfds, int fd)
 {
@@ -62,25 +62,25 @@ static void
 test_roundtrip (void **state)
 {
   reg_error_t err = NULL;
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int sv[2], before = count_fds ();
   int32_t pid = 4242;
   (void)state;
 
-  assert_int_equal (reg_sync_pair (sv, &err), 0);
-  assert_int_equal (reg_sync_send (sv[1], REG_SYNC_INIT_PID, 0, &pid, sizeof pid, -1, &err), 0);
-  assert_int_equal (reg_sync_expect (sv[0], REG_SYNC_INIT_PID, &msg, &err), 0);
+  assert_int_equal (runtime_sync_pair (sv, &err), 0);
+  assert_int_equal (runtime_sync_send (sv[1], RUNTIME_SYNC_INIT_PID, 0, &pid, sizeof pid, -1, &err), 0);
+  assert_int_equal (runtime_sync_expect (sv[0], RUNTIME_SYNC_INIT_PID, &msg, &err), 0);
   assert_int_equal (msg.len, sizeof pid);
   assert_memory_equal (msg.data, &pid, sizeof pid);
   assert_int_equal (msg.fd, -1);
-  reg_sync_msg_clear (&msg);
+  runtime_sync_msg_clear (&msg);
 
-  assert_int_equal (reg_sync_send (sv[1], REG_SYNC_CONSOLE, 0, NULL, 0, 0, &err), 0);
-  assert_int_equal (reg_sync_expect (sv[0], REG_SYNC_CONSOLE, &msg, &err), 0);
+  assert_int_equal (runtime_sync_send (sv[1], RUNTIME_SYNC_CONSOLE, 0, NULL, 0, 0, &err), 0);
+  assert_int_equal (runtime_sync_expect (sv[0], RUNTIME_SYNC_CONSOLE, &msg, &err), 0);
   assert_true (msg.fd > 2);
   assert_true (fcntl (msg.fd, F_GETFD) & FD_CLOEXEC);
   assert_string_equal (msg.data, "");
-  reg_sync_msg_clear (&msg);
+  runtime_sync_msg_clear (&msg);
 
   close (sv[0]);
   close (sv[1]);
@@ -91,32 +91,32 @@ static void
 test_extra_fds_closed (void **state)
 {
   reg_error_t err = NULL;
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int sv[2], before = count_fds ();
-  int32_t h[2] = { REG_SYNC_CONSOLE, 0 };
+  int32_t h[2] = { RUNTIME_SYNC_CONSOLE, 0 };
   (void)state;
 
-  assert_int_equal (reg_sync_pair (sv, &err), 0);
+  assert_int_equal (runtime_sync_pair (sv, &err), 0);
   /* Two fds where the protocol has at most one: both closed, an error.  */
   send_raw (sv[1], h, sizeof h, 2, 0);
-  assert_true (reg_sync_recv (sv[0], &msg, &err) < 0);
+  assert_true (runtime_sync_recv (sv[0], &msg, &err) < 0);
   assert_non_null (strstr (err->msg, "more than one fd"));
   reg_error_release (&err);
   assert_int_equal (count_fds (), before + 2);
 
   /* Four: more than the control buffer holds (truncated), same.  */
   send_raw (sv[1], h, sizeof h, 4, 0);
-  assert_true (reg_sync_recv (sv[0], &msg, &err) < 0);
+  assert_true (runtime_sync_recv (sv[0], &msg, &err) < 0);
   reg_error_release (&err);
   assert_int_equal (count_fds (), before + 2);
 
   /* A short message and an empty one, each with an fd.  */
   send_raw (sv[1], h, 3, 1, 0);
-  assert_true (reg_sync_recv (sv[0], &msg, &err) < 0);
+  assert_true (runtime_sync_recv (sv[0], &msg, &err) < 0);
   assert_non_null (strstr (err->msg, "short"));
   reg_error_release (&err);
   send_raw (sv[1], "", 0, 1, 0);
-  assert_true (reg_sync_recv (sv[0], &msg, &err) < 0);
+  assert_true (runtime_sync_recv (sv[0], &msg, &err) < 0);
   reg_error_release (&err);
   assert_int_equal (count_fds (), before + 2);
 
@@ -129,36 +129,37 @@ static void
 test_error_message (void **state)
 {
   reg_error_t err = NULL;
-  struct reg_sync_msg msg;
+  struct runtime_sync_msg msg;
   int sv[2];
   int ret;
   (void)state;
 
-  assert_int_equal (reg_sync_pair (sv, &err), 0);
-  assert_int_equal (reg_sync_send (sv[1], REG_SYNC_ERROR, EACCES, "mount `/proc`: Permission denied", 32, -1, &err), 0);
-  ret = reg_sync_expect (sv[0], REG_SYNC_CREATED, &msg, &err);
+  assert_int_equal (runtime_sync_pair (sv, &err), 0);
+  assert_int_equal (
+      runtime_sync_send (sv[1], RUNTIME_SYNC_ERROR, EACCES, "mount `/proc`: Permission denied", 32, -1, &err), 0);
+  ret = runtime_sync_expect (sv[0], RUNTIME_SYNC_CREATED, &msg, &err);
   assert_int_equal (ret, -EACCES);
   assert_string_equal (err->msg, "mount `/proc`: Permission denied");
   assert_int_equal (err->status, EACCES);
   reg_error_release (&err);
 
   /* No text and an errno no kernel has: still one line, no errno.  */
-  assert_int_equal (reg_sync_send (sv[1], REG_SYNC_ERROR, 0x2a000d, "", 0, -1, &err), 0);
-  ret = reg_sync_expect (sv[0], REG_SYNC_CREATED, &msg, &err);
+  assert_int_equal (runtime_sync_send (sv[1], RUNTIME_SYNC_ERROR, 0x2a000d, "", 0, -1, &err), 0);
+  ret = runtime_sync_expect (sv[0], RUNTIME_SYNC_CREATED, &msg, &err);
   assert_true (ret < 0);
   assert_string_equal (err->msg, "container init failed (no message)");
   assert_int_equal (err->status, 0);
   reg_error_release (&err);
 
   /* A message of another type is a protocol error.  */
-  assert_int_equal (reg_sync_send (sv[1], REG_SYNC_GO, 0, NULL, 0, -1, &err), 0);
-  assert_true (reg_sync_expect (sv[0], REG_SYNC_CREATED, &msg, &err) < 0);
+  assert_int_equal (runtime_sync_send (sv[1], RUNTIME_SYNC_GO, 0, NULL, 0, -1, &err), 0);
+  assert_true (runtime_sync_expect (sv[0], RUNTIME_SYNC_CREATED, &msg, &err) < 0);
   assert_non_null (strstr (err->msg, "expected message"));
   reg_error_release (&err);
 
   /* The peer gone: end of file names the init.  */
   close (sv[1]);
-  assert_true (reg_sync_recv (sv[0], &msg, &err) < 0);
+  assert_true (runtime_sync_recv (sv[0], &msg, &err) < 0);
   assert_non_null (strstr (err->msg, "exited"));
   reg_error_release (&err);
   close (sv[0]);

@@ -93,7 +93,7 @@ static void
 test_features (void **state)
 {
   size_t len;
-  char *json = reg_features_json (&len);
+  char *json = runtime_features_json (&len);
   yajl_val v = parse_json (json), caps, a;
 
   (void)state;
