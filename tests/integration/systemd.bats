@@ -425,32 +425,47 @@ rt_bus() {
   [ -z "$(sd_leaks "$ID")" ]
 }
 
+# unified_container: UNI, a systemd container on the v2 layout: the first
+# one on a v2 host, else a second one booted with systemd on the unified
+# hierarchy alone (SDC2, which teardown removes).
+unified_container() {
+  if [ -n "$V2" ]; then
+    UNI=$SDC_NAME
+    return 0
+  fi
+  SDC2=$SDC_NAME-v2
+  sdc_start "$SDC2" "$SD_DIR" unified || {
+    echo "FAIL: cannot make the unified systemd container: $SDC_ERROR" >&2
+    return 1
+  }
+  [ "$(sdc "$SDC2" stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ] || {
+    echo "FAIL: the unified systemd container's /sys/fs/cgroup is not cgroup2" >&2
+    return 1
+  }
+  UNI=$SDC2
+}
+
 @test "systemd: a systemd on the unified hierarchy alone (the v2 layout): scope, device policy, pause, delete" {
   [ -z "$V2" ] || skip "the host is cgroup v2: every other test ran on the v2 layout"
   # On this v1/hybrid host the cgroup2 hierarchy has no controllers to
   # delegate: no limits here, the v2 paths, freezer and device filter only.
-  SDC2=$SDC_NAME-v2
-  sdc_start "$SDC2" "$SD_DIR" unified || {
-    echo "FAIL: cannot make the unified systemd container: $SDC_ERROR" >&2
-    false
-  }
-  [ "$(sdc "$SDC2" stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]
+  unified_container
   mark_args
-  sdc "$SDC2" sh -c '"$@" </dev/null >/dev/null 2>/t/$0/err || { cat /t/$0/err; exit 1; }' "$ID" \
+  sdc "$UNI" sh -c '"$@" </dev/null >/dev/null 2>/t/$0/err || { cat /t/$0/err; exit 1; }' "$ID" \
     "$IN_RT" --root "$IN_ROOT" --systemd-cgroup run -d --bundle "/t/$ID" "$ID"
-  [ "$(sdc "$SDC2" systemctl show -p ActiveState --value "$UNIT")" = active ]
-  [ "$(sdc "$SDC2" systemctl show -p DevicePolicy --value "$UNIT")" = strict ]
+  [ "$(sdc "$UNI" systemctl show -p ActiveState --value "$UNIT")" = active ]
+  [ "$(sdc "$UNI" systemctl show -p DevicePolicy --value "$UNIT")" = strict ]
   local pid
-  pid=$(sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" state "$ID" | jq -r .pid)
-  sdc "$SDC2" grep -qx "$pid" "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.procs"
+  pid=$(sdc "$UNI" "$IN_RT" --root "$IN_ROOT" state "$ID" | jq -r .pid)
+  sdc "$UNI" grep -qx "$pid" "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.procs"
   # the device filters (systemd's and the runtime's) let /dev/null through
-  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" exec "$ID" /bin/probe cat /dev/null
-  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" pause "$ID"
-  [ "$(sdc "$SDC2" cat "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.freeze")" = 1 ]
-  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" resume "$ID"
-  sdc "$SDC2" "$IN_RT" --root "$IN_ROOT" delete --force "$ID"
-  [ "$(sdc "$SDC2" systemctl show -p LoadState --value "$UNIT")" = not-found ]
-  run sdc "$SDC2" test -e "/sys/fs/cgroup/$SLICE/$UNIT"
+  sdc "$UNI" "$IN_RT" --root "$IN_ROOT" exec "$ID" /bin/probe cat /dev/null
+  sdc "$UNI" "$IN_RT" --root "$IN_ROOT" pause "$ID"
+  [ "$(sdc "$UNI" cat "/sys/fs/cgroup/$SLICE/$UNIT/cgroup.freeze")" = 1 ]
+  sdc "$UNI" "$IN_RT" --root "$IN_ROOT" resume "$ID"
+  sdc "$UNI" "$IN_RT" --root "$IN_ROOT" delete --force "$ID"
+  [ "$(sdc "$UNI" systemctl show -p LoadState --value "$UNIT")" = not-found ]
+  run sdc "$UNI" test -e "/sys/fs/cgroup/$SLICE/$UNIT"
   [ "$status" -ne 0 ]
 }
 
@@ -460,23 +475,18 @@ rt_bus() {
 # the unified layout: systemd gives a user's manager a delegated cgroup2
 # subtree only (on a v1/hybrid host it has no controllers there, so no limits).
 @test "systemd: --systemd-cgroup as a user: a scope of the user's own manager holds the container; delete stops it" {
-  [ -z "$V2" ] || skip "the host is cgroup v2: covered by the v2 layout of every other test"
-  SDC2=$SDC_NAME-v2
-  sdc_start "$SDC2" "$SD_DIR" unified || {
-    echo "FAIL: cannot make the unified systemd container: $SDC_ERROR" >&2
-    false
-  }
+  unified_container
   local uid=1500 user=regsd home=/home/regsd pid cg unit_cg xdg=/run/user/1500
-  sdc "$SDC2" useradd -m -u "$uid" -s /bin/sh "$user"
+  sdc "$UNI" useradd -m -u "$uid" -s /bin/sh "$user"
   # pam_systemd (libpam-systemd, not in the image) would set it at login
-  sdc "$SDC2" sh -c 'mkdir -p /etc/systemd/system/user@.service.d &&
+  sdc "$UNI" sh -c 'mkdir -p /etc/systemd/system/user@.service.d &&
     printf "[Service]\nEnvironment=XDG_RUNTIME_DIR=/run/user/%%i\n" >/etc/systemd/system/user@.service.d/xdg.conf &&
     systemctl daemon-reload'
-  sdc "$SDC2" systemctl start "user@$uid.service" || {
-    sdc "$SDC2" journalctl -q --no-pager -n 30 -u "user@$uid.service" -u "user-runtime-dir@$uid.service" >&2
+  sdc "$UNI" systemctl start "user@$uid.service" || {
+    sdc "$UNI" journalctl -q --no-pager -n 30 -u "user@$uid.service" -u "user-runtime-dir@$uid.service" >&2
     return 1
   }
-  sdc "$SDC2" sh -c 'for i in $(seq 100); do [ -S "$1/systemd/private" ] && exit 0; sleep 0.1; done
+  sdc "$UNI" sh -c 'for i in $(seq 100); do [ -S "$1/systemd/private" ] && exit 0; sleep 0.1; done
     echo "no user manager socket at $1/systemd/private" >&2; exit 1' sh "$xdg"
   # The user's bundle, in its home (the test dir is root's): a rootless
   # config (its user namespace maps uid 0 to the user) and the same rootfs.
@@ -487,11 +497,11 @@ rt_bus() {
     | .linux.uidMappings = [{"containerID": 0, "hostID": ($uid | tonumber), "size": 1}]
     | .linux.gidMappings = [{"containerID": 0, "hostID": ($uid | tonumber), "size": 1}]
     | .linux.cgroupsPath = $cg' --arg id "$ID" --arg uid "$uid" --arg cg "user.slice:$PREFIX:$ID"
-  sdc "$SDC2" sh -c 'mkdir -p "$1/b" && cp -a /t/rootfs "$1/b/rootfs" && cp "/t/$2/config.json" "$1/b/" &&
+  sdc "$UNI" sh -c 'mkdir -p "$1/b" && cp -a /t/rootfs "$1/b/rootfs" && cp "/t/$2/config.json" "$1/b/" &&
     install -m 755 /t/reg-runc /usr/local/bin/reg-runc && chown -R "$3:$3" "$1/b"' sh "$home" "$ID" "$user"
   # as_u CMD...: CMD as the user, with the environment its session has
   as_u() {
-    sdc "$SDC2" runuser -u "$user" -- env -C "$home/b" XDG_RUNTIME_DIR="$xdg" "$@"
+    sdc "$UNI" runuser -u "$user" -- env -C "$home/b" XDG_RUNTIME_DIR="$xdg" "$@"
   }
   as_u sh -c 'reg-runc --systemd-cgroup run -d --bundle . "$1" </dev/null >/dev/null 2>err || { cat err >&2; exit 1; }' sh "$ID"
   # the user's manager has the scope, active, and the container's init in it
@@ -500,13 +510,13 @@ rt_bus() {
   [[ $unit_cg == "/user.slice/user-$uid.slice/user@$uid.service/"*"/$UNIT" ]] ||
     { echo "the scope's cgroup '$unit_cg' is not in the user's manager" >&2; return 1; }
   pid=$(as_u reg-runc state "$ID" | jq -r .pid)
-  cg=$(sdc "$SDC2" cat "/proc/$pid/cgroup")
+  cg=$(sdc "$UNI" cat "/proc/$pid/cgroup")
   echo "$cg" | grep -qxF "0::$unit_cg" || { echo "the init is in '$cg', not in the scope's '$unit_cg'" >&2; return 1; }
   # the root's manager knows nothing of it
-  [ "$(sdc "$SDC2" systemctl show -p LoadState --value "$UNIT")" = not-found ]
+  [ "$(sdc "$UNI" systemctl show -p LoadState --value "$UNIT")" = not-found ]
   as_u reg-runc delete --force "$ID"
   [ "$(as_u systemctl --user show -p LoadState --value "$UNIT")" = not-found ]
-  run sdc "$SDC2" test -e "/sys/fs/cgroup$unit_cg"
+  run sdc "$UNI" test -e "/sys/fs/cgroup$unit_cg"
   [ "$status" -ne 0 ]
   [ -z "$(as_u ls "$xdg/reg-runc" 2>/dev/null)" ]
 }
