@@ -1,8 +1,8 @@
 /* Unit tests of the REG phase: from a config and a rootfs to a plan.
  *
  * The fixtures are copies of host programs with their libraries; the store
- * is a temporary directory.  share needs root (the store gives each object
- * the image file's owner), so those tests skip without it.  */
+ * is a temporary directory.  They run as any user: the store gives each
+ * object the image file's owner, which is then the user's own.  */
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -57,15 +57,6 @@ teardown_store (void **state)
   if (remove_tree_at (AT_FDCWD, store_dir, &err) < 0)
     reg_error_release (&err);
   return 0;
-}
-
-static bool
-skip_unless_root (void)
-{
-  if (geteuid () == 0)
-    return false;
-  TEST_SKIP ("share needs root: the store gives objects the image files' owners");
-  return true;
 }
 
 static const struct reg_bind *
@@ -144,8 +135,6 @@ test_share_two_images_one_inode (void **state)
   cleanup_free char *img_path = NULL;
 
   (void)state;
-  if (skip_unless_root ())
-    return;
   a = fx_base ();
   b = fx_base ();
   pa = prepare_share (a, "/run/x/a");
@@ -207,8 +196,6 @@ test_share_concurrent_32 (void **state)
   cleanup_free char *env0 = NULL, *libc0 = NULL;
 
   (void)state;
-  if (skip_unless_root ())
-    return;
   strcpy (conc_work, "/tmp/reg-phase-conc-XXXXXX");
   assert_non_null (mkdtemp (conc_work));
   xasprintf (&store, "%s/store", work);
@@ -320,8 +307,6 @@ test_share_script_keeps_script (void **state)
   reg_error_t err = NULL;
 
   (void)state;
-  if (skip_unless_root ())
-    return;
   f = fx_base ();
   fx_text (f, "/usr/bin/hello", "#!/bin/sh\necho hello\n", 0755);
   c = fx_config ("share", "hello");
@@ -351,8 +336,6 @@ test_share_release_and_gc (void **state)
   char *env_id;
 
   (void)state;
-  if (skip_unless_root ())
-    return;
   /* A store of its own: the other tests' containers reference the same
      environment.  */
   teardown_store (NULL);
@@ -393,8 +376,6 @@ test_share_cached (void **state)
   struct reg_plan *p1, *p2;
 
   (void)state;
-  if (skip_unless_root ())
-    return;
   f = fx_base ();
   p1 = prepare_share (f, "/run/x/c1");
   p2 = prepare_share (f, "/run/x/c2");
