@@ -442,8 +442,22 @@ fail:
 
 /* One file per (device, inode), whatever the mount: a file seen through
    many mounts (a new overlay per container) keeps one record, the last.
-   Its text: "2 BOOT IDENTITY DIGEST\n" (reg_identity_write).  */
-#define IDENTITY_MAGIC "2 "
+   Its text: "3 BOOT IDENTITY DIGEST CHECK\n" (reg_identity_write), CHECK
+   the first 16 hex of the SHA-256 of what precedes " CHECK": a record is
+   rewritten in place (identity_record), and a reader that meets a write
+   half done takes the mix for what it is, a miss.  */
+#define IDENTITY_MAGIC "3 "
+#define IDENTITY_CHECK_LEN 16
+
+static void
+identity_check (const char *data, size_t len, char check[IDENTITY_CHECK_LEN + 1])
+{
+  char hex[REG_DIGEST_HEX_LEN + 1];
+
+  reg_sha256_hex (data, len, hex);
+  memcpy (check, hex, IDENTITY_CHECK_LEN);
+  check[IDENTITY_CHECK_LEN] = '\0';
+}
 
 static char *
 identity_name (const struct reg_identity *id, char **dir)
@@ -458,11 +472,19 @@ bool
 reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest)
 {
   const char *boot = reg_boot_id ();
-  const char *p = data, *end = data + len;
+  const char *p = data, *end;
+  char check[IDENTITY_CHECK_LEN + 1];
   size_t blen;
 
-  if (boot == NULL)
+  if (boot == NULL || len < IDENTITY_CHECK_LEN + 2 || data[len - 1] != '\n'
+      || data[len - IDENTITY_CHECK_LEN - 2] != ' ')
     return false;
+  /* the body, and its check */
+  end = data + len - IDENTITY_CHECK_LEN - 2;
+  identity_check (data, (size_t)(end - data), check);
+  if (memcmp (check, end + 1, IDENTITY_CHECK_LEN) != 0)
+    return false;
+  len = (size_t)(end - data);
   blen = strlen (boot);
   if (len < strlen (IDENTITY_MAGIC) + blen + 1 || memcmp (p, IDENTITY_MAGIC, strlen (IDENTITY_MAGIC)) != 0)
     return false;
@@ -470,7 +492,7 @@ reg_store_identity_record_parse (const char *data, size_t len, struct reg_identi
   if (memcmp (p, boot, blen) != 0 || p[blen] != ' ')
     return false;
   p += blen + 1;
-  if (reg_identity_parse (&p, end, id) < 0 || end - p != REG_DIGEST_HEX_LEN + 1 || p[REG_DIGEST_HEX_LEN] != '\n')
+  if (reg_identity_parse (&p, end, id) < 0 || end - p != REG_DIGEST_HEX_LEN)
     return false;
   memcpy (digest, p, REG_DIGEST_HEX_LEN);
   digest[REG_DIGEST_HEX_LEN] = '\0';
@@ -512,12 +534,18 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   size_t len = 0;
   FILE *f;
 
+  char check[IDENTITY_CHECK_LEN + 1];
+  cleanup_close int fd = -1;
+
   f = open_memstream (&data, &len);
   if (f == NULL)
     abort ();
   fprintf (f, IDENTITY_MAGIC "%s ", reg_boot_id ());
   reg_identity_write (f, id);
-  fprintf (f, "%s\n", digest);
+  fprintf (f, "%s", digest);
+  fflush (f);
+  identity_check (data, len, check);
+  fprintf (f, " %s\n", check);
   fclose (f);
   if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
     return;
@@ -525,6 +553,21 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   if (dirfd < 0)
     return;
   reg_store_crash_point ("identity-write");
+  /* A record of the same (device, inode) is there when the inode number
+     was reused (copies of an image made and removed) or the file changed:
+     overwritten in place.  Replacing it by rename would free its block,
+     and on a file system mounted with `discard` that is a synchronous
+     discard of several ms in the middle of a create.  A record stays in
+     its first block, so shortening it frees nothing.  */
+  fd = openat (dirfd, name + strlen (dir) + 1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      if (pwrite (fd, data, len, 0) == (ssize_t)len && ftruncate (fd, (off_t)len) == 0)
+        return;
+      /* a short write leaves a record that fails its check: a miss */
+      reg_debug ("store `%s`: identity cache: rewrite `%s`: %s", s->root, name, strerror (errno));
+      return;
+    }
   if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, len, 0600, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);

@@ -1587,6 +1587,71 @@ test_env_cache_names_mount_and_owner (void **state)
   reg_store_close (s);
 }
 
+/* A record of the same (device, inode) is rewritten in place: the file
+   changed (or its inode number came back in a new copy of an image), and
+   replacing the record by rename would free a block (a synchronous discard
+   on a file system mounted with `discard`).  A record whose check does not
+   match its text (a write half done, or changed by hand) is a miss.  */
+static void
+test_identity_record_in_place (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *d = NULL, *rec = NULL, *data = NULL;
+  struct reg_store_counters c;
+  struct reg_identity id;
+  reg_error_t err = NULL;
+  cleanup_close int fd = -1;
+  struct stat before, after;
+  size_t len;
+  char *digit;
+
+  write_img (f, "lib", "AAAA", 0644);
+  fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+  id = fd_identity (fd);
+  if (!reg_identity_trusted (&id))
+    {
+      fprintf (stderr, "skip: no unique mount ids on this kernel\n");
+      reg_store_close (s);
+      skip ();
+    }
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  xasprintf (&rec, "%s/cache/files/%02x/%llx-%llx", f->store, (unsigned)(id.ino & 0xff), (unsigned long long)id.dev,
+             (unsigned long long)id.ino);
+  assert_int_equal (stat (rec, &before), 0);
+
+  /* the same inode, new content: a new identity, recorded in place */
+  close (fd);
+  write_img (f, "lib", "BBBBBBBB", 0644);
+  fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+  id = fd_identity (fd);
+  free (steal_pointer (&d));
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  assert_int_equal (stat (rec, &after), 0);
+  assert_int_equal (after.st_ino, before.st_ino);
+  free (steal_pointer (&d));
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 2);
+  assert_int_equal (c.identity_hits, 1);
+
+  /* one digit of the digest changed, the check left: a miss, read again */
+  check_err (read_all_file (rec, 0, &data, &len, &err), &err);
+  assert_non_null (digit = strstr (data, d));
+  digit[0] = digit[0] == '0' ? '1' : '0';
+  check_err (write_file (rec, data, len, &err), &err);
+  free (steal_pointer (&d));
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 3);
+  assert_int_equal (c.identity_hits, 1);
+  reg_store_close (s);
+}
+
 /* What a cache may not trust.  An identity without a unique mount id (a
    kernel before 6.8) is never recorded nor answered for; a record of
    another boot (unique mount ids start again at each boot) is a miss; and
@@ -1924,6 +1989,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_some, setup, teardown),
