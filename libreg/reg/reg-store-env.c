@@ -543,7 +543,10 @@ read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
    of the layer files, and the content of the directories (their layers'
    and the container's upper layer's part), are what the next container of
    the same layers finds again.  */
-#define ENV_CACHE_MAGIC "reg-env-cache 3\n"
+#define ENV_CACHE_MAGIC "reg-env-cache 4\n"
+/* The last line, "end CHECK": the SHA-256 of all before it.  Records are
+   rewritten in place (reg_store_record_write): newlines may follow.  */
+#define ENV_CACHE_END "\nend "
 
 static void
 env_cache_name (const char *key, char *dir, char **name)
@@ -740,13 +743,19 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
         }
       fputs (line, f);
     }
+  fflush (f);
+  {
+    char check[REG_DIGEST_HEX_LEN + 1];
+    reg_sha256_hex (data, len, check);
+    fprintf (f, "end %s\n", check);
+  }
   fclose (f);
   if (mkdirat (s->cache_envs_fd, dir, 0700) < 0 && errno != EEXIST)
     ret = reg_make_error (err, errno, "mkdir `cache/envs/%s`", dir);
   else if ((dirfd = openat (s->cache_envs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     ret = reg_make_error (err, errno, "open `cache/envs/%s`", dir);
   else
-    ret = write_file_atomic_at (dirfd, name + 3, data, len, 0600, false, err);
+    ret = reg_store_record_write (dirfd, name + 3, data, len, true, err);
   free (data);
   if (UNLIKELY (ret < 0))
     return reg_store_wrap (s, err, reg_error_wrap (err, "environment cache"));
@@ -820,12 +829,25 @@ parse_line_uint (const char **pp, const char *end, uint64_t *out)
 }
 
 const char *
-reg_store_env_record_parse (const char *data, size_t len, char *id)
+reg_store_env_record_parse (const char *data, size_t len, char *id, const char **end)
 {
   const char *boot = reg_boot_id ();
-  const char *p = data;
+  const char *p = data, *e;
   size_t mlen = strlen (ENV_CACHE_MAGIC);
+  char check[REG_DIGEST_HEX_LEN + 1];
 
+  /* the check first: a record rewritten as it is read is a mix */
+  e = memmem (data, len, ENV_CACHE_END, strlen (ENV_CACHE_END));
+  if (e == NULL)
+    return NULL;
+  e++;
+  if ((size_t)(data + len - e) < strlen ("end ") + REG_DIGEST_HEX_LEN + 1 || e[4 + REG_DIGEST_HEX_LEN] != '\n')
+    return NULL;
+  reg_sha256_hex (data, (size_t)(e - data), check);
+  if (memcmp (check, e + 4, REG_DIGEST_HEX_LEN) != 0)
+    return NULL;
+  *end = e;
+  len = (size_t)(e - data);
   if (boot == NULL || len < mlen + REG_DIGEST_HEX_LEN + 1 + strlen (boot) + 1 || memcmp (p, ENV_CACHE_MAGIC, mlen) != 0)
     return NULL;
   p += mlen;
@@ -855,8 +877,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
   env_cache_name (key, dir, &name);
   if (read_all_file_at (s->cache_envs_fd, name, 64 << 20, &data, &len, NULL) < 0)
     return 0;
-  end = data + len;
-  p = reg_store_env_record_parse (data, len, id);
+  p = reg_store_env_record_parse (data, len, id, &end);
   if (p == NULL || !env_exists (s, id))
     return 0;
   while (p < end)

@@ -188,6 +188,7 @@ gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result 
           cleanup_free char *data = NULL;
           char digest[REG_DIGEST_HEX_LEN + 1] = "";
           struct reg_identity id;
+          const char *lines_end;
           bool keep = false;
           struct stat st;
           size_t len;
@@ -197,7 +198,7 @@ gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result 
           if (e->d_name[0] != '.' && read_all_file_at (dirfd (sub), e->d_name, 64 << 20, &data, &len, NULL) == 0)
             {
               if (envs)
-                keep = reg_store_env_record_parse (data, len, digest) != NULL
+                keep = reg_store_env_record_parse (data, len, digest, &lines_end) != NULL
                        && fstatat (s->envs_fd, digest, &st, AT_SYMLINK_NOFOLLOW) == 0;
               else
                 {

@@ -59,10 +59,20 @@ char *reg_store_unescape (const char **p, const char *end);
    none (damaged, of an older format or of another boot).  */
 bool reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest);
 
-/* An environment-cache record (cache/envs) of this boot: the environment
-   id it names (REG_DIGEST_HEX_LEN + 1 bytes) and where its source lines
-   begin; NULL when DATA is none.  */
-const char *reg_store_env_record_parse (const char *data, size_t len, char *id);
+/* An environment-cache record (cache/envs) of this boot whose check holds:
+   the environment id (REG_DIGEST_HEX_LEN + 1 bytes) in ID, the start of
+   its source lines returned and their end in *END; NULL when DATA is none
+   (damaged, half rewritten, of an older format or of another boot).  */
+const char *reg_store_env_record_parse (const char *data, size_t len, char *id, const char **end);
+
+/* Write the cache record NAME in DIRFD: a new one by the rename of a
+   finished file; one that exists is rewritten in place, for replacing it
+   would free its blocks, a synchronous discard (ms) in the middle of a
+   create on a file system mounted with `discard`.  Its reader checks it
+   (a rewrite half done reads as a miss).  A shorter record is padded with
+   newlines to the old size when PAD (the record ends at a marker of its
+   own), else truncated: within its first block, which frees nothing.  */
+int reg_store_record_write (int dirfd, const char *name, const char *data, size_t len, bool pad, reg_error_t *err);
 
 /* Error with the store root as context: "store `ROOT`: ...".  */
 int reg_store_wrap (struct reg_store *s, reg_error_t *err, int ret);

@@ -438,6 +438,33 @@ fail:
   return ret;
 }
 
+int
+reg_store_record_write (int dirfd, const char *name, const char *data, size_t len, bool pad, reg_error_t *err)
+{
+  static const char newlines[512] = { [0 ... 511] = '\n' };
+  cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  off_t at;
+
+  if (fd < 0 && errno == ENOENT)
+    return write_file_atomic_at (dirfd, name, data, len, 0600, false, err);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "open `%s`", name);
+  if (pwrite (fd, data, len, 0) != (ssize_t)len)
+    return reg_make_error (err, errno ? errno : EIO, "rewrite `%s`", name);
+  if (!pad)
+    return ftruncate (fd, (off_t)len) < 0 ? reg_make_error (err, errno, "truncate `%s`", name) : 0;
+  for (at = (off_t)len; at < st.st_size;)
+    {
+      size_t n = (size_t)(st.st_size - at) < sizeof (newlines) ? (size_t)(st.st_size - at) : sizeof (newlines);
+      ssize_t w = pwrite (fd, newlines, n, at);
+      if (w <= 0)
+        return reg_make_error (err, w < 0 ? errno : EIO, "rewrite `%s`", name);
+      at += w;
+    }
+  return 0;
+}
+
 /* --- the identity cache ------------------------------------------------- */
 
 /* One file per (device, inode), whatever the mount: a file seen through
@@ -535,7 +562,6 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   FILE *f;
 
   char check[IDENTITY_CHECK_LEN + 1];
-  cleanup_close int fd = -1;
 
   f = open_memstream (&data, &len);
   if (f == NULL)
@@ -553,22 +579,9 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   if (dirfd < 0)
     return;
   reg_store_crash_point ("identity-write");
-  /* A record of the same (device, inode) is there when the inode number
-     was reused (copies of an image made and removed) or the file changed:
-     overwritten in place.  Replacing it by rename would free its block,
-     and on a file system mounted with `discard` that is a synchronous
-     discard of several ms in the middle of a create.  A record stays in
-     its first block, so shortening it frees nothing.  */
-  fd = openat (dirfd, name + strlen (dir) + 1, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd >= 0)
-    {
-      if (pwrite (fd, data, len, 0) == (ssize_t)len && ftruncate (fd, (off_t)len) == 0)
-        return;
-      /* a short write leaves a record that fails its check: a miss */
-      reg_debug ("store `%s`: identity cache: rewrite `%s`: %s", s->root, name, strerror (errno));
-      return;
-    }
-  if (write_file_atomic_at (dirfd, name + strlen (dir) + 1, data, len, 0600, false, &err) < 0)
+  /* There already when the inode number came back (copies of an image
+     made and removed) or the file changed.  */
+  if (reg_store_record_write (dirfd, name + strlen (dir) + 1, data, len, false, &err) < 0)
     {
       reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
       reg_error_release (&err);

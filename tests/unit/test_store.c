@@ -1652,6 +1652,50 @@ test_identity_record_in_place (void **state)
   reg_store_close (s);
 }
 
+/* The environment cache's record of a key is rewritten in place too: a
+   shorter one is padded (no block freed), and it still answers.  */
+static void
+test_env_record_in_place (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  cleanup_free char *env = NULL, *hit = NULL, *path = NULL;
+  struct reg_source_identity src[2];
+  struct stat first, second, third;
+  char hex[REG_DIGEST_HEX_LEN + 1];
+  struct reg_manifest *m;
+  reg_error_t err = NULL;
+
+  m = make_manifest (s, f, false);
+  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
+  source_at (&src[0], f->imgfd, "a", "/a");
+  source_at (&src[1], f->imgfd, "b", "/b");
+  if (!reg_identity_trusted (&src[0].id))
+    {
+      fprintf (stderr, "skip: no unique mount ids on this kernel\n");
+      skip ();
+    }
+  reg_sha256_hex ("k", 1, hex);
+  xasprintf (&path, "%s/cache/envs/%.2s/%s", f->store, hex, hex + 2);
+  check_err (reg_store_env_cache_put (s, "k", env, src, 2, &err), &err);
+  assert_int_equal (stat (path, &first), 0);
+  check_err (reg_store_env_cache_put (s, "k", env, src, 1, &err), &err);
+  assert_int_equal (stat (path, &second), 0);
+  assert_int_equal (second.st_ino, first.st_ino);
+  assert_int_equal (second.st_size, first.st_size);
+  assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+  assert_string_equal (hit, env);
+  free (steal_pointer (&hit));
+  check_err (reg_store_env_cache_put (s, "k", env, src, 2, &err), &err);
+  assert_int_equal (stat (path, &third), 0);
+  assert_int_equal (third.st_ino, first.st_ino);
+  assert_int_equal (reg_store_env_cache_get (s, "k", f->imgfd, &hit, &err), 1);
+  for (size_t i = 0; i < 2; i++)
+    free (src[i].path);
+  reg_manifest_free (m);
+  reg_store_close (s);
+}
+
 /* What a cache may not trust.  An identity without a unique mount id (a
    kernel before 6.8) is never recorded nor answered for; a record of
    another boot (unique mount ids start again at each boot) is a miss; and
@@ -1990,6 +2034,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_some, setup, teardown),
