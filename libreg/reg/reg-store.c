@@ -908,6 +908,10 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
     }
 
 record:
+  /* A container maps the store's object, not this file: the pages that
+     reading it brought in would only crowd the page cache, once per copy
+     of an image.  Mapped and dirty pages stay.  */
+  posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
   /* Only when the file did not change while it was read (otherwise the
      digest may not be that of the identity), and not over the record of
      another mount: rewritten at every new mount (an overlay per

@@ -1652,6 +1652,53 @@ test_identity_record_in_place (void **state)
   reg_store_close (s);
 }
 
+/* Pages of the image file resident in the page cache (mincore).  */
+static size_t
+resident_pages (int fd, size_t size)
+{
+  size_t pages = (size + 4095) / 4096, n = 0;
+  unsigned char *vec = xmalloc (pages);
+  void *map = mmap (NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+
+  assert_true (map != MAP_FAILED);
+  assert_int_equal (mincore (map, size, vec), 0);
+  for (size_t i = 0; i < pages; i++)
+    n += vec[i] & 1;
+  munmap (map, size);
+  free (vec);
+  return n;
+}
+
+/* Hashing a file brings its pages into the page cache, where they stay
+   although the container maps the store's object: dropped after.  */
+static void
+test_hashed_pages_dropped (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  size_t size = 1 << 20;
+  cleanup_free char *content = xmalloc (size + 1), *d = NULL;
+  cleanup_close int fd = -1;
+  struct reg_identity id;
+  reg_error_t err = NULL;
+  char buf[65536];
+
+  memset (content, 'z', size);
+  content[size] = '\0';
+  write_img (f, "big", content, 0644);
+  fd = openat (f->imgfd, "big", O_RDONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  assert_int_equal (fsync (fd), 0);
+  while (read (fd, buf, sizeof (buf)) > 0)
+    ;
+  assert_true (resident_pages (fd, size) > 0);
+  id = fd_identity (fd);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  assert_int_equal (resident_pages (fd, size), 0);
+  reg_store_close (s);
+}
+
 /* The environment cache's record of a key is rewritten in place too: a
    shorter one is padded (no block freed), and it still answers.  */
 static void
@@ -2035,6 +2082,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_hashed_pages_dropped, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
     cmocka_unit_test_setup_teardown (test_size_limit, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_some, setup, teardown),
