@@ -1,12 +1,9 @@
 /* reg-runc reg: REG administration.  `reg analyze` prints the closure of
    files an entrypoint needs in a rootfs.  */
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <yajl/yajl_gen.h>
