@@ -111,6 +111,17 @@ show() {
   in_sd systemctl show -p "$2" --value "$1"
 }
 
+# assert_scope UNIT: the container's scope is active, delegated, in the
+# slice, with the limits both clients' tests ask for.
+assert_scope() {
+  [ "$(show "$1" ActiveState)" = active ]
+  [ "$(show "$1" Delegate)" = yes ]
+  [ "$(show "$1" ControlGroup)" = "/$SLICE/$1" ]
+  [ "$(show "$1" MemoryMax)" = 67108864 ]
+  [ "$(show "$1" TasksMax)" = 42 ]
+  [ "$(show "$1" CPUQuotaPerSecUSec)" = 500ms ]
+}
+
 # outside UNIT V1-CONTROLLER V1-FILE V2-FILE: a file of the unit's cgroup as
 # systemd's side sees it.
 outside() {
@@ -172,12 +183,7 @@ leaks() {
   id=${lines[${#lines[@]} - 1]}
   unit=libpod-$id.scope
   [ "$(in_sd podman inspect -f '{{.OCIRuntime}}' "$id")" = reg-runc ]
-  [ "$(show "$unit" ActiveState)" = active ]
-  [ "$(show "$unit" Delegate)" = yes ]
-  [ "$(show "$unit" ControlGroup)" = "/$SLICE/$unit" ]
-  [ "$(show "$unit" MemoryMax)" = 67108864 ]
-  [ "$(show "$unit" TasksMax)" = 42 ]
-  [ "$(show "$unit" CPUQuotaPerSecUSec)" = 500ms ]
+  assert_scope "$unit"
   # the container's init is in the unit
   pid=$(in_sd podman inspect -f '{{.State.Pid}}' "$id")
   run in_sd cat "/proc/$pid/cgroup"
@@ -238,12 +244,7 @@ leaks() {
   run in_sd sh -c 'cat "$0"/*' "/run/containerd/runc/$CTR_NS/$id"
   assert_contains "$output" '"reg_mode"'
   assert_contains "$output" "\"cgroup_unit\":\"$unit\""
-  [ "$(show "$unit" ActiveState)" = active ]
-  [ "$(show "$unit" Delegate)" = yes ]
-  [ "$(show "$unit" ControlGroup)" = "/$SLICE/$unit" ]
-  [ "$(show "$unit" MemoryMax)" = 67108864 ]
-  [ "$(show "$unit" TasksMax)" = 42 ]
-  [ "$(show "$unit" CPUQuotaPerSecUSec)" = 500ms ]
+  assert_scope "$unit"
   pid=$(in_sd ctr -n "$CTR_NS" tasks ls | awk -v id="$id" '$1 == id {print $2}')
   run in_sd cat "/proc/$pid/cgroup"
   assert_contains "$output" ":/$SLICE/$unit"
