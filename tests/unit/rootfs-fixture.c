@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <limits.h>
+#include <pwd.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -284,6 +288,128 @@ fx_ldcache (struct fixture *f)
 /* Fixtures still alive: a failing test jumps out before its fx_free, the
    group teardown removes what is left.  */
 static struct fixture *live[16];
+
+/* The first subordinate range of USER (name or uid) in FILE
+   (/etc/subuid, /etc/subgid), capped at 65535 ids; false when none.  */
+static bool
+subordinate_range (const char *file, const char *name, unsigned id, unsigned long *start, unsigned long *count)
+{
+  char line[256], owner[128];
+  bool found = false;
+  FILE *fp = fopen (file, "re");
+
+  if (fp == NULL)
+    return false;
+  while (!found && fgets (line, sizeof line, fp))
+    if (sscanf (line, "%127[^:]:%lu:%lu", owner, start, count) == 3
+        && (strcmp (owner, name) == 0 || strtoul (owner, NULL, 10) == id) && *count > 0)
+      found = true;
+  fclose (fp);
+  if (found && *count > 65535)
+    *count = 65535;
+  return found;
+}
+
+/* Where the ids of a user namespace made by root for a test start: far
+   from any real user's.  */
+#define TEST_USERNS_BASE 1879048192u
+
+/* The helper of fx_enter_user_namespace, forked before the unshare: once
+   told on GO, give PARENT its maps, and exit 0 when they are written.  As
+   root, 65536 ids from TEST_USERNS_BASE; otherwise our ids as 0 and the
+   user's subordinate range from 1, through newuidmap/newgidmap (the setuid
+   helpers rootless Podman uses).  */
+static void __attribute__ ((noreturn)) map_ids_helper (int go, pid_t parent, const char *uid_args, const char *gid_args)
+{
+  char c, cmd[512];
+
+  if (read (go, &c, 1) != 1 || c != 'u')
+    _exit (0); /* no namespace: nothing to map */
+  if (geteuid () == 0)
+    {
+      char path[64], map[64];
+      snprintf (map, sizeof map, "0 %u 65536\n", TEST_USERNS_BASE);
+      for (int i = 0; i < 2; i++)
+        {
+          int fd;
+          snprintf (path, sizeof path, "/proc/%d/%s", (int)parent, i ? "gid_map" : "uid_map");
+          fd = open (path, O_WRONLY | O_CLOEXEC);
+          if (fd < 0 || write (fd, map, strlen (map)) != (ssize_t)strlen (map))
+            _exit (1);
+          close (fd);
+        }
+      _exit (0);
+    }
+  snprintf (cmd, sizeof cmd, "newuidmap %d %s && newgidmap %d %s", (int)parent, uid_args, (int)parent, gid_args);
+  execl ("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+  _exit (127);
+}
+
+const char *
+fx_enter_user_namespace (void)
+{
+  static char why[256];
+  unsigned long us = 0, uc = 0, gs = 0, gc = 0;
+  char uid_args[128], gid_args[128];
+  struct passwd *pw;
+  const char *name;
+  int go[2], status;
+  pid_t helper;
+  bool unshared;
+
+  if (geteuid () == 0 && getenv ("REG_TEST_USERNS") == NULL)
+    return NULL;
+  pw = getpwuid (geteuid ());
+  name = pw ? pw->pw_name : "";
+  /* The tests give files owners other than 0: one id is not enough.  */
+  if (geteuid () != 0
+      && !(subordinate_range ("/etc/subuid", name, geteuid (), &us, &uc)
+           && subordinate_range ("/etc/subgid", name, geteuid (), &gs, &gc)))
+    {
+      snprintf (why, sizeof why, "no subordinate ids for `%s` in /etc/subuid and /etc/subgid", name);
+      return why;
+    }
+  snprintf (uid_args, sizeof uid_args, "0 %u 1 1 %lu %lu", (unsigned)geteuid (), us, uc);
+  snprintf (gid_args, sizeof gid_args, "0 %u 1 1 %lu %lu", (unsigned)getegid (), gs, gc);
+  /* Only a process with CAP_SETUID in the parent namespace may map more
+     than its own id: a helper forked before the unshare writes the maps.  */
+  if (pipe2 (go, O_CLOEXEC) < 0)
+    return "pipe";
+  helper = fork ();
+  if (helper < 0)
+    return "fork";
+  if (helper == 0)
+    {
+      close (go[1]);
+      map_ids_helper (go[0], getppid (), uid_args, gid_args);
+    }
+  close (go[0]);
+  unshared = unshare (CLONE_NEWUSER | CLONE_NEWNS) == 0;
+  if (!unshared)
+    snprintf (why, sizeof why, "no user namespace for uid %u: %s", (unsigned)geteuid (), strerror (errno));
+  if (write (go[1], unshared ? "u" : "n", 1) != 1)
+    unshared = false;
+  close (go[1]);
+  if (waitpid (helper, &status, 0) != helper || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    {
+      snprintf (why, sizeof why, "the id maps could not be written (%s)",
+                getuid () == 0 ? "as root" : "newuidmap/newgidmap: package uidmap");
+      return why;
+    }
+  if (!unshared)
+    return why;
+  if (setresuid (0, 0, 0) < 0 || setresgid (0, 0, 0) < 0)
+    {
+      snprintf (why, sizeof why, "become root of the user namespace: %s", strerror (errno));
+      return why;
+    }
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    {
+      snprintf (why, sizeof why, "make / private in the new mount namespace: %s", strerror (errno));
+      return why;
+    }
+  return NULL;
+}
 
 struct fixture *
 fx_new (void)

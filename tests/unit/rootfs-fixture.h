@@ -36,6 +36,17 @@ struct fixture *fx_base (void);
 /* Remove every fixture still alive (a failed test jumps out before fx_free). */
 void fx_free_all (void);
 
+/* Make the calling process root of a user namespace of its own, with a
+   mount namespace of its own, when it is not root, or when it is and
+   REG_TEST_USERNS is set (the meson tests "<name>-userns" run the tests
+   that way as root): 65536 ids are mapped, from the user's subordinate
+   range when it is not root.  Call it before any thread or fixture
+   exists.  The code under test runs unchanged, with the privileges
+   rootless reg-runc has (rootless Podman's namespace): it may chown within
+   the range, mount, and mark inodes with fanotify.  NULL, or why it could
+   not (no unprivileged user namespaces, no subordinate ids).  */
+const char *fx_enter_user_namespace (void);
+
 /* A config.json running ARG0 -l (PATH=/usr/bin:/bin, uid 0) in ./rootfs,
    with run.reg.mode MODE.  */
 oci_config *fx_config (const char *mode, const char *arg0);
