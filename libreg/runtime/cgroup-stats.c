@@ -142,6 +142,47 @@ gen_mem_entry_v1 (yajl_gen g, const char *key, const char *dir, const char *pref
   yajl_gen_map_close (g);
 }
 
+/* The same entry from v2 files PREFIX.X: max, current, peak, and the
+   "max" count of PREFIX.events.  */
+static void
+gen_mem_entry_v2 (yajl_gen g, const char *key, const char *dir, const char *prefix)
+{
+  cleanup_free char *f = NULL;
+  uint64_t v;
+
+  gs (g, key);
+  yajl_gen_map_open (g);
+#define F(name, json)                                                                                                  \
+  free (f);                                                                                                            \
+  xasprintf (&f, "%s" name, prefix);                                                                                   \
+  if (read_u64 (dir, f, &v))                                                                                           \
+    gu (g, json, v);
+  F ("max", "limit");
+  F ("current", "usage");
+  F ("peak", "max");
+#undef F
+  free (f);
+  xasprintf (&f, "%sevents", prefix);
+  if (read_kv (dir, f, "max", &v))
+    gu (g, "failcnt", v);
+  yajl_gen_map_close (g);
+}
+
+/* pids: the same files in v1 and v2.  */
+static void
+gen_pids (yajl_gen g, const char *dir)
+{
+  uint64_t v;
+
+  gs (g, "pids");
+  yajl_gen_map_open (g);
+  if (read_u64 (dir, "pids.current", &v))
+    gu (g, "current", v);
+  if (read_u64 (dir, "pids.max", &v))
+    gu (g, "limit", v);
+  yajl_gen_map_close (g);
+}
+
 static void
 gen_blkio_v1 (yajl_gen g, const char *key, const char *dir, const char *file)
 {
@@ -312,13 +353,7 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct runtime_cgroup_
   gen_raw (g, mem, "memory.stat");
   yajl_gen_map_close (g);
 
-  gs (g, "pids");
-  yajl_gen_map_open (g);
-  if (read_u64 (pids, "pids.current", &v))
-    gu (g, "current", v);
-  if (read_u64 (pids, "pids.max", &v))
-    gu (g, "limit", v);
-  yajl_gen_map_close (g);
+  gen_pids (g, pids);
 
   gs (g, "blkio");
   yajl_gen_map_open (g);
@@ -362,38 +397,12 @@ gen_v2 (yajl_gen g, const char *dir)
   yajl_gen_map_open (g);
   if (read_kv (dir, "memory.stat", "file", &v))
     gu (g, "cache", v);
-  gs (g, "usage");
-  yajl_gen_map_open (g);
-  if (read_u64 (dir, "memory.max", &v))
-    gu (g, "limit", v);
-  if (read_u64 (dir, "memory.current", &v))
-    gu (g, "usage", v);
-  if (read_u64 (dir, "memory.peak", &v))
-    gu (g, "max", v);
-  if (read_kv (dir, "memory.events", "max", &v))
-    gu (g, "failcnt", v);
-  yajl_gen_map_close (g);
-  gs (g, "swap");
-  yajl_gen_map_open (g);
-  if (read_u64 (dir, "memory.swap.max", &v))
-    gu (g, "limit", v);
-  if (read_u64 (dir, "memory.swap.current", &v))
-    gu (g, "usage", v);
-  if (read_u64 (dir, "memory.swap.peak", &v))
-    gu (g, "max", v);
-  if (read_kv (dir, "memory.swap.events", "max", &v))
-    gu (g, "failcnt", v);
-  yajl_gen_map_close (g);
+  gen_mem_entry_v2 (g, "usage", dir, "memory.");
+  gen_mem_entry_v2 (g, "swap", dir, "memory.swap.");
   gen_raw (g, dir, "memory.stat");
   yajl_gen_map_close (g);
 
-  gs (g, "pids");
-  yajl_gen_map_open (g);
-  if (read_u64 (dir, "pids.current", &v))
-    gu (g, "current", v);
-  if (read_u64 (dir, "pids.max", &v))
-    gu (g, "limit", v);
-  yajl_gen_map_close (g);
+  gen_pids (g, dir);
 
   gs (g, "blkio");
   yajl_gen_map_open (g);

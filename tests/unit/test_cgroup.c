@@ -661,6 +661,10 @@ test_stats_v2 (void **state)
   write_fake (dir, "memory.peak", "8192\n");
   write_fake (dir, "memory.events", "low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n");
   write_fake (dir, "memory.stat", "anon 100\nfile 200\n");
+  write_fake (dir, "memory.swap.current", "512\n");
+  write_fake (dir, "memory.swap.max", "1024\n");
+  write_fake (dir, "memory.swap.peak", "768\n");
+  write_fake (dir, "memory.swap.events", "high 0\nmax 5\nfail 0\n");
   write_fake (dir, "pids.current", "2\n");
   write_fake (dir, "pids.max", "64\n");
   write_fake (dir, "io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2 dbytes=0 dios=0\n");
@@ -680,6 +684,10 @@ test_stats_v2 (void **state)
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "limit", NULL }), 0);
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "max", NULL }), 8192);
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "usage", "failcnt", NULL }), 3);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "swap", "usage", NULL }), 512);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "swap", "limit", NULL }), 1024);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "swap", "max", NULL }), 768);
+  assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "swap", "failcnt", NULL }), 5);
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "cache", NULL }), 200);
   assert_int_equal (jnum (t, (const char *[]){ "data", "memory", "raw", "anon", NULL }), 100);
   assert_int_equal (jnum (t, (const char *[]){ "data", "pids", "current", NULL }), 2);
