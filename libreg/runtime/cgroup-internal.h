@@ -27,6 +27,10 @@ int runtime_cgroup_generic_apply (struct runtime_cgroup *cg, const oci_resources
 /* Poll FILE in DIR until a line equal to WANT (about 10 s).  */
 int runtime_cgroup_wait_line (const char *dir, const char *file, const char *want, reg_error_t *err);
 bool runtime_cgroup_has_line (const char *dir, const char *file, const char *want);
+/* Freeze (FROZEN) or thaw the cgroup2 directory DIR through cgroup.freeze
+   and wait until cgroup.events says so: v2, and v1 on a hybrid host
+   without a freezer hierarchy.  */
+int runtime_cgroup_v2_set_frozen (const char *dir, bool frozen, reg_error_t *err);
 /* update: memory.checkBeforeUpdate refuses a limit below the usage.  */
 int runtime_cgroup_check_before_update (struct runtime_cgroup *cg, const oci_resources *r, reg_error_t *err);
 

@@ -128,10 +128,7 @@ v1_freeze (struct runtime_cgroup *cg, reg_error_t *err)
   if (dir == NULL)
     return reg_make_error (err, 0, "no freezer cgroup");
   if (v2)
-    {
-      ret = write_state (dir, "cgroup.freeze", "1", err);
-      return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "cgroup.events", "frozen 1", err);
-    }
+    return runtime_cgroup_v2_set_frozen (dir, true, err);
   /* FREEZING can stall on a task in an uninterruptible sleep: write
      FROZEN again until the kernel reports it, as runc does.  */
   for (int i = 0; i < 1000; i++)
@@ -158,10 +155,7 @@ v1_thaw (struct runtime_cgroup *cg, reg_error_t *err)
   if (dir == NULL)
     return reg_make_error (err, 0, "no freezer cgroup");
   if (v2)
-    {
-      ret = write_state (dir, "cgroup.freeze", "0", err);
-      return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "cgroup.events", "frozen 0", err);
-    }
+    return runtime_cgroup_v2_set_frozen (dir, false, err);
   ret = write_state (dir, "freezer.state", "THAWED", err);
   return ret < 0 ? ret : runtime_cgroup_wait_line (dir, "freezer.state", "THAWED", err);
 }

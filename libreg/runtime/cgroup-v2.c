@@ -96,33 +96,37 @@ v2_destroy (struct runtime_cgroup *cg, reg_error_t *err)
   return runtime_cgroup_generic_destroy (cg, err);
 }
 
-static int
-v2_set_freeze (struct runtime_cgroup *cg, const char *v, reg_error_t *err)
+int
+runtime_cgroup_v2_set_frozen (const char *dir, bool frozen, reg_error_t *err)
 {
   cleanup_free char *path = NULL;
-  cleanup_free char *want = NULL;
   int ret;
 
-  if (cg->paths == NULL || cg->paths[0] == NULL)
-    return reg_make_error (err, 0, "no cgroup");
-  xasprintf (&path, "%s/cgroup.freeze", cg->paths[0]);
-  ret = write_file (path, v, 1, err);
+  xasprintf (&path, "%s/cgroup.freeze", dir);
+  ret = write_file (path, frozen ? "1" : "0", 1, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  xasprintf (&want, "frozen %s", v);
-  return runtime_cgroup_wait_line (cg->paths[0], "cgroup.events", want, err);
+  return runtime_cgroup_wait_line (dir, "cgroup.events", frozen ? "frozen 1" : "frozen 0", err);
+}
+
+static int
+v2_set_freeze (struct runtime_cgroup *cg, bool frozen, reg_error_t *err)
+{
+  if (cg->paths == NULL || cg->paths[0] == NULL)
+    return reg_make_error (err, 0, "no cgroup");
+  return runtime_cgroup_v2_set_frozen (cg->paths[0], frozen, err);
 }
 
 static int
 v2_freeze (struct runtime_cgroup *cg, reg_error_t *err)
 {
-  return v2_set_freeze (cg, "1", err);
+  return v2_set_freeze (cg, true, err);
 }
 
 static int
 v2_thaw (struct runtime_cgroup *cg, reg_error_t *err)
 {
-  return v2_set_freeze (cg, "0", err);
+  return v2_set_freeze (cg, false, err);
 }
 
 static bool
