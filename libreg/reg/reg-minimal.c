@@ -34,6 +34,20 @@ static const struct
   { "certs", REG_DEFAULTS_CERTS }, { "ldcache", REG_DEFAULTS_LDCACHE }, { "osrelease", REG_DEFAULTS_OSRELEASE },
 };
 
+/* W without its leading and trailing blanks (the list's "a, b" form);
+   the trailing ones are cut in place.  */
+static char *
+trim_blanks (char *w)
+{
+  char *end;
+
+  while (*w == ' ' || *w == '\t')
+    w++;
+  for (end = w + strlen (w); end > w && (end[-1] == ' ' || end[-1] == '\t'); end--)
+    end[-1] = '\0';
+  return w;
+}
+
 int
 reg_defaults_parse (const char *value, unsigned *groups, reg_error_t *err)
 {
@@ -44,12 +58,8 @@ reg_defaults_parse (const char *value, unsigned *groups, reg_error_t *err)
   for (char *w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save))
     {
       bool drop = false, found = false;
-      char *end;
 
-      while (*w == ' ' || *w == '\t')
-        w++;
-      for (end = w + strlen (w); end > w && (end[-1] == ' ' || end[-1] == '\t'); end--)
-        end[-1] = '\0';
+      w = trim_blanks (w);
       if (*w == '\0')
         continue;
       if (strcmp (w, "none") == 0 || strcmp (w, "all") == 0)
@@ -87,13 +97,9 @@ reg_includes_parse (const char *value, char ***paths, size_t *n, reg_error_t *er
 
   for (char *w = strtok_r (copy, ",", &save); w; w = strtok_r (NULL, ",", &save))
     {
-      char *end;
       const char *c;
 
-      while (*w == ' ' || *w == '\t')
-        w++;
-      for (end = w + strlen (w); end > w && (end[-1] == ' ' || end[-1] == '\t'); end--)
-        end[-1] = '\0';
+      w = trim_blanks (w);
       if (*w == '\0')
         continue;
       if (*w != '/')

@@ -440,6 +440,20 @@ hierarchy_name (const char *path)
   return e ? xstrndup (p, (size_t)(e - p)) : xstrdup (p);
 }
 
+/* The detached mount MFD, given the options' attributes, attached onto
+   TARGET, then its propagation.  */
+static int
+attach_final (int mfd, const struct runtime_mount_flags *f, int target, const char *what, reg_error_t *err)
+{
+  int ret = set_attr (mfd, f->attr_set, f->attr_clr, true, what, err);
+
+  if (LIKELY (ret == 0))
+    ret = attach (mfd, target, what, err);
+  if (LIKELY (ret == 0))
+    ret = set_propagation (mfd, f, what, err);
+  return ret;
+}
+
 /* A bind of the host directory SOURCE onto TARGET with the options' flags.  */
 static int
 bind_onto (const char *source, bool recursive, const struct runtime_mount_flags *f, int target, const char *what,
@@ -451,13 +465,7 @@ bind_onto (const char *source, bool recursive, const struct runtime_mount_flags 
   if (UNLIKELY (mfd < 0))
     return mfd;
   ret = set_bind_flags (mfd, f, what, err);
-  if (LIKELY (ret == 0))
-    ret = set_attr (mfd, f->attr_set, f->attr_clr, true, what, err);
-  if (LIKELY (ret == 0))
-    ret = attach (mfd, target, what, err);
-  if (LIKELY (ret == 0))
-    ret = set_propagation (mfd, f, what, err);
-  return ret;
+  return ret < 0 ? ret : attach_final (mfd, f, target, what, err);
 }
 
 /* A new filesystem onto TARGET with the options' flags.  */
@@ -466,16 +474,10 @@ fs_onto (const char *type, const char *source, const struct runtime_mount_flags 
          const char *what, reg_error_t *err)
 {
   cleanup_close int mfd = fs_mount (type, source, f->flags, data, what, err);
-  int ret;
 
   if (UNLIKELY (mfd < 0))
     return mfd;
-  ret = set_attr (mfd, f->attr_set, f->attr_clr, true, what, err);
-  if (LIKELY (ret == 0))
-    ret = attach (mfd, target, what, err);
-  if (LIKELY (ret == 0))
-    ret = set_propagation (mfd, f, what, err);
-  return ret;
+  return attach_final (mfd, f, target, what, err);
 }
 
 static int
@@ -678,13 +680,7 @@ mount_tmpcopyup (const oci_mount *m, const struct runtime_mount_flags *f, const 
         return reg_make_error (err, errno, "tmpcopyup: chmod \"%s\"", m->destination);
     }
   ret = set_attr (mfd, ms_to_attr (f->flags & MS_RDONLY, &atime_clr), 0, false, m->destination, err);
-  if (LIKELY (ret == 0))
-    ret = set_attr (mfd, f->attr_set, f->attr_clr, true, m->destination, err);
-  if (LIKELY (ret == 0))
-    ret = attach (mfd, target, m->destination, err);
-  if (LIKELY (ret == 0))
-    ret = set_propagation (mfd, f, m->destination, err);
-  return ret;
+  return ret < 0 ? ret : attach_final (mfd, f, target, m->destination, err);
 }
 
 static int
@@ -738,11 +734,7 @@ mount_one (const struct runtime_mount_ctx *ctx, int rootfd, const oci_mount *m, 
         }
       ret = set_bind_flags (mfd, &f, m->destination, err);
       if (LIKELY (ret == 0))
-        ret = set_attr (mfd, f.attr_set, f.attr_clr, true, m->destination, err);
-      if (LIKELY (ret == 0))
-        ret = attach (mfd, fd, m->destination, err);
-      if (LIKELY (ret == 0))
-        ret = set_propagation (mfd, &f, m->destination, err);
+        ret = attach_final (mfd, &f, fd, m->destination, err);
     }
   else if (f.tmpcopyup && type && strcmp (type, "tmpfs") == 0)
     {
@@ -785,11 +777,7 @@ mount_one (const struct runtime_mount_ctx *ctx, int rootfd, const oci_mount *m, 
           ret = mfd;
           goto out;
         }
-      ret = set_attr (mfd, f.attr_set, f.attr_clr, true, m->destination, err);
-      if (LIKELY (ret == 0))
-        ret = attach (mfd, fd, m->destination, err);
-      if (LIKELY (ret == 0))
-        ret = set_propagation (mfd, &f, m->destination, err);
+      ret = attach_final (mfd, &f, fd, m->destination, err);
     }
 out:
   runtime_mount_flags_clear (&f);
