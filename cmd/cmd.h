@@ -8,6 +8,7 @@
 #include <yajl/yajl_gen.h>
 
 #include "error.h"
+#include "json-gen.h"
 
 struct cmd_global_args
 {
@@ -56,11 +57,9 @@ int cmd_reg_gc (struct cmd_global_args *g, int argc, char **argv, reg_error_t *e
 const char *cmd_percent (uint64_t part, uint64_t whole, char buf[32]);
 /* The REG store of the command line: g->reg_root or REG_DEFAULT_STORE.  */
 const char *cmd_store_root (struct cmd_global_args *g);
-/* JSON output of the `reg` subcommands: a string; KEY and an unsigned
-   integer; KEY and PART in percent of WHOLE as cmd_percent writes it
-   (yajl_gen_double would print the binary value's 17 digits).  */
-void cmd_gen_str (yajl_gen gen, const char *s);
-void cmd_gen_uint (yajl_gen gen, const char *key, uint64_t v);
+/* JSON output of the `reg` subcommands (json-gen.h for the rest): KEY
+   and PART in percent of WHOLE as cmd_percent writes it (yajl_gen_double
+   would print the binary value's 17 digits).  */
 void cmd_gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole);
 /* reg profile ls|show|rm (cmd/reg-profile.c).  */
 int cmd_reg_profile (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err);

@@ -95,19 +95,6 @@ format_time (int64_t t, char *buf, size_t len)
   strftime (buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-void
-cmd_gen_str (yajl_gen gen, const char *s)
-{
-  yajl_gen_string (gen, (const unsigned char *)s, strlen (s));
-}
-
-void
-cmd_gen_uint (yajl_gen gen, const char *key, uint64_t v)
-{
-  cmd_gen_str (gen, key);
-  yajl_gen_integer (gen, (long long)v);
-}
-
 const char *
 cmd_percent (uint64_t part, uint64_t whole, char buf[32])
 {
@@ -121,7 +108,7 @@ void
 cmd_gen_percent (yajl_gen gen, const char *key, uint64_t part, uint64_t whole)
 {
   char buf[32];
-  cmd_gen_str (gen, key);
+  oci_gen_str (gen, key);
   cmd_percent (part, whole, buf);
   yajl_gen_number (gen, buf, strlen (buf));
 }
@@ -166,22 +153,22 @@ list_env_files (struct reg_store *s, const char *id, enum output_format format, 
         {
           const struct reg_manifest_entry *e = &m->entries[i];
           yajl_gen_map_open (gen);
-          cmd_gen_str (gen, "path");
-          cmd_gen_str (gen, e->path);
-          cmd_gen_str (gen, "type");
-          cmd_gen_str (gen, e->type == REG_ENTRY_DIR ? "dir" : e->type == REG_ENTRY_FILE ? "file" : "symlink");
-          cmd_gen_uint (gen, "mode", e->mode);
-          cmd_gen_uint (gen, "uid", e->uid);
-          cmd_gen_uint (gen, "gid", e->gid);
+          oci_gen_str (gen, "path");
+          oci_gen_str (gen, e->path);
+          oci_gen_str (gen, "type");
+          oci_gen_str (gen, e->type == REG_ENTRY_DIR ? "dir" : e->type == REG_ENTRY_FILE ? "file" : "symlink");
+          oci_gen_key_uint (gen, "mode", e->mode);
+          oci_gen_key_uint (gen, "uid", e->uid);
+          oci_gen_key_uint (gen, "gid", e->gid);
           if (e->digest)
             {
-              cmd_gen_str (gen, "object");
-              cmd_gen_str (gen, e->digest);
+              oci_gen_str (gen, "object");
+              oci_gen_str (gen, e->digest);
             }
           if (e->target)
             {
-              cmd_gen_str (gen, "target");
-              cmd_gen_str (gen, e->target);
+              oci_gen_str (gen, "target");
+              oci_gen_str (gen, e->target);
             }
           yajl_gen_map_close (gen);
         }
@@ -248,25 +235,25 @@ cmd_reg_ls (struct cmd_global_args *g, int argc, char **argv, reg_error_t *err)
           char created[64];
           format_time (envs[i].created, created, sizeof (created));
           yajl_gen_map_open (gen);
-          cmd_gen_str (gen, "id");
-          cmd_gen_str (gen, envs[i].id);
-          cmd_gen_uint (gen, "files", envs[i].files);
-          cmd_gen_uint (gen, "symlinks", envs[i].symlinks);
-          cmd_gen_uint (gen, "directories", envs[i].dirs);
-          cmd_gen_uint (gen, "bytes", envs[i].bytes);
+          oci_gen_str (gen, "id");
+          oci_gen_str (gen, envs[i].id);
+          oci_gen_key_uint (gen, "files", envs[i].files);
+          oci_gen_key_uint (gen, "symlinks", envs[i].symlinks);
+          oci_gen_key_uint (gen, "directories", envs[i].dirs);
+          oci_gen_key_uint (gen, "bytes", envs[i].bytes);
           /* The image it was built from, when recorded (see reg_store_env_set_image).  */
           if (envs[i].image_bytes)
             {
-              cmd_gen_uint (gen, "imageFiles", envs[i].image_files);
-              cmd_gen_uint (gen, "imageBytes", envs[i].image_bytes);
+              oci_gen_key_uint (gen, "imageFiles", envs[i].image_files);
+              oci_gen_key_uint (gen, "imageBytes", envs[i].image_bytes);
               cmd_gen_percent (gen, "imagePercent", envs[i].bytes, envs[i].image_bytes);
             }
-          cmd_gen_str (gen, "created");
-          cmd_gen_str (gen, created);
-          cmd_gen_str (gen, "containers");
+          oci_gen_str (gen, "created");
+          oci_gen_str (gen, created);
+          oci_gen_str (gen, "containers");
           yajl_gen_array_open (gen);
           for (size_t r = 0; r < envs[i].n_refs; r++)
-            cmd_gen_str (gen, envs[i].refs[r]);
+            oci_gen_str (gen, envs[i].refs[r]);
           yajl_gen_array_close (gen);
           yajl_gen_map_close (gen);
         }
@@ -328,16 +315,16 @@ cmd_reg_stats (struct cmd_global_args *g, int argc, char **argv, reg_error_t *er
       yajl_gen gen = yajl_gen_alloc (NULL);
       yajl_gen_config (gen, yajl_gen_beautify, 1);
       yajl_gen_map_open (gen);
-      cmd_gen_str (gen, "store");
-      cmd_gen_str (gen, cmd_store_root (g));
-      cmd_gen_uint (gen, "objects", st.objects);
-      cmd_gen_uint (gen, "objectBytes", st.object_bytes);
-      cmd_gen_uint (gen, "environments", st.envs);
-      cmd_gen_uint (gen, "containers", st.refs);
-      cmd_gen_uint (gen, "environmentLinks", st.env_links);
-      cmd_gen_uint (gen, "referencedBytes", st.referenced_bytes);
-      cmd_gen_uint (gen, "savedBytes", st.saved_bytes);
-      cmd_gen_str (gen, "sharingDegree");
+      oci_gen_str (gen, "store");
+      oci_gen_str (gen, cmd_store_root (g));
+      oci_gen_key_uint (gen, "objects", st.objects);
+      oci_gen_key_uint (gen, "objectBytes", st.object_bytes);
+      oci_gen_key_uint (gen, "environments", st.envs);
+      oci_gen_key_uint (gen, "containers", st.refs);
+      oci_gen_key_uint (gen, "environmentLinks", st.env_links);
+      oci_gen_key_uint (gen, "referencedBytes", st.referenced_bytes);
+      oci_gen_key_uint (gen, "savedBytes", st.saved_bytes);
+      oci_gen_str (gen, "sharingDegree");
       yajl_gen_double (gen, st.sharing_degree);
       yajl_gen_map_close (gen);
       print_json (gen);

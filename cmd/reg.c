@@ -66,34 +66,34 @@ print_text (const struct reg_report *r)
 static void
 gen_volume (yajl_gen g, const struct reg_report *r)
 {
-  cmd_gen_str (g, "volume");
+  oci_gen_str (g, "volume");
   yajl_gen_map_open (g);
-  cmd_gen_str (g, "image");
+  oci_gen_str (g, "image");
   yajl_gen_map_open (g);
-  cmd_gen_uint (g, "files", r->image_files);
-  cmd_gen_uint (g, "bytes", r->image_bytes);
+  oci_gen_key_uint (g, "files", r->image_files);
+  oci_gen_key_uint (g, "bytes", r->image_bytes);
   yajl_gen_map_close (g);
-  cmd_gen_str (g, "closure");
+  oci_gen_str (g, "closure");
   yajl_gen_map_open (g);
-  cmd_gen_uint (g, "files", r->closure_files);
-  cmd_gen_uint (g, "bytes", r->closure_bytes);
+  oci_gen_key_uint (g, "files", r->closure_files);
+  oci_gen_key_uint (g, "bytes", r->closure_bytes);
   cmd_gen_percent (g, "imagePercent", r->closure_bytes, r->image_bytes);
   yajl_gen_map_close (g);
   if (r->have_env)
     {
-      cmd_gen_str (g, "environment");
+      oci_gen_str (g, "environment");
       yajl_gen_map_open (g);
-      cmd_gen_str (g, "mode");
-      cmd_gen_str (g, "minimal");
-      cmd_gen_uint (g, "files", r->env_files);
-      cmd_gen_uint (g, "bytes", r->env_bytes);
-      cmd_gen_uint (g, "symlinks", r->env_symlinks);
-      cmd_gen_uint (g, "directories", r->env_dirs);
-      cmd_gen_uint (g, "leftOut", r->env_left_out);
+      oci_gen_str (g, "mode");
+      oci_gen_str (g, "minimal");
+      oci_gen_key_uint (g, "files", r->env_files);
+      oci_gen_key_uint (g, "bytes", r->env_bytes);
+      oci_gen_key_uint (g, "symlinks", r->env_symlinks);
+      oci_gen_key_uint (g, "directories", r->env_dirs);
+      oci_gen_key_uint (g, "leftOut", r->env_left_out);
       cmd_gen_percent (g, "imagePercent", r->env_bytes, r->image_bytes);
-      cmd_gen_str (g, "profile");
-      cmd_gen_str (g, r->profile_key);
-      cmd_gen_uint (g, "profilePaths", r->profile_paths);
+      oci_gen_str (g, "profile");
+      oci_gen_str (g, r->profile_key);
+      oci_gen_key_uint (g, "profilePaths", r->profile_paths);
       yajl_gen_map_close (g);
     }
   yajl_gen_map_close (g);
@@ -109,48 +109,48 @@ print_json (const struct reg_report *r, reg_error_t *err)
 
   yajl_gen_config (g, yajl_gen_beautify, 1);
   yajl_gen_map_open (g);
-  cmd_gen_str (g, "libc");
-  cmd_gen_str (g, r->libc);
-  cmd_gen_str (g, "files");
+  oci_gen_str (g, "libc");
+  oci_gen_str (g, r->libc);
+  oci_gen_str (g, "files");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < r->n_files; i++)
     {
       const struct reg_report_file *f = &r->files[i];
       yajl_gen_map_open (g);
-      cmd_gen_str (g, "path");
-      cmd_gen_str (g, f->path);
-      cmd_gen_str (g, "kind");
-      cmd_gen_str (g, f->symlink ? "symlink" : "file");
+      oci_gen_str (g, "path");
+      oci_gen_str (g, f->path);
+      oci_gen_str (g, "kind");
+      oci_gen_str (g, f->symlink ? "symlink" : "file");
       if (f->target)
         {
-          cmd_gen_str (g, "target");
-          cmd_gen_str (g, f->target);
+          oci_gen_str (g, "target");
+          oci_gen_str (g, f->target);
         }
-      cmd_gen_str (g, "reason");
-      cmd_gen_str (g, f->reason);
-      cmd_gen_str (g, "elf");
+      oci_gen_str (g, "reason");
+      oci_gen_str (g, f->reason);
+      oci_gen_str (g, "elf");
       yajl_gen_bool (g, f->elf);
-      cmd_gen_str (g, "size");
+      oci_gen_str (g, "size");
       yajl_gen_integer (g, (long long)f->size);
       if (!f->symlink)
         {
-          cmd_gen_str (g, "digest");
-          cmd_gen_str (g, f->digest);
+          oci_gen_str (g, "digest");
+          oci_gen_str (g, f->digest);
         }
-      cmd_gen_str (g, "mode");
+      oci_gen_str (g, "mode");
       yajl_gen_integer (g, (long long)f->mode);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  cmd_gen_str (g, "missing");
+  oci_gen_str (g, "missing");
   yajl_gen_array_open (g);
   for (size_t i = 0; i < r->n_missing; i++)
     {
       yajl_gen_map_open (g);
-      cmd_gen_str (g, "name");
-      cmd_gen_str (g, r->missing[i].name);
-      cmd_gen_str (g, "needed_by");
-      cmd_gen_str (g, r->missing[i].needed_by);
+      oci_gen_str (g, "name");
+      oci_gen_str (g, r->missing[i].name);
+      oci_gen_str (g, "needed_by");
+      oci_gen_str (g, r->missing[i].needed_by);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);

@@ -5,51 +5,9 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "json-gen.h"
 #include "oci-spec.h"
 #include "utils.h"
-
-static void
-gstr (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
-static void
-gkey_str (yajl_gen g, const char *key, const char *value)
-{
-  gstr (g, key);
-  gstr (g, value);
-}
-
-static void
-gkey_bool (yajl_gen g, const char *key, bool value)
-{
-  gstr (g, key);
-  yajl_gen_bool (g, value);
-}
-
-static void
-gkey_int (yajl_gen g, const char *key, long long value)
-{
-  gstr (g, key);
-  yajl_gen_integer (g, value);
-}
-
-static void
-gstrv (yajl_gen g, const char *const *v)
-{
-  yajl_gen_array_open (g);
-  for (; v && *v; v++)
-    gstr (g, *v);
-  yajl_gen_array_close (g);
-}
-
-static void
-gkey_strv (yajl_gen g, const char *key, const char *const *v)
-{
-  gstr (g, key);
-  gstrv (g, v);
-}
 
 static void
 gmap (yajl_gen g, const oci_map *m)
@@ -58,7 +16,7 @@ gmap (yajl_gen g, const oci_map *m)
 
   yajl_gen_map_open (g);
   for (i = 0; m && i < m->len; i++)
-    gkey_str (g, m->items[i].key, m->items[i].value);
+    oci_gen_key_str (g, m->items[i].key, m->items[i].value);
   yajl_gen_map_close (g);
 }
 
@@ -102,21 +60,21 @@ oci_state_to_json (const oci_state *s, bool pretty, size_t *len)
   yajl_gen g = gnew (pretty);
 
   yajl_gen_map_open (g);
-  gkey_str (g, "ociVersion", s->oci_version ? s->oci_version : OCI_SPEC_VERSION);
-  gkey_str (g, "id", s->id ? s->id : "");
-  gkey_str (g, "status", s->status ? s->status : "stopped");
+  oci_gen_key_str (g, "ociVersion", s->oci_version ? s->oci_version : OCI_SPEC_VERSION);
+  oci_gen_key_str (g, "id", s->id ? s->id : "");
+  oci_gen_key_str (g, "status", s->status ? s->status : "stopped");
   if (s->pid > 0)
-    gkey_int (g, "pid", s->pid);
-  gkey_str (g, "bundle", s->bundle ? s->bundle : "");
+    oci_gen_key_int (g, "pid", s->pid);
+  oci_gen_key_str (g, "bundle", s->bundle ? s->bundle : "");
   if (s->rootfs)
-    gkey_str (g, "rootfs", s->rootfs);
+    oci_gen_key_str (g, "rootfs", s->rootfs);
   if (s->created)
-    gkey_str (g, "created", s->created);
+    oci_gen_key_str (g, "created", s->created);
   if (s->owner)
-    gkey_str (g, "owner", s->owner);
+    oci_gen_key_str (g, "owner", s->owner);
   if (s->annotations && s->annotations->len > 0)
     {
-      gstr (g, "annotations");
+      oci_gen_str (g, "annotations");
       gmap (g, s->annotations);
     }
   yajl_gen_map_close (g);
@@ -126,9 +84,9 @@ oci_state_to_json (const oci_state *s, bool pretty, size_t *len)
 static void
 genabled (yajl_gen g, const char *key, bool enabled)
 {
-  gstr (g, key);
+  oci_gen_str (g, key);
   yajl_gen_map_open (g);
-  gkey_bool (g, "enabled", enabled);
+  oci_gen_key_bool (g, "enabled", enabled);
   yajl_gen_map_close (g);
 }
 
@@ -138,56 +96,56 @@ oci_features_to_json (const oci_features *f, size_t *len)
   yajl_gen g = gnew (true);
 
   yajl_gen_map_open (g);
-  gkey_str (g, "ociVersionMin", f->oci_version_min ? f->oci_version_min : "1.0.0");
-  gkey_str (g, "ociVersionMax", f->oci_version_max ? f->oci_version_max : OCI_SPEC_VERSION);
+  oci_gen_key_str (g, "ociVersionMin", f->oci_version_min ? f->oci_version_min : "1.0.0");
+  oci_gen_key_str (g, "ociVersionMax", f->oci_version_max ? f->oci_version_max : OCI_SPEC_VERSION);
   if (f->hooks)
-    gkey_strv (g, "hooks", f->hooks);
+    oci_gen_key_strv (g, "hooks", f->hooks);
   if (f->mount_options)
-    gkey_strv (g, "mountOptions", f->mount_options);
+    oci_gen_key_strv (g, "mountOptions", f->mount_options);
 
-  gstr (g, "linux");
+  oci_gen_str (g, "linux");
   yajl_gen_map_open (g);
   if (f->namespaces)
-    gkey_strv (g, "namespaces", f->namespaces);
+    oci_gen_key_strv (g, "namespaces", f->namespaces);
   if (f->capabilities)
-    gkey_strv (g, "capabilities", f->capabilities);
-  gstr (g, "cgroup");
+    oci_gen_key_strv (g, "capabilities", f->capabilities);
+  oci_gen_str (g, "cgroup");
   yajl_gen_map_open (g);
-  gkey_bool (g, "v1", f->cgroup_v1);
-  gkey_bool (g, "v2", f->cgroup_v2);
-  gkey_bool (g, "systemd", f->cgroup_systemd);
-  gkey_bool (g, "systemdUser", f->cgroup_systemd_user);
-  gkey_bool (g, "rdma", f->cgroup_rdma);
+  oci_gen_key_bool (g, "v1", f->cgroup_v1);
+  oci_gen_key_bool (g, "v2", f->cgroup_v2);
+  oci_gen_key_bool (g, "systemd", f->cgroup_systemd);
+  oci_gen_key_bool (g, "systemdUser", f->cgroup_systemd_user);
+  oci_gen_key_bool (g, "rdma", f->cgroup_rdma);
   yajl_gen_map_close (g);
-  gstr (g, "seccomp");
+  oci_gen_str (g, "seccomp");
   yajl_gen_map_open (g);
-  gkey_bool (g, "enabled", f->seccomp_enabled);
+  oci_gen_key_bool (g, "enabled", f->seccomp_enabled);
   if (f->seccomp_enabled)
     {
-      gkey_strv (g, "actions", f->seccomp_actions);
-      gkey_strv (g, "operators", f->seccomp_operators);
-      gkey_strv (g, "archs", f->seccomp_archs);
-      gkey_strv (g, "knownFlags", f->seccomp_known_flags);
-      gkey_strv (g, "supportedFlags", f->seccomp_supported_flags);
+      oci_gen_key_strv (g, "actions", f->seccomp_actions);
+      oci_gen_key_strv (g, "operators", f->seccomp_operators);
+      oci_gen_key_strv (g, "archs", f->seccomp_archs);
+      oci_gen_key_strv (g, "knownFlags", f->seccomp_known_flags);
+      oci_gen_key_strv (g, "supportedFlags", f->seccomp_supported_flags);
     }
   yajl_gen_map_close (g);
   genabled (g, "apparmor", f->apparmor);
   genabled (g, "selinux", f->selinux);
-  gstr (g, "intelRdt");
+  oci_gen_str (g, "intelRdt");
   yajl_gen_map_open (g);
-  gkey_bool (g, "enabled", f->intel_rdt);
+  oci_gen_key_bool (g, "enabled", f->intel_rdt);
   if (f->intel_rdt)
-    gkey_bool (g, "schemata", f->intel_rdt_schemata);
+    oci_gen_key_bool (g, "schemata", f->intel_rdt_schemata);
   yajl_gen_map_close (g);
   if (f->memory_policy)
     {
-      gstr (g, "memoryPolicy");
+      oci_gen_str (g, "memoryPolicy");
       yajl_gen_map_open (g);
-      gkey_strv (g, "modes", f->memory_policy_modes);
-      gkey_strv (g, "flags", f->memory_policy_flags);
+      oci_gen_key_strv (g, "modes", f->memory_policy_modes);
+      oci_gen_key_strv (g, "flags", f->memory_policy_flags);
       yajl_gen_map_close (g);
     }
-  gstr (g, "mountExtensions");
+  oci_gen_str (g, "mountExtensions");
   yajl_gen_map_open (g);
   genabled (g, "idmap", f->mount_extensions_idmap);
   yajl_gen_map_close (g);
@@ -196,11 +154,11 @@ oci_features_to_json (const oci_features *f, size_t *len)
 
   if (f->annotations)
     {
-      gstr (g, "annotations");
+      oci_gen_str (g, "annotations");
       gmap (g, f->annotations);
     }
   if (f->unsafe_annotations)
-    gkey_strv (g, "potentiallyUnsafeConfigAnnotations", f->unsafe_annotations);
+    oci_gen_key_strv (g, "potentiallyUnsafeConfigAnnotations", f->unsafe_annotations);
   yajl_gen_map_close (g);
   return gfinish (g, len);
 }
@@ -210,18 +168,18 @@ static void
 gmount (yajl_gen g, const char *dst, const char *type, const char *src, const char *const *options, bool rootless)
 {
   yajl_gen_map_open (g);
-  gkey_str (g, "destination", dst);
-  gkey_str (g, "type", type);
-  gkey_str (g, "source", src);
+  oci_gen_key_str (g, "destination", dst);
+  oci_gen_key_str (g, "type", type);
+  oci_gen_key_str (g, "source", src);
   if (options)
     {
-      gstr (g, "options");
+      oci_gen_str (g, "options");
       yajl_gen_array_open (g);
       for (; *options; options++)
         /* Without root, the uid=/gid= a filesystem would be mounted with do
            not exist in the user namespace: drop them, as runc does.  */
         if (!rootless || (!has_prefix (*options, "uid=") && !has_prefix (*options, "gid=")))
-          gstr (g, *options);
+          oci_gen_str (g, *options);
       yajl_gen_array_close (g);
     }
   yajl_gen_map_close (g);
@@ -230,12 +188,12 @@ gmount (yajl_gen g, const char *dst, const char *type, const char *src, const ch
 static void
 gid_mapping (yajl_gen g, const char *key, unsigned long host_id)
 {
-  gstr (g, key);
+  oci_gen_str (g, key);
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gkey_int (g, "containerID", 0);
-  gkey_int (g, "hostID", (long long)host_id);
-  gkey_int (g, "size", 1);
+  oci_gen_key_int (g, "containerID", 0);
+  oci_gen_key_int (g, "hostID", (long long)host_id);
+  oci_gen_key_int (g, "size", 1);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
 }
@@ -272,48 +230,48 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
   yajl_gen g = gnew (true);
 
   yajl_gen_map_open (g);
-  gkey_str (g, "ociVersion", OCI_SPEC_VERSION);
+  oci_gen_key_str (g, "ociVersion", OCI_SPEC_VERSION);
 
-  gstr (g, "process");
+  oci_gen_str (g, "process");
   yajl_gen_map_open (g);
-  gkey_bool (g, "terminal", true);
-  gstr (g, "user");
+  oci_gen_key_bool (g, "terminal", true);
+  oci_gen_str (g, "user");
   yajl_gen_map_open (g);
-  gkey_int (g, "uid", 0);
-  gkey_int (g, "gid", 0);
+  oci_gen_key_int (g, "uid", 0);
+  oci_gen_key_int (g, "gid", 0);
   yajl_gen_map_close (g);
-  gstr (g, "args");
+  oci_gen_str (g, "args");
   yajl_gen_array_open (g);
-  gstr (g, "sh");
+  oci_gen_str (g, "sh");
   yajl_gen_array_close (g);
-  gkey_strv (g, "env", env);
-  gkey_str (g, "cwd", "/");
-  gstr (g, "capabilities");
+  oci_gen_key_strv (g, "env", env);
+  oci_gen_key_str (g, "cwd", "/");
+  oci_gen_str (g, "capabilities");
   yajl_gen_map_open (g);
-  gkey_strv (g, "bounding", caps);
-  gkey_strv (g, "effective", caps);
-  gkey_strv (g, "permitted", caps);
+  oci_gen_key_strv (g, "bounding", caps);
+  oci_gen_key_strv (g, "effective", caps);
+  oci_gen_key_strv (g, "permitted", caps);
   yajl_gen_map_close (g);
-  gstr (g, "rlimits");
+  oci_gen_str (g, "rlimits");
   yajl_gen_array_open (g);
   yajl_gen_map_open (g);
-  gkey_str (g, "type", "RLIMIT_NOFILE");
-  gkey_int (g, "hard", 1024);
-  gkey_int (g, "soft", 1024);
+  oci_gen_key_str (g, "type", "RLIMIT_NOFILE");
+  oci_gen_key_int (g, "hard", 1024);
+  oci_gen_key_int (g, "soft", 1024);
   yajl_gen_map_close (g);
   yajl_gen_array_close (g);
-  gkey_bool (g, "noNewPrivileges", true);
+  oci_gen_key_bool (g, "noNewPrivileges", true);
   yajl_gen_map_close (g);
 
-  gstr (g, "root");
+  oci_gen_str (g, "root");
   yajl_gen_map_open (g);
-  gkey_str (g, "path", "rootfs");
-  gkey_bool (g, "readonly", true);
+  oci_gen_key_str (g, "path", "rootfs");
+  oci_gen_key_bool (g, "readonly", true);
   yajl_gen_map_close (g);
 
-  gkey_str (g, "hostname", "reg-runc");
+  oci_gen_key_str (g, "hostname", "reg-runc");
 
-  gstr (g, "mounts");
+  oci_gen_str (g, "mounts");
   yajl_gen_array_open (g);
   gmount (g, "/proc", "proc", "proc", NULL, rootless);
   gmount (g, "/dev", "tmpfs", "tmpfs", dev_opts, rootless);
@@ -329,7 +287,7 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
   gmount (g, "/sys/fs/cgroup", "cgroup", "cgroup", cgroup_opts, rootless);
   yajl_gen_array_close (g);
 
-  gstr (g, "linux");
+  oci_gen_str (g, "linux");
   yajl_gen_map_open (g);
   if (rootless)
     {
@@ -339,18 +297,18 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
   else
     {
       /* Deny every device but those the runtime creates itself.  */
-      gstr (g, "resources");
+      oci_gen_str (g, "resources");
       yajl_gen_map_open (g);
-      gstr (g, "devices");
+      oci_gen_str (g, "devices");
       yajl_gen_array_open (g);
       yajl_gen_map_open (g);
-      gkey_bool (g, "allow", false);
-      gkey_str (g, "access", "rwm");
+      oci_gen_key_bool (g, "allow", false);
+      oci_gen_key_str (g, "access", "rwm");
       yajl_gen_map_close (g);
       yajl_gen_array_close (g);
       yajl_gen_map_close (g);
     }
-  gstr (g, "namespaces");
+  oci_gen_str (g, "namespaces");
   yajl_gen_array_open (g);
   for (ns = namespaces; *ns; ns++)
     {
@@ -359,18 +317,18 @@ oci_default_config_json (bool rootless, uid_t uid, gid_t gid, size_t *len)
       if (rootless && strcmp (*ns, "network") == 0)
         continue;
       yajl_gen_map_open (g);
-      gkey_str (g, "type", *ns);
+      oci_gen_key_str (g, "type", *ns);
       yajl_gen_map_close (g);
     }
   if (rootless)
     {
       yajl_gen_map_open (g);
-      gkey_str (g, "type", "user");
+      oci_gen_key_str (g, "type", "user");
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
-  gkey_strv (g, "maskedPaths", masked);
-  gkey_strv (g, "readonlyPaths", readonly);
+  oci_gen_key_strv (g, "maskedPaths", masked);
+  oci_gen_key_strv (g, "readonlyPaths", readonly);
   yajl_gen_map_close (g);
 
   yajl_gen_map_close (g);

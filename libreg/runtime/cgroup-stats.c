@@ -13,6 +13,7 @@
 
 #include "cgroup-resources.h"
 #include "cgroup.h"
+#include "json-gen.h"
 #include "utils.h"
 
 static char *
@@ -62,27 +63,12 @@ read_kv (const char *dir, const char *file, const char *key, uint64_t *out)
 }
 
 static void
-gs (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
-static void
-gu (yajl_gen g, const char *key, uint64_t v)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof (buf), "%" PRIu64, v);
-  gs (g, key);
-  yajl_gen_number (g, buf, (size_t)n);
-}
-
-static void
 gen_numbers (yajl_gen g, const char *key, const char *text, uint64_t mult)
 {
   cleanup_free char *copy = xstrdup (text ? text : "");
   char *save = NULL;
 
-  gs (g, key);
+  oci_gen_str (g, key);
   yajl_gen_array_open (g);
   for (char *t = strtok_r (copy, " \n", &save); t; t = strtok_r (NULL, " \n", &save))
     {
@@ -105,7 +91,7 @@ gen_raw (yajl_gen g, const char *dir, const char *file)
 
   if (d == NULL)
     return;
-  gs (g, "raw");
+  oci_gen_str (g, "raw");
   yajl_gen_map_open (g);
   for (char *l = strtok_r (d, "\n", &save); l; l = strtok_r (NULL, "\n", &save))
     {
@@ -115,7 +101,7 @@ gen_raw (yajl_gen g, const char *dir, const char *file)
         continue;
       *sp = '\0';
       if (parse_uint64 (sp + 1, &v) == 0)
-        gu (g, l, v);
+        oci_gen_key_uint (g, l, v);
     }
   yajl_gen_map_close (g);
 }
@@ -127,13 +113,13 @@ gen_mem_entry_v1 (yajl_gen g, const char *key, const char *dir, const char *pref
   cleanup_free char *f = NULL;
   uint64_t v;
 
-  gs (g, key);
+  oci_gen_str (g, key);
   yajl_gen_map_open (g);
 #define F(name, json)                                                                                                  \
   free (f);                                                                                                            \
   xasprintf (&f, "%s" name, prefix);                                                                                   \
   if (read_u64 (dir, f, &v))                                                                                           \
-    gu (g, json, v);
+    oci_gen_key_uint (g, json, v);
   F ("limit_in_bytes", "limit");
   F ("usage_in_bytes", "usage");
   F ("max_usage_in_bytes", "max");
@@ -150,13 +136,13 @@ gen_mem_entry_v2 (yajl_gen g, const char *key, const char *dir, const char *pref
   cleanup_free char *f = NULL;
   uint64_t v;
 
-  gs (g, key);
+  oci_gen_str (g, key);
   yajl_gen_map_open (g);
 #define F(name, json)                                                                                                  \
   free (f);                                                                                                            \
   xasprintf (&f, "%s" name, prefix);                                                                                   \
   if (read_u64 (dir, f, &v))                                                                                           \
-    gu (g, json, v);
+    oci_gen_key_uint (g, json, v);
   F ("max", "limit");
   F ("current", "usage");
   F ("peak", "max");
@@ -164,7 +150,7 @@ gen_mem_entry_v2 (yajl_gen g, const char *key, const char *dir, const char *pref
   free (f);
   xasprintf (&f, "%sevents", prefix);
   if (read_kv (dir, f, "max", &v))
-    gu (g, "failcnt", v);
+    oci_gen_key_uint (g, "failcnt", v);
   yajl_gen_map_close (g);
 }
 
@@ -174,12 +160,12 @@ gen_pids (yajl_gen g, const char *dir)
 {
   uint64_t v;
 
-  gs (g, "pids");
+  oci_gen_str (g, "pids");
   yajl_gen_map_open (g);
   if (read_u64 (dir, "pids.current", &v))
-    gu (g, "current", v);
+    oci_gen_key_uint (g, "current", v);
   if (read_u64 (dir, "pids.max", &v))
-    gu (g, "limit", v);
+    oci_gen_key_uint (g, "limit", v);
   yajl_gen_map_close (g);
 }
 
@@ -189,7 +175,7 @@ gen_blkio_v1 (yajl_gen g, const char *key, const char *dir, const char *file)
   cleanup_free char *d = slurp (dir, file);
   char *save = NULL;
 
-  gs (g, key);
+  oci_gen_str (g, key);
   yajl_gen_array_open (g);
   for (char *l = d ? strtok_r (d, "\n", &save) : NULL; l; l = strtok_r (NULL, "\n", &save))
     {
@@ -199,11 +185,11 @@ gen_blkio_v1 (yajl_gen g, const char *key, const char *dir, const char *file)
       if (sscanf (l, "%u:%u %31s %llu", &maj, &min, op, &v) != 4)
         continue;
       yajl_gen_map_open (g);
-      gu (g, "major", maj);
-      gu (g, "minor", min);
-      gs (g, "op");
-      gs (g, op);
-      gu (g, "value", v);
+      oci_gen_key_uint (g, "major", maj);
+      oci_gen_key_uint (g, "minor", min);
+      oci_gen_str (g, "op");
+      oci_gen_str (g, op);
+      oci_gen_key_uint (g, "value", v);
       yajl_gen_map_close (g);
     }
   yajl_gen_array_close (g);
@@ -217,7 +203,7 @@ gen_blkio_v2 (yajl_gen g, const char *key, const char *dir, const char *rkey, co
   cleanup_free char *d = slurp (dir, "io.stat");
   char *save = NULL;
 
-  gs (g, key);
+  oci_gen_str (g, key);
   yajl_gen_array_open (g);
   for (char *l = d ? strtok_r (d, "\n", &save) : NULL; l; l = strtok_r (NULL, "\n", &save))
     {
@@ -242,11 +228,11 @@ gen_blkio_v2 (yajl_gen g, const char *key, const char *dir, const char *rkey, co
           if (parse_uint64 (eq + 1, &v) < 0)
             continue;
           yajl_gen_map_open (g);
-          gu (g, "major", maj);
-          gu (g, "minor", min);
-          gs (g, "op");
-          gs (g, op);
-          gu (g, "value", v);
+          oci_gen_key_uint (g, "major", maj);
+          oci_gen_key_uint (g, "minor", min);
+          oci_gen_str (g, "op");
+          oci_gen_str (g, op);
+          oci_gen_key_uint (g, "value", v);
           yajl_gen_map_close (g);
         }
     }
@@ -261,7 +247,7 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
   const char *suffix = v2 ? ".current" : ".usage_in_bytes";
   struct dirent *de;
 
-  gs (g, "hugetlb");
+  oci_gen_str (g, "hugetlb");
   yajl_gen_map_open (g);
   while (d && (de = readdir (d)))
     {
@@ -272,25 +258,25 @@ gen_hugetlb (yajl_gen g, const char *dir, bool v2)
       if (!has_prefix (n, "hugetlb.") || !has_suffix (n, suffix) || strstr (n, ".rsvd."))
         continue;
       size = xstrndup (n + 8, strlen (n) - 8 - strlen (suffix));
-      gs (g, size);
+      oci_gen_str (g, size);
       yajl_gen_map_open (g);
       if (read_u64 (dir, n, &v))
-        gu (g, "usage", v);
+        oci_gen_key_uint (g, "usage", v);
       xasprintf (&f, v2 ? "hugetlb.%s.max" : "hugetlb.%s.max_usage_in_bytes", size);
       if (!v2 && read_u64 (dir, f, &v))
-        gu (g, "max", v);
+        oci_gen_key_uint (g, "max", v);
       free (f);
       if (v2)
         {
           xasprintf (&f, "hugetlb.%s.events", size);
           if (read_kv (dir, f, "max", &v))
-            gu (g, "failcnt", v);
+            oci_gen_key_uint (g, "failcnt", v);
         }
       else
         {
           xasprintf (&f, "hugetlb.%s.failcnt", size);
           if (read_u64 (dir, f, &v))
-            gu (g, "failcnt", v);
+            oci_gen_key_uint (g, "failcnt", v);
         }
       yajl_gen_map_close (g);
     }
@@ -309,12 +295,12 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct runtime_cgroup_
   long tck = sysconf (_SC_CLK_TCK);
   uint64_t v, ns_per_tick = tck > 0 ? 1000000000ull / (uint64_t)tck : 10000000ull;
 
-  gs (g, "cpu");
+  oci_gen_str (g, "cpu");
   yajl_gen_map_open (g);
-  gs (g, "usage");
+  oci_gen_str (g, "usage");
   yajl_gen_map_open (g);
   if (read_u64 (acct, "cpuacct.usage", &v))
-    gu (g, "total", v);
+    oci_gen_key_uint (g, "total", v);
   {
     cleanup_free char *pc = slurp (acct, "cpuacct.usage_percpu");
     cleanup_free char *pk = slurp (acct, "cpuacct.usage_percpu_sys");
@@ -327,25 +313,25 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct runtime_cgroup_
   }
   /* cpuacct.stat counts clock ticks; runc reports nanoseconds.  */
   if (read_kv (acct, "cpuacct.stat", "system", &v))
-    gu (g, "kernel", v * ns_per_tick);
+    oci_gen_key_uint (g, "kernel", v * ns_per_tick);
   if (read_kv (acct, "cpuacct.stat", "user", &v))
-    gu (g, "user", v * ns_per_tick);
+    oci_gen_key_uint (g, "user", v * ns_per_tick);
   yajl_gen_map_close (g);
-  gs (g, "throttling");
+  oci_gen_str (g, "throttling");
   yajl_gen_map_open (g);
   if (read_kv (cpu, "cpu.stat", "nr_periods", &v))
-    gu (g, "periods", v);
+    oci_gen_key_uint (g, "periods", v);
   if (read_kv (cpu, "cpu.stat", "nr_throttled", &v))
-    gu (g, "throttled_periods", v);
+    oci_gen_key_uint (g, "throttled_periods", v);
   if (read_kv (cpu, "cpu.stat", "throttled_time", &v))
-    gu (g, "throttled_time", v);
+    oci_gen_key_uint (g, "throttled_time", v);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 
-  gs (g, "memory");
+  oci_gen_str (g, "memory");
   yajl_gen_map_open (g);
   if (read_kv (mem, "memory.stat", "cache", &v))
-    gu (g, "cache", v);
+    oci_gen_key_uint (g, "cache", v);
   gen_mem_entry_v1 (g, "usage", mem, "memory.");
   gen_mem_entry_v1 (g, "swap", mem, "memory.memsw.");
   gen_mem_entry_v1 (g, "kernel", mem, "memory.kmem.");
@@ -355,7 +341,7 @@ gen_v1 (yajl_gen g, char **paths, const char *root, const struct runtime_cgroup_
 
   gen_pids (g, pids);
 
-  gs (g, "blkio");
+  oci_gen_str (g, "blkio");
   yajl_gen_map_open (g);
   gen_blkio_v1 (g, "ioServiceBytesRecursive", blkio, "blkio.throttle.io_service_bytes_recursive");
   gen_blkio_v1 (g, "ioServicedRecursive", blkio, "blkio.throttle.io_serviced_recursive");
@@ -369,34 +355,34 @@ gen_v2 (yajl_gen g, const char *dir)
 {
   uint64_t v;
 
-  gs (g, "cpu");
+  oci_gen_str (g, "cpu");
   yajl_gen_map_open (g);
-  gs (g, "usage");
+  oci_gen_str (g, "usage");
   yajl_gen_map_open (g);
   /* cpu.stat is in microseconds; runc reports nanoseconds.  */
   if (read_kv (dir, "cpu.stat", "usage_usec", &v))
-    gu (g, "total", v * 1000);
+    oci_gen_key_uint (g, "total", v * 1000);
   gen_numbers (g, "percpu", NULL, 1);
   if (read_kv (dir, "cpu.stat", "system_usec", &v))
-    gu (g, "kernel", v * 1000);
+    oci_gen_key_uint (g, "kernel", v * 1000);
   if (read_kv (dir, "cpu.stat", "user_usec", &v))
-    gu (g, "user", v * 1000);
+    oci_gen_key_uint (g, "user", v * 1000);
   yajl_gen_map_close (g);
-  gs (g, "throttling");
+  oci_gen_str (g, "throttling");
   yajl_gen_map_open (g);
   if (read_kv (dir, "cpu.stat", "nr_periods", &v))
-    gu (g, "periods", v);
+    oci_gen_key_uint (g, "periods", v);
   if (read_kv (dir, "cpu.stat", "nr_throttled", &v))
-    gu (g, "throttled_periods", v);
+    oci_gen_key_uint (g, "throttled_periods", v);
   if (read_kv (dir, "cpu.stat", "throttled_usec", &v))
-    gu (g, "throttled_time", v * 1000);
+    oci_gen_key_uint (g, "throttled_time", v * 1000);
   yajl_gen_map_close (g);
   yajl_gen_map_close (g);
 
-  gs (g, "memory");
+  oci_gen_str (g, "memory");
   yajl_gen_map_open (g);
   if (read_kv (dir, "memory.stat", "file", &v))
-    gu (g, "cache", v);
+    oci_gen_key_uint (g, "cache", v);
   gen_mem_entry_v2 (g, "usage", dir, "memory.");
   gen_mem_entry_v2 (g, "swap", dir, "memory.swap.");
   gen_raw (g, dir, "memory.stat");
@@ -404,7 +390,7 @@ gen_v2 (yajl_gen g, const char *dir)
 
   gen_pids (g, dir);
 
-  gs (g, "blkio");
+  oci_gen_str (g, "blkio");
   yajl_gen_map_open (g);
   gen_blkio_v2 (g, "ioServiceBytesRecursive", dir, "rbytes", "wbytes");
   gen_blkio_v2 (g, "ioServicedRecursive", dir, "rios", "wios");
@@ -424,11 +410,11 @@ runtime_cgroup_stats_json (char **paths, const char *root, const struct runtime_
   if (g == NULL)
     return reg_make_error (err, ENOMEM, "yajl_gen_alloc");
   yajl_gen_map_open (g);
-  gs (g, "type");
-  gs (g, "stats");
-  gs (g, "id");
-  gs (g, id);
-  gs (g, "data");
+  oci_gen_str (g, "type");
+  oci_gen_str (g, "stats");
+  oci_gen_str (g, "id");
+  oci_gen_str (g, id);
+  oci_gen_str (g, "data");
   yajl_gen_map_open (g);
   if (l->v2)
     gen_v2 (g, paths ? paths[0] : NULL);

@@ -15,6 +15,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "json-gen.h"
 #include "seccomp-filter.h"
 #include "utils.h"
 
@@ -436,8 +437,6 @@ cleanup_yajl_valp (yajl_val *v)
     yajl_tree_free (*v);
 }
 
-#define GEN_STR(g, s) yajl_gen_string (g, (const unsigned char *)(s), strlen (s))
-
 /* The container process state as one JSON text.  STATE_JSON is already a
    document (the runtime's state); it is checked to be an object and spliced
    in as it is, since yajl_gen cannot embed raw JSON.  */
@@ -458,18 +457,18 @@ process_state_json (pid_t pid, const char *state_json, const char *metadata, cha
   if (g == NULL)
     abort ();
   yajl_gen_map_open (g);
-  GEN_STR (g, "ociVersion");
-  GEN_STR (g, OCI_SPEC_VERSION);
-  GEN_STR (g, "fds");
+  oci_gen_str (g, "ociVersion");
+  oci_gen_str (g, OCI_SPEC_VERSION);
+  oci_gen_str (g, "fds");
   yajl_gen_array_open (g);
-  GEN_STR (g, "seccompFd");
+  oci_gen_str (g, "seccompFd");
   yajl_gen_array_close (g);
-  GEN_STR (g, "pid");
+  oci_gen_str (g, "pid");
   yajl_gen_integer (g, pid);
   if (metadata && *metadata)
     {
-      GEN_STR (g, "metadata");
-      GEN_STR (g, metadata);
+      oci_gen_str (g, "metadata");
+      oci_gen_str (g, metadata);
     }
   /* The map is left open: "state" goes in by hand.  */
   yajl_gen_get_buf (g, &buf, &len);

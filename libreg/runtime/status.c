@@ -13,6 +13,7 @@
 
 #include "status.h"
 #include "cgroup.h"
+#include "json-gen.h"
 #include "utils.h"
 
 /* An error whose text is exactly what clients match ("does not exist"),
@@ -176,29 +177,21 @@ runtime_status_remove_dir (const char *root, const char *id, reg_error_t *err)
   return remove_tree_at (rootfd, id, err);
 }
 
-/* JSON writing with yajl.  */
-static void
-gen_str (yajl_gen g, const char *s)
-{
-  yajl_gen_string (g, (const unsigned char *)s, strlen (s));
-}
-
+/* K and V, nothing when V is NULL (a field the state leaves out).  */
 static void
 gen_kv (yajl_gen g, const char *k, const char *v)
 {
-  if (v == NULL)
-    return;
-  gen_str (g, k);
-  gen_str (g, v);
+  if (v)
+    oci_gen_key_str (g, k, v);
 }
 
 static void
 gen_strv (yajl_gen g, const char *k, char **v, size_t n)
 {
-  gen_str (g, k);
+  oci_gen_str (g, k);
   yajl_gen_array_open (g);
   for (size_t i = 0; v && (n ? i < n : v[i] != NULL); i++)
-    gen_str (g, v[i]);
+    oci_gen_str (g, v[i]);
   yajl_gen_array_close (g);
 }
 
@@ -207,7 +200,7 @@ gen_hooks (yajl_gen g, const char *key, const oci_hooks_list *l)
 {
   if (l->len == 0)
     return;
-  gen_str (g, key);
+  oci_gen_str (g, key);
   yajl_gen_array_open (g);
   for (size_t i = 0; i < l->len; i++)
     {
@@ -218,7 +211,7 @@ gen_hooks (yajl_gen g, const char *key, const oci_hooks_list *l)
       gen_strv (g, "env", h->env.items, h->env.len);
       if (h->has_timeout)
         {
-          gen_str (g, "timeout");
+          oci_gen_str (g, "timeout");
           yajl_gen_integer (g, h->timeout);
         }
       yajl_gen_map_close (g);
@@ -236,9 +229,9 @@ runtime_status_to_json (const struct runtime_status *st, size_t *len)
 
   yajl_gen_map_open (g);
   gen_kv (g, "id", st->id);
-  gen_str (g, "pid");
+  oci_gen_str (g, "pid");
   yajl_gen_integer (g, st->pid);
-  gen_str (g, "pid_start");
+  oci_gen_str (g, "pid_start");
   yajl_gen_integer (g, (long long)st->pid_start);
   gen_kv (g, "bundle", st->bundle);
   gen_kv (g, "rootfs", st->rootfs);
@@ -253,10 +246,10 @@ runtime_status_to_json (const struct runtime_status *st, size_t *len)
     gen_kv (g, "cgroup_unit", st->cgroup_unit);
   if (st->no_process)
     {
-      gen_str (g, "no_process");
+      oci_gen_str (g, "no_process");
       yajl_gen_bool (g, 1);
     }
-  gen_str (g, "annotations");
+  oci_gen_str (g, "annotations");
   yajl_gen_map_open (g);
   for (size_t i = 0; i < st->annotations.len; i++)
     gen_kv (g, st->annotations.items[i].key, st->annotations.items[i].value);
