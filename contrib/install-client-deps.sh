@@ -18,20 +18,9 @@ PACKAGES="
   python3 python3-grpcio python3-protobuf protobuf-compiler
 "
 
-missing=""
-for p in $PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -z "$missing" ]; then
-  exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-client-deps: need root to install:$missing" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-# Recommends are skipped: they would pull in slirp4netns, fuse-overlayfs,
-# buildah and a few hundred MiB the tests do not use.
+. "$(dirname "$0")/apt-install-missing.sh"
+# Recommends are skipped (apt_install_missing): they would pull in
+# slirp4netns, fuse-overlayfs, buildah and a few hundred MiB the tests do
+# not use.  The host's configuration files are kept as they are.
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends -o Dpkg::Options::=--force-confold $missing
+apt_install_missing install-client-deps "-o Dpkg::Options::=--force-confold" $PACKAGES

@@ -12,18 +12,6 @@ PACKAGES="
   crun runc gnuplot-nox time debootstrap
 "
 
-missing=""
-for p in $PACKAGES; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
-if [ -z "$missing" ]; then
-  exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: need root to install:$missing" >&2
-  exit 1
-fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
+. "$(dirname "$0")/apt-install-missing.sh"
 # shellcheck disable=SC2086
-apt-get install -y -qq --no-install-recommends $missing
+apt_install_missing install-deps "" $PACKAGES
