@@ -161,14 +161,69 @@ gc_object (struct reg_store *s, int dirfd, const char *dir, const char *name, co
   return 0;
 }
 
-/* Identity-cache entries naming a removed object, environment-cache
-   entries naming a removed environment, entries no lookup would trust
-   (of another boot, or of an older format), and the temporaries of
-   write_file_atomic_at (".NAME.tmp.PID") that a killed process left.  */
+/* Identity-table records (cache/ids) naming a removed object or that no
+   lookup would trust (of another boot, damaged): their slots are zeroed,
+   in place.  The table of per-file records of older versions
+   (cache/files) goes whole.  */
 static int
-gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result *res, reg_error_t *err)
+gc_identity_cache (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
 {
-  cleanup_dir DIR *top = open_dir_at (cachefd, ".");
+  static const char zeros[REG_STORE_IDENTITY_SLOT];
+  cleanup_dir DIR *d = open_dir_at (s->cache_ids_fd, ".");
+  cleanup_close int cache_fd = openat (s->root_fd, "cache", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  struct dirent *de;
+  int ret;
+
+  if (d == NULL)
+    return reg_make_error (err, errno, "open `cache/ids`");
+  if (cache_fd >= 0 && faccessat (cache_fd, "files", F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+    {
+      ret = remove_tree_at (cache_fd, "files", err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "remove `cache/files`");
+    }
+  while ((de = readdir (d)))
+    {
+      cleanup_close int fd = -1;
+      char slot[REG_STORE_IDENTITY_SLOT];
+      off_t at = 0;
+
+      if (is_dot (de->d_name))
+        continue;
+      fd = openat (s->cache_ids_fd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0)
+        return reg_make_error (err, errno, "open `cache/ids/%s`", de->d_name);
+      for (; pread (fd, slot, sizeof (slot), at) == (ssize_t)sizeof (slot); at += (off_t)sizeof (slot))
+        {
+          char digest[REG_DIGEST_HEX_LEN + 1];
+          cleanup_free char *rel = NULL;
+          struct reg_identity id;
+          struct stat st;
+
+          if (memcmp (slot, zeros, sizeof (slot)) == 0)
+            continue;
+          if (reg_store_identity_slot_parse (slot, &id, digest))
+            {
+              rel = reg_store_object_rel (digest, 0);
+              if (fstatat (s->objects_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
+                continue;
+            }
+          if (pwrite (fd, zeros, sizeof (zeros), at) != (ssize_t)sizeof (zeros))
+            return reg_make_error (err, errno ? errno : EIO, "clear a slot of `cache/ids/%s`", de->d_name);
+          res->cache_entries_removed++;
+        }
+    }
+  return 0;
+}
+
+/* Environment-cache entries naming a removed environment, entries no
+   lookup would trust (of another boot, or of an older format), and the
+   temporaries of write_file_atomic_at (".NAME.tmp.PID") that a killed
+   process left.  */
+static int
+gc_env_cache (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
+{
+  cleanup_dir DIR *top = open_dir_at (s->cache_envs_fd, ".");
   struct dirent *de;
 
   if (top == NULL)
@@ -180,14 +235,13 @@ gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result 
 
       if (is_dot (de->d_name))
         continue;
-      sub = open_dir_at (cachefd, de->d_name);
+      sub = open_dir_at (s->cache_envs_fd, de->d_name);
       if (sub == NULL)
         continue;
       while ((e = readdir (sub)))
         {
           cleanup_free char *data = NULL;
           char digest[REG_DIGEST_HEX_LEN + 1] = "";
-          struct reg_identity id;
           const char *lines_end;
           bool keep = false;
           struct stat st;
@@ -197,19 +251,8 @@ gc_cache_dir (struct reg_store *s, int cachefd, bool envs, struct reg_gc_result 
             continue;
           if (e->d_name[0] != '.' && read_all_file_at (dirfd (sub), e->d_name, 64 << 20, &data, &len, NULL) == 0)
             {
-              if (envs)
-                keep = reg_store_env_record_parse (data, len, digest, &lines_end) != NULL
-                       && fstatat (s->envs_fd, digest, &st, AT_SYMLINK_NOFOLLOW) == 0;
-              else
-                {
-                  cleanup_free char *rel = NULL;
-                  keep = reg_store_identity_record_parse (data, len, &id, digest);
-                  if (keep)
-                    {
-                      rel = reg_store_object_rel (digest, 0);
-                      keep = fstatat (s->objects_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0;
-                    }
-                }
+              keep = reg_store_env_record_parse (data, len, digest, &lines_end) != NULL
+                     && fstatat (s->envs_fd, digest, &st, AT_SYMLINK_NOFOLLOW) == 0;
             }
           if (keep)
             continue;
@@ -232,9 +275,9 @@ gc (struct reg_store *s, struct reg_gc_result *res, reg_error_t *err)
   if (ret == 0)
     ret = for_each_object (s, gc_object, res, err);
   if (ret == 0)
-    ret = gc_cache_dir (s, s->cache_files_fd, false, res, err);
+    ret = gc_identity_cache (s, res, err);
   if (ret == 0)
-    ret = gc_cache_dir (s, s->cache_envs_fd, true, res, err);
+    ret = gc_env_cache (s, res, err);
   return ret;
 }
 

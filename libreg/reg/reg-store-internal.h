@@ -17,7 +17,7 @@ struct reg_store
   int objects_fd;
   int envs_fd;
   int tmp_fd;
-  int cache_files_fd;
+  int cache_ids_fd;
   int cache_envs_fd;
   unsigned long tmp_counter;
   uint64_t max_object_size;
@@ -54,10 +54,19 @@ const struct reg_manifest_entry *reg_manifest_lookup (const struct reg_manifest 
 char *reg_store_escape (const char *s);
 char *reg_store_unescape (const char **p, const char *end);
 
-/* A file-identity record (cache/files) of this boot: its identity and the
+/* A file-identity record (cache/ids) of this boot: its identity and the
    digest (REG_DIGEST_HEX_LEN + 1 bytes) it names.  False when DATA is
    none (damaged, of an older format or of another boot).  */
 bool reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest);
+/* The same for the slot at SLOT (IDENTITY_SLOT bytes, see reg-store.c):
+   the record is its bytes up to the first newline.  */
+bool reg_store_identity_slot_parse (const char *slot, struct reg_identity *id, char *digest);
+/* Where the record of ID's file is: table file NAME of cache/ids, and
+   the offset of its set there.  */
+void reg_store_identity_slot (const struct reg_identity *id, char name[3], off_t *set);
+/* The slot size and the set size of the identity table.  */
+#define REG_STORE_IDENTITY_SLOT 512
+#define REG_STORE_IDENTITY_WAYS 2
 
 /* An environment-cache record (cache/envs) of this boot whose check holds:
    the environment id (REG_DIGEST_HEX_LEN + 1 bytes) in ID, the start of

@@ -365,7 +365,7 @@ reg_store_close (struct reg_store *s)
       reg_error_release (&err);
     }
   int *fds[]
-      = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_files_fd, &s->cache_envs_fd, &s->lock_fd };
+      = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_ids_fd, &s->cache_envs_fd, &s->lock_fd };
   for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
     if (*fds[i] >= 0)
       close (*fds[i]); /* closing the lock fd releases the flock */
@@ -382,7 +382,7 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
 
   s->root = xstrdup (root);
   s->max_object_size = REG_STORE_DEFAULT_MAX_OBJECT_SIZE;
-  s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_files_fd = s->cache_envs_fd = -1;
+  s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_ids_fd = s->cache_envs_fd = -1;
 
   /* 0700: only the runtime reaches objects by path; containers see them
      through their (read-only) mounts.  */
@@ -425,7 +425,7 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
   ret = cache_fd = open_subdir (s->root_fd, "cache", 0700, err);
   if (UNLIKELY (ret < 0))
     goto fail;
-  SUBDIR (cache_files_fd, cache_fd, "files", 0700);
+  SUBDIR (cache_ids_fd, cache_fd, "ids", 0700);
   SUBDIR (cache_envs_fd, cache_fd, "envs", 0700);
 #undef SUBDIR
 
@@ -467,14 +467,27 @@ reg_store_record_write (int dirfd, const char *name, const char *data, size_t le
 
 /* --- the identity cache ------------------------------------------------- */
 
-/* One file per (device, inode), whatever the mount: a file seen through
-   many mounts (a new overlay per container) keeps one record, the last.
-   Its text: "3 BOOT IDENTITY DIGEST CHECK\n" (reg_identity_write), CHECK
-   the first 16 hex of the SHA-256 of what precedes " CHECK": a record is
-   rewritten in place (identity_record), and a reader that meets a write
-   half done takes the mix for what it is, a miss.  */
+/* A table of fixed slots, not a file per record: a new file is an inode
+   to allocate, and on ext4 without a journal the allocator scans past
+   every recently freed inode (recently_deleted), which was half the CPU of
+   a create from a new copy of an image (one record per file hashed).
+
+   cache/ids/<xx>, 256 files, each IDENTITY_SETS sets of IDENTITY_WAYS
+   slots of IDENTITY_SLOT bytes (sparse: a file holds the blocks written).
+   A (device, inode) has one set, by a hash, whatever the mount: a file
+   seen through many mounts (a new overlay per container) keeps one
+   record, the last.  A slot holds "3 BOOT IDENTITY DIGEST CHECK\n"
+   (reg_identity_write) and zeros after it; CHECK is the first 16 hex of
+   the SHA-256 of what precedes " CHECK".  A slot is rewritten in place,
+   and a reader that meets a write half done, or two writers' mix, takes
+   it for what it is, a miss.  A set that is full loses one of its records
+   (the table is a cache: a miss only costs a hash).  */
 #define IDENTITY_MAGIC "3 "
 #define IDENTITY_CHECK_LEN 16
+#define IDENTITY_SLOT REG_STORE_IDENTITY_SLOT
+#define IDENTITY_WAYS REG_STORE_IDENTITY_WAYS
+#define IDENTITY_SETS 1024
+#define IDENTITY_SET_BYTES (IDENTITY_SLOT * IDENTITY_WAYS)
 
 static void
 identity_check (const char *data, size_t len, char check[IDENTITY_CHECK_LEN + 1])
@@ -486,13 +499,17 @@ identity_check (const char *data, size_t len, char check[IDENTITY_CHECK_LEN + 1]
   check[IDENTITY_CHECK_LEN] = '\0';
 }
 
-static char *
-identity_name (const struct reg_identity *id, char **dir)
+void
+reg_store_identity_slot (const struct reg_identity *id, char name[3], off_t *set)
 {
-  char *name = NULL;
-  xasprintf (dir, "%02x", (unsigned)(id->ino & 0xff));
-  xasprintf (&name, "%s/%llx-%llx", *dir, (unsigned long long)id->dev, (unsigned long long)id->ino);
-  return name;
+  /* splitmix64's finaliser: inode numbers of one directory are close.  */
+  uint64_t h = id->dev * 0x9e3779b97f4a7c15ULL ^ id->ino;
+
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  h ^= h >> 31;
+  snprintf (name, 3, "%02x", (unsigned)(h & 0xff));
+  *set = (off_t)((h >> 8) % IDENTITY_SETS) * IDENTITY_SET_BYTES;
 }
 
 bool
@@ -526,6 +543,27 @@ reg_store_identity_record_parse (const char *data, size_t len, struct reg_identi
   return reg_store_digest_valid (digest);
 }
 
+bool
+reg_store_identity_slot_parse (const char *slot, struct reg_identity *id, char *digest)
+{
+  const char *nl = memchr (slot, '\n', IDENTITY_SLOT);
+
+  return nl && reg_store_identity_record_parse (slot, (size_t)(nl - slot + 1), id, digest);
+}
+
+/* The set at AT of the table file open as FD into SET; what is past the
+   end of the file (a table not that long yet) reads as empty slots.  */
+static bool
+read_set (int fd, off_t at, char set[IDENTITY_SET_BYTES])
+{
+  ssize_t n = pread (fd, set, IDENTITY_SET_BYTES, at);
+
+  if (n < 0)
+    return false;
+  memset (set + n, 0, IDENTITY_SET_BYTES - (size_t)n);
+  return true;
+}
+
 /* The digest recorded for ID, or NULL.  With *ELSEWHERE set, the record
    is of the same file but seen through another mount: a hint, not an
    answer.  Problems reading the cache are misses: it is only an
@@ -533,35 +571,37 @@ reg_store_identity_record_parse (const char *data, size_t len, struct reg_identi
 static char *
 identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsewhere)
 {
-  cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (id, &dir);
-  cleanup_free char *data = NULL;
-  char digest[REG_DIGEST_HEX_LEN + 1];
-  struct reg_identity was;
-  size_t len;
+  char name[3], set[IDENTITY_SET_BYTES], digest[REG_DIGEST_HEX_LEN + 1];
+  cleanup_close int fd = -1;
+  off_t at;
 
-  if (read_all_file_at (s->cache_files_fd, name, 4096, &data, &len, NULL) < 0
-      || !reg_store_identity_record_parse (data, len, &was, digest))
+  reg_store_identity_slot (id, name, &at);
+  fd = openat (s->cache_ids_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 || !read_set (fd, at, set))
     return NULL;
-  *elsewhere = was.mnt != id->mnt;
-  was.mnt = id->mnt;
-  if (reg_identity_cmp (&was, id) != 0)
-    return NULL;
-  return xstrdup (digest);
+  for (size_t w = 0; w < IDENTITY_WAYS; w++)
+    {
+      struct reg_identity was;
+      if (!reg_store_identity_slot_parse (set + w * IDENTITY_SLOT, &was, digest) || was.dev != id->dev
+          || was.ino != id->ino)
+        continue;
+      *elsewhere = was.mnt != id->mnt;
+      was.mnt = id->mnt;
+      return reg_identity_cmp (&was, id) == 0 ? xstrdup (digest) : NULL;
+    }
+  return NULL;
 }
 
 static void
 identity_record (struct reg_store *s, const struct reg_identity *id, const char *digest)
 {
-  cleanup_free char *dir = NULL;
-  cleanup_free char *name = identity_name (id, &dir);
+  char name[3], set[IDENTITY_SET_BYTES] = { 0 }, slot[IDENTITY_SLOT] = { 0 };
+  char check[IDENTITY_CHECK_LEN + 1], old[REG_DIGEST_HEX_LEN + 1];
   cleanup_free char *data = NULL;
-  cleanup_close int dirfd = -1;
-  reg_error_t err = NULL;
-  size_t len = 0;
+  cleanup_close int fd = -1;
+  size_t len = 0, way = IDENTITY_WAYS;
+  off_t at;
   FILE *f;
-
-  char check[IDENTITY_CHECK_LEN + 1];
 
   f = open_memstream (&data, &len);
   if (f == NULL)
@@ -573,19 +613,37 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   identity_check (data, len, check);
   fprintf (f, " %s\n", check);
   fclose (f);
-  if (mkdirat (s->cache_files_fd, dir, 0700) < 0 && errno != EEXIST)
+  if (len > IDENTITY_SLOT)
     return;
-  dirfd = openat (s->cache_files_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dirfd < 0)
+  memcpy (slot, data, len);
+
+  reg_store_identity_slot (id, name, &at);
+  fd = openat (s->cache_ids_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
     return;
-  reg_store_crash_point ("identity-write");
-  /* There already when the inode number came back (copies of an image
-     made and removed) or the file changed.  */
-  if (reg_store_record_write (dirfd, name + strlen (dir) + 1, data, len, false, &err) < 0)
+  /* The way of this file's record, else a free one, else one chosen by
+     the inode number.  */
+  read_set (fd, at, set);
+  for (size_t w = 0; w < IDENTITY_WAYS; w++)
     {
-      reg_debug ("store `%s`: identity cache: %s", s->root, err->msg);
-      reg_error_release (&err);
+      struct reg_identity was;
+      if (!reg_store_identity_slot_parse (set + w * IDENTITY_SLOT, &was, old))
+        {
+          if (way == IDENTITY_WAYS)
+            way = w;
+          continue;
+        }
+      if (was.dev == id->dev && was.ino == id->ino)
+        {
+          way = w;
+          break;
+        }
     }
+  if (way == IDENTITY_WAYS)
+    way = (size_t)(id->ino % IDENTITY_WAYS);
+  reg_store_crash_point ("identity-write");
+  if (pwrite (fd, slot, IDENTITY_SLOT, at + (off_t)(way * IDENTITY_SLOT)) != IDENTITY_SLOT)
+    reg_debug ("store `%s`: identity cache: write `cache/ids/%s`: %s", s->root, name, strerror (errno));
 }
 
 /* --- objects ------------------------------------------------------------ */

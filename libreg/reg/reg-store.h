@@ -9,7 +9,8 @@
  *   envs/<id>/root/           its tree: hard links to objects, symlinks, directories
  *   envs/<id>/refs/<name>     one empty file per container that uses it
  *   envs/<id>/image           the volume of the image it was first built from
- *   cache/files/<xx>/<dev>-<ino>  identity cache: boot, identity (reg-identity.h) -> digest
+ *   cache/ids/<xx>            identity cache, a table of fixed slots: boot, identity
+ *                             (reg-identity.h) -> digest (see reg-store.c)
  *   cache/envs/<xx>/<key>     environment cache: caller's key -> env id + source identities
  *                             (of an overlay root: of its layers' files, see reg-store-env.c)
  *   tmp/                      work in progress; only gc (exclusive lock) empties it
