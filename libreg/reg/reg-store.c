@@ -36,6 +36,7 @@
 #include <sys/file.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/vfs.h>
 #include <sys/xattr.h>
 #include <time.h>
@@ -52,6 +53,11 @@
 #include "reg-store-internal.h"
 
 #define COPY_CHUNK (128 * 1024)
+/* cachestat(2), Linux 6.5; the C library's headers may predate it.  The
+   number is the same on every architecture (the unified syscall table).  */
+#ifndef SYS_cachestat
+#define SYS_cachestat 451
+#endif
 #define FUSE_SUPER_MAGIC 0x65735546
 
 void
@@ -848,6 +854,29 @@ reg_store_flush (struct reg_store *s, reg_error_t *err)
   return reg_store_wrap (s, err, reg_store_publish_pending (s, err));
 }
 
+/* Whether FD has pages not yet on the disk (dirty or under writeback).
+   DONTNEED drops none of them and starts their writeback at once, which
+   in a start-up storm from just-made copies was disk traffic the kernel
+   would have spread over the next 30 s.  Unknown (a kernel without
+   cachestat): no.  */
+static bool
+has_unwritten_pages (int fd)
+{
+  /* The kernel's struct cachestat_range and struct cachestat.  */
+  struct
+  {
+    uint64_t off, len;
+  } range = { 0, 0 };
+  struct
+  {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+  } cs;
+
+  if (syscall (SYS_cachestat, fd, &range, &cs, 0) < 0)
+    return false;
+  return cs.nr_dirty > 0 || cs.nr_writeback > 0;
+}
+
 /* In a user namespace (rootless Podman), a file whose owner or group has
    no mapping shows the overflow uid/gid, which the namespace may well map
    (65534 inside): its object would get an owner the file does not have.
@@ -968,13 +997,14 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
 record:
   /* A container maps the store's object, not this file: the pages that
      reading it brought in would only crowd the page cache, once per copy
-     of an image.  Mapped and dirty pages stay.  */
-  posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
+     of an image.  */
+  if (!has_unwritten_pages (fd))
+    posix_fadvise (fd, 0, 0, POSIX_FADV_DONTNEED);
   /* Only when the file did not change while it was read (otherwise the
      digest may not be that of the identity), and not over the record of
      another mount: rewritten at every new mount (an overlay per
-     container), it would cost a new file per file, and a create on one
-     mount is answered by the environment cache anyway.  */
+     container), it would cost a write per file, and a create on one mount
+     is answered by the environment cache anyway.  */
   if (trust_identity && !elsewhere && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
       && reg_identity_cmp (id, &after) == 0)
     identity_record (s, id, hex);

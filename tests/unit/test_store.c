@@ -1825,6 +1825,56 @@ test_hashed_pages_dropped (void **state)
   reg_store_close (s);
 }
 
+/* Dirty pages (nr_dirty of cachestat(2)) of FD.  */
+static uint64_t
+dirty_pages (int fd)
+{
+  struct
+  {
+    uint64_t off, len;
+  } range = { 0, 0 };
+  struct
+  {
+    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+  } cs;
+
+  assert_int_equal (syscall (451 /* cachestat */, fd, &range, &cs, 0), 0);
+  return cs.nr_dirty;
+}
+
+/* A file just written (a copy of an image made a moment ago) is left as
+   it is: DONTNEED would drop none of its dirty pages and only start their
+   writeback at once, in the middle of a start-up storm.  */
+static void
+test_dirty_pages_left_alone (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  size_t size = 1 << 20;
+  cleanup_free char *content = xmalloc (size + 1), *d = NULL;
+  cleanup_close int fd = -1;
+  struct reg_identity id;
+  reg_error_t err = NULL;
+
+  memset (content, 'y', size);
+  content[size] = '\0';
+  write_img (f, "fresh", content, 0644);
+  fd = openat (f->imgfd, "fresh", O_RDONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  if (dirty_pages (fd) == 0)
+    {
+      fprintf (stderr, "skip: the fixture's file system keeps no dirty pages\n");
+      reg_store_close (s);
+      skip ();
+    }
+  id = fd_identity (fd);
+  check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
+  check_err (reg_store_flush (s, &err), &err);
+  /* the kernel writes dirty pages back after 30 s, not in this instant */
+  assert_true (dirty_pages (fd) > 0);
+  reg_store_close (s);
+}
+
 /* The environment cache's record of a key is rewritten in place too: a
    shorter one is padded (no block freed), and it still answers.  */
 static void
@@ -2204,6 +2254,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_dirty_pages_left_alone, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hashed_pages_dropped, setup, teardown),
     cmocka_unit_test_setup_teardown (test_sparse_object, setup, teardown),
