@@ -160,7 +160,8 @@ enum node_type
 {
   NODE_DIR = 'd',
   NODE_SYMLINK = 'l',
-  NODE_EMPTY_FILE = 'e', /* a mount point for a file: no such file in the image */
+  NODE_EMPTY_FILE = 'e', /* a mount point for a file: no such file in the image, or one a bind
+                            mount covers (add_bind_target) */
 };
 
 struct node
@@ -702,6 +703,14 @@ add_profile (struct selection *s, const char *const *profile, size_t n, reg_erro
   return ret;
 }
 
+/* Whether PATH is the target of a file bind mount (add_bind_target).  */
+static bool
+bind_target (struct selection *s, const char *path)
+{
+  struct node *n = node_find (s, path);
+  return n && n->type == NODE_EMPTY_FILE;
+}
+
 /* Each component of DEST: the image's directory, or a new one; the last is
    an empty file for a file bind mount.  A symlink in the image is kept and
    ends the walk (the lifecycle resolves the mount through it).  */
@@ -750,7 +759,7 @@ add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *
                 }
               return 0;
             }
-          if (S_ISREG (id.mode) && last)
+          if (S_ISREG (id.mode) && last && !bind_target (s, path))
             return add_file (s, path, "mount point", false, err);
           return 0;
         }
@@ -767,6 +776,41 @@ add_mount_point (struct selection *s, const char *dest, bool file, reg_error_t *
         }
     }
   return 0;
+}
+
+/* The destination DEST of a file bind mount: the mount covers whatever
+   the image has there, so the environment needs an empty file to mount
+   on, not the image's file.  Under Podman that file is often the
+   container's own (its upper layer's /etc/hosts, /run/.containerenv), new
+   in every container: as a source it made the environment cache miss at
+   every create.  Only where DEST is the canonical path (no symlink on the
+   way, not a symlink itself); elsewhere add_mount_point keeps the image's
+   entries.  */
+static void
+add_bind_target (struct selection *s, const char *dest)
+{
+  cleanup_free char *path = xstrdup (dest);
+  cleanup_free char *canon = NULL;
+  cleanup_close int parent = -1;
+  struct reg_identity fid = { .mode = S_IFREG | 0644 }, id;
+  char *slash;
+  size_t len;
+
+  if (path[0] != '/' || strstr (path, "//") || strstr (path, "/./") || strstr (path, "/../"))
+    return;
+  len = strlen (path);
+  if (len < 2 || path[len - 1] == '/' || path[len - 1] == '.')
+    return;
+  slash = strrchr (path, '/');
+  *slash = '\0';
+  parent = open_in_root_raw (s->rootfd, slash == path ? "/" : path, O_PATH | O_DIRECTORY, 0);
+  if (parent < 0 || (canon = canonical_path (s->rootfd, parent)) == NULL
+      || strcmp (canon, slash == path ? "/" : path) != 0)
+    return;
+  if (reg_identity_at (parent, slash + 1, AT_SYMLINK_NOFOLLOW, &id, NULL) == 0 && !S_ISREG (id.mode))
+    return;
+  *slash = '/';
+  node_add (s, path, NODE_EMPTY_FILE, NULL, &fid, false);
 }
 
 static int
@@ -789,6 +833,9 @@ select_nodes (struct selection *s, const oci_config *config, const char *const *
     reg_warning ("REG: `%s` (needed by %s) not found in the rootfs", s->closure->missing[i].name,
                  s->closure->missing[i].needed_by);
 
+  for (size_t i = 0; i < config->n_mounts; i++)
+    if (mount_is_file_bind (&config->mounts[i]))
+      add_bind_target (s, config->mounts[i].destination);
   ret = add_profile (s, profile, n_profile, err);
   if (ret == 0 && (v = oci_map_get (&config->annotations, REG_ANNOTATION_INCLUDE)))
     ret = add_includes (s, v, err);
@@ -892,8 +939,16 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
 
   {
     struct reg_env_added added = { 0 };
+    /* The closure without the files bind mounts cover.  */
+    cleanup_free struct reg_closure_entry *kept = xmalloc0 ((s->closure->n + 1) * sizeof (*kept));
+    struct reg_closure view = *s->closure;
 
-    ret = reg_env_add_closure (store, s->rootfd, s->closure, true, m, &s->sources, &added, err);
+    view.entries = kept;
+    view.n = 0;
+    for (size_t i = 0; i < s->closure->n; i++)
+      if (!bind_target (s, s->closure->entries[i].path))
+        kept[view.n++] = s->closure->entries[i];
+    ret = reg_env_add_closure (store, s->rootfd, &view, true, m, &s->sources, &added, err);
     if (UNLIKELY (ret < 0))
       return ret;
     res->files += added.files;
@@ -906,7 +961,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
     {
       struct node *n = s->nodes[i];
 
-      if (reg_closure_find (s->closure, n->path) || under_non_dir (s, n->path))
+      if ((reg_closure_find (s->closure, n->path) && n->type != NODE_EMPTY_FILE) || under_non_dir (s, n->path))
         continue;
       if (n->from_image)
         reg_sources_add (&s->sources, n->path, &n->id);

@@ -70,9 +70,10 @@ skip_unless_root (void)
 }
 
 /* A config running ARG0 with MODE and the extra annotations ANN (JSON
-   members, may be ""), the usual mounts, root.readonly READONLY.  */
+   members, may be ""), the usual mounts and the EXTRA ones (JSON objects
+   after a comma, may be ""), root.readonly READONLY.  */
 static oci_config *
-config_for (const char *mode, const char *arg0, const char *ann, bool readonly)
+config_with (const char *mode, const char *arg0, const char *ann, bool readonly, const char *extra)
 {
   cleanup_free char *json = NULL;
   oci_config *c = NULL;
@@ -87,12 +88,18 @@ config_for (const char *mode, const char *arg0, const char *ann, bool readonly)
              "{\"destination\":\"/dev/pts\",\"type\":\"devpts\",\"source\":\"devpts\"},"
              "{\"destination\":\"/sys\",\"type\":\"sysfs\",\"source\":\"sysfs\"},"
              "{\"destination\":\"/run/secrets/token\",\"type\":\"bind\",\"source\":\"/etc/hostname\","
-             "\"options\":[\"rbind\",\"ro\"]}],"
+             "\"options\":[\"rbind\",\"ro\"]}%s],"
              "\"annotations\":{\"run.reg.mode\":\"%s\"%s%s}}",
-             readonly ? "true" : "false", arg0, mode, *ann ? "," : "", ann);
+             readonly ? "true" : "false", arg0, extra, mode, *ann ? "," : "", ann);
   if (oci_config_parse (json, strlen (json), "config.json", &c, &err) < 0)
     fail_msg ("parse: %s", err->msg);
   return c;
+}
+
+static oci_config *
+config_for (const char *mode, const char *arg0, const char *ann, bool readonly)
+{
+  return config_with (mode, arg0, ann, readonly, "");
 }
 
 static struct reg_options
@@ -566,6 +573,72 @@ test_minimal_measure (void **state)
   fx_free (f);
 }
 
+/* Whether SOURCES name PATH.  */
+static bool
+has_source (const struct reg_sources *sources, const char *path)
+{
+  for (size_t i = 0; i < sources->n; i++)
+    if (strcmp (sources->items[i].path, path) == 0)
+      return true;
+  return false;
+}
+
+/* A file bind mount covers the image's file: the environment has an empty
+   file to mount on, and the image's file is not a source of the cache
+   (Podman's /etc/hosts and /run/.containerenv are each container's own,
+   new every time, and made the cache miss at every create).  */
+static void
+test_minimal_bind_target (void **state)
+{
+  struct fixture *f;
+  oci_config *plain, *bound;
+  struct reg_store *s = NULL;
+  struct reg_minimal_result a = { 0 }, b = { 0 }, c = { 0 };
+  cleanup_free char *store = NULL, *hosts = NULL;
+  reg_error_t err = NULL;
+  struct stat st;
+
+  (void)state;
+  if (skip_unless_root ())
+    return;
+  f = image ();
+  plain = config_for ("minimal", "ls", "", false);
+  bound = config_with ("minimal", "ls", "", false,
+                       ",{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/etc/hostname\","
+                       "\"options\":[\"rbind\"]}");
+  xasprintf (&store, "%s/bind-target", store_dir);
+  if (reg_store_open (store, &s, &err) < 0 || reg_minimal_build (s, f->rootfd, plain, NULL, 0, &a, &err) < 0
+      || reg_minimal_build (s, f->rootfd, bound, NULL, 0, &b, &err) < 0)
+    fail_msg ("build: %s", err->msg);
+  /* without the bind mount, the image's file with its bytes */
+  assert_true (has_source (&a.sources, "/etc/hosts"));
+  assert_false (has_source (&b.sources, "/etc/hosts"));
+  assert_string_not_equal (a.env_id, b.env_id);
+  {
+    cleanup_free char *root = NULL;
+    if (reg_store_env_root (s, b.env_id, &root, &err) < 0)
+      fail_msg ("env root: %s", err->msg);
+    xasprintf (&hosts, "%s/etc/hosts", root);
+  }
+  assert_int_equal (lstat (hosts, &st), 0);
+  assert_true (S_ISREG (st.st_mode));
+  assert_int_equal (st.st_size, 0);
+
+  /* another /etc/hosts in the image (a container's own): the same
+     environment */
+  fx_text (f, "/etc/hosts", "10.0.0.1 other\n", 0644);
+  if (reg_minimal_build (s, f->rootfd, bound, NULL, 0, &c, &err) < 0)
+    fail_msg ("build: %s", err->msg);
+  assert_string_equal (b.env_id, c.env_id);
+  reg_minimal_result_clear (&a);
+  reg_minimal_result_clear (&b);
+  reg_minimal_result_clear (&c);
+  reg_store_close (s);
+  oci_config_free (plain);
+  oci_config_free (bound);
+  fx_free (f);
+}
+
 static void
 test_profile_merge_and_read (void **state)
 {
@@ -865,6 +938,7 @@ main (void)
     cmocka_unit_test (test_learn_plan),
     cmocka_unit_test (test_minimal_uses_profile),
     cmocka_unit_test (test_minimal_measure),
+    cmocka_unit_test (test_minimal_bind_target),
     cmocka_unit_test (test_profile_merge_and_read),
     cmocka_unit_test (test_profile_bounds),
     cmocka_unit_test (test_learn_recorder),
