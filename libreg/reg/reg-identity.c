@@ -1,6 +1,7 @@
 /* libreg: file identities (see reg-identity.h).  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -21,6 +22,60 @@ stx_ns (const struct statx_timestamp *t)
   return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec;
 }
 
+/* The disk sequence number of the disk holding block device MAJ:MIN (a
+   partition's is its disk's), 0 when the kernel gives none (before 5.15).  */
+static uint64_t
+read_diskseq (unsigned maj, unsigned min)
+{
+  cleanup_close int dirfd = -1;
+  cleanup_close int fd = -1;
+  char path[64], buf[32];
+  uint64_t seq = 0;
+  ssize_t n;
+
+  snprintf (path, sizeof (path), "/sys/dev/block/%u:%u", maj, min);
+  dirfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0)
+    return 0;
+  fd = openat (dirfd, "diskseq", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = openat (dirfd, "../diskseq", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || (n = read (fd, buf, sizeof (buf) - 1)) <= 0)
+    return 0;
+  buf[n] = '\0';
+  if (buf[n - 1] == '\n')
+    buf[n - 1] = '\0';
+  return parse_uint64 (buf, &seq) == 0 ? seq : 0;
+}
+
+/* The instance of the file system a file is on (see reg-identity.h): for
+   a file system on a disk, the disk's attachment (REG_IDENTITY_DISKSEQ |
+   its diskseq), else the unique mount id MNT.  Remembered by mount: while
+   the mount MNT exists it holds its device open, and a loop device in use
+   takes no new backing file, so the diskseq stays that mount's.  One table
+   per thread (libreg: one store handle per thread).  */
+static uint64_t
+fs_instance (uint64_t mnt, unsigned maj, unsigned min)
+{
+  static __thread struct
+  {
+    uint64_t mnt, instance;
+  } seen[16];
+  static __thread unsigned next;
+  uint64_t seq;
+
+  if (maj == 0 || mnt == 0)
+    return mnt;
+  for (size_t i = 0; i < sizeof (seen) / sizeof (seen[0]); i++)
+    if (seen[i].mnt == mnt)
+      return seen[i].instance;
+  seq = read_diskseq (maj, min);
+  seen[next].mnt = mnt;
+  seen[next].instance = seq ? REG_IDENTITY_DISKSEQ | seq : mnt;
+  next = (next + 1) % (sizeof (seen) / sizeof (seen[0]));
+  return seq ? REG_IDENTITY_DISKSEQ | seq : mnt;
+}
+
 int
 reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id, struct stat *st)
 {
@@ -30,7 +85,8 @@ reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id
     return -errno;
   /* A kernel without unique mount ids ignores the request: stx_mnt_id is
      then the reusable STATX_MNT_ID, or nothing.  */
-  id->mnt = (stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : 0;
+  id->mnt
+      = fs_instance ((stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : 0, stx.stx_dev_major, stx.stx_dev_minor);
   id->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
   id->ino = stx.stx_ino;
   id->size = stx.stx_size;

@@ -5,23 +5,32 @@
  * has unchanged content.  An identity is taken by one statx and is the
  * whole of:
  *
- *   the mount   STATX_MNT_ID_UNIQUE (Linux 6.8): never reused while the
- *               machine runs.  st_dev alone is not enough: a loop device's
- *               number goes to the next image attached to it, an anonymous
- *               device number (tmpfs, overlay) to the next such mount, so a
- *               crafted file system could give its files the device, inodes
- *               and times of a later, genuine one.  Unique mount ids start
- *               again at each boot, so the caches also record the boot id
- *               (reg_boot_id) and trust nothing of another boot.  Without a
- *               unique mount id (older kernels) nothing is trusted: mnt is
- *               0, the caches are not used and every file is hashed.
+ *   the file system instance
+ *               st_dev alone is not enough: a loop device's number goes to
+ *               the next image attached to it, an anonymous device number
+ *               (tmpfs, overlay) to the next such mount, so a crafted file
+ *               system could give its files the device, inodes and times of
+ *               a later, genuine one.  So, on a disk (a block device), the
+ *               disk's sequence number (diskseq, Linux 5.15): the kernel
+ *               gives every disk, and a loop device at every new backing
+ *               file, a new one, never reused while the machine runs; every
+ *               mount of the file system shares it (a bind mount, the
+ *               private bind Podman's storage makes of its directory for
+ *               each command, a container's view of an image layer).
+ *               Elsewhere (tmpfs, overlay, btrfs subvolumes, network file
+ *               systems: anonymous device numbers) the mount itself,
+ *               STATX_MNT_ID_UNIQUE (Linux 6.8), never reused while the
+ *               machine runs.  Both start again at each boot, so the caches
+ *               also record the boot id (reg_boot_id) and trust nothing of
+ *               another boot.  Without a unique mount id (older kernels)
+ *               nothing is trusted: mnt is 0, the caches are not used and
+ *               every file is hashed.
  *   device, inode, size, mtime, ctime
  *   mode and owner   an idmapped mount (Podman --uidmap) shows one inode
  *               with other owners, its times unchanged.
  *
- * A file seen through a new mount (each container's overlay, a bind mount
- * of an image) is therefore a new file to the caches: it is hashed again,
- * and its object is found in the store by its digest.  */
+ * A file seen through a new overlay (each container's) is therefore a new
+ * file to the caches; its lower layer's file (reg-layers.h) is not.  */
 #ifndef REG_IDENTITY_H
 #define REG_IDENTITY_H
 
@@ -32,12 +41,17 @@
 
 struct reg_identity
 {
-  uint64_t mnt; /* unique mount id; 0 when the kernel gives none */
+  uint64_t mnt; /* the file system instance: REG_IDENTITY_DISKSEQ | diskseq,
+                   or the unique mount id; 0 when the kernel gives none */
   uint64_t dev, ino, size;
   int64_t mtime_ns, ctime_ns;
   uint32_t mode; /* st_mode, type bits included */
   uint32_t uid, gid;
 };
+
+/* Marks a file system instance that is a disk's sequence number (unique
+   mount ids are below 2^63).  */
+#define REG_IDENTITY_DISKSEQ ((uint64_t)1 << 63)
 
 /* One statx of DIRFD/PATH (FLAGS: AT_EMPTY_PATH, AT_SYMLINK_NOFOLLOW...)
    into *ID and, when ST is not NULL, the same data as a struct stat.

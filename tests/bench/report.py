@@ -562,8 +562,8 @@ def write(b):
           "runtime's first run of the image, in random order, after one `podman create`/`ctr containers create` "
           "of it and one uncounted run with crun (the client's own first container: without it, whichever runtime "
           "came first paid for it), so crun's first run here is its second. Then N rounds, one run per runtime, in a new random order each round. "
-          "Wall time of the client command, ms. The clients give the runtime a new overlay mount per container, "
-          "so REG sees new file identities at every run (README: known limits).\n")
+          "Wall time of the client command, ms. The clients give the runtime a new overlay mount per container; "
+          "REG knows its files by the files of the image's layers (README: REG).\n")
         b.client_ratios = {}
         for client, d in cl.items():
             w("### `%s run --rm`, %s: first run of the image\n" % tuple(client.split()))

@@ -31,12 +31,13 @@ setup() {
 }
 
 teardown() {
-  local id m
+  local id i
   for id in "${IDS[@]}"; do
     rt delete --force "$id" </dev/null >/dev/null 2>&1 || true
   done
-  for m in "${OVERLAYS[@]}"; do
-    umount "$m" 2>/dev/null || true
+  # the last first: an overlay above a bind mount it was made on
+  for ((i = ${#OVERLAYS[@]} - 1; i >= 0; i--)); do
+    umount "${OVERLAYS[i]}" 2>/dev/null || true
   done
   if [ -n "$LOOP" ]; then
     for id in "${IDS[@]}"; do
@@ -315,6 +316,42 @@ layer_image() {
     echo "$mode: status $status, out: $output, err: $stderr"
     [ "$status" -eq 0 ]
     [ "$output" = "$(cd "$T/layer" && sha256sum "${LIBC#/}" data.txt | sed 's|  |  /|')" ]
+  done
+}
+
+@test "a disk's image through a new bind mount at every create (Podman's storage binds its directory anew for each command): nothing is hashed again (share and minimal)" {
+  command -v mkfs.ext4 >/dev/null || skip "needs e2fsprogs"
+  # the engine's storage on a disk: the image's layer and the containers'
+  # upper layers (overlay maps a file to its layer when all are on one)
+  rm -rf "$T/disk"
+  mkdir -p "$T/disk/ov"
+  layer_image "$T/disk/layer"
+  truncate -s 64M "$T/disk.img"
+  mkfs.ext4 -q -d "$T/disk" "$T/disk.img"
+  mkdir -p "$T/mnt"
+  LOOP=$(losetup -f --show "$T/disk.img") || skip "no loop device"
+  mount "$LOOP" "$T/mnt"
+  OV_DIR=$T/mnt/ov
+  for mode in share minimal; do
+    rm -rf "$T/store"
+    for i in 1 2; do
+      b=$(mktemp -d "$T/bind.XXXXXX")
+      mount --bind "$T/mnt/layer" "$b"
+      OVERLAYS+=("$b")
+      overlay_root "$b"
+      bundle "$R" "$mode" false /data.txt -- /usr/bin/sha256sum "$LIBC" /data.txt
+      debug_create
+      rt delete --force "$C"
+      umount "$R" "$b"
+      echo "$mode, bind mount $i: $hashed files hashed"
+      if [ "$i" -eq 1 ]; then
+        [ "$hashed" -gt 0 ]
+        [[ "$log" != *" 0 files of lower layers"* ]]
+      else
+        [ "$hashed" -eq 0 ]
+        [[ "$log" == *"REG: store: environment cache hit"* ]]
+      fi
+    done
   done
 }
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
@@ -60,9 +61,13 @@ static int
 teardown (void **state)
 {
   struct fixture *f = *state;
+  cleanup_free char *tmpfs = NULL;
   reg_error_t err = NULL;
 
   close (f->imgfd);
+  /* a test that failed before unmounting its tmpfs (tmpfs_with) */
+  xasprintf (&tmpfs, "%s/tmpfs", f->dir);
+  umount2 (tmpfs, MNT_DETACH);
   if (remove_tree_at (AT_FDCWD, f->dir, &err) < 0)
     {
       fprintf (stderr, "cleanup: %s\n", err->msg);
@@ -1548,17 +1553,57 @@ idmapped_view (struct fixture *f)
   return fd < 0 ? -1 : fd;
 }
 
-/* The identity cache answers only for the file it saw: the same inode
-   through another mount (a loop device's next image has the same device
-   number; a bind or an overlay is another view) is read again, and an
-   idmapped view (Podman --uidmap) gets an object with the owner it
-   shows.  */
+/* Whether DIR is on a file system of a disk (a block device the kernel
+   gives a diskseq): its files are known by the disk's attachment, the
+   same through every mount of it.  */
+static bool
+on_disk (const char *dir)
+{
+  char path[96];
+  struct stat st;
+
+  assert_int_equal (stat (dir, &st), 0);
+  if (major (st.st_dev) == 0)
+    return false;
+  snprintf (path, sizeof path, "/sys/dev/block/%u:%u/diskseq", major (st.st_dev), minor (st.st_dev));
+  if (access (path, R_OK) == 0)
+    return true;
+  snprintf (path, sizeof path, "/sys/dev/block/%u:%u/../diskseq", major (st.st_dev), minor (st.st_dev));
+  return access (path, R_OK) == 0;
+}
+
+/* A tmpfs mounted on F's DIR/tmpfs with NAME holding CONTENT: a file
+   system without a disk (an anonymous device number, reused by the next
+   such mount).  Its path; the caller unmounts it.  */
+static char *
+tmpfs_with (struct fixture *f, const char *name, const char *content)
+{
+  char *dir = NULL, *file = NULL;
+  reg_error_t err = NULL;
+
+  xasprintf (&dir, "%s/tmpfs", f->dir);
+  assert_int_equal (mkdir (dir, 0755), 0);
+  assert_int_equal (mount ("tmpfs", dir, "tmpfs", 0, "mode=0755"), 0);
+  xasprintf (&file, "%s/%s", dir, name);
+  check_err (write_file (file, content, strlen (content), &err), &err);
+  free (file);
+  return dir;
+}
+
+/* The identity cache answers for the file it saw, on the file system it
+   saw it on: through another mount of the same disk's file system (a bind
+   mount, the private bind Podman's storage makes of its directory for
+   each command) the file is the same; on a file system without a disk, a
+   mount is an instance of its own (a tmpfs's device number goes to the
+   next tmpfs), so another mount is read again; a loop device's next image
+   is another attachment (reg-store.bats).  An idmapped view (Podman
+   --uidmap) gets an object with the owner it shows.  */
 static void
-test_identity_names_mount_and_owner (void **state)
+test_identity_names_instance_and_owner (void **state)
 {
   struct fixture *f = *state;
-  cleanup_free char *plain = NULL, *again = NULL, *mapped = NULL;
-  cleanup_close int view = -1, idmapped = -1;
+  cleanup_free char *plain = NULL, *again = NULL, *mapped = NULL, *tmpfs = NULL;
+  cleanup_close int view = -1, idmapped = -1, tfd = -1, tview = -1;
   struct reg_store_counters c;
   struct reg_store *s;
   struct stat a, o;
@@ -1584,19 +1629,47 @@ test_identity_names_mount_and_owner (void **state)
   s = open_store (f);
   assert_int_equal (add_at (s, view, "lib", &again), 0);
   reg_store_get_counters (s, &c);
-  assert_int_equal (c.identity_hits, 0);
-  assert_int_equal (c.files_read, 1);
   assert_string_equal (plain, again);
-  /* hashed again, but not copied: its object was there */
-  assert_int_equal (c.files_hashed_only, 1);
+  if (on_disk (f->img))
+    {
+      /* the same file of the same disk: answered */
+      assert_int_equal (c.identity_hits, 1);
+      assert_int_equal (c.files_read, 0);
+    }
+  else
+    {
+      assert_int_equal (c.identity_hits, 0);
+      assert_int_equal (c.files_read, 1);
+      /* hashed again, but not copied: its object was there */
+      assert_int_equal (c.files_hashed_only, 1);
+    }
   assert_int_equal (c.objects_created, 0);
   assert_int_equal (count_entries (f->store, "tmp"), 0);
-  /* the record stays the first mount's: answered there */
+
+  /* A file system without a disk: another mount of it is read again, and
+     the record stays the first mount's, answered there.  */
+  tmpfs = tmpfs_with (f, "lib", "TTTT");
+  tfd = open (tmpfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  tview = clone_mount (tmpfs, -1);
+  assert_true (tfd >= 0 && tview >= 0);
+  free (steal_pointer (&plain));
   free (steal_pointer (&again));
-  assert_int_equal (add_at (s, f->imgfd, "lib", &again), 0);
+  reg_store_close (s);
+  s = open_store (f);
+  assert_int_equal (add_at (s, tfd, "lib", &plain), 0);
+  assert_int_equal (add_at (s, tview, "lib", &again), 0);
+  reg_store_get_counters (s, &c);
+  assert_string_equal (plain, again);
+  assert_int_equal (c.identity_hits, 0);
+  assert_int_equal (c.files_read, 2);
+  free (steal_pointer (&again));
+  assert_int_equal (add_at (s, tfd, "lib", &again), 0);
   reg_store_get_counters (s, &c);
   assert_int_equal (c.identity_hits, 1);
-  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.files_read, 2);
+  assert_int_equal (umount2 (tmpfs, MNT_DETACH), 0);
+  free (steal_pointer (&plain));
+  assert_int_equal (add_at (s, f->imgfd, "lib", &plain), 0);
 
   idmapped = idmapped_view (f);
   if (idmapped >= 0)
@@ -1616,9 +1689,10 @@ test_identity_names_mount_and_owner (void **state)
 }
 
 /* The environment cache likewise: its sources seen through another mount
-   or an idmapped one are not the sources it recorded.  */
+   of the same disk are the sources it recorded, through another mount of
+   a file system without a disk or an idmapped one they are not.  */
 static void
-test_env_cache_names_mount_and_owner (void **state)
+test_env_cache_names_instance_and_owner (void **state)
 {
   struct fixture *f = *state;
   cleanup_free char *id = NULL, *hit = NULL;
@@ -1651,8 +1725,29 @@ test_env_cache_names_mount_and_owner (void **state)
     }
   assert_int_equal (fstatat (f->imgfd, "a", &a, 0), 0);
   assert_same_metadata (&a, view, "a");
-  assert_int_equal (reg_store_env_cache_get (s, "image-1", view, &hit, &err), 0);
-  assert_null (hit);
+  assert_int_equal (reg_store_env_cache_get (s, "image-1", view, &hit, &err), on_disk (f->img) ? 1 : 0);
+  free (steal_pointer (&hit));
+
+  /* sources on a tmpfs, seen through another mount of it */
+  {
+    cleanup_free char *tmpfs = tmpfs_with (f, "a", "aaa\n");
+    cleanup_free char *hit2 = NULL;
+    cleanup_close int tfd = open (tmpfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    cleanup_close int tview = clone_mount (tmpfs, -1);
+    struct reg_source_identity tsrc[2];
+
+    assert_true (tfd >= 0 && tview >= 0);
+    source_at (&tsrc[0], tfd, "", "/");
+    source_at (&tsrc[1], tfd, "a", "/a");
+    check_err (reg_store_env_cache_put (s, "image-2", id, tsrc, 2, &err), &err);
+    assert_int_equal (reg_store_env_cache_get (s, "image-2", tfd, &hit2, &err), 1);
+    free (steal_pointer (&hit2));
+    assert_int_equal (reg_store_env_cache_get (s, "image-2", tview, &hit2, &err), 0);
+    assert_null (hit2);
+    free (tsrc[0].path);
+    free (tsrc[1].path);
+    assert_int_equal (umount2 (tmpfs, MNT_DETACH), 0);
+  }
 
   idmapped = idmapped_view (f);
   if (idmapped >= 0)
@@ -2249,8 +2344,8 @@ main (void)
     cmocka_unit_test_setup_teardown (test_concurrent_creates, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_dirs, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_identity_names_mount_and_owner, setup, teardown),
-    cmocka_unit_test_setup_teardown (test_env_cache_names_mount_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_names_instance_and_owner, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_names_instance_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
