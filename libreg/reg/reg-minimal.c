@@ -138,9 +138,39 @@ mount_is_file_bind (const oci_mount *m)
   return bind && m->source && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode);
 }
 
+/* A mount point as the environment sees it: where, and whether a file.  */
+struct mount_point
+{
+  const char *destination;
+  bool file;
+};
+
+static int
+cmp_mount_point (const void *a, const void *b)
+{
+  const struct mount_point *x = a, *y = b;
+  int c = strcmp (x->destination, y->destination);
+  return c ? c : (int)x->file - (int)y->file;
+}
+
+/* CONFIG's mount points, sorted: the environment depends on the set, not
+   on the order (Podman writes its mounts in a new order at each run, from
+   a Go map).  */
+static struct mount_point *
+mount_points (const oci_config *config)
+{
+  struct mount_point *v = xmalloc0 ((config->n_mounts + 1) * sizeof (*v));
+
+  for (size_t i = 0; i < config->n_mounts; i++)
+    v[i] = (struct mount_point){ config->mounts[i].destination, mount_is_file_bind (&config->mounts[i]) };
+  qsort (v, config->n_mounts, sizeof (*v), cmp_mount_point);
+  return v;
+}
+
 char *
 reg_minimal_mounts_key (const oci_config *config)
 {
+  cleanup_free struct mount_point *v = mount_points (config);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream (&buf, &len);
@@ -148,8 +178,7 @@ reg_minimal_mounts_key (const oci_config *config)
   if (f == NULL)
     abort ();
   for (size_t i = 0; i < config->n_mounts; i++)
-    fprintf (f, "mount %zu %s %c\n", strlen (config->mounts[i].destination), config->mounts[i].destination,
-             mount_is_file_bind (&config->mounts[i]) ? 'f' : 'd');
+    fprintf (f, "mount %zu %s %c\n", strlen (v[i].destination), v[i].destination, v[i].file ? 'f' : 'd');
   fclose (f);
   return buf;
 }
@@ -817,6 +846,7 @@ static int
 select_nodes (struct selection *s, const oci_config *config, const char *const *profile, size_t n_profile,
               reg_error_t *err)
 {
+  cleanup_free struct mount_point *mounts = NULL;
   const oci_process *p = config->process;
   const char *v;
   unsigned groups = REG_DEFAULTS_ALL;
@@ -833,16 +863,17 @@ select_nodes (struct selection *s, const oci_config *config, const char *const *
     reg_warning ("REG: `%s` (needed by %s) not found in the rootfs", s->closure->missing[i].name,
                  s->closure->missing[i].needed_by);
 
+  mounts = mount_points (config);
   for (size_t i = 0; i < config->n_mounts; i++)
-    if (mount_is_file_bind (&config->mounts[i]))
-      add_bind_target (s, config->mounts[i].destination);
+    if (mounts[i].file)
+      add_bind_target (s, mounts[i].destination);
   ret = add_profile (s, profile, n_profile, err);
   if (ret == 0 && (v = oci_map_get (&config->annotations, REG_ANNOTATION_INCLUDE)))
     ret = add_includes (s, v, err);
   if (ret == 0)
     ret = add_defaults (s, groups, err);
   for (size_t i = 0; ret == 0 && i < config->n_mounts; i++)
-    ret = add_mount_point (s, config->mounts[i].destination, mount_is_file_bind (&config->mounts[i]), err);
+    ret = add_mount_point (s, mounts[i].destination, mounts[i].file, err);
   if (ret == 0)
     ret = add_mount_point (s, "/tmp", false, err);
   return ret;

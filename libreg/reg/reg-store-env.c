@@ -859,6 +859,16 @@ reg_store_env_record_parse (const char *data, size_t len, char *id, const char *
   return p + strlen (boot) + 1;
 }
 
+/* A miss because the source WHAT at PATH is not what the record NAME
+   (cache/envs/NAME) saw: one debug line, for a user wondering why a
+   create built its environment again.  */
+static int
+env_cache_changed (const char *name, const char *path, const char *what)
+{
+  reg_debug ("REG: store: environment cache: the %s `%s` is not the one record `%s` saw", what, path, name);
+  return 0;
+}
+
 int
 reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char **env_id, reg_error_t *err)
 {
@@ -925,14 +935,14 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
           char hex[REG_DIGEST_HEX_LEN + 1];
           if (fd < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0 || now.mode != mode || now.uid != uid
               || now.gid != gid || dir_names_digest (fd, hex) < 0 || strcmp (hex, names) != 0)
-            return 0;
+            return env_cache_changed (name, path, "directory");
           continue;
         }
       if (stat_source (rootfd, path, &sdir, &now) < 0 || !reg_identity_trusted (&now))
-        return 0;
+        return env_cache_changed (name, path, "source");
       if (kind == 'f' ? reg_identity_cmp (&was, &now) != 0
                       : reg_layers_check_entry (s->layers, path, &now, (size_t)layer, &was) < 0)
-        return 0;
+        return env_cache_changed (name, path, kind == 'f' ? "file" : "layer file");
     }
   *env_id = xstrdup (id);
   return 1;

@@ -639,6 +639,42 @@ test_minimal_bind_target (void **state)
   fx_free (f);
 }
 
+/* The same mounts in another order (Podman writes them from a Go map, in a
+   new order at each run): the same key, the same environment.  */
+static void
+test_minimal_mounts_order (void **state)
+{
+  static const char hosts[] = ",{\"destination\":\"/etc/hosts\",\"type\":\"bind\",\"source\":\"/etc/hostname\","
+                              "\"options\":[\"rbind\"]}";
+  static const char data[] = ",{\"destination\":\"/data\",\"type\":\"tmpfs\",\"source\":\"tmpfs\"}";
+  cleanup_free char *ab = NULL, *ba = NULL, *key_ab = NULL, *key_ba = NULL;
+  oci_config *c1, *c2;
+
+  (void)state;
+  xasprintf (&ab, "%s%s", hosts, data);
+  xasprintf (&ba, "%s%s", data, hosts);
+  c1 = config_with ("minimal", "ls", "", false, ab);
+  c2 = config_with ("minimal", "ls", "", false, ba);
+  key_ab = reg_minimal_mounts_key (c1);
+  key_ba = reg_minimal_mounts_key (c2);
+  assert_string_equal (key_ab, key_ba);
+  assert_non_null (strstr (key_ab, "/etc/hosts f"));
+  assert_non_null (strstr (key_ab, "/data d"));
+  if (!skip_unless_root ())
+    {
+      struct fixture *f = image ();
+      cleanup_free char *sd1 = NULL, *sd2 = NULL;
+      struct reg_options o1 = options_for ("order-1", &sd1), o2 = options_for ("order-2", &sd2);
+      struct reg_plan *p1 = prepare (f, &o1, c1), *p2 = prepare (f, &o2, c2);
+      assert_string_equal (p1->env_id, p2->env_id);
+      reg_plan_free (p1);
+      reg_plan_free (p2);
+      fx_free (f);
+    }
+  oci_config_free (c1);
+  oci_config_free (c2);
+}
+
 static void
 test_profile_merge_and_read (void **state)
 {
@@ -939,6 +975,7 @@ main (void)
     cmocka_unit_test (test_minimal_uses_profile),
     cmocka_unit_test (test_minimal_measure),
     cmocka_unit_test (test_minimal_bind_target),
+    cmocka_unit_test (test_minimal_mounts_order),
     cmocka_unit_test (test_profile_merge_and_read),
     cmocka_unit_test (test_profile_bounds),
     cmocka_unit_test (test_learn_recorder),
