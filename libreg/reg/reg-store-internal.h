@@ -64,6 +64,14 @@ bool reg_store_identity_slot_parse (const char *slot, struct reg_identity *id, c
 /* Where the record of ID's file is: table file NAME of cache/ids, and
    the offset of its set there.  */
 void reg_store_identity_slot (const struct reg_identity *id, char name[3], off_t *set);
+/* The page cache state of a whole file, cachestat(2) (Linux 6.5): the
+   kernel's struct cachestat.  0 or -errno (ENOSYS before 6.5).  */
+struct reg_cachestat
+{
+  uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
+};
+int reg_cachestat (int fd, struct reg_cachestat *out);
+
 /* The slot size and the set size of the identity table.  */
 #define REG_STORE_IDENTITY_SLOT 512
 #define REG_STORE_IDENTITY_WAYS 2

@@ -854,6 +854,17 @@ reg_store_flush (struct reg_store *s, reg_error_t *err)
   return reg_store_wrap (s, err, reg_store_publish_pending (s, err));
 }
 
+int
+reg_cachestat (int fd, struct reg_cachestat *out)
+{
+  const struct
+  {
+    uint64_t off, len;
+  } whole = { 0, 0 };
+
+  return syscall (SYS_cachestat, fd, &whole, out, 0) < 0 ? -errno : 0;
+}
+
 /* Whether FD has pages not yet on the disk (dirty or under writeback).
    DONTNEED drops none of them and starts their writeback at once, which
    in a start-up storm from just-made copies was disk traffic the kernel
@@ -862,19 +873,9 @@ reg_store_flush (struct reg_store *s, reg_error_t *err)
 static bool
 has_unwritten_pages (int fd)
 {
-  /* The kernel's struct cachestat_range and struct cachestat.  */
-  struct
-  {
-    uint64_t off, len;
-  } range = { 0, 0 };
-  struct
-  {
-    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
-  } cs;
+  struct reg_cachestat cs;
 
-  if (syscall (SYS_cachestat, fd, &range, &cs, 0) < 0)
-    return false;
-  return cs.nr_dirty > 0 || cs.nr_writeback > 0;
+  return reg_cachestat (fd, &cs) == 0 && (cs.nr_dirty > 0 || cs.nr_writeback > 0);
 }
 
 /* In a user namespace (rootless Podman), a file whose owner or group has

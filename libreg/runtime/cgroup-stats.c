@@ -106,25 +106,42 @@ gen_raw (yajl_gen g, const char *dir, const char *file)
   yajl_gen_map_close (g);
 }
 
+/* A memory file PREFIX SUFFIX and the key of its number in an entry.  */
+struct mem_file
+{
+  const char *suffix, *json;
+};
+
+/* The numbers of the files FILES (N of them) with PREFIX in DIR, each
+   under its key, where present.  */
+static void
+gen_mem_files (yajl_gen g, const char *dir, const char *prefix, const struct mem_file *files, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      cleanup_free char *f = NULL;
+      uint64_t v;
+
+      xasprintf (&f, "%s%s", prefix, files[i].suffix);
+      if (read_u64 (dir, f, &v))
+        oci_gen_key_uint (g, files[i].json, v);
+    }
+}
+
 /* A memory entry ({"limit","usage","max","failcnt"}) from v1 files PREFIX.X.  */
 static void
 gen_mem_entry_v1 (yajl_gen g, const char *key, const char *dir, const char *prefix)
 {
-  cleanup_free char *f = NULL;
-  uint64_t v;
+  static const struct mem_file files[] = {
+    { "limit_in_bytes", "limit" },
+    { "usage_in_bytes", "usage" },
+    { "max_usage_in_bytes", "max" },
+    { "failcnt", "failcnt" },
+  };
 
   oci_gen_str (g, key);
   yajl_gen_map_open (g);
-#define F(name, json)                                                                                                  \
-  free (f);                                                                                                            \
-  xasprintf (&f, "%s" name, prefix);                                                                                   \
-  if (read_u64 (dir, f, &v))                                                                                           \
-    oci_gen_key_uint (g, json, v);
-  F ("limit_in_bytes", "limit");
-  F ("usage_in_bytes", "usage");
-  F ("max_usage_in_bytes", "max");
-  F ("failcnt", "failcnt");
-#undef F
+  gen_mem_files (g, dir, prefix, files, sizeof (files) / sizeof (files[0]));
   yajl_gen_map_close (g);
 }
 
@@ -133,23 +150,19 @@ gen_mem_entry_v1 (yajl_gen g, const char *key, const char *dir, const char *pref
 static void
 gen_mem_entry_v2 (yajl_gen g, const char *key, const char *dir, const char *prefix)
 {
-  cleanup_free char *f = NULL;
+  static const struct mem_file files[] = {
+    { "max", "limit" },
+    { "current", "usage" },
+    { "peak", "max" },
+  };
+  cleanup_free char *events = NULL;
   uint64_t v;
 
   oci_gen_str (g, key);
   yajl_gen_map_open (g);
-#define F(name, json)                                                                                                  \
-  free (f);                                                                                                            \
-  xasprintf (&f, "%s" name, prefix);                                                                                   \
-  if (read_u64 (dir, f, &v))                                                                                           \
-    oci_gen_key_uint (g, json, v);
-  F ("max", "limit");
-  F ("current", "usage");
-  F ("peak", "max");
-#undef F
-  free (f);
-  xasprintf (&f, "%sevents", prefix);
-  if (read_kv (dir, f, "max", &v))
+  gen_mem_files (g, dir, prefix, files, sizeof (files) / sizeof (files[0]));
+  xasprintf (&events, "%sevents", prefix);
+  if (read_kv (dir, events, "max", &v))
     oci_gen_key_uint (g, "failcnt", v);
   yajl_gen_map_close (g);
 }

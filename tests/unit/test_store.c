@@ -1890,6 +1890,22 @@ resident_pages (int fd, size_t size)
   return n;
 }
 
+/* Image file NAME of SIZE bytes C, just written (its pages dirty), open
+   read-only.  */
+static int
+big_file (struct fixture *f, const char *name, char c, size_t size)
+{
+  cleanup_free char *content = xmalloc (size + 1);
+  int fd;
+
+  memset (content, c, size);
+  content[size] = '\0';
+  write_img (f, name, content, 0644);
+  fd = openat (f->imgfd, name, O_RDONLY | O_CLOEXEC);
+  assert_true (fd >= 0);
+  return fd;
+}
+
 /* Hashing a file brings its pages into the page cache, where they stay
    although the container maps the store's object: dropped after.  */
 static void
@@ -1898,17 +1914,12 @@ test_hashed_pages_dropped (void **state)
   struct fixture *f = *state;
   struct reg_store *s = open_store (f);
   size_t size = 1 << 20;
-  cleanup_free char *content = xmalloc (size + 1), *d = NULL;
-  cleanup_close int fd = -1;
+  cleanup_free char *d = NULL;
+  cleanup_close int fd = big_file (f, "big", 'z', size);
   struct reg_identity id;
   reg_error_t err = NULL;
   char buf[65536];
 
-  memset (content, 'z', size);
-  content[size] = '\0';
-  write_img (f, "big", content, 0644);
-  fd = openat (f->imgfd, "big", O_RDONLY | O_CLOEXEC);
-  assert_true (fd >= 0);
   assert_int_equal (fsync (fd), 0);
   while (read (fd, buf, sizeof (buf)) > 0)
     ;
@@ -1920,20 +1931,13 @@ test_hashed_pages_dropped (void **state)
   reg_store_close (s);
 }
 
-/* Dirty pages (nr_dirty of cachestat(2)) of FD.  */
+/* Dirty pages of FD.  */
 static uint64_t
 dirty_pages (int fd)
 {
-  struct
-  {
-    uint64_t off, len;
-  } range = { 0, 0 };
-  struct
-  {
-    uint64_t nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted;
-  } cs;
+  struct reg_cachestat cs;
 
-  assert_int_equal (syscall (451 /* cachestat */, fd, &range, &cs, 0), 0);
+  assert_int_equal (reg_cachestat (fd, &cs), 0);
   return cs.nr_dirty;
 }
 
@@ -1945,17 +1949,11 @@ test_dirty_pages_left_alone (void **state)
 {
   struct fixture *f = *state;
   struct reg_store *s = open_store (f);
-  size_t size = 1 << 20;
-  cleanup_free char *content = xmalloc (size + 1), *d = NULL;
-  cleanup_close int fd = -1;
+  cleanup_free char *d = NULL;
+  cleanup_close int fd = big_file (f, "fresh", 'y', 1 << 20);
   struct reg_identity id;
   reg_error_t err = NULL;
 
-  memset (content, 'y', size);
-  content[size] = '\0';
-  write_img (f, "fresh", content, 0644);
-  fd = openat (f->imgfd, "fresh", O_RDONLY | O_CLOEXEC);
-  assert_true (fd >= 0);
   if (dirty_pages (fd) == 0)
     {
       fprintf (stderr, "skip: the fixture's file system keeps no dirty pages\n");
