@@ -89,8 +89,9 @@ env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p
 
   if (f == NULL)
     abort ();
-  /* The mount too: two images on one reused loop device would otherwise
-     share one key (and overwrite each other's record).  An overlay root,
+  /* The file system instance too (reg-identity.h): two images on one
+     reused loop device would otherwise share one key (and overwrite each
+     other's record).  An overlay root,
      new for each container, by its lower layers instead: every container
      of the image finds the record.  */
   if (layers)
