@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "reg-identity.h"
@@ -48,20 +49,50 @@ read_diskseq (unsigned maj, unsigned min)
   return parse_uint64 (buf, &seq) == 0 ? seq : 0;
 }
 
-/* The instance of the file system a file is on (see reg-identity.h): for
-   a file system on a disk, the disk's attachment (REG_IDENTITY_DISKSEQ |
-   its diskseq), else the unique mount id MNT.  Remembered by mount: while
-   the mount MNT exists it holds its device open, and a loop device in use
-   takes no new backing file, so the diskseq stays that mount's.  One table
-   per thread (libreg: one store handle per thread).  */
+/* Whether a file system of type MAGIC (statfs) lives on a block device,
+   so that its st_dev names a disk.  Other file systems with a device
+   number of their own (UBIFS's is a character device) are known by their
+   mount: a block device of that number would be another device.  */
+static bool
+on_block_device (long magic)
+{
+  static const long magics[] = {
+    0xEF53,     /* ext2, ext3, ext4 */
+    0x58465342, /* XFS */
+    0xF2F52010, /* F2FS */
+    0x73717368, /* squashfs */
+    0xE0F5E1E2, /* EROFS */
+    0x3153464a, /* JFS */
+    0x4d44,     /* FAT */
+    0x2011BAB0, /* exFAT */
+    0x9660,     /* ISO 9660 */
+    0x15013346, /* UDF */
+  };
+
+  for (size_t i = 0; i < sizeof (magics) / sizeof (magics[0]); i++)
+    if (magic == magics[i])
+      return true;
+  return false;
+}
+
+/* The instance of the file system of DIRFD/PATH (FLAGS of statx), whose
+   unique mount id is MNT and device MAJ:MIN (see reg-identity.h): for a
+   file system on a disk, the disk's attachment (REG_IDENTITY_DISKSEQ | its
+   diskseq), else MNT.  Remembered by mount: while the mount MNT exists it
+   holds its device open, and a loop device in use takes no new backing
+   file, so the diskseq stays that mount's.  One table per thread (libreg:
+   one store handle per thread).  */
 static uint64_t
-fs_instance (uint64_t mnt, unsigned maj, unsigned min)
+fs_instance (int dirfd, const char *path, int flags, uint64_t mnt, unsigned maj, unsigned min)
 {
   static __thread struct
   {
     uint64_t mnt, instance;
   } seen[16];
   static __thread unsigned next;
+  cleanup_close int fd = -1;
+  struct statx stx;
+  struct statfs sfs;
   uint64_t seq;
 
   if (maj == 0 || mnt == 0)
@@ -69,7 +100,19 @@ fs_instance (uint64_t mnt, unsigned maj, unsigned min)
   for (size_t i = 0; i < sizeof (seen) / sizeof (seen[0]); i++)
     if (seen[i].mnt == mnt)
       return seen[i].instance;
-  seq = read_diskseq (maj, min);
+  /* The type of the file system, from an fd on the same mount (PATH may
+     name another file by now: then MNT alone).  */
+  if (!(*path == '\0' && (flags & AT_EMPTY_PATH)))
+    {
+      fd = openat (dirfd, path, O_PATH | O_CLOEXEC | ((flags & AT_SYMLINK_NOFOLLOW) ? O_NOFOLLOW : 0));
+      if (fd < 0)
+        return mnt;
+      dirfd = fd;
+    }
+  if (statx (dirfd, "", AT_EMPTY_PATH, STATX_MNT_ID_UNIQUE, &stx) < 0 || !(stx.stx_mask & STATX_MNT_ID_UNIQUE)
+      || stx.stx_mnt_id != mnt || fstatfs (dirfd, &sfs) < 0)
+    return mnt;
+  seq = on_block_device ((long)sfs.f_type) ? read_diskseq (maj, min) : 0;
   seen[next].mnt = mnt;
   seen[next].instance = seq ? REG_IDENTITY_DISKSEQ | seq : mnt;
   next = (next + 1) % (sizeof (seen) / sizeof (seen[0]));
@@ -85,8 +128,8 @@ reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id
     return -errno;
   /* A kernel without unique mount ids ignores the request: stx_mnt_id is
      then the reusable STATX_MNT_ID, or nothing.  */
-  id->mnt
-      = fs_instance ((stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : 0, stx.stx_dev_major, stx.stx_dev_minor);
+  id->mnt = fs_instance (dirfd, path, flags, (stx.stx_mask & STATX_MNT_ID_UNIQUE) ? stx.stx_mnt_id : 0,
+                         stx.stx_dev_major, stx.stx_dev_minor);
   id->dev = makedev (stx.stx_dev_major, stx.stx_dev_minor);
   id->ino = stx.stx_ino;
   id->size = stx.stx_size;

@@ -10,8 +10,10 @@
  *               the next image attached to it, an anonymous device number
  *               (tmpfs, overlay) to the next such mount, so a crafted file
  *               system could give its files the device, inodes and times of
- *               a later, genuine one.  So, on a disk (a block device), the
- *               disk's sequence number (diskseq, Linux 5.15): the kernel
+ *               a later, genuine one.  So, for a file system on a disk (a
+ *               block device: ext4, XFS, F2FS, squashfs, EROFS and a few
+ *               more by their statfs type), the disk's sequence number
+ *               (diskseq, Linux 5.15): the kernel
  *               gives every disk, and a loop device at every new backing
  *               file, a new one, never reused while the machine runs; every
  *               mount of the file system shares it (a bind mount, the
