@@ -186,16 +186,6 @@ gen_kv (yajl_gen g, const char *k, const char *v)
 }
 
 static void
-gen_strv (yajl_gen g, const char *k, char **v, size_t n)
-{
-  oci_gen_str (g, k);
-  yajl_gen_array_open (g);
-  for (size_t i = 0; v && (n ? i < n : v[i] != NULL); i++)
-    oci_gen_str (g, v[i]);
-  yajl_gen_array_close (g);
-}
-
-static void
 gen_hooks (yajl_gen g, const char *key, const oci_hooks_list *l)
 {
   if (l->len == 0)
@@ -207,8 +197,8 @@ gen_hooks (yajl_gen g, const char *key, const oci_hooks_list *l)
       const oci_hook *h = &l->items[i];
       yajl_gen_map_open (g);
       gen_kv (g, "path", h->path);
-      gen_strv (g, "args", h->args.items, h->args.len);
-      gen_strv (g, "env", h->env.items, h->env.len);
+      oci_gen_key_strv (g, "args", (const char *const *)h->args.items);
+      oci_gen_key_strv (g, "env", (const char *const *)h->env.items);
       if (h->has_timeout)
         {
           oci_gen_str (g, "timeout");
@@ -241,7 +231,7 @@ runtime_status_to_json (const struct runtime_status *st, size_t *len)
   gen_kv (g, "reg_env", st->reg_env);
   gen_kv (g, "host_root", st->host_root);
   if (st->cgroup_paths)
-    gen_strv (g, "cgroup_paths", st->cgroup_paths, 0);
+    oci_gen_key_strv (g, "cgroup_paths", (const char *const *)st->cgroup_paths);
   if (st->cgroup_unit)
     gen_kv (g, "cgroup_unit", st->cgroup_unit);
   if (st->no_process)
