@@ -545,7 +545,7 @@ read_env_image (struct reg_store *s, const char *id, struct reg_env_info *info)
    the same layers finds again.  */
 #define ENV_CACHE_MAGIC "reg-env-cache 4\n"
 /* The last line, "end CHECK": the SHA-256 of all before it.  Records are
-   rewritten in place (reg_store_record_write): newlines may follow.  */
+   rewritten in place (record_write): newlines may follow.  */
 #define ENV_CACHE_END "\nend "
 
 static void
@@ -688,6 +688,37 @@ overlay_source_line (struct reg_layers *l, const struct reg_source_identity *src
   return line;
 }
 
+/* Write the cache record NAME in DIRFD: a new one by the rename of a
+   finished file; one that exists is rewritten in place, for replacing it
+   would free its blocks, a synchronous discard (ms) in the middle of a
+   create on a file system mounted with `discard`.  Its reader checks it
+   (a rewrite half done reads as a miss); a shorter record is padded with
+   newlines to the old size, after its end line.  */
+static int
+record_write (int dirfd, const char *name, const char *data, size_t len, reg_error_t *err)
+{
+  static const char newlines[512] = { [0 ... 511] = '\n' };
+  cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st;
+  off_t at;
+
+  if (fd < 0 && errno == ENOENT)
+    return write_file_atomic_at (dirfd, name, data, len, 0600, false, err);
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return reg_make_error (err, errno, "open `%s`", name);
+  if (pwrite (fd, data, len, 0) != (ssize_t)len)
+    return reg_make_error (err, errno ? errno : EIO, "rewrite `%s`", name);
+  for (at = (off_t)len; at < st.st_size;)
+    {
+      size_t n = (size_t)(st.st_size - at) < sizeof (newlines) ? (size_t)(st.st_size - at) : sizeof (newlines);
+      ssize_t w = pwrite (fd, newlines, n, at);
+      if (w <= 0)
+        return reg_make_error (err, w < 0 ? errno : EIO, "rewrite `%s`", name);
+      at += w;
+    }
+  return 0;
+}
+
 int
 reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_id,
                          const struct reg_source_identity *sources, size_t n, reg_error_t *err)
@@ -755,7 +786,7 @@ reg_store_env_cache_put (struct reg_store *s, const char *key, const char *env_i
   else if ((dirfd = openat (s->cache_envs_fd, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
     ret = reg_make_error (err, errno, "open `cache/envs/%s`", dir);
   else
-    ret = reg_store_record_write (dirfd, name + 3, data, len, true, err);
+    ret = record_write (dirfd, name + 3, data, len, err);
   free (data);
   if (UNLIKELY (ret < 0))
     return reg_store_wrap (s, err, reg_error_wrap (err, "environment cache"));

@@ -54,12 +54,11 @@ const struct reg_manifest_entry *reg_manifest_lookup (const struct reg_manifest 
 char *reg_store_escape (const char *s);
 char *reg_store_unescape (const char **p, const char *end);
 
-/* A file-identity record (cache/ids) of this boot: its identity and the
-   digest (REG_DIGEST_HEX_LEN + 1 bytes) it names.  False when DATA is
-   none (damaged, of an older format or of another boot).  */
-bool reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest);
-/* The same for the slot at SLOT (IDENTITY_SLOT bytes, see reg-store.c):
-   the record is its bytes up to the first newline.  */
+/* The file-identity record of this boot in the slot at SLOT
+   (REG_STORE_IDENTITY_SLOT bytes of cache/ids, see reg-store.c; the record
+   is its bytes up to the first newline): its identity and the digest
+   (REG_DIGEST_HEX_LEN + 1 bytes) it names.  False when there is none
+   (empty, damaged, of an older format or of another boot).  */
 bool reg_store_identity_slot_parse (const char *slot, struct reg_identity *id, char *digest);
 /* Where the record of ID's file is: table file NAME of cache/ids, and
    the offset of its set there.  */
@@ -81,15 +80,6 @@ int reg_cachestat (int fd, struct reg_cachestat *out);
    its source lines returned and their end in *END; NULL when DATA is none
    (damaged, half rewritten, of an older format or of another boot).  */
 const char *reg_store_env_record_parse (const char *data, size_t len, char *id, const char **end);
-
-/* Write the cache record NAME in DIRFD: a new one by the rename of a
-   finished file; one that exists is rewritten in place, for replacing it
-   would free its blocks, a synchronous discard (ms) in the middle of a
-   create on a file system mounted with `discard`.  Its reader checks it
-   (a rewrite half done reads as a miss).  A shorter record is padded with
-   newlines to the old size when PAD (the record ends at a marker of its
-   own), else truncated: within its first block, which frees nothing.  */
-int reg_store_record_write (int dirfd, const char *name, const char *data, size_t len, bool pad, reg_error_t *err);
 
 /* Error with the store root as context: "store `ROOT`: ...".  */
 int reg_store_wrap (struct reg_store *s, reg_error_t *err, int ret);

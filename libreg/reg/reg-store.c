@@ -444,33 +444,6 @@ fail:
   return ret;
 }
 
-int
-reg_store_record_write (int dirfd, const char *name, const char *data, size_t len, bool pad, reg_error_t *err)
-{
-  static const char newlines[512] = { [0 ... 511] = '\n' };
-  cleanup_close int fd = openat (dirfd, name, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-  struct stat st;
-  off_t at;
-
-  if (fd < 0 && errno == ENOENT)
-    return write_file_atomic_at (dirfd, name, data, len, 0600, false, err);
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return reg_make_error (err, errno, "open `%s`", name);
-  if (pwrite (fd, data, len, 0) != (ssize_t)len)
-    return reg_make_error (err, errno ? errno : EIO, "rewrite `%s`", name);
-  if (!pad)
-    return ftruncate (fd, (off_t)len) < 0 ? reg_make_error (err, errno, "truncate `%s`", name) : 0;
-  for (at = (off_t)len; at < st.st_size;)
-    {
-      size_t n = (size_t)(st.st_size - at) < sizeof (newlines) ? (size_t)(st.st_size - at) : sizeof (newlines);
-      ssize_t w = pwrite (fd, newlines, n, at);
-      if (w <= 0)
-        return reg_make_error (err, w < 0 ? errno : EIO, "rewrite `%s`", name);
-      at += w;
-    }
-  return 0;
-}
-
 /* --- the identity cache ------------------------------------------------- */
 
 /* A table of fixed slots, not a file per record: a new file is an inode
@@ -518,8 +491,8 @@ reg_store_identity_slot (const struct reg_identity *id, char name[3], off_t *set
   *set = (off_t)((h >> 8) % IDENTITY_SETS) * IDENTITY_SET_BYTES;
 }
 
-bool
-reg_store_identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest)
+static bool
+identity_record_parse (const char *data, size_t len, struct reg_identity *id, char *digest)
 {
   const char *boot = reg_boot_id ();
   const char *p = data, *end;
@@ -554,7 +527,7 @@ reg_store_identity_slot_parse (const char *slot, struct reg_identity *id, char *
 {
   const char *nl = memchr (slot, '\n', IDENTITY_SLOT);
 
-  return nl && reg_store_identity_record_parse (slot, (size_t)(nl - slot + 1), id, digest);
+  return nl && identity_record_parse (slot, (size_t)(nl - slot + 1), id, digest);
 }
 
 /* The set at AT of the table file open as FD into SET; what is past the
