@@ -185,22 +185,27 @@ gc_identity_cache (struct reg_store *s, struct reg_gc_result *res, reg_error_t *
   while ((de = readdir (d)))
     {
       cleanup_close int fd = -1;
-      char slot[REG_STORE_IDENTITY_SLOT];
-      off_t at = 0;
+      cleanup_free char *data = NULL;
+      size_t len = 0;
 
       if (is_dot (de->d_name))
         continue;
+      /* The whole table at once (a megabyte at most): slots are few and
+         far between.  */
       fd = openat (s->cache_ids_fd, de->d_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
       if (fd < 0)
         return reg_make_error (err, errno, "open `cache/ids/%s`", de->d_name);
-      for (; pread (fd, slot, sizeof (slot), at) == (ssize_t)sizeof (slot); at += (off_t)sizeof (slot))
+      if (read_all_fd (fd, de->d_name, 64 << 20, &data, &len, err) < 0)
+        return reg_error_wrap (err, "cache/ids");
+      for (size_t at = 0; at + sizeof (zeros) <= len; at += sizeof (zeros))
         {
+          const char *slot = data + at;
           char digest[REG_DIGEST_HEX_LEN + 1];
           cleanup_free char *rel = NULL;
           struct reg_identity id;
           struct stat st;
 
-          if (memcmp (slot, zeros, sizeof (slot)) == 0)
+          if (memcmp (slot, zeros, sizeof (zeros)) == 0)
             continue;
           if (reg_store_identity_slot_parse (slot, &id, digest))
             {
@@ -208,7 +213,7 @@ gc_identity_cache (struct reg_store *s, struct reg_gc_result *res, reg_error_t *
               if (fstatat (s->objects_fd, rel, &st, AT_SYMLINK_NOFOLLOW) == 0)
                 continue;
             }
-          if (pwrite (fd, zeros, sizeof (zeros), at) != (ssize_t)sizeof (zeros))
+          if (pwrite (fd, zeros, sizeof (zeros), (off_t)at) != (ssize_t)sizeof (zeros))
             return reg_make_error (err, errno ? errno : EIO, "clear a slot of `cache/ids/%s`", de->d_name);
           res->cache_entries_removed++;
         }
