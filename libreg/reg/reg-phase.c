@@ -91,9 +91,8 @@ env_cache_key (struct reg_store *store, enum reg_mode mode, const oci_process *p
     abort ();
   /* The file system instance too (reg-identity.h): two images on one
      reused loop device would otherwise share one key (and overwrite each
-     other's record).  An overlay root,
-     new for each container, by its lower layers instead: every container
-     of the image finds the record.  */
+     other's record).  An overlay root, new for each container, by its
+     lower layers instead: every container of the image finds the record.  */
   if (layers)
     reg_layers_write_key (layers, f);
   else if (reg_identity_at (rootfd, "", AT_EMPTY_PATH, &id, NULL) == 0)
