@@ -19,6 +19,11 @@ struct reg_store
   int tmp_fd;
   int cache_ids_fd;
   int cache_envs_fd;
+  int ids_fds[256];       /* the tables of cache/ids, opened at first use; -1 */
+  bool keep_ids_fds;      /* whether the fd limit leaves room to keep them */
+  bool rootless;          /* running_rootless () when opened */
+  bool fs_known, fs_fuse; /* the last file system asked, by device and instance */
+  uint64_t fs_dev, fs_mnt;
   unsigned long tmp_counter;
   uint64_t max_object_size;
   struct reg_layers *layers;         /* of the rootfs files are added from; not owned */

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -59,6 +60,8 @@
 #define SYS_cachestat 451
 #endif
 #define FUSE_SUPER_MAGIC 0x65735546
+/* The identity tables stay open (256 fds) only under a limit this high.  */
+#define IDS_FDS_MIN_NOFILE 1024
 
 void
 reg_store_crash_point (const char *step)
@@ -175,12 +178,32 @@ pwrite_all (int fd, const void *buf, size_t len, off_t off, reg_error_t *err)
   return 0;
 }
 
+/* CHUNK of LEN bytes read at OFF into CTX, and to OUT_FD when >= 0.  */
+static int
+take_chunk (SHA256_CTX *ctx, const char *chunk, size_t len, int out_fd, off_t off, reg_error_t *err)
+{
+  int ret;
+
+  SHA256_Update (ctx, chunk, len);
+  if (out_fd < 0)
+    return 0;
+  ret = pwrite_all (out_fd, chunk, len, off, err);
+  if (UNLIKELY (ret < 0))
+    return ret;
+  if (off == 0)
+    reg_store_crash_point ("object-partial");
+  return 0;
+}
+
 /* Read all of FD from offset 0, hashing it (as an object with MODE, UID,
    GID) and, when OUT_FD >= 0, copying it there.  Holes (SEEK_HOLE) are
    hashed as the zeros they read as but neither read nor written, so the
    copy has the holes of the file: a 2 GiB sparse file of 16 KiB of data
-   takes 16 KiB in the store, not 2 GiB.  FD's offset is changed.  What is
-   hashed is what is copied, even if the file changes meanwhile.  */
+   takes 16 KiB in the store, not 2 GiB.  Only hashed (no copy), the first
+   chunk is read without seeking: most files of an image fit in it, and
+   its four lseek calls would cost more than reading a small hole.  FD's
+   offset is changed.  What is hashed is what is copied, even if the file
+   changes meanwhile.  */
 static int
 hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uint64_t *bytes, reg_error_t *err)
 {
@@ -188,9 +211,25 @@ hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uin
   SHA256_CTX ctx;
   uint64_t data_bytes = 0;
   off_t off = 0;
-  bool first = true;
+  int ret;
 
   object_hash_begin (&ctx, mode, uid, gid);
+  while (out_fd < 0 && off < COPY_CHUNK)
+    {
+      ssize_t r = pread (fd, buf, COPY_CHUNK, off);
+
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return reg_make_error (err, errno, "read");
+      if (r == 0)
+        goto end;
+      ret = take_chunk (&ctx, buf, (size_t)r, out_fd, off, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      off += r;
+      data_bytes += (uint64_t)r;
+    }
   for (;;)
     {
       off_t data = lseek (fd, off, SEEK_DATA), hole;
@@ -222,7 +261,6 @@ hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uin
         {
           size_t want = hole < 0 || hole - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(hole - off);
           ssize_t r = pread (fd, buf, want, off);
-          int ret;
 
           if (r < 0 && errno == EINTR)
             continue;
@@ -230,16 +268,9 @@ hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uin
             return reg_make_error (err, errno, "read");
           if (r == 0)
             goto end; /* the end (or the file shrank meanwhile) */
-          SHA256_Update (&ctx, buf, (size_t)r);
-          if (out_fd >= 0)
-            {
-              ret = pwrite_all (out_fd, buf, (size_t)r, off, err);
-              if (UNLIKELY (ret < 0))
-                return ret;
-              if (first)
-                reg_store_crash_point ("object-partial");
-            }
-          first = false;
+          ret = take_chunk (&ctx, buf, (size_t)r, out_fd, off, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
           off += r;
           data_bytes += (uint64_t)r;
         }
@@ -372,6 +403,9 @@ reg_store_close (struct reg_store *s)
     }
   int *fds[]
       = { &s->root_fd, &s->objects_fd, &s->envs_fd, &s->tmp_fd, &s->cache_ids_fd, &s->cache_envs_fd, &s->lock_fd };
+  for (size_t i = 0; i < sizeof (s->ids_fds) / sizeof (s->ids_fds[0]); i++)
+    if (s->ids_fds[i] >= 0)
+      close (s->ids_fds[i]);
   for (size_t i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
     if (*fds[i] >= 0)
       close (*fds[i]); /* closing the lock fd releases the flock */
@@ -389,6 +423,13 @@ reg_store_open (const char *root, struct reg_store **out, reg_error_t *err)
   s->root = xstrdup (root);
   s->max_object_size = REG_STORE_DEFAULT_MAX_OBJECT_SIZE;
   s->root_fd = s->lock_fd = s->objects_fd = s->envs_fd = s->tmp_fd = s->cache_ids_fd = s->cache_envs_fd = -1;
+  for (size_t i = 0; i < sizeof (s->ids_fds) / sizeof (s->ids_fds[0]); i++)
+    s->ids_fds[i] = -1;
+  s->rootless = running_rootless ();
+  {
+    struct rlimit nofile;
+    s->keep_ids_fds = getrlimit (RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur >= IDS_FDS_MIN_NOFILE;
+  }
 
   /* 0700: only the runtime reaches objects by path; containers see them
      through their (read-only) mounts.  */
@@ -467,6 +508,32 @@ fail:
 #define IDENTITY_WAYS REG_STORE_IDENTITY_WAYS
 #define IDENTITY_SETS 1024
 #define IDENTITY_SET_BYTES (IDENTITY_SLOT * IDENTITY_WAYS)
+
+/* The table file NAME, open read-write, or -1 (a miss: the cache is only
+   an optimisation).  A create looks up, and records, one identity per
+   file it hashes (1,140 for Python's standard library): the tables stay
+   open with the store, unless the fd limit is too low to spare 256.  The
+   caller closes the fd when *KEPT is false.  */
+static int
+identity_table (struct reg_store *s, const char name[3], bool create, bool *kept)
+{
+  size_t i = (size_t)strtoul (name, NULL, 16);
+  int fd;
+
+  *kept = s->keep_ids_fds && i < sizeof (s->ids_fds) / sizeof (s->ids_fds[0]);
+  if (*kept && s->ids_fds[i] >= 0)
+    return s->ids_fds[i];
+  fd = openat (s->cache_ids_fd, name, O_RDWR | (create ? O_CREAT : 0) | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0 && !create && (errno == EACCES || errno == EROFS))
+    {
+      /* a store we may only read */
+      *kept = false;
+      return openat (s->cache_ids_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (*kept && fd >= 0)
+    s->ids_fds[i] = fd;
+  return fd;
+}
 
 static void
 identity_check (const char *data, size_t len, char check[IDENTITY_CHECK_LEN + 1])
@@ -551,12 +618,16 @@ static char *
 identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsewhere)
 {
   char name[3], set[IDENTITY_SET_BYTES], digest[REG_DIGEST_HEX_LEN + 1];
-  cleanup_close int fd = -1;
+  bool kept, ok;
   off_t at;
+  int fd;
 
   reg_store_identity_slot (id, name, &at);
-  fd = openat (s->cache_ids_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0 || !read_set (fd, at, set))
+  fd = identity_table (s, name, false, &kept);
+  ok = fd >= 0 && read_set (fd, at, set);
+  if (fd >= 0 && !kept)
+    close (fd);
+  if (!ok)
     return NULL;
   for (size_t w = 0; w < IDENTITY_WAYS; w++)
     {
@@ -577,10 +648,11 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   char name[3], set[IDENTITY_SET_BYTES] = { 0 }, slot[IDENTITY_SLOT] = { 0 };
   char check[IDENTITY_CHECK_LEN + 1], old[REG_DIGEST_HEX_LEN + 1];
   cleanup_free char *data = NULL;
-  cleanup_close int fd = -1;
   size_t len = 0, way = IDENTITY_WAYS;
+  bool kept;
   off_t at;
   FILE *f;
+  int fd;
 
   f = open_memstream (&data, &len);
   if (f == NULL)
@@ -597,7 +669,7 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   memcpy (slot, data, len);
 
   reg_store_identity_slot (id, name, &at);
-  fd = openat (s->cache_ids_fd, name, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+  fd = identity_table (s, name, true, &kept);
   if (fd < 0)
     return;
   /* The way of this file's record, else a free one, else one chosen by
@@ -623,6 +695,8 @@ identity_record (struct reg_store *s, const struct reg_identity *id, const char 
   reg_store_crash_point ("identity-write");
   if (pwrite (fd, slot, IDENTITY_SLOT, at + (off_t)(way * IDENTITY_SLOT)) != IDENTITY_SLOT)
     reg_debug ("store `%s`: identity cache: write `cache/ids/%s`: %s", s->root, name, strerror (errno));
+  if (!kept)
+    close (fd);
 }
 
 /* --- objects ------------------------------------------------------------ */
@@ -856,11 +930,11 @@ has_unwritten_pages (int fd)
    (65534 inside): its object would get an owner the file does not have.
    Such files are never shared.  */
 static bool
-owner_unmapped (const struct reg_identity *id)
+owner_unmapped (struct reg_store *s, const struct reg_identity *id)
 {
   static long overflow_uid = -2, overflow_gid = -2;
 
-  if (!running_rootless ())
+  if (!s->rootless)
     return false;
   if (overflow_uid == -2)
     {
@@ -882,6 +956,25 @@ owner_unmapped (const struct reg_identity *id)
   return (long)id->uid == overflow_uid || (long)id->gid == overflow_gid;
 }
 
+/* Whether FD, the file of ID, is on a FUSE file system (or one that
+   statfs cannot tell).  Asked once per file system instance in a row:
+   the files of an image are on one.  */
+static bool
+on_fuse (struct reg_store *s, int fd, const struct reg_identity *id)
+{
+  struct statfs sfs;
+
+  if (s->fs_known && s->fs_dev == id->dev && s->fs_mnt == id->mnt)
+    return s->fs_fuse;
+  if (fstatfs (fd, &sfs) < 0)
+    return true;
+  s->fs_known = true;
+  s->fs_dev = id->dev;
+  s->fs_mnt = id->mnt;
+  s->fs_fuse = sfs.f_type == FUSE_SUPER_MAGIC;
+  return s->fs_fuse;
+}
+
 static int
 add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
           reg_error_t *err)
@@ -891,7 +984,6 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct reg_identity after;
   bool trust_identity, elsewhere = false;
-  struct statfs sfs;
   int ret;
 
   if (!S_ISREG (id->mode))
@@ -902,7 +994,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   ret = reg_store_shareable (fd, id->mode, err);
   if (ret != 0)
     return ret;
-  if (owner_unmapped (id))
+  if (owner_unmapped (s, id))
     return REG_STORE_UNSHARED_OWNER;
 
   /* A file of an overlay rootfs is known by the lower-layer file it is,
@@ -922,7 +1014,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
   /* A FUSE file system reports whatever stat data its daemon likes, so a
      tenant could fake another file's identity and be handed its object:
      no identity cache there.  */
-  trust_identity = reg_identity_trusted (id) && fstatfs (fd, &sfs) == 0 && sfs.f_type != FUSE_SUPER_MAGIC;
+  trust_identity = reg_identity_trusted (id) && !on_fuse (s, fd, id);
   if (trust_identity)
     cached = identity_lookup (s, id, &elsewhere);
   if (cached && !elsewhere && object_exists (s, cached))

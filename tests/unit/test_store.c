@@ -2,6 +2,7 @@
  * They run as root and as an ordinary user; what needs root (giving files
  * another owner) is tested in a child that drops to nobody when root.  */
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1873,6 +1875,83 @@ test_identity_table_no_inode_per_record (void **state)
   reg_store_close (s);
 }
 
+/* The fds of this process open on a file of DIR.  */
+static size_t
+fds_into (const char *dir)
+{
+  cleanup_dir DIR *d = opendir ("/proc/self/fd");
+  struct dirent *de;
+  size_t n = 0, len = strlen (dir);
+
+  assert_non_null (d);
+  while ((de = readdir (d)))
+    {
+      char link[PATH_MAX];
+      ssize_t r = readlinkat (dirfd (d), de->d_name, link, sizeof (link) - 1);
+      if (r <= 0)
+        continue;
+      link[r] = '\0';
+      if (strncmp (link, dir, len) == 0 && link[len] == '/')
+        n++;
+    }
+  return n;
+}
+
+/* A store handle opens each identity table once, not at every lookup and
+   record (a create from a new copy of an image looks up and records one
+   identity per file it hashes); under a low fd limit it keeps none open
+   and still works.  */
+static void
+test_identity_tables_open_once (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *ids = NULL;
+  struct rlimit was, low;
+  struct reg_store *s;
+  enum
+  {
+    N = 300
+  };
+
+  xasprintf (&ids, "%s/cache/ids", f->store);
+  for (int i = 0; i < N; i++)
+    {
+      char name[32], content[32];
+      snprintf (name, sizeof name, "f%d", i);
+      snprintf (content, sizeof content, "content %d", i);
+      write_img (f, name, content, 0644);
+    }
+  s = open_store (f);
+  for (int round = 0; round < 2; round++)
+    for (int i = 0; i < N; i++)
+      {
+        char name[32];
+        snprintf (name, sizeof name, "f%d", i);
+        free (add_ok (s, f, name));
+      }
+  /* every table written is open, once */
+  assert_true (count_files (f->store, "cache/ids") > 0);
+  assert_int_equal (fds_into (ids), count_files (f->store, "cache/ids"));
+  reg_store_close (s);
+  assert_int_equal (fds_into (ids), 0);
+
+  assert_int_equal (getrlimit (RLIMIT_NOFILE, &was), 0);
+  low = was;
+  low.rlim_cur = 64;
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &low), 0);
+  s = open_store (f);
+  for (int i = 0; i < N; i++)
+    {
+      char name[32];
+      snprintf (name, sizeof name, "g%d", i);
+      write_img (f, name, name, 0644);
+      free (add_ok (s, f, name));
+      assert_int_equal (fds_into (ids), 0);
+    }
+  reg_store_close (s);
+  assert_int_equal (setrlimit (RLIMIT_NOFILE, &was), 0);
+}
+
 /* Pages of the image file resident in the page cache (mincore).  */
 static size_t
 resident_pages (int fd, size_t size)
@@ -2124,7 +2203,8 @@ test_identity_untrusted (void **state)
 /* A sparse file's object has its holes: the blocks of its data, not of
    its length; its name is that of its whole content, zeros included; and
    check re-hashes it clean.  Also a file that is all hole, and one that
-   ends in a hole.  */
+   ends in a hole.  A copy of each (a new inode) is only hashed, holes
+   read as zeros, to the same name.  */
 static void
 test_sparse_object (void **state)
 {
@@ -2170,6 +2250,24 @@ test_sparse_object (void **state)
                      (long long)src.st_blocks, (long long)obj.st_blocks);
       assert_int_equal (obj.st_size, (off_t)size);
       assert_true (obj.st_blocks <= src.st_blocks + 16);
+
+      {
+        cleanup_free char *copy = NULL, *d2 = NULL;
+        struct reg_store_counters before, after;
+
+        xasprintf (&copy, "%s.copy", files[i].name);
+        fd = openat (f->imgfd, copy, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        assert_true (fd >= 0);
+        assert_int_equal (ftruncate (fd, (off_t)size), 0);
+        for (size_t k = 0; k < files[i].n; k++)
+          assert_int_equal (pwrite (fd, content + files[i].data[k], 4096, (off_t)files[i].data[k]), 4096);
+        close (fd);
+        reg_store_get_counters (s, &before);
+        d2 = add_ok (s, f, copy);
+        reg_store_get_counters (s, &after);
+        assert_string_equal (d2, want);
+        assert_int_equal (after.files_hashed_only, before.files_hashed_only + 1);
+      }
     }
   assert_check_clean (s);
   reg_store_close (s);
@@ -2347,6 +2445,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_identity_tables_open_once, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dirty_pages_left_alone, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hashed_pages_dropped, setup, teardown),
