@@ -247,6 +247,39 @@ reopen_dir (int rootfd, const char *canon, int *dirfd)
   return 0;
 }
 
+/* The end of a walk: the regular file NAME of DIRFD into W, at the
+   canonical path *CANON (taken).  O_PATH|O_NOFOLLOW first, then a real open
+   only of a regular file: if the name was swapped for a device node, a
+   FIFO or a symlink since it was looked up, it is never opened (no side
+   effect, no blocking).  */
+static int
+walk_last (int dirfd, const char *name, char **canon, struct walk *w)
+{
+  cleanup_close int pathfd = openat (dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  int ret;
+
+  if (pathfd < 0)
+    return -errno;
+  w->fd = reopen_regular (pathfd, O_RDONLY, NULL);
+  w->readable = w->fd >= 0;
+  if (w->fd == -EACCES)
+    w->fd = steal_fd (&pathfd);
+  if (w->fd < 0)
+    {
+      ret = w->fd;
+      w->fd = -1;
+      return ret;
+    }
+  /* The identity of what was opened, not of the name looked up before.  */
+  ret = reg_identity_at (w->fd, "", AT_EMPTY_PATH, &w->id, NULL);
+  if (ret < 0)
+    return ret;
+  if (!S_ISREG (w->id.mode))
+    return -EINVAL;
+  w->canon = steal_pointer (canon);
+  return 0;
+}
+
 /* Resolve the absolute PATH inside ROOTFD one component at a time, the way
    the kernel would with the root at ROOTFD: ".." stops at the root, absolute
    symlinks restart from it, at most REG_ANALYZE_MAX_LINKS symlinks.  Every
@@ -368,33 +401,7 @@ walk_in_root (int rootfd, const char *path, struct walk *w)
     return -EISDIR;
   if (!S_ISREG (id.mode))
     return -EINVAL;
-
-  /* O_PATH|O_NOFOLLOW first, then a real open only of a regular file: if
-     the name was swapped for a device node, a FIFO or a symlink since the
-     fstatat, it is never opened (no side effect, no blocking).  */
-  {
-    cleanup_close int pathfd = openat (dirfd, last, O_PATH | O_NOFOLLOW | O_CLOEXEC);
-    if (pathfd < 0)
-      return -errno;
-    w->fd = reopen_regular (pathfd, O_RDONLY, NULL);
-    w->readable = w->fd >= 0;
-    if (w->fd == -EACCES)
-      w->fd = steal_fd (&pathfd);
-    if (w->fd < 0)
-      {
-        ret = w->fd;
-        w->fd = -1;
-        return ret;
-      }
-  }
-  /* The identity of what was opened, not of the name looked up before.  */
-  ret = reg_identity_at (w->fd, "", AT_EMPTY_PATH, &w->id, NULL);
-  if (ret < 0)
-    return ret;
-  if (!S_ISREG (w->id.mode))
-    return -EINVAL;
-  w->canon = steal_pointer (&cur);
-  return 0;
+  return walk_last (dirfd, last, &cur, w);
 }
 
 /* Cheap existence probe before a full walk: most search candidates do not
@@ -1431,56 +1438,64 @@ handle_shebang (struct reg_closure *c, const char *script, const char *head, siz
     }
 }
 
-/* Add the program at the absolute PATH and what it needs.  -errno when the
-   file cannot be resolved.  */
-static int
-add_program (struct reg_closure *c, const char *path, const char *reason, int depth)
+/* The program walked into W (requested as PATH) and what it needs.  */
+static void
+add_walked (struct reg_closure *c, struct walk *w, const char *path, const char *reason, int depth)
 {
   struct reg_analysis *a = c->priv;
-  __attribute__ ((cleanup (walk_release))) struct walk w = { .fd = -1 };
-  char head[SHEBANG_BUF];
+  char head[SHEBANG_BUF] = { 0 };
   ssize_t len = 0;
-  int ret;
 
-  ret = walk_in_root (a->rootfd, path, &w);
-  if (ret < 0)
-    return ret;
-  if (w.readable)
-    len = pread (w.fd, head, sizeof (head), 0);
+  if (w->readable)
+    len = pread (w->fd, head, sizeof (head), 0);
   if (len < 0)
     len = 0;
 
   if (reg_elf_has_magic (head, (size_t)len))
     {
-      struct object *o = object_by_path (a, w.canon);
+      struct object *o = object_by_path (a, w->canon);
       struct reg_elf_info *elf = NULL;
       reg_error_t err = NULL;
 
-      if (o == NULL && reg_elf_read_fd (w.fd, &elf, &err) < 0)
+      if (o == NULL && reg_elf_read_fd (w->fd, &elf, &err) < 0)
         {
           reg_debug ("analysis: `%s`: %s", path, err->msg);
           reg_error_release (&err);
-          commit_walk (c, &w, reason, false);
-          return 0;
+          commit_walk (c, w, reason, false);
+          return;
         }
-      commit_walk (c, &w, reason, true);
+      commit_walk (c, w, reason, true);
       if (o == NULL)
         {
-          o = new_object (a, &w, path, &elf, NULL);
+          o = new_object (a, w, path, &elf, NULL);
           reg_elf_info_free (elf);
           if (o && o->elf->interp)
             handle_interp (c, o);
         }
-      return 0;
+      return;
     }
-  commit_walk (c, &w, reason, false);
+  commit_walk (c, w, reason, false);
   if (len >= 2 && head[0] == '#' && head[1] == '!')
     {
       if (depth >= REG_ANALYZE_MAX_SHEBANG)
         reg_debug ("analysis: `%s`: more than %d nested interpreters", path, REG_ANALYZE_MAX_SHEBANG);
       else
-        handle_shebang (c, w.canon, head, (size_t)len, depth);
+        handle_shebang (c, w->canon, head, (size_t)len, depth);
     }
+}
+
+/* Add the program at the absolute PATH and what it needs.  -errno when the
+   file cannot be resolved.  */
+static int
+add_program (struct reg_closure *c, const char *path, const char *reason, int depth)
+{
+  __attribute__ ((cleanup (walk_release))) struct walk w = { .fd = -1 };
+  int ret;
+
+  ret = walk_in_root (c->priv->rootfd, path, &w);
+  if (ret < 0)
+    return ret;
+  add_walked (c, &w, path, reason, depth);
   return 0;
 }
 
@@ -1607,6 +1622,19 @@ reg_analyze (int rootfd, const char *const *argv, const char *const *env, const 
   return 0;
 }
 
+/* C, to be added to from ROOTFD.  */
+static void
+closure_begin (int rootfd, struct reg_closure *c)
+{
+  if (c->priv == NULL)
+    {
+      c->priv = analysis_new (rootfd, NULL, NULL);
+      for (size_t i = 0; i < c->n; i++)
+        hmap_put (&c->priv->entries, c->entries[i].path, i);
+    }
+  c->priv->rootfd = rootfd;
+}
+
 int
 reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const char *reason, reg_error_t *err)
 {
@@ -1616,17 +1644,28 @@ reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const
   ret = check_root (rootfd, err);
   if (UNLIKELY (ret < 0))
     return ret;
-  if (c->priv == NULL)
-    {
-      c->priv = analysis_new (rootfd, NULL, NULL);
-      for (size_t i = 0; i < c->n; i++)
-        hmap_put (&c->priv->entries, c->entries[i].path, i);
-    }
-  c->priv->rootfd = rootfd;
+  closure_begin (rootfd, c);
   abs = absolute (c->priv, path);
   ret = add_program (c, abs, reason, 0);
   if (ret < 0)
     return reg_make_error (err, -ret, "`%s` in the rootfs", path);
+  finish (c);
+  return 0;
+}
+
+int
+reg_closure_add_file_at (int rootfd, struct reg_closure *c, int dirfd, const char *name, const char *canon,
+                         const char *reason, reg_error_t *err)
+{
+  __attribute__ ((cleanup (walk_release))) struct walk w = { .fd = -1 };
+  cleanup_free char *path = xstrdup (canon);
+  int ret;
+
+  closure_begin (rootfd, c);
+  ret = walk_last (dirfd, name, &path, &w);
+  if (ret < 0)
+    return reg_make_error (err, -ret, "`%s` in the rootfs", canon);
+  add_walked (c, &w, canon, reason, 0);
   finish (c);
   return 0;
 }

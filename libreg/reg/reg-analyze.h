@@ -91,6 +91,11 @@ int reg_analyze (int rootfd, const char *const *argv, const char *const *env, co
    come from reg_analyze (the same ROOTFD, its search settings) or be a new
    zeroed struct.  */
 int reg_closure_add_path (int rootfd, struct reg_closure *c, const char *path, const char *reason, reg_error_t *err);
+/* reg_closure_add_path for the regular file NAME of the directory DIRFD of
+   ROOTFD, whose canonical path is CANON (no symlink on the way): a
+   directory walk adds each file without walking again from the root.  */
+int reg_closure_add_file_at (int rootfd, struct reg_closure *c, int dirfd, const char *name, const char *canon,
+                             const char *reason, reg_error_t *err);
 
 /* The entry for PATH, or NULL.  */
 const struct reg_closure_entry *reg_closure_find (const struct reg_closure *c, const char *path);

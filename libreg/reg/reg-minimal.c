@@ -327,13 +327,12 @@ note_missing (struct selection *s, const char *path)
     }
 }
 
+/* What adding PATH to the closure returned (RET, with the error E): a
+   file that cannot be added is left out, said as a warning when
+   WARN_MISSING, else in the debug log.  */
 static int
-add_file (struct selection *s, const char *path, const char *reason, bool warn_missing, reg_error_t *err)
+left_out (struct selection *s, const char *path, const char *reason, bool warn_missing, int ret, reg_error_t e)
 {
-  reg_error_t e = NULL;
-  int ret = reg_closure_add_path (s->rootfd, s->closure, path, reason, &e);
-
-  (void)err;
   if (ret < 0)
     {
       if (e->status == ENOENT)
@@ -345,6 +344,27 @@ add_file (struct selection *s, const char *path, const char *reason, bool warn_m
       reg_error_release (&e);
     }
   return 0;
+}
+
+static int
+add_file (struct selection *s, const char *path, const char *reason, bool warn_missing, reg_error_t *err)
+{
+  reg_error_t e = NULL;
+  int ret = reg_closure_add_path (s->rootfd, s->closure, path, reason, &e);
+
+  (void)err;
+  return left_out (s, path, reason, warn_missing, ret, e);
+}
+
+/* add_file for NAME of the directory DIRFD, whose path is CANON.  */
+static int
+add_file_at (struct selection *s, int dirfd, const char *name, const char *canon, const char *reason, reg_error_t *err)
+{
+  reg_error_t e = NULL;
+  int ret = reg_closure_add_file_at (s->rootfd, s->closure, dirfd, name, canon, reason, &e);
+
+  (void)err;
+  return left_out (s, canon, reason, false, ret, e);
 }
 
 /* The symlinks PATH goes through to a directory, each at its canonical
@@ -473,7 +493,7 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
             ret = include_tree (s, sub, child, reason, depth + 1, err);
         }
       else if (S_ISREG (cid.mode))
-        ret = add_file (s, child, reason, false, err);
+        ret = add_file_at (s, dirfd, de->d_name, child, reason, err);
       else if (S_ISLNK (cid.mode))
         {
           char target[PATH_MAX];

@@ -1194,6 +1194,39 @@ test_add_path (void **state)
   fx_free (f);
 }
 
+/* A file of a directory walk is added by its directory's fd, with what it
+   needs, the same as by its path; a name that is not a regular file is
+   refused.  */
+static void
+test_add_file_at (void **state)
+{
+  (void)state;
+  struct fixture *f = fx_base ();
+  struct reg_closure *c = xmalloc0 (sizeof (*c));
+  cleanup_free char *ls = host_realpath ("/bin/ls");
+  cleanup_free char *dir = xstrndup (ls, (size_t)(strrchr (ls, '/') - ls));
+  cleanup_close int dirfd = open_in_root_raw (f->rootfd, dir, O_PATH | O_DIRECTORY, 0);
+  reg_error_t err = NULL;
+
+  assert_true (dirfd >= 0);
+  assert_int_equal (reg_closure_add_file_at (f->rootfd, c, dirfd, "ls", ls, "include", &err), 0);
+  assert_string_equal (find (c, ls)->reason, "include");
+  assert_true (find (c, ls)->elf);
+  assert_ldd_closure (f, c, "/bin/ls");
+  assert_true (reg_closure_add_file_at (f->rootfd, c, dirfd, "no-such-file", "/x/no-such-file", "include", &err) < 0);
+  assert_int_equal (err->status, ENOENT);
+  reg_error_release (&err);
+  {
+    cleanup_close int root = open_in_root_raw (f->rootfd, "/", O_PATH | O_DIRECTORY, 0);
+    size_t before = c->n;
+    assert_true (reg_closure_add_file_at (f->rootfd, c, root, "usr", "/usr", "include", &err) < 0);
+    reg_error_release (&err);
+    assert_int_equal (c->n, before);
+  }
+  reg_closure_free (c);
+  fx_free (f);
+}
+
 static int
 teardown_fixtures (void **state)
 {
@@ -1227,6 +1260,7 @@ main (void)
     cmocka_unit_test (test_musl_search),
     cmocka_unit_test (test_static_program),
     cmocka_unit_test (test_add_path),
+    cmocka_unit_test (test_add_file_at),
   };
   return cmocka_run_group_tests_name ("analysis", tests, NULL, teardown_fixtures);
 }

@@ -878,6 +878,25 @@ test_fifo_and_device_nodes (void **state)
         opened++;
       }
   }
+  /* The same file met by a directory walk (reg_closure_add_file_at).  */
+  {
+    cleanup_free char *p = fx_path (f, "/app/fifo-prog");
+    cleanup_close int app = open_in_root_raw (f->rootfd, "/app", O_PATH | O_DIRECTORY, 0);
+    struct reg_closure *inc = xmalloc0 (sizeof (*inc));
+    reg_error_t err = NULL;
+    pid_t w = fifo_watch (p);
+    usleep (50000);
+    assert_true (app >= 0);
+    assert_true (reg_closure_add_file_at (f->rootfd, inc, app, "fifo-prog", "/app/fifo-prog", "include", &err) < 0);
+    reg_error_release (&err);
+    assert_int_equal (inc->n, 0);
+    reg_closure_free (inc);
+    if (fifo_was_opened (w))
+      {
+        print_message ("# reg_closure_add_file_at opened the FIFO\n");
+        opened++;
+      }
+  }
   {
     char sdir[] = "/tmp/reg-hostile-pkey-XXXXXX";
     cleanup_free char *p = fx_path (f, "/app/fifo-prog");
