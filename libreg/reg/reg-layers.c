@@ -35,6 +35,8 @@ struct reg_layers
   struct layer upper;  /* fd -1 when the overlay has no upper layer */
   struct layer *lower; /* top first */
   size_t n_lower;
+  char *top_asked; /* the first component upper_clear last asked of the upper layer */
+  bool top_absent; /* and whether the upper layer has nothing there */
 };
 
 static void
@@ -59,6 +61,7 @@ reg_layers_free (struct reg_layers *l)
     layer_clear (&l->lower[i]);
   free (l->lower);
   free (l->mnt_point);
+  free (l->top_asked);
   free (l);
 }
 
@@ -407,6 +410,50 @@ reg_layers_check_entry (struct reg_layers *l, const char *path, const struct reg
   while (*path == '/')
     path++;
   if (lower_entry (l, path, id, &at, &found, NULL) < 0 || at != layer)
+    return -1;
+  return reg_identity_cmp (&found, lower_id) == 0 ? 0 : -1;
+}
+
+/* Whether the upper layer holds nothing under the first component of
+   PATH (relative): then nothing of it hides, or redirects, what the lower
+   layers have at PATH.  A fresh container's upper layer holds only what
+   its engine wrote (/etc/hosts, /run/.containerenv); a component found
+   there is not looked into (opaque directories, whiteouts): the caller
+   asks the overlay instead.  The last component asked is remembered: the
+   cache lists its sources sorted.  */
+static bool
+upper_clear (struct reg_layers *l, const char *path)
+{
+  size_t len = strcspn (path, "/");
+  struct reg_identity id;
+
+  if (l->upper.fd < 0)
+    return true;
+  if (l->top_asked == NULL || strlen (l->top_asked) != len || memcmp (l->top_asked, path, len) != 0)
+    {
+      cleanup_free char *top = xstrndup (path, len);
+
+      free (l->top_asked);
+      l->top_asked = steal_pointer (&top);
+      l->top_absent = len > 0 && len <= NAME_MAX
+                      && reg_identity_at (l->upper.fd, l->top_asked, AT_SYMLINK_NOFOLLOW, &id, NULL) == -ENOENT;
+    }
+  return l->top_absent;
+}
+
+int
+reg_layers_check_layer_entry (struct reg_layers *l, const char *path, size_t layer, const struct reg_identity *lower_id)
+{
+  struct reg_identity found;
+
+  while (*path == '/')
+    path++;
+  if (l == NULL || *path == '\0' || layer >= l->n_lower || !upper_clear (l, path))
+    return -1;
+  for (size_t i = 0; i < layer; i++)
+    if (lookup (&l->lower[i], path, &found, NULL) != ABSENT)
+      return -1;
+  if (lookup (&l->lower[layer], path, &found, NULL) != FOUND || !reg_identity_trusted (&found))
     return -1;
   return reg_identity_cmp (&found, lower_id) == 0 ? 0 : -1;
 }

@@ -59,6 +59,18 @@ int reg_layers_lower_entry (struct reg_layers *l, const char *path, const struct
 int reg_layers_check_entry (struct reg_layers *l, const char *path, const struct reg_identity *id, size_t layer,
                             const struct reg_identity *lower_id);
 
+/* The same without looking at the overlay (whose dentries are new in each
+   container, so each lookup there is a cold one through every layer): 0
+   when the upper layer has nothing under PATH's first component, no lower
+   layer above LAYER has anything at PATH (nor a non-directory on its
+   way), and LAYER has the file of identity LOWER_ID there.  The lower
+   layers are the image's, which only root changes (see above); a file
+   changed in place has another identity.  -1 otherwise, also when the
+   upper layer has something under that component: ask the overlay
+   (reg_layers_check_entry).  */
+int reg_layers_check_layer_entry (struct reg_layers *l, const char *path, size_t layer,
+                                  const struct reg_identity *lower_id);
+
 /* The overlay's root (the fd of_root was given, duplicated).  */
 int reg_layers_root (const struct reg_layers *l);
 

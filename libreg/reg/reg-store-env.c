@@ -969,6 +969,8 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
             return env_cache_changed (name, path, "directory");
           continue;
         }
+      if (kind == 'l' && reg_layers_check_layer_entry (s->layers, path, (size_t)layer, &was) == 0)
+        continue;
       if (stat_source (rootfd, path, &sdir, &now) < 0 || !reg_identity_trusted (&now))
         return env_cache_changed (name, path, "source");
       if (kind == 'f' ? reg_identity_cmp (&was, &now) != 0

@@ -403,6 +403,52 @@ test_env_cache_across_overlays (void **state)
   reg_store_close (s);
 }
 
+/* A lower layer's file is checked in the layers, not through the overlay:
+   it holds while the upper layer has nothing under the path's first
+   component and no layer above has the path; otherwise the caller is
+   sent to the overlay.  */
+static void
+test_check_layer_entry (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_identity lid, id;
+  size_t layer;
+
+  if (skip_unless_mount ())
+    skip ();
+  write_at (f, "img/usr/lib/libz.so", "zzzz");
+  write_at (f, "top/etc/motd", "hi");
+  for (int round = 0; round < 5; round++)
+    {
+      cleanup_close int r = overlay (f, "top:img", round == 1 ? "etc/hosts" : round == 2 ? "usr/own" : NULL, NULL);
+      struct reg_layers *l = reg_layers_of_root (r);
+      int want = round <= 1 ? 0 : -1;
+
+      assert_non_null (l);
+      if (round == 0)
+        {
+          assert_int_equal (reg_identity_at (r, "usr/lib/libz.so", AT_SYMLINK_NOFOLLOW, &id, NULL), 0);
+          assert_int_equal (reg_layers_lower_entry (l, "/usr/lib/libz.so", &id, &layer, &lid), 0);
+          assert_int_equal (layer, 1);
+        }
+      if (round == 3)
+        /* the host's change to a layer above */
+        write_at (f, "top/usr/lib/libz.so", "not z");
+      if (round == 4)
+        {
+          cleanup_free char *p = fpath (f, "top/usr/lib/libz.so");
+          assert_int_equal (unlink (p), 0);
+          p = (free (p), fpath (f, "img/usr/lib/libz.so"));
+          assert_int_equal (chmod (p, 0600), 0); /* its ctime moves */
+        }
+      /* twice: the second answer comes from what the first asked */
+      assert_int_equal (reg_layers_check_layer_entry (l, "/usr/lib/libz.so", layer, &lid), want);
+      assert_int_equal (reg_layers_check_layer_entry (l, "/usr/lib/libz.so", layer, &lid), want);
+      assert_int_equal (reg_layers_check_layer_entry (l, "/usr/lib/libz.so", layer + 1, &lid), -1);
+      reg_layers_free (l);
+    }
+}
+
 int
 main (void)
 {
@@ -412,6 +458,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_no_layers, setup, teardown),
     cmocka_unit_test_setup_teardown (test_store_second_overlay, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_across_overlays, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_check_layer_entry, setup, teardown),
   };
 
   /* Mounts of our own, private to this process.  */
