@@ -459,6 +459,34 @@ reg_layers_check_layer_entry (struct reg_layers *l, const char *path, size_t lay
 }
 
 int
+reg_layers_write_dir (struct reg_layers *l, const char *path, FILE *f)
+{
+  struct reg_identity found;
+
+  while (*path == '/')
+    path++;
+  if (l == NULL || *path == '\0' || !upper_clear (l, path))
+    return -1;
+  for (size_t i = 0; i < l->n_lower; i++)
+    switch (lookup (&l->lower[i], path, &found, NULL))
+      {
+      case ABSENT:
+        fprintf (f, "%zu -\n", i);
+        break;
+      case HIDDEN:
+        return -1;
+      case FOUND:
+        if (!reg_identity_trusted (&found))
+          return -1;
+        fprintf (f, "%zu ", i);
+        reg_identity_write (f, &found);
+        fputc ('\n', f);
+        break;
+      }
+  return 0;
+}
+
+int
 reg_layers_root (const struct reg_layers *l)
 {
   return l->root_fd;

@@ -71,6 +71,15 @@ int reg_layers_check_entry (struct reg_layers *l, const char *path, const struct
 int reg_layers_check_layer_entry (struct reg_layers *l, const char *path, size_t layer,
                                   const struct reg_identity *lower_id);
 
+/* What the lower layers have at the directory PATH, to F: for each layer,
+   top first, the identity of its entry there or its absence.  0, or -1
+   when the upper layer has something under PATH's first component or a
+   layer has a non-directory on the way (ask the overlay).  A directory's
+   identity moves with every entry added to it, removed or renamed, and
+   with its attributes (an opaque directory's xattr): while what is written
+   stays the same, so does the overlay's listing of PATH.  */
+int reg_layers_write_dir (struct reg_layers *l, const char *path, FILE *f);
+
 /* The overlay's root (the fd of_root was given, duplicated).  */
 int reg_layers_root (const struct reg_layers *l);
 

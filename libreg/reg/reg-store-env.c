@@ -649,9 +649,32 @@ dir_names_digest (int fd, char *hex)
   return 0;
 }
 
+/* The digest of what the lower layers of L have at the directory PATH
+   (reg_layers_write_dir) into HEX; -1 when the overlay must be asked.  */
+static int
+layers_dir_digest (struct reg_layers *l, const char *path, char *hex)
+{
+  cleanup_free char *buf = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream (&buf, &len);
+  int ret;
+
+  if (f == NULL)
+    abort ();
+  ret = reg_layers_write_dir (l, path, f);
+  fclose (f);
+  if (ret == 0)
+    reg_sha256_hex (buf, len, hex);
+  return ret;
+}
+
 /* The record line of source SRC of an overlay root with layers L, or NULL
    when none would hold in another container: a file of the container's own
-   upper layer, or a directory that changed since it was seen.  */
+   upper layer, or a directory that changed since it was seen.  A
+   directory's line "d MODE UID GID NAMES PATH" has the digest of its
+   listing through the overlay, or when the layers answer for it, "D ...
+   NAMES LAYERS PATH" has also the digest of what each lower layer has
+   there (layers_dir_digest): the check then reads no directory.  */
 static char *
 overlay_source_line (struct reg_layers *l, const struct reg_source_identity *src, const char *esc)
 {
@@ -662,15 +685,19 @@ overlay_source_line (struct reg_layers *l, const struct reg_source_identity *src
   if (S_ISDIR (src->id.mode))
     {
       cleanup_close int fd = open_in_root_raw (reg_layers_root (l), src->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
-      char hex[REG_DIGEST_HEX_LEN + 1];
+      char hex[REG_DIGEST_HEX_LEN + 1], in_layers[REG_DIGEST_HEX_LEN + 1];
       struct reg_identity now;
 
       /* Listed as it was when the environment was computed from it.  */
       if (fd < 0 || dir_names_digest (fd, hex) < 0 || reg_identity_at (fd, "", AT_EMPTY_PATH, &now, NULL) < 0
           || reg_identity_cmp (&now, &src->id) != 0)
         return NULL;
-      xasprintf (&line, "d %u %u %u %s %s\n", (unsigned)src->id.mode, (unsigned)src->id.uid, (unsigned)src->id.gid, hex,
-                 esc);
+      if (layers_dir_digest (l, src->path, in_layers) == 0)
+        xasprintf (&line, "D %u %u %u %s %s %s\n", (unsigned)src->id.mode, (unsigned)src->id.uid, (unsigned)src->id.gid,
+                   hex, in_layers, esc);
+      else
+        xasprintf (&line, "d %u %u %u %s %s\n", (unsigned)src->id.mode, (unsigned)src->id.uid, (unsigned)src->id.gid,
+                   hex, esc);
       return line;
     }
   if (reg_layers_lower_entry (l, src->path, &src->id, &layer, &lower) < 0)
@@ -859,6 +886,23 @@ parse_line_uint (const char **pp, const char *end, uint64_t *out)
   return 0;
 }
 
+/* A digest (REG_DIGEST_HEX_LEN hex digits) and the space after it, from
+ *P (not past END), into HEX.  */
+static int
+parse_line_digest (const char **pp, const char *end, char *hex)
+{
+  const char *p = *pp;
+
+  if (end - p <= REG_DIGEST_HEX_LEN || p[REG_DIGEST_HEX_LEN] != ' ')
+    return -1;
+  memcpy (hex, p, REG_DIGEST_HEX_LEN);
+  hex[REG_DIGEST_HEX_LEN] = '\0';
+  if (!reg_store_digest_valid (hex))
+    return -1;
+  *pp = p + REG_DIGEST_HEX_LEN + 1;
+  return 0;
+}
+
 const char *
 reg_store_env_record_parse (const char *data, size_t len, char *id, const char **end)
 {
@@ -928,7 +972,7 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
       cleanup_free char *path = NULL;
       char kind = *p;
       uint64_t layer = 0, mode = 0, uid = 0, gid = 0;
-      char names[REG_DIGEST_HEX_LEN + 1];
+      char names[REG_DIGEST_HEX_LEN + 1], in_layers[REG_DIGEST_HEX_LEN + 1], now_layers[REG_DIGEST_HEX_LEN + 1];
 
       if (eol == NULL || eol - p < 2 || p[1] != ' ')
         return 0;
@@ -944,14 +988,11 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
             return 0;
           break;
         case 'd':
+        case 'D':
           if (parse_line_uint (&p, eol, &mode) < 0 || parse_line_uint (&p, eol, &uid) < 0
-              || parse_line_uint (&p, eol, &gid) < 0 || eol - p <= REG_DIGEST_HEX_LEN || p[REG_DIGEST_HEX_LEN] != ' ')
+              || parse_line_uint (&p, eol, &gid) < 0 || parse_line_digest (&p, eol, names) < 0
+              || (kind == 'D' && parse_line_digest (&p, eol, in_layers) < 0))
             return 0;
-          memcpy (names, p, REG_DIGEST_HEX_LEN);
-          names[REG_DIGEST_HEX_LEN] = '\0';
-          if (!reg_store_digest_valid (names))
-            return 0;
-          p += REG_DIGEST_HEX_LEN + 1;
           break;
         default:
           return 0;
@@ -960,7 +1001,9 @@ reg_store_env_cache_get (struct reg_store *s, const char *key, int rootfd, char 
       if (path == NULL || p != eol)
         return 0;
       p = eol + 1;
-      if (kind == 'd')
+      if (kind == 'D' && layers_dir_digest (s->layers, path, now_layers) == 0 && strcmp (now_layers, in_layers) == 0)
+        continue;
+      if (kind == 'd' || kind == 'D')
         {
           cleanup_close int fd = open_in_root_raw (rootfd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
           char hex[REG_DIGEST_HEX_LEN + 1];

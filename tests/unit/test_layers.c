@@ -449,6 +449,72 @@ test_check_layer_entry (void **state)
     }
 }
 
+/* The first line of a record under STORE/cache/envs of KIND ("D "...).  */
+static bool
+record_has_line (const char *store, const char *kind)
+{
+  cleanup_free char *cmd = NULL;
+  FILE *p;
+  int found;
+
+  xasprintf (&cmd, "grep -rqs '^%s' '%s/cache/envs'", kind, store);
+  p = popen (cmd, "r");
+  assert_non_null (p);
+  found = pclose (p);
+  return found == 0;
+}
+
+/* A directory source of an overlay root is recorded with what each lower
+   layer has there ("D" line), checked without listing it through the
+   overlay: a hit in the next container; a miss once a layer's directory
+   gains an entry (listed through the overlay then, it has a new name).  */
+static void
+test_env_cache_dir_by_layers (void **state)
+{
+  struct fixture *f = *state;
+  cleanup_free char *store_dir = fpath (f, "store");
+  cleanup_free char *env = NULL;
+  struct reg_manifest *m = reg_manifest_new ();
+  struct reg_store *s = NULL;
+  reg_error_t err = NULL;
+
+  if (skip_unless_mount ())
+    skip ();
+  write_at (f, "img/usr/lib/libz.so", "zzzz");
+  check_err (reg_store_open (store_dir, &s, &err), &err);
+  check_err (reg_manifest_add_dir (m, "usr", 0755, geteuid (), getegid (), &err), &err);
+  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
+  reg_manifest_free (m);
+
+  for (int round = 0; round < 3; round++)
+    {
+      cleanup_close int r = overlay (f, "img", NULL, NULL);
+      struct reg_layers *l = reg_layers_of_root (r);
+      cleanup_free char *hit = NULL;
+
+      assert_non_null (l);
+      reg_store_set_layers (s, l);
+      if (round == 0)
+        {
+          struct reg_source_identity src;
+          struct reg_identity id;
+
+          assert_int_equal (reg_identity_at (r, "usr/lib", AT_SYMLINK_NOFOLLOW, &id, NULL), 0);
+          reg_source_identity_set (&src, "/usr/lib", &id);
+          check_err (reg_store_env_cache_put (s, "dirs", env, &src, 1, &err), &err);
+          free (src.path);
+          assert_true (record_has_line (store_dir, "D "));
+        }
+      if (round == 2)
+        write_at (f, "img/usr/lib/new.so", "new");
+      if (round > 0)
+        assert_int_equal (reg_store_env_cache_get (s, "dirs", r, &hit, &err), round == 1);
+      reg_store_set_layers (s, NULL);
+      reg_layers_free (l);
+    }
+  reg_store_close (s);
+}
+
 int
 main (void)
 {
@@ -459,6 +525,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_store_second_overlay, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_cache_across_overlays, setup, teardown),
     cmocka_unit_test_setup_teardown (test_check_layer_entry, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_cache_dir_by_layers, setup, teardown),
   };
 
   /* Mounts of our own, private to this process.  */
