@@ -13,6 +13,7 @@
 struct reg_env_added
 {
   size_t files, symlinks, unshared;
+  size_t helped; /* files a helper process hashed (see reg-env.c) */
   uint64_t bytes;
 };
 

@@ -1002,6 +1002,8 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
     ret = reg_env_add_closure (store, s->rootfd, &view, true, m, &s->sources, &added, err);
     if (UNLIKELY (ret < 0))
       return ret;
+    if (added.helped)
+      reg_debug ("REG minimal: a helper process hashed %zu of the %zu files", added.helped, added.files);
     res->files += added.files;
     res->symlinks += added.symlinks;
     res->unshared += added.unshared;

@@ -976,8 +976,8 @@ on_fuse (struct reg_store *s, int fd, const struct reg_identity *id)
 }
 
 static int
-add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
-          reg_error_t *err)
+add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed, char **digest,
+          char **object_path, reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
   cleanup_free char *tmp = NULL;
@@ -1007,7 +1007,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
       if (reg_layers_lower_file (s->layers, fd, id, &lower_fd, &lower_id) == 0)
         {
           s->counters.layer_files++;
-          return add_file (s, lower_fd, &lower_id, digest, object_path, err);
+          return add_file (s, lower_fd, &lower_id, NULL, digest, object_path, err);
         }
     }
 
@@ -1029,15 +1029,23 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **dig
      most often in the store already, and its copy and fsync would be
      thrown away.  A new object's content is then read a second time, by
      the copy, whose own hash names it.  */
-  {
-    uint64_t bytes = 0;
+  if (hashed)
+    {
+      /* by another process, of this identity (reg_store_add_file_hashed) */
+      memcpy (hex, hashed, sizeof (hex));
+      s->counters.files_read++;
+      s->counters.bytes_read += id->size;
+    }
+  else
+    {
+      uint64_t bytes = 0;
 
-    ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
-    if (UNLIKELY (ret < 0))
-      return ret;
-    s->counters.files_read++;
-    s->counters.bytes_read += bytes;
-  }
+      ret = hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, &bytes, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+      s->counters.files_read++;
+      s->counters.bytes_read += bytes;
+    }
   if (object_exists (s, hex))
     {
       s->counters.files_hashed_only++;
@@ -1094,7 +1102,22 @@ int
 reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                     reg_error_t *err)
 {
-  return reg_store_wrap (s, err, add_file (s, fd, id, digest, object_path, err));
+  return reg_store_wrap (s, err, add_file (s, fd, id, NULL, digest, object_path, err));
+}
+
+int
+reg_store_add_file_hashed (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed,
+                           char **digest, reg_error_t *err)
+{
+  if (hashed && !reg_store_digest_valid (hashed))
+    hashed = NULL;
+  return reg_store_wrap (s, err, add_file (s, fd, id, hashed, digest, NULL, err));
+}
+
+int
+reg_store_hash_identity_fd (int fd, const struct reg_identity *id, char *hex, reg_error_t *err)
+{
+  return hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, NULL, err);
 }
 
 int

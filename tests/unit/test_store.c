@@ -1952,6 +1952,85 @@ test_identity_tables_open_once (void **state)
   assert_int_equal (setrlimit (RLIMIT_NOFILE, &was), 0);
 }
 
+/* The files of a closure that need hashing are hashed by a helper process
+   ahead of the create's own (reg-env.c), to the digests they have; files
+   the identity cache knows start none; no child is left behind.  */
+static void
+test_env_helper_hashes (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_closure c = { 0 };
+  reg_error_t err = NULL;
+  enum
+  {
+    N = 64
+  };
+  char *contents[N];
+
+  assert_int_equal (mkdirat (f->imgfd, "h", 0755), 0);
+  c.entries = xmalloc0 (N * sizeof (*c.entries));
+  for (int i = 0; i < N; i++)
+    {
+      char name[32];
+      size_t len = i == N - 1 ? 300 * 1024 : 100 + (size_t)i;
+
+      contents[i] = xmalloc (len + 1);
+      for (size_t k = 0; k < len; k++)
+        contents[i][k] = (char)('a' + (k * 7 + (size_t)i) % 26);
+      contents[i][len] = '\0';
+      snprintf (name, sizeof name, "h/f%d", i);
+      write_img (f, name, contents[i], 0644);
+      xasprintf (&c.entries[i].path, "/h/f%d", i);
+      c.entries[i].kind = REG_CLOSURE_FILE;
+    }
+  c.n = N;
+  for (int round = 0; round < 2; round++)
+    {
+      struct reg_manifest *m = reg_manifest_new ();
+      struct reg_sources src = { 0 };
+      struct reg_env_added added = { 0 };
+
+      check_err (reg_env_add_closure (s, f->imgfd, &c, true, m, &src, &added, &err), &err);
+      print_message ("# round %d: %zu files, %zu hashed by the helper\n", round, added.files, added.helped);
+      assert_int_equal (added.files, N);
+      if (round == 0)
+        assert_true (added.helped > 0);
+      else
+        assert_int_equal (added.helped, 0); /* identity-cache hits: no helper */
+      {
+        /* sorted by the serialisation, for lookups */
+        cleanup_free char *data = NULL;
+        size_t len;
+        check_err (reg_manifest_serialize (m, &data, &len, &err), &err);
+      }
+      for (int i = 0; i < N; i++)
+        {
+          char name[32], want[REG_DIGEST_HEX_LEN + 1];
+          const struct reg_manifest_entry *e;
+
+          snprintf (name, sizeof name, "h/f%d", i);
+          e = reg_manifest_lookup (m, name);
+          assert_non_null (e);
+          reg_store_digest_buffer (contents[i], strlen (contents[i]), 0644, geteuid (), getegid (), want);
+          assert_string_equal (e->digest, want);
+        }
+      assert_int_equal (waitpid (-1, NULL, WNOHANG), -1);
+      assert_int_equal (errno, ECHILD);
+      check_err (reg_store_flush (s, &err), &err);
+      reg_sources_clear (&src);
+      reg_manifest_free (m);
+    }
+  for (int i = 0; i < N; i++)
+    {
+      free (contents[i]);
+      free (c.entries[i].path);
+    }
+  free (c.entries);
+  assert_check_clean (s);
+  reg_store_close (s);
+}
+
 /* Pages of the image file resident in the page cache (mincore).  */
 static size_t
 resident_pages (int fd, size_t size)
@@ -2446,6 +2525,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_tables_open_once, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_helper_hashes, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dirty_pages_left_alone, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hashed_pages_dropped, setup, teardown),
