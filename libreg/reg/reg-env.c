@@ -139,8 +139,12 @@ helper_take (struct helper *hp, size_t i)
   while (atomic_load (&h->state) == HELP_TAKEN)
     {
       /* One file: it is hashing it now, unless it was killed.  */
-      if (!hp->reaped && waitpid (hp->pid, NULL, WNOHANG) == hp->pid)
-        hp->reaped = true;
+      if (!hp->reaped)
+        {
+          /* ECHILD: reaped already (SIGCHLD ignored by whoever ran us) */
+          pid_t r = waitpid (hp->pid, NULL, WNOHANG);
+          hp->reaped = r == hp->pid || (r < 0 && errno == ECHILD);
+        }
       if (hp->reaped)
         return NULL;
       sched_yield ();
@@ -165,10 +169,44 @@ helper_stop (struct helper *hp)
   hp->slots = NULL;
 }
 
-/* The helper pays off once the closure's first files needed hashing and
-   enough are left.  */
+/* The helper pays off once the closure's first files needed hashing,
+   many are left, and a CPU is idle: in a start-up storm every CPU is
+   busy with other creates, and a second process would only add its fork
+   and its switches.  */
 #define HELP_PROBE 4
-#define HELP_MIN_LEFT 4
+#define HELP_MIN_LEFT 32
+
+/* Whether a CPU we may run on is idle now: fewer runnable tasks on the
+   machine (/proc/loadavg's fourth field, ourselves included) than such
+   CPUs.  */
+static bool
+cpu_idle (void)
+{
+  cleanup_free char *data = NULL;
+  reg_error_t err = NULL;
+  unsigned long running;
+  cpu_set_t set;
+  size_t len;
+  char *p;
+
+  /* Test hook: the helper's tests run beside other tests.  */
+  if (getenv ("REG_TEST_HELPER_ALWAYS"))
+    return true;
+  if (sched_getaffinity (0, sizeof (set), &set) < 0 || CPU_COUNT (&set) < 2)
+    return false;
+  if (read_all_file ("/proc/loadavg", 256, &data, &len, &err) < 0)
+    {
+      reg_error_release (&err);
+      return false;
+    }
+  /* "0.50 0.40 0.30 RUNNING/TOTAL LAST_PID" */
+  p = strchr (data, '/');
+  while (p && p > data && p[-1] >= '0' && p[-1] <= '9')
+    p--;
+  if (p == NULL || sscanf (p, "%lu/", &running) != 1)
+    return false;
+  return running < (unsigned long)CPU_COUNT (&set);
+}
 
 int
 reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closure *c, bool all, struct reg_manifest *m,
@@ -206,7 +244,7 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
         {
           struct reg_store_counters now;
           reg_store_get_counters (store, &now);
-          if (now.files_read - before.files_read >= HELP_PROBE / 2)
+          if (now.files_read - before.files_read >= HELP_PROBE / 2 && cpu_idle ())
             helper_start (&hp, c, rootfd, all, i + 1, reg_store_max_object_size (store));
         }
       helped = helper_take (&hp, i);
