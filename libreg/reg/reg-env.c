@@ -2,11 +2,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <search.h>
-#include <stdlib.h>
 #include <sched.h>
+#include <search.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -23,13 +23,15 @@
    for Python's standard library under minimal): the CPU time of a create
    from a new copy of an image.  When the first files of a closure needed
    hashing, a helper process hashes the others, in order, ahead of this
-   one, which does the rest of the work of each file (the store's
-   lookups and records, the manifest) and hashes a file itself only when
-   the helper has not reached it yet.  The helper only reads (open in the
+   one, which does the rest of the work of each file (the store's lookups
+   and records, the manifest) and hashes a file itself only when the
+   helper has not reached it yet.  The helper only reads (open in the
    root, identity, hash, identity again) and leaves its digests in memory
-   shared with us; everything the store does stays here, in order.  A process, not a thread: a thread shares the
-   file-system context, and until it has wholly exited, setns and unshare
-   of a mount namespace (which a create does next) fail with EINVAL.  */
+   shared with us; everything the store does stays here, in order.
+
+   A process, not a thread: a thread shares the file-system context, and
+   until it has wholly exited, setns and unshare of a mount namespace
+   (which a create does next) fail with EINVAL.  */
 
 enum
 {
