@@ -178,21 +178,31 @@ pwrite_all (int fd, const void *buf, size_t len, off_t off, reg_error_t *err)
   return 0;
 }
 
-/* CHUNK of LEN bytes read at OFF into CTX, and to OUT_FD when >= 0.  */
-static int
-take_chunk (SHA256_CTX *ctx, const char *chunk, size_t len, int out_fd, off_t off, reg_error_t *err)
+/* Up to WANT bytes of FD at OFF, read into BUF and taken into CTX, and
+   written to OUT_FD at OFF when >= 0: the bytes read (0 at the end), or
+   an error.  */
+static ssize_t
+take_chunk (int fd, char *buf, size_t want, off_t off, SHA256_CTX *ctx, int out_fd, reg_error_t *err)
 {
+  ssize_t r;
   int ret;
 
-  SHA256_Update (ctx, chunk, len);
-  if (out_fd < 0)
+  do
+    r = pread (fd, buf, want, off);
+  while (r < 0 && errno == EINTR);
+  if (r < 0)
+    return reg_make_error (err, errno, "read");
+  if (r == 0)
     return 0;
-  ret = pwrite_all (out_fd, chunk, len, off, err);
+  SHA256_Update (ctx, buf, (size_t)r);
+  if (out_fd < 0)
+    return r;
+  ret = pwrite_all (out_fd, buf, (size_t)r, off, err);
   if (UNLIKELY (ret < 0))
     return ret;
   if (off == 0)
     reg_store_crash_point ("object-partial");
-  return 0;
+  return r;
 }
 
 /* Read all of FD from offset 0, hashing it (as an object with MODE, UID,
@@ -211,22 +221,16 @@ hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uin
   SHA256_CTX ctx;
   uint64_t data_bytes = 0;
   off_t off = 0;
-  int ret;
 
   object_hash_begin (&ctx, mode, uid, gid);
   while (out_fd < 0 && off < COPY_CHUNK)
     {
-      ssize_t r = pread (fd, buf, COPY_CHUNK, off);
+      ssize_t r = take_chunk (fd, buf, COPY_CHUNK, off, &ctx, out_fd, err);
 
-      if (r < 0 && errno == EINTR)
-        continue;
       if (r < 0)
-        return reg_make_error (err, errno, "read");
+        return (int)r;
       if (r == 0)
         goto end;
-      ret = take_chunk (&ctx, buf, (size_t)r, out_fd, off, err);
-      if (UNLIKELY (ret < 0))
-        return ret;
       off += r;
       data_bytes += (uint64_t)r;
     }
@@ -260,17 +264,12 @@ hash_copy (int fd, mode_t mode, uid_t uid, gid_t gid, int out_fd, char *hex, uin
       while (hole < 0 || off < hole)
         {
           size_t want = hole < 0 || hole - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(hole - off);
-          ssize_t r = pread (fd, buf, want, off);
+          ssize_t r = take_chunk (fd, buf, want, off, &ctx, out_fd, err);
 
-          if (r < 0 && errno == EINTR)
-            continue;
           if (r < 0)
-            return reg_make_error (err, errno, "read");
+            return (int)r;
           if (r == 0)
             goto end; /* the end (or the file shrank meanwhile) */
-          ret = take_chunk (&ctx, buf, (size_t)r, out_fd, off, err);
-          if (UNLIKELY (ret < 0))
-            return ret;
           off += r;
           data_bytes += (uint64_t)r;
         }
