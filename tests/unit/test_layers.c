@@ -350,6 +350,23 @@ overlay_sources (int rootfd, struct reg_source_identity *src)
     }
 }
 
+/* A store at STORE_DIR with one environment (*ENV: a directory usr), and
+   the image layer img with usr/lib/libz.so.  */
+static struct reg_store *
+store_with_env (struct fixture *f, const char *store_dir, char **env)
+{
+  struct reg_manifest *m = reg_manifest_new ();
+  struct reg_store *s = NULL;
+  reg_error_t err = NULL;
+
+  write_at (f, "img/usr/lib/libz.so", "zzzz");
+  check_err (reg_store_open (store_dir, &s, &err), &err);
+  check_err (reg_manifest_add_dir (m, "usr", 0755, geteuid (), getegid (), &err), &err);
+  check_err (reg_store_env_get (s, m, env, NULL, &err), &err);
+  reg_manifest_free (m);
+  return s;
+}
+
 /* The environment cache of an overlay root, keyed on its layers: a record
    written through one container's overlay holds in the next one's; a
    changed layer file, or a file of the container's own upper layer in a
@@ -360,18 +377,13 @@ test_env_cache_across_overlays (void **state)
   struct fixture *f = *state;
   cleanup_free char *store_dir = fpath (f, "store");
   cleanup_free char *env = NULL;
-  struct reg_manifest *m = reg_manifest_new ();
   struct reg_source_identity src[3];
-  struct reg_store *s = NULL;
+  struct reg_store *s;
   reg_error_t err = NULL;
 
   if (skip_unless_mount ())
     skip ();
-  write_at (f, "img/usr/lib/libz.so", "zzzz");
-  check_err (reg_store_open (store_dir, &s, &err), &err);
-  check_err (reg_manifest_add_dir (m, "usr", 0755, geteuid (), getegid (), &err), &err);
-  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
-  reg_manifest_free (m);
+  s = store_with_env (f, store_dir, &env);
 
   for (int round = 0; round < 5; round++)
     {
@@ -474,17 +486,12 @@ test_env_cache_dir_by_layers (void **state)
   struct fixture *f = *state;
   cleanup_free char *store_dir = fpath (f, "store");
   cleanup_free char *env = NULL;
-  struct reg_manifest *m = reg_manifest_new ();
-  struct reg_store *s = NULL;
+  struct reg_store *s;
   reg_error_t err = NULL;
 
   if (skip_unless_mount ())
     skip ();
-  write_at (f, "img/usr/lib/libz.so", "zzzz");
-  check_err (reg_store_open (store_dir, &s, &err), &err);
-  check_err (reg_manifest_add_dir (m, "usr", 0755, geteuid (), getegid (), &err), &err);
-  check_err (reg_store_env_get (s, m, &env, NULL, &err), &err);
-  reg_manifest_free (m);
+  s = store_with_env (f, store_dir, &env);
 
   for (int round = 0; round < 3; round++)
     {
