@@ -20,7 +20,11 @@ char *runtime_cgroup_own_path (const char *controllers);
 /* mkdir -p DIR below the hierarchy mounted at MOUNT; CPUSET copies
    cpuset.cpus/mems into each new level (v1 cpuset starts empty).  */
 int runtime_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_error_t *err);
-int runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
+/* The cgroup2 directory of CG a process can be born in (runtime_cgroup_clone),
+   NULL when there is none: no cgroup2 hierarchy, or the systemd driver
+   before its unit started.  */
+const char *runtime_cgroup_birth_dir (struct runtime_cgroup *cg);
+int runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err);
 int runtime_cgroup_generic_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int runtime_cgroup_generic_destroy (struct runtime_cgroup *cg, reg_error_t *err);
 int runtime_cgroup_generic_apply (struct runtime_cgroup *cg, const oci_resources *r, bool devices, reg_error_t *err);

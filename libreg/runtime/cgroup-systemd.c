@@ -542,14 +542,23 @@ sd_start_unit (struct runtime_cgroup *cg, struct sd_state *s, pid_t pid, reg_err
   return ret;
 }
 
+/* The unit's directories are there once it started (or, for a command
+   after create, as the state recorded them).  */
+static bool
+sd_made (struct runtime_cgroup *cg)
+{
+  struct sd_state *s = cg->priv;
+  return s == NULL || s->started;
+}
+
 static int
-sd_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
+sd_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err)
 {
   struct sd_state *s = cg->priv;
   int ret;
 
-  if (s == NULL || s->started)
-    return runtime_cgroup_generic_enter (cg, pid, err);
+  if (sd_made (cg))
+    return runtime_cgroup_generic_enter (cg, pid, skip, err);
   ret = sd_start_unit (cg, s, pid, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -559,7 +568,7 @@ sd_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
       if (UNLIKELY (ret < 0))
         return ret;
       /* Where systemd put PID already, this moves nothing.  */
-      ret = runtime_cgroup_generic_enter (cg, pid, err);
+      ret = runtime_cgroup_generic_enter (cg, pid, NULL, err);
       if (UNLIKELY (ret < 0))
         return ret;
     }
@@ -767,6 +776,7 @@ const struct runtime_cgroup_manager runtime_cgroup_manager_systemd = {
   .name = "systemd",
   .create = sd_create,
   .enter = sd_enter,
+  .made = sd_made,
   .pids = sd_pids,
   .destroy = sd_destroy,
   .apply_resources = sd_apply,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -233,7 +234,7 @@ runtime_cgroup_mkdir (const char *mount, const char *path, bool cpuset, reg_erro
 }
 
 int
-runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
+runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err)
 {
   char buf[32];
   int len = snprintf (buf, sizeof (buf), "%d", pid);
@@ -242,6 +243,8 @@ runtime_cgroup_generic_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t 
     {
       cleanup_free char *procs = NULL;
       cleanup_close int fd = -1;
+      if (*p == skip)
+        continue;
       xasprintf (&procs, "%s/cgroup.procs", *p);
       fd = open (procs, O_WRONLY | O_CLOEXEC);
       if (fd < 0 || write (fd, buf, (size_t)len) < 0)
@@ -357,9 +360,49 @@ runtime_cgroup_load (char **paths, const char *unit, struct runtime_cgroup *cg)
 }
 
 int
-runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err)
+runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err)
 {
-  return cg->ops ? cg->ops->enter (cg, pid, err) : 0;
+  return cg->ops ? cg->ops->enter (cg, pid, skip, err) : 0;
+}
+
+const char *
+runtime_cgroup_birth_dir (struct runtime_cgroup *cg)
+{
+  struct runtime_cgroup_layout l
+      = { .v2 = cg->ops == &runtime_cgroup_manager_v2 || runtime_cgroup_mode () == RUNTIME_CGROUP_V2 };
+
+  if (cg->ops == NULL || (cg->ops->made && !cg->ops->made (cg)))
+    return NULL;
+  return runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+}
+
+pid_t
+runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const char **born_in)
+{
+  const char *dir = runtime_cgroup_birth_dir (cg);
+  cleanup_close int fd = -1;
+  pid_t pid;
+
+  *born_in = NULL;
+  if (dir)
+    fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      struct clone_args into = *ca;
+      into.flags |= CLONE_INTO_CGROUP;
+      into.cgroup = (uint64_t)fd;
+      pid = (pid_t)syscall (SYS_clone3, &into, sizeof (into));
+      if (pid >= 0)
+        {
+          *born_in = dir;
+          return pid;
+        }
+      /* Before Linux 5.7 (E2BIG, EINVAL), or a cgroup that takes no
+         process (EBUSY: controllers enabled below it): the plain clone and
+         enter report what is wrong, if anything.  */
+      reg_debug ("clone into cgroup `%s`: %s; entered after the clone", dir, strerror (errno));
+    }
+  return (pid_t)syscall (SYS_clone3, ca, sizeof (*ca));
 }
 
 int

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include <linux/sched.h>
+
 #include "error.h"
 #include "oci-spec.h"
 
@@ -43,9 +45,12 @@ struct runtime_cgroup_manager
      systemd: name the unit and its directories, which systemd makes when
      enter starts the unit.  */
   int (*create) (struct runtime_cgroup *cg, const struct runtime_cgroup_args *a, reg_error_t *err);
-  /* Move PID into every directory (systemd, the first time: start the unit
-     with PID in it).  */
-  int (*enter) (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
+  /* Move PID into every directory but SKIP, where it was born (NULL: none);
+     systemd, the first time: start the unit with PID in it.  */
+  int (*enter) (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err);
+  /* Can a process be born in the cgroup's directories now (NULL: yes)?  The
+     systemd driver's are there only once its unit has started.  */
+  bool (*made) (struct runtime_cgroup *cg);
   /* The pids in the cgroup.  */
   int (*pids) (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
   /* Kill what is left and remove the directories.  */
@@ -93,7 +98,17 @@ int runtime_cgroup_create (const struct runtime_cgroup_args *a, struct runtime_c
 /* The cgroup recorded in the state: its directories and systemd unit
    (NULL: none).  */
 void runtime_cgroup_load (char **paths, const char *unit, struct runtime_cgroup *cg);
-int runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, reg_error_t *err);
+/* Move PID into the container's cgroup, but not into SKIP, the directory
+   it was born in (runtime_cgroup_clone), NULL: none.  */
+int runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err);
+/* clone3 (CA) with the child born in CG's cgroup2 directory
+   (CLONE_INTO_CGROUP) when it has one, returning like fork; *BORN_IN is
+   that directory, or NULL when runtime_cgroup_enter must still move the
+   child there: v1 only, no cgroup, or a kernel or cgroup that refuses it
+   (then the child is cloned as if CG had no cgroup2 directory).  A
+   migration waits for an RCU grace period, often 10-20 ms; a birth there
+   does not.  */
+pid_t runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const char **born_in);
 int runtime_cgroup_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int runtime_cgroup_destroy (struct runtime_cgroup *cg, reg_error_t *err);
 void runtime_cgroup_clear (struct runtime_cgroup *cg);

@@ -160,8 +160,9 @@ struct creation
   struct reg_options reg_opts;
   char *state_dir;
   struct runtime_cgroup cgroup;
-  bool cgroup_begun; /* runtime_cgroup_create was called */
-  pid_t pid;         /* the init */
+  bool cgroup_begun;   /* runtime_cgroup_create was called */
+  const char *born_in; /* the cgroup directory the init (or intermediate) was cloned into */
+  pid_t pid;           /* the init */
   int pidfd;
   pid_t intermediate;
   int sync_fd;
@@ -427,7 +428,7 @@ release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indi
 
   /* Cgroup first: the cgroup namespace is made after this, with the
      container's cgroup as its root.  */
-  ret = runtime_cgroup_enter (&c->cgroup, pid, err);
+  ret = runtime_cgroup_enter (&c->cgroup, pid, c->born_in, err);
   if (UNLIKELY (ret < 0))
     return ret;
   ret = runtime_process_set_oom_score_adj (pid, c->config->process, err);
@@ -613,7 +614,7 @@ spawn (struct creation *c, const struct runtime_create_options *opts, bool want_
      container exists yet), and makes itself non-dumpable again.  */
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  pid = (pid_t)syscall (SYS_clone3, &ca, sizeof (ca));
+  pid = runtime_cgroup_clone (&c->cgroup, &ca, &c->born_in);
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0 && pid != 0)
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (pid < 0)
@@ -763,7 +764,7 @@ reg_options_of (const struct runtime_context *ctx, const char *id, char **state_
 static int
 place_in_cgroup (void *data, pid_t pid, reg_error_t *err)
 {
-  return runtime_cgroup_enter (data, pid, err);
+  return runtime_cgroup_enter (data, pid, NULL, err);
 }
 
 /* create and run: everything up to the init waiting for start.  */

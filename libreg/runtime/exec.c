@@ -691,6 +691,8 @@ static int
 spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct runtime_status *st, reg_error_t *err)
 {
   int keep = 3 + (o->preserve_fds > 0 ? o->preserve_fds : 0);
+  struct clone_args ca = { .exit_signal = SIGCHLD };
+  const char *born_in;
   int pair[2];
   pid_t pid;
   int ret;
@@ -715,9 +717,9 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
     return reg_error_ret (err);
   r->a.preserve_fds = keep - 3;
 
-  pid = fork ();
+  pid = runtime_cgroup_clone (&r->cg, &ca, &born_in);
   if (pid < 0)
-    return reg_make_error (err, errno, "fork");
+    return reg_make_error (err, errno, "clone the exec helper");
   if (pid == 0)
     {
       close (r->sync_fd);
@@ -731,7 +733,7 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
 
   /* The cgroup and oom_score_adj before the namespaces, with the host's
      privileges: the helper's child inherits both.  */
-  ret = runtime_cgroup_enter (&r->cg, pid, err);
+  ret = runtime_cgroup_enter (&r->cg, pid, born_in, err);
   if (UNLIKELY (ret < 0))
     return reg_error_wrap (err, "exec: enter the container's cgroup");
   ret = runtime_process_set_oom_score_adj (pid, r->process, err);

@@ -18,6 +18,8 @@ setup() {
 }
 
 teardown() {
+  # a tracefs instance of the test's own (trace_migrations)
+  [ -z "${TRACE_DIR:-}" ] || rmdir "$TRACE_DIR" 2>/dev/null || true
   teardown_bundle
 }
 
@@ -304,6 +306,52 @@ EOF
   [ "${lines[0]}" = EPERM ]
   [ "${lines[1]}" = ok ]
   [ "${lines[2]}" = ok ]
+}
+
+# trace_migrations: record every move of a process into a cgroup of the
+# cgroup2 hierarchy (hierarchy id 0) from now on, in a tracefs instance of
+# the test's own (TRACE_DIR, removed by teardown).  A process born in its
+# cgroup (clone3's CLONE_INTO_CGROUP) is never recorded.
+trace_migrations() {
+  local tracing=/sys/kernel/tracing
+  if [ ! -d "$tracing/instances" ]; then
+    tracing=$TEST_DIR/tracing
+    mkdir "$tracing"
+    mount -t tracefs tracefs "$tracing"
+    OWN_MOUNTS+=("$tracing")
+  fi
+  TRACE_DIR=$tracing/instances/reg-itest-$CID
+  mkdir "$TRACE_DIR"
+  echo 'dst_root == 0' >"$TRACE_DIR/events/cgroup/cgroup_attach_task/filter"
+  echo 1 >"$TRACE_DIR/events/cgroup/cgroup_attach_task/enable"
+}
+
+@test "cgroup2: the init and an exec'd process are born in the container's cgroup, never moved there" {
+  skip_if_runc "runc moves its init into the cgroup"
+  [ -n "$CG_V2" ] || [ -d /sys/fs/cgroup/unified ] || skip "no cgroup2 hierarchy"
+  # A move waits for an RCU grace period (10-20 ms here, per create or
+  # exec); a birth in the cgroup does not.
+  local uni pid moved
+  if [ -n "$CG_V2" ]; then uni=/sys/fs/cgroup$CGPATH; else uni=/sys/fs/cgroup/unified$CGPATH; fi
+  trace_migrations
+  set_args /bin/probe sleep 100
+  run_detached create --bundle "$BUNDLE" "$CID"
+  assert_status 0
+  pid=$(reg_runc state "$CID" | jq .pid)
+  grep -qx "0::$CGPATH" "/proc/$pid/cgroup"
+  run reg_runc exec "$CID" /bin/sh -c 'grep "^0::" /proc/self/cgroup'
+  assert_status 0
+  [ "$output" = "0::/" ]
+  reg_runc start "$CID"
+  # The trace sees a move into the container's cgroup: one of our own.
+  sleep 100 &
+  moved=$!
+  BG_PIDS+=("$moved")
+  echo "$moved" >"$uni/cgroup.procs"
+  run cat "$TRACE_DIR/trace"
+  echo "$output" | grep -q "dst_path=$CGPATH pid=$moved "
+  # ... and no other.
+  [ "$(echo "$output" | grep -c "dst_path=$CGPATH ")" = 1 ]
 }
 
 @test "devices: v1 devices.allow/deny in order (deny-all first, then the allowed)" {

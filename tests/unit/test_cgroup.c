@@ -1199,6 +1199,35 @@ teardown (void **state)
   return system (cmd) == 0 ? 0 : -1;
 }
 
+/* The directory a process is born in (CLONE_INTO_CGROUP): the cgroup2 one
+   of each layout, none on v1 alone.  */
+static void
+test_birth_dir (void **state)
+{
+  char *v2[] = { "/sys/fs/cgroup/c", NULL };
+  char *hybrid[] = { "/sys/fs/cgroup/memory/c", "/sys/fs/cgroup/unified/c", "/sys/fs/cgroup/pids/c", NULL };
+  char *v1[] = { "/sys/fs/cgroup/memory/c", "/sys/fs/cgroup/cpu,cpuacct/c", NULL };
+  char *unified_named[] = { "/sys/fs/cgroup/unifiedx/c", NULL };
+  struct runtime_cgroup cg = { .ops = &runtime_cgroup_manager_v2, .paths = v2 };
+  (void)state;
+
+  assert_ptr_equal (runtime_cgroup_birth_dir (&cg), v2[0]);
+  cg.ops = &runtime_cgroup_manager_v1;
+  cg.paths = hybrid;
+  assert_ptr_equal (runtime_cgroup_birth_dir (&cg), hybrid[1]);
+  cg.paths = v1;
+  assert_null (runtime_cgroup_birth_dir (&cg));
+  cg.paths = unified_named;
+  assert_null (runtime_cgroup_birth_dir (&cg));
+  /* No cgroup (cgroups disabled, rootless without one).  */
+  cg.ops = NULL;
+  cg.paths = hybrid;
+  assert_null (runtime_cgroup_birth_dir (&cg));
+  cg.ops = &runtime_cgroup_manager_v1;
+  cg.paths = NULL;
+  assert_null (runtime_cgroup_birth_dir (&cg));
+}
+
 int
 main (void)
 {
@@ -1211,7 +1240,7 @@ main (void)
     cmocka_unit_test (test_sd_resources_v2), cmocka_unit_test (test_sd_resources_v1),
     cmocka_unit_test (test_sd_cpuset_mask),  cmocka_unit_test (test_sd_devices),
     cmocka_unit_test (test_sd_scope),        cmocka_unit_test (test_sd_annotations),
-    cmocka_unit_test (test_v2_refusals),
+    cmocka_unit_test (test_v2_refusals),     cmocka_unit_test (test_birth_dir),
   };
   return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);
 }
