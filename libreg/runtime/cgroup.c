@@ -377,13 +377,15 @@ runtime_cgroup_birth_dir (struct runtime_cgroup *cg)
 }
 
 pid_t
-runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const char **born_in)
+runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, struct runtime_cgroup_birth *b)
 {
   const char *dir = runtime_cgroup_birth_dir (cg);
   cleanup_close int fd = -1;
   pid_t pid;
 
-  *born_in = NULL;
+  b->born_in = NULL;
+  b->self = cg->ops && cg->paths && cg->paths[0] && (cg->ops->made == NULL || cg->ops->made (cg))
+            && !(ca->flags & CLONE_NEWUSER);
   if (dir)
     fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0)
@@ -394,7 +396,7 @@ runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const ch
       pid = (pid_t)syscall (SYS_clone3, &into, sizeof (into));
       if (pid >= 0)
         {
-          *born_in = dir;
+          b->born_in = dir;
           return pid;
         }
       /* Before Linux 5.7 (E2BIG, EINVAL), or a cgroup that takes no
@@ -403,6 +405,29 @@ runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const ch
       reg_debug ("clone into cgroup `%s`: %s; entered after the clone", dir, strerror (errno));
     }
   return (pid_t)syscall (SYS_clone3, ca, sizeof (*ca));
+}
+
+int
+runtime_cgroup_enter_self (char **paths, const char *born_in, reg_error_t *err)
+{
+  for (char **p = paths; p && *p; p++)
+    {
+      cleanup_free char *file = NULL;
+      cleanup_close int fd = -1;
+      if (*p == born_in)
+        continue;
+      xasprintf (&file, "%s/tasks", *p);
+      fd = open (file, O_WRONLY | O_CLOEXEC);
+      if (fd < 0 && errno == ENOENT)
+        {
+          free (file);
+          xasprintf (&file, "%s/cgroup.procs", *p);
+          fd = open (file, O_WRONLY | O_CLOEXEC);
+        }
+      if (fd < 0 || write (fd, "0", 1) < 0)
+        return reg_make_error (err, errno, "enter cgroup `%s`", *p);
+    }
+  return 0;
 }
 
 int

@@ -101,14 +101,32 @@ void runtime_cgroup_load (char **paths, const char *unit, struct runtime_cgroup 
 /* Move PID into the container's cgroup, but not into SKIP, the directory
    it was born in (runtime_cgroup_clone), NULL: none.  */
 int runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, reg_error_t *err);
-/* clone3 (CA) with the child born in CG's cgroup2 directory
-   (CLONE_INTO_CGROUP) when it has one, returning like fork; *BORN_IN is
-   that directory, or NULL when runtime_cgroup_enter must still move the
-   child there: v1 only, no cgroup, or a kernel or cgroup that refuses it
-   (then the child is cloned as if CG had no cgroup2 directory).  A
-   migration waits for an RCU grace period, often 10-20 ms; a birth there
-   does not.  */
-pid_t runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, const char **born_in);
+
+/* How a child of runtime_cgroup_clone gets into its cgroup.  Moving another
+   process into a cgroup takes a lock that waits for an RCU grace period
+   unless another move came just before: 10-20 ms after an idle moment on
+   this VM.  A child born in its cgroup2 directory (clone3's
+   CLONE_INTO_CGROUP), or a single-threaded process that moves only itself
+   (its thread) into a v1 directory, does not wait.  */
+struct runtime_cgroup_birth
+{
+  const char *born_in; /* the cgroup2 directory the child was born in, or NULL */
+  bool self;           /* the child enters the rest itself (runtime_cgroup_enter_self)
+                          before it joins any namespace; else runtime_cgroup_enter
+                          moves it */
+};
+
+/* clone3 (CA), returning like fork, with the child born in CG's cgroup2
+   directory when it has one (else, or when the kernel or cgroup refuses
+   it, a plain clone).  The child can enter the rest itself when CG's
+   directories exist and it is not cloned into a new user namespace, where
+   it would have no rights on them.  */
+pid_t runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, struct runtime_cgroup_birth *b);
+/* In that child (single-threaded): move itself into every directory of
+   PATHS but BORN_IN, by writing 0 to a v1 directory's `tasks` (the caller's
+   thread only: no wait) and to cgroup2's cgroup.procs (a wait, only where
+   it could not be born there).  */
+int runtime_cgroup_enter_self (char **paths, const char *born_in, reg_error_t *err);
 int runtime_cgroup_pids (struct runtime_cgroup *cg, pid_t **pids, size_t *n, reg_error_t *err);
 int runtime_cgroup_destroy (struct runtime_cgroup *cg, reg_error_t *err);
 void runtime_cgroup_clear (struct runtime_cgroup *cg);

@@ -160,9 +160,9 @@ struct creation
   struct reg_options reg_opts;
   char *state_dir;
   struct runtime_cgroup cgroup;
-  bool cgroup_begun;   /* runtime_cgroup_create was called */
-  const char *born_in; /* the cgroup directory the init (or intermediate) was cloned into */
-  pid_t pid;           /* the init */
+  bool cgroup_begun;                 /* runtime_cgroup_create was called */
+  struct runtime_cgroup_birth birth; /* how the init (or intermediate) gets into the cgroup */
+  pid_t pid;                         /* the init */
   int pidfd;
   pid_t intermediate;
   int sync_fd;
@@ -428,9 +428,12 @@ release_init (struct creation *c, pid_t pid, int pidfd, int new_flags, bool indi
 
   /* Cgroup first: the cgroup namespace is made after this, with the
      container's cgroup as its root.  */
-  ret = runtime_cgroup_enter (&c->cgroup, pid, c->born_in, err);
-  if (UNLIKELY (ret < 0))
-    return ret;
+  if (!c->birth.self)
+    {
+      ret = runtime_cgroup_enter (&c->cgroup, pid, c->birth.born_in, err);
+      if (UNLIKELY (ret < 0))
+        return ret;
+    }
   ret = runtime_process_set_oom_score_adj (pid, c->config->process, err);
   if (UNLIKELY (ret < 0))
     return ret;
@@ -614,7 +617,11 @@ spawn (struct creation *c, const struct runtime_create_options *opts, bool want_
      container exists yet), and makes itself non-dumpable again.  */
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  pid = runtime_cgroup_clone (&c->cgroup, &ca, &c->born_in);
+  pid = runtime_cgroup_clone (&c->cgroup, &ca, &c->birth);
+  /* An intermediate joins a user namespace before GO: it has no rights on
+     the cgroup then.  */
+  if (indirect)
+    c->birth.self = false;
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0 && pid != 0)
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (pid < 0)
@@ -626,6 +633,7 @@ spawn (struct creation *c, const struct runtime_create_options *opts, bool want_
     }
   if (pid == 0)
     {
+      a.cgroup_birth = c->birth;
       /* The state dir's fd carries the lock: the init must not hold it
          while it waits for start.  */
       close (pair[0]);

@@ -278,6 +278,8 @@ struct exec_child
   int root_fd;      /* the init's root when it shares our mount namespace
                        (a container without one): we chroot there */
   int preserve_fds;
+  char **cgroup_paths;                      /* the container's cgroup */
+  struct runtime_cgroup_birth cgroup_birth; /* self: the helper enters it first thing */
 };
 
 static __attribute__ ((noreturn)) void
@@ -489,6 +491,9 @@ helper_main (struct exec_child *a)
   if (runtime_sync_expect (a->sync_fd, RUNTIME_SYNC_GO, &msg, &err) < 0)
     _exit (1);
   runtime_sync_msg_clear (&msg);
+  /* With the host's rights, before the namespaces are joined.  */
+  if (a->cgroup_birth.self && runtime_cgroup_enter_self (a->cgroup_paths, a->cgroup_birth.born_in, &err) < 0)
+    child_die (a, &err);
   if (join_namespaces (a, &err) < 0 || enter_root (a, &err) < 0)
     child_die (a, &err);
   for (size_t i = 0; i < N_NS; i++)
@@ -692,7 +697,7 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
 {
   int keep = 3 + (o->preserve_fds > 0 ? o->preserve_fds : 0);
   struct clone_args ca = { .exit_signal = SIGCHLD };
-  const char *born_in;
+  struct runtime_cgroup_birth birth;
   int pair[2];
   pid_t pid;
   int ret;
@@ -717,11 +722,13 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
     return reg_error_ret (err);
   r->a.preserve_fds = keep - 3;
 
-  pid = runtime_cgroup_clone (&r->cg, &ca, &born_in);
+  pid = runtime_cgroup_clone (&r->cg, &ca, &birth);
   if (pid < 0)
     return reg_make_error (err, errno, "clone the exec helper");
   if (pid == 0)
     {
+      r->a.cgroup_paths = r->cg.paths;
+      r->a.cgroup_birth = birth;
       close (r->sync_fd);
       if (r->console_fd >= 0)
         close (r->console_fd);
@@ -733,9 +740,12 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
 
   /* The cgroup and oom_score_adj before the namespaces, with the host's
      privileges: the helper's child inherits both.  */
-  ret = runtime_cgroup_enter (&r->cg, pid, born_in, err);
-  if (UNLIKELY (ret < 0))
-    return reg_error_wrap (err, "exec: enter the container's cgroup");
+  if (!birth.self)
+    {
+      ret = runtime_cgroup_enter (&r->cg, pid, birth.born_in, err);
+      if (UNLIKELY (ret < 0))
+        return reg_error_wrap (err, "exec: enter the container's cgroup");
+    }
   ret = runtime_process_set_oom_score_adj (pid, r->process, err);
   if (UNLIKELY (ret < 0))
     return ret;

@@ -298,6 +298,14 @@ setup (struct runtime_init_args *a, char **exec_path, char **state_json, reg_err
       if (UNLIKELY (ret < 0))
         _exit (1);
       runtime_sync_msg_clear (&msg);
+      /* Into the cgroup before the cgroup namespace is made, with the
+         host's rights (no user namespace then, see runtime_cgroup_clone).  */
+      if (a->cgroup_birth.self)
+        {
+          ret = runtime_cgroup_enter_self (a->cgroup_paths, a->cgroup_birth.born_in, err);
+          if (UNLIKELY (ret < 0))
+            return ret;
+        }
       /* The maps are written (see spawn in container.c): non-dumpable
          again, and the namespace's root (our host uid may not be mapped at
          all).  */

@@ -308,10 +308,11 @@ EOF
   [ "${lines[2]}" = ok ]
 }
 
-# trace_migrations: record every move of a process into a cgroup of the
-# cgroup2 hierarchy (hierarchy id 0) from now on, in a tracefs instance of
-# the test's own (TRACE_DIR, removed by teardown).  A process born in its
-# cgroup (clone3's CLONE_INTO_CGROUP) is never recorded.
+# trace_migrations: record every move of a process into a cgroup from now
+# on (cgroup:cgroup_attach_task), in a tracefs instance of the test's own
+# (TRACE_DIR, removed by teardown).  A process born in its cgroup (clone3's
+# CLONE_INTO_CGROUP) is never recorded; one that moves itself is recorded
+# with its own pid as the writer's.
 trace_migrations() {
   local tracing=/sys/kernel/tracing
   if [ ! -d "$tracing/instances" ]; then
@@ -322,36 +323,53 @@ trace_migrations() {
   fi
   TRACE_DIR=$tracing/instances/reg-itest-$CID
   mkdir "$TRACE_DIR"
-  echo 'dst_root == 0' >"$TRACE_DIR/events/cgroup/cgroup_attach_task/filter"
   echo 1 >"$TRACE_DIR/events/cgroup/cgroup_attach_task/enable"
 }
 
-@test "cgroup2: the init and an exec'd process are born in the container's cgroup, never moved there" {
+# moves_into PATH: the traced moves into PATH (any hierarchy) as lines
+# "ROOT WRITER MOVED": the hierarchy id (0: cgroup2), the pid that wrote,
+# the pid moved.
+moves_into() {
+  sed -n "s|^ *.*-\([0-9]*\) *\[.*cgroup_attach_task: dst_root=\([0-9]*\) .* dst_path=$1 pid=\([0-9]*\) .*|\2 \1 \3|p" \
+    "$TRACE_DIR/trace"
+}
+
+@test "cgroup: the init and an exec'd process are born in the cgroup2 directory and move themselves into v1 ones" {
   skip_if_runc "runc moves its init into the cgroup"
-  [ -n "$CG_V2" ] || [ -d /sys/fs/cgroup/unified ] || skip "no cgroup2 hierarchy"
-  # A move waits for an RCU grace period (10-20 ms here, per create or
-  # exec); a birth in the cgroup does not.
-  local uni pid moved
-  if [ -n "$CG_V2" ]; then uni=/sys/fs/cgroup$CGPATH; else uni=/sys/fs/cgroup/unified$CGPATH; fi
+  # A move of another process waits for an RCU grace period (10-20 ms
+  # here, per create or exec); a birth in the cgroup, or a process moving
+  # only itself into a v1 cgroup, does not.
+  local uni pid moved root n d
+  if [ -n "$CG_V2" ]; then uni=/sys/fs/cgroup$CGPATH; else uni=/sys/fs/cgroup/pids$CGPATH; fi
   trace_migrations
   set_args /bin/probe sleep 100
   run_detached create --bundle "$BUNDLE" "$CID"
   assert_status 0
   pid=$(reg_runc state "$CID" | jq .pid)
-  grep -qx "0::$CGPATH" "/proc/$pid/cgroup"
-  run reg_runc exec "$CID" /bin/sh -c 'grep "^0::" /proc/self/cgroup'
+  # in each of its directories
+  n=0
+  for d in /sys/fs/cgroup$CGPATH /sys/fs/cgroup/*$CGPATH; do
+    [ -d "$d" ] || continue
+    n=$((n + 1))
+    grep -qx "$pid" "$d/cgroup.procs"
+  done
+  [ "$n" -gt 0 ]
+  run reg_runc exec "$CID" /bin/sh -c 'grep -c ":/$" /proc/self/cgroup; grep -c . /proc/self/cgroup'
   assert_status 0
-  [ "$output" = "0::/" ]
+  [ "${lines[0]}" = "${lines[1]}" ]
   reg_runc start "$CID"
-  # The trace sees a move into the container's cgroup: one of our own.
+  # The trace sees a move of another process: one of our own.
   sleep 100 &
   moved=$!
   BG_PIDS+=("$moved")
   echo "$moved" >"$uni/cgroup.procs"
-  run cat "$TRACE_DIR/trace"
-  echo "$output" | grep -q "dst_path=$CGPATH pid=$moved "
-  # ... and no other.
-  [ "$(echo "$output" | grep -c "dst_path=$CGPATH ")" = 1 ]
+  run moves_into "$CGPATH"
+  root=0
+  [ -n "$CG_V2" ] || root=$(awk '$1 == "pids" {print $2}' /proc/cgroups)
+  assert_has_line "$root $BASHPID $moved"
+  # ... and no other: none into the cgroup2 hierarchy, and into v1 ones
+  # only processes moving themselves.
+  [ "$(echo "$output" | awk -v m="$moved" '$3 != m && ($1 == 0 || $2 != $3)' | wc -l)" = 0 ]
 }
 
 @test "devices: v1 devices.allow/deny in order (deny-all first, then the allowed)" {

@@ -1228,6 +1228,50 @@ test_birth_dir (void **state)
   assert_null (runtime_cgroup_birth_dir (&cg));
 }
 
+/* A child entering its cgroup itself: 0 into `tasks` in a v1 directory,
+   into cgroup.procs in the cgroup2 one, none into the directory it was
+   born in; a missing directory is an error naming it.  */
+static void
+test_enter_self (void **state)
+{
+  static const char *const v1_files[] = { "tasks", "cgroup.procs", NULL };
+  static const char *const v2_files[] = { "cgroup.procs", NULL };
+  cleanup_free char *v1 = fake_dir ("self/memory/c", v1_files);
+  cleanup_free char *v2 = fake_dir ("self/unified/c", v2_files);
+  cleanup_free char *missing = NULL;
+  cleanup_free char *a = NULL;
+  cleanup_free char *b = NULL;
+  cleanup_free char *c = NULL;
+  reg_error_t err = NULL;
+  char *paths[] = { v1, v2, NULL };
+  (void)state;
+
+  assert_int_equal (runtime_cgroup_enter_self (paths, NULL, &err), 0);
+  a = content (v1, "tasks");
+  b = content (v1, "cgroup.procs");
+  c = content (v2, "cgroup.procs");
+  assert_string_equal (a, "0");
+  assert_string_equal (b, "");
+  assert_string_equal (c, "0");
+  free (a);
+  free (c);
+  /* Born in the cgroup2 directory: left alone.  */
+  unlink_file (v1, "tasks");
+  unlink_file (v2, "cgroup.procs");
+  free (fake_dir ("self/memory/c", (const char *const[]){ "tasks", NULL }));
+  assert_int_equal (runtime_cgroup_enter_self (paths, paths[1], &err), 0);
+  a = content (v1, "tasks");
+  c = content (v2, "cgroup.procs");
+  assert_string_equal (a, "0");
+  assert_string_equal (c, "<missing>");
+
+  xasprintf (&missing, "%s/self/pids/c", tmp_root);
+  paths[1] = missing;
+  assert_true (runtime_cgroup_enter_self (paths, NULL, &err) < 0);
+  assert_non_null (strstr (err->msg, missing));
+  reg_error_release (&err);
+}
+
 int
 main (void)
 {
@@ -1241,6 +1285,7 @@ main (void)
     cmocka_unit_test (test_sd_cpuset_mask),  cmocka_unit_test (test_sd_devices),
     cmocka_unit_test (test_sd_scope),        cmocka_unit_test (test_sd_annotations),
     cmocka_unit_test (test_v2_refusals),     cmocka_unit_test (test_birth_dir),
+    cmocka_unit_test (test_enter_self),
   };
   return cmocka_run_group_tests_name ("cgroup", tests, setup, teardown);
 }
