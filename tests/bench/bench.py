@@ -32,10 +32,10 @@ DEBIAN_NAME = "debian-bookworm-python3"
 PY_INCLUDE = "/usr/lib/python3.11,/app"
 PR_SET_CHILD_SUBREAPER = 36
 # every benchmark, in the order they run (--only picks some)
-BENCHES = ("lifecycle", "first", "exec", "cgroup2", "cost", "sharing", "volume", "density", "first_density",
+BENCHES = ("lifecycle", "first", "exec", "idle", "cost", "sharing", "volume", "density", "first_density",
            "storm", "debian_storm", "clients")
-# 1d: the idle time before each timed create or exec on the cgroup2 view
-CGROUP2_GAP = 0.5
+# 1d: the idle time before each timed create or exec
+IDLE_GAP = 0.5
 # the clients' commands: (name, argv, minimal's run.reg.include)
 CLIENT_WORKLOADS = (("true", ["/bin/true"], None),
                     ("python", ["/usr/bin/python3", "-c", "import json"], "/usr/lib/python3.11"))
@@ -666,64 +666,71 @@ class Bench:
             res[w] = {"times": times, "fails": fails, "n": k}
         self.results["first"] = res
 
-    # ------------------------------------------------------- 1d cgroup2 view
-    def bench_cgroup2(self):
-        """create and exec on a cgroup2 view of the host, each after an idle
-        CGROUP2_GAP: moving a process into a cgroup waits for an RCU grace
-        period unless another move came just before, and a host's creates are
-        rarely that close; a process born in its cgroup (clone3
-        CLONE_INTO_CGROUP) never waits.  The view is a mount namespace of its
-        own whose /sys/fs/cgroup is a cgroup2 mount (a hybrid host's unified
-        hierarchy; a v2 host's own); every runtime is called through the same
-        nsenter, which each timing includes."""
+    # ------------------------------------------------------------ 1d idle
+    def bench_idle(self):
+        """create and exec, each after an idle IDLE_GAP, in this run's cgroup
+        view (v1) and in a cgroup2 one: moving another process into a cgroup
+        waits for an RCU grace period unless another move came just before,
+        and a host's creates are rarely that close, while a process born in
+        its cgroup (clone3 CLONE_INTO_CGROUP) or moving only itself into a v1
+        one does not wait.  The cgroup2 view is a mount namespace of its own
+        whose /sys/fs/cgroup is a cgroup2 mount (a hybrid host's unified
+        hierarchy; a v2 host's own), entered by every runtime through the
+        same nsenter, which each timing there includes."""
         n = 3 if self.quick else 20
+        res = {"n": n, "gap": IDLE_GAP, "views": {}}
+        self.results["idle"] = res
+        self.idle_view(res, "v1", [])
         holder = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c",
                                    "mount -t cgroup2 cgroup2 /sys/fs/cgroup && echo ok && exec sleep 1000000"],
                                   stdin=DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        if holder.stdout.readline().strip() != b"ok":
-            holder.kill()
-            self.notes.append("cgroup2: no cgroup2 view (%s): not measured" % holder.communicate()[1].decode()[:200])
-            return
-        enter = ["nsenter", "--mount=/proc/%d/ns/mnt" % holder.pid, "--"]
-        res = {"times": {}, "fails": {}, "skipped": {}, "n": n, "gap": CGROUP2_GAP}
         try:
-            rts = []
-            for rt in self.avail(["crun", "runc", "reg-off", "base-off"]):
-                v = Runtime(rt.label, rt.binary, enter + rt.argv, rt.mode)
-                b = self.write_bundle(os.path.join(self.tmp, "b/cg2", rt.label), self.busybox,
-                                      ["/bin/sleep", "100000"], rt.mode)
-                # a runtime that cannot run there at all is named, not timed
-                cid = self.cid("cg2", rt.label, "probe")
-                rc, _, err, pid = self.create(v, cid, b)
-                self.destroy(v, cid, pid)
-                if rc != 0:
-                    res["skipped"][rt.label] = err
-                    continue
-                rts.append((v, b))
-                res["times"][rt.label] = {"create": [], "exec": []}
-                res["fails"][rt.label] = []
-            log("cgroup2 view: %d rounds x %d runtimes, %.1f s idle before each step" % (n, len(rts), CGROUP2_GAP))
-            for i in range(-1, n):  # round -1 warms caches and is not counted
-                for v, b in self.shuffled(rts):
-                    cid = self.cid("cg2", v.label, i)
-                    time.sleep(CGROUP2_GAP)
-                    rc, dt_c, err, pid = self.create(v, cid, b)
-                    if rc == 0:
-                        rc, _, err = self.call(v.cmd("start", cid))
-                    if rc == 0:
-                        time.sleep(CGROUP2_GAP)
-                        rc, dt_e, err = self.call(v.cmd("exec", cid, "/bin/true"))
-                    if rc != 0:
-                        res["fails"][v.label].append(err)
-                    elif i >= 0:
-                        res["times"][v.label]["create"].append(dt_c)
-                        res["times"][v.label]["exec"].append(dt_e)
-                    self.destroy(v, cid, pid)
-                reap_orphans()
+            if holder.stdout.readline().strip() != b"ok":
+                holder.kill()
+                self.notes.append("idle: no cgroup2 view (%s): not measured" % holder.communicate()[1].decode()[:200])
+                return
+            self.idle_view(res, "cgroup2", ["nsenter", "--mount=/proc/%d/ns/mnt" % holder.pid, "--"])
         finally:
             holder.kill()
             holder.wait()
-        self.results["cgroup2"] = res
+
+    def idle_view(self, res, view, enter):
+        """bench_idle in one cgroup view; ENTER: the command prefix that enters it."""
+        n = res["n"]
+        out = res["views"][view] = {"times": {}, "fails": {}, "skipped": {}}
+        rts = []
+        for rt in self.avail(["crun", "runc", "reg-off", "base-off"]):
+            v = Runtime(rt.label, rt.binary, enter + rt.argv, rt.mode)
+            b = self.write_bundle(os.path.join(self.tmp, "b/idle", view, rt.label), self.busybox,
+                                  ["/bin/sleep", "100000"], rt.mode)
+            # a runtime that cannot run there at all is named, not timed
+            cid = self.cid("idle", view, rt.label, "probe")
+            rc, _, err, pid = self.create(v, cid, b)
+            self.destroy(v, cid, pid)
+            if rc != 0:
+                out["skipped"][rt.label] = err
+                continue
+            rts.append((v, b))
+            out["times"][rt.label] = {"create": [], "exec": []}
+            out["fails"][rt.label] = []
+        log("idle, %s view: %d rounds x %d runtimes, %.1f s idle before each step" % (view, n, len(rts), IDLE_GAP))
+        for i in range(-1, n):  # round -1 warms caches and is not counted
+            for v, b in self.shuffled(rts):
+                cid = self.cid("idle", view, v.label, i)
+                time.sleep(IDLE_GAP)
+                rc, dt_c, err, pid = self.create(v, cid, b)
+                if rc == 0:
+                    rc, _, err = self.call(v.cmd("start", cid))
+                if rc == 0:
+                    time.sleep(IDLE_GAP)
+                    rc, dt_e, err = self.call(v.cmd("exec", cid, "/bin/true"))
+                if rc != 0:
+                    out["fails"][v.label].append(err)
+                elif i >= 0:
+                    out["times"][v.label]["create"].append(dt_c)
+                    out["times"][v.label]["exec"].append(dt_e)
+                self.destroy(v, cid, pid)
+            reap_orphans()
 
     # ----------------------------------------------------------------- 1b exec
     def bench_exec(self):

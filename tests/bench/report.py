@@ -328,26 +328,29 @@ def write(b):
                 if f:
                     w("%s: %d failures, first: `%s`\n" % (c, len(f), f[0][:300]))
 
-    # ---------------------------------------------------------- cgroup2 view
-    cg = res.get("cgroup2")
-    if cg:
-        w("## 1d. create and exec on a cgroup2 view, after an idle pause\n")
-        w("A mount namespace whose `/sys/fs/cgroup` is a cgroup2 mount (on a hybrid host its unified hierarchy). "
-          "Each round, in random order per runtime: %.1f s idle, `create` of a busybox `sleep` container (timed), "
+    # ------------------------------------------------------------- idle
+    idle = res.get("idle")
+    if idle:
+        w("## 1d. create and exec after an idle pause, v1 and cgroup2\n")
+        w("Each round, in random order per runtime: %.1f s idle, `create` of a busybox `sleep` container (timed), "
           "`start`, %.1f s idle, `exec ID /bin/true` (timed), delete; N=%d rounds after one uncounted round. "
-          "Moving a process into a cgroup (a write to `cgroup.procs`) waits for an RCU grace period unless "
-          "another move came just before, and on a host creates are seldom that close; a process born in its "
-          "cgroup (clone3's `CLONE_INTO_CGROUP`) does not wait. Every runtime is called through the same "
-          "`nsenter`, which the times include. Wall-clock in ms.%s\n"
-          % (cg["gap"], cg["gap"], cg["n"], BASE_NOTE if b.base else ""))
-        if cg["times"]:
-            time_table(w, cg["times"], ("create", "exec"), os.path.join(o, "cgroup2.dat"))
-        for r, e in cg["skipped"].items():
-            w("\n%s: not measured, it cannot create a container in this view: `%s`" % (r, e[:300]))
-        for r, f in cg["fails"].items():
-            if f:
-                w("\n%s: %d failures, first: `%s`" % (r, len(f), f[0][:300]))
-        w("")
+          "Moving another process into a cgroup (a write of its pid to `cgroup.procs`) waits for an RCU grace "
+          "period unless another move came just before, and on a host creates are seldom that close; a process "
+          "born in its cgroup (clone3's `CLONE_INTO_CGROUP`, cgroup2) or moving only itself (`0` into a v1 "
+          "`tasks`) does not wait. Two views: `v1`, this run's layout (see the header), and `cgroup2`, a mount "
+          "namespace whose `/sys/fs/cgroup` is a cgroup2 mount (on a hybrid host its unified hierarchy), entered "
+          "by every runtime through the same `nsenter`, which the times there include. Wall-clock in ms.%s\n"
+          % (idle["gap"], idle["gap"], idle["n"], BASE_NOTE if b.base else ""))
+        for view, d in idle["views"].items():
+            w("### %s\n" % view)
+            if d["times"]:
+                time_table(w, d["times"], ("create", "exec"), os.path.join(o, "idle-%s.dat" % view))
+            for r, e in d["skipped"].items():
+                w("\n%s: not measured, it cannot create a container in this view: `%s`" % (r, e[:300]))
+            for r, f in d["fails"].items():
+                if f:
+                    w("\n%s: %d failures, first: `%s`" % (r, len(f), f[0][:300]))
+            w("")
 
     # ------------------------------------------------------------- exec
     ex = res.get("exec")
