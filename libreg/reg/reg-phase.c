@@ -375,10 +375,12 @@ log_store_work (struct reg_store *store, bool env_cached)
   if (!reg_log_debug_enabled ())
     return;
   reg_store_get_counters (store, &c);
-  reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu identity-cache hits, %llu "
-             "files of lower layers, %llu files copied, %llu new objects, %llu environments built",
+  reg_debug ("REG: store: environment cache %s, %llu files hashed (%llu bytes), %llu found equal to an object "
+             "(not hashed), %llu identity-cache hits, %llu files of lower layers, %llu files copied, %llu new "
+             "objects, %llu environments built",
              env_cached ? "hit" : "miss", (unsigned long long)c.files_read, (unsigned long long)c.bytes_read,
-             (unsigned long long)c.identity_hits, (unsigned long long)c.layer_files, (unsigned long long)c.files_copied,
+             (unsigned long long)c.candidate_hits, (unsigned long long)c.identity_hits,
+             (unsigned long long)c.layer_files, (unsigned long long)c.files_copied,
              (unsigned long long)c.objects_created, (unsigned long long)c.envs_created);
 }
 

@@ -544,15 +544,21 @@ identity_check (const char *data, size_t len, char check[IDENTITY_CHECK_LEN + 1]
   check[IDENTITY_CHECK_LEN] = '\0';
 }
 
+/* splitmix64's finaliser */
+static uint64_t
+mix64 (uint64_t h)
+{
+  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
+  return h ^ (h >> 31);
+}
+
 void
 reg_store_identity_slot (const struct reg_identity *id, char name[3], off_t *set)
 {
-  /* splitmix64's finaliser: inode numbers of one directory are close.  */
-  uint64_t h = id->dev * 0x9e3779b97f4a7c15ULL ^ id->ino;
+  /* mixed: inode numbers of one directory are close */
+  uint64_t h = mix64 (id->dev * 0x9e3779b97f4a7c15ULL ^ id->ino);
 
-  h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  h = (h ^ (h >> 27)) * 0x94d049bb133111ebULL;
-  h ^= h >> 31;
   snprintf (name, 3, "%02x", (unsigned)(h & 0xff));
   *set = (off_t)((h >> 8) % IDENTITY_SETS) * IDENTITY_SET_BYTES;
 }
@@ -974,15 +980,114 @@ on_fuse (struct reg_store *s, int fd, const struct reg_identity *id)
   return s->fs_fuse;
 }
 
+/* --- candidates ------------------------------------------------------------
+
+   A file of a new copy of an image (cp -a, a layer an engine extracted
+   again) has a new inode, so the identity cache misses, but it keeps its
+   size, mtime, mode, owner and bytes.  Those, with the bytes of its first
+   page (which tell apart the files of one package, often of one size and
+   mtime: an ELF file's build id is there), name a candidate object in the
+   identity tables, under a key no inode takes (REG_STORE_CANDIDATE_DEV).  A candidate is
+   only a guess: the file is that object when their bytes are equal, which
+   a comparison tells at memory speed, against SHA-256's ~1.8 GB/s here.
+   Equal bytes, mode and owner are what the object's name is the digest
+   of, so the answer is as exact as hashing (more: no collision is
+   possible), and a wrong or stale candidate only costs the comparison up
+   to its first difference.  */
+#define WEAK_PREFIX 4096
+
+/* The candidate key of the file FD with identity ID; false when its first
+   page cannot be read.  */
+static bool
+weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w)
+{
+  unsigned char page[WEAK_PREFIX];
+  size_t want = id->size < WEAK_PREFIX ? (size_t)id->size : WEAK_PREFIX;
+  uint64_t h = mix64 (id->size ^ (uint64_t)id->mtime_ns * 0x9e3779b97f4a7c15ULL);
+  ssize_t r;
+
+  do
+    r = pread (fd, page, want, 0);
+  while (r < 0 && errno == EINTR);
+  if (r != (ssize_t)want)
+    return false;
+  /* not a digest: the key is a hint that the comparison checks */
+  for (size_t i = 0; i < want; i += 8)
+    {
+      uint64_t v = 0;
+      memcpy (&v, page + i, want - i < 8 ? want - i : 8);
+      h = mix64 (h ^ v);
+    }
+  h = mix64 (h ^ ((uint64_t)id->mode << 40) ^ ((uint64_t)id->uid << 20) ^ id->gid);
+  memset (w, 0, sizeof (*w));
+  w->dev = REG_STORE_CANDIDATE_DEV;
+  w->ino = h;
+  w->size = id->size;
+  w->mtime_ns = id->mtime_ns;
+  w->mode = id->mode;
+  w->uid = id->uid;
+  w->gid = id->gid;
+  return true;
+}
+
+/* Up to LEN bytes of FD at OFF into BUF: fewer only at the end of the
+   file; -1 on an error.  */
+static ssize_t
+read_full_at (int fd, char *buf, size_t len, off_t off)
+{
+  size_t got = 0;
+
+  while (got < len)
+    {
+      ssize_t r = pread (fd, buf + got, len - got, off + (off_t)got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      got += (size_t)r;
+    }
+  return (ssize_t)got;
+}
+
+/* Whether FD holds exactly the SIZE bytes of object DIGEST.  */
+static bool
+same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest)
+{
+  cleanup_free char *rel = reg_store_object_rel (digest, 0);
+  cleanup_close int ofd = openat (s->objects_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_free char *a = NULL;
+  struct stat st;
+  char *b;
+  uint64_t off = 0;
+
+  if (ofd < 0 || fstat (ofd, &st) < 0 || !S_ISREG (st.st_mode) || (uint64_t)st.st_size != size)
+    return false;
+  a = xmalloc (2 * COPY_CHUNK);
+  b = a + COPY_CHUNK;
+  while (off < size)
+    {
+      size_t want = size - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(size - off);
+      if (read_full_at (fd, a, want, (off_t)off) != (ssize_t)want
+          || read_full_at (ofd, b, want, (off_t)off) != (ssize_t)want || memcmp (a, b, want) != 0)
+        return false;
+      off += want;
+    }
+  /* and no byte more: the file may have grown since it was stat'ed */
+  return read_full_at (fd, a, 1, (off_t)size) == 0;
+}
+
 static int
 add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed, char **digest,
           char **object_path, reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
+  cleanup_free char *candidate = NULL;
   cleanup_free char *tmp = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
-  struct reg_identity after;
-  bool trust_identity, elsewhere = false;
+  struct reg_identity after, weak;
+  bool trust_identity, elsewhere = false, elsewhere_weak = false, have_weak = false;
   int ret;
 
   if (!S_ISREG (id->mode))
@@ -1035,6 +1140,14 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       s->counters.files_read++;
       s->counters.bytes_read += id->size;
     }
+  else if ((have_weak = weak_identity (fd, id, &weak))
+           && (candidate = identity_lookup (s, &weak, &elsewhere_weak)) != NULL
+           && same_as_object (s, fd, id->size, candidate))
+    {
+      memcpy (hex, candidate, sizeof (hex));
+      s->counters.candidate_hits++;
+      goto record;
+    }
   else
     {
       uint64_t bytes = 0;
@@ -1078,9 +1191,14 @@ record:
      another mount: rewritten at every new mount (an overlay per
      container), it would cost a write per file, and a create on one mount
      is answered by the environment cache anyway.  */
-  if (trust_identity && !elsewhere && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0
-      && reg_identity_cmp (id, &after) == 0)
-    identity_record (s, id, hex);
+  if (reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0 && reg_identity_cmp (id, &after) == 0)
+    {
+      if (trust_identity && !elsewhere)
+        identity_record (s, id, hex);
+      /* the candidate of the next copy (a hit needs no new record) */
+      if ((candidate == NULL || strcmp (candidate, hex) != 0) && (have_weak || weak_identity (fd, id, &weak)))
+        identity_record (s, &weak, hex);
+    }
 
 done:
   /* A caller that wants the object's path may open it at once.  */

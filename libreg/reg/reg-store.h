@@ -120,12 +120,19 @@ struct reg_store_counters
   uint64_t files_hashed_only; /* of those, whose object was there: nothing written */
   uint64_t files_copied;      /* files written into the store (fsync included) */
   uint64_t identity_hits;     /* files answered by the identity cache */
+  uint64_t candidate_hits;    /* files found equal to the object their size, mtime, mode and
+                                 owner named: read, not hashed */
   uint64_t layer_files;       /* files of an overlay known by their lower-layer file */
   uint64_t objects_created;   /* objects this handle published */
   uint64_t envs_created;
   uint64_t link_copies; /* extra object copies made because of EMLINK */
 };
 void reg_store_get_counters (struct reg_store *s, struct reg_store_counters *out);
+
+/* The identity tables also hold candidate records (see reg-store.c): a
+   file's size, mtime, mode, owner and first page as an identity whose
+   device is this.  */
+#define REG_STORE_CANDIDATE_DEV UINT64_MAX
 
 /* --- manifests (pure: no I/O) ------------------------------------------- */
 

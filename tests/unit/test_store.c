@@ -199,7 +199,7 @@ count_files (const char *dir, const char *sub)
 }
 
 /* Identity records in the table of the store at DIR that a lookup would
-   take (this boot's, undamaged).  */
+   take (this boot's, undamaged), candidate records left out.  */
 static int
 count_identity_records (const char *dir)
 {
@@ -223,7 +223,7 @@ count_identity_records (const char *dir)
       fd = openat (dirfd (d), de->d_name, O_RDONLY | O_CLOEXEC);
       assert_true (fd >= 0);
       for (off_t at = 0; pread (fd, slot, sizeof (slot), at) == (ssize_t)sizeof (slot); at += (off_t)sizeof (slot))
-        n += reg_store_identity_slot_parse (slot, &id, digest);
+        n += reg_store_identity_slot_parse (slot, &id, digest) && id.dev != REG_STORE_CANDIDATE_DEV;
     }
   return n;
 }
@@ -1663,12 +1663,13 @@ test_identity_names_instance_and_owner (void **state)
   reg_store_get_counters (s, &c);
   assert_string_equal (plain, again);
   assert_int_equal (c.identity_hits, 0);
-  assert_int_equal (c.files_read, 2);
+  /* read again: hashed, or compared with the object the first named */
+  assert_int_equal (c.files_read + c.candidate_hits, 2);
   free (steal_pointer (&again));
   assert_int_equal (add_at (s, tfd, "lib", &again), 0);
   reg_store_get_counters (s, &c);
   assert_int_equal (c.identity_hits, 1);
-  assert_int_equal (c.files_read, 2);
+  assert_int_equal (c.files_read + c.candidate_hits, 2);
   assert_int_equal (umount2 (tmpfs, MNT_DETACH), 0);
   free (steal_pointer (&plain));
   assert_int_equal (add_at (s, f->imgfd, "lib", &plain), 0);
@@ -1822,8 +1823,93 @@ test_identity_record_in_place (void **state)
   check_err (reg_store_add_file (s, fd, &id, &d, NULL, &err), &err);
   check_err (reg_store_flush (s, &err), &err);
   reg_store_get_counters (s, &c);
-  assert_int_equal (c.files_read, 3);
+  assert_int_equal (c.files_read + c.candidate_hits, 3);
   assert_int_equal (c.identity_hits, 1);
+  reg_store_close (s);
+}
+
+/* Image file NAME: LEN bytes of a pattern with byte AT set to X (none when
+   AT >= LEN), MODE, and the mtime MTIME, as a copy of an image keeps it.  */
+static void
+write_img_pattern (struct fixture *f, const char *name, size_t len, size_t at, char x, mode_t mode,
+                   const struct timespec *mtime)
+{
+  cleanup_free char *buf = xmalloc (len + 1);
+  struct timespec times[2] = { *mtime, *mtime };
+
+  for (size_t i = 0; i < len; i++)
+    buf[i] = (char)('a' + (i * 7) % 26);
+  if (at < len)
+    buf[at] = x;
+  buf[len] = '\0';
+  write_img (f, name, buf, mode);
+  assert_int_equal (utimensat (f->imgfd, name, times, 0), 0);
+}
+
+/* A copy of a file (a new inode, the same size, mtime, mode, owner and
+   bytes) is found equal to the object the first named: compared, not
+   hashed.  A file that matches all of that but differs after its first
+   page is hashed, and gets an object of its own; a candidate whose object
+   is gone is hashed and made again.  */
+static void
+test_candidate (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct timespec mtime = { .tv_sec = 1700000000, .tv_nsec = 123456789 };
+  cleanup_free char *d1 = NULL, *d2 = NULL, *d3 = NULL, *d4 = NULL, *want = NULL, *rel = NULL, *obj = NULL;
+  cleanup_free char *content = NULL;
+  struct reg_store_counters c;
+  size_t len = 0;
+
+  write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
+  d1 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.candidate_hits, 0);
+
+  /* a copy */
+  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
+  write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
+  reg_store_close (s);
+  s = open_store (f);
+  d2 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.identity_hits, 0);
+  assert_int_equal (c.files_read, 0);
+  assert_int_equal (c.candidate_hits, 1);
+  assert_string_equal (d1, d2);
+
+  /* the first content again, its candidate's object removed */
+  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
+  write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
+  rel = reg_store_object_rel (d1, 0);
+  xasprintf (&obj, "%s/objects/%s", f->store, rel);
+  assert_int_equal (unlink (obj), 0);
+  reg_store_close (s);
+  s = open_store (f);
+  d4 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.candidate_hits, 0);
+  assert_string_equal (d1, d4);
+  assert_int_equal (access (obj, F_OK), 0);
+
+  /* the same size, mtime, mode, owner and first page; one byte after it
+     differs */
+  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
+  write_img_pattern (f, "lib", 10000, 8000, 'Z', 0755, &mtime);
+  reg_store_close (s);
+  s = open_store (f);
+  d3 = add_ok (s, f, "lib");
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.candidate_hits, 0);
+  assert_string_not_equal (d1, d3);
+  check_err (read_all_file_at (f->imgfd, "lib", 0, &content, &len, NULL), NULL);
+  want = xmalloc (REG_DIGEST_HEX_LEN + 1);
+  reg_store_digest_buffer (content, len, 0755, geteuid (), getegid (), want);
+  assert_string_equal (d3, want);
   reg_store_close (s);
 }
 
@@ -2552,6 +2638,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_env_cache_names_instance_and_owner, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_candidate, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_tables_open_once, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_helper_hashes, setup, teardown),
