@@ -279,7 +279,7 @@ struct exec_child
                        (a container without one): we chroot there */
   int preserve_fds;
   char **cgroup_paths;                      /* the container's cgroup */
-  struct runtime_cgroup_birth cgroup_birth; /* self: the helper enters it first thing */
+  struct runtime_cgroup_birth cgroup_birth; /* self: the helper enters it on GO, before any namespace */
 };
 
 static __attribute__ ((noreturn)) void

@@ -19,7 +19,7 @@ struct runtime_init_args
   const char *rootfs; /* absolute */
   const struct reg_plan *plan;
   char **cgroup_paths;
-  struct runtime_cgroup_birth cgroup_birth; /* self: enter CGROUP_PATHS first thing */
+  struct runtime_cgroup_birth cgroup_birth; /* self: enter CGROUP_PATHS on GO, before any namespace */
   int sync_fd;                              /* the init's end of the sync socket */
   int fifo_fd;                              /* exec.fifo, open read-write: start writes one byte; kept
                                                until execve closes it (O_CLOEXEC), which start sees */
