@@ -122,6 +122,7 @@ struct reg_store_counters
   uint64_t identity_hits;     /* files answered by the identity cache */
   uint64_t candidate_hits;    /* files found equal to the object their size, mtime, mode and
                                  owner named: read, not hashed */
+  uint64_t bytes_compared;    /* bytes of files compared with a candidate object, equal or not */
   uint64_t layer_files;       /* files of an overlay known by their lower-layer file */
   uint64_t objects_created;   /* objects this handle published */
   uint64_t envs_created;

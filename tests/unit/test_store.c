@@ -1910,6 +1910,21 @@ test_candidate (void **state)
   want = xmalloc (REG_DIGEST_HEX_LEN + 1);
   reg_store_digest_buffer (content, len, 0755, geteuid (), getegid (), want);
   assert_string_equal (d3, want);
+
+  /* A difference in the first of three chunks: all of the file is still
+     compared, so the time of a create does not tell how much of an
+     object a crafted file matched.  */
+  write_img_pattern (f, "big", 300000, 300000, 0, 0644, &mtime);
+  free (add_ok (s, f, "big"));
+  assert_int_equal (unlinkat (f->imgfd, "big", 0), 0);
+  write_img_pattern (f, "big", 300000, 5000, 'Z', 0644, &mtime);
+  reg_store_close (s);
+  s = open_store (f);
+  free (add_ok (s, f, "big"));
+  reg_store_get_counters (s, &c);
+  assert_int_equal (c.candidate_hits, 0);
+  assert_int_equal (c.files_read, 1);
+  assert_int_equal (c.bytes_compared, 300000);
   reg_store_close (s);
 }
 
