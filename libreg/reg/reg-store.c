@@ -1135,11 +1135,12 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       goto done;
     }
 
-  /* Hashed before anything is written: the file of a new copy of an image,
-     or seen through a new mount (an engine's overlay per container), is
-     most often in the store already, and its copy and fsync would be
-     thrown away.  A new object's content is then read a second time, by
-     the copy, whose own hash names it.  */
+  /* Known before anything is written, by its candidate (a new copy of an
+     image) or by its hash: the file of a new copy, or seen through a new
+     mount (an engine's overlay per container), is most often in the store
+     already, and its copy and fsync would be thrown away.  A new object's
+     content is then read a second time, by the copy, whose own hash names
+     it.  */
   if (hashed)
     {
       /* by another process, of this identity (reg_store_add_file_hashed) */
