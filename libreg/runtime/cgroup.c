@@ -365,27 +365,32 @@ runtime_cgroup_enter (struct runtime_cgroup *cg, pid_t pid, const char *skip, re
   return cg->ops ? cg->ops->enter (cg, pid, skip, err) : 0;
 }
 
+/* Whether CG has directories a process can be in now.  */
+static bool
+cgroup_made (struct runtime_cgroup *cg)
+{
+  return cg->ops && cg->paths && cg->paths[0] && (cg->ops->made == NULL || cg->ops->made (cg));
+}
+
 const char *
 runtime_cgroup_birth_dir (struct runtime_cgroup *cg)
 {
   struct runtime_cgroup_layout l
       = { .v2 = cg->ops == &runtime_cgroup_manager_v2 || runtime_cgroup_mode () == RUNTIME_CGROUP_V2 };
 
-  if (cg->ops == NULL || (cg->ops->made && !cg->ops->made (cg)))
-    return NULL;
-  return runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "");
+  return cgroup_made (cg) ? runtime_cgroup_dir_for (cg->paths, CGROUP_ROOT, &l, "") : NULL;
 }
 
 pid_t
-runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, struct runtime_cgroup_birth *b)
+runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, bool host_rights,
+                      struct runtime_cgroup_birth *b)
 {
   const char *dir = runtime_cgroup_birth_dir (cg);
   cleanup_close int fd = -1;
   pid_t pid;
 
   b->born_in = NULL;
-  b->self = cg->ops && cg->paths && cg->paths[0] && (cg->ops->made == NULL || cg->ops->made (cg))
-            && !(ca->flags & CLONE_NEWUSER);
+  b->self = host_rights && !(ca->flags & CLONE_NEWUSER) && cgroup_made (cg);
   if (dir)
     fd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd >= 0)

@@ -119,9 +119,11 @@ struct runtime_cgroup_birth
 /* clone3 (CA), returning like fork, with the child born in CG's cgroup2
    directory when it has one (else, or when the kernel or cgroup refuses
    it, a plain clone).  The child can enter the rest itself when CG's
-   directories exist and it is not cloned into a new user namespace, where
-   it would have no rights on them.  */
-pid_t runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, struct runtime_cgroup_birth *b);
+   directories exist and it keeps the host's rights until GO: HOST_RIGHTS
+   (the caller's word: not a child that joins a user namespace before GO)
+   and not cloned into a new user namespace.  */
+pid_t runtime_cgroup_clone (struct runtime_cgroup *cg, struct clone_args *ca, bool host_rights,
+                            struct runtime_cgroup_birth *b);
 /* In that child (single-threaded): move itself into every directory of
    PATHS but BORN_IN, by writing 0 to a v1 directory's `tasks` (the caller's
    thread only: no wait) and to cgroup2's cgroup.procs (a wait, only where

@@ -617,11 +617,9 @@ spawn (struct creation *c, const struct runtime_create_options *opts, bool want_
      container exists yet), and makes itself non-dumpable again.  */
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0)
     prctl (PR_SET_DUMPABLE, 1, 0, 0, 0);
-  pid = runtime_cgroup_clone (&c->cgroup, &ca, &c->birth);
-  /* An intermediate joins a user namespace before GO: it has no rights on
-     the cgroup then.  */
-  if (indirect)
-    c->birth.self = false;
+  /* An intermediate may join a user namespace before GO, and have no
+     rights on the cgroup then.  */
+  pid = runtime_cgroup_clone (&c->cgroup, &ca, !indirect, &c->birth);
   if ((new_flags & CLONE_NEWUSER) && geteuid () != 0 && pid != 0)
     prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (pid < 0)

@@ -278,8 +278,9 @@ struct exec_child
   int root_fd;      /* the init's root when it shares our mount namespace
                        (a container without one): we chroot there */
   int preserve_fds;
-  char **cgroup_paths;                      /* the container's cgroup */
-  struct runtime_cgroup_birth cgroup_birth; /* self: the helper enters it on GO, before any namespace */
+  char **cgroup_paths; /* the container's cgroup */
+  /* self: the helper enters it on GO, before any namespace */
+  struct runtime_cgroup_birth cgroup_birth;
 };
 
 static __attribute__ ((noreturn)) void
@@ -722,7 +723,7 @@ spawn (struct exec_run *r, const struct runtime_exec_options *o, const struct ru
     return reg_error_ret (err);
   r->a.preserve_fds = keep - 3;
 
-  pid = runtime_cgroup_clone (&r->cg, &ca, &birth);
+  pid = runtime_cgroup_clone (&r->cg, &ca, true, &birth);
   if (pid < 0)
     return reg_make_error (err, errno, "clone the exec helper");
   if (pid == 0)

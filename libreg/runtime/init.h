@@ -19,16 +19,17 @@ struct runtime_init_args
   const char *rootfs; /* absolute */
   const struct reg_plan *plan;
   char **cgroup_paths;
-  struct runtime_cgroup_birth cgroup_birth; /* self: enter CGROUP_PATHS on GO, before any namespace */
-  int sync_fd;                              /* the init's end of the sync socket */
-  int fifo_fd;                              /* exec.fifo, open read-write: start writes one byte; kept
-                                               until execve closes it (O_CLOEXEC), which start sees */
-  int result_fd;                            /* start.result, open read-write, or -1 without
-                                               startContainer hooks: the error if execve is not reached */
-  bool indirect;                            /* cloned without namespaces: join/unshare, then fork the init */
-  bool reg_premount;                        /* indirect: make REG's mounts before the user namespace */
-  int unshare_flags;                        /* CLONE_NEW* still to make (cgroup always, all when indirect) */
-  bool hooks;                               /* stop before pivot_root for the hooks */
+  /* self: enter CGROUP_PATHS on GO, before any namespace */
+  struct runtime_cgroup_birth cgroup_birth;
+  int sync_fd;       /* the init's end of the sync socket */
+  int fifo_fd;       /* exec.fifo, open read-write: start writes one byte; kept
+                        until execve closes it (O_CLOEXEC), which start sees */
+  int result_fd;     /* start.result, open read-write, or -1 without
+                        startContainer hooks: the error if execve is not reached */
+  bool indirect;     /* cloned without namespaces: join/unshare, then fork the init */
+  bool reg_premount; /* indirect: make REG's mounts before the user namespace */
+  int unshare_flags; /* CLONE_NEW* still to make (cgroup always, all when indirect) */
+  bool hooks;        /* stop before pivot_root for the hooks */
   bool no_pivot;
   bool host_mntns; /* no mount namespace: the root is already mounted (runtime_mounts_host_root) */
   bool no_new_keyring;
