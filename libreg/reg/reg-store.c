@@ -615,10 +615,10 @@ read_set (int fd, off_t at, char set[IDENTITY_SET_BYTES])
   return true;
 }
 
-/* The digest recorded for ID, or NULL.  With *ELSEWHERE set, the record
-   is of the same file but seen through another mount: a hint, not an
-   answer.  Problems reading the cache are misses: it is only an
-   optimisation.  */
+/* The digest recorded for ID, or NULL.  With *ELSEWHERE set (ELSEWHERE
+   may be NULL), the record is of the same file but seen through another
+   mount: a hint, not an answer.  Problems reading the cache are misses: it
+   is only an optimisation.  */
 static char *
 identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsewhere)
 {
@@ -640,7 +640,8 @@ identity_lookup (struct reg_store *s, const struct reg_identity *id, bool *elsew
       if (!reg_store_identity_slot_parse (set + w * IDENTITY_SLOT, &was, digest) || was.dev != id->dev
           || was.ino != id->ino)
         continue;
-      *elsewhere = was.mnt != id->mnt;
+      if (elsewhere)
+        *elsewhere = was.mnt != id->mnt;
       was.mnt = id->mnt;
       return reg_identity_cmp (&was, id) == 0 ? xstrdup (digest) : NULL;
     }
@@ -987,48 +988,15 @@ on_fuse (struct reg_store *s, int fd, const struct reg_identity *id)
    size, mtime, mode, owner and bytes.  Those, with the bytes of its first
    page (which tell apart the files of one package, often of one size and
    mtime: an ELF file's build id is there), name a candidate object in the
-   identity tables, under a key no inode takes (REG_STORE_CANDIDATE_DEV).  A candidate is
-   only a guess: the file is that object when their bytes are equal, which
-   a comparison tells at memory speed, against SHA-256's ~1.8 GB/s here.
+   identity tables, under a key no inode takes (REG_STORE_CANDIDATE_DEV).
+   A candidate is only a guess: the file is that object when their bytes
+   are equal, which a comparison tells at memory speed, against SHA-256's
+   ~1.8 GB/s here.
    Equal bytes, mode and owner are what the object's name is the digest
    of, so the answer is as exact as hashing (more: no collision is
    possible), and a wrong or stale candidate costs the comparison, then
    the hash.  */
 #define WEAK_PREFIX 4096
-
-/* The candidate key of the file FD with identity ID; false when its first
-   page cannot be read.  */
-static bool
-weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w)
-{
-  unsigned char page[WEAK_PREFIX];
-  size_t want = id->size < WEAK_PREFIX ? (size_t)id->size : WEAK_PREFIX;
-  uint64_t h = mix64 (id->size ^ (uint64_t)id->mtime_ns * 0x9e3779b97f4a7c15ULL);
-  ssize_t r;
-
-  do
-    r = pread (fd, page, want, 0);
-  while (r < 0 && errno == EINTR);
-  if (r != (ssize_t)want)
-    return false;
-  /* not a digest: the key is a hint that the comparison checks */
-  for (size_t i = 0; i < want; i += 8)
-    {
-      uint64_t v = 0;
-      memcpy (&v, page + i, want - i < 8 ? want - i : 8);
-      h = mix64 (h ^ v);
-    }
-  h = mix64 (h ^ ((uint64_t)id->mode << 40) ^ ((uint64_t)id->uid << 20) ^ id->gid);
-  memset (w, 0, sizeof (*w));
-  w->dev = REG_STORE_CANDIDATE_DEV;
-  w->ino = h;
-  w->size = id->size;
-  w->mtime_ns = id->mtime_ns;
-  w->mode = id->mode;
-  w->uid = id->uid;
-  w->gid = id->gid;
-  return true;
-}
 
 /* Up to LEN bytes of FD at OFF into BUF: fewer only at the end of the
    file; -1 on an error.  */
@@ -1051,6 +1019,36 @@ read_full_at (int fd, char *buf, size_t len, off_t off)
   return (ssize_t)got;
 }
 
+/* The candidate key of the file FD with identity ID; false when its first
+   page cannot be read.  */
+static bool
+weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w)
+{
+  char page[WEAK_PREFIX];
+  size_t want = id->size < WEAK_PREFIX ? (size_t)id->size : WEAK_PREFIX;
+  uint64_t h = mix64 (id->size ^ (uint64_t)id->mtime_ns * 0x9e3779b97f4a7c15ULL);
+
+  if (read_full_at (fd, page, want, 0) != (ssize_t)want)
+    return false;
+  /* not a digest: the key is a hint that the comparison checks */
+  for (size_t i = 0; i < want; i += 8)
+    {
+      uint64_t v = 0;
+      memcpy (&v, page + i, want - i < 8 ? want - i : 8);
+      h = mix64 (h ^ v);
+    }
+  h = mix64 (h ^ ((uint64_t)id->mode << 40) ^ ((uint64_t)id->uid << 20) ^ id->gid);
+  memset (w, 0, sizeof (*w));
+  w->dev = REG_STORE_CANDIDATE_DEV;
+  w->ino = h;
+  w->size = id->size;
+  w->mtime_ns = id->mtime_ns;
+  w->mode = id->mode;
+  w->uid = id->uid;
+  w->gid = id->gid;
+  return true;
+}
+
 /* Whether FD holds exactly the SIZE bytes of object DIGEST.  A difference
    does not end the comparison: the objects are shared between tenants,
    and a create that took longer the more chunks of a file matched would
@@ -1064,16 +1062,20 @@ same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest)
   cleanup_free char *a = NULL;
   struct stat st;
   bool same = true;
+  size_t chunk;
   char *b;
   uint64_t off = 0;
 
   if (ofd < 0 || fstat (ofd, &st) < 0 || !S_ISREG (st.st_mode) || (uint64_t)st.st_size != size)
     return false;
-  a = xmalloc (2 * COPY_CHUNK);
-  b = a + COPY_CHUNK;
+  /* no larger than the file: most are small, and 2 chunks would be an
+     mmap and its page faults for each */
+  chunk = size < COPY_CHUNK ? (size_t)size + 1 : COPY_CHUNK;
+  a = xmalloc (2 * chunk);
+  b = a + chunk;
   while (off < size)
     {
-      size_t want = size - off > COPY_CHUNK ? COPY_CHUNK : (size_t)(size - off);
+      size_t want = size - off > chunk ? chunk : (size_t)(size - off);
       if (read_full_at (fd, a, want, (off_t)off) != (ssize_t)want
           || read_full_at (ofd, b, want, (off_t)off) != (ssize_t)want)
         return false; /* a read error, or the file shrank */
@@ -1094,7 +1096,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
   cleanup_free char *tmp = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct reg_identity after, weak;
-  bool trust_identity, elsewhere = false, elsewhere_weak = false, have_weak = false;
+  bool trust_identity, elsewhere = false, have_weak = false;
   int ret;
 
   if (!S_ISREG (id->mode))
@@ -1148,8 +1150,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       s->counters.files_read++;
       s->counters.bytes_read += id->size;
     }
-  else if ((have_weak = weak_identity (fd, id, &weak))
-           && (candidate = identity_lookup (s, &weak, &elsewhere_weak)) != NULL
+  else if ((have_weak = weak_identity (fd, id, &weak)) && (candidate = identity_lookup (s, &weak, NULL)) != NULL
            && same_as_object (s, fd, id->size, candidate))
     {
       memcpy (hex, candidate, sizeof (hex));
