@@ -1828,14 +1828,17 @@ test_identity_record_in_place (void **state)
   reg_store_close (s);
 }
 
-/* Image file NAME: LEN bytes of a pattern with byte AT set to X (none when
-   AT >= LEN), MODE, and the mtime MTIME, as a copy of an image keeps it.  */
+/* Image file NAME, a new inode: LEN bytes of a pattern with byte AT set to
+   X (none when AT >= LEN), MODE, and the mtime MTIME, as a copy of an
+   image keeps it.  */
 static void
 write_img_pattern (struct fixture *f, const char *name, size_t len, size_t at, char x, mode_t mode,
                    const struct timespec *mtime)
 {
   cleanup_free char *buf = xmalloc (len + 1);
   struct timespec times[2] = { *mtime, *mtime };
+
+  assert_true (unlinkat (f->imgfd, name, 0) == 0 || errno == ENOENT);
 
   for (size_t i = 0; i < len; i++)
     buf[i] = (char)('a' + (i * 7) % 26);
@@ -1851,6 +1854,20 @@ write_img_pattern (struct fixture *f, const char *name, size_t len, size_t at, c
    hashed.  A file that matches all of that but differs after its first
    page is hashed, and gets an object of its own; a candidate whose object
    is gone is hashed and made again.  */
+/* Image file NAME added by a new handle *S (the old one closed), its
+   counters in *C: the digest.  */
+static char *
+add_by_new_handle (struct fixture *f, struct reg_store **s, const char *name, struct reg_store_counters *c)
+{
+  char *digest;
+
+  reg_store_close (*s);
+  *s = open_store (f);
+  digest = add_ok (*s, f, name);
+  reg_store_get_counters (*s, c);
+  return digest;
+}
+
 static void
 test_candidate (void **state)
 {
@@ -1869,27 +1886,19 @@ test_candidate (void **state)
   assert_int_equal (c.candidate_hits, 0);
 
   /* a copy */
-  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
   write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
-  reg_store_close (s);
-  s = open_store (f);
-  d2 = add_ok (s, f, "lib");
-  reg_store_get_counters (s, &c);
+  d2 = add_by_new_handle (f, &s, "lib", &c);
   assert_int_equal (c.identity_hits, 0);
   assert_int_equal (c.files_read, 0);
   assert_int_equal (c.candidate_hits, 1);
   assert_string_equal (d1, d2);
 
   /* the first content again, its candidate's object removed */
-  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
   write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
   rel = reg_store_object_rel (d1, 0);
   xasprintf (&obj, "%s/objects/%s", f->store, rel);
   assert_int_equal (unlink (obj), 0);
-  reg_store_close (s);
-  s = open_store (f);
-  d4 = add_ok (s, f, "lib");
-  reg_store_get_counters (s, &c);
+  d4 = add_by_new_handle (f, &s, "lib", &c);
   assert_int_equal (c.files_read, 1);
   assert_int_equal (c.candidate_hits, 0);
   assert_string_equal (d1, d4);
@@ -1897,12 +1906,8 @@ test_candidate (void **state)
 
   /* the same size, mtime, mode, owner and first page; one byte after it
      differs */
-  assert_int_equal (unlinkat (f->imgfd, "lib", 0), 0);
   write_img_pattern (f, "lib", 10000, 8000, 'Z', 0755, &mtime);
-  reg_store_close (s);
-  s = open_store (f);
-  d3 = add_ok (s, f, "lib");
-  reg_store_get_counters (s, &c);
+  d3 = add_by_new_handle (f, &s, "lib", &c);
   assert_int_equal (c.files_read, 1);
   assert_int_equal (c.candidate_hits, 0);
   assert_string_not_equal (d1, d3);
@@ -1916,12 +1921,8 @@ test_candidate (void **state)
      object a crafted file matched.  */
   write_img_pattern (f, "big", 300000, 300000, 0, 0644, &mtime);
   free (add_ok (s, f, "big"));
-  assert_int_equal (unlinkat (f->imgfd, "big", 0), 0);
   write_img_pattern (f, "big", 300000, 5000, 'Z', 0644, &mtime);
-  reg_store_close (s);
-  s = open_store (f);
-  free (add_ok (s, f, "big"));
-  reg_store_get_counters (s, &c);
+  free (add_by_new_handle (f, &s, "big", &c));
   assert_int_equal (c.candidate_hits, 0);
   assert_int_equal (c.files_read, 1);
   assert_int_equal (c.bytes_compared, 300000);
