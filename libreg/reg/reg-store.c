@@ -529,6 +529,10 @@ identity_table (struct reg_store *s, const char name[3], bool create, bool *kept
       *kept = false;
       return openat (s->cache_ids_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     }
+  /* a set is one read at a random place: the pages around it would only
+     be read from the disk for nothing */
+  if (fd >= 0)
+    posix_fadvise (fd, 0, 0, POSIX_FADV_RANDOM);
   if (*kept && fd >= 0)
     s->ids_fds[i] = fd;
   return fd;
@@ -1019,22 +1023,56 @@ read_full_at (int fd, char *buf, size_t len, off_t off)
   return (ssize_t)got;
 }
 
-/* The candidate key of the file FD with identity ID; false when its first
-   page cannot be read.  */
+/* Whether FD holds LEN bytes from OFF and no more, read into BUF (LEN + 1
+   bytes).  A read of a regular file that stops short has met the end: one
+   that stops at LEN needs no second read to say so.  */
 static bool
-weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w)
+read_to_end_at (int fd, char *buf, size_t len, off_t off)
 {
-  char page[WEAK_PREFIX];
-  size_t want = id->size < WEAK_PREFIX ? (size_t)id->size : WEAK_PREFIX;
+  size_t got = 0;
+
+  for (;;)
+    {
+      ssize_t r = pread (fd, buf + got, len + 1 - got, off + (off_t)got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return false;
+      got += (size_t)r;
+      if (got > len)
+        return false;
+      if (r == 0 || got == len)
+        return got == len;
+    }
+}
+
+/* The first page of a file, read for its candidate key: all of a file no
+   longer than a page, whose end was seen in the same read.  */
+struct first_page
+{
+  size_t len;
+  char data[WEAK_PREFIX + 1];
+};
+
+/* The candidate key of the file FD with identity ID, from its first page,
+   read into PAGE; false when that cannot be read, or the file is no
+   longer of ID's size.  */
+static bool
+weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w, struct first_page *page)
+{
+  bool whole = id->size <= WEAK_PREFIX;
+  size_t want = whole ? (size_t)id->size : WEAK_PREFIX;
   uint64_t h = mix64 (id->size ^ (uint64_t)id->mtime_ns * 0x9e3779b97f4a7c15ULL);
 
-  if (read_full_at (fd, page, want, 0) != (ssize_t)want)
+  /* a small file is read to its end, which must be where it was */
+  if (whole ? !read_to_end_at (fd, page->data, want, 0) : read_full_at (fd, page->data, want, 0) != (ssize_t)want)
     return false;
+  page->len = want;
   /* not a digest: the key is a hint that the comparison checks */
   for (size_t i = 0; i < want; i += 8)
     {
       uint64_t v = 0;
-      memcpy (&v, page + i, want - i < 8 ? want - i : 8);
+      memcpy (&v, page->data + i, want - i < 8 ? want - i : 8);
       h = mix64 (h ^ v);
     }
   h = mix64 (h ^ ((uint64_t)id->mode << 40) ^ ((uint64_t)id->uid << 20) ^ id->gid);
@@ -1049,42 +1087,59 @@ weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w)
   return true;
 }
 
-/* Whether FD holds exactly the SIZE bytes of object DIGEST.  A difference
-   does not end the comparison: the objects are shared between tenants,
-   and a create that took longer the more chunks of a file matched would
-   tell how much of another tenant's object a crafted file guessed right
-   (hashing tells only whether all of it was).  */
+/* Whether FD holds exactly the SIZE bytes of object DIGEST; PAGE is FD's
+   first page, all of it when SIZE is no larger.  A difference does not
+   end the comparison: the objects are shared between tenants, and a
+   create that took longer the more chunks of a file matched would tell
+   how much of another tenant's object a crafted file guessed right
+   (hashing tells only whether all of it was).  Each is read to its end,
+   which must be at SIZE (the file may have grown since it was stat'ed).  */
 static bool
-same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest)
+same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest, const struct first_page *page)
 {
   cleanup_free char *rel = reg_store_object_rel (digest, 0);
-  cleanup_close int ofd = openat (s->objects_fd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  /* O_NONBLOCK: what is in objects/ is ours, but never wait on a FIFO */
+  const int flags = O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC;
+  cleanup_close int ofd = openat (s->objects_fd, rel, flags | O_NOATIME);
   cleanup_free char *a = NULL;
-  struct stat st;
   bool same = true;
   size_t chunk;
   char *b;
   uint64_t off = 0;
 
-  if (ofd < 0 || fstat (ofd, &st) < 0 || !S_ISREG (st.st_mode) || (uint64_t)st.st_size != size)
+  if (ofd < 0 && errno == EPERM) /* an owner not ours, without CAP_FOWNER */
+    ofd = openat (s->objects_fd, rel, flags);
+  if (ofd < 0)
     return false;
+  if (size <= WEAK_PREFIX)
+    {
+      char obj[WEAK_PREFIX + 1];
+
+      if (page->len != size || !read_to_end_at (ofd, obj, (size_t)size, 0))
+        return false;
+      s->counters.bytes_compared += size;
+      return memcmp (page->data, obj, (size_t)size) == 0;
+    }
   /* no larger than the file: most are small, and 2 chunks would be an
      mmap and its page faults for each */
-  chunk = size < COPY_CHUNK ? (size_t)size + 1 : COPY_CHUNK;
-  a = xmalloc (2 * chunk);
-  b = a + chunk;
+  chunk = size < COPY_CHUNK ? (size_t)size : COPY_CHUNK;
+  a = xmalloc (2 * (chunk + 1));
+  b = a + chunk + 1;
   while (off < size)
     {
       size_t want = size - off > chunk ? chunk : (size_t)(size - off);
-      if (read_full_at (fd, a, want, (off_t)off) != (ssize_t)want
-          || read_full_at (ofd, b, want, (off_t)off) != (ssize_t)want)
-        return false; /* a read error, or the file shrank */
+      bool ok = off + want == size
+                    ? read_to_end_at (fd, a, want, (off_t)off) && read_to_end_at (ofd, b, want, (off_t)off)
+                    : read_full_at (fd, a, want, (off_t)off) == (ssize_t)want
+                          && read_full_at (ofd, b, want, (off_t)off) == (ssize_t)want;
+
+      if (!ok)
+        return false; /* a read error, or a file not SIZE long */
       same &= memcmp (a, b, want) == 0;
       off += want;
       s->counters.bytes_compared += want;
     }
-  /* and no byte more: the file may have grown since it was stat'ed */
-  return same && read_full_at (fd, a, 1, (off_t)size) == 0;
+  return same;
 }
 
 static int
@@ -1096,6 +1151,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
   cleanup_free char *tmp = NULL;
   char hex[REG_DIGEST_HEX_LEN + 1];
   struct reg_identity after, weak;
+  struct first_page page;
   bool trust_identity, elsewhere = false, have_weak = false;
   int ret;
 
@@ -1150,8 +1206,8 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       s->counters.files_read++;
       s->counters.bytes_read += id->size;
     }
-  else if ((have_weak = weak_identity (fd, id, &weak)) && (candidate = identity_lookup (s, &weak, NULL)) != NULL
-           && same_as_object (s, fd, id->size, candidate))
+  else if ((have_weak = weak_identity (fd, id, &weak, &page)) && (candidate = identity_lookup (s, &weak, NULL)) != NULL
+           && same_as_object (s, fd, id->size, candidate, &page))
     {
       memcpy (hex, candidate, sizeof (hex));
       s->counters.candidate_hits++;
@@ -1205,7 +1261,7 @@ record:
       if (trust_identity && !elsewhere)
         identity_record (s, id, hex);
       /* the candidate of the next copy (a hit needs no new record) */
-      if ((candidate == NULL || strcmp (candidate, hex) != 0) && (have_weak || weak_identity (fd, id, &weak)))
+      if ((candidate == NULL || strcmp (candidate, hex) != 0) && (have_weak || weak_identity (fd, id, &weak, &page)))
         identity_record (s, &weak, hex);
     }
 

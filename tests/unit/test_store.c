@@ -1929,6 +1929,54 @@ test_candidate (void **state)
   reg_store_close (s);
 }
 
+/* A file no longer than a page is read once, to its end, for its
+   candidate key, and compared from there; the object must end where the
+   file does.  */
+static void
+test_candidate_small (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct timespec mtime = { .tv_sec = 1700000000, .tv_nsec = 5 };
+  const size_t sizes[] = { 0, 100, 4095, 4096 };
+  struct reg_store_counters c;
+
+  for (size_t i = 0; i < sizeof (sizes) / sizeof (sizes[0]); i++)
+    {
+      cleanup_free char *d1 = NULL, *d2 = NULL;
+
+      write_img_pattern (f, "small", sizes[i], sizes[i], 0, 0644, &mtime);
+      d1 = add_ok (s, f, "small");
+      write_img_pattern (f, "small", sizes[i], sizes[i], 0, 0644, &mtime);
+      d2 = add_by_new_handle (f, &s, "small", &c);
+      assert_int_equal (c.candidate_hits, 1);
+      assert_int_equal (c.files_read, 0);
+      assert_int_equal (c.bytes_compared, sizes[i]);
+      assert_string_equal (d1, d2);
+    }
+
+  /* the object of a 100-byte file one byte longer (it was damaged): a copy
+     of the file is not that object, and is hashed */
+  {
+    cleanup_free char *d1 = NULL, *d2 = NULL, *rel = NULL, *obj = NULL;
+    cleanup_close int fd = -1;
+
+    write_img_pattern (f, "small", 100, 100, 0, 0644, &mtime);
+    d1 = add_ok (s, f, "small");
+    rel = reg_store_object_rel (d1, 0);
+    xasprintf (&obj, "%s/objects/%s", f->store, rel);
+    fd = open (obj, O_WRONLY | O_APPEND | O_CLOEXEC);
+    assert_true (fd >= 0);
+    assert_int_equal (write (fd, "x", 1), 1);
+    write_img_pattern (f, "small", 100, 100, 0, 0644, &mtime);
+    d2 = add_by_new_handle (f, &s, "small", &c);
+    assert_int_equal (c.candidate_hits, 0);
+    assert_int_equal (c.files_read, 1);
+    assert_string_equal (d1, d2);
+  }
+  reg_store_close (s);
+}
+
 /* Records of many files go to the table's 256 files, not to a new file
    (an inode) each: allocating inodes was half a new-copy create's CPU on
    ext4 without a journal.  Every record is found again.  */
@@ -2655,6 +2703,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_untrusted, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_candidate, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_candidate_small, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_tables_open_once, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_helper_hashes, setup, teardown),
