@@ -579,11 +579,22 @@ open_in_root (int rootfd, const char *path, int flags, mode_t mode, reg_error_t 
 }
 
 int
+reopen_fd (int pathfd, int flags)
+{
+  char proc[64];
+  int fd;
+
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
+  fd = open (proc, flags | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == EPERM && (flags & O_NOATIME))
+    fd = open (proc, (flags & ~O_NOATIME) | O_NONBLOCK | O_CLOEXEC);
+  return fd < 0 ? -errno : fd;
+}
+
+int
 reopen_regular (int pathfd, int flags, struct stat *st)
 {
   struct stat buf;
-  char proc[64];
-  int fd;
 
   if (st == NULL)
     st = &buf;
@@ -591,17 +602,7 @@ reopen_regular (int pathfd, int flags, struct stat *st)
     return -errno;
   if (!S_ISREG (st->st_mode))
     return -EINVAL;
-  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", pathfd);
-  fd = open (proc, flags | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0)
-    return -errno;
-  if (fstat (fd, st) < 0 || !S_ISREG (st->st_mode))
-    {
-      int e = S_ISREG (st->st_mode) ? errno : EINVAL;
-      close (fd);
-      return -e;
-    }
-  return fd;
+  return reopen_fd (pathfd, flags);
 }
 
 int

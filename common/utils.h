@@ -77,6 +77,12 @@ int open_real_path_in_root_raw (int rootfd, const char *path, int flags);
    /proc/self/fd, so it is the same inode.  *ST (if not NULL) gets its fstat.
    Returns the fd or -errno (-EINVAL: not a regular file).  */
 int reopen_regular (int pathfd, int flags, struct stat *st);
+/* The reopening alone, for a caller that has seen PATHFD's type itself
+   (its statx, say): the link /proc/self/fd/N names the inode PATHFD holds,
+   not a path looked up again.  O_NOATIME in FLAGS is dropped where it may
+   not be asked (a file of another owner, without CAP_FOWNER).  The fd or
+   -errno.  */
+int reopen_fd (int pathfd, int flags);
 /* open_in_root_raw + reopen_regular: a regular file of the root, opened
    read-only without ever opening anything else.  */
 int open_regular_in_root_raw (int rootfd, const char *path, struct stat *st);

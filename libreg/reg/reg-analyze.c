@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 /* Config files we read (nsswitch.conf, ld.so.conf, musl path file).  */
 #define MAX_CONFIG_FILE (1024 * 1024)
 #define MAX_CONF_DEPTH 8
+#define MAX_KEPT_FDS 16384 /* files a closure keeps open (reg_closure_entry.fd) */
 
 /* A string -> index map (open addressing); keys are owned.  */
 struct hmap
@@ -78,6 +80,7 @@ struct reg_analysis
   char *musl_arch;
 
   bool extras_done;
+  size_t fds_left; /* files the closure may still keep open */
 };
 
 /* ---------------------------------------------------------------- hmap */
@@ -260,7 +263,14 @@ walk_last (int dirfd, const char *name, char **canon, struct walk *w)
 
   if (pathfd < 0)
     return -errno;
-  w->fd = reopen_regular (pathfd, O_RDONLY, NULL);
+  /* The identity of what was opened, not of the name looked up before.  */
+  ret = reg_identity_at (pathfd, "", AT_EMPTY_PATH, &w->id, NULL);
+  if (ret < 0)
+    return ret;
+  if (!S_ISREG (w->id.mode))
+    return -EINVAL;
+  /* read by the runtime, not by anyone the access time is kept for */
+  w->fd = reopen_fd (pathfd, O_RDONLY | O_NOATIME);
   w->readable = w->fd >= 0;
   if (w->fd == -EACCES)
     w->fd = steal_fd (&pathfd);
@@ -270,12 +280,6 @@ walk_last (int dirfd, const char *name, char **canon, struct walk *w)
       w->fd = -1;
       return ret;
     }
-  /* The identity of what was opened, not of the name looked up before.  */
-  ret = reg_identity_at (w->fd, "", AT_EMPTY_PATH, &w->id, NULL);
-  if (ret < 0)
-    return ret;
-  if (!S_ISREG (w->id.mode))
-    return -EINVAL;
   w->canon = steal_pointer (canon);
   return 0;
 }
@@ -459,16 +463,28 @@ add_entry (struct reg_closure *c, const char *path, enum reg_closure_kind kind, 
   e->reason = xstrdup (reason);
   e->elf = elf;
   e->id = *id;
+  e->fd = -1;
   hmap_put (&a->entries, path, c->n);
   return c->n++;
 }
 
+/* The walk W into the closure; a new file entry keeps W's fd while the
+   budget lasts.  */
 static void
-commit_walk (struct reg_closure *c, const struct walk *w, const char *reason, bool elf)
+commit_walk (struct reg_closure *c, struct walk *w, const char *reason, bool elf)
 {
+  struct reg_analysis *a = c->priv;
+  size_t n, idx;
+
   for (size_t i = 0; i < w->n_links; i++)
     add_entry (c, w->links[i].path, REG_CLOSURE_SYMLINK, w->links[i].target, "symlink", false, &w->links[i].id);
-  add_entry (c, w->canon, REG_CLOSURE_FILE, NULL, reason, elf, &w->id);
+  n = c->n;
+  idx = add_entry (c, w->canon, REG_CLOSURE_FILE, NULL, reason, elf, &w->id);
+  if (idx == n && w->readable && a->fds_left > 0)
+    {
+      c->entries[idx].fd = steal_fd (&w->fd);
+      a->fds_left--;
+    }
 }
 
 static void
@@ -1559,7 +1575,14 @@ analysis_new (int rootfd, const char *const *env, const char *cwd)
   const char *path = oci_env_get (env, "PATH");
   const char *llp = oci_env_get (env, "LD_LIBRARY_PATH");
 
+  struct rlimit nofile;
+
   a->rootfd = rootfd;
+  /* Half the fd limit: the store's tables and the rest of a create share
+     the other half.  */
+  if (getrlimit (RLIMIT_NOFILE, &nofile) == 0)
+    a->fds_left
+        = nofile.rlim_cur == RLIM_INFINITY || nofile.rlim_cur / 2 > MAX_KEPT_FDS ? MAX_KEPT_FDS : nofile.rlim_cur / 2;
   if (cwd == NULL || *cwd == '\0')
     a->cwd = xstrdup ("/");
   else if (cwd[0] != '/')
@@ -1677,6 +1700,8 @@ reg_closure_free (struct reg_closure *c)
     return;
   for (size_t i = 0; i < c->n; i++)
     {
+      if (c->entries[i].fd >= 0)
+        close (c->entries[i].fd);
       free (c->entries[i].path);
       free (c->entries[i].link_target);
       free (c->entries[i].reason);

@@ -42,6 +42,10 @@ struct reg_closure_entry
   /* Of the file we opened (not following a symlink): later stages use it
      without opening it again.  */
   struct reg_identity id;
+  /* FILE: that file, still open read-only (the closure closes it), or -1
+     (not readable, or past the budget of open files: later stages open
+     the path again).  What is hashed is then what was analysed.  */
+  int fd;
 };
 
 struct reg_missing

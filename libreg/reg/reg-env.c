@@ -63,13 +63,27 @@ static int
 open_source (int rootfd, const char *path, struct reg_identity *id)
 {
   cleanup_close int pathfd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
-  cleanup_close int fd = pathfd < 0 ? pathfd : reopen_regular (pathfd, O_RDONLY, NULL);
   int ret;
 
-  if (fd < 0)
-    return fd;
-  ret = reg_identity_at (fd, "", AT_EMPTY_PATH, id, NULL);
-  return ret < 0 ? ret : steal_fd (&fd);
+  if (pathfd < 0)
+    return pathfd;
+  ret = reg_identity_at (pathfd, "", AT_EMPTY_PATH, id, NULL);
+  if (ret < 0)
+    return ret;
+  return S_ISREG (id->mode) ? reopen_fd (pathfd, O_RDONLY | O_NOATIME) : -EINVAL;
+}
+
+/* The file of the closure entry E and its identity now: the fd the
+   closure kept (not to be closed), else the path opened again.  */
+static int
+open_entry (int rootfd, const struct reg_closure_entry *e, struct reg_identity *id)
+{
+  int ret;
+
+  if (e->fd < 0)
+    return open_source (rootfd, e->path, id);
+  ret = reg_identity_at (e->fd, "", AT_EMPTY_PATH, id, NULL);
+  return ret < 0 ? ret : e->fd;
 }
 
 static void
@@ -87,11 +101,11 @@ helper_run (const struct reg_closure *c, int rootfd, bool all, struct help_slot 
         continue; /* not hashed */
       if (!atomic_compare_exchange_strong (&h->state, &expect, HELP_TAKEN))
         continue; /* this process came first */
-      fd = open_source (rootfd, c->entries[i].path, &h->id);
+      fd = open_entry (rootfd, &c->entries[i], &h->id);
       h->ok = fd >= 0 && h->id.size <= max_size && reg_store_hash_identity_fd (fd, &h->id, h->digest, &err) == 0
               && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0 && reg_identity_cmp (&h->id, &after) == 0;
       reg_error_release (&err);
-      if (fd >= 0)
+      if (fd >= 0 && fd != c->entries[i].fd)
         close (fd);
       atomic_store (&h->state, HELP_DONE);
     }
@@ -225,8 +239,9 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
     {
       const struct reg_closure_entry *e = &c->entries[i];
       const struct help_slot *helped = NULL;
-      cleanup_close int fd = -1;
+      cleanup_close int opened = -1;
       cleanup_free char *digest = NULL;
+      int fd;
       struct reg_identity id;
 
       if (e->kind == REG_CLOSURE_SYMLINK)
@@ -250,7 +265,9 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
             helper_start (&hp, c, rootfd, all, i + 1, reg_store_max_object_size (store));
         }
       helped = helper_take (&hp, i);
-      fd = open_source (rootfd, e->path, &id);
+      fd = open_entry (rootfd, e, &id);
+      if (fd >= 0 && fd != e->fd)
+        opened = fd;
       if (fd < 0)
         {
           reg_debug ("REG: `%s` is no longer a regular file; left as the image has it", e->path);

@@ -1977,6 +1977,40 @@ test_candidate_small (void **state)
   reg_store_close (s);
 }
 
+/* What goes into an environment is the file that was analysed: the
+   closure keeps it open, and the stages after the analysis do not look
+   its path up again (a file renamed over it meanwhile changes nothing).  */
+static void
+test_env_adds_analysed_file (void **state)
+{
+  struct fixture *f = *state;
+  struct reg_store *s = open_store (f);
+  struct reg_closure *c = xmalloc0 (sizeof (*c));
+  struct reg_manifest *m = reg_manifest_new ();
+  struct reg_sources src = { 0 };
+  struct reg_env_added added = { 0 };
+  const struct reg_manifest_entry *e;
+  char want[REG_DIGEST_HEX_LEN + 1];
+  reg_error_t err = NULL;
+
+  write_img (f, "conf", "analysed\n", 0644);
+  write_img (f, "other", "renamed over it\n", 0644);
+  check_err (reg_closure_add_path (f->imgfd, c, "/conf", "include", &err), &err);
+  assert_int_equal (c->n, 1);
+  assert_true (c->entries[0].fd >= 0);
+  assert_int_equal (renameat (f->imgfd, "other", f->imgfd, "conf"), 0);
+  check_err (reg_env_add_closure (s, f->imgfd, c, true, m, &src, &added, &err), &err);
+  assert_int_equal (added.files, 1);
+  e = reg_manifest_lookup (m, "conf");
+  assert_non_null (e);
+  reg_store_digest_buffer ("analysed\n", strlen ("analysed\n"), 0644, geteuid (), getegid (), want);
+  assert_string_equal (e->digest, want);
+  reg_sources_clear (&src);
+  reg_manifest_free (m);
+  reg_closure_free (c);
+  reg_store_close (s);
+}
+
 /* Records of many files go to the table's 256 files, not to a new file
    (an inode) each: allocating inodes was half a new-copy create's CPU on
    ext4 without a journal.  Every record is found again.  */
@@ -2136,6 +2170,7 @@ test_env_helper_hashes (void **state)
       write_img (f, name, contents[i], 0644);
       xasprintf (&c.entries[i].path, "/h/f%d", i);
       c.entries[i].kind = REG_CLOSURE_FILE;
+      c.entries[i].fd = -1; /* opened by path */
     }
   c.n = N;
   for (int round = 0; round < 3; round++)
@@ -2707,6 +2742,7 @@ main (void)
     cmocka_unit_test_setup_teardown (test_identity_table_no_inode_per_record, setup, teardown),
     cmocka_unit_test_setup_teardown (test_identity_tables_open_once, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_helper_hashes, setup, teardown),
+    cmocka_unit_test_setup_teardown (test_env_adds_analysed_file, setup, teardown),
     cmocka_unit_test_setup_teardown (test_dirty_pages_left_alone, setup, teardown),
     cmocka_unit_test_setup_teardown (test_env_record_in_place, setup, teardown),
     cmocka_unit_test_setup_teardown (test_hashed_pages_dropped, setup, teardown),
