@@ -484,7 +484,14 @@ include_tree (struct selection *s, int dirfd, const char *canon, const char *rea
       if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
       xasprintf (&child, "%s/%s", strcmp (canon, "/") == 0 ? "" : canon, de->d_name);
-      if (reg_identity_at (dirfd, de->d_name, AT_SYMLINK_NOFOLLOW, &cid, NULL) < 0)
+      /* A file is stat'ed where it is opened (which checks its type
+         again), a directory where it is walked: only what readdir leaves
+         unsaid is asked here.  */
+      if (de->d_type == DT_REG)
+        cid.mode = S_IFREG;
+      else if (de->d_type == DT_DIR)
+        cid.mode = S_IFDIR;
+      else if (reg_identity_at (dirfd, de->d_name, AT_SYMLINK_NOFOLLOW, &cid, NULL) < 0)
         continue;
       if (S_ISDIR (cid.mode))
         {
