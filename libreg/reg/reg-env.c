@@ -17,17 +17,19 @@
 #include "reg-env.h"
 #include "utils.h"
 
-/* --- hashing on a second CPU ----------------------------------------------
+/* --- reading on a second CPU ----------------------------------------------
 
-   A file REG has not seen is read and hashed whole (27 MiB in 1,140 files
-   for Python's standard library under minimal): the CPU time of a create
-   from a new copy of an image.  When the first files of a closure needed
-   hashing, a helper process hashes the others, in order, ahead of this
-   one, which does the rest of the work of each file (the store's lookups
-   and records, the manifest) and hashes a file itself only when the
-   helper has not reached it yet.  The helper only reads (open in the
-   root, identity, hash, identity again) and leaves its digests in memory
-   shared with us; everything the store does stays here, in order.
+   A file REG has not seen is read whole (27 MiB in 1,140 files for
+   Python's standard library under minimal): compared with its candidate
+   object (a new copy of an image), else hashed; the CPU time of a create
+   from a new copy or a new image.  When the first files of a closure
+   needed reading, a helper process reads the others, in order, ahead of
+   this one, which does the rest of the work of each file (the store's
+   identity lookups and records, the manifest) and reads a file itself
+   only when the helper has not reached it yet.  The helper only reads
+   (open in the root, identity, candidate or hash, identity again; the
+   store's tables and objects) and leaves its digests in memory shared
+   with us; everything the store writes is written here, in order.
 
    A process, not a thread: a thread shares the file-system context, and
    until it has wholly exited, setns and unshare of a mount namespace
@@ -36,7 +38,7 @@
 enum
 {
   HELP_FREE,  /* nobody took it */
-  HELP_TAKEN, /* the helper is hashing it */
+  HELP_TAKEN, /* the helper is reading it */
   HELP_DONE,  /* the helper left its answer */
   HELP_OURS,  /* this process took it */
 };
@@ -44,7 +46,8 @@ enum
 struct help_slot
 {
   _Atomic int state;
-  bool ok; /* DIGEST is of the file while it had identity ID */
+  bool ok;       /* DIGEST is of the file while it had identity ID */
+  bool compared; /* found equal to its candidate object */
   struct reg_identity id;
   char digest[REG_DIGEST_HEX_LEN + 1];
 };
@@ -87,7 +90,8 @@ open_entry (int rootfd, const struct reg_closure_entry *e, struct reg_identity *
 }
 
 static void
-helper_run (const struct reg_closure *c, int rootfd, bool all, struct help_slot *slots, size_t first, uint64_t max_size)
+helper_run (struct reg_store *store, const struct reg_closure *c, int rootfd, bool all, struct help_slot *slots,
+            size_t first)
 {
   for (size_t i = first; i < c->n; i++)
     {
@@ -102,7 +106,8 @@ helper_run (const struct reg_closure *c, int rootfd, bool all, struct help_slot 
       if (!atomic_compare_exchange_strong (&h->state, &expect, HELP_TAKEN))
         continue; /* this process came first */
       fd = open_entry (rootfd, &c->entries[i], &h->id);
-      h->ok = fd >= 0 && h->id.size <= max_size && reg_store_hash_identity_fd (fd, &h->id, h->digest, &err) == 0
+      h->ok = fd >= 0 && h->id.size <= reg_store_max_object_size (store)
+              && reg_store_read_digest (store, fd, &h->id, h->digest, &h->compared, &err) == 0
               && reg_identity_at (fd, "", AT_EMPTY_PATH, &after, NULL) == 0 && reg_identity_cmp (&h->id, &after) == 0;
       reg_error_release (&err);
       if (fd >= 0 && fd != c->entries[i].fd)
@@ -114,7 +119,8 @@ helper_run (const struct reg_closure *c, int rootfd, bool all, struct help_slot 
 /* A helper for the entries of C from FIRST on; false when none could be
    started (the work is then all done here).  */
 static bool
-helper_start (struct helper *hp, const struct reg_closure *c, int rootfd, bool all, size_t first, uint64_t max_size)
+helper_start (struct helper *hp, struct reg_store *store, const struct reg_closure *c, int rootfd, bool all,
+              size_t first)
 {
   size_t len = c->n * sizeof (struct help_slot);
   void *mem = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -127,7 +133,7 @@ helper_start (struct helper *hp, const struct reg_closure *c, int rootfd, bool a
   if (hp->pid == 0)
     {
       prctl (PR_SET_PDEATHSIG, SIGKILL);
-      helper_run (c, rootfd, all, hp->slots, first, max_size);
+      helper_run (store, c, rootfd, all, hp->slots, first);
       _exit (0);
     }
   if (hp->pid < 0)
@@ -139,7 +145,7 @@ helper_start (struct helper *hp, const struct reg_closure *c, int rootfd, bool a
   return true;
 }
 
-/* The helper's digest of entry I, when it hashed that file; else entry I
+/* The helper's digest of entry I, when it read that file; else entry I
    is ours (the helper will not take it).  */
 static const struct help_slot *
 helper_take (struct helper *hp, size_t i)
@@ -154,7 +160,7 @@ helper_take (struct helper *hp, size_t i)
     return NULL;
   while (atomic_load (&h->state) == HELP_TAKEN)
     {
-      /* One file: it is hashing it now, unless it was killed.  */
+      /* One file: it is reading it now, unless it was killed.  */
       if (!hp->reaped)
         {
           /* ECHILD: reaped already (SIGCHLD ignored by whoever ran us) */
@@ -185,7 +191,7 @@ helper_stop (struct helper *hp)
   hp->slots = NULL;
 }
 
-/* The helper pays off once the closure's first files needed hashing,
+/* The helper pays off once the closure's first files needed reading,
    many are left, and a CPU is idle: in a start-up storm every CPU is
    busy with other creates, and a second process would only add its fork
    and its switches.  */
@@ -261,8 +267,9 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
         {
           struct reg_store_counters now;
           reg_store_get_counters (store, &now);
-          if (now.files_read - before.files_read >= HELP_PROBE / 2 && cpu_idle ())
-            helper_start (&hp, c, rootfd, all, i + 1, reg_store_max_object_size (store));
+          if (now.files_read + now.candidate_hits - before.files_read - before.candidate_hits >= HELP_PROBE / 2
+              && cpu_idle ())
+            helper_start (&hp, store, c, rootfd, all, i + 1);
         }
       helped = helper_take (&hp, i);
       fd = open_entry (rootfd, e, &id);
@@ -279,7 +286,8 @@ reg_env_add_closure (struct reg_store *store, int rootfd, const struct reg_closu
       if (helped && reg_identity_cmp (&helped->id, &id) != 0)
         helped = NULL; /* it changed since */
       if (store)
-        ret = reg_store_add_file_hashed (store, fd, &id, helped ? helped->digest : NULL, &digest, err);
+        ret = reg_store_add_file_hashed (store, fd, &id, helped ? helped->digest : NULL, helped && helped->compared,
+                                         &digest, err);
       else
         ret = reg_store_shareable (fd, id.mode, err); /* counting only */
       if (UNLIKELY (ret < 0))

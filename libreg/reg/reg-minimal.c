@@ -1010,7 +1010,7 @@ build_manifest (struct reg_store *store, struct selection *s, struct reg_manifes
     if (UNLIKELY (ret < 0))
       return ret;
     if (added.helped)
-      reg_debug ("REG minimal: a helper process hashed %zu of the %zu files", added.helped, added.files);
+      reg_debug ("REG minimal: a helper process read %zu of the %zu files", added.helped, added.files);
     res->files += added.files;
     res->symlinks += added.symlinks;
     res->unshared += added.unshared;

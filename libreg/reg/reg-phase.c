@@ -156,7 +156,7 @@ build_share_env (struct reg_store *store, int rootfd, const oci_process *p, char
     goto out;
   *out = src;
   src = (struct reg_sources){ 0 };
-  reg_debug ("REG: environment %s: %zu shared files of %zu in the closure (%zu hashed by a helper process)", *env_id,
+  reg_debug ("REG: environment %s: %zu shared files of %zu in the closure (%zu read by a helper process)", *env_id,
              added.files, closure->n, added.helped);
 
 out:

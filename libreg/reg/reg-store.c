@@ -1142,8 +1142,38 @@ same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest, 
   return same;
 }
 
+/* Whether FD (identity ID) holds the bytes of its candidate object,
+   *CANDIDATE when it has one (equal or not); *WEAK gets its key, when its
+   first page (into PAGE) could be read (*HAVE_WEAK).  */
+static bool
+equal_to_candidate (struct reg_store *s, int fd, const struct reg_identity *id, struct reg_identity *weak,
+                    bool *have_weak, struct first_page *page, char **candidate)
+{
+  *have_weak = weak_identity (fd, id, weak, page);
+  return *have_weak && (*candidate = identity_lookup (s, weak, NULL)) != NULL
+         && same_as_object (s, fd, id->size, *candidate, page);
+}
+
+int
+reg_store_read_digest (struct reg_store *s, int fd, const struct reg_identity *id, char *hex, bool *compared,
+                       reg_error_t *err)
+{
+  cleanup_free char *candidate = NULL;
+  struct reg_identity weak;
+  struct first_page page;
+  bool have_weak;
+
+  *compared = equal_to_candidate (s, fd, id, &weak, &have_weak, &page, &candidate);
+  if (*compared)
+    {
+      memcpy (hex, candidate, REG_DIGEST_HEX_LEN + 1);
+      return 0;
+    }
+  return hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, NULL, err);
+}
+
 static int
-add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed, char **digest,
+add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed, bool compared, char **digest,
           char **object_path, reg_error_t *err)
 {
   cleanup_free char *cached = NULL;
@@ -1176,7 +1206,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       if (reg_layers_lower_file (s->layers, fd, id, &lower_fd, &lower_id) == 0)
         {
           s->counters.layer_files++;
-          return add_file (s, lower_fd, &lower_id, NULL, digest, object_path, err);
+          return add_file (s, lower_fd, &lower_id, NULL, false, digest, object_path, err);
         }
     }
 
@@ -1199,6 +1229,15 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
      already, and its copy and fsync would be thrown away.  A new object's
      content is then read a second time, by the copy, whose own hash names
      it.  */
+  if (hashed && compared)
+    {
+      /* by another process, found equal to its candidate: that record
+         stands (reg_store_add_file_hashed) */
+      memcpy (hex, hashed, sizeof (hex));
+      candidate = xstrdup (hashed);
+      s->counters.candidate_hits++;
+      goto record;
+    }
   if (hashed)
     {
       /* by another process, of this identity (reg_store_add_file_hashed) */
@@ -1206,8 +1245,7 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
       s->counters.files_read++;
       s->counters.bytes_read += id->size;
     }
-  else if ((have_weak = weak_identity (fd, id, &weak, &page)) && (candidate = identity_lookup (s, &weak, NULL)) != NULL
-           && same_as_object (s, fd, id->size, candidate, &page))
+  else if (equal_to_candidate (s, fd, id, &weak, &have_weak, &page, &candidate))
     {
       memcpy (hex, candidate, sizeof (hex));
       s->counters.candidate_hits++;
@@ -1284,22 +1322,16 @@ int
 reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                     reg_error_t *err)
 {
-  return reg_store_wrap (s, err, add_file (s, fd, id, NULL, digest, object_path, err));
+  return reg_store_wrap (s, err, add_file (s, fd, id, NULL, false, digest, object_path, err));
 }
 
 int
 reg_store_add_file_hashed (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed,
-                           char **digest, reg_error_t *err)
+                           bool compared, char **digest, reg_error_t *err)
 {
   if (hashed && !reg_store_digest_valid (hashed))
     hashed = NULL;
-  return reg_store_wrap (s, err, add_file (s, fd, id, hashed, digest, NULL, err));
-}
-
-int
-reg_store_hash_identity_fd (int fd, const struct reg_identity *id, char *hex, reg_error_t *err)
-{
-  return hash_copy (fd, id->mode, id->uid, id->gid, -1, hex, NULL, err);
+  return reg_store_wrap (s, err, add_file (s, fd, id, hashed, compared, digest, NULL, err));
 }
 
 int

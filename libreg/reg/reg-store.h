@@ -69,17 +69,21 @@ const char *reg_store_unshared_reason (int code);
 int reg_store_add_file (struct reg_store *s, int fd, const struct reg_identity *id, char **digest, char **object_path,
                         reg_error_t *err);
 
-/* reg_store_add_file of a file whose content another process has hashed
-   (reg_store_hash_identity_fd) as HASHED while it had the identity ID, and
-   had it still after (NULL: not hashed, as reg_store_add_file).  The
-   digest only stands for the read: a new object is still named by the
-   hash of what is copied.  */
+/* reg_store_add_file of a file whose content another process has read
+   (reg_store_read_digest) as HASHED, found equal to its candidate object
+   when COMPARED, while it had the identity ID, and had it still after
+   (NULL: not read, as reg_store_add_file).  The digest only stands for the
+   read: a new object is still named by the hash of what is copied.  */
 int reg_store_add_file_hashed (struct reg_store *s, int fd, const struct reg_identity *id, const char *hashed,
-                               char **digest, reg_error_t *err);
+                               bool compared, char **digest, reg_error_t *err);
 
 /* The object name of the regular file open as FD, whose identity is ID,
-   into HEX (REG_DIGEST_HEX_LEN + 1 bytes).  */
-int reg_store_hash_identity_fd (int fd, const struct reg_identity *id, char *hex, reg_error_t *err);
+   into HEX (REG_DIGEST_HEX_LEN + 1 bytes), from its bytes: those of its
+   candidate object (*COMPARED: a new copy of a file the store has), else
+   its hash.  Reads the store, never writes it: a helper process may call
+   it.  */
+int reg_store_read_digest (struct reg_store *s, int fd, const struct reg_identity *id, char *hex, bool *compared,
+                           reg_error_t *err);
 
 /* Sync and publish the new objects added since the last call: an object
    whose digest reg_store_add_file gave is in objects/ only after this (or

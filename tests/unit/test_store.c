@@ -1893,6 +1893,31 @@ test_candidate (void **state)
   assert_int_equal (c.candidate_hits, 1);
   assert_string_equal (d1, d2);
 
+  /* what a helper process reads (reg_store_read_digest), taken as such */
+  {
+    cleanup_free char *d5 = NULL;
+    char hex[REG_DIGEST_HEX_LEN + 1];
+    reg_error_t err = NULL;
+    struct reg_identity id;
+    cleanup_close int fd = -1;
+    bool compared = false;
+
+    write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
+    reg_store_close (s);
+    s = open_store (f);
+    fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+    assert_true (fd >= 0);
+    assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+    check_err (reg_store_read_digest (s, fd, &id, hex, &compared, &err), &err);
+    assert_true (compared);
+    assert_string_equal (hex, d1);
+    check_err (reg_store_add_file_hashed (s, fd, &id, hex, compared, &d5, &err), &err);
+    assert_string_equal (d5, d1);
+    reg_store_get_counters (s, &c);
+    assert_int_equal (c.candidate_hits, 1);
+    assert_int_equal (c.files_read, 0);
+  }
+
   /* the first content again, its candidate's object removed */
   write_img_pattern (f, "lib", 10000, 10000, 0, 0755, &mtime);
   rel = reg_store_object_rel (d1, 0);
@@ -1907,6 +1932,19 @@ test_candidate (void **state)
   /* the same size, mtime, mode, owner and first page; one byte after it
      differs */
   write_img_pattern (f, "lib", 10000, 8000, 'Z', 0755, &mtime);
+  {
+    char hex[REG_DIGEST_HEX_LEN + 1];
+    reg_error_t err = NULL;
+    struct reg_identity id;
+    cleanup_close int fd = openat (f->imgfd, "lib", O_RDONLY | O_CLOEXEC);
+    bool compared = true;
+
+    assert_true (fd >= 0);
+    assert_int_equal (reg_identity_at (fd, "", AT_EMPTY_PATH, &id, NULL), 0);
+    check_err (reg_store_read_digest (s, fd, &id, hex, &compared, &err), &err);
+    assert_false (compared);
+    assert_string_not_equal (hex, d1);
+  }
   d3 = add_by_new_handle (f, &s, "lib", &c);
   assert_int_equal (c.files_read, 1);
   assert_int_equal (c.candidate_hits, 0);
@@ -2136,10 +2174,11 @@ test_identity_tables_open_once (void **state)
   assert_int_equal (setrlimit (RLIMIT_NOFILE, &was), 0);
 }
 
-/* The files of a closure that need hashing are hashed by a helper process
-   ahead of the create's own (reg-env.c), to the digests they have; files
-   the identity cache knows start none, nor does a process with one CPU;
-   no child is left behind.  */
+/* The files of a closure that need reading are read by a helper process
+   ahead of the create's own (reg-env.c), to the digests they have: new
+   files hashed, a new copy of known files compared with their objects;
+   files the identity cache knows start none, nor does a process with one
+   CPU; no child is left behind.  */
 static void
 test_env_helper_hashes (void **state)
 {
@@ -2173,12 +2212,30 @@ test_env_helper_hashes (void **state)
       c.entries[i].fd = -1; /* opened by path */
     }
   c.n = N;
-  for (int round = 0; round < 3; round++)
+  for (int round = 0; round < 4; round++)
     {
       struct reg_manifest *m = reg_manifest_new ();
       cpu_set_t all_cpus, one_cpu;
       struct reg_sources src = { 0 };
       struct reg_env_added added = { 0 };
+      struct reg_store_counters before, after;
+
+      if (round == 3)
+        {
+          /* a new copy: new inodes, the bytes, mode, owner and mtime kept */
+          setenv ("REG_TEST_HELPER_ALWAYS", "1", 1);
+          for (int i = 0; i < N; i++)
+            {
+              char name[32];
+              struct stat st;
+
+              snprintf (name, sizeof name, "h/f%d", i);
+              assert_int_equal (fstatat (f->imgfd, name, &st, 0), 0);
+              assert_int_equal (unlinkat (f->imgfd, name, 0), 0);
+              write_img (f, name, contents[i], 0644);
+              assert_int_equal (utimensat (f->imgfd, name, (struct timespec[2]){ st.st_atim, st.st_mtim }, 0), 0);
+            }
+        }
 
       if (round == 2)
         {
@@ -2202,15 +2259,24 @@ test_env_helper_hashes (void **state)
               }
           assert_int_equal (sched_setaffinity (0, sizeof (one_cpu), &one_cpu), 0);
         }
+      reg_store_get_counters (s, &before);
       check_err (reg_env_add_closure (s, f->imgfd, &c, true, m, &src, &added, &err), &err);
+      reg_store_get_counters (s, &after);
       if (round == 2)
         assert_int_equal (sched_setaffinity (0, sizeof (all_cpus), &all_cpus), 0);
-      print_message ("# round %d: %zu files, %zu hashed by the helper\n", round, added.files, added.helped);
+      print_message ("# round %d: %zu files, %zu read by the helper\n", round, added.files, added.helped);
       assert_int_equal (added.files, N);
       if (round == 0)
         assert_true (added.helped > 0);
-      else
+      else if (round != 3)
         assert_int_equal (added.helped, 0); /* identity-cache hits, or one CPU: no helper */
+      if (round == 3)
+        {
+          /* all compared, by the helper (how many depends on the machine's
+             load: comparing is fast) or here; none hashed */
+          assert_int_equal (after.candidate_hits - before.candidate_hits, N);
+          assert_int_equal (after.files_read - before.files_read, 0);
+        }
       {
         /* sorted by the serialisation, for lookups */
         cleanup_free char *data = NULL;
