@@ -147,7 +147,8 @@ wait_until () {
 }
 
 @test "containerd: pause and resume" {
-  ctr_run -d "$BUSYBOX_IMAGE" regt-p sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
+  # renamed into place: a read never meets /tmp/c truncated and not yet written
+  ctr_run -d "$BUSYBOX_IMAGE" regt-p sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/c; sleep 0.05; done'
   local pid a b
   pid=$(task_pid regt-p)
   wait_until 20 test -s "/proc/$pid/root/tmp/c"

@@ -235,7 +235,8 @@ wait_until () {
 }
 
 @test "podman: pause freezes the container, unpause thaws it" {
-  pm run -d --name regt-pause "$BUSYBOX_IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c; sleep 0.05; done'
+  # renamed into place: a read never meets /tmp/c truncated and not yet written
+  pm run -d --name regt-pause "$BUSYBOX_IMAGE" sh -c 'i=0; while :; do i=$((i+1)); echo $i > /tmp/c.new; mv /tmp/c.new /tmp/c; sleep 0.05; done'
   local pid a b
   pid=$(cpid regt-pause)
   wait_until 20 test -s "/proc/$pid/root/tmp/c"
