@@ -188,8 +188,8 @@ cmp_strp (const void *a, const void *b)
 static int
 profile_parse (char *data, size_t len, const char *key, char ***paths, size_t *n, reg_error_t *err)
 {
-  char **out = xmalloc0 (sizeof (char *));
-  size_t count = 0;
+  size_t count = 0, cap = 64;
+  char **out = xmalloc0 (cap * sizeof (char *));
   char *p, *end = data + len;
 
   if (len < strlen (PROFILE_MAGIC) || memcmp (data, PROFILE_MAGIC, strlen (PROFILE_MAGIC)) != 0)
@@ -215,7 +215,10 @@ profile_parse (char *data, size_t len, const char *key, char ***paths, size_t *n
               free_string_array (out);
               return reg_make_error (err, EFBIG, "profile %s: more than %u paths", key, REG_PROFILE_MAX_PATHS);
             }
-          out = xrealloc (out, (count + 2) * sizeof (char *));
+          /* doubled: up to 65,536 paths, whose one-at-a-time growth
+             was quadratic (each realloc a copy, under ASan always) */
+          if (count + 2 > cap)
+            out = xrealloc (out, (cap *= 2) * sizeof (char *));
           out[count++] = xstrdup (p);
           out[count] = NULL;
         }
