@@ -76,17 +76,18 @@ open_source (int rootfd, const char *path, struct reg_identity *id)
   return S_ISREG (id->mode) ? reopen_fd (pathfd, O_RDONLY | O_NOATIME) : -EINVAL;
 }
 
-/* The file of the closure entry E and its identity now: the fd the
-   closure kept (not to be closed), else the path opened again.  */
+/* The file of the closure entry E and its identity: the fd the closure
+   kept (not to be closed) with the identity it had when it was walked
+   (a change since shows in the store's check after the read, which then
+   records nothing, and in the sources, which then miss), else the path
+   opened again.  */
 static int
 open_entry (int rootfd, const struct reg_closure_entry *e, struct reg_identity *id)
 {
-  int ret;
-
   if (e->fd < 0)
     return open_source (rootfd, e->path, id);
-  ret = reg_identity_at (e->fd, "", AT_EMPTY_PATH, id, NULL);
-  return ret < 0 ? ret : e->fd;
+  *id = e->id;
+  return e->fd;
 }
 
 static void
