@@ -13,6 +13,7 @@
 #include "cmd.h"
 #include "config.h"
 #include "oci-spec.h"
+#include "reg-commit.h"
 #include "reg.h"
 #include "self-exe.h"
 #include "utils.h"

@@ -239,3 +239,14 @@ poststop stopped" ]
   rr delete "$ID"
   nothing_left
 }
+
+@test "--version names the commit of the source tree it was built from" {
+  local want=unknown
+  if git -C "$SRCDIR" rev-parse HEAD >/dev/null 2>&1; then
+    want=$(git -C "$SRCDIR" rev-parse HEAD)
+  fi
+  run "$REG_RUNC" --version
+  [ "$status" -eq 0 ]
+  echo "$output"
+  [[ "$output" == *"commit: $want"* ]]
+}
