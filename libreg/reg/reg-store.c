@@ -1002,8 +1002,10 @@ on_fuse (struct reg_store *s, int fd, const struct reg_identity *id)
    the hash.  */
 #define WEAK_PREFIX 4096
 
-/* Up to LEN bytes of FD at OFF into BUF: fewer only at the end of the
-   file; -1 on an error.  */
+/* Up to LEN bytes of the regular file FD at OFF into BUF: fewer only at
+   its end; -1 on an error.  A read that stops short has met the end (one
+   asking a byte more than a file holds needs no second read to say so);
+   anything else reads as a file that differs, which costs a hash.  */
 static ssize_t
 read_full_at (int fd, char *buf, size_t len, off_t off)
 {
@@ -1011,39 +1013,17 @@ read_full_at (int fd, char *buf, size_t len, off_t off)
 
   while (got < len)
     {
-      ssize_t r = pread (fd, buf + got, len - got, off + (off_t)got);
+      size_t asked = len - got;
+      ssize_t r = pread (fd, buf + got, asked, off + (off_t)got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return -1;
-      if (r == 0)
-        break;
       got += (size_t)r;
+      if ((size_t)r < asked)
+        break; /* the end */
     }
   return (ssize_t)got;
-}
-
-/* Whether FD holds LEN bytes from OFF and no more, read into BUF (LEN + 1
-   bytes).  A read of a regular file that stops short has met the end: one
-   that stops at LEN needs no second read to say so.  */
-static bool
-read_to_end_at (int fd, char *buf, size_t len, off_t off)
-{
-  size_t got = 0;
-
-  for (;;)
-    {
-      ssize_t r = pread (fd, buf + got, len + 1 - got, off + (off_t)got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return false;
-      got += (size_t)r;
-      if (got > len)
-        return false;
-      if (r == 0 || got == len)
-        return got == len;
-    }
 }
 
 /* The first page of a file, read for its candidate key: all of a file no
@@ -1064,8 +1044,9 @@ weak_identity (int fd, const struct reg_identity *id, struct reg_identity *w, st
   size_t want = whole ? (size_t)id->size : WEAK_PREFIX;
   uint64_t h = mix64 (id->size ^ (uint64_t)id->mtime_ns * 0x9e3779b97f4a7c15ULL);
 
-  /* a small file is read to its end, which must be where it was */
-  if (whole ? !read_to_end_at (fd, page->data, want, 0) : read_full_at (fd, page->data, want, 0) != (ssize_t)want)
+  /* a small file is read to its end (a byte more asked), which must be
+     where it was */
+  if (read_full_at (fd, page->data, want + whole, 0) != (ssize_t)want)
     return false;
   page->len = want;
   /* not a digest: the key is a hint that the comparison checks */
@@ -1115,7 +1096,7 @@ same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest, 
     {
       char obj[WEAK_PREFIX + 1];
 
-      if (page->len != size || !read_to_end_at (ofd, obj, (size_t)size, 0))
+      if (page->len != size || read_full_at (ofd, obj, (size_t)size + 1, 0) != (ssize_t)size)
         return false;
       s->counters.bytes_compared += size;
       return memcmp (page->data, obj, (size_t)size) == 0;
@@ -1128,12 +1109,10 @@ same_as_object (struct reg_store *s, int fd, uint64_t size, const char *digest, 
   while (off < size)
     {
       size_t want = size - off > chunk ? chunk : (size_t)(size - off);
-      bool ok = off + want == size
-                    ? read_to_end_at (fd, a, want, (off_t)off) && read_to_end_at (ofd, b, want, (off_t)off)
-                    : read_full_at (fd, a, want, (off_t)off) == (ssize_t)want
-                          && read_full_at (ofd, b, want, (off_t)off) == (ssize_t)want;
+      size_t ask = want + (off + want == size); /* the last: a byte more */
 
-      if (!ok)
+      if (read_full_at (fd, a, ask, (off_t)off) != (ssize_t)want
+          || read_full_at (ofd, b, ask, (off_t)off) != (ssize_t)want)
         return false; /* a read error, or a file not SIZE long */
       same &= memcmp (a, b, want) == 0;
       off += want;
@@ -1229,19 +1208,17 @@ add_file (struct reg_store *s, int fd, const struct reg_identity *id, const char
      already, and its copy and fsync would be thrown away.  A new object's
      content is then read a second time, by the copy, whose own hash names
      it.  */
-  if (hashed && compared)
-    {
-      /* by another process, found equal to its candidate: that record
-         stands (reg_store_add_file_hashed) */
-      memcpy (hex, hashed, sizeof (hex));
-      candidate = xstrdup (hashed);
-      s->counters.candidate_hits++;
-      goto record;
-    }
   if (hashed)
     {
       /* by another process, of this identity (reg_store_add_file_hashed) */
       memcpy (hex, hashed, sizeof (hex));
+      if (compared)
+        {
+          /* found equal to its candidate: that record stands */
+          candidate = xstrdup (hashed);
+          s->counters.candidate_hits++;
+          goto record;
+        }
       s->counters.files_read++;
       s->counters.bytes_read += id->size;
     }
