@@ -264,13 +264,7 @@ walk_last (int dirfd, const char *name, char **canon, struct walk *w)
   if (pathfd < 0)
     return -errno;
   /* The identity of what was opened, not of the name looked up before.  */
-  ret = reg_identity_at (pathfd, "", AT_EMPTY_PATH, &w->id, NULL);
-  if (ret < 0)
-    return ret;
-  if (!S_ISREG (w->id.mode))
-    return -EINVAL;
-  /* read by the runtime, not by anyone the access time is kept for */
-  w->fd = reopen_fd (pathfd, O_RDONLY | O_NOATIME);
+  w->fd = reg_identity_reopen (pathfd, &w->id);
   w->readable = w->fd >= 0;
   if (w->fd == -EACCES)
     w->fd = steal_fd (&pathfd);
@@ -1574,7 +1568,6 @@ analysis_new (int rootfd, const char *const *env, const char *cwd)
   struct reg_analysis *a = xmalloc0 (sizeof (*a));
   const char *path = oci_env_get (env, "PATH");
   const char *llp = oci_env_get (env, "LD_LIBRARY_PATH");
-
   struct rlimit nofile;
 
   a->rootfd = rootfd;

@@ -66,14 +66,8 @@ static int
 open_source (int rootfd, const char *path, struct reg_identity *id)
 {
   cleanup_close int pathfd = open_in_root_raw (rootfd, path, O_PATH | O_NOFOLLOW, 0);
-  int ret;
 
-  if (pathfd < 0)
-    return pathfd;
-  ret = reg_identity_at (pathfd, "", AT_EMPTY_PATH, id, NULL);
-  if (ret < 0)
-    return ret;
-  return S_ISREG (id->mode) ? reopen_fd (pathfd, O_RDONLY | O_NOATIME) : -EINVAL;
+  return pathfd < 0 ? pathfd : reg_identity_reopen (pathfd, id);
 }
 
 /* The file of the closure entry E and its identity: the fd the closure

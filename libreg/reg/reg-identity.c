@@ -158,6 +158,16 @@ reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id
   return 0;
 }
 
+int
+reg_identity_reopen (int pathfd, struct reg_identity *id)
+{
+  int ret = reg_identity_at (pathfd, "", AT_EMPTY_PATH, id, NULL);
+
+  if (ret < 0)
+    return ret;
+  return S_ISREG (id->mode) ? reopen_fd (pathfd, O_RDONLY | O_NOATIME) : -EINVAL;
+}
+
 const char *
 reg_boot_id (void)
 {

@@ -60,6 +60,12 @@ struct reg_identity
    0 or -errno.  */
 int reg_identity_at (int dirfd, const char *path, int flags, struct reg_identity *id, struct stat *st);
 
+/* The file PATHFD (O_PATH) holds: its identity into *ID, then, when it is
+   a regular file, that file opened read-only (O_NOATIME where allowed:
+   the runtime's reads are nobody's access).  Nothing else is ever opened
+   (-EINVAL).  The fd or -errno.  */
+int reg_identity_reopen (int pathfd, struct reg_identity *id);
+
 /* Whether a cache may trust ID: the kernel named its mount, and the boot
    id is known.  */
 bool reg_identity_trusted (const struct reg_identity *id);
